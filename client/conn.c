@@ -1,0 +1,631 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rcmd.h"
+#include "xmalloc.h"
+
+/*
+ * The client's side of the protocol: connect, say HELLO, run one command
+ * at a time, moving stdin to the server and output to the local streams
+ * as it arrives.
+ */
+
+#define CONN_READ_SIZE		65536
+#define CONN_OUT_MAX		(256 * 1024)
+#define CONN_HELLO_TIMEOUT_MS	10000
+#define CONN_GIVE_UP		3
+
+static void	rbuf_add(struct rbuf *, const void *, size_t);
+static void	rbuf_drain(struct rbuf *, size_t);
+static int	conn_connect_one(const struct addrinfo *, int, int *);
+static int	conn_flush(struct conn *, char **);
+static int	conn_fill(struct conn *, char **);
+static int	conn_next_frame(struct conn *, struct frame *, size_t *,
+		    char **);
+static void	conn_send(struct conn *, uint8_t, const void *, size_t);
+static int	write_all(int, const uint8_t *, size_t);
+static uint64_t	now_ms(void);
+
+/* Append bytes to a buffer. */
+static void
+rbuf_add(struct rbuf *b, const void *data, size_t len)
+{
+	if (len == 0)
+		return;
+	if (b->off != 0 && b->off == b->len)
+		b->off = b->len = 0;
+	if (b->len + len > b->size) {
+		if (b->off != 0) {
+			memmove(b->data, b->data + b->off, b->len - b->off);
+			b->len -= b->off;
+			b->off = 0;
+		}
+		if (b->len + len > b->size) {
+			b->size = b->len + len + 4096;
+			b->data = xreallocarray(b->data, 1, b->size);
+		}
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+}
+
+/* Drop bytes from the front of a buffer. */
+static void
+rbuf_drain(struct rbuf *b, size_t len)
+{
+	b->off += len;
+	if (b->off >= b->len)
+		b->off = b->len = 0;
+}
+
+/* Connect one address with a deadline. Return the socket, or -1. */
+static int
+conn_connect_one(const struct addrinfo *ai, int timeout_ms, int *error)
+{
+	struct pollfd	pfd;
+	socklen_t	len = sizeof *error;
+	int		fd, on = 1, rc;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, ai->ai_protocol);
+	if (fd == -1) {
+		*error = errno;
+		return (-1);
+	}
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		if (errno != EINPROGRESS) {
+			*error = errno;
+			close(fd);
+			return (-1);
+		}
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		do
+			rc = poll(&pfd, 1, timeout_ms);
+		while (rc == -1 && errno == EINTR);
+		if (rc == 0) {
+			*error = ETIMEDOUT;
+			close(fd);
+			return (-1);
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, error, &len) == -1)
+			*error = errno;
+		if (*error != 0) {
+			close(fd);
+			return (-1);
+		}
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+	return (fd);
+}
+
+/*
+ * Connect to host and port, trying each address in turn. Return 0, or -1
+ * with a cause that says what failed.
+ */
+int
+conn_open(struct conn *c, const char *host, const char *port,
+    int timeout_ms, char **cause)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		*name;
+	size_t		 len;
+	int		 rc, error = 0;
+
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+	c->sigfd = -1;
+	name = xstrdup(host);
+	len = strlen(name);
+	if (len > 2 && name[0] == '[' && name[len - 1] == ']') {
+		memmove(name, name + 1, len - 2);
+		name[len - 2] = '\0';
+	}
+	c->host = name;
+	c->port = xstrdup(port);
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	rc = getaddrinfo(name, port, &hints, &res);
+	if (rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_FAIL) {
+		xasprintf(cause, "host %s not found: %s", host,
+		    gai_strerror(rc));
+		return (-1);
+	}
+	if (rc != 0) {
+		xasprintf(cause, "cannot look up %s port %s: %s", host, port,
+		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return (-1);
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		c->fd = conn_connect_one(ai, timeout_ms, &error);
+		if (c->fd != -1)
+			break;
+	}
+	freeaddrinfo(res);
+	if (c->fd == -1) {
+		if (error == ETIMEDOUT)
+			xasprintf(cause, "connecting to %s port %s timed out "
+			    "after %d s", host, port, timeout_ms / 1000);
+		else if (error == ECONNREFUSED)
+			xasprintf(cause, "cannot connect to %s port %s: "
+			    "connection refused (is rcmdd running there, on "
+			    "that port?)", host, port);
+		else
+			xasprintf(cause, "cannot connect to %s port %s: %s",
+			    host, port, strerror(error));
+		return (-1);
+	}
+	return (0);
+}
+
+/* Queue a frame for the server. */
+static void
+conn_send(struct conn *c, uint8_t type, const void *payload, size_t len)
+{
+	uint8_t	hdr[FRAME_HEADER_LEN];
+
+	frame_header(hdr, type, len);
+	rbuf_add(&c->out, hdr, sizeof hdr);
+	rbuf_add(&c->out, payload, len);
+}
+
+/* Write what the socket takes of the output buffer. */
+static int
+conn_flush(struct conn *c, char **cause)
+{
+	ssize_t	n;
+
+	while (c->out.len > c->out.off) {
+		n = send(c->fd, c->out.data + c->out.off,
+		    c->out.len - c->out.off, MSG_NOSIGNAL);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return (0);
+		if (n == -1) {
+			c->broken = 1;
+			xasprintf(cause, "connection to %s lost: %s", c->host,
+			    strerror(errno));
+			return (-1);
+		}
+		rbuf_drain(&c->out, n);
+	}
+	return (0);
+}
+
+/* Read what the socket holds. Return -1 at end of file or on error. */
+static int
+conn_fill(struct conn *c, char **cause)
+{
+	uint8_t	buf[CONN_READ_SIZE];
+	ssize_t	n;
+
+	n = recv(c->fd, buf, sizeof buf, 0);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return (0);
+	c->broken = 1;
+	if (n == 0) {
+		xasprintf(cause, "connection closed by %s", c->host);
+		return (-1);
+	}
+	if (n == -1) {
+		xasprintf(cause, "connection to %s lost: %s", c->host,
+		    strerror(errno));
+		return (-1);
+	}
+	rbuf_add(&c->in, buf, n);
+	return (0);
+}
+
+/* Take the next whole frame from the input. Return 1, 0 or -1. */
+static int
+conn_next_frame(struct conn *c, struct frame *f, size_t *used, char **cause)
+{
+	uint16_t	 code;
+	char		*why = NULL;
+	int		 rc;
+
+	rc = frame_decode(c->in.data + c->in.off, c->in.len - c->in.off, f,
+	    used, &code, &why);
+	if (rc == 1 && frame_check_server(f, &code, &why) != 0)
+		rc = -1;
+	if (rc == -1) {
+		c->broken = 1;
+		if (cause != NULL)
+			xasprintf(cause, "protocol error from %s: %s", c->host,
+			    why);
+		free(why);
+	}
+	return (rc);
+}
+
+/* Write a whole buffer to a descriptor, waiting if it is full. */
+static int
+write_all(int fd, const uint8_t *p, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			struct pollfd	pfd = { fd, POLLOUT, 0 };
+
+			poll(&pfd, 1, -1);
+			continue;
+		}
+		if (n == -1)
+			return (-1);
+		p += n;
+		len -= n;
+	}
+	return (0);
+}
+
+/*
+ * Say HELLO and wait for the server's. Return -1 with a cause if the
+ * server refuses, speaks another version, or is not an rcmd server.
+ */
+int
+conn_hello(struct conn *c, char **cause)
+{
+	struct frame		 f;
+	struct frame_hello	 h;
+	struct passwd		*pw;
+	struct pollfd		 pfd;
+	uint8_t			 buf[FRAME_HEADER_LEN + 8 + HELLO_MAX_NAME];
+	char			 msg[1024], *why = NULL;
+	uint16_t		 code;
+	uint64_t		 deadline;
+	size_t			 len, used;
+	int			 rc, wait;
+
+	pw = getpwuid(getuid());
+	len = frame_encode_hello(buf, sizeof buf, MSG_HELLO,
+	    pw != NULL ? pw->pw_name : "unknown");
+	rbuf_add(&c->out, buf, len);
+
+	deadline = now_ms() + CONN_HELLO_TIMEOUT_MS;
+	for (;;) {
+		if (conn_flush(c, cause) != 0)
+			return (-1);
+		rc = conn_next_frame(c, &f, &used, cause);
+		if (rc == -1)
+			return (-1);
+		if (rc == 1)
+			break;
+		if (now_ms() >= deadline) {
+			xasprintf(cause, "no answer from %s port %s within "
+			    "%d s: is it an rcmdd?", c->host, c->port,
+			    CONN_HELLO_TIMEOUT_MS / 1000);
+			return (-1);
+		}
+		pfd.fd = c->fd;
+		pfd.events = POLLIN | (c->out.len > c->out.off ? POLLOUT : 0);
+		wait = (int)(deadline - now_ms());
+		if (poll(&pfd, 1, wait < 0 ? 0 : wait) == -1 && errno != EINTR) {
+			xasprintf(cause, "poll: %s", strerror(errno));
+			return (-1);
+		}
+		if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    conn_fill(c, cause) != 0) {
+			free(*cause);
+			xasprintf(cause, "%s port %s closed the connection "
+			    "during the handshake", c->host, c->port);
+			return (-1);
+		}
+	}
+
+	if (f.type == MSG_ERROR) {
+		frame_parse_error(&f, &code, msg, sizeof msg);
+		if (code == ERR_VERSION)
+			xasprintf(cause, "protocol version mismatch with %s: "
+			    "%s", c->host, msg);
+		else
+			xasprintf(cause, "%s refused the connection: %s",
+			    c->host, msg);
+		return (-1);
+	}
+	if (f.type != MSG_SERVER_HELLO) {
+		xasprintf(cause, "protocol error from %s: %s before HELLO",
+		    c->host, frame_type_name(f.type));
+		return (-1);
+	}
+	if (frame_parse_hello(&f, &h, &why) != 0) {
+		xasprintf(cause, "%s port %s does not speak the rcmd "
+		    "protocol: %s", c->host, c->port, why);
+		free(why);
+		return (-1);
+	}
+	if (h.version != PROTOCOL_VERSION) {
+		xasprintf(cause, "protocol version mismatch: %s speaks "
+		    "version %u, this rcmd speaks version %d", c->host,
+		    h.version, PROTOCOL_VERSION);
+		return (-1);
+	}
+	strlcpy(c->server, h.name, sizeof c->server);
+	rbuf_drain(&c->in, used);
+	return (0);
+}
+
+/*
+ * Handle one frame while a command runs. Return 1 when the command has
+ * ended (result filled in), 0 to go on, or -1 with a cause.
+ */
+int
+conn_handle_frame(struct conn *c, const struct frame *f,
+    struct conn_result *r, char **cause)
+{
+	uint16_t	code;
+	char		msg[1024];
+
+	switch (f->type) {
+	case MSG_STARTED:
+		if (r->started) {
+			c->broken = 1;
+			xasprintf(cause, "protocol error from %s: second "
+			    "STARTED", c->host);
+			return (-1);
+		}
+		r->started = 1;
+		r->audit_id = ((uint64_t)f->payload[0] << 56) |
+		    ((uint64_t)f->payload[1] << 48) |
+		    ((uint64_t)f->payload[2] << 40) |
+		    ((uint64_t)f->payload[3] << 32) |
+		    ((uint64_t)f->payload[4] << 24) |
+		    ((uint64_t)f->payload[5] << 16) |
+		    ((uint64_t)f->payload[6] << 8) | f->payload[7];
+		return (0);
+	case MSG_STDOUT:
+	case MSG_STDERR:
+		if (!r->started) {
+			c->broken = 1;
+			xasprintf(cause, "protocol error from %s: output "
+			    "before STARTED", c->host);
+			return (-1);
+		}
+		if (write_all(f->type == MSG_STDOUT ? STDOUT_FILENO :
+		    STDERR_FILENO, f->payload, f->len) != 0 &&
+		    f->type == MSG_STDOUT) {
+			xasprintf(cause, "cannot write output: %s",
+			    strerror(errno));
+			return (-1);
+		}
+		return (0);
+	case MSG_EXIT:
+		if (!r->started || frame_parse_exit(f, &r->exit) != 0) {
+			c->broken = 1;
+			xasprintf(cause, "protocol error from %s: EXIT "
+			    "before STARTED", c->host);
+			return (-1);
+		}
+		return (1);
+	case MSG_ERROR:
+		frame_parse_error(f, &code, msg, sizeof msg);
+		if (frame_error_is_fatal(code))
+			c->broken = 1;
+		xasprintf(cause, "%s: %s", c->host, msg);
+		return (-1);
+	}
+	c->broken = 1;
+	xasprintf(cause, "protocol error from %s: unexpected %s", c->host,
+	    frame_type_name(f->type));
+	return (-1);
+}
+
+/*
+ * Run one command. stdin_fd is forwarded until its end, or -1 for none.
+ * Signals arriving on c->sigfd are passed to the command. Return 0 with
+ * the result, or -1 with a cause.
+ */
+int
+conn_run(struct conn *c, const char *cmd, size_t cmdlen, uint32_t timeout_ms,
+    int stdin_fd, struct conn_result *r, char **cause)
+{
+	struct pollfd	 pfd[3];
+	struct frame	 f;
+	uint8_t		*buf, sig, psig;
+	char		*why;
+	ssize_t		 n;
+	size_t		 len, used;
+	int		 rc, i_stdin, i_sig, nfd;
+
+	memset(r, 0, sizeof *r);
+	if (cmdlen > EXEC_MAX_COMMAND) {
+		xasprintf(cause, "command of %zu bytes is too long: at most %d",
+		    cmdlen, EXEC_MAX_COMMAND);
+		return (-1);
+	}
+	if (cmdlen == 0) {
+		*cause = xstrdup("empty command");
+		return (-1);
+	}
+	buf = xmalloc(FRAME_HEADER_LEN + EXEC_HEADER_LEN + cmdlen);
+	len = frame_encode_exec(buf, FRAME_HEADER_LEN + EXEC_HEADER_LEN +
+	    cmdlen, timeout_ms, cmd, cmdlen);
+	rbuf_add(&c->out, buf, len);
+	free(buf);
+	if (stdin_fd == -1)
+		conn_send(c, MSG_STDIN_EOF, NULL, 0);
+	c->interrupts = 0;
+
+	for (;;) {
+		while ((rc = conn_next_frame(c, &f, &used, cause)) == 1) {
+			rc = conn_handle_frame(c, &f, r, cause);
+			rbuf_drain(&c->in, used);
+			if (rc != 0)
+				return (rc == 1 ? 0 : -1);
+		}
+		if (rc == -1)
+			return (-1);
+		if (conn_flush(c, cause) != 0)
+			return (-1);
+
+		nfd = 0;
+		pfd[nfd].fd = c->fd;
+		pfd[nfd].events = POLLIN;
+		if (c->out.len > c->out.off)
+			pfd[nfd].events |= POLLOUT;
+		nfd++;
+		i_stdin = i_sig = -1;
+		if (stdin_fd != -1 && c->out.len - c->out.off < CONN_OUT_MAX) {
+			pfd[nfd].fd = stdin_fd;
+			pfd[nfd].events = POLLIN;
+			i_stdin = nfd++;
+		}
+		if (c->sigfd != -1) {
+			pfd[nfd].fd = c->sigfd;
+			pfd[nfd].events = POLLIN;
+			i_sig = nfd++;
+		}
+		if (poll(pfd, nfd, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			xasprintf(cause, "poll: %s", strerror(errno));
+			return (-1);
+		}
+		if (i_sig != -1 && (pfd[i_sig].revents & POLLIN)) {
+			while (read(c->sigfd, &sig, 1) == 1) {
+				if (++c->interrupts >= CONN_GIVE_UP) {
+					xasprintf(cause, "interrupted %d times:"
+					    " giving up on the command",
+					    CONN_GIVE_UP);
+					return (-1);
+				}
+				psig = frame_signal_to_proto(sig);
+				if (psig != 0)
+					conn_send(c, MSG_SIGNAL, &psig, 1);
+			}
+		}
+		if (i_stdin != -1 && pfd[i_stdin].revents != 0) {
+			uint8_t	in[CONN_READ_SIZE];
+
+			n = read(stdin_fd, in, sizeof in);
+			if (n > 0)
+				conn_send(c, MSG_STDIN, in, n);
+			else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+				conn_send(c, MSG_STDIN_EOF, NULL, 0);
+				stdin_fd = -1;
+			}
+		}
+		if ((pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    conn_fill(c, cause) != 0) {
+			/* The server may have said why before closing. */
+			while (conn_next_frame(c, &f, &used, NULL) == 1) {
+				why = NULL;
+				rc = conn_handle_frame(c, &f, r, &why);
+				rbuf_drain(&c->in, used);
+				if (rc == 1) {
+					free(*cause);
+					*cause = NULL;
+					return (0);
+				}
+				if (rc == -1) {
+					free(*cause);
+					*cause = why;
+					return (-1);
+				}
+			}
+			if (r->started) {
+				free(*cause);
+				xasprintf(cause, "connection to %s closed "
+				    "before the command finished", c->host);
+			}
+			return (-1);
+		}
+	}
+}
+
+/*
+ * Map a result to rcmd's exit status: the command's own, 128+N for a
+ * signal, 124 for a timeout, 255 when it did not run to its end. Fill
+ * *cause with what to tell the user, if anything.
+ */
+int
+conn_exit_status(const struct conn_result *r, const char *host,
+    char **cause)
+{
+	*cause = NULL;
+	switch (r->exit.kind) {
+	case EXIT_EXITED:
+		return (r->exit.code & 0xff);
+	case EXIT_SIGNALED:
+		return (128 + (r->exit.code & 0x7f));
+	case EXIT_TIMEDOUT:
+		xasprintf(cause, "command timed out on %s after %llu ms and "
+		    "was stopped", host,
+		    (unsigned long long)(r->exit.duration_us / 1000));
+		return (RCMD_EXIT_TIMEOUT);
+	case EXIT_CANCELLED:
+		xasprintf(cause, "command cancelled by %s (the server is "
+		    "shutting down)", host);
+		return (RCMD_EXIT_ERROR);
+	case EXIT_FAILED:
+		xasprintf(cause, "%s could not start the command: %s", host,
+		    strerror(r->exit.code));
+		return (RCMD_EXIT_ERROR);
+	}
+	xasprintf(cause, "unknown EXIT kind %u from %s", r->exit.kind, host);
+	return (RCMD_EXIT_ERROR);
+}
+
+/* Close a connection and free what it holds. */
+void
+conn_close(struct conn *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+	free(c->in.data);
+	free(c->out.data);
+	free(c->host);
+	free(c->port);
+	memset(&c->in, 0, sizeof c->in);
+	memset(&c->out, 0, sizeof c->out);
+	c->host = c->port = NULL;
+}
+
+/* Return a monotonic time in milliseconds. */
+static uint64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}

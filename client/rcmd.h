@@ -1,0 +1,78 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef RCMD_H
+#define RCMD_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rcmd-protocol.h"
+
+/*
+ * rcmd's private header: a connection to rcmdd that runs commands one at a
+ * time, and the interactive prompt on top of it.
+ */
+
+#define RCMD_DEFAULT_PORT	"7514"
+#define RCMD_CONNECT_TIMEOUT_MS	10000
+#define RCMD_EXIT_ERROR		255
+#define RCMD_EXIT_TIMEOUT	124
+
+/* A growable byte buffer; data starts at off. */
+struct rbuf {
+	uint8_t		*data;
+	size_t		 off;
+	size_t		 len;
+	size_t		 size;
+};
+
+/* A connection to a server. */
+struct conn {
+	int		 fd;
+	char		*host;
+	char		*port;
+	struct rbuf	 in;
+	struct rbuf	 out;
+	char		 server[256];
+	int		 sigfd;
+	int		 interrupts;
+	int		 broken;
+};
+
+/* How a command ended, as the server reported it. */
+struct conn_result {
+	uint64_t		 audit_id;
+	int			 started;
+	struct frame_exit	 exit;
+};
+
+/* conn.c */
+int	conn_open(struct conn *, const char *, const char *, int, char **);
+int	conn_hello(struct conn *, char **);
+int	conn_run(struct conn *, const char *, size_t, uint32_t, int,
+	    struct conn_result *, char **);
+void	conn_close(struct conn *);
+int	conn_handle_frame(struct conn *, const struct frame *,
+	    struct conn_result *, char **);
+int	conn_exit_status(const struct conn_result *, const char *, char **);
+
+/* prompt.c */
+int	prompt_run(struct conn *);
+
+#endif /* RCMD_H */

@@ -1,0 +1,141 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef RCMD_PROTOCOL_H
+#define RCMD_PROTOCOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The rcmd wire protocol, version 1; man/rcmd-protocol.7 is its reference.
+ * Every message is a frame: a 4-byte big-endian length counting the type
+ * byte and the payload, a 1-byte type, then the payload. Numbers are never
+ * reused: a retired type stays here, marked unused.
+ */
+
+#define PROTOCOL_VERSION	1
+#define PROTOCOL_MAGIC		"RCMD"
+#define PROTOCOL_MAGIC_LEN	4
+
+#define FRAME_HEADER_LEN	5
+#define FRAME_MAX_PAYLOAD	65536
+#define HELLO_MAX_NAME		64
+#define EXEC_HEADER_LEN		8
+#define EXEC_MAX_COMMAND	(FRAME_MAX_PAYLOAD - EXEC_HEADER_LEN)
+#define EXIT_PAYLOAD_LEN	21
+
+/* Message types, client to server. */
+#define MSG_HELLO		0x01
+#define MSG_EXEC		0x02
+#define MSG_STDIN		0x03
+#define MSG_STDIN_EOF		0x04
+#define MSG_SIGNAL		0x05
+
+/* Message types, server to client. */
+#define MSG_SERVER_HELLO	0x81
+#define MSG_STARTED		0x82
+#define MSG_STDOUT		0x83
+#define MSG_STDERR		0x84
+#define MSG_EXIT		0x85
+#define MSG_ERROR		0x86
+
+/* Signal numbers in a SIGNAL frame; they are the classic POSIX numbers. */
+#define PROTO_SIGHUP		1
+#define PROTO_SIGINT		2
+#define PROTO_SIGQUIT		3
+#define PROTO_SIGKILL		9
+#define PROTO_SIGTERM		15
+
+/* How a command ended, in an EXIT frame. */
+#define EXIT_EXITED		0
+#define EXIT_SIGNALED		1
+#define EXIT_TIMEDOUT		2
+#define EXIT_CANCELLED		3
+#define EXIT_FAILED		4
+
+/* Error codes in an ERROR frame. */
+#define ERR_MALFORMED		1	/* fatal: a frame that cannot be parsed */
+#define ERR_TOO_LARGE		2	/* fatal: length over the limit */
+#define ERR_UNKNOWN_TYPE	3	/* fatal: no such message type */
+#define ERR_OUT_OF_ORDER	4	/* fatal: a frame not allowed now */
+#define ERR_VERSION		5	/* fatal: unsupported protocol version */
+#define ERR_BUSY		6	/* a command is already running */
+#define ERR_BAD_COMMAND		7	/* empty command or one holding NUL */
+#define ERR_TIMEOUT		8	/* fatal: no HELLO within the deadline */
+#define ERR_AUDIT		9	/* the audit record failed: not run */
+#define ERR_SHUTDOWN		10	/* fatal: the server is shutting down */
+#define ERR_LIMIT		11	/* fatal: a server limit was reached */
+
+/* A decoded frame; payload points into the caller's buffer. */
+struct frame {
+	uint8_t		 type;
+	const uint8_t	*payload;
+	size_t		 len;
+};
+
+/* A decoded HELLO of either direction. */
+struct frame_hello {
+	uint16_t	 version;
+	uint16_t	 flags;
+	char		 name[256];
+};
+
+/* A decoded EXEC. */
+struct frame_exec {
+	uint32_t	 timeout_ms;
+	uint32_t	 flags;
+	const uint8_t	*command;
+	size_t		 command_len;
+};
+
+/* A decoded EXIT. */
+struct frame_exit {
+	uint8_t		 kind;
+	int32_t		 code;
+	uint64_t	 duration_us;
+	uint64_t	 audit_id;
+};
+
+/* frame.c */
+int		 frame_decode(const uint8_t *, size_t, struct frame *, size_t *,
+		     uint16_t *, char **);
+int		 frame_check_client(const struct frame *, uint16_t *, char **);
+int		 frame_check_server(const struct frame *, uint16_t *, char **);
+int		 frame_parse_hello(const struct frame *, struct frame_hello *,
+		     char **);
+int		 frame_parse_exec(const struct frame *, struct frame_exec *,
+		     char **);
+int		 frame_parse_exit(const struct frame *, struct frame_exit *);
+int		 frame_parse_error(const struct frame *, uint16_t *, char *,
+		     size_t);
+const char	*frame_type_name(uint8_t);
+void		 frame_header(uint8_t *, uint8_t, size_t);
+size_t		 frame_encode(uint8_t *, size_t, uint8_t, const void *,
+		     size_t);
+size_t		 frame_encode_hello(uint8_t *, size_t, uint8_t, const char *);
+size_t		 frame_encode_exec(uint8_t *, size_t, uint32_t, const char *,
+		     size_t);
+size_t		 frame_encode_exit(uint8_t *, size_t,
+		     const struct frame_exit *);
+size_t		 frame_encode_error(uint8_t *, size_t, uint16_t,
+		     const char *);
+size_t		 frame_encode_u64(uint8_t *, size_t, uint8_t, uint64_t);
+int		 frame_proto_to_signal(uint8_t);
+uint8_t		 frame_signal_to_proto(int);
+int		 frame_error_is_fatal(uint16_t);
+
+#endif /* RCMD_PROTOCOL_H */

@@ -1,0 +1,459 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "rcmdd.h"
+#include "xmalloc.h"
+
+/*
+ * The audit writer. One thread owns the SQLite connection. Workers (and the
+ * loop thread in --single-thread mode) hand it requests through a queue and
+ * sleep until their request is committed; the writer takes every request
+ * waiting, runs them in one transaction and wakes them all, so concurrent
+ * commands share a commit.
+ *
+ * Locking: audit_lock guards the queue, each request's done flag and the
+ * stop flag. It is never held across an SQLite call.
+ */
+
+#define AUDIT_SCHEMA_VERSION	1
+#define AUDIT_BUSY_TIMEOUT_MS	5000
+
+#define AUDIT_BEGIN	1
+#define AUDIT_FINISH	2
+
+struct audit_req {
+	int				 type;
+	const struct audit_start	*start;
+	const struct audit_end		*end;
+	uint64_t			 id;
+	int				 done;
+	int				 rc;
+	char				*cause;
+	TAILQ_ENTRY(audit_req)		 entry;
+};
+TAILQ_HEAD(audit_reqs, audit_req);
+
+static void	*audit_main(void *);
+static int	 audit_exec(struct audit_req *);
+static int	 audit_prepare(void);
+static char	*audit_errmsg(const char *);
+
+extern const char audit_schema[];
+
+static sqlite3		*audit_db;
+static sqlite3_stmt	*audit_insert_stmt;
+static sqlite3_stmt	*audit_update_stmt;
+static pthread_t	 audit_thread;
+static int		 audit_running;
+static int		 audit_stopping;
+static pthread_mutex_t	 audit_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 audit_wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t	 audit_done = PTHREAD_COND_INITIALIZER;
+static struct audit_reqs audit_queue = TAILQ_HEAD_INITIALIZER(audit_queue);
+
+/*
+ * Open the database, creating it mode 0600 if needed, apply the schema,
+ * and mark rows left running by a daemon that died as interrupted. Called
+ * before any thread starts.
+ */
+int
+audit_open(const char *path, char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	struct timespec	 ts;
+	char		 now[32], *errmsg = NULL;
+	int		 fd, version, changed;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		xasprintf(cause, "cannot open audit database %s: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	close(fd);
+
+	if (sqlite3_open_v2(path, &audit_db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		xasprintf(cause, "cannot open audit database %s: %s", path,
+		    audit_db == NULL ? "out of memory" :
+		    sqlite3_errmsg(audit_db));
+		goto fail;
+	}
+	sqlite3_busy_timeout(audit_db, AUDIT_BUSY_TIMEOUT_MS);
+	if (sqlite3_exec(audit_db, "PRAGMA journal_mode = WAL; "
+	    "PRAGMA synchronous = FULL;", NULL, NULL, &errmsg) != SQLITE_OK)
+		goto sqlfail;
+
+	if (sqlite3_prepare_v2(audit_db, "PRAGMA user_version", -1, &stmt,
+	    NULL) != SQLITE_OK || sqlite3_step(stmt) != SQLITE_ROW)
+		goto stmtfail;
+	version = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	if (version > AUDIT_SCHEMA_VERSION) {
+		xasprintf(cause, "audit database %s has schema version %d, "
+		    "newer than this rcmdd knows (%d): upgrade rcmdd", path,
+		    version, AUDIT_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (version < AUDIT_SCHEMA_VERSION) {
+		if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE", NULL, NULL,
+		    &errmsg) != SQLITE_OK ||
+		    sqlite3_exec(audit_db, audit_schema, NULL, NULL,
+		    &errmsg) != SQLITE_OK ||
+		    sqlite3_exec(audit_db, "COMMIT", NULL, NULL,
+		    &errmsg) != SQLITE_OK)
+			goto sqlfail;
+	}
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	audit_format_time(&ts, now, sizeof now);
+	if (sqlite3_prepare_v2(audit_db, "UPDATE commands SET "
+	    "status = 'interrupted', finished_at = ?, reason = "
+	    "'rcmdd stopped before the command finished' "
+	    "WHERE status = 'running'", -1, &stmt, NULL) != SQLITE_OK)
+		goto stmtfail;
+	sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto stmtfail;
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	changed = sqlite3_changes(audit_db);
+	if (changed != 0)
+		log_warnx("audit: marked %d command%s left running by a "
+		    "previous rcmdd as interrupted", changed,
+		    changed == 1 ? "" : "s");
+
+	if (audit_prepare() != 0)
+		goto stmtfail;
+	return (0);
+
+stmtfail:
+	xasprintf(cause, "audit database %s: %s", path,
+	    sqlite3_errmsg(audit_db));
+	goto fail;
+sqlfail:
+	xasprintf(cause, "audit database %s: %s", path,
+	    errmsg != NULL ? errmsg : sqlite3_errmsg(audit_db));
+	sqlite3_free(errmsg);
+fail:
+	sqlite3_finalize(stmt);
+	sqlite3_close(audit_db);
+	audit_db = NULL;
+	return (-1);
+}
+
+/* Prepare the two statements the writer runs. */
+static int
+audit_prepare(void)
+{
+	if (sqlite3_prepare_v3(audit_db, "INSERT INTO commands (started_at, "
+	    "client_addr, client_port, client_name, identity, command, status) "
+	    "VALUES (?, ?, ?, ?, ?, ?, 'running')", -1,
+	    SQLITE_PREPARE_PERSISTENT, &audit_insert_stmt, NULL) != SQLITE_OK)
+		return (-1);
+	if (sqlite3_prepare_v3(audit_db, "UPDATE commands SET "
+	    "finished_at = ?, status = ?, exit_code = ?, signal = ?, "
+	    "duration_ms = ?, output = ?, output_bytes = ?, truncated = ?, "
+	    "reason = ? WHERE id = ?", -1, SQLITE_PREPARE_PERSISTENT,
+	    &audit_update_stmt, NULL) != SQLITE_OK)
+		return (-1);
+	return (0);
+}
+
+/* Start the writer thread with every signal blocked. */
+void
+audit_start(void)
+{
+	sigset_t	all, old;
+	int		error;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	error = pthread_create(&audit_thread, NULL, audit_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (error != 0) {
+		errno = error;
+		fatal("audit: pthread_create");
+	}
+	audit_running = 1;
+}
+
+/*
+ * The writer thread: take every waiting request, commit them in one
+ * transaction, and wake their owners. On a failed batch, retry each
+ * request alone so that one bad record does not sink the others.
+ */
+static void *
+audit_main(void *arg)
+{
+	struct audit_reqs	 batch;
+	struct audit_req	*req;
+	char			*errmsg;
+	int			 failed;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&audit_lock);
+		while (TAILQ_EMPTY(&audit_queue) && !audit_stopping)
+			pthread_cond_wait(&audit_wake, &audit_lock);
+		if (TAILQ_EMPTY(&audit_queue)) {
+			pthread_mutex_unlock(&audit_lock);
+			break;
+		}
+		TAILQ_INIT(&batch);
+		TAILQ_CONCAT(&batch, &audit_queue, entry);
+		pthread_mutex_unlock(&audit_lock);
+
+		failed = 0;
+		errmsg = NULL;
+		if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE", NULL, NULL,
+		    &errmsg) != SQLITE_OK)
+			failed = 1;
+		TAILQ_FOREACH(req, &batch, entry) {
+			if (failed)
+				break;
+			if (audit_exec(req) != 0)
+				failed = 1;
+		}
+		if (!failed && sqlite3_exec(audit_db, "COMMIT", NULL, NULL,
+		    &errmsg) != SQLITE_OK)
+			failed = 1;
+		sqlite3_free(errmsg);
+		if (failed) {
+			sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
+			TAILQ_FOREACH(req, &batch, entry) {
+				free(req->cause);
+				req->cause = NULL;
+				req->rc = -1;
+				if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE",
+				    NULL, NULL, NULL) != SQLITE_OK) {
+					req->cause = audit_errmsg("begin");
+					continue;
+				}
+				if (audit_exec(req) == 0 &&
+				    sqlite3_exec(audit_db, "COMMIT", NULL,
+				    NULL, NULL) == SQLITE_OK) {
+					req->rc = 0;
+					continue;
+				}
+				if (req->cause == NULL)
+					req->cause = audit_errmsg("commit");
+				sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL,
+				    NULL);
+			}
+		}
+
+		pthread_mutex_lock(&audit_lock);
+		while ((req = TAILQ_FIRST(&batch)) != NULL) {
+			TAILQ_REMOVE(&batch, req, entry);
+			req->done = 1;
+		}
+		pthread_cond_broadcast(&audit_done);
+		pthread_mutex_unlock(&audit_lock);
+	}
+	return (NULL);
+}
+
+/* Return an allocated description of the last SQLite error. */
+static char *
+audit_errmsg(const char *what)
+{
+	char	*s;
+
+	xasprintf(&s, "audit %s failed: %s", what, sqlite3_errmsg(audit_db));
+	return (s);
+}
+
+/* Run one request's statement, inside the writer's transaction. */
+static int
+audit_exec(struct audit_req *req)
+{
+	const struct audit_start	*s = req->start;
+	const struct audit_end		*e = req->end;
+	sqlite3_stmt			*stmt;
+	struct timespec			 ts;
+	char				 now[32];
+	int				 rc;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	audit_format_time(&ts, now, sizeof now);
+	if (req->type == AUDIT_BEGIN) {
+		stmt = audit_insert_stmt;
+		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, 2, s->client_addr, -1, SQLITE_STATIC);
+		if (s->client_port >= 0)
+			sqlite3_bind_int(stmt, 3, s->client_port);
+		else
+			sqlite3_bind_null(stmt, 3);
+		sqlite3_bind_text(stmt, 4, s->client_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 5, s->identity, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 6, s->command, (int)s->command_len,
+		    SQLITE_STATIC);
+	} else {
+		stmt = audit_update_stmt;
+		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, 2, e->status, -1, SQLITE_STATIC);
+		if (e->has_exit_code)
+			sqlite3_bind_int(stmt, 3, e->exit_code);
+		else
+			sqlite3_bind_null(stmt, 3);
+		if (e->has_signal)
+			sqlite3_bind_int(stmt, 4, e->signal);
+		else
+			sqlite3_bind_null(stmt, 4);
+		sqlite3_bind_int64(stmt, 5, (sqlite3_int64)e->duration_ms);
+		sqlite3_bind_text(stmt, 6, e->output == NULL ? "" : e->output,
+		    (int)e->output_len, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 7, (sqlite3_int64)e->output_bytes);
+		sqlite3_bind_int(stmt, 8, e->truncated ? 1 : 0);
+		sqlite3_bind_text(stmt, 9, e->reason, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 10, (sqlite3_int64)req->id);
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_DONE && req->type == AUDIT_BEGIN)
+		req->id = (uint64_t)sqlite3_last_insert_rowid(audit_db);
+	if (rc == SQLITE_DONE && req->type == AUDIT_FINISH &&
+	    sqlite3_changes(audit_db) != 1) {
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		xasprintf(&req->cause, "audit row %llu is missing",
+		    (unsigned long long)req->id);
+		return (-1);
+	}
+	if (rc != SQLITE_DONE)
+		req->cause = audit_errmsg(req->type == AUDIT_BEGIN ?
+		    "insert" : "update");
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
+/* Queue a request and sleep until the writer has committed it. */
+static int
+audit_submit(struct audit_req *req, char **cause)
+{
+	if (!audit_running) {
+		if (cause != NULL)
+			*cause = xstrdup("the audit writer is not running");
+		return (-1);
+	}
+	pthread_mutex_lock(&audit_lock);
+	TAILQ_INSERT_TAIL(&audit_queue, req, entry);
+	pthread_cond_signal(&audit_wake);
+	while (!req->done)
+		pthread_cond_wait(&audit_done, &audit_lock);
+	pthread_mutex_unlock(&audit_lock);
+	if (req->rc != 0) {
+		if (cause != NULL)
+			*cause = req->cause;
+		else
+			free(req->cause);
+		return (-1);
+	}
+	free(req->cause);
+	return (0);
+}
+
+/*
+ * Commit a command's running row and return its id. Blocks; called from a
+ * worker thread, or the loop thread in --single-thread mode.
+ */
+int
+audit_begin(const struct audit_start *s, uint64_t *id, char **cause)
+{
+	struct audit_req	req;
+
+	memset(&req, 0, sizeof req);
+	req.type = AUDIT_BEGIN;
+	req.start = s;
+	if (audit_submit(&req, cause) != 0)
+		return (-1);
+	*id = req.id;
+	return (0);
+}
+
+/* Commit how a command ended. Blocks like audit_begin. */
+int
+audit_finish(uint64_t id, const struct audit_end *e, char **cause)
+{
+	struct audit_req	req;
+
+	memset(&req, 0, sizeof req);
+	req.type = AUDIT_FINISH;
+	req.end = e;
+	req.id = id;
+	return (audit_submit(&req, cause));
+}
+
+/*
+ * Stop the writer once the queue is empty, and close the database. Called
+ * at exit, after every job has finished.
+ */
+void
+audit_stop(void)
+{
+	if (audit_running) {
+		pthread_mutex_lock(&audit_lock);
+		audit_stopping = 1;
+		pthread_cond_signal(&audit_wake);
+		pthread_mutex_unlock(&audit_lock);
+		pthread_join(audit_thread, NULL);
+		audit_running = 0;
+		audit_stopping = 0;
+	}
+	sqlite3_finalize(audit_insert_stmt);
+	sqlite3_finalize(audit_update_stmt);
+	audit_insert_stmt = audit_update_stmt = NULL;
+	if (audit_db != NULL) {
+		sqlite3_close(audit_db);
+		audit_db = NULL;
+	}
+}
+
+/* Format a time as UTC, YYYY-MM-DDTHH:MM:SS.mmmZ. */
+void
+audit_format_time(const struct timespec *ts, char *buf, size_t len)
+{
+	struct tm	tm;
+	size_t		n;
+	u_int		ms;
+
+	gmtime_r(&ts->tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	ms = (u_int)(ts->tv_nsec / 1000000) % 1000;
+	if (n != 0)
+		snprintf(buf + n, len - n, ".%03uZ", ms);
+}

@@ -1,0 +1,426 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "rcmdd.h"
+#include "xmalloc.h"
+
+/*
+ * rcmdd.conf(5): one "Keyword value" per line, sshd_config style. Keywords
+ * are case-insensitive, lines starting with # are comments, and a value may
+ * be quoted. Every error is reported with file and line, and parsing goes
+ * on so that rcmdd -t lists them all.
+ */
+
+#define CONFIG_MAX_LINE	4096
+
+enum config_type {
+	CONFIG_STRING,
+	CONFIG_LISTEN,
+	CONFIG_PORT,
+	CONFIG_TIME,
+	CONFIG_SIZE,
+	CONFIG_FLAG,
+	CONFIG_LOGLEVEL
+};
+
+struct config_keyword {
+	const char		*name;
+	enum config_type	 type;
+	size_t			 offset;
+};
+
+static void	config_error(char **, const char *, u_int, const char *, ...)
+		    __attribute__((__format__ (printf, 4, 5)));
+static int	config_set(struct config *, const struct config_keyword *,
+		    const char *, char **);
+
+#define OFF(f)	offsetof(struct config, f)
+static const struct config_keyword config_keywords[] = {
+	{ "AuditOutputMax",	CONFIG_SIZE,	OFF(output_max) },
+	{ "CommandTimeout",	CONFIG_TIME,	OFF(timeout_ms) },
+	{ "Database",		CONFIG_STRING,	OFF(database) },
+	{ "DrainTimeout",	CONFIG_TIME,	OFF(drain_ms) },
+	{ "HandshakeTimeout",	CONFIG_TIME,	OFF(handshake_ms) },
+	{ "KillGrace",		CONFIG_TIME,	OFF(kill_grace_ms) },
+	{ "Lang",		CONFIG_STRING,	OFF(lang) },
+	{ "ListenAddress",	CONFIG_LISTEN,	0 },
+	{ "LogLevel",		CONFIG_LOGLEVEL, OFF(verbose) },
+	{ "MaxCommandTimeout",	CONFIG_TIME,	OFF(max_timeout_ms) },
+	{ "Path",		CONFIG_STRING,	OFF(path) },
+	{ "PidFile",		CONFIG_STRING,	OFF(pidfile) },
+	{ "Port",		CONFIG_PORT,	OFF(port) },
+	{ "PortFile",		CONFIG_STRING,	OFF(portfile) },
+	{ "ShutdownGrace",	CONFIG_TIME,	OFF(shutdown_grace_ms) },
+	{ "SingleThread",	CONFIG_FLAG,	OFF(single_thread) },
+};
+#undef OFF
+#define CONFIG_NKEYWORDS (sizeof config_keywords / sizeof config_keywords[0])
+
+/* Fill a configuration with the defaults. */
+void
+config_init(struct config *conf)
+{
+	memset(conf, 0, sizeof *conf);
+	conf->port = xstrdup(RCMDD_DEFAULT_PORT);
+	conf->database = xstrdup(RCMDD_DATABASE);
+	conf->path = xstrdup("/usr/local/bin:/usr/bin:/bin");
+	conf->lang = xstrdup("C.UTF-8");
+	conf->timeout_ms = 3600 * 1000;
+	conf->max_timeout_ms = 24 * 3600 * 1000;
+	conf->kill_grace_ms = 5 * 1000;
+	conf->drain_ms = 2 * 1000;
+	conf->handshake_ms = 10 * 1000;
+	conf->shutdown_grace_ms = 10 * 1000;
+	conf->output_max = 1024 * 1024;
+}
+
+/* Free what a configuration holds. */
+void
+config_clear(struct config *conf)
+{
+	u_int	i;
+
+	for (i = 0; i < conf->nlisten; i++)
+		free(conf->listen[i]);
+	free(conf->port);
+	free(conf->database);
+	free(conf->pidfile);
+	free(conf->portfile);
+	free(conf->path);
+	free(conf->lang);
+	memset(conf, 0, sizeof *conf);
+}
+
+/* Append "file:line: message" to the error list. */
+static void
+config_error(char **errors, const char *file, u_int line, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+	char	*msg, *all;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (line != 0)
+		xasprintf(&all, "%s%s:%u: %s\n", *errors == NULL ? "" : *errors,
+		    file, line, msg);
+	else
+		xasprintf(&all, "%s%s: %s\n", *errors == NULL ? "" : *errors,
+		    file, msg);
+	free(*errors);
+	free(msg);
+	*errors = all;
+}
+
+/*
+ * Parse a time: a whole number with an optional unit, ms, s, m or h;
+ * seconds without one. Return 0 and the milliseconds, or -1.
+ */
+int
+config_parse_time(const char *s, u_int *ms)
+{
+	unsigned long long	 v, mult;
+	char			*end;
+
+	if (!isdigit((u_char)*s))
+		return (-1);
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return (-1);
+	if (*end == '\0' || strcasecmp(end, "s") == 0)
+		mult = 1000;
+	else if (strcasecmp(end, "ms") == 0)
+		mult = 1;
+	else if (strcasecmp(end, "m") == 0)
+		mult = 60 * 1000;
+	else if (strcasecmp(end, "h") == 0)
+		mult = 3600 * 1000;
+	else
+		return (-1);
+	if (v > UINT_MAX / mult)
+		return (-1);
+	*ms = (u_int)(v * mult);
+	return (0);
+}
+
+/*
+ * Parse a size: a whole number of bytes with an optional K, M or G
+ * (binary multiples). Return 0 and the size, or -1.
+ */
+int
+config_parse_size(const char *s, size_t *size)
+{
+	unsigned long long	 v, mult;
+	char			*end;
+
+	if (!isdigit((u_char)*s))
+		return (-1);
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return (-1);
+	if (*end == '\0')
+		mult = 1;
+	else if (strcasecmp(end, "k") == 0)
+		mult = 1024;
+	else if (strcasecmp(end, "m") == 0)
+		mult = 1024 * 1024;
+	else if (strcasecmp(end, "g") == 0)
+		mult = 1024 * 1024 * 1024;
+	else
+		return (-1);
+	if (v > SIZE_MAX / mult)
+		return (-1);
+	*size = (size_t)(v * mult);
+	return (0);
+}
+
+/* Add a listen address; the first one given replaces the default. */
+int
+config_set_listen(struct config *conf, const char *addr, char **cause)
+{
+	if (conf->nlisten == RCMDD_MAX_LISTEN) {
+		xasprintf(cause, "too many listen addresses: at most %d",
+		    RCMDD_MAX_LISTEN);
+		return (-1);
+	}
+	if (*addr == '\0') {
+		*cause = xstrdup("empty listen address");
+		return (-1);
+	}
+	conf->listen[conf->nlisten++] = xstrdup(addr);
+	return (0);
+}
+
+/* Set one keyword's value, or return -1 with a cause. */
+static int
+config_set(struct config *conf, const struct config_keyword *kw,
+    const char *value, char **cause)
+{
+	char		**sp;
+	const char	 *errstr;
+	long long	  port;
+	u_int		  ms;
+	size_t		  size;
+
+	switch (kw->type) {
+	case CONFIG_STRING:
+		if (*value == '\0') {
+			xasprintf(cause, "%s needs a value", kw->name);
+			return (-1);
+		}
+		sp = (char **)((char *)conf + kw->offset);
+		free(*sp);
+		*sp = xstrdup(value);
+		return (0);
+	case CONFIG_LISTEN:
+		return (config_set_listen(conf, value, cause));
+	case CONFIG_PORT:
+		port = strtonum(value, 0, 65535, &errstr);
+		if (errstr != NULL) {
+			xasprintf(cause, "Port \"%s\" is %s: use a number from "
+			    "0 to 65535 (0 picks a free port)", value, errstr);
+			return (-1);
+		}
+		sp = (char **)((char *)conf + kw->offset);
+		free(*sp);
+		xasprintf(sp, "%lld", port);
+		return (0);
+	case CONFIG_TIME:
+		if (config_parse_time(value, &ms) != 0) {
+			xasprintf(cause, "%s \"%s\" is not a time: use a whole "
+			    "number with ms, s, m or h (seconds without)",
+			    kw->name, value);
+			return (-1);
+		}
+		*(u_int *)((char *)conf + kw->offset) = ms;
+		return (0);
+	case CONFIG_SIZE:
+		if (config_parse_size(value, &size) != 0) {
+			xasprintf(cause, "%s \"%s\" is not a size: use a whole "
+			    "number of bytes with an optional K, M or G",
+			    kw->name, value);
+			return (-1);
+		}
+		*(size_t *)((char *)conf + kw->offset) = size;
+		return (0);
+	case CONFIG_FLAG:
+		if (strcasecmp(value, "yes") == 0)
+			*(int *)((char *)conf + kw->offset) = 1;
+		else if (strcasecmp(value, "no") == 0)
+			*(int *)((char *)conf + kw->offset) = 0;
+		else {
+			xasprintf(cause, "%s \"%s\": use yes or no", kw->name,
+			    value);
+			return (-1);
+		}
+		return (0);
+	case CONFIG_LOGLEVEL:
+		if (strcasecmp(value, "info") == 0)
+			conf->verbose = 0;
+		else if (strcasecmp(value, "debug") == 0)
+			conf->verbose = 1;
+		else {
+			xasprintf(cause, "LogLevel \"%s\": use info or debug",
+			    value);
+			return (-1);
+		}
+		return (0);
+	}
+	fatalx("config_set: bad type");
+}
+
+/*
+ * Parse a configuration from fp into conf, whose defaults are set. Return
+ * the number of errors; each is appended to *errors as "file:line: why".
+ */
+int
+config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
+{
+	const struct config_keyword	*kw;
+	char				 line[CONFIG_MAX_LINE + 2];
+	char				*p, *key, *value, *end, *cause;
+	u_int				 lineno = 0, nerrors = 0, i;
+	u_int				 seen[CONFIG_NKEYWORDS];
+	int				 listen_seen = 0;
+
+	memset(seen, 0, sizeof seen);
+	while (fgets(line, sizeof line, fp) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			config_error(errors, file, lineno, "line is longer "
+			    "than %d bytes", CONFIG_MAX_LINE);
+			nerrors++;
+			while (fgets(line, sizeof line, fp) != NULL &&
+			    strchr(line, '\n') == NULL)
+				;
+			continue;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		p = line;
+		while (isspace((u_char)*p))
+			p++;
+		if (*p == '\0' || *p == '#')
+			continue;
+
+		key = p;
+		while (*p != '\0' && !isspace((u_char)*p) && *p != '=')
+			p++;
+		if (*p != '\0')
+			*p++ = '\0';
+		while (isspace((u_char)*p) || *p == '=')
+			p++;
+		value = p;
+		end = value + strlen(value);
+		while (end > value && isspace((u_char)end[-1]))
+			*--end = '\0';
+		if (*value == '"') {
+			if (end - value < 2 || end[-1] != '"') {
+				config_error(errors, file, lineno, "%s: "
+				    "unterminated quoted value", key);
+				nerrors++;
+				continue;
+			}
+			end[-1] = '\0';
+			value++;
+		}
+
+		kw = NULL;
+		for (i = 0; i < CONFIG_NKEYWORDS; i++) {
+			if (strcasecmp(key, config_keywords[i].name) == 0) {
+				kw = &config_keywords[i];
+				break;
+			}
+		}
+		if (kw == NULL) {
+			config_error(errors, file, lineno, "unknown keyword "
+			    "\"%s\": see rcmdd.conf(5) for the keywords", key);
+			nerrors++;
+			continue;
+		}
+		if (*value == '\0') {
+			config_error(errors, file, lineno, "%s needs a value",
+			    kw->name);
+			nerrors++;
+			continue;
+		}
+		if (kw->type != CONFIG_LISTEN && seen[i] != 0) {
+			config_error(errors, file, lineno, "%s is given again "
+			    "(first on line %u): give it once", kw->name,
+			    seen[i]);
+			nerrors++;
+			continue;
+		}
+		seen[i] = lineno;
+		if (kw->type == CONFIG_LISTEN && !listen_seen) {
+			listen_seen = 1;
+			while (conf->nlisten > 0)
+				free(conf->listen[--conf->nlisten]);
+		}
+		cause = NULL;
+		if (config_set(conf, kw, value, &cause) != 0) {
+			config_error(errors, file, lineno, "%s", cause);
+			free(cause);
+			nerrors++;
+		}
+	}
+	if (ferror(fp)) {
+		config_error(errors, file, 0, "read error");
+		nerrors++;
+	}
+	if (conf->max_timeout_ms != 0 && conf->timeout_ms > conf->max_timeout_ms) {
+		config_error(errors, file, 0, "CommandTimeout (%u ms) is over "
+		    "MaxCommandTimeout (%u ms): lower it or raise the maximum",
+		    conf->timeout_ms, conf->max_timeout_ms);
+		nerrors++;
+	}
+	return (nerrors);
+}
+
+/* Read and parse a configuration file. Return the number of errors. */
+int
+config_load(struct config *conf, const char *path, char **errors)
+{
+	FILE	*fp;
+	int	 n;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		config_error(errors, path, 0, "cannot open: %s",
+		    strerror(errno));
+		return (1);
+	}
+	n = config_parse(conf, path, fp, errors);
+	fclose(fp);
+	return (n);
+}

@@ -1,0 +1,282 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "log.h"
+#include "rcmdd.h"
+#include "xmalloc.h"
+
+/*
+ * Listening sockets. Each listen address may resolve to several sockets
+ * (IPv4 and IPv6); plain TCP is refused on anything but loopback. When the
+ * process runs out of descriptors, accepting pauses for a second rather
+ * than spinning.
+ */
+
+#define LISTEN_BACKLOG		511
+#define LISTEN_PAUSE_SEC	1
+
+struct listener {
+	struct evconnlistener	*lev;
+	int			 port;
+};
+
+static void	listen_accept_cb(struct evconnlistener *, evutil_socket_t,
+		    struct sockaddr *, int, void *);
+static void	listen_error_cb(struct evconnlistener *, void *);
+static void	listen_resume_cb(int, short, void *);
+static int	listen_one(const struct addrinfo *, const char *, char **);
+
+static struct listener	 listen_list[RCMDD_MAX_LISTEN * 4];
+static u_int		 listen_number;
+static struct event	*listen_pause_ev;
+
+/* Return whether an address is on loopback: 127.0.0.0/8 or ::1. */
+int
+listen_is_loopback(const struct sockaddr *sa)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		sin = (const struct sockaddr_in *)sa;
+		return ((ntohl(sin->sin_addr.s_addr) >> 24) == 127);
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)sa;
+		if (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
+			return (1);
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			return (sin6->sin6_addr.s6_addr[12] == 127);
+		return (0);
+	}
+	return (0);
+}
+
+/*
+ * Resolve every listen address of conf and check it, binding it unless
+ * bind is 0 (for rcmdd -t). Return -1 with a cause on the first failure.
+ */
+static int
+listen_resolve(struct config *conf, int bind, char **cause)
+{
+	struct addrinfo	 hints, *res, *ai;
+	const char	*addr;
+	char		 host[NI_MAXHOST];
+	u_int		 i, n;
+	int		 error;
+
+	n = conf->nlisten == 0 ? 1 : conf->nlisten;
+	for (i = 0; i < n; i++) {
+		addr = conf->nlisten == 0 ? "127.0.0.1" : conf->listen[i];
+		memset(&hints, 0, sizeof hints);
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+		error = getaddrinfo(addr, conf->port, &hints, &res);
+		if (error != 0) {
+			xasprintf(cause, "listen address %s port %s: %s", addr,
+			    conf->port, gai_strerror(error));
+			return (-1);
+		}
+		for (ai = res; ai != NULL; ai = ai->ai_next) {
+			if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host,
+			    sizeof host, NULL, 0, NI_NUMERICHOST) != 0)
+				strlcpy(host, addr, sizeof host);
+			if (!listen_is_loopback(ai->ai_addr)) {
+				xasprintf(cause, "refusing to listen on %s "
+				    "(from \"%s\"): plain TCP is allowed on "
+				    "loopback addresses only (127.0.0.0/8, "
+				    "::1), because commands and their output "
+				    "would cross the network unauthenticated "
+				    "and in clear", host, addr);
+				freeaddrinfo(res);
+				return (-1);
+			}
+			if (bind && listen_one(ai, host, cause) != 0) {
+				freeaddrinfo(res);
+				return (-1);
+			}
+		}
+		freeaddrinfo(res);
+	}
+	return (0);
+}
+
+/* Check the listen addresses without binding them. */
+int
+listen_check(struct config *conf, char **cause)
+{
+	return (listen_resolve(conf, 0, cause));
+}
+
+/* Open every listener. Return -1 with a cause if one fails. */
+int
+listen_start(struct config *conf, char **cause)
+{
+	if (listen_resolve(conf, 1, cause) != 0)
+		return (-1);
+	listen_pause_ev = evtimer_new(server_base, listen_resume_cb, NULL);
+	if (listen_pause_ev == NULL)
+		fatalx("evtimer_new");
+	return (0);
+}
+
+/* Bind and listen on one resolved address. */
+static int
+listen_one(const struct addrinfo *ai, const char *host, char **cause)
+{
+	struct listener		*l;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof ss;
+	int			 fd, on = 1;
+
+	if (listen_number == sizeof listen_list / sizeof listen_list[0]) {
+		xasprintf(cause, "too many listening sockets");
+		return (-1);
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, ai->ai_protocol);
+	if (fd == -1) {
+		xasprintf(cause, "socket for %s: %s", host, strerror(errno));
+		return (-1);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		xasprintf(cause, "cannot bind %s port %s: %s", host,
+		    server_conf->port, strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	if (listen(fd, LISTEN_BACKLOG) == -1) {
+		xasprintf(cause, "cannot listen on %s: %s", host,
+		    strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	l = &listen_list[listen_number];
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
+		l->port = ntohs(ss.ss_family == AF_INET6 ?
+		    ((struct sockaddr_in6 *)&ss)->sin6_port :
+		    ((struct sockaddr_in *)&ss)->sin_port);
+	l->lev = evconnlistener_new(server_base, listen_accept_cb, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	if (l->lev == NULL) {
+		xasprintf(cause, "cannot create a listener for %s", host);
+		close(fd);
+		return (-1);
+	}
+	evconnlistener_set_error_cb(l->lev, listen_error_cb);
+	listen_number++;
+	log_info("listening on %s port %d", host, l->port);
+	return (0);
+}
+
+/* A connection arrived. Loop thread. */
+static void
+listen_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	int	on = 1;
+
+	(void)lev;
+	(void)arg;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == -1)
+		log_warn("setsockopt TCP_NODELAY");
+	evutil_make_socket_nonblocking(fd);
+	session_new(fd, sa, (socklen_t)salen);
+}
+
+/*
+ * accept failed. libevent retries EINTR, EAGAIN and ECONNABORTED itself;
+ * out of descriptors, pause every listener for a second; anything else is
+ * a bug.
+ */
+static void
+listen_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct timeval	tv = { LISTEN_PAUSE_SEC, 0 };
+	u_int		i;
+	int		error = EVUTIL_SOCKET_ERROR();
+
+	(void)lev;
+	(void)arg;
+	if (error == EMFILE || error == ENFILE) {
+		log_warnx("accept: %s; pausing new connections for %d s",
+		    strerror(error), LISTEN_PAUSE_SEC);
+		for (i = 0; i < listen_number; i++)
+			evconnlistener_disable(listen_list[i].lev);
+		evtimer_add(listen_pause_ev, &tv);
+		return;
+	}
+	errno = error;
+	fatal("accept");
+}
+
+/* Resume accepting after a pause. */
+static void
+listen_resume_cb(int fd, short events, void *arg)
+{
+	u_int	i;
+
+	(void)fd;
+	(void)events;
+	(void)arg;
+	for (i = 0; i < listen_number; i++)
+		evconnlistener_enable(listen_list[i].lev);
+}
+
+/* Close every listener, when shutting down. */
+void
+listen_stop(void)
+{
+	u_int	i;
+
+	for (i = 0; i < listen_number; i++)
+		evconnlistener_free(listen_list[i].lev);
+	listen_number = 0;
+	if (listen_pause_ev != NULL) {
+		event_free(listen_pause_ev);
+		listen_pause_ev = NULL;
+	}
+}
+
+/* Return the port of the first listener, for PortFile. */
+int
+listen_port(void)
+{
+	return (listen_number == 0 ? -1 : listen_list[0].port);
+}

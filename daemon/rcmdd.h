@@ -1,0 +1,191 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#ifndef RCMDD_H
+#define RCMDD_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "rcmd-protocol.h"
+
+/*
+ * rcmdd's private header. The event loop thread owns listeners, sessions
+ * and the job table; each job's worker thread owns its child and pipes;
+ * the audit thread owns the SQLite handle.
+ */
+
+#define RCMDD_DEFAULT_PORT	"7514"
+#define RCMDD_MAX_LISTEN	16
+
+struct event_base;
+struct job;
+struct session;
+
+/* The configuration, from rcmdd.conf and the command line. */
+struct config {
+	char		*listen[RCMDD_MAX_LISTEN];
+	u_int		 nlisten;
+	char		*port;
+	char		*database;
+	char		*pidfile;
+	char		*portfile;
+	char		*path;
+	char		*lang;
+	u_int		 timeout_ms;
+	u_int		 max_timeout_ms;
+	u_int		 kill_grace_ms;
+	u_int		 drain_ms;
+	u_int		 handshake_ms;
+	u_int		 shutdown_grace_ms;
+	size_t		 output_max;
+	int		 single_thread;
+	int		 verbose;
+};
+
+/* A row's first state, committed before the command is spawned. */
+struct audit_start {
+	const char	*client_addr;
+	int		 client_port;
+	const char	*client_name;
+	const char	*identity;
+	const char	*command;
+	size_t		 command_len;
+};
+
+/* How a command ended, committed before EXIT is sent. */
+struct audit_end {
+	const char	*status;
+	int		 has_exit_code;
+	int		 exit_code;
+	int		 has_signal;
+	int		 signal;
+	uint64_t	 duration_ms;
+	const char	*output;
+	size_t		 output_len;
+	uint64_t	 output_bytes;
+	int		 truncated;
+	const char	*reason;
+};
+
+/* What a session gives a job to run. */
+struct job_params {
+	char		*command;
+	size_t		 command_len;
+	char		*client_addr;
+	int		 client_port;
+	char		*client_name;
+	u_int		 timeout_ms;
+	u_int		 kill_grace_ms;
+	u_int		 drain_ms;
+	size_t		 output_max;
+	char		**envp;
+	char		*cwd;
+};
+
+/* How a job runs: on its own worker thread, or inline in the loop. */
+#define JOB_INLINE		0x1
+
+/* Why a job was cancelled. */
+#define JOB_CANCEL_DISCONNECT	1
+#define JOB_CANCEL_SHUTDOWN	2
+
+/* Events a job reports to its session, on the loop thread. */
+#define JOB_EV_STARTED		1
+#define JOB_EV_STDOUT		2
+#define JOB_EV_STDERR		3
+#define JOB_EV_STDIN_RESUME	4
+#define JOB_EV_ERROR		5
+#define JOB_EV_EXIT		6
+
+/* A job's report; data is an audit id, output, an EXIT or an error. */
+struct job_event {
+	int			 type;
+	uint64_t		 audit_id;
+	const uint8_t		*data;
+	size_t			 len;
+	struct frame_exit	 exit;
+	uint16_t		 error_code;
+};
+typedef void (*job_event_cb)(struct job *, const struct job_event *,
+    void *);
+typedef int (*job_pump_cb)(void *, int);
+
+/* rcmdd.c */
+extern struct config	*server_conf;
+extern struct event_base *server_base;
+void		 server_check_exit(void);
+
+/* config.c */
+void		 config_init(struct config *);
+void		 config_clear(struct config *);
+int		 config_parse(struct config *, const char *, FILE *, char **);
+int		 config_load(struct config *, const char *, char **);
+int		 config_set_listen(struct config *, const char *, char **);
+int		 config_parse_time(const char *, u_int *);
+int		 config_parse_size(const char *, size_t *);
+
+/* listen.c */
+int		 listen_check(struct config *, char **);
+int		 listen_start(struct config *, char **);
+void		 listen_stop(void);
+int		 listen_port(void);
+int		 listen_is_loopback(const struct sockaddr *);
+
+/* session.c */
+void		 session_new(int, const struct sockaddr *, socklen_t);
+void		 session_shutdown_all(void);
+u_int		 session_count(void);
+
+/* worker.c */
+void		 job_init(struct event_base *);
+struct job	*job_start(struct job_params *, int, job_event_cb, void *);
+int		 job_run_inline(struct job *, int, job_pump_cb, void *);
+void		 job_dispatch(void);
+void		 job_stdin(struct job *, const uint8_t *, size_t);
+void		 job_stdin_eof(struct job *);
+int		 job_stdin_full(struct job *);
+void		 job_signal(struct job *, int);
+void		 job_cancel(struct job *, int);
+void		 job_cancel_all(int);
+void		 job_detach(struct job *);
+void		 job_output_sent(struct job *, size_t);
+u_int		 job_count(void);
+void		 job_params_free(struct job_params *);
+
+/* exec.c */
+pid_t		 exec_spawn(const char *, char *const *, const char *, int,
+		     int, int, int *);
+int		 exec_pidfd(pid_t);
+void		 exec_kill(pid_t, int);
+char		**exec_env(const struct config *, const char *);
+void		 exec_env_free(char **);
+const char	*exec_home(void);
+
+/* audit.c */
+int		 audit_open(const char *, char **);
+void		 audit_start(void);
+void		 audit_stop(void);
+int		 audit_begin(const struct audit_start *, uint64_t *, char **);
+int		 audit_finish(uint64_t, const struct audit_end *, char **);
+void		 audit_format_time(const struct timespec *, char *, size_t);
+
+#endif /* RCMDD_H */

@@ -1,0 +1,636 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <vis.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "log.h"
+#include "rcmdd.h"
+#include "xmalloc.h"
+
+/*
+ * Sessions: one per connection, owned by the loop thread. A session reads
+ * frames, checks their order (HELLO, then EXEC after EXEC, one command at a
+ * time), starts a job for each EXEC and writes the job's output, EXIT and
+ * errors back. Bad input ends this session only.
+ */
+
+#define SESSION_HELLO		0
+#define SESSION_READY		1
+#define SESSION_RUNNING		2
+#define SESSION_CLOSING		3
+
+#define SESSION_STDIN_PAUSED	0x1
+#define SESSION_INLINE		0x2
+#define SESSION_IN_PUMP		0x4
+#define SESSION_GONE		0x8
+#define SESSION_FINAL		0x10
+
+#define SESSION_CLOSE_WAIT_MS	5000
+
+struct session {
+	uint64_t		 id;
+	int			 fd;
+	int			 state;
+	int			 flags;
+	struct bufferevent	*bev;
+	struct event		*timer;
+	struct event		*resume;
+	struct job		*job;
+	char			 addr[INET6_ADDRSTRLEN];
+	int			 port;
+	char			 name[HELLO_MAX_NAME * 4 + 1];
+	TAILQ_ENTRY(session)	 entry;
+};
+TAILQ_HEAD(sessions, session);
+
+static void	session_read_cb(struct bufferevent *, void *);
+static void	session_write_cb(struct bufferevent *, void *);
+static void	session_event_cb(struct bufferevent *, short, void *);
+static void	session_timer_cb(int, short, void *);
+static void	session_resume_cb(int, short, void *);
+static void	session_sent_cb(struct evbuffer *,
+		    const struct evbuffer_cb_info *, void *);
+static void	session_process(struct session *);
+static void	session_frame(struct session *, const struct frame *);
+static void	session_exec(struct session *, const struct frame *);
+static void	session_job_cb(struct job *, const struct job_event *, void *);
+static int	session_pump(void *, int);
+static void	session_send(struct session *, const void *, size_t,
+		    const void *, size_t);
+static void	session_send_error(struct session *, uint16_t, const char *,
+		    size_t);
+static void	session_error(struct session *, uint16_t, const char *, ...)
+		    __attribute__((__format__ (printf, 3, 4)));
+static void	session_close(struct session *);
+static void	session_free(struct session *);
+
+static uint8_t		session_hello[FRAME_HEADER_LEN + 8 + HELLO_MAX_NAME];
+static size_t		session_hello_len;
+static struct sessions	session_list = TAILQ_HEAD_INITIALIZER(session_list);
+static u_int		session_number;
+static uint64_t		session_next_id;
+static int		session_shutting_down;
+
+/* Start a session for an accepted connection. Loop thread. */
+void
+session_new(int fd, const struct sockaddr *sa, socklen_t salen)
+{
+	struct session	*s;
+	struct timeval	 tv;
+	char		 port[NI_MAXSERV];
+
+	if (session_hello_len == 0)
+		session_hello_len = frame_encode_hello(session_hello,
+		    sizeof session_hello, MSG_SERVER_HELLO,
+		    "rcmdd " PACKAGE_VERSION);
+	s = xcalloc(1, sizeof *s);
+	s->id = ++session_next_id;
+	s->fd = fd;
+	s->state = SESSION_HELLO;
+	if (getnameinfo(sa, salen, s->addr, sizeof s->addr, port, sizeof port,
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		strlcpy(s->addr, "unknown", sizeof s->addr);
+		strlcpy(port, "0", sizeof port);
+	}
+	s->port = atoi(port);
+	if (server_conf->single_thread)
+		s->flags |= SESSION_INLINE;
+
+	s->bev = bufferevent_socket_new(server_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (s->bev == NULL) {
+		log_warnx("cannot create a buffer for %s:%d", s->addr,
+		    s->port);
+		close(fd);
+		free(s);
+		return;
+	}
+	bufferevent_setcb(s->bev, session_read_cb, session_write_cb,
+	    session_event_cb, s);
+	evbuffer_add_cb(bufferevent_get_output(s->bev), session_sent_cb, s);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+
+	s->timer = evtimer_new(server_base, session_timer_cb, s);
+	s->resume = event_new(server_base, -1, 0, session_resume_cb, s);
+	if (s->timer == NULL || s->resume == NULL)
+		fatalx("cannot create session events");
+	tv.tv_sec = server_conf->handshake_ms / 1000;
+	tv.tv_usec = (server_conf->handshake_ms % 1000) * 1000;
+	evtimer_add(s->timer, &tv);
+
+	TAILQ_INSERT_TAIL(&session_list, s, entry);
+	session_number++;
+	log_debug("session %llu: connection from %s:%d",
+	    (unsigned long long)s->id, s->addr, s->port);
+}
+
+/* Bytes arrived: handle every whole frame. Loop thread. */
+static void
+session_read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	session_process(arg);
+}
+
+/* Output drained: a closing session can go now. Loop thread. */
+static void
+session_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct session	*s = arg;
+
+	(void)bev;
+	if (s->state == SESSION_CLOSING)
+		session_free(s);
+}
+
+/* The connection ended or failed. Loop thread. */
+static void
+session_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session	*s = arg;
+
+	(void)bev;
+	if (s->state == SESSION_RUNNING)
+		log_warnx("session %llu: %s:%d %s while its command ran; "
+		    "stopping the command", (unsigned long long)s->id, s->addr,
+		    s->port, (what & BEV_EVENT_EOF) ? "disconnected" :
+		    "failed");
+	else if (what & BEV_EVENT_ERROR)
+		log_debug("session %llu: %s", (unsigned long long)s->id,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	session_free(s);
+}
+
+/* The handshake deadline, or the wait to flush a final error, passed. */
+static void
+session_timer_cb(int fd, short events, void *arg)
+{
+	struct session	*s = arg;
+
+	(void)fd;
+	(void)events;
+	if (s->state == SESSION_HELLO) {
+		session_error(s, ERR_TIMEOUT, "no HELLO within %u ms: "
+		    "closing the connection", server_conf->handshake_ms);
+		return;
+	}
+	if (s->state == SESSION_CLOSING)
+		session_free(s);
+}
+
+/*
+ * Go on with a session after a command: read frames held back, or free it
+ * if it was closed or its client went away meanwhile. Loop thread.
+ */
+static void
+session_resume_cb(int fd, short events, void *arg)
+{
+	struct session	*s = arg;
+
+	(void)fd;
+	(void)events;
+	if ((s->flags & SESSION_GONE) || (s->state == SESSION_CLOSING &&
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)) {
+		session_free(s);
+		return;
+	}
+	session_process(s);
+}
+
+/* The socket took output bytes: tell the job, for backpressure. */
+static void
+session_sent_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct session	*s = arg;
+
+	(void)buf;
+	if (info->n_deleted != 0 && s->job != NULL)
+		job_output_sent(s->job, info->n_deleted);
+}
+
+/*
+ * Decode and handle whole frames until none is left, input pauses or the
+ * session closes. Each frame is copied out and drained before it is
+ * handled, because handling an EXEC inline reads more input behind it.
+ */
+static void
+session_process(struct session *s)
+{
+	static uint8_t	 scratch[FRAME_HEADER_LEN + FRAME_MAX_PAYLOAD];
+	struct evbuffer	*in = bufferevent_get_input(s->bev);
+	struct frame	 f;
+	uint8_t		 hdr[4];
+	size_t		 avail, used, want;
+	uint16_t	 code;
+	char		*cause = NULL;
+	int		 rc;
+
+	for (;;) {
+		if (s->state == SESSION_CLOSING ||
+		    (s->flags & SESSION_STDIN_PAUSED))
+			return;
+		avail = evbuffer_get_length(in);
+		if (avail < sizeof hdr)
+			return;
+		evbuffer_copyout(in, hdr, sizeof hdr);
+		want = ((size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
+		    (size_t)hdr[2] << 8 | hdr[3]) + 4;
+		if (want > sizeof scratch)
+			want = sizeof hdr;
+		if (want > avail)
+			return;
+		evbuffer_copyout(in, scratch, want);
+		rc = frame_decode(scratch, want, &f, &used, &code, &cause);
+		if (rc == 0)
+			return;
+		if (rc == -1 || frame_check_client(&f, &code, &cause) != 0) {
+			session_error(s, code, "%s", cause);
+			free(cause);
+			return;
+		}
+		evbuffer_drain(in, used);
+		session_frame(s, &f);
+	}
+}
+
+/* Handle one checked frame. */
+static void
+session_frame(struct session *s, const struct frame *f)
+{
+	struct frame_hello	 h;
+	char			*cause = NULL, name[HELLO_MAX_NAME * 4 + 1];
+	int			 sig;
+
+	if (s->state == SESSION_HELLO) {
+		if (f->type != MSG_HELLO) {
+			session_error(s, ERR_OUT_OF_ORDER, "%s before HELLO: "
+			    "a connection starts with HELLO",
+			    frame_type_name(f->type));
+			return;
+		}
+		if (frame_parse_hello(f, &h, &cause) != 0) {
+			session_error(s, ERR_MALFORMED, "%s", cause);
+			free(cause);
+			return;
+		}
+		if (h.version != PROTOCOL_VERSION) {
+			session_error(s, ERR_VERSION, "protocol version %u is "
+			    "not supported: this rcmdd speaks version %d",
+			    h.version, PROTOCOL_VERSION);
+			return;
+		}
+		strnvisx(name, sizeof name, h.name, strlen(h.name),
+		    VIS_SAFE | VIS_OCTAL);
+		strlcpy(s->name, name, sizeof s->name);
+		evtimer_del(s->timer);
+		s->state = SESSION_READY;
+		session_send(s, session_hello, session_hello_len, NULL, 0);
+		log_debug("session %llu: HELLO from %s:%d (%s)",
+		    (unsigned long long)s->id, s->addr, s->port, s->name);
+		return;
+	}
+
+	switch (f->type) {
+	case MSG_HELLO:
+		session_error(s, ERR_OUT_OF_ORDER, "second HELLO: HELLO is "
+		    "sent once, first");
+		return;
+	case MSG_EXEC:
+		if (s->state == SESSION_RUNNING)
+			session_error(s, ERR_BUSY, "a command is already "
+			    "running on this connection: wait for its EXIT");
+		else
+			session_exec(s, f);
+		return;
+	case MSG_STDIN:
+		if (s->state != SESSION_RUNNING)
+			return;
+		job_stdin(s->job, f->payload, f->len);
+		if (job_stdin_full(s->job)) {
+			s->flags |= SESSION_STDIN_PAUSED;
+			if (!(s->flags & SESSION_INLINE))
+				bufferevent_disable(s->bev, EV_READ);
+		}
+		return;
+	case MSG_STDIN_EOF:
+		if (s->state == SESSION_RUNNING)
+			job_stdin_eof(s->job);
+		return;
+	case MSG_SIGNAL:
+		sig = frame_proto_to_signal(f->payload[0]);
+		if (s->state == SESSION_RUNNING)
+			job_signal(s->job, sig);
+		return;
+	}
+	fatalx("session_frame: unchecked type 0x%02x", f->type);
+}
+
+/* Start the command an EXEC carries. */
+static void
+session_exec(struct session *s, const struct frame *f)
+{
+	struct frame_exec	 e;
+	struct job_params	*p;
+	struct job		*job;
+	char			*cause = NULL, client[INET6_ADDRSTRLEN + 8];
+	int			 flags = 0;
+
+	if (frame_parse_exec(f, &e, &cause) != 0) {
+		session_error(s, ERR_BAD_COMMAND, "%s", cause);
+		free(cause);
+		return;
+	}
+	if (session_shutting_down) {
+		session_error(s, ERR_SHUTDOWN, "rcmdd is shutting down: "
+		    "try again when it is back");
+		return;
+	}
+
+	p = xcalloc(1, sizeof *p);
+	p->command = xmalloc(e.command_len + 1);
+	memcpy(p->command, e.command, e.command_len);
+	p->command[e.command_len] = '\0';
+	p->command_len = e.command_len;
+	p->client_addr = xstrdup(s->addr);
+	p->client_port = s->port;
+	p->client_name = xstrdup(s->name);
+	p->timeout_ms = server_conf->timeout_ms;
+	if (e.timeout_ms != 0 && (p->timeout_ms == 0 ||
+	    e.timeout_ms < p->timeout_ms))
+		p->timeout_ms = e.timeout_ms;
+	if (e.timeout_ms > p->timeout_ms && server_conf->max_timeout_ms != 0)
+		p->timeout_ms = e.timeout_ms > server_conf->max_timeout_ms ?
+		    server_conf->max_timeout_ms : e.timeout_ms;
+	p->kill_grace_ms = server_conf->kill_grace_ms;
+	p->drain_ms = server_conf->drain_ms;
+	p->output_max = server_conf->output_max;
+	snprintf(client, sizeof client, "%s %d", s->addr, s->port);
+	p->envp = exec_env(server_conf, client);
+	p->cwd = xstrdup(exec_home());
+
+	s->state = SESSION_RUNNING;
+	if (s->flags & SESSION_INLINE)
+		flags |= JOB_INLINE;
+	job = job_start(p, flags, session_job_cb, s);
+	s->job = job;
+	if (flags & JOB_INLINE) {
+		/*
+		 * The loop thread runs the command to its end now, serving
+		 * only this session's socket through the pump; everyone else
+		 * waits. The session is not freed while this runs: a close
+		 * or a vanished client is handled once it returns.
+		 */
+		s->flags |= SESSION_IN_PUMP;
+		job_run_inline(job, s->fd, session_pump, s);
+		job_dispatch();
+		s->flags &= ~SESSION_IN_PUMP;
+		event_active(s->resume, EV_READ, 1);
+	}
+}
+
+/*
+ * Serve the session's socket while its command runs inline: pass the
+ * job's messages on, write what is queued and read new frames. Return the
+ * poll events wanted next, or -1 once the client has gone.
+ */
+static int
+session_pump(void *arg, int revents)
+{
+	struct session	*s = arg;
+	struct evbuffer	*in = bufferevent_get_input(s->bev);
+	struct evbuffer	*out = bufferevent_get_output(s->bev);
+	int		 n, events = 0;
+
+	if (s->flags & SESSION_GONE)
+		return (-1);
+	job_dispatch();
+	if (evbuffer_get_length(out) != 0) {
+		n = evbuffer_write(out, s->fd);
+		if (n == -1 && errno != EAGAIN && errno != EINTR) {
+			s->flags |= SESSION_GONE;
+			return (-1);
+		}
+	}
+	if (revents & (POLLIN | POLLHUP | POLLERR)) {
+		n = evbuffer_read(in, s->fd, FRAME_MAX_PAYLOAD);
+		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+			log_warnx("session %llu: %s:%d disconnected while its "
+			    "command ran; stopping the command",
+			    (unsigned long long)s->id, s->addr, s->port);
+			s->flags |= SESSION_GONE;
+			return (-1);
+		}
+		session_process(s);
+	}
+	if (s->state == SESSION_CLOSING)
+		return (-1);
+	if (!(s->flags & SESSION_STDIN_PAUSED))
+		events |= POLLIN;
+	if (evbuffer_get_length(out) != 0)
+		events |= POLLOUT;
+	return (events);
+}
+
+/* A job reports: pass it to the client. Loop thread. */
+static void
+session_job_cb(struct job *job, const struct job_event *ev, void *arg)
+{
+	struct session	*s = arg;
+	uint8_t		 buf[FRAME_HEADER_LEN + EXIT_PAYLOAD_LEN];
+	size_t		 len;
+
+	(void)job;
+	switch (ev->type) {
+	case JOB_EV_STARTED:
+		len = frame_encode_u64(buf, sizeof buf, MSG_STARTED,
+		    ev->audit_id);
+		session_send(s, buf, len, NULL, 0);
+		return;
+	case JOB_EV_STDOUT:
+	case JOB_EV_STDERR:
+		frame_header(buf, ev->type == JOB_EV_STDOUT ? MSG_STDOUT :
+		    MSG_STDERR, ev->len);
+		session_send(s, buf, FRAME_HEADER_LEN, ev->data, ev->len);
+		return;
+	case JOB_EV_STDIN_RESUME:
+		break;
+	case JOB_EV_ERROR:
+		session_send_error(s, ev->error_code, (const char *)ev->data,
+		    ev->len);
+		s->job = NULL;
+		s->state = SESSION_READY;
+		break;
+	case JOB_EV_EXIT:
+		len = frame_encode_exit(buf, sizeof buf, &ev->exit);
+		session_send(s, buf, len, NULL, 0);
+		s->job = NULL;
+		s->state = SESSION_READY;
+		if (session_shutting_down) {
+			session_error(s, ERR_SHUTDOWN, "rcmdd is shutting "
+			    "down: try again when it is back");
+			return;
+		}
+		break;
+	}
+	if (s->flags & SESSION_STDIN_PAUSED) {
+		s->flags &= ~SESSION_STDIN_PAUSED;
+		if (!(s->flags & SESSION_INLINE))
+			bufferevent_enable(s->bev, EV_READ);
+	}
+	event_active(s->resume, EV_READ, 1);
+}
+
+/* Queue a frame: its header (or whole) in hdr, then an optional payload. */
+static void
+session_send(struct session *s, const void *hdr, size_t hdrlen,
+    const void *payload, size_t len)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->bev);
+
+	if (s->state == SESSION_CLOSING && !(s->flags & SESSION_FINAL))
+		return;
+	if (evbuffer_add(out, hdr, hdrlen) != 0 ||
+	    (len != 0 && evbuffer_add(out, payload, len) != 0))
+		fatalx("evbuffer_add failed");
+}
+
+/* Queue an ERROR frame with a message of len bytes. */
+static void
+session_send_error(struct session *s, uint16_t code, const char *msg,
+    size_t len)
+{
+	uint8_t	hdr[FRAME_HEADER_LEN + 2];
+
+	if (len > FRAME_MAX_PAYLOAD - 2)
+		len = FRAME_MAX_PAYLOAD - 2;
+	frame_header(hdr, MSG_ERROR, 2 + len);
+	hdr[FRAME_HEADER_LEN] = code >> 8;
+	hdr[FRAME_HEADER_LEN + 1] = code & 0xff;
+	session_send(s, hdr, sizeof hdr, msg, len);
+}
+
+/*
+ * Tell the client what went wrong, and log it. A fatal error closes the
+ * session once the ERROR is written.
+ */
+static void
+session_error(struct session *s, uint16_t code, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	log_warnx("session %llu: %s:%d: %s", (unsigned long long)s->id,
+	    s->addr, s->port, msg);
+	if (s->state != SESSION_CLOSING) {
+		s->flags |= SESSION_FINAL;
+		session_send_error(s, code, msg, strlen(msg));
+		s->flags &= ~SESSION_FINAL;
+	}
+	free(msg);
+	if (frame_error_is_fatal(code))
+		session_close(s);
+}
+
+/*
+ * Stop reading and free the session once its output is written, or after
+ * a short wait if the client does not read it.
+ */
+static void
+session_close(struct session *s)
+{
+	struct timeval	tv;
+
+	if (s->state == SESSION_CLOSING)
+		return;
+	s->state = SESSION_CLOSING;
+	bufferevent_disable(s->bev, EV_READ);
+	tv.tv_sec = SESSION_CLOSE_WAIT_MS / 1000;
+	tv.tv_usec = 0;
+	evtimer_add(s->timer, &tv);
+	event_active(s->resume, EV_READ, 1);
+}
+
+/* Free a session; a running command is cancelled and runs down alone. */
+static void
+session_free(struct session *s)
+{
+	if (s->flags & SESSION_IN_PUMP) {
+		s->flags |= SESSION_GONE;
+		return;
+	}
+	if (s->job != NULL) {
+		job_detach(s->job);
+		s->job = NULL;
+	}
+	TAILQ_REMOVE(&session_list, s, entry);
+	session_number--;
+	evbuffer_remove_cb(bufferevent_get_output(s->bev), session_sent_cb, s);
+	bufferevent_free(s->bev);
+	event_free(s->timer);
+	event_free(s->resume);
+	log_debug("session %llu: closed", (unsigned long long)s->id);
+	free(s);
+	server_check_exit();
+}
+
+/*
+ * Shutting down: close idle sessions now, and the others once their
+ * command has ended. Loop thread.
+ */
+void
+session_shutdown_all(void)
+{
+	struct session	*s, *s1;
+
+	session_shutting_down = 1;
+	TAILQ_FOREACH_SAFE(s, &session_list, entry, s1) {
+		if (s->state != SESSION_RUNNING)
+			session_error(s, ERR_SHUTDOWN, "rcmdd is shutting "
+			    "down: try again when it is back");
+	}
+}
+
+/* Return how many sessions are open. */
+u_int
+session_count(void)
+{
+	return (session_number);
+}
