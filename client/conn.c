@@ -522,6 +522,8 @@ conn_run(struct conn *c, const char *cmd, size_t cmdlen, uint32_t timeout_ms,
 		if (i_sig != -1 && (pfd[i_sig].revents & POLLIN)) {
 			while (read(c->sigfd, &sig, 1) == 1) {
 				if (++c->interrupts >= CONN_GIVE_UP) {
+					/* The command may still run there. */
+					c->broken = 1;
 					xasprintf(cause, "interrupted %d times:"
 					    " giving up on the command",
 					    CONN_GIVE_UP);

@@ -49,11 +49,12 @@ prompt_text(EditLine *el)
 }
 
 /*
- * Read and run commands until "exit" or end of input. Return the status
- * of the last command, or 255 if the connection was lost.
+ * Read and run commands until "exit" or end of input, each with the given
+ * timeout. Return the status of the last command, or 255 if the
+ * connection was lost.
  */
 int
-prompt_run(struct conn *c)
+prompt_run(struct conn *c, uint32_t timeout_ms, int verbose)
 {
 	EditLine		*el;
 	History			*hist;
@@ -113,7 +114,7 @@ prompt_run(struct conn *c)
 
 		while (read(c->sigfd, junk, sizeof junk) > 0)
 			;
-		if (conn_run(c, cmd, len, 0, -1, &r, &cause) != 0) {
+		if (conn_run(c, cmd, len, timeout_ms, -1, &r, &cause) != 0) {
 			fprintf(stderr, "rcmd: %s\n", cause);
 			free(cause);
 			cause = NULL;
@@ -127,6 +128,9 @@ prompt_run(struct conn *c)
 		}
 		free(cmd);
 		status = conn_exit_status(&r, c->host, &cause);
+		if (verbose)
+			fprintf(stderr, "rcmd: audit id %llu on %s\n",
+			    (unsigned long long)r.audit_id, c->host);
 		if (cause != NULL) {
 			fprintf(stderr, "rcmd: %s\n", cause);
 			free(cause);

@@ -55,7 +55,7 @@ static void
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: rcmd [-nVv] [-p port] [-t seconds] host [command ...]\n"
+	    "usage: rcmd [-hnVv] [-p port] [-t seconds] host [command ...]\n"
 	    "  -n, --no-stdin        do not forward standard input\n"
 	    "  -p, --port PORT       server port (default %s)\n"
 	    "  -t, --timeout SECS    stop the command after SECS seconds\n"
@@ -168,7 +168,7 @@ main(int argc, char **argv)
 	c.sigfd = signal_setup();
 
 	if (cmd == NULL) {
-		status = prompt_run(&c);
+		status = prompt_run(&c, timeout_ms, verbose);
 		conn_close(&c);
 		return (status);
 	}

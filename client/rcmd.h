@@ -73,6 +73,6 @@ int	conn_handle_frame(struct conn *, const struct frame *,
 int	conn_exit_status(const struct conn_result *, const char *, char **);
 
 /* prompt.c */
-int	prompt_run(struct conn *);
+int	prompt_run(struct conn *, uint32_t, int);
 
 #endif /* RCMD_H */

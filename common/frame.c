@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "rcmd-protocol.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /*
@@ -275,28 +276,39 @@ frame_parse_exit(const struct frame *f, struct frame_exit *x)
 }
 
 /*
- * Parse a checked ERROR into its code and a printable message: bytes that
- * are not printable are replaced, so a hostile peer cannot drive the
- * terminal that shows it.
+ * Parse a checked ERROR into its code and a printable message: control
+ * characters (C0, DEL and C1) and bytes that are not UTF-8 become '?', so
+ * a hostile peer cannot drive the terminal that shows it.
  */
 int
 frame_parse_error(const struct frame *f, uint16_t *code, char *msg,
     size_t msglen)
 {
-	size_t	i, n;
+	const uint8_t	*p;
+	uint32_t	 c;
+	size_t		 i, n, left, o = 0;
 
 	if (f->len < 2 || msglen == 0)
 		return (-1);
 	*code = get16(f->payload);
-	n = f->len - 2;
-	if (n > msglen - 1)
-		n = msglen - 1;
-	for (i = 0; i < n; i++) {
-		msg[i] = f->payload[2 + i];
-		if ((uint8_t)msg[i] < 0x20 || msg[i] == 0x7f)
-			msg[i] = '?';
+	p = f->payload + 2;
+	left = f->len - 2;
+	for (i = 0; i < left; i += n) {
+		n = utf8_decode(p + i, left - i, &c);
+		if (n == 0 || utf8_is_control(c)) {
+			if (n == 0)
+				n = 1;
+			if (o + 1 >= msglen)
+				break;
+			msg[o++] = '?';
+			continue;
+		}
+		if (o + n >= msglen)
+			break;
+		memcpy(msg + o, p + i, n);
+		o += n;
 	}
-	msg[n] = '\0';
+	msg[o] = '\0';
 	return (0);
 }
 

@@ -74,7 +74,7 @@
 #define ERR_OUT_OF_ORDER	4	/* fatal: a frame not allowed now */
 #define ERR_VERSION		5	/* fatal: unsupported protocol version */
 #define ERR_BUSY		6	/* a command is already running */
-#define ERR_BAD_COMMAND		7	/* empty command or one holding NUL */
+#define ERR_BAD_COMMAND		7	/* a command holding a NUL byte */
 #define ERR_TIMEOUT		8	/* fatal: no HELLO within the deadline */
 #define ERR_AUDIT		9	/* the audit record failed: not run */
 #define ERR_SHUTDOWN		10	/* fatal: the server is shutting down */

@@ -34,6 +34,7 @@
 
 #include "log.h"
 #include "rcmdd.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /*
@@ -69,6 +70,7 @@ static void	*audit_main(void *);
 static int	 audit_exec(struct audit_req *);
 static int	 audit_prepare(void);
 static char	*audit_errmsg(const char *);
+static int	 audit_submit(struct audit_req *, char **);
 
 extern const char audit_schema[];
 
@@ -405,17 +407,64 @@ audit_begin(const struct audit_start *s, uint64_t *id, char **cause)
 	return (0);
 }
 
-/* Commit how a command ended. Blocks like audit_begin. */
+/*
+ * Commit how a command ended. Blocks like audit_begin. The output is made
+ * safe to read first, here on the caller's thread rather than the
+ * writer's.
+ */
 int
 audit_finish(uint64_t id, const struct audit_end *e, char **cause)
 {
 	struct audit_req	req;
+	struct audit_end	safe;
+	char			*text;
+	int			 rc;
 
+	safe = *e;
+	text = audit_text(e->output, e->output_len, &safe.output_len);
+	safe.output = text;
 	memset(&req, 0, sizeof req);
 	req.type = AUDIT_FINISH;
-	req.end = e;
+	req.end = &safe;
 	req.id = id;
-	return (audit_submit(&req, cause));
+	rc = audit_submit(&req, cause);
+	free(text);
+	return (rc);
+}
+
+/*
+ * Make command output safe to read as text in the sqlite3 shell: valid
+ * UTF-8 stays, and so do tab, newline and carriage return; NUL, other
+ * control characters (escape sequences would drive the auditor's
+ * terminal) and bytes that are not UTF-8 become U+FFFD. Return an
+ * allocated string and its length.
+ */
+char *
+audit_text(const char *buf, size_t len, size_t *outlen)
+{
+	const uint8_t	*p = (const uint8_t *)buf;
+	uint32_t	 c;
+	size_t		 i, n, o = 0;
+	char		*out;
+
+	/* Each byte becomes at most the three bytes of U+FFFD. */
+	out = xreallocarray(NULL, len + 1, 3);
+	for (i = 0; i < len; i += n) {
+		n = utf8_decode(p + i, len - i, &c);
+		if (n == 0 || (utf8_is_control(c) && c != '\t' && c != '\n' &&
+		    c != '\r')) {
+			if (n == 0)
+				n = 1;
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			continue;
+		}
+		memcpy(out + o, p + i, n);
+		o += n;
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return (out);
 }
 
 /*

@@ -62,6 +62,7 @@ static void	config_error(char **, const char *, u_int, const char *, ...)
 		    __attribute__((__format__ (printf, 4, 5)));
 static int	config_set(struct config *, const struct config_keyword *,
 		    const char *, char **);
+static u_int	config_seen(const u_int *, const char *);
 
 #define OFF(f)	offsetof(struct config, f)
 static const struct config_keyword config_keywords[] = {
@@ -84,6 +85,19 @@ static const struct config_keyword config_keywords[] = {
 };
 #undef OFF
 #define CONFIG_NKEYWORDS (sizeof config_keywords / sizeof config_keywords[0])
+
+/* Return the line a keyword was given on, or 0. */
+static u_int
+config_seen(const u_int *seen, const char *name)
+{
+	u_int	i;
+
+	for (i = 0; i < CONFIG_NKEYWORDS; i++) {
+		if (strcmp(config_keywords[i].name, name) == 0)
+			return (seen[i]);
+	}
+	return (0);
+}
 
 /* Fill a configuration with the defaults. */
 void
@@ -312,6 +326,7 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 	char				 line[CONFIG_MAX_LINE + 2];
 	char				*p, *key, *value, *end, *cause;
 	u_int				 lineno = 0, nerrors = 0, i;
+	u_int				 line_a, line_b;
 	u_int				 seen[CONFIG_NKEYWORDS];
 	int				 listen_seen = 0;
 
@@ -399,10 +414,21 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 		config_error(errors, file, 0, "read error");
 		nerrors++;
 	}
-	if (conf->max_timeout_ms != 0 && conf->timeout_ms > conf->max_timeout_ms) {
-		config_error(errors, file, 0, "CommandTimeout (%u ms) is over "
-		    "MaxCommandTimeout (%u ms): lower it or raise the maximum",
-		    conf->timeout_ms, conf->max_timeout_ms);
+	if (conf->max_timeout_ms != 0 && (conf->timeout_ms == 0 ||
+	    conf->timeout_ms > conf->max_timeout_ms)) {
+		line_a = config_seen(seen, "CommandTimeout");
+		line_b = config_seen(seen, "MaxCommandTimeout");
+		config_error(errors, file, line_a > line_b ? line_a : line_b,
+		    "CommandTimeout (%u ms%s) is over MaxCommandTimeout (%u ms): "
+		    "lower it or raise the maximum", conf->timeout_ms,
+		    conf->timeout_ms == 0 ? ", no limit" : "",
+		    conf->max_timeout_ms);
+		nerrors++;
+	}
+	if (conf->handshake_ms == 0) {
+		config_error(errors, file, config_seen(seen, "HandshakeTimeout"),
+		    "HandshakeTimeout must be more than 0: a client that "
+		    "says nothing would be dropped at once");
 		nerrors++;
 	}
 	return (nerrors);

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -61,16 +62,20 @@ static char	*absolute_path(const char *);
 static void	write_port_file(const char *, int);
 static int	daemon_start(void);
 static void	daemon_ready(int);
+static void	signal_handler(int);
 static void	signal_cb(int, short, void *);
 static void	shutdown_grace_cb(int, short, void *);
 static void	server_shutdown(void);
 static void	server_reload(const struct cmdline *);
+static void	config_keep_path(char **, const char *, const char *);
 
 struct config		*server_conf;
 struct event_base	*server_base;
 
 static int		 server_stopping;
+static struct timespec	 server_grace_end;
 static struct event	*server_grace_ev;
+static int		 server_signal_pipe[2] = { -1, -1 };
 static struct cmdline	 server_cmdline;
 
 static const struct option longopts[] = {
@@ -91,7 +96,7 @@ static void
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: rcmdd [-fstVv] [-c file] [-d database] [-l address] "
+	    "usage: rcmdd [-fhstVv] [-c file] [-d database] [-l address] "
 	    "[-p port]\n"
 	    "  -f, --foreground      stay attached and log to stderr\n"
 	    "  -s, --single-thread   run commands inline in the event loop\n"
@@ -114,8 +119,9 @@ main(int argc, char **argv)
 	struct cmdline	*cmd = &server_cmdline;
 	struct config	*conf;
 	struct pidfh	*pfh = NULL;
-	struct event	*ev_term, *ev_int, *ev_hup;
-	const char	*pidfile;
+	struct event	*ev_signal;
+	struct sigaction sa;
+	const char	*pidfile, *errstr;
 	char		*cause = NULL;
 	pid_t		 otherpid;
 	int		 ch, check = 0, ready_fd = -1;
@@ -145,6 +151,13 @@ main(int argc, char **argv)
 			cmd->listen[cmd->nlisten++] = xstrdup(optarg);
 			break;
 		case 'p':
+			strtonum(optarg, 0, 65535, &errstr);
+			if (errstr != NULL) {
+				fprintf(stderr, "rcmdd: port \"%s\" is %s: use "
+				    "a number from 0 to 65535 (0 picks a free "
+				    "port)\n", optarg, errstr);
+				exit(1);
+			}
 			free(cmd->port);
 			cmd->port = xstrdup(optarg);
 			break;
@@ -190,6 +203,8 @@ main(int argc, char **argv)
 	conf->database = absolute_path(conf->database);
 	if (conf->portfile != NULL)
 		conf->portfile = absolute_path(conf->portfile);
+	if (conf->pidfile != NULL)
+		conf->pidfile = absolute_path(conf->pidfile);
 
 	pidfile = conf->pidfile;
 	if (pidfile == NULL && !cmd->foreground)
@@ -222,13 +237,26 @@ main(int argc, char **argv)
 	audit_start();
 	job_init(server_base);
 
-	ev_term = evsignal_new(server_base, SIGTERM, signal_cb, NULL);
-	ev_int = evsignal_new(server_base, SIGINT, signal_cb, NULL);
-	ev_hup = evsignal_new(server_base, SIGHUP, signal_cb, NULL);
+	/*
+	 * Signals reach the loop through a pipe rather than libevent's own
+	 * signal events, so that a command running inline in the loop
+	 * (--single-thread) can watch the pipe too.
+	 */
+	if (pipe2(server_signal_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		fatal("pipe");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = signal_handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1)
+		fatal("sigaction");
+	ev_signal = event_new(server_base, server_signal_pipe[0],
+	    EV_READ | EV_PERSIST, signal_cb, NULL);
 	server_grace_ev = evtimer_new(server_base, shutdown_grace_cb, NULL);
-	if (ev_term == NULL || ev_int == NULL || ev_hup == NULL ||
-	    server_grace_ev == NULL || event_add(ev_term, NULL) != 0 ||
-	    event_add(ev_int, NULL) != 0 || event_add(ev_hup, NULL) != 0)
+	if (ev_signal == NULL || server_grace_ev == NULL ||
+	    event_add(ev_signal, NULL) != 0)
 		fatalx("cannot add signal events");
 
 	log_info("rcmdd %s started: %s mode, audit database %s",
@@ -240,9 +268,7 @@ main(int argc, char **argv)
 	event_base_dispatch(server_base);
 
 	audit_stop();
-	event_free(ev_term);
-	event_free(ev_int);
-	event_free(ev_hup);
+	event_free(ev_signal);
 	event_free(server_grace_ev);
 	event_base_free(server_base);
 	if (pfh != NULL)
@@ -393,18 +419,73 @@ daemon_ready(int fd)
 	close(fd);
 }
 
-/* SIGTERM and SIGINT shut down; SIGHUP reloads. Loop thread. */
+/* Pass a signal to the loop through the pipe. Only the loop gets them. */
 static void
-signal_cb(int sig, short events, void *arg)
+signal_handler(int sig)
 {
+	int	saved_errno = errno;
+	char	c = (char)sig;
+
+	if (write(server_signal_pipe[1], &c, 1) == -1) {
+		/* Full: the loop has signals to read already. */
+	}
+	errno = saved_errno;
+}
+
+/* The signal pipe is readable. Loop thread. */
+static void
+signal_cb(int fd, short events, void *arg)
+{
+	(void)fd;
 	(void)events;
 	(void)arg;
-	if (sig == SIGHUP) {
-		server_reload(&server_cmdline);
-		return;
+	server_signal_dispatch();
+}
+
+/* Return the read end of the signal pipe, for an inline command's poll. */
+int
+server_signal_fd(void)
+{
+	return (server_signal_pipe[0]);
+}
+
+/* Handle the signals waiting: SIGTERM and SIGINT shut down, SIGHUP reloads. */
+void
+server_signal_dispatch(void)
+{
+	char	sigs[16];
+	ssize_t	n, i;
+
+	while ((n = read(server_signal_pipe[0], sigs, sizeof sigs)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (sigs[i] == SIGHUP) {
+				server_reload(&server_cmdline);
+				continue;
+			}
+			log_info("%s: shutting down", strsignal(sigs[i]));
+			server_shutdown();
+		}
 	}
-	log_info("%s: shutting down", strsignal(sig));
-	server_shutdown();
+}
+
+/*
+ * Return the milliseconds left of the shutdown grace, 0 once it is over,
+ * or -1 when not shutting down.
+ */
+int
+server_grace_left(void)
+{
+	struct timespec	now;
+	long long	ms;
+
+	if (!server_stopping)
+		return (-1);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (server_grace_end.tv_sec - now.tv_sec) * 1000LL +
+	    (server_grace_end.tv_nsec - now.tv_nsec) / 1000000;
+	if (ms <= 0)
+		return (0);
+	return (ms > INT_MAX ? INT_MAX : (int)ms);
 }
 
 /*
@@ -419,6 +500,14 @@ server_shutdown(void)
 	if (server_stopping)
 		return;
 	server_stopping = 1;
+	clock_gettime(CLOCK_MONOTONIC, &server_grace_end);
+	server_grace_end.tv_sec += server_conf->shutdown_grace_ms / 1000;
+	server_grace_end.tv_nsec += (server_conf->shutdown_grace_ms % 1000) *
+	    1000000L;
+	if (server_grace_end.tv_nsec >= 1000000000L) {
+		server_grace_end.tv_sec++;
+		server_grace_end.tv_nsec -= 1000000000L;
+	}
 	listen_stop();
 	session_shutdown_all();
 	if (job_count() != 0) {
@@ -456,6 +545,21 @@ server_check_exit(void)
 }
 
 /*
+ * On reload, keep a path that only a restart may change, and warn if the
+ * file now says otherwise.
+ */
+static void
+config_keep_path(char **path, const char *old, const char *keyword)
+{
+	if (*path != NULL && old != NULL && strcmp(*path, old) != 0 &&
+	    (*path)[0] == '/')
+		log_warnx("SIGHUP: %s changes only on restart; keeping %s",
+		    keyword, old);
+	free(*path);
+	*path = old == NULL ? NULL : xstrdup(old);
+}
+
+/*
  * Re-read the configuration file. Errors keep the old configuration; the
  * listeners, port and database stay as they are until a restart. Running
  * commands keep the settings they started with.
@@ -464,6 +568,8 @@ static void
 server_reload(const struct cmdline *cmd)
 {
 	struct config	*conf, *old = server_conf;
+	u_int		 i;
+	int		 changed;
 
 	conf = xcalloc(1, sizeof *conf);
 	if (load_config(conf, cmd, 0) != 0) {
@@ -472,17 +578,25 @@ server_reload(const struct cmdline *cmd)
 		free(conf);
 		return;
 	}
-	if (strcmp(conf->port, old->port) != 0 || conf->nlisten !=
-	    old->nlisten || (conf->pidfile == NULL) != (old->pidfile == NULL))
-		log_warnx("SIGHUP: listen addresses, port and pidfile change "
-		    "only on restart");
+	changed = strcmp(conf->port, old->port) != 0 ||
+	    conf->nlisten != old->nlisten ||
+	    conf->single_thread != old->single_thread;
+	for (i = 0; !changed && i < conf->nlisten; i++)
+		changed = strcmp(conf->listen[i], old->listen[i]) != 0;
+	if (changed)
+		log_warnx("SIGHUP: ListenAddress, Port and SingleThread "
+		    "change only on restart; keeping the running ones");
 	/* What cannot change while running is carried over. */
-	free(conf->database);
-	conf->database = xstrdup(old->database);
-	free(conf->portfile);
-	conf->portfile = old->portfile == NULL ? NULL :
-	    xstrdup(old->portfile);
+	while (conf->nlisten > 0)
+		free(conf->listen[--conf->nlisten]);
+	for (i = 0; i < old->nlisten; i++)
+		conf->listen[conf->nlisten++] = xstrdup(old->listen[i]);
+	free(conf->port);
+	conf->port = xstrdup(old->port);
 	conf->single_thread = old->single_thread;
+	config_keep_path(&conf->database, old->database, "Database");
+	config_keep_path(&conf->pidfile, old->pidfile, "PidFile");
+	config_keep_path(&conf->portfile, old->portfile, "PortFile");
 	log_setverbose(cmd->verbose > conf->verbose ? cmd->verbose :
 	    conf->verbose);
 	server_conf = conf;

@@ -127,12 +127,32 @@ struct job_event {
 };
 typedef void (*job_event_cb)(struct job *, const struct job_event *,
     void *);
-typedef int (*job_pump_cb)(void *, int);
+
+/*
+ * How an inline job (--single-thread) serves the loop's own descriptors:
+ * before each poll the job calls cb, which handles the revents of the last
+ * poll and sets the descriptors, events and timeout for the next one.
+ */
+#define JOB_PUMP_FDS		2
+#define JOB_PUMP_OK		0
+#define JOB_PUMP_GONE		1
+#define JOB_PUMP_SHUTDOWN	2
+struct job_pump {
+	int		 fd[JOB_PUMP_FDS];
+	short		 events[JOB_PUMP_FDS];
+	short		 revents[JOB_PUMP_FDS];
+	int		 timeout_ms;
+	int		(*cb)(struct job_pump *);
+	void		*arg;
+};
 
 /* rcmdd.c */
 extern struct config	*server_conf;
 extern struct event_base *server_base;
 void		 server_check_exit(void);
+int		 server_signal_fd(void);
+void		 server_signal_dispatch(void);
+int		 server_grace_left(void);
 
 /* config.c */
 void		 config_init(struct config *);
@@ -158,7 +178,7 @@ u_int		 session_count(void);
 /* worker.c */
 void		 job_init(struct event_base *);
 struct job	*job_start(struct job_params *, int, job_event_cb, void *);
-int		 job_run_inline(struct job *, int, job_pump_cb, void *);
+void		 job_run_inline(struct job *, struct job_pump *);
 void		 job_dispatch(void);
 void		 job_stdin(struct job *, const uint8_t *, size_t);
 void		 job_stdin_eof(struct job *);
@@ -187,5 +207,6 @@ void		 audit_stop(void);
 int		 audit_begin(const struct audit_start *, uint64_t *, char **);
 int		 audit_finish(uint64_t, const struct audit_end *, char **);
 void		 audit_format_time(const struct timespec *, char *, size_t);
+char		*audit_text(const char *, size_t, size_t *);
 
 #endif /* RCMDD_H */

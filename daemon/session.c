@@ -89,7 +89,7 @@ static void	session_process(struct session *);
 static void	session_frame(struct session *, const struct frame *);
 static void	session_exec(struct session *, const struct frame *);
 static void	session_job_cb(struct job *, const struct job_event *, void *);
-static int	session_pump(void *, int);
+static int	session_pump(struct job_pump *);
 static void	session_send(struct session *, const void *, size_t,
 		    const void *, size_t);
 static void	session_send_error(struct session *, uint16_t, const char *,
@@ -367,6 +367,7 @@ session_exec(struct session *s, const struct frame *f)
 	struct frame_exec	 e;
 	struct job_params	*p;
 	struct job		*job;
+	struct job_pump		 jp;
 	char			*cause = NULL, client[INET6_ADDRSTRLEN + 8];
 	int			 flags = 0;
 
@@ -389,13 +390,13 @@ session_exec(struct session *s, const struct frame *f)
 	p->client_addr = xstrdup(s->addr);
 	p->client_port = s->port;
 	p->client_name = xstrdup(s->name);
+	/* The client may ask for any timeout up to the maximum. */
 	p->timeout_ms = server_conf->timeout_ms;
-	if (e.timeout_ms != 0 && (p->timeout_ms == 0 ||
-	    e.timeout_ms < p->timeout_ms))
+	if (e.timeout_ms != 0)
 		p->timeout_ms = e.timeout_ms;
-	if (e.timeout_ms > p->timeout_ms && server_conf->max_timeout_ms != 0)
-		p->timeout_ms = e.timeout_ms > server_conf->max_timeout_ms ?
-		    server_conf->max_timeout_ms : e.timeout_ms;
+	if (server_conf->max_timeout_ms != 0 && (p->timeout_ms == 0 ||
+	    p->timeout_ms > server_conf->max_timeout_ms))
+		p->timeout_ms = server_conf->max_timeout_ms;
 	p->kill_grace_ms = server_conf->kill_grace_ms;
 	p->drain_ms = server_conf->drain_ms;
 	p->output_max = server_conf->output_max;
@@ -415,8 +416,12 @@ session_exec(struct session *s, const struct frame *f)
 		 * waits. The session is not freed while this runs: a close
 		 * or a vanished client is handled once it returns.
 		 */
+		memset(&jp, 0, sizeof jp);
+		jp.cb = session_pump;
+		jp.arg = s;
+		jp.fd[0] = jp.fd[1] = -1;
 		s->flags |= SESSION_IN_PUMP;
-		job_run_inline(job, s->fd, session_pump, s);
+		job_run_inline(job, &jp);
 		job_dispatch();
 		s->flags &= ~SESSION_IN_PUMP;
 		event_active(s->resume, EV_READ, 1);
@@ -425,45 +430,73 @@ session_exec(struct session *s, const struct frame *f)
 
 /*
  * Serve the session's socket while its command runs inline: pass the
- * job's messages on, write what is queued and read new frames. Return the
- * poll events wanted next, or -1 once the client has gone.
+ * job's messages on, write what is queued, read new frames, and watch the
+ * signal pipe and the shutdown grace. A bufferevent keeps its buffers
+ * frozen outside its own callbacks, so they are thawed around our reads
+ * and writes.
  */
 static int
-session_pump(void *arg, int revents)
+session_pump(struct job_pump *jp)
 {
-	struct session	*s = arg;
+	struct session	*s = jp->arg;
 	struct evbuffer	*in = bufferevent_get_input(s->bev);
 	struct evbuffer	*out = bufferevent_get_output(s->bev);
-	int		 n, events = 0;
+	int		 n, saved_errno, rc = JOB_PUMP_OK;
 
-	if (s->flags & SESSION_GONE)
-		return (-1);
+	if (jp->revents[1] & POLLIN)
+		server_signal_dispatch();
 	job_dispatch();
-	if (evbuffer_get_length(out) != 0) {
+
+	if (!(s->flags & SESSION_GONE) && evbuffer_get_length(out) != 0) {
+		evbuffer_unfreeze(out, 1);
+		errno = 0;
 		n = evbuffer_write(out, s->fd);
-		if (n == -1 && errno != EAGAIN && errno != EINTR) {
+		saved_errno = errno;
+		evbuffer_freeze(out, 1);
+		if (n == -1 && saved_errno != EAGAIN && saved_errno != EINTR)
 			s->flags |= SESSION_GONE;
-			return (-1);
-		}
 	}
-	if (revents & (POLLIN | POLLHUP | POLLERR)) {
+	if (!(s->flags & SESSION_GONE) &&
+	    (jp->revents[0] & (POLLIN | POLLHUP | POLLERR))) {
+		evbuffer_unfreeze(in, 0);
+		errno = 0;
 		n = evbuffer_read(in, s->fd, FRAME_MAX_PAYLOAD);
-		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR)) {
+		saved_errno = errno;
+		evbuffer_freeze(in, 0);
+		if (n == 0 || (n == -1 && saved_errno != EAGAIN &&
+		    saved_errno != EINTR)) {
 			log_warnx("session %llu: %s:%d disconnected while its "
 			    "command ran; stopping the command",
 			    (unsigned long long)s->id, s->addr, s->port);
 			s->flags |= SESSION_GONE;
-			return (-1);
-		}
-		session_process(s);
+		} else
+			session_process(s);
 	}
-	if (s->state == SESSION_CLOSING)
-		return (-1);
-	if (!(s->flags & SESSION_STDIN_PAUSED))
-		events |= POLLIN;
-	if (evbuffer_get_length(out) != 0)
-		events |= POLLOUT;
-	return (events);
+
+	jp->fd[0] = s->fd;
+	jp->events[0] = 0;
+	if (s->flags & SESSION_GONE) {
+		/* Nobody reads the output now: let the worker run down. */
+		evbuffer_unfreeze(out, 1);
+		evbuffer_drain(out, evbuffer_get_length(out));
+		evbuffer_freeze(out, 1);
+		jp->fd[0] = -1;
+		rc = JOB_PUMP_GONE;
+	} else if (s->state == SESSION_CLOSING) {
+		/* A fatal error: its ERROR is written once the job ends. */
+		rc = JOB_PUMP_GONE;
+	} else {
+		if (!(s->flags & SESSION_STDIN_PAUSED))
+			jp->events[0] |= POLLIN;
+		if (evbuffer_get_length(out) != 0)
+			jp->events[0] |= POLLOUT;
+	}
+	jp->fd[1] = server_signal_fd();
+	jp->events[1] = POLLIN;
+	jp->timeout_ms = server_grace_left();
+	if (jp->timeout_ms == 0 && rc == JOB_PUMP_OK)
+		rc = JOB_PUMP_SHUTDOWN;
+	return (rc);
 }
 
 /* A job reports: pass it to the client. Loop thread. */
@@ -474,7 +507,6 @@ session_job_cb(struct job *job, const struct job_event *ev, void *arg)
 	uint8_t		 buf[FRAME_HEADER_LEN + EXIT_PAYLOAD_LEN];
 	size_t		 len;
 
-	(void)job;
 	switch (ev->type) {
 	case JOB_EV_STARTED:
 		len = frame_encode_u64(buf, sizeof buf, MSG_STARTED,
@@ -483,6 +515,11 @@ session_job_cb(struct job *job, const struct job_event *ev, void *arg)
 		return;
 	case JOB_EV_STDOUT:
 	case JOB_EV_STDERR:
+		if (s->state == SESSION_CLOSING) {
+			/* Dropped, so count it as sent for backpressure. */
+			job_output_sent(job, ev->len);
+			return;
+		}
 		frame_header(buf, ev->type == JOB_EV_STDOUT ? MSG_STDOUT :
 		    MSG_STDERR, ev->len);
 		session_send(s, buf, FRAME_HEADER_LEN, ev->data, ev->len);

@@ -118,10 +118,8 @@ struct job {
 	size_t			 stdin_pending;
 	int			 stdin_paused;
 
-	/* The worker (or the inline runner) only. */
-	int			 pump_fd;
-	job_pump_cb		 pump;
-	void			*pump_arg;
+	/* The inline runner only. */
+	struct job_pump		*pump;
 };
 TAILQ_HEAD(jobs, job);
 
@@ -208,7 +206,6 @@ job_start(struct job_params *params, int flags, job_event_cb cb, void *arg)
 	job->flags = flags;
 	job->cb = cb;
 	job->cb_arg = arg;
-	job->pump_fd = -1;
 	STAILQ_INIT(&job->ctl);
 	pthread_mutex_init(&job->lock, NULL);
 	job->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -236,18 +233,15 @@ job_start(struct job_params *params, int flags, job_event_cb cb, void *arg)
 }
 
 /*
- * Run an inline job to its end on the loop thread. Between polls, pump is
- * called with the poll events of fd (the session's socket) and returns the
- * events it wants next, or -1 when the client has gone.
+ * Run an inline job to its end on the loop thread, calling the pump before
+ * each poll so that the session's socket and the signal pipe are served.
  */
-int
-job_run_inline(struct job *job, int fd, job_pump_cb pump, void *arg)
+void
+job_run_inline(struct job *job, struct job_pump *pump)
 {
-	job->pump_fd = fd;
 	job->pump = pump;
-	job->pump_arg = arg;
 	job_main(job);
-	return (0);
+	job->pump = NULL;
 }
 
 /* The worker thread. */
@@ -373,12 +367,26 @@ job_loop(struct job_run *run)
 {
 	struct job		*job = run->job;
 	struct job_params	*p = job->params;
-	struct pollfd		 pfd[6];
+	struct job_pump		*pump = job->pump;
+	struct pollfd		 pfd[5 + JOB_PUMP_FDS];
 	uint64_t		 now, next;
-	int			 n, i_wake, i_out, i_err, i_in, i_pid, i_pump;
-	int			 can_read, pump_events = POLLIN, timeout;
+	int			 n, i, i_wake, i_out, i_err, i_in, i_pid, i_pump;
+	int			 can_read, timeout, rc;
 
 	for (;;) {
+		if (pump != NULL) {
+			rc = pump->cb(pump);
+			memset(pump->revents, 0, sizeof pump->revents);
+			if (rc != JOB_PUMP_OK && run->cancel == 0) {
+				run->cancel = rc == JOB_PUMP_GONE ?
+				    JOB_CANCEL_DISCONNECT : JOB_CANCEL_SHUTDOWN;
+				if (run->reaped)
+					run->drain_at = job_now();
+				else if (!run->term_sent)
+					job_terminate(run, job_now());
+			}
+			job_read_ctl(run);
+		}
 		now = job_now();
 		if (!run->reaped && run->timeout_at != 0 &&
 		    now >= run->timeout_at && !run->timed_out) {
@@ -434,10 +442,13 @@ job_loop(struct job_run *run)
 			pfd[n].events = POLLIN;
 			i_pid = n++;
 		}
-		if (job->pump != NULL) {
-			pfd[n].fd = job->pump_fd;
-			pfd[n].events = pump_events;
-			i_pump = n++;
+		if (pump != NULL) {
+			i_pump = n;
+			for (i = 0; i < JOB_PUMP_FDS; i++) {
+				pfd[n].fd = pump->fd[i];
+				pfd[n].events = pump->events[i];
+				n++;
+			}
 		}
 
 		next = UINT64_MAX;
@@ -450,6 +461,9 @@ job_loop(struct job_run *run)
 		if (!run->reaped && run->pidfd == -1 &&
 		    now + JOB_REAP_TICK_MS < next)
 			next = now + JOB_REAP_TICK_MS;
+		if (pump != NULL && pump->timeout_ms >= 0 &&
+		    now + (uint64_t)pump->timeout_ms < next)
+			next = now + pump->timeout_ms;
 		if (next == UINT64_MAX)
 			timeout = -1;
 		else if (next <= now)
@@ -460,9 +474,11 @@ job_loop(struct job_run *run)
 			timeout = (int)(next - now);
 
 		if (poll(pfd, n, timeout) == -1) {
-			if (errno == EINTR)
-				continue;
-			fatal("poll");
+			if (errno != EINTR)
+				fatal("poll");
+			/* A signal (inline only): the pump reads the pipe. */
+			for (i = 0; i < n; i++)
+				pfd[i].revents = 0;
 		}
 
 		if (pfd[i_wake].revents != 0)
@@ -480,18 +496,8 @@ job_loop(struct job_run *run)
 		    (!run->reaped && run->pidfd == -1))
 			job_reap(run);
 		if (i_pump != -1) {
-			pump_events = job->pump(job->pump_arg,
-			    pfd[i_pump].revents);
-			if (pump_events == -1) {
-				job->pump = NULL;
-				if (run->cancel == 0)
-					run->cancel = JOB_CANCEL_DISCONNECT;
-				if (run->reaped)
-					run->drain_at = job_now();
-				else if (!run->term_sent)
-					job_terminate(run, job_now());
-			}
-			job_read_ctl(run);
+			for (i = 0; i < JOB_PUMP_FDS; i++)
+				pump->revents[i] = pfd[i_pump + i].revents;
 		}
 	}
 }
