@@ -1,0 +1,1208 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <CUnit/Basic.h>
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "rcmdd.h"
+#include "xmalloc.h"
+
+/*
+ * Unit tests of the audit store in daemon/audit.c. Each test opens the
+ * store on a database in a directory of its own, drives it through its
+ * public functions, and reads the rows back through a second SQLite
+ * connection, as an operator's sqlite3 shell would.
+ */
+
+#define AUDIT_TIME_LEN		24
+#define CONCURRENT_THREADS	8
+#define CONCURRENT_RECORDS	50
+#define MIXED_GOOD_THREADS	4
+#define MIXED_BAD_THREADS	2
+#define MIXED_RECORDS		25
+
+/* A temporary directory holding the database under test. */
+struct fixture {
+	char	dir[64];
+	char	path[128];
+};
+
+/* What one thread of the concurrency tests did. */
+struct worker {
+	pthread_t	 thread;
+	u_int		 index;
+	u_int		 records;
+	int		 bad;
+	uint64_t	 ids[CONCURRENT_RECORDS];
+	int		 rc_begin[CONCURRENT_RECORDS];
+	int		 rc_finish[CONCURRENT_RECORDS];
+	char		*cause[CONCURRENT_RECORDS];
+};
+
+static int	 fixture_new(struct fixture *);
+static void	 fixture_free(struct fixture *);
+static sqlite3	*db_open(const char *);
+static char	*db_text(sqlite3 *, const char *);
+static char	*row_text(sqlite3 *, uint64_t, const char *);
+static void	 expect_column(sqlite3 *, uint64_t, const char *,
+		     const char *);
+static int	 is_audit_time(const char *);
+static void	 now_string(char *, size_t);
+static void	 start_fill(struct audit_start *, const char *);
+static void	*worker_main(void *);
+static int	 id_compare(const void *, const void *);
+static void	 test_audit_format_time(void);
+static void	 test_audit_open(void);
+static void	 test_audit_open_fails(void);
+static void	 test_audit_not_running(void);
+static void	 test_audit_begin(void);
+static void	 test_audit_finish(void);
+static void	 test_audit_finish_not_utf8(void);
+static void	 test_audit_finish_nul(void);
+static void	 test_audit_finish_missing(void);
+static void	 test_audit_concurrent(void);
+static void	 test_audit_bad_record_alone(void);
+static void	 test_audit_interrupted(void);
+static void	 test_audit_newer_schema(void);
+
+static CU_TestInfo audit_tests[] = {
+	{ "audit_format_time", test_audit_format_time },
+	{ "audit_open creates a 0600 WAL database, version 1",
+	    test_audit_open },
+	{ "audit_open fails with the path", test_audit_open_fails },
+	{ "audit_begin without the writer", test_audit_not_running },
+	{ "audit_begin commits a running row", test_audit_begin },
+	{ "audit_finish records how it ended", test_audit_finish },
+	{ "audit_finish with output that is not UTF-8",
+	    test_audit_finish_not_utf8 },
+	{ "audit_finish with a NUL in the output", test_audit_finish_nul },
+	{ "audit_finish on a missing id", test_audit_finish_missing },
+	{ "8 threads x 50 records", test_audit_concurrent },
+	{ "a bad record does not sink the others",
+	    test_audit_bad_record_alone },
+	{ "running rows become interrupted on open", test_audit_interrupted },
+	{ "a newer schema version is refused", test_audit_newer_schema },
+	CU_TEST_INFO_NULL
+};
+
+/* Make a directory for one test's database. */
+static int
+fixture_new(struct fixture *fx)
+{
+	strlcpy(fx->dir, "/tmp/test_audit.XXXXXX", sizeof fx->dir);
+	if (mkdtemp(fx->dir) == NULL) {
+		CU_FAIL("mkdtemp failed");
+		return (-1);
+	}
+	snprintf(fx->path, sizeof fx->path, "%s/audit.db", fx->dir);
+	return (0);
+}
+
+/* Remove the directory and whatever SQLite left in it. */
+static void
+fixture_free(struct fixture *fx)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[384];
+
+	if ((d = opendir(fx->dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", fx->dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	if (rmdir(fx->dir) != 0)
+		CU_FAIL("cannot remove the test directory");
+}
+
+/* Open a second connection to the database, as an operator would. */
+static sqlite3 *
+db_open(const char *path)
+{
+	sqlite3	*db = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		CU_FAIL("cannot open the database for reading");
+		sqlite3_close(db);
+		return (NULL);
+	}
+	sqlite3_busy_timeout(db, 5000);
+	return (db);
+}
+
+/* Run a query and return its first column as text, or NULL. */
+static char *
+db_text(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt	*stmt;
+	char		*s = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		fprintf(stderr, "\n    %s: %s", sql, sqlite3_errmsg(db));
+		CU_FAIL("cannot prepare a query");
+		return (NULL);
+	}
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+		s = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	return (s);
+}
+
+/*
+ * Return an expression over one row of commands as a C string, as the
+ * sqlite3 shell would print it; NULL for SQL NULL or no row.
+ */
+static char *
+row_text(sqlite3 *db, uint64_t id, const char *expr)
+{
+	char	*sql, *s;
+
+	xasprintf(&sql, "SELECT %s FROM commands WHERE id = %llu", expr,
+	    (unsigned long long)id);
+	s = db_text(db, sql);
+	free(sql);
+	return (s);
+}
+
+/* Check one column of one row; want NULL means SQL NULL. */
+static void
+expect_column(sqlite3 *db, uint64_t id, const char *expr, const char *want)
+{
+	char	*got;
+	int	 same;
+
+	got = row_text(db, id, expr);
+	if (want == NULL)
+		same = got == NULL;
+	else
+		same = got != NULL && strcmp(got, want) == 0;
+	CU_ASSERT(same);
+	if (!same)
+		fprintf(stderr, "\n    row %llu %s: got %s%s%s, want %s%s%s",
+		    (unsigned long long)id, expr,
+		    got == NULL ? "" : "\"", got == NULL ? "NULL" : got,
+		    got == NULL ? "" : "\"", want == NULL ? "" : "\"",
+		    want == NULL ? "NULL" : want, want == NULL ? "" : "\"");
+	free(got);
+}
+
+/* Return whether s has the form YYYY-MM-DDTHH:MM:SS.mmmZ. */
+static int
+is_audit_time(const char *s)
+{
+	static const char	 form[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+	size_t			 i;
+
+	if (s == NULL || strlen(s) != AUDIT_TIME_LEN)
+		return (0);
+	for (i = 0; i < AUDIT_TIME_LEN; i++) {
+		if (form[i] == 'd') {
+			if (s[i] < '0' || s[i] > '9')
+				return (0);
+		} else if (s[i] != form[i])
+			return (0);
+	}
+	return (1);
+}
+
+/* Format the current time as the audit log does. */
+static void
+now_string(char *buf, size_t len)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	audit_format_time(&ts, buf, len);
+}
+
+/* Fill in a start record for a command. */
+static void
+start_fill(struct audit_start *as, const char *command)
+{
+	memset(as, 0, sizeof *as);
+	as->client_addr = "127.0.0.1";
+	as->client_port = 40000;
+	as->client_name = "test_audit";
+	as->identity = NULL;
+	as->command = command;
+	as->command_len = strlen(command);
+}
+
+/*
+ * One thread of the concurrency tests: begin and finish its records, or
+ * when it is a bad one, finish ids that do not exist.
+ */
+static void *
+worker_main(void *arg)
+{
+	struct worker		*w = arg;
+	struct audit_start	 as;
+	struct audit_end	 ae;
+	char			 command[64], output[64];
+	u_int			 i;
+
+	for (i = 0; i < w->records; i++) {
+		memset(&ae, 0, sizeof ae);
+		ae.status = "exited";
+		ae.has_exit_code = 1;
+		ae.exit_code = (int)(w->index * 100 + i);
+		snprintf(output, sizeof output, "out %u %u\n", w->index, i);
+		ae.output = output;
+		ae.output_len = strlen(output);
+		ae.output_bytes = ae.output_len;
+		if (w->bad) {
+			w->rc_begin[i] = 0;
+			w->ids[i] = 1000000 + w->index * 1000 + i;
+			w->rc_finish[i] = audit_finish(w->ids[i], &ae,
+			    &w->cause[i]);
+			continue;
+		}
+		snprintf(command, sizeof command, "thread %u record %u",
+		    w->index, i);
+		start_fill(&as, command);
+		as.client_port = (int)w->index;
+		w->rc_begin[i] = audit_begin(&as, &w->ids[i], &w->cause[i]);
+		if (w->rc_begin[i] != 0)
+			continue;
+		w->rc_finish[i] = audit_finish(w->ids[i], &ae, &w->cause[i]);
+	}
+	return (NULL);
+}
+
+/* Compare two ids for qsort. */
+static int
+id_compare(const void *a, const void *b)
+{
+	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/* Times are formatted as UTC with milliseconds, whatever TZ says. */
+static void
+test_audit_format_time(void)
+{
+	static const struct {
+		time_t		 sec;
+		long		 nsec;
+		const char	*want;
+	} cases[] = {
+		{ 0, 0, "1970-01-01T00:00:00.000Z" },
+		{ 0, 999999999, "1970-01-01T00:00:00.999Z" },
+		{ 0, 999999, "1970-01-01T00:00:00.000Z" },
+		{ 0, 1000000, "1970-01-01T00:00:00.001Z" },
+		{ 951782400, 0, "2000-02-29T00:00:00.000Z" },
+		{ 1772323199, 999999999, "2026-02-28T23:59:59.999Z" },
+		{ 1780000000, 123456789, "2026-05-28T20:26:40.123Z" },
+		{ 1783168496, 1500000, "2026-07-04T12:34:56.001Z" },
+		{ 4102444799, 500000000, "2099-12-31T23:59:59.500Z" },
+	};
+	struct timespec	ts;
+	char		buf[AUDIT_TIME_LEN + 1], *tz, *oldtz = NULL;
+	size_t		i;
+
+	if ((tz = getenv("TZ")) != NULL)
+		oldtz = xstrdup(tz);
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ts.tv_sec = cases[i].sec;
+		ts.tv_nsec = cases[i].nsec;
+		memset(buf, 'x', sizeof buf);
+		audit_format_time(&ts, buf, sizeof buf);
+		CU_ASSERT_STRING_EQUAL(buf, cases[i].want);
+		CU_ASSERT(is_audit_time(buf));
+	}
+	if (oldtz != NULL)
+		setenv("TZ", oldtz, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(oldtz);
+}
+
+/*
+ * audit_open creates the database mode 0600 whatever the umask, in WAL
+ * mode, with the schema at user_version 1.
+ */
+static void
+test_audit_open(void)
+{
+	struct fixture	 fx;
+	struct stat	 sb;
+	sqlite3		*db;
+	mode_t		 old;
+	char		*cause = NULL, *s, wal[160];
+	int		 rc;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	old = umask(0);
+	rc = audit_open(fx.path, &cause);
+	umask(old);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_PTR_NULL(cause);
+	free(cause);
+	if (rc != 0)
+		goto out;
+
+	CU_ASSERT_EQUAL(stat(fx.path, &sb), 0);
+	CU_ASSERT(S_ISREG(sb.st_mode));
+	CU_ASSERT_EQUAL(sb.st_mode & 07777, 0600);
+	snprintf(wal, sizeof wal, "%s-wal", fx.path);
+	if (stat(wal, &sb) == 0)
+		CU_ASSERT_EQUAL(sb.st_mode & 07777, 0600);
+	snprintf(wal, sizeof wal, "%s-shm", fx.path);
+	if (stat(wal, &sb) == 0)
+		CU_ASSERT_EQUAL(sb.st_mode & 07777, 0600);
+
+	if ((db = db_open(fx.path)) != NULL) {
+		s = db_text(db, "PRAGMA user_version");
+		CU_ASSERT_PTR_NOT_NULL(s);
+		if (s != NULL)
+			CU_ASSERT_STRING_EQUAL(s, "1");
+		free(s);
+		s = db_text(db, "PRAGMA journal_mode");
+		CU_ASSERT_PTR_NOT_NULL(s);
+		if (s != NULL)
+			CU_ASSERT_STRING_EQUAL(s, "wal");
+		free(s);
+		s = db_text(db, "SELECT count(*) FROM (SELECT id, started_at, "
+		    "finished_at, client_addr, client_port, identity, command, "
+		    "status, exit_code, signal, duration_ms, output, "
+		    "output_bytes, truncated, reason FROM commands)");
+		CU_ASSERT_PTR_NOT_NULL(s);
+		if (s != NULL)
+			CU_ASSERT_STRING_EQUAL(s, "0");
+		free(s);
+		sqlite3_close(db);
+	}
+	audit_stop();
+
+	/* Opening it again keeps the schema and the mode. */
+	cause = NULL;
+	CU_ASSERT_EQUAL(audit_open(fx.path, &cause), 0);
+	CU_ASSERT_PTR_NULL(cause);
+	free(cause);
+	audit_stop();
+	CU_ASSERT_EQUAL(stat(fx.path, &sb), 0);
+	CU_ASSERT_EQUAL(sb.st_mode & 07777, 0600);
+out:
+	fixture_free(&fx);
+}
+
+/* A database that cannot be created fails with a cause naming it. */
+static void
+test_audit_open_fails(void)
+{
+	struct fixture	 fx;
+	FILE		*fp;
+	char		 path[192], *cause = NULL;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	snprintf(path, sizeof path, "%s/no/such/dir/audit.db", fx.dir);
+	CU_ASSERT_EQUAL(audit_open(path, &cause), -1);
+	CU_ASSERT_PTR_NOT_NULL(cause);
+	if (cause != NULL)
+		CU_ASSERT_PTR_NOT_NULL(strstr(cause, path));
+	free(cause);
+	audit_stop();
+
+	/* A file that is not a database. */
+	cause = NULL;
+	snprintf(path, sizeof path, "%s/junk.db", fx.dir);
+	if ((fp = fopen(path, "w")) != NULL) {
+		fputs("this is not an SQLite database, not at all; it is only "
+		    "text, and there is a lot more of it than a header\n", fp);
+		fclose(fp);
+	}
+	CU_ASSERT_EQUAL(audit_open(path, &cause), -1);
+	CU_ASSERT_PTR_NOT_NULL(cause);
+	if (cause != NULL)
+		CU_ASSERT_PTR_NOT_NULL(strstr(cause, path));
+	free(cause);
+	audit_stop();
+	fixture_free(&fx);
+}
+
+/* Without the writer thread, audit_begin and audit_finish fail. */
+static void
+test_audit_not_running(void)
+{
+	struct audit_start	 as;
+	struct audit_end	 ae;
+	uint64_t		 id = 0;
+	char			*cause = NULL;
+
+	start_fill(&as, "true");
+	CU_ASSERT_EQUAL(audit_begin(&as, &id, &cause), -1);
+	CU_ASSERT_PTR_NOT_NULL(cause);
+	free(cause);
+
+	memset(&ae, 0, sizeof ae);
+	ae.status = "exited";
+	cause = NULL;
+	CU_ASSERT_EQUAL(audit_finish(1, &ae, &cause), -1);
+	CU_ASSERT_PTR_NOT_NULL(cause);
+	free(cause);
+	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), -1);
+}
+
+/*
+ * audit_begin returns increasing ids; its row is committed as running,
+ * with finished_at NULL and the client as given.
+ */
+static void
+test_audit_begin(void)
+{
+	struct fixture		 fx;
+	struct audit_start	 as;
+	sqlite3			*db = NULL;
+	uint64_t		 id[3];
+	char			 before[32], after[32], *cause = NULL, *s;
+	int			 i, rc;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	rc = audit_open(fx.path, &cause);
+	CU_ASSERT_EQUAL(rc, 0);
+	free(cause);
+	if (rc != 0)
+		goto out;
+	audit_start();
+
+	now_string(before, sizeof before);
+	start_fill(&as, "uname -a");
+	for (i = 0; i < 3; i++) {
+		cause = NULL;
+		id[i] = 0;
+		CU_ASSERT_EQUAL(audit_begin(&as, &id[i], &cause), 0);
+		CU_ASSERT_PTR_NULL(cause);
+		free(cause);
+		CU_ASSERT(id[i] != 0);
+		if (i > 0)
+			CU_ASSERT(id[i] > id[i - 1]);
+	}
+	now_string(after, sizeof after);
+
+	/* Another command from a local socket, with an identity. */
+	start_fill(&as, "ls -l 'a b' | wc -l");
+	as.client_addr = "unix";
+	as.client_port = -1;
+	as.client_name = NULL;
+	as.identity = "uid=1000";
+	cause = NULL;
+	CU_ASSERT_EQUAL(audit_begin(&as, &id[2], &cause), 0);
+	free(cause);
+
+	/* The rows are committed: another connection sees them now. */
+	if ((db = db_open(fx.path)) == NULL)
+		goto stop;
+	expect_column(db, id[0], "status", "running");
+	expect_column(db, id[0], "finished_at", NULL);
+	expect_column(db, id[0], "client_addr", "127.0.0.1");
+	expect_column(db, id[0], "client_port", "40000");
+	expect_column(db, id[0], "client_name", "test_audit");
+	expect_column(db, id[0], "identity", NULL);
+	expect_column(db, id[0], "command", "uname -a");
+	expect_column(db, id[0], "exit_code", NULL);
+	expect_column(db, id[0], "signal", NULL);
+	expect_column(db, id[0], "duration_ms", NULL);
+	expect_column(db, id[0], "output_bytes", "0");
+	expect_column(db, id[0], "truncated", "0");
+	expect_column(db, id[0], "reason", NULL);
+	s = row_text(db, id[0], "started_at");
+	CU_ASSERT(is_audit_time(s));
+	if (s != NULL) {
+		CU_ASSERT(strcmp(s, before) >= 0);
+		CU_ASSERT(strcmp(s, after) <= 0);
+	}
+	free(s);
+
+	expect_column(db, id[2], "status", "running");
+	expect_column(db, id[2], "client_addr", "unix");
+	expect_column(db, id[2], "client_port", NULL);
+	expect_column(db, id[2], "client_name", NULL);
+	expect_column(db, id[2], "identity", "uid=1000");
+	expect_column(db, id[2], "command", "ls -l 'a b' | wc -l");
+	s = db_text(db, "SELECT count(*) FROM commands WHERE "
+	    "status = 'running'");
+	CU_ASSERT_PTR_NOT_NULL(s);
+	if (s != NULL)
+		CU_ASSERT_STRING_EQUAL(s, "4");
+	free(s);
+	sqlite3_close(db);
+stop:
+	audit_stop();
+out:
+	fixture_free(&fx);
+}
+
+/* audit_finish sets how the command ended, in every column. */
+static void
+test_audit_finish(void)
+{
+	struct fixture		 fx;
+	struct audit_start	 as;
+	struct audit_end	 ae;
+	sqlite3			*db = NULL;
+	uint64_t		 id[4];
+	char			 before[32], after[32], *cause = NULL, *s;
+	char			*started;
+	int			 i, rc;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	rc = audit_open(fx.path, &cause);
+	CU_ASSERT_EQUAL(rc, 0);
+	free(cause);
+	if (rc != 0)
+		goto out;
+	audit_start();
+	start_fill(&as, "printf 'hello\\nworld\\n'; exit 3");
+	for (i = 0; i < 4; i++) {
+		id[i] = 0;
+		CU_ASSERT_EQUAL(audit_begin(&as, &id[i], NULL), 0);
+	}
+
+	/* Exited with a code and output, no reason. */
+	now_string(before, sizeof before);
+	memset(&ae, 0, sizeof ae);
+	ae.status = "exited";
+	ae.has_exit_code = 1;
+	ae.exit_code = 3;
+	ae.duration_ms = 1234;
+	ae.output = "hello\nworld\n";
+	ae.output_len = 12;
+	ae.output_bytes = 12;
+	cause = NULL;
+	CU_ASSERT_EQUAL(audit_finish(id[0], &ae, &cause), 0);
+	CU_ASSERT_PTR_NULL(cause);
+	free(cause);
+	now_string(after, sizeof after);
+
+	/* Timed out and killed by a signal, with a reason. */
+	memset(&ae, 0, sizeof ae);
+	ae.status = "timeout";
+	ae.has_signal = 1;
+	ae.signal = 9;
+	ae.duration_ms = 10000;
+	ae.output = "partial";
+	ae.output_len = 7;
+	ae.output_bytes = 7;
+	ae.reason = "timed out after 10000 ms";
+	CU_ASSERT_EQUAL(audit_finish(id[1], &ae, NULL), 0);
+
+	/* No output at all. */
+	memset(&ae, 0, sizeof ae);
+	ae.status = "signaled";
+	ae.has_signal = 1;
+	ae.signal = 15;
+	CU_ASSERT_EQUAL(audit_finish(id[2], &ae, NULL), 0);
+
+	/* Output over the cap: the first bytes, the whole count. */
+	memset(&ae, 0, sizeof ae);
+	ae.status = "disconnected";
+	ae.has_exit_code = 1;
+	ae.exit_code = 0;
+	ae.duration_ms = UINT32_MAX + 1ULL;
+	ae.output = "yyyy";
+	ae.output_len = 4;
+	ae.output_bytes = 10ULL * 1024 * 1024 * 1024;
+	ae.truncated = 1;
+	ae.reason = "the client disconnected";
+	CU_ASSERT_EQUAL(audit_finish(id[3], &ae, NULL), 0);
+
+	if ((db = db_open(fx.path)) == NULL)
+		goto stop;
+	expect_column(db, id[0], "status", "exited");
+	expect_column(db, id[0], "exit_code", "3");
+	expect_column(db, id[0], "signal", NULL);
+	expect_column(db, id[0], "duration_ms", "1234");
+	expect_column(db, id[0], "output", "hello\nworld\n");
+	expect_column(db, id[0], "typeof(output)", "text");
+	expect_column(db, id[0], "length(output)", "12");
+	expect_column(db, id[0], "output_bytes", "12");
+	expect_column(db, id[0], "truncated", "0");
+	expect_column(db, id[0], "reason", NULL);
+	expect_column(db, id[0], "command", "printf 'hello\\nworld\\n'; "
+	    "exit 3");
+	s = row_text(db, id[0], "finished_at");
+	started = row_text(db, id[0], "started_at");
+	CU_ASSERT(is_audit_time(s));
+	if (s != NULL && started != NULL) {
+		CU_ASSERT(strcmp(s, before) >= 0);
+		CU_ASSERT(strcmp(s, after) <= 0);
+		CU_ASSERT(strcmp(s, started) >= 0);
+	}
+	free(started);
+	free(s);
+
+	expect_column(db, id[1], "status", "timeout");
+	expect_column(db, id[1], "exit_code", NULL);
+	expect_column(db, id[1], "signal", "9");
+	expect_column(db, id[1], "duration_ms", "10000");
+	expect_column(db, id[1], "output", "partial");
+	expect_column(db, id[1], "reason", "timed out after 10000 ms");
+	s = row_text(db, id[1], "finished_at");
+	CU_ASSERT(is_audit_time(s));
+	free(s);
+
+	expect_column(db, id[2], "status", "signaled");
+	expect_column(db, id[2], "signal", "15");
+	expect_column(db, id[2], "exit_code", NULL);
+	expect_column(db, id[2], "duration_ms", "0");
+	expect_column(db, id[2], "output", "");
+	expect_column(db, id[2], "output_bytes", "0");
+	expect_column(db, id[2], "truncated", "0");
+
+	expect_column(db, id[3], "status", "disconnected");
+	expect_column(db, id[3], "exit_code", "0");
+	expect_column(db, id[3], "duration_ms", "4294967296");
+	expect_column(db, id[3], "output", "yyyy");
+	expect_column(db, id[3], "length(output)", "4");
+	expect_column(db, id[3], "output_bytes", "10737418240");
+	expect_column(db, id[3], "truncated", "1");
+	expect_column(db, id[3], "reason", "the client disconnected");
+	sqlite3_close(db);
+stop:
+	audit_stop();
+out:
+	fixture_free(&fx);
+}
+
+/*
+ * Output that is not UTF-8 is recorded, and stays readable around the
+ * bytes that are not.
+ */
+static void
+test_audit_finish_not_utf8(void)
+{
+	static const char	 out[] = "abc\xff\xfe\x80" "def\xc3\xa9";
+	struct fixture		 fx;
+	struct audit_start	 as;
+	struct audit_end	 ae;
+	sqlite3			*db = NULL;
+	uint64_t		 id = 0;
+	char			*cause = NULL, *s;
+	int			 rc;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	rc = audit_open(fx.path, &cause);
+	CU_ASSERT_EQUAL(rc, 0);
+	free(cause);
+	if (rc != 0)
+		goto out;
+	audit_start();
+	start_fill(&as, "cat /bin/sh");
+	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), 0);
+	memset(&ae, 0, sizeof ae);
+	ae.status = "exited";
+	ae.has_exit_code = 1;
+	ae.output = out;
+	ae.output_len = sizeof out - 1;
+	ae.output_bytes = sizeof out - 1;
+	cause = NULL;
+	CU_ASSERT_EQUAL(audit_finish(id, &ae, &cause), 0);
+	CU_ASSERT_PTR_NULL(cause);
+	free(cause);
+
+	if ((db = db_open(fx.path)) == NULL)
+		goto stop;
+	expect_column(db, id, "typeof(output)", "text");
+	expect_column(db, id, "output_bytes", "11");
+	expect_column(db, id, "truncated", "0");
+	s = row_text(db, id, "output");
+	CU_ASSERT_PTR_NOT_NULL(s);
+	if (s != NULL) {
+		CU_ASSERT(strncmp(s, "abc", 3) == 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(s, "def\xc3\xa9"));
+	}
+	free(s);
+	s = row_text(db, id, "length(output) >= 8");
+	CU_ASSERT_PTR_NOT_NULL(s);
+	if (s != NULL)
+		CU_ASSERT_STRING_EQUAL(s, "1");
+	free(s);
+	sqlite3_close(db);
+stop:
+	audit_stop();
+out:
+	fixture_free(&fx);
+}
+
+/*
+ * A NUL in the middle of the output must not hide what follows it from
+ * someone reading the audit log as text: length(output) and the text the
+ * sqlite3 shell prints both go past it.
+ */
+static void
+test_audit_finish_nul(void)
+{
+	static const char	 out[] = "before\0after";
+	struct fixture		 fx;
+	struct audit_start	 as;
+	struct audit_end	 ae;
+	sqlite3			*db = NULL;
+	uint64_t		 id = 0;
+	char			*cause = NULL, *s;
+	int			 rc;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	rc = audit_open(fx.path, &cause);
+	CU_ASSERT_EQUAL(rc, 0);
+	free(cause);
+	if (rc != 0)
+		goto out;
+	audit_start();
+	start_fill(&as, "printf 'before\\0after'");
+	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), 0);
+	memset(&ae, 0, sizeof ae);
+	ae.status = "exited";
+	ae.has_exit_code = 1;
+	ae.output = out;
+	ae.output_len = sizeof out - 1;
+	ae.output_bytes = sizeof out - 1;
+	cause = NULL;
+	CU_ASSERT_EQUAL(audit_finish(id, &ae, &cause), 0);
+	CU_ASSERT_PTR_NULL(cause);
+	free(cause);
+
+	if ((db = db_open(fx.path)) == NULL)
+		goto stop;
+	expect_column(db, id, "output_bytes", "12");
+	expect_column(db, id, "truncated", "0");
+	expect_column(db, id, "typeof(output)", "text");
+	s = row_text(db, id, "output");
+	CU_ASSERT_PTR_NOT_NULL(s);
+	if (s != NULL) {
+		CU_ASSERT(strncmp(s, "before", 6) == 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(s, "after"));
+		if (strstr(s, "after") == NULL)
+			fprintf(stderr, "\n    output reads as \"%s\"", s);
+	}
+	free(s);
+	s = row_text(db, id, "length(output)");
+	CU_ASSERT_PTR_NOT_NULL(s);
+	if (s != NULL) {
+		CU_ASSERT(atoi(s) >= 11);
+		if (atoi(s) < 11)
+			fprintf(stderr, "\n    length(output) is %s", s);
+	}
+	free(s);
+	sqlite3_close(db);
+stop:
+	audit_stop();
+out:
+	fixture_free(&fx);
+}
+
+/* audit_finish on an id that has no row fails with a cause. */
+static void
+test_audit_finish_missing(void)
+{
+	struct fixture		 fx;
+	struct audit_start	 as;
+	struct audit_end	 ae;
+	sqlite3			*db = NULL;
+	uint64_t		 id = 0;
+	char			*cause = NULL, *s;
+	int			 rc;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	rc = audit_open(fx.path, &cause);
+	CU_ASSERT_EQUAL(rc, 0);
+	free(cause);
+	if (rc != 0)
+		goto out;
+	audit_start();
+
+	memset(&ae, 0, sizeof ae);
+	ae.status = "exited";
+	ae.has_exit_code = 1;
+	cause = NULL;
+	CU_ASSERT_EQUAL(audit_finish(4242, &ae, &cause), -1);
+	CU_ASSERT_PTR_NOT_NULL(cause);
+	if (cause != NULL)
+		CU_ASSERT_PTR_NOT_NULL(strstr(cause, "4242"));
+	free(cause);
+	CU_ASSERT_EQUAL(audit_finish(4243, &ae, NULL), -1);
+
+	/* The writer goes on: a real record still commits. */
+	start_fill(&as, "true");
+	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), 0);
+	cause = NULL;
+	CU_ASSERT_EQUAL(audit_finish(id, &ae, &cause), 0);
+	CU_ASSERT_PTR_NULL(cause);
+	free(cause);
+
+	/* A status the schema does not allow is refused too. */
+	ae.status = "bogus";
+	cause = NULL;
+	CU_ASSERT_EQUAL(audit_finish(id, &ae, &cause), -1);
+	CU_ASSERT_PTR_NOT_NULL(cause);
+	free(cause);
+
+	if ((db = db_open(fx.path)) != NULL) {
+		s = db_text(db, "SELECT count(*) FROM commands");
+		CU_ASSERT_PTR_NOT_NULL(s);
+		if (s != NULL)
+			CU_ASSERT_STRING_EQUAL(s, "1");
+		free(s);
+		expect_column(db, id, "status", "exited");
+		sqlite3_close(db);
+	}
+	audit_stop();
+out:
+	fixture_free(&fx);
+}
+
+/* 8 threads of 50 records each all commit, each with its own id. */
+static void
+test_audit_concurrent(void)
+{
+	struct fixture	 fx;
+	struct worker	*w;
+	sqlite3		*db = NULL;
+	uint64_t	*all;
+	char		*cause = NULL, *s, want[64];
+	u_int		 t, i, n, ok;
+	int		 rc;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	rc = audit_open(fx.path, &cause);
+	CU_ASSERT_EQUAL(rc, 0);
+	free(cause);
+	if (rc != 0) {
+		fixture_free(&fx);
+		return;
+	}
+	audit_start();
+
+	w = xcalloc(CONCURRENT_THREADS, sizeof *w);
+	for (t = 0; t < CONCURRENT_THREADS; t++) {
+		w[t].index = t;
+		w[t].records = CONCURRENT_RECORDS;
+		if (pthread_create(&w[t].thread, NULL, worker_main,
+		    &w[t]) != 0)
+			CU_FAIL_FATAL("pthread_create failed");
+	}
+	for (t = 0; t < CONCURRENT_THREADS; t++)
+		pthread_join(w[t].thread, NULL);
+
+	all = xcalloc(CONCURRENT_THREADS * CONCURRENT_RECORDS, sizeof *all);
+	n = ok = 0;
+	for (t = 0; t < CONCURRENT_THREADS; t++)
+		for (i = 0; i < CONCURRENT_RECORDS; i++) {
+			if (w[t].rc_begin[i] == 0 && w[t].rc_finish[i] == 0)
+				ok++;
+			else if (w[t].cause[i] != NULL)
+				fprintf(stderr, "\n    thread %u record %u: %s",
+				    t, i, w[t].cause[i]);
+			all[n++] = w[t].ids[i];
+		}
+	CU_ASSERT_EQUAL(ok, CONCURRENT_THREADS * CONCURRENT_RECORDS);
+	qsort(all, n, sizeof *all, id_compare);
+	for (i = 1; i < n; i++)
+		CU_ASSERT(all[i] != all[i - 1]);
+
+	if ((db = db_open(fx.path)) != NULL) {
+		s = db_text(db, "SELECT count(*) FROM commands WHERE "
+		    "status = 'exited' AND finished_at IS NOT NULL");
+		snprintf(want, sizeof want, "%u",
+		    CONCURRENT_THREADS * CONCURRENT_RECORDS);
+		CU_ASSERT_PTR_NOT_NULL(s);
+		if (s != NULL)
+			CU_ASSERT_STRING_EQUAL(s, want);
+		free(s);
+		s = db_text(db, "SELECT count(*) FROM commands");
+		if (s != NULL)
+			CU_ASSERT_STRING_EQUAL(s, want);
+		free(s);
+
+		/* Each id holds its own thread's command and result. */
+		for (t = 0; t < CONCURRENT_THREADS; t++)
+			for (i = 0; i < CONCURRENT_RECORDS; i++) {
+				snprintf(want, sizeof want,
+				    "thread %u record %u|%u|%u", t, i,
+				    t * 100 + i, t);
+				s = row_text(db, w[t].ids[i], "command || '|' "
+				    "|| exit_code || '|' || client_port");
+				CU_ASSERT(s != NULL && strcmp(s, want) == 0);
+				free(s);
+			}
+		sqlite3_close(db);
+	}
+	audit_stop();
+
+	for (t = 0; t < CONCURRENT_THREADS; t++)
+		for (i = 0; i < CONCURRENT_RECORDS; i++)
+			free(w[t].cause[i]);
+	free(all);
+	free(w);
+	fixture_free(&fx);
+}
+
+/*
+ * Requests for missing rows, sent alongside good ones from other threads,
+ * fail alone: every good record still commits.
+ */
+static void
+test_audit_bad_record_alone(void)
+{
+	struct fixture	 fx;
+	struct worker	*w;
+	sqlite3		*db = NULL;
+	char		*cause = NULL, *s, want[32];
+	u_int		 t, i, good, bad, nthreads;
+	int		 rc;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	rc = audit_open(fx.path, &cause);
+	CU_ASSERT_EQUAL(rc, 0);
+	free(cause);
+	if (rc != 0) {
+		fixture_free(&fx);
+		return;
+	}
+	audit_start();
+
+	nthreads = MIXED_GOOD_THREADS + MIXED_BAD_THREADS;
+	w = xcalloc(nthreads, sizeof *w);
+	for (t = 0; t < nthreads; t++) {
+		w[t].index = t;
+		w[t].records = MIXED_RECORDS;
+		w[t].bad = t >= MIXED_GOOD_THREADS;
+		if (pthread_create(&w[t].thread, NULL, worker_main,
+		    &w[t]) != 0)
+			CU_FAIL_FATAL("pthread_create failed");
+	}
+	for (t = 0; t < nthreads; t++)
+		pthread_join(w[t].thread, NULL);
+
+	good = bad = 0;
+	for (t = 0; t < nthreads; t++)
+		for (i = 0; i < MIXED_RECORDS; i++) {
+			if (!w[t].bad && w[t].rc_begin[i] == 0 &&
+			    w[t].rc_finish[i] == 0 && w[t].cause[i] == NULL)
+				good++;
+			if (w[t].bad && w[t].rc_finish[i] == -1 &&
+			    w[t].cause[i] != NULL &&
+			    strstr(w[t].cause[i], "missing") != NULL)
+				bad++;
+		}
+	CU_ASSERT_EQUAL(good, MIXED_GOOD_THREADS * MIXED_RECORDS);
+	CU_ASSERT_EQUAL(bad, MIXED_BAD_THREADS * MIXED_RECORDS);
+
+	if ((db = db_open(fx.path)) != NULL) {
+		s = db_text(db, "SELECT count(*) FROM commands WHERE "
+		    "status = 'exited'");
+		snprintf(want, sizeof want, "%u",
+		    MIXED_GOOD_THREADS * MIXED_RECORDS);
+		CU_ASSERT_PTR_NOT_NULL(s);
+		if (s != NULL)
+			CU_ASSERT_STRING_EQUAL(s, want);
+		free(s);
+		sqlite3_close(db);
+	}
+	audit_stop();
+
+	for (t = 0; t < nthreads; t++)
+		for (i = 0; i < MIXED_RECORDS; i++)
+			free(w[t].cause[i]);
+	free(w);
+	fixture_free(&fx);
+}
+
+/*
+ * Rows left running by a daemon that stopped are marked interrupted, with
+ * a reason and finished_at, when the database is opened again.
+ */
+static void
+test_audit_interrupted(void)
+{
+	struct fixture		 fx;
+	struct audit_start	 as;
+	struct audit_end	 ae;
+	sqlite3			*db = NULL;
+	uint64_t		 running = 0, done = 0;
+	char			 before[32], after[32], *cause = NULL, *s;
+	char			*finished = NULL;
+	int			 rc;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	rc = audit_open(fx.path, &cause);
+	CU_ASSERT_EQUAL(rc, 0);
+	free(cause);
+	if (rc != 0)
+		goto out;
+	audit_start();
+	start_fill(&as, "sleep 1000");
+	CU_ASSERT_EQUAL(audit_begin(&as, &running, NULL), 0);
+	start_fill(&as, "true");
+	CU_ASSERT_EQUAL(audit_begin(&as, &done, NULL), 0);
+	memset(&ae, 0, sizeof ae);
+	ae.status = "exited";
+	ae.has_exit_code = 1;
+	CU_ASSERT_EQUAL(audit_finish(done, &ae, NULL), 0);
+	audit_stop();
+
+	if ((db = db_open(fx.path)) == NULL)
+		goto out;
+	expect_column(db, running, "status", "running");
+	finished = row_text(db, done, "finished_at");
+	CU_ASSERT(is_audit_time(finished));
+
+	now_string(before, sizeof before);
+	cause = NULL;
+	rc = audit_open(fx.path, &cause);
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_PTR_NULL(cause);
+	free(cause);
+	now_string(after, sizeof after);
+	if (rc != 0)
+		goto close;
+
+	expect_column(db, running, "status", "interrupted");
+	s = row_text(db, running, "reason");
+	CU_ASSERT_PTR_NOT_NULL(s);
+	if (s != NULL)
+		CU_ASSERT(strlen(s) > 10);
+	free(s);
+	s = row_text(db, running, "finished_at");
+	CU_ASSERT(is_audit_time(s));
+	if (s != NULL) {
+		CU_ASSERT(strcmp(s, before) >= 0);
+		CU_ASSERT(strcmp(s, after) <= 0);
+	}
+	free(s);
+
+	/* The finished row is left as it was. */
+	expect_column(db, done, "status", "exited");
+	expect_column(db, done, "reason", NULL);
+	expect_column(db, done, "finished_at", finished);
+	audit_stop();
+close:
+	sqlite3_close(db);
+out:
+	free(finished);
+	fixture_free(&fx);
+}
+
+/* A database with a newer schema (user_version 99) is refused. */
+static void
+test_audit_newer_schema(void)
+{
+	struct fixture	 fx;
+	sqlite3		*db = NULL;
+	char		*cause = NULL, *s;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (sqlite3_open_v2(fx.path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "CREATE TABLE future (x); "
+	    "PRAGMA user_version = 99", NULL, NULL, NULL) != SQLITE_OK) {
+		CU_FAIL("cannot create the database");
+		sqlite3_close(db);
+		fixture_free(&fx);
+		return;
+	}
+	sqlite3_close(db);
+
+	CU_ASSERT_EQUAL(audit_open(fx.path, &cause), -1);
+	CU_ASSERT_PTR_NOT_NULL(cause);
+	if (cause != NULL) {
+		CU_ASSERT_PTR_NOT_NULL(strstr(cause, "99"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(cause, fx.path));
+	}
+	free(cause);
+	audit_stop();
+
+	/* The database is left alone. */
+	if ((db = db_open(fx.path)) != NULL) {
+		s = db_text(db, "PRAGMA user_version");
+		CU_ASSERT(s != NULL && strcmp(s, "99") == 0);
+		free(s);
+		s = db_text(db, "SELECT count(*) FROM sqlite_master WHERE "
+		    "name = 'commands'");
+		CU_ASSERT(s != NULL && strcmp(s, "0") == 0);
+		free(s);
+		sqlite3_close(db);
+	}
+	fixture_free(&fx);
+}
+
+/* Run the suite; exit non-zero if any test failed. */
+int
+main(void)
+{
+	CU_pSuite	 suite;
+	CU_TestInfo	*t;
+	int		 failed;
+
+	log_init("test_audit", 1, 0);
+	if (CU_initialize_registry() != CUE_SUCCESS) {
+		fprintf(stderr, "test_audit: %s\n", CU_get_error_msg());
+		return (1);
+	}
+	if ((suite = CU_add_suite("audit", NULL, NULL)) == NULL)
+		goto fail;
+	for (t = audit_tests; t->pName != NULL; t++)
+		if (CU_add_test(suite, t->pName, t->pTestFunc) == NULL)
+			goto fail;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	if (CU_basic_run_tests() != CUE_SUCCESS)
+		goto fail;
+	failed = CU_get_number_of_failures() != 0 ||
+	    CU_get_number_of_tests_failed() != 0;
+	CU_cleanup_registry();
+	return (failed ? 1 : 0);
+
+fail:
+	fprintf(stderr, "test_audit: %s\n", CU_get_error_msg());
+	CU_cleanup_registry();
+	return (1);
+}

@@ -1,0 +1,833 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <CUnit/Basic.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rcmdd.h"
+#include "xmalloc.h"
+
+/*
+ * Unit tests of the configuration parser in daemon/config.c: the defaults,
+ * every keyword, the syntax rcmdd.conf(5) allows, and every error, each
+ * reported as "file:line: reason" and counted.
+ */
+
+#define TEST_FILE	"test.conf"
+
+static int	parse_text(struct config *, const char *, char **);
+static u_int	count_lines(const char *);
+static void	expect_error(const char *, u_int, const char *);
+static void	test_config_defaults(void);
+static void	test_config_keywords(void);
+static void	test_config_case(void);
+static void	test_config_syntax(void);
+static void	test_config_listen(void);
+static void	test_config_listen_limit(void);
+static void	test_config_errors(void);
+static void	test_config_duplicate(void);
+static void	test_config_timeout_over_max(void);
+static void	test_config_timeout_over_max_line(void);
+static void	test_config_many_errors(void);
+static void	test_config_long_line(void);
+static void	test_config_parse_time(void);
+static void	test_config_parse_size(void);
+static void	test_config_load(void);
+
+static CU_TestInfo config_tests[] = {
+	{ "defaults from config_init", test_config_defaults },
+	{ "every keyword", test_config_keywords },
+	{ "keywords are case-insensitive", test_config_case },
+	{ "Keyword=value, quotes, comments, blank lines",
+	    test_config_syntax },
+	{ "ListenAddress repeats and replaces the default",
+	    test_config_listen },
+	{ "ListenAddress limit", test_config_listen_limit },
+	{ "each error with file, line and reason", test_config_errors },
+	{ "duplicate keyword names the first line", test_config_duplicate },
+	{ "CommandTimeout over MaxCommandTimeout",
+	    test_config_timeout_over_max },
+	{ "CommandTimeout over MaxCommandTimeout names a line",
+	    test_config_timeout_over_max_line },
+	{ "several errors in one file", test_config_many_errors },
+	{ "line over the length limit", test_config_long_line },
+	{ "config_parse_time", test_config_parse_time },
+	{ "config_parse_size", test_config_parse_size },
+	{ "config_load", test_config_load },
+	CU_TEST_INFO_NULL
+};
+
+/* Parse a string as the file "test.conf"; return the number of errors. */
+static int
+parse_text(struct config *conf, const char *text, char **errors)
+{
+	FILE	*fp;
+	char	*copy;
+	int	 n;
+
+	copy = xstrdup(text);
+	if ((fp = fmemopen(copy, strlen(copy), "r")) == NULL) {
+		CU_FAIL("fmemopen failed");
+		free(copy);
+		return (-1);
+	}
+	n = config_parse(conf, TEST_FILE, fp, errors);
+	fclose(fp);
+	free(copy);
+	return (n);
+}
+
+/* Count the lines of an error list. */
+static u_int
+count_lines(const char *s)
+{
+	u_int	n = 0;
+
+	if (s == NULL)
+		return (0);
+	for (; *s != '\0'; s++)
+		if (*s == '\n')
+			n++;
+	return (n);
+}
+
+/*
+ * Parse text that holds one error and check that it is counted once and
+ * reported as "test.conf:line: ..." with the reason in it.
+ */
+static void
+expect_error(const char *text, u_int line, const char *reason)
+{
+	struct config	 conf;
+	char		*errors = NULL, prefix[64];
+	int		 n;
+
+	config_init(&conf);
+	n = parse_text(&conf, text, &errors);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_PTR_NOT_NULL(errors);
+	if (errors != NULL) {
+		snprintf(prefix, sizeof prefix, "%s:%u: ", TEST_FILE, line);
+		CU_ASSERT(strncmp(errors, prefix, strlen(prefix)) == 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(errors, reason));
+		CU_ASSERT_EQUAL(count_lines(errors), 1);
+		CU_ASSERT(strlen(errors) > strlen(prefix) + 1);
+		if (n != 1 || strncmp(errors, prefix, strlen(prefix)) != 0 ||
+		    strstr(errors, reason) == NULL)
+			fprintf(stderr, "\n    for \"%s\" got \"%s\"", text,
+			    errors);
+	}
+	free(errors);
+	config_clear(&conf);
+}
+
+/* config_init sets the documented defaults and config_clear frees them. */
+static void
+test_config_defaults(void)
+{
+	struct config	conf;
+
+	memset(&conf, 0xa5, sizeof conf);
+	config_init(&conf);
+	CU_ASSERT_EQUAL(conf.nlisten, 0);
+	CU_ASSERT_STRING_EQUAL(conf.port, RCMDD_DEFAULT_PORT);
+	CU_ASSERT_STRING_EQUAL(conf.port, "7514");
+	CU_ASSERT_STRING_EQUAL(conf.database, RCMDD_DATABASE);
+	CU_ASSERT_PTR_NULL(conf.pidfile);
+	CU_ASSERT_PTR_NULL(conf.portfile);
+	CU_ASSERT_STRING_EQUAL(conf.path, "/usr/local/bin:/usr/bin:/bin");
+	CU_ASSERT_STRING_EQUAL(conf.lang, "C.UTF-8");
+	CU_ASSERT_EQUAL(conf.timeout_ms, 3600 * 1000);
+	CU_ASSERT_EQUAL(conf.max_timeout_ms, 24 * 3600 * 1000);
+	CU_ASSERT_EQUAL(conf.kill_grace_ms, 5000);
+	CU_ASSERT_EQUAL(conf.drain_ms, 2000);
+	CU_ASSERT_EQUAL(conf.handshake_ms, 10000);
+	CU_ASSERT_EQUAL(conf.shutdown_grace_ms, 10000);
+	CU_ASSERT_EQUAL(conf.output_max, 1024 * 1024);
+	CU_ASSERT_EQUAL(conf.single_thread, 0);
+	CU_ASSERT_EQUAL(conf.verbose, 0);
+
+	config_clear(&conf);
+	CU_ASSERT_EQUAL(conf.nlisten, 0);
+	CU_ASSERT_PTR_NULL(conf.port);
+	CU_ASSERT_PTR_NULL(conf.database);
+	CU_ASSERT_PTR_NULL(conf.path);
+	CU_ASSERT_PTR_NULL(conf.lang);
+
+	/* Clearing twice is harmless. */
+	config_clear(&conf);
+}
+
+/* Every keyword of rcmdd.conf(5) sets its field. */
+static void
+test_config_keywords(void)
+{
+	static const char	 text[] =
+	    "ListenAddress 127.0.0.1\n"
+	    "ListenAddress ::1\n"
+	    "Port 8022\n"
+	    "Database /var/db/rcmdd/audit.db\n"
+	    "PidFile /run/rcmdd.pid\n"
+	    "PortFile /tmp/rcmdd.port\n"
+	    "Path /bin:/usr/bin\n"
+	    "Lang en_US.UTF-8\n"
+	    "CommandTimeout 90s\n"
+	    "MaxCommandTimeout 2h\n"
+	    "KillGrace 250ms\n"
+	    "DrainTimeout 3\n"
+	    "HandshakeTimeout 1m\n"
+	    "ShutdownGrace 30s\n"
+	    "AuditOutputMax 64K\n"
+	    "SingleThread yes\n"
+	    "LogLevel debug\n";
+	struct config		 conf;
+	char			*errors = NULL;
+
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&conf, text, &errors), 0);
+	CU_ASSERT_PTR_NULL(errors);
+	CU_ASSERT_EQUAL(conf.nlisten, 2);
+	if (conf.nlisten == 2) {
+		CU_ASSERT_STRING_EQUAL(conf.listen[0], "127.0.0.1");
+		CU_ASSERT_STRING_EQUAL(conf.listen[1], "::1");
+	}
+	CU_ASSERT_STRING_EQUAL(conf.port, "8022");
+	CU_ASSERT_STRING_EQUAL(conf.database, "/var/db/rcmdd/audit.db");
+	CU_ASSERT_STRING_EQUAL(conf.pidfile, "/run/rcmdd.pid");
+	CU_ASSERT_STRING_EQUAL(conf.portfile, "/tmp/rcmdd.port");
+	CU_ASSERT_STRING_EQUAL(conf.path, "/bin:/usr/bin");
+	CU_ASSERT_STRING_EQUAL(conf.lang, "en_US.UTF-8");
+	CU_ASSERT_EQUAL(conf.timeout_ms, 90000);
+	CU_ASSERT_EQUAL(conf.max_timeout_ms, 7200000);
+	CU_ASSERT_EQUAL(conf.kill_grace_ms, 250);
+	CU_ASSERT_EQUAL(conf.drain_ms, 3000);
+	CU_ASSERT_EQUAL(conf.handshake_ms, 60000);
+	CU_ASSERT_EQUAL(conf.shutdown_grace_ms, 30000);
+	CU_ASSERT_EQUAL(conf.output_max, 65536);
+	CU_ASSERT_EQUAL(conf.single_thread, 1);
+	CU_ASSERT_EQUAL(conf.verbose, 1);
+	free(errors);
+	config_clear(&conf);
+
+	/* The other values of the flags, and port 0. */
+	errors = NULL;
+	config_init(&conf);
+	conf.single_thread = 1;
+	conf.verbose = 1;
+	CU_ASSERT_EQUAL(parse_text(&conf, "SingleThread no\nLogLevel info\n"
+	    "Port 0\nAuditOutputMax 0\n", &errors), 0);
+	CU_ASSERT_PTR_NULL(errors);
+	CU_ASSERT_EQUAL(conf.single_thread, 0);
+	CU_ASSERT_EQUAL(conf.verbose, 0);
+	CU_ASSERT_STRING_EQUAL(conf.port, "0");
+	CU_ASSERT_EQUAL(conf.output_max, 0);
+	free(errors);
+	config_clear(&conf);
+}
+
+/* Keywords and the words of their values match in any case. */
+static void
+test_config_case(void)
+{
+	static const char	 text[] =
+	    "port 1234\n"
+	    "DATABASE /tmp/a.db\n"
+	    "listenaddress ::1\n"
+	    "sInGlEtHrEaD YES\n"
+	    "LOGLEVEL Debug\n"
+	    "commandtimeout 10MS\n"
+	    "auditoutputmax 2k\n"
+	    "killgrace 1H\n";
+	struct config		 conf;
+	char			*errors = NULL;
+
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&conf, text, &errors), 0);
+	CU_ASSERT_PTR_NULL(errors);
+	CU_ASSERT_STRING_EQUAL(conf.port, "1234");
+	CU_ASSERT_STRING_EQUAL(conf.database, "/tmp/a.db");
+	CU_ASSERT_EQUAL(conf.nlisten, 1);
+	if (conf.nlisten == 1)
+		CU_ASSERT_STRING_EQUAL(conf.listen[0], "::1");
+	CU_ASSERT_EQUAL(conf.single_thread, 1);
+	CU_ASSERT_EQUAL(conf.verbose, 1);
+	CU_ASSERT_EQUAL(conf.timeout_ms, 10);
+	CU_ASSERT_EQUAL(conf.output_max, 2048);
+	CU_ASSERT_EQUAL(conf.kill_grace_ms, 3600 * 1000);
+	free(errors);
+	config_clear(&conf);
+}
+
+/*
+ * The syntax around a keyword: "=", tabs and spaces, quoted values,
+ * comments, blank lines, CRLF endings and a last line without newline.
+ */
+static void
+test_config_syntax(void)
+{
+	static const char	 text[] =
+	    "# rcmdd.conf for the tests\n"
+	    "\n"
+	    "   \t\n"
+	    "Port=2222\n"
+	    "  # an indented comment\n"
+	    "Database = /srv/audit.db\n"
+	    "\tPidFile\t\t/run/x.pid   \n"
+	    "Path \"/opt/my tools/bin:/bin\"\n"
+	    "Lang=\"C\"\n"
+	    "#Port 9999\n"
+	    "PortFile /tmp/port file\r\n"
+	    "KillGrace 2s\r\n"
+	    "\r\n"
+	    "LogLevel debug";
+	struct config		 conf;
+	char			*errors = NULL;
+
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&conf, text, &errors), 0);
+	CU_ASSERT_PTR_NULL(errors);
+	CU_ASSERT_STRING_EQUAL(conf.port, "2222");
+	CU_ASSERT_STRING_EQUAL(conf.database, "/srv/audit.db");
+	CU_ASSERT_STRING_EQUAL(conf.pidfile, "/run/x.pid");
+	CU_ASSERT_STRING_EQUAL(conf.path, "/opt/my tools/bin:/bin");
+	CU_ASSERT_STRING_EQUAL(conf.lang, "C");
+	CU_ASSERT_STRING_EQUAL(conf.portfile, "/tmp/port file");
+	CU_ASSERT_EQUAL(conf.kill_grace_ms, 2000);
+	CU_ASSERT_EQUAL(conf.verbose, 1);
+	free(errors);
+	config_clear(&conf);
+
+	/* A file of nothing but comments changes nothing. */
+	errors = NULL;
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&conf, "# nothing\n\n#Port 1\n", &errors),
+	    0);
+	CU_ASSERT_PTR_NULL(errors);
+	CU_ASSERT_STRING_EQUAL(conf.port, "7514");
+	free(errors);
+	config_clear(&conf);
+}
+
+/* ListenAddress may repeat; the file's list replaces the one before it. */
+static void
+test_config_listen(void)
+{
+	struct config	 conf;
+	char		*errors = NULL, *cause = NULL;
+
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&conf, "ListenAddress 10.0.0.1\n"
+	    "Port 1\nListenAddress 10.0.0.2\nListenAddress ::1\n", &errors), 0);
+	CU_ASSERT_PTR_NULL(errors);
+	CU_ASSERT_EQUAL_FATAL(conf.nlisten, 3);
+	CU_ASSERT_STRING_EQUAL(conf.listen[0], "10.0.0.1");
+	CU_ASSERT_STRING_EQUAL(conf.listen[1], "10.0.0.2");
+	CU_ASSERT_STRING_EQUAL(conf.listen[2], "::1");
+	free(errors);
+	config_clear(&conf);
+
+	/* A list already set (the default) is replaced, not added to. */
+	errors = NULL;
+	config_init(&conf);
+	CU_ASSERT_EQUAL(config_set_listen(&conf, "127.0.0.1", &cause), 0);
+	CU_ASSERT_EQUAL(config_set_listen(&conf, "192.0.2.7", &cause), 0);
+	CU_ASSERT_PTR_NULL(cause);
+	CU_ASSERT_EQUAL(parse_text(&conf, "ListenAddress ::1\n"
+	    "ListenAddress 0.0.0.0\n", &errors), 0);
+	CU_ASSERT_PTR_NULL(errors);
+	CU_ASSERT_EQUAL_FATAL(conf.nlisten, 2);
+	CU_ASSERT_STRING_EQUAL(conf.listen[0], "::1");
+	CU_ASSERT_STRING_EQUAL(conf.listen[1], "0.0.0.0");
+	free(errors);
+	config_clear(&conf);
+
+	/* Without ListenAddress in the file, the list is kept. */
+	errors = NULL;
+	config_init(&conf);
+	CU_ASSERT_EQUAL(config_set_listen(&conf, "127.0.0.1", &cause), 0);
+	CU_ASSERT_EQUAL(parse_text(&conf, "Port 1\n", &errors), 0);
+	CU_ASSERT_EQUAL_FATAL(conf.nlisten, 1);
+	CU_ASSERT_STRING_EQUAL(conf.listen[0], "127.0.0.1");
+	free(errors);
+
+	/* An empty address is refused. */
+	cause = NULL;
+	CU_ASSERT_EQUAL(config_set_listen(&conf, "", &cause), -1);
+	CU_ASSERT_PTR_NOT_NULL(cause);
+	CU_ASSERT_EQUAL(conf.nlisten, 1);
+	free(cause);
+	config_clear(&conf);
+}
+
+/* At most RCMDD_MAX_LISTEN addresses; one more is an error on its line. */
+static void
+test_config_listen_limit(void)
+{
+	struct config	 conf;
+	char		*errors = NULL, *text, *line, *old, prefix[64];
+	u_int		 i;
+
+	text = xstrdup("");
+	for (i = 0; i <= RCMDD_MAX_LISTEN; i++) {
+		old = text;
+		xasprintf(&line, "ListenAddress 10.0.0.%u\n", i + 1);
+		xasprintf(&text, "%s%s", old, line);
+		free(line);
+		free(old);
+	}
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&conf, text, &errors), 1);
+	CU_ASSERT_EQUAL(conf.nlisten, RCMDD_MAX_LISTEN);
+	CU_ASSERT_PTR_NOT_NULL(errors);
+	if (errors != NULL) {
+		snprintf(prefix, sizeof prefix, "%s:%u: ", TEST_FILE,
+		    (u_int)RCMDD_MAX_LISTEN + 1);
+		CU_ASSERT(strncmp(errors, prefix, strlen(prefix)) == 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(errors, "too many"));
+	}
+	free(errors);
+	free(text);
+	config_clear(&conf);
+}
+
+/* Each kind of error is reported on its line with a reason, and counted. */
+static void
+test_config_errors(void)
+{
+	static const struct {
+		const char	*text;
+		u_int		 line;
+		const char	*reason;
+	} cases[] = {
+		{ "Bogus 1\n", 1, "unknown keyword \"Bogus\"" },
+		{ "# x\n\nListen 127.0.0.1\n", 3, "unknown keyword" },
+		{ "Port 1\nPort\n", 2, "Port needs a value" },
+		{ "Port 1\nDatabase   \n", 2, "Database needs a value" },
+		{ "Path \"\"\n", 1, "Path needs a value" },
+		{ "ListenAddress =\n", 1, "ListenAddress needs a value" },
+		{ "KillGrace 5x\n", 1, "KillGrace \"5x\" is not a time" },
+		{ "DrainTimeout -1\n", 1, "is not a time" },
+		{ "CommandTimeout 1.5s\n", 1, "is not a time" },
+		{ "HandshakeTimeout 10 s\n", 1, "is not a time" },
+		{ "ShutdownGrace 5000000h\n", 1, "is not a time" },
+		{ "AuditOutputMax 1T\n", 1,
+		    "AuditOutputMax \"1T\" is not a size" },
+		{ "AuditOutputMax 1.5M\n", 1, "is not a size" },
+		{ "AuditOutputMax 99999999999999999999999\n", 1,
+		    "is not a size" },
+		{ "Port 70000\n", 1, "Port \"70000\" is too large" },
+		{ "Port -1\n", 1, "Port \"-1\" is too small" },
+		{ "Port ssh\n", 1, "Port \"ssh\" is invalid" },
+		{ "SingleThread maybe\n", 1, "SingleThread \"maybe\": use yes "
+		    "or no" },
+		{ "SingleThread 1\n", 1, "use yes or no" },
+		{ "LogLevel verbose\n", 1, "use info or debug" },
+		{ "Path \"/bin\n", 1, "unterminated quoted value" },
+		{ "Path \"\n", 1, "unterminated quoted value" },
+		{ "Lang \"C\" \"D\n", 1, "unterminated quoted value" },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		expect_error(cases[i].text, cases[i].line, cases[i].reason);
+}
+
+/* A keyword given twice is an error that names the first line. */
+static void
+test_config_duplicate(void)
+{
+	struct config	 conf;
+	char		*errors = NULL;
+
+	expect_error("Port 1\n\nPort 2\n", 3,
+	    "Port is given again (first on line 1)");
+	expect_error("# dup\nport 1\nPORT 2\n", 3,
+	    "Port is given again (first on line 2)");
+	expect_error("SingleThread yes\nKillGrace 1\nSingleThread no\n", 3,
+	    "SingleThread is given again (first on line 1)");
+
+	/* The first value stands. */
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&conf, "Path /a\nPath /b\n", &errors), 1);
+	CU_ASSERT_STRING_EQUAL(conf.path, "/a");
+	free(errors);
+	config_clear(&conf);
+}
+
+/* CommandTimeout over MaxCommandTimeout is an error, counted once. */
+static void
+test_config_timeout_over_max(void)
+{
+	struct config	 conf;
+	char		*errors = NULL;
+
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&conf, "MaxCommandTimeout 1m\n"
+	    "CommandTimeout 2m\n", &errors), 1);
+	CU_ASSERT_PTR_NOT_NULL(errors);
+	if (errors != NULL) {
+		CU_ASSERT(strncmp(errors, TEST_FILE ":",
+		    strlen(TEST_FILE ":")) == 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(errors, "CommandTimeout"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(errors, "MaxCommandTimeout"));
+		CU_ASSERT_EQUAL(count_lines(errors), 1);
+	}
+	free(errors);
+	config_clear(&conf);
+
+	/* Against the default maximum of 24 hours. */
+	errors = NULL;
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&conf, "CommandTimeout 25h\n", &errors), 1);
+	CU_ASSERT_PTR_NOT_NULL(errors);
+	free(errors);
+	config_clear(&conf);
+
+	/* Equal is allowed. */
+	errors = NULL;
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&conf, "CommandTimeout 2m\n"
+	    "MaxCommandTimeout 120s\n", &errors), 0);
+	CU_ASSERT_PTR_NULL(errors);
+	free(errors);
+	config_clear(&conf);
+}
+
+/*
+ * Like every other error, CommandTimeout over MaxCommandTimeout is
+ * reported as "file:line:", on the line of either keyword.
+ */
+static void
+test_config_timeout_over_max_line(void)
+{
+	struct config	 conf;
+	char		*errors = NULL;
+
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&conf, "# limits\nMaxCommandTimeout 1m\n"
+	    "CommandTimeout 2m\n", &errors), 1);
+	CU_ASSERT_PTR_NOT_NULL(errors);
+	if (errors != NULL) {
+		CU_ASSERT(strncmp(errors, TEST_FILE ":2: ",
+		    strlen(TEST_FILE ":2: ")) == 0 ||
+		    strncmp(errors, TEST_FILE ":3: ",
+		    strlen(TEST_FILE ":3: ")) == 0);
+		if (strncmp(errors, TEST_FILE ":2: ",
+		    strlen(TEST_FILE ":2: ")) != 0 &&
+		    strncmp(errors, TEST_FILE ":3: ",
+		    strlen(TEST_FILE ":3: ")) != 0)
+			fprintf(stderr, "\n    got \"%s\"", errors);
+	}
+	free(errors);
+	config_clear(&conf);
+
+	errors = NULL;
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&conf, "Port 1\nCommandTimeout 25h\n",
+	    &errors), 1);
+	CU_ASSERT_PTR_NOT_NULL(errors);
+	if (errors != NULL)
+		CU_ASSERT(strncmp(errors, TEST_FILE ":2: ",
+		    strlen(TEST_FILE ":2: ")) == 0);
+	free(errors);
+	config_clear(&conf);
+}
+
+/* Parsing goes on after an error, so every error in a file is reported. */
+static void
+test_config_many_errors(void)
+{
+	static const char	 text[] =
+	    "# several errors\n"
+	    "Port 70000\n"
+	    "Path /bin\n"
+	    "Bogus yes\n"
+	    "KillGrace soon\n"
+	    "\n"
+	    "AuditOutputMax 2Q\n"
+	    "Path /usr/bin\n"
+	    "SingleThread perhaps\n"
+	    "Lang \"C\n"
+	    "Lang POSIX\n"
+	    "Database\n";
+	static const char	*expect[] = {
+	    TEST_FILE ":2: Port \"70000\"",
+	    TEST_FILE ":4: unknown keyword \"Bogus\"",
+	    TEST_FILE ":5: KillGrace \"soon\"",
+	    TEST_FILE ":7: AuditOutputMax \"2Q\"",
+	    TEST_FILE ":8: Path is given again (first on line 3)",
+	    TEST_FILE ":9: SingleThread \"perhaps\"",
+	    TEST_FILE ":10: Lang: unterminated quoted value",
+	    TEST_FILE ":12: Database needs a value",
+	};
+	struct config		 conf;
+	char			*errors = NULL, *line, *next;
+	size_t			 i;
+
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&conf, text, &errors),
+	    (int)(sizeof expect / sizeof expect[0]));
+	CU_ASSERT_EQUAL(count_lines(errors), sizeof expect / sizeof expect[0]);
+	line = errors;
+	for (i = 0; i < sizeof expect / sizeof expect[0]; i++) {
+		if (line == NULL || *line == '\0') {
+			CU_FAIL("too few error lines");
+			break;
+		}
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		CU_ASSERT(strncmp(line, expect[i], strlen(expect[i])) == 0);
+		line = next;
+	}
+
+	/* The good lines were applied, the bad ones were not. */
+	CU_ASSERT_STRING_EQUAL(conf.port, "7514");
+	CU_ASSERT_STRING_EQUAL(conf.path, "/bin");
+	CU_ASSERT_STRING_EQUAL(conf.lang, "POSIX");
+	CU_ASSERT_EQUAL(conf.kill_grace_ms, 5000);
+	CU_ASSERT_EQUAL(conf.output_max, 1024 * 1024);
+	CU_ASSERT_EQUAL(conf.single_thread, 0);
+	free(errors);
+	config_clear(&conf);
+}
+
+/* A line over 4096 bytes is an error, and the lines after it still count. */
+static void
+test_config_long_line(void)
+{
+	struct config	 conf;
+	char		*errors = NULL, *text;
+	size_t		 len = 10000;
+
+	text = xmalloc(len + 64);
+	memcpy(text, "Path /", 6);
+	memset(text + 6, 'p', len - 6);
+	strlcpy(text + len, "\nPort 4444\nBogus\n", 64);
+
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&conf, text, &errors), 2);
+	CU_ASSERT_EQUAL(count_lines(errors), 2);
+	if (errors != NULL) {
+		CU_ASSERT(strncmp(errors, TEST_FILE ":1: ",
+		    strlen(TEST_FILE ":1: ")) == 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(errors, "longer than"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(errors, "\n" TEST_FILE ":3: "));
+	}
+	CU_ASSERT_STRING_EQUAL(conf.port, "4444");
+	CU_ASSERT_STRING_EQUAL(conf.path, "/usr/local/bin:/usr/bin:/bin");
+	free(errors);
+	config_clear(&conf);
+
+	/* A line of exactly 4096 bytes is allowed. */
+	memset(text + 6, 'p', 4096 - 6);
+	strlcpy(text + 4096, "\nPort 4444\n", 64);
+	errors = NULL;
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&conf, text, &errors), 0);
+	CU_ASSERT_PTR_NULL(errors);
+	CU_ASSERT_EQUAL(strlen(conf.path), 4096 - 5);
+	CU_ASSERT_STRING_EQUAL(conf.port, "4444");
+	free(errors);
+	config_clear(&conf);
+	free(text);
+}
+
+/* Times: a whole number with ms, s, m or h; seconds without a unit. */
+static void
+test_config_parse_time(void)
+{
+	static const struct {
+		const char	*s;
+		u_int		 ms;
+	} good[] = {
+		{ "0", 0 },
+		{ "0ms", 0 },
+		{ "1", 1000 },
+		{ "250ms", 250 },
+		{ "250MS", 250 },
+		{ "5s", 5000 },
+		{ "5S", 5000 },
+		{ "2m", 120000 },
+		{ "3h", 10800000 },
+		{ "007", 7000 },
+		{ "4294967295ms", 4294967295U },
+		{ "4294967s", 4294967000U },
+		{ "71582m", 4294920000U },
+		{ "1193h", 4294800000U },
+	};
+	static const char	*bad[] = { "", "s", "ms", "-1", "+1", " 1",
+	    "1 s", "1s ", "1.5", "1x", "1sec", "1d", "1hm", "0x10",
+	    "4294967296ms", "4294968s", "71583m", "1194h",
+	    "18446744073709551616", "99999999999999999999999h" };
+	size_t			 i;
+	u_int			 ms;
+
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		ms = 777;
+		CU_ASSERT_EQUAL(config_parse_time(good[i].s, &ms), 0);
+		CU_ASSERT_EQUAL(ms, good[i].ms);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ms = 777;
+		CU_ASSERT_EQUAL(config_parse_time(bad[i], &ms), -1);
+		CU_ASSERT_EQUAL(ms, 777);
+	}
+}
+
+/* Sizes: a whole number of bytes with an optional K, M or G. */
+static void
+test_config_parse_size(void)
+{
+	static const struct {
+		const char	*s;
+		size_t		 size;
+	} good[] = {
+		{ "0", 0 },
+		{ "1", 1 },
+		{ "1024", 1024 },
+		{ "1K", 1024 },
+		{ "1k", 1024 },
+		{ "64K", 65536 },
+		{ "1M", 1048576 },
+		{ "3m", 3145728 },
+		{ "1G", 1073741824 },
+		{ "2g", (size_t)2 << 30 },
+	};
+	static const char	*bad[] = { "", "K", "-1", "+1", "1KB", "1.5M",
+	    "1T", "1 K", "0x10", "1K ", "99999999999999999999999",
+	    "18446744073709551616" };
+	static const char	 units[] = "KMG";
+	size_t			 i, size, max;
+	char			 s[64];
+
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		size = 777;
+		CU_ASSERT_EQUAL(config_parse_size(good[i].s, &size), 0);
+		CU_ASSERT_EQUAL(size, good[i].size);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		size = 777;
+		CU_ASSERT_EQUAL(config_parse_size(bad[i], &size), -1);
+		CU_ASSERT_EQUAL(size, 777);
+	}
+
+	/* The largest size with each unit, and one more. */
+	snprintf(s, sizeof s, "%zu", (size_t)SIZE_MAX);
+	CU_ASSERT_EQUAL(config_parse_size(s, &size), 0);
+	CU_ASSERT_EQUAL(size, SIZE_MAX);
+	snprintf(s, sizeof s, "%zu0", (size_t)SIZE_MAX);
+	CU_ASSERT_EQUAL(config_parse_size(s, &size), -1);
+	for (i = 0; i < 3; i++) {
+		max = SIZE_MAX >> (10 * (i + 1));
+		snprintf(s, sizeof s, "%zu%c", max, units[i]);
+		CU_ASSERT_EQUAL(config_parse_size(s, &size), 0);
+		CU_ASSERT_EQUAL(size, max << (10 * (i + 1)));
+		snprintf(s, sizeof s, "%zu%c", max + 1, units[i]);
+		CU_ASSERT_EQUAL(config_parse_size(s, &size), -1);
+	}
+}
+
+/* config_load reads a file, and names the path when it cannot. */
+static void
+test_config_load(void)
+{
+	struct config	 conf;
+	FILE		*fp;
+	char		 dir[] = "/tmp/test_config.XXXXXX", path[128];
+	char		 prefix[160], *errors = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+
+	snprintf(path, sizeof path, "%s/missing.conf", dir);
+	config_init(&conf);
+	CU_ASSERT_EQUAL(config_load(&conf, path, &errors), 1);
+	CU_ASSERT_PTR_NOT_NULL(errors);
+	if (errors != NULL) {
+		snprintf(prefix, sizeof prefix, "%s: ", path);
+		CU_ASSERT(strncmp(errors, prefix, strlen(prefix)) == 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(errors, "cannot open"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(errors,
+		    "No such file or directory"));
+		CU_ASSERT_EQUAL(count_lines(errors), 1);
+	}
+	CU_ASSERT_STRING_EQUAL(conf.port, "7514");
+	free(errors);
+	config_clear(&conf);
+
+	/* A real file, with one error reported under its path. */
+	snprintf(path, sizeof path, "%s/rcmdd.conf", dir);
+	if ((fp = fopen(path, "w")) == NULL) {
+		CU_FAIL("cannot create the test file");
+	} else {
+		fputs("Port 9999\nBogus\n", fp);
+		fclose(fp);
+		errors = NULL;
+		config_init(&conf);
+		CU_ASSERT_EQUAL(config_load(&conf, path, &errors), 1);
+		CU_ASSERT_STRING_EQUAL(conf.port, "9999");
+		CU_ASSERT_PTR_NOT_NULL(errors);
+		if (errors != NULL) {
+			snprintf(prefix, sizeof prefix, "%s:2: unknown keyword",
+			    path);
+			CU_ASSERT(strncmp(errors, prefix, strlen(prefix)) == 0);
+		}
+		free(errors);
+		config_clear(&conf);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+/* Run the suite; exit non-zero if any test failed. */
+int
+main(void)
+{
+	CU_pSuite	 suite;
+	CU_TestInfo	*t;
+	int		 failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS) {
+		fprintf(stderr, "test_config: %s\n", CU_get_error_msg());
+		return (1);
+	}
+	if ((suite = CU_add_suite("config", NULL, NULL)) == NULL)
+		goto fail;
+	for (t = config_tests; t->pName != NULL; t++)
+		if (CU_add_test(suite, t->pName, t->pTestFunc) == NULL)
+			goto fail;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	if (CU_basic_run_tests() != CUE_SUCCESS)
+		goto fail;
+	failed = CU_get_number_of_failures() != 0 ||
+	    CU_get_number_of_tests_failed() != 0;
+	CU_cleanup_registry();
+	return (failed ? 1 : 0);
+
+fail:
+	fprintf(stderr, "test_config: %s\n", CU_get_error_msg());
+	CU_cleanup_registry();
+	return (1);
+}
