@@ -127,6 +127,8 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose)
 			continue;
 		}
 		free(cmd);
+		if (c->interrupts > 0 && isatty(STDOUT_FILENO))
+			fputc('\n', stdout);
 		status = conn_exit_status(&r, c->host, &cause);
 		if (verbose)
 			fprintf(stderr, "rcmd: audit id %llu on %s\n",

@@ -80,6 +80,7 @@ static void	 start_fill(struct audit_start *, const char *);
 static void	*worker_main(void *);
 static int	 id_compare(const void *, const void *);
 static void	 test_audit_format_time(void);
+static void	test_audit_text(void);
 static void	 test_audit_open(void);
 static void	 test_audit_open_fails(void);
 static void	 test_audit_not_running(void);
@@ -95,6 +96,8 @@ static void	 test_audit_newer_schema(void);
 
 static CU_TestInfo audit_tests[] = {
 	{ "audit_format_time", test_audit_format_time },
+	{ "audit_text keeps text and replaces what is unsafe",
+	    test_audit_text },
 	{ "audit_open creates a 0600 WAL database, version 1",
 	    test_audit_open },
 	{ "audit_open fails with the path", test_audit_open_fails },
@@ -1173,6 +1176,44 @@ test_audit_newer_schema(void)
 		sqlite3_close(db);
 	}
 	fixture_free(&fx);
+}
+
+/*
+ * audit_text keeps UTF-8, tab, newline and carriage return, and turns NUL,
+ * escape sequences, C1 controls and invalid bytes into U+FFFD.
+ */
+static void
+test_audit_text(void)
+{
+	static const struct {
+		const char	*in;
+		size_t		 len;
+		const char	*out;
+	} cases[] = {
+		{ "", 0, "" },
+		{ "plain\ttext\r\n", 12, "plain\ttext\r\n" },
+		{ "caf\xc3\xa9 \xe2\x82\xac", 9, "caf\xc3\xa9 \xe2\x82\xac" },
+		{ "a\0b", 3, "a\xef\xbf\xbd" "b" },
+		{ "\x1b[31mred", 8, "\xef\xbf\xbd[31mred" },
+		{ "\xc2\x9b" "1m", 4, "\xef\xbf\xbd" "1m" },
+		{ "\xff\xfe", 2, "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xed\xa0\x80", 3,
+		    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "cut \xe2\x82", 6, "cut \xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\x7f", 1, "\xef\xbf\xbd" },
+	};
+	size_t	 i, len;
+	char	*out;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		out = audit_text(cases[i].in, cases[i].len, &len);
+		CU_ASSERT_EQUAL(len, strlen(cases[i].out));
+		CU_ASSERT(memcmp(out, cases[i].out, strlen(cases[i].out)) ==
+		    0);
+		CU_ASSERT_EQUAL(out[len], '\0');
+		free(out);
+	}
 }
 
 /* Run the suite; exit non-zero if any test failed. */

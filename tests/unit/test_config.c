@@ -41,6 +41,7 @@ static int	parse_text(struct config *, const char *, char **);
 static u_int	count_lines(const char *);
 static void	expect_error(const char *, u_int, const char *);
 static void	test_config_defaults(void);
+static void	test_config_handshake_zero(void);
 static void	test_config_keywords(void);
 static void	test_config_case(void);
 static void	test_config_syntax(void);
@@ -57,6 +58,7 @@ static void	test_config_parse_size(void);
 static void	test_config_load(void);
 
 static CU_TestInfo config_tests[] = {
+	{ "HandshakeTimeout 0 is refused", test_config_handshake_zero },
 	{ "defaults from config_init", test_config_defaults },
 	{ "every keyword", test_config_keywords },
 	{ "keywords are case-insensitive", test_config_case },
@@ -141,6 +143,14 @@ expect_error(const char *text, u_int line, const char *reason)
 	}
 	free(errors);
 	config_clear(&conf);
+}
+
+/* HandshakeTimeout 0 would drop every client at once: it is refused. */
+static void
+test_config_handshake_zero(void)
+{
+	expect_error("Port 7\nHandshakeTimeout 0\n", 2,
+	    "HandshakeTimeout must be more than 0");
 }
 
 /* config_init sets the documented defaults and config_clear frees them. */

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Install what building and testing rcmdd needs, from Debian's packages.
+# Runs apt-get through sudo when not root; does nothing when all is there.
+set -eu
+
+pkgs="build-essential autoconf automake pkg-config libevent-dev \
+libsqlite3-dev libbsd-dev libedit-dev libcunit1-dev sqlite3 mandoc python3 \
+valgrind procps"
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+	sudo=
+elif command -v sudo >/dev/null 2>&1; then
+	sudo=sudo
+else
+	echo "install-deps.sh: run as root or install sudo to get:$missing" >&2
+	exit 1
+fi
+echo "install-deps.sh: installing$missing"
+$sudo apt-get update -qq
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends $missing
