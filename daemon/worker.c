@@ -387,6 +387,11 @@ job_loop(struct job_run *run)
 			}
 			job_read_ctl(run);
 		}
+		/* Close stdin once the client said EOF and all is written. */
+		if (run->fd_in != -1 && run->stdin_eof &&
+		    STAILQ_EMPTY(&run->stdin_queue))
+			job_close(&run->fd_in);
+
 		now = job_now();
 		if (!run->reaped && run->timeout_at != 0 &&
 		    now >= run->timeout_at && !run->timed_out) {
@@ -485,9 +490,6 @@ job_loop(struct job_run *run)
 			job_read_ctl(run);
 		if (i_in != -1 && pfd[i_in].revents != 0)
 			job_write_stdin(run);
-		if (run->fd_in != -1 && run->stdin_eof &&
-		    STAILQ_EMPTY(&run->stdin_queue))
-			job_close(&run->fd_in);
 		if (i_out != -1 && pfd[i_out].revents != 0)
 			job_read_pipe(run, &run->fd_out, JOB_EV_STDOUT);
 		if (i_err != -1 && pfd[i_err].revents != 0)
