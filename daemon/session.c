@@ -469,9 +469,11 @@ session_pump(struct job_pump *jp)
 			    "command ran; stopping the command",
 			    (unsigned long long)s->id, s->addr, s->port);
 			s->flags |= SESSION_GONE;
-		} else
-			session_process(s);
+		}
 	}
+	/* Frames that came in with the EXEC are handled here too. */
+	if (!(s->flags & SESSION_GONE))
+		session_process(s);
 
 	jp->fd[0] = s->fd;
 	jp->events[0] = 0;

@@ -1,0 +1,29 @@
+#!/bin/sh
+#
+# Copyright (c) 2026 The rcmdd authors
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+
+# An EXEC before HELLO is out of order: ERROR 4, the connection closes,
+# nothing runs and nothing is audited; the daemon logs it and goes on
+# serving.
+
+. "$(dirname "$0")/lib.sh"
+
+start_daemon
+raw exec='echo should not run' expect=CLOSED >"$dir/out" ||
+    fail "rawclient: $(cat "$dir/out")"
+expect_result "$dir/out"
+expect_log "log" "EXEC before HELLO: a connection starts with HELLO"
+expect_eq "audit rows" 0 "$(sql 'SELECT count(*) FROM commands')"
+expect_serving

@@ -1,0 +1,31 @@
+#!/bin/sh
+#
+# Copyright (c) 2026 The rcmdd authors
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+
+# A command holding a NUL byte gets ERROR 7 with the offset, which is not
+# fatal: the same connection then runs a good command. The daemon logs it
+# and goes on serving.
+
+. "$(dirname "$0")/lib.sh"
+
+start_daemon
+raw hello expect=HELLO exec='echo a\x00b' expect=ERROR \
+    exec='echo ok' eof expect=EXIT >"$dir/out" ||
+    fail "rawclient: $(cat "$dir/out")"
+expect_result "$dir/out"
+expect_log "log" "command holds a NUL byte at offset 6: commands are text"
+expect_sql "the good command" \
+    "SELECT command, status, exit_code FROM commands" "echo ok|exited|0"
+expect_serving
