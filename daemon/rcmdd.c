@@ -232,10 +232,8 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	if (listen_start(conf, &cause) != 0)
 		fatalx("%s", cause);
-	if (conf->portfile != NULL)
-		write_port_file(conf->portfile, listen_port());
 	audit_start();
-	job_init(server_base);
+	job_inbox_open(server_base);
 
 	/*
 	 * Signals reach the loop through a pipe rather than libevent's own
@@ -262,13 +260,19 @@ main(int argc, char **argv)
 	log_info("rcmdd %s started: %s mode, audit database %s",
 	    PACKAGE_VERSION, conf->single_thread ? "single-thread" :
 	    "threaded", conf->database);
+	/* The port file says rcmdd is ready: it comes last. */
+	if (conf->portfile != NULL)
+		write_port_file(conf->portfile, listen_port());
 	if (ready_fd != -1)
 		daemon_ready(ready_fd);
 
 	event_base_dispatch(server_base);
 
 	audit_stop();
+	job_inbox_close();
 	event_free(ev_signal);
+	close(server_signal_pipe[0]);
+	close(server_signal_pipe[1]);
 	event_free(server_grace_ev);
 	event_base_free(server_base);
 	if (pfh != NULL)

@@ -104,6 +104,21 @@ struct job_params {
 /* How a job runs: on its own worker thread, or inline in the loop. */
 #define JOB_INLINE		0x1
 
+/* A control item from the loop to a job's worker. */
+#define JOB_CTL_STDIN		1
+#define JOB_CTL_STDIN_EOF	2
+#define JOB_CTL_SIGNAL		3
+#define JOB_CTL_CANCEL		4
+struct job_ctl {
+	int			 type;
+	int			 arg;
+	size_t			 len;
+	size_t			 off;
+	STAILQ_ENTRY(job_ctl)	 entry;
+	uint8_t			 data[];
+};
+STAILQ_HEAD(job_ctls, job_ctl);
+
 /* Why a job was cancelled. */
 #define JOB_CANCEL_DISCONNECT	1
 #define JOB_CANCEL_SHUTDOWN	2
@@ -175,8 +190,9 @@ void		 session_new(int, const struct sockaddr *, socklen_t);
 void		 session_shutdown_all(void);
 u_int		 session_count(void);
 
-/* worker.c */
-void		 job_init(struct event_base *);
+/* job.c: the loop thread's side */
+void		 job_inbox_open(struct event_base *);
+void		 job_inbox_close(void);
 struct job	*job_start(struct job_params *, int, job_event_cb, void *);
 void		 job_run_inline(struct job *, struct job_pump *);
 void		 job_dispatch(void);
@@ -190,6 +206,21 @@ void		 job_detach(struct job *);
 void		 job_output_sent(struct job *, size_t);
 u_int		 job_count(void);
 void		 job_params_free(struct job_params *);
+
+/* job.c: the worker's side */
+const struct job_params *job_get_params(struct job *);
+int		 job_get_wake_fd(struct job *);
+struct job_pump	*job_get_pump(struct job *);
+int		 job_may_read(struct job *);
+void		 job_take_ctl(struct job *, struct job_ctls *);
+void		 job_stdin_consumed(struct job *, size_t);
+void		 job_report_started(struct job *, uint64_t);
+void		 job_report_output(struct job *, int, const void *, size_t);
+void		 job_report_error(struct job *, uint16_t, const char *);
+void		 job_report_exit(struct job *, const struct frame_exit *);
+
+/* worker.c */
+void		*worker_main(void *);
 
 /* exec.c */
 pid_t		 exec_spawn(const char *, char *const *, const char *, int,

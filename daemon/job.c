@@ -1,0 +1,582 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/eventfd.h>
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "rcmdd.h"
+#include "xmalloc.h"
+
+/*
+ * Jobs: one command from EXEC to EXIT, seen from the loop thread, and the
+ * queues between the loop and the job's worker (worker.c). Output and
+ * results go to the loop through the inbox and its eventfd; stdin, signals
+ * and cancellation go to the worker through the job's control queue and
+ * wake fd. Each side wakes the other only when the queue it appends to was
+ * empty, and the receiver takes the whole queue at once.
+ *
+ * A job is freed by the loop thread when it handles the job's final
+ * report (EXIT or ERROR), which is the last thing the worker does with the
+ * job, so a job pointer in the inbox is always valid.
+ *
+ * Locks: inbox_lock guards the inbox; job->lock guards the job's control
+ * queue and counters. No thread holds both at once, and neither is held
+ * across a system call or a callback.
+ *
+ * In --single-thread mode the loop thread runs the worker inline and the
+ * worker calls the session's pump between polls, so that the session's
+ * own socket is served while everyone else waits.
+ */
+
+#define JOB_PENDING_MAX		(256 * 1024)
+#define JOB_PENDING_LOW		(64 * 1024)
+#define JOB_STDIN_MAX		(256 * 1024)
+#define JOB_STDIN_LOW		(64 * 1024)
+#define JOB_STACK_SIZE		(256 * 1024)
+
+/* A report from a worker to the loop. */
+struct job_msg {
+	int			 type;
+	struct job		*job;
+	uint64_t		 audit_id;
+	struct frame_exit	 exit;
+	uint16_t		 error_code;
+	size_t			 len;
+	STAILQ_ENTRY(job_msg)	 entry;
+	uint8_t			 data[];
+};
+STAILQ_HEAD(job_msgs, job_msg);
+
+struct job {
+	/* Set before the worker starts, then read-only. */
+	struct job_params	*params;
+	int			 flags;
+	int			 wake_fd;
+	struct job_pump		*pump;
+
+	/* Loop thread only. */
+	job_event_cb		 cb;
+	void			*cb_arg;
+	pthread_t		 thread;
+	int			 has_thread;
+	TAILQ_ENTRY(job)	 entry;
+
+	/* Guarded by lock. */
+	pthread_mutex_t		 lock;
+	struct job_ctls		 ctl;
+	size_t			 pending;
+	int			 throttled;
+	size_t			 stdin_pending;
+	int			 stdin_paused;
+};
+TAILQ_HEAD(jobs, job);
+
+static void	 job_push(struct job *, int, const void *, size_t);
+static void	 job_push_msg(struct job_msg *);
+static void	 job_wake(int);
+static void	 job_free(struct job *);
+static void	 job_ctl_add(struct job *, int, int, const uint8_t *, size_t);
+static void	 job_inbox_cb(int, short, void *);
+
+static struct jobs	 job_list = TAILQ_HEAD_INITIALIZER(job_list);
+static u_int		 job_number;
+static pthread_mutex_t	 inbox_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct job_msgs	 inbox = STAILQ_HEAD_INITIALIZER(inbox);
+static int		 inbox_fd = -1;
+static struct event	*inbox_ev;
+
+/* Create the inbox and its event; called once on the loop thread. */
+void
+job_inbox_open(struct event_base *base)
+{
+	inbox_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (inbox_fd == -1)
+		fatal("eventfd");
+	inbox_ev = event_new(base, inbox_fd, EV_READ | EV_PERSIST,
+	    job_inbox_cb, NULL);
+	if (inbox_ev == NULL || event_add(inbox_ev, NULL) != 0)
+		fatalx("cannot add the job inbox event");
+}
+
+/*
+ * Start a job for a session. The job takes ownership of params. Unless
+ * JOB_INLINE is given, the worker thread starts now, with every signal
+ * blocked; with it, the caller runs the job with job_run_inline.
+ */
+struct job *
+job_start(struct job_params *params, int flags, job_event_cb cb, void *arg)
+{
+	struct job	*job;
+	pthread_attr_t	 attr;
+	sigset_t	 all, old;
+	int		 error;
+
+	job = xcalloc(1, sizeof *job);
+	job->params = params;
+	job->flags = flags;
+	job->cb = cb;
+	job->cb_arg = arg;
+	STAILQ_INIT(&job->ctl);
+	pthread_mutex_init(&job->lock, NULL);
+	job->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (job->wake_fd == -1)
+		fatal("eventfd");
+	TAILQ_INSERT_TAIL(&job_list, job, entry);
+	job_number++;
+
+	if (flags & JOB_INLINE)
+		return (job);
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, JOB_STACK_SIZE);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	error = pthread_create(&job->thread, &attr, worker_main, job);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (error != 0) {
+		errno = error;
+		fatal("pthread_create");
+	}
+	job->has_thread = 1;
+	return (job);
+}
+
+/*
+ * Run an inline job to its end on the loop thread, calling the pump before
+ * each poll so that the session's socket and the signal pipe are served.
+ */
+void
+job_run_inline(struct job *job, struct job_pump *pump)
+{
+	job->pump = pump;
+	worker_main(job);
+	job->pump = NULL;
+}
+
+/* Report output read from the command's pipes. Worker thread. */
+void
+job_report_output(struct job *job, int type, const void *data, size_t len)
+{
+	pthread_mutex_lock(&job->lock);
+	job->pending += len;
+	pthread_mutex_unlock(&job->lock);
+	job_push(job, type, data, len);
+}
+
+/* Report that the command's row is committed and it starts. */
+void
+job_report_started(struct job *job, uint64_t audit_id)
+{
+	struct job_msg	*msg;
+
+	msg = xcalloc(1, sizeof *msg);
+	msg->type = JOB_EV_STARTED;
+	msg->job = job;
+	msg->audit_id = audit_id;
+	job_push_msg(msg);
+}
+
+/*
+ * Report that the command was not run, with an error for the client. This
+ * is the job's final report.
+ */
+void
+job_report_error(struct job *job, uint16_t code, const char *text)
+{
+	struct job_msg	*msg;
+	size_t		 len;
+
+	len = strlen(text);
+	msg = xcalloc(1, sizeof *msg + len);
+	msg->type = JOB_EV_ERROR;
+	msg->job = job;
+	msg->error_code = code;
+	msg->len = len;
+	memcpy(msg->data, text, len);
+	job_push_msg(msg);
+}
+
+/*
+ * Report how the command ended. This is the job's final report: the loop
+ * frees the job once it has handled it, so the worker must not touch the
+ * job afterwards.
+ */
+void
+job_report_exit(struct job *job, const struct frame_exit *x)
+{
+	struct job_msg	*msg;
+
+	msg = xcalloc(1, sizeof *msg);
+	msg->type = JOB_EV_EXIT;
+	msg->job = job;
+	msg->exit = *x;
+	job_push_msg(msg);
+}
+
+/* Queue a message carrying data for the loop. */
+static void
+job_push(struct job *job, int type, const void *data, size_t len)
+{
+	struct job_msg	*msg;
+
+	msg = xmalloc(sizeof *msg + len);
+	memset(msg, 0, sizeof *msg);
+	msg->type = type;
+	msg->job = job;
+	msg->len = len;
+	if (len != 0)
+		memcpy(msg->data, data, len);
+	job_push_msg(msg);
+}
+
+/*
+ * Append a message to the inbox, and wake the loop only if the inbox was
+ * empty: the loop takes everything at once when it wakes.
+ */
+static void
+job_push_msg(struct job_msg *msg)
+{
+	int	was_empty;
+
+	pthread_mutex_lock(&inbox_lock);
+	was_empty = STAILQ_EMPTY(&inbox);
+	STAILQ_INSERT_TAIL(&inbox, msg, entry);
+	pthread_mutex_unlock(&inbox_lock);
+	if (was_empty)
+		job_wake(inbox_fd);
+}
+
+/* Add one to an eventfd. */
+static void
+job_wake(int fd)
+{
+	uint64_t	one = 1;
+
+	if (write(fd, &one, sizeof one) == -1 && errno != EAGAIN)
+		fatal("write eventfd");
+}
+
+/* The inbox has messages: handle them. Runs on the loop thread. */
+static void
+job_inbox_cb(int fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	job_dispatch();
+}
+
+/*
+ * Hand every waiting message to its session, and free each job whose
+ * final message this is. Runs on the loop thread.
+ */
+void
+job_dispatch(void)
+{
+	struct job_msgs		 msgs;
+	struct job_msg		*msg;
+	struct job_event	 ev;
+	struct job		*job;
+	uint64_t		 value;
+	int			 final;
+
+	if (read(inbox_fd, &value, sizeof value) == -1 && errno != EAGAIN)
+		fatal("read eventfd");
+	STAILQ_INIT(&msgs);
+	pthread_mutex_lock(&inbox_lock);
+	STAILQ_CONCAT(&msgs, &inbox);
+	pthread_mutex_unlock(&inbox_lock);
+
+	while ((msg = STAILQ_FIRST(&msgs)) != NULL) {
+		STAILQ_REMOVE_HEAD(&msgs, entry);
+		job = msg->job;
+		final = msg->type == JOB_EV_EXIT || msg->type == JOB_EV_ERROR;
+		if (job->cb != NULL) {
+			memset(&ev, 0, sizeof ev);
+			ev.type = msg->type;
+			ev.audit_id = msg->audit_id;
+			ev.data = msg->data;
+			ev.len = msg->len;
+			ev.exit = msg->exit;
+			ev.error_code = msg->error_code;
+			job->cb(job, &ev, job->cb_arg);
+		} else if (msg->type == JOB_EV_STDOUT ||
+		    msg->type == JOB_EV_STDERR)
+			job_output_sent(job, msg->len);
+		free(msg);
+		if (final)
+			job_free(job);
+	}
+}
+
+/* Queue a control item for a job's worker. Loop thread. */
+static void
+job_ctl_add(struct job *job, int type, int arg, const uint8_t *data,
+    size_t len)
+{
+	struct job_ctl	*c;
+	int		 was_empty;
+
+	c = xmalloc(sizeof *c + len);
+	memset(c, 0, sizeof *c);
+	c->type = type;
+	c->arg = arg;
+	c->len = len;
+	if (len != 0)
+		memcpy(c->data, data, len);
+	pthread_mutex_lock(&job->lock);
+	was_empty = STAILQ_EMPTY(&job->ctl);
+	STAILQ_INSERT_TAIL(&job->ctl, c, entry);
+	if (type == JOB_CTL_STDIN)
+		job->stdin_pending += len;
+	pthread_mutex_unlock(&job->lock);
+	if (was_empty)
+		job_wake(job->wake_fd);
+}
+
+/* Pass stdin data from the client to the command. */
+void
+job_stdin(struct job *job, const uint8_t *data, size_t len)
+{
+	job_ctl_add(job, JOB_CTL_STDIN, 0, data, len);
+}
+
+/* Close the command's stdin once what was queued is written. */
+void
+job_stdin_eof(struct job *job)
+{
+	job_ctl_add(job, JOB_CTL_STDIN_EOF, 0, NULL, 0);
+}
+
+/*
+ * Return whether the command's stdin queue is full; if so, the worker
+ * reports JOB_EV_STDIN_RESUME once it has drained.
+ */
+int
+job_stdin_full(struct job *job)
+{
+	int	full;
+
+	pthread_mutex_lock(&job->lock);
+	full = job->stdin_pending >= JOB_STDIN_MAX;
+	if (full)
+		job->stdin_paused = 1;
+	pthread_mutex_unlock(&job->lock);
+	return (full);
+}
+
+/* Send a signal to the command's process group. */
+void
+job_signal(struct job *job, int sig)
+{
+	job_ctl_add(job, JOB_CTL_SIGNAL, sig, NULL, 0);
+}
+
+/* Stop the command: SIGTERM to its group, then SIGKILL after the grace. */
+void
+job_cancel(struct job *job, int reason)
+{
+	job_ctl_add(job, JOB_CTL_CANCEL, reason, NULL, 0);
+}
+
+/* Cancel every job, at the end of the shutdown grace. */
+void
+job_cancel_all(int reason)
+{
+	struct job	*job;
+
+	TAILQ_FOREACH(job, &job_list, entry)
+		job_cancel(job, reason);
+}
+
+/*
+ * The session has gone: cancel the command and drop what it still sends.
+ * The job lives on until the worker's final message.
+ */
+void
+job_detach(struct job *job)
+{
+	size_t	pending;
+
+	job->cb = NULL;
+	job->cb_arg = NULL;
+	job_cancel(job, JOB_CANCEL_DISCONNECT);
+	pthread_mutex_lock(&job->lock);
+	pending = job->pending;
+	pthread_mutex_unlock(&job->lock);
+	job_output_sent(job, pending);
+}
+
+/*
+ * The session's socket took len bytes of output: let the worker read more
+ * once the backlog is low. Loop thread.
+ */
+void
+job_output_sent(struct job *job, size_t len)
+{
+	int	wake = 0;
+
+	pthread_mutex_lock(&job->lock);
+	job->pending -= len < job->pending ? len : job->pending;
+	if (job->throttled && job->pending < JOB_PENDING_LOW) {
+		job->throttled = 0;
+		wake = 1;
+	}
+	pthread_mutex_unlock(&job->lock);
+	if (wake)
+		job_wake(job->wake_fd);
+}
+
+/* Free a finished job, after its worker has returned. Loop thread. */
+static void
+job_free(struct job *job)
+{
+	struct job_ctl	*c;
+
+	if (job->has_thread)
+		pthread_join(job->thread, NULL);
+	TAILQ_REMOVE(&job_list, job, entry);
+	job_number--;
+	while ((c = STAILQ_FIRST(&job->ctl)) != NULL) {
+		STAILQ_REMOVE_HEAD(&job->ctl, entry);
+		free(c);
+	}
+	close(job->wake_fd);
+	pthread_mutex_destroy(&job->lock);
+	job_params_free(job->params);
+	free(job);
+	server_check_exit();
+}
+
+/* Free what a session built for a job. */
+void
+job_params_free(struct job_params *p)
+{
+	if (p == NULL)
+		return;
+	free(p->command);
+	free(p->client_addr);
+	free(p->client_name);
+	free(p->cwd);
+	exec_env_free(p->envp);
+	free(p);
+}
+
+/* Close the inbox at exit, once every job has been freed. */
+void
+job_inbox_close(void)
+{
+	if (inbox_ev != NULL) {
+		event_free(inbox_ev);
+		inbox_ev = NULL;
+	}
+	if (inbox_fd != -1) {
+		close(inbox_fd);
+		inbox_fd = -1;
+	}
+}
+
+/* Return how many jobs are running. */
+u_int
+job_count(void)
+{
+	return (job_number);
+}
+
+/* Return what the job runs; read-only while the job lives. */
+const struct job_params *
+job_get_params(struct job *job)
+{
+	return (job->params);
+}
+
+/* Return the descriptor that wakes the worker when control items wait. */
+int
+job_get_wake_fd(struct job *job)
+{
+	return (job->wake_fd);
+}
+
+/* Return the pump of an inline job, or NULL on a worker thread. */
+struct job_pump *
+job_get_pump(struct job *job)
+{
+	return (job->pump);
+}
+
+/*
+ * Return whether the worker may read more output: not while too much is
+ * queued or unsent. If not, the loop wakes the worker once it drains.
+ * Worker thread.
+ */
+int
+job_may_read(struct job *job)
+{
+	int	can_read;
+
+	pthread_mutex_lock(&job->lock);
+	can_read = job->pending < JOB_PENDING_MAX;
+	if (!can_read)
+		job->throttled = 1;
+	pthread_mutex_unlock(&job->lock);
+	return (can_read);
+}
+
+/* Move the waiting control items to the worker's list. Worker thread. */
+void
+job_take_ctl(struct job *job, struct job_ctls *items)
+{
+	STAILQ_INIT(items);
+	pthread_mutex_lock(&job->lock);
+	STAILQ_CONCAT(items, &job->ctl);
+	pthread_mutex_unlock(&job->lock);
+}
+
+/*
+ * The worker wrote (or dropped) len bytes of stdin: if the loop stopped
+ * reading the client for it, tell it to resume. Worker thread.
+ */
+void
+job_stdin_consumed(struct job *job, size_t len)
+{
+	int	resume = 0;
+
+	pthread_mutex_lock(&job->lock);
+	job->stdin_pending -= len < job->stdin_pending ? len :
+	    job->stdin_pending;
+	if (job->stdin_paused && job->stdin_pending < JOB_STDIN_LOW) {
+		job->stdin_paused = 0;
+		resume = 1;
+	}
+	pthread_mutex_unlock(&job->lock);
+	if (resume)
+		job_push(job, JOB_EV_STDIN_RESUME, NULL, 0);
+}
