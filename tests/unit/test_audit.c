@@ -77,7 +77,7 @@ static void	 expect_column(sqlite3 *, uint64_t, const char *,
 static int	 is_audit_time(const char *);
 static void	 now_string(char *, size_t);
 static void	 start_fill(struct audit_start *, const char *);
-static void	*worker_main(void *);
+static void	*test_writer_main(void *);
 static int	 id_compare(const void *, const void *);
 static void	 test_audit_format_time(void);
 static void	test_audit_text(void);
@@ -271,7 +271,7 @@ start_fill(struct audit_start *as, const char *command)
  * when it is a bad one, finish ids that do not exist.
  */
 static void *
-worker_main(void *arg)
+test_writer_main(void *arg)
 {
 	struct worker		*w = arg;
 	struct audit_start	 as;
@@ -926,7 +926,7 @@ test_audit_concurrent(void)
 	for (t = 0; t < CONCURRENT_THREADS; t++) {
 		w[t].index = t;
 		w[t].records = CONCURRENT_RECORDS;
-		if (pthread_create(&w[t].thread, NULL, worker_main,
+		if (pthread_create(&w[t].thread, NULL, test_writer_main,
 		    &w[t]) != 0)
 			CU_FAIL_FATAL("pthread_create failed");
 	}
@@ -1017,7 +1017,7 @@ test_audit_bad_record_alone(void)
 		w[t].index = t;
 		w[t].records = MIXED_RECORDS;
 		w[t].bad = t >= MIXED_GOOD_THREADS;
-		if (pthread_create(&w[t].thread, NULL, worker_main,
+		if (pthread_create(&w[t].thread, NULL, test_writer_main,
 		    &w[t]) != 0)
 			CU_FAIL_FATAL("pthread_create failed");
 	}
