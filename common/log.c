@@ -36,6 +36,7 @@ static void	log_vwrite(int, const char *, va_list)
 		    __attribute__((__format__ (printf, 2, 0)));
 
 static int	 log_foreground = 1;
+static int	 log_tee;
 static int	 log_verbose;
 static const char *log_procname = "rcmd";
 
@@ -49,6 +50,16 @@ log_init(const char *procname, int foreground, int verbose)
 	if (!foreground)
 		openlog(procname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	tzset();
+}
+
+/*
+ * While a daemon starts in the background, also copy warnings and fatal
+ * errors to stderr, so that whoever started it sees why it failed.
+ */
+void
+log_set_tee(int tee)
+{
+	log_tee = tee;
 }
 
 /* Change the verbosity, for the -v flags and a reloaded LogLevel. */
@@ -75,8 +86,11 @@ log_vwrite(int pri, const char *fmt, va_list ap)
 	vsnprintf(line, sizeof line, fmt, ap);
 	if (log_foreground)
 		fprintf(stderr, "%s: %s\n", log_procname, line);
-	else
+	else {
 		syslog(pri, "%s", line);
+		if (log_tee && pri <= LOG_WARNING)
+			fprintf(stderr, "%s: %s\n", log_procname, line);
+	}
 	errno = saved_errno;
 }
 

@@ -21,6 +21,7 @@
 
 /* Where log lines go: stderr in the foreground, syslog otherwise. */
 void	log_init(const char *, int, int);
+void	log_set_tee(int);
 void	log_setverbose(int);
 int	log_getverbose(void);
 void	log_warn(const char *, ...)

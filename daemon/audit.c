@@ -71,6 +71,7 @@ static int	 audit_exec(struct audit_req *);
 static int	 audit_prepare(void);
 static char	*audit_errmsg(const char *);
 static int	 audit_submit(struct audit_req *, char **);
+static void	 audit_commit(struct audit_reqs *);
 
 extern const char audit_schema[];
 
@@ -215,16 +216,13 @@ audit_start(void)
 
 /*
  * The writer thread: take every waiting request, commit them in one
- * transaction, and wake their owners. On a failed batch, retry each
- * request alone so that one bad record does not sink the others.
+ * transaction, and wake their owners.
  */
 static void *
 audit_main(void *arg)
 {
 	struct audit_reqs	 batch;
 	struct audit_req	*req;
-	char			*errmsg;
-	int			 failed;
 
 	(void)arg;
 	for (;;) {
@@ -239,44 +237,7 @@ audit_main(void *arg)
 		TAILQ_CONCAT(&batch, &audit_queue, entry);
 		pthread_mutex_unlock(&audit_lock);
 
-		failed = 0;
-		errmsg = NULL;
-		if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE", NULL, NULL,
-		    &errmsg) != SQLITE_OK)
-			failed = 1;
-		TAILQ_FOREACH(req, &batch, entry) {
-			if (failed)
-				break;
-			if (audit_exec(req) != 0)
-				failed = 1;
-		}
-		if (!failed && sqlite3_exec(audit_db, "COMMIT", NULL, NULL,
-		    &errmsg) != SQLITE_OK)
-			failed = 1;
-		sqlite3_free(errmsg);
-		if (failed) {
-			sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
-			TAILQ_FOREACH(req, &batch, entry) {
-				free(req->cause);
-				req->cause = NULL;
-				req->rc = -1;
-				if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE",
-				    NULL, NULL, NULL) != SQLITE_OK) {
-					req->cause = audit_errmsg("begin");
-					continue;
-				}
-				if (audit_exec(req) == 0 &&
-				    sqlite3_exec(audit_db, "COMMIT", NULL,
-				    NULL, NULL) == SQLITE_OK) {
-					req->rc = 0;
-					continue;
-				}
-				if (req->cause == NULL)
-					req->cause = audit_errmsg("commit");
-				sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL,
-				    NULL);
-			}
-		}
+		audit_commit(&batch);
 
 		pthread_mutex_lock(&audit_lock);
 		while ((req = TAILQ_FIRST(&batch)) != NULL) {
@@ -287,6 +248,61 @@ audit_main(void *arg)
 		pthread_mutex_unlock(&audit_lock);
 	}
 	return (NULL);
+}
+
+/*
+ * Commit a batch of requests in one transaction. If a statement fails,
+ * retry each request alone, so that one bad record does not sink the
+ * others; if no transaction can begin at all (the database is locked past
+ * the busy timeout, read-only, or broken), every request fails with that
+ * reason at once.
+ */
+static void
+audit_commit(struct audit_reqs *batch)
+{
+	struct audit_req	*req;
+	char			*cause;
+	int			 failed = 0;
+
+	if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		cause = audit_errmsg("begin");
+		TAILQ_FOREACH(req, batch, entry) {
+			req->rc = -1;
+			req->cause = xstrdup(cause);
+		}
+		free(cause);
+		return;
+	}
+	TAILQ_FOREACH(req, batch, entry) {
+		if (audit_exec(req) != 0) {
+			failed = 1;
+			break;
+		}
+	}
+	if (!failed && sqlite3_exec(audit_db, "COMMIT", NULL, NULL, NULL) ==
+	    SQLITE_OK)
+		return;
+
+	sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
+	TAILQ_FOREACH(req, batch, entry) {
+		free(req->cause);
+		req->cause = NULL;
+		req->rc = -1;
+		if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE", NULL, NULL,
+		    NULL) != SQLITE_OK) {
+			req->cause = audit_errmsg("begin");
+			continue;
+		}
+		if (audit_exec(req) == 0 && sqlite3_exec(audit_db, "COMMIT",
+		    NULL, NULL, NULL) == SQLITE_OK) {
+			req->rc = 0;
+			continue;
+		}
+		if (req->cause == NULL)
+			req->cause = audit_errmsg("commit");
+		sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
+	}
 }
 
 /* Return an allocated description of the last SQLite error. */

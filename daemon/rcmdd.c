@@ -217,8 +217,11 @@ main(int argc, char **argv)
 		if (pfh == NULL)
 			fatal("cannot create pidfile %s", pidfile);
 	}
-	if (!cmd->foreground)
+	if (!cmd->foreground) {
 		ready_fd = daemon_start();
+		log_init("rcmdd", 0, log_getverbose());
+		log_set_tee(1);
+	}
 	if (pfh != NULL)
 		pidfile_write(pfh);
 
@@ -408,7 +411,7 @@ daemon_ready(int fd)
 {
 	int	devnull;
 
-	log_init("rcmdd", 0, log_getverbose());
+	log_set_tee(0);
 	if (chdir("/") == -1)
 		fatal("chdir /");
 	if ((devnull = open("/dev/null", O_RDWR)) != -1) {

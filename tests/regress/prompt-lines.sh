@@ -1,0 +1,39 @@
+#!/bin/sh
+#
+# Copyright (c) 2026 The rcmdd authors
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+# rcmd with no command reads commands, one per line, and runs each on the
+# same connection: here from a pipe, as libedit does when stdin is not a
+# terminal. Blank lines are skipped, "exit" leaves, and the status is the
+# last command's.
+
+. "$(dirname "$0")/lib.sh"
+
+start_daemon
+printf 'echo one\n\n  echo two  \nfalse\nexit\necho never\n' |
+    rcmd_within 10 >"$dir/out" 2>"$dir/err"
+expect_eq "status after false" 1 "$?"
+expect_eq "output" "one
+two" "$(cat "$dir/out")"
+expect_sql "the commands" "SELECT command FROM commands ORDER BY id" \
+    "echo one
+echo two
+false"
+expect_sql "one connection for all" \
+    "SELECT count(DISTINCT client_port) FROM commands" 1
+
+printf 'exit 4\n' | rcmd_within 10 >/dev/null 2>&1
+expect_eq "status of exit 4" 4 "$?"
+printf 'echo end' | rcmd_within 10 >"$dir/out" 2>&1
+expect_eq "a last line without newline" "end" "$(cat "$dir/out")"
