@@ -234,6 +234,13 @@ lib_cleanup() {
 				wait "$_lc_w" 2>/dev/null
 			done
 		fi
+		# A daemon built with --enable-sanitizers reports here.
+		if [ -s "$dir/rcmdd.log" ] && grep -q -e 'ERROR: AddressSanitizer' \
+		    -e 'ERROR: LeakSanitizer' -e 'runtime error:' \
+		    -e 'WARNING: ThreadSanitizer' "$dir/rcmdd.log"; then
+			say "FAIL: the sanitizers reported errors"
+			[ "$_lc_rc" -ne 0 ] || _lc_rc=1
+		fi
 		# Under valgrind -q, any line of its own is an error or a leak.
 		if [ -n "${RCMDD_WRAPPER:-}" ] && [ -s "$dir/rcmdd.log" ] &&
 		    grep -q '^==[0-9]*==' "$dir/rcmdd.log"; then
