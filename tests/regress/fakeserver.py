@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+#
+# Copyright (c) 2026 The rcmdd authors
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+
+"""A fake rcmd server for the client's error tests.
+
+    fakeserver.py PORTFILE MODE
+
+It listens on 127.0.0.1 port 0, writes the port to PORTFILE (through a
+temporary file and a rename), accepts one connection, answers as MODE
+says, and exits after the client closes or 30 s:
+
+    silent      read the client's HELLO and answer nothing
+    version     answer HELLO with protocol version 2
+    banner      answer with a line that is not the rcmd protocol
+    error       answer ERROR 5 with a message holding escape sequences
+    badexit     answer HELLO, then STARTED, then an EXIT of 3 bytes
+"""
+
+import os
+import socket
+import struct
+import sys
+
+
+def frame(ftype, payload=b""):
+    return struct.pack(">IB", len(payload) + 1, ftype) + payload
+
+
+def main():
+    portfile, mode = sys.argv[1], sys.argv[2]
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+    with open(portfile + ".tmp", "w") as f:
+        f.write("%d\n" % lsock.getsockname()[1])
+    os.rename(portfile + ".tmp", portfile)
+    lsock.settimeout(30)
+    conn, _ = lsock.accept()
+    conn.settimeout(30)
+    hello = b"RCMD" + struct.pack(">HH", 1, 0)
+    if mode == "version":
+        conn.sendall(frame(0x81, b"RCMD" + struct.pack(">HH", 2, 0) +
+                           b"fake 2.0"))
+    elif mode == "banner":
+        conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+    elif mode == "error":
+        conn.sendall(frame(0x86, struct.pack(">H", 5) +
+                           b"go away\x1b[2J\x9b31m now"))
+    elif mode == "badexit":
+        conn.sendall(frame(0x81, hello + b"fake"))
+        conn.recv(65536)
+        conn.sendall(frame(0x82, struct.pack(">Q", 1)) +
+                     frame(0x85, b"\x00\x00\x00"))
+    try:
+        while conn.recv(65536):
+            pass
+    except OSError:
+        pass
+    conn.close()
+
+
+if __name__ == "__main__":
+    main()
