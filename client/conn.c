@@ -606,6 +606,27 @@ conn_exit_status(const struct conn_result *r, const char *host,
 	return (RCMD_EXIT_ERROR);
 }
 
+/*
+ * Print which audit record the command produced: its id and, when the
+ * server sent it, the row's hash in the audit chain, for rcmd -v.
+ */
+void
+conn_print_receipt(const struct conn_result *r, const char *host)
+{
+	char	hex[EXIT_HASH_LEN * 2 + 1];
+	int	i;
+
+	if (!r->exit.has_hash) {
+		fprintf(stderr, "rcmd: audit id %llu on %s\n",
+		    (unsigned long long)r->audit_id, host);
+		return;
+	}
+	for (i = 0; i < EXIT_HASH_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", r->exit.hash[i]);
+	fprintf(stderr, "rcmd: audit id %llu on %s, row hash %s\n",
+	    (unsigned long long)r->audit_id, host, hex);
+}
+
 /* Close a connection and free what it holds. */
 void
 conn_close(struct conn *c)

@@ -130,9 +130,8 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose)
 		if (c->interrupts > 0 && isatty(STDOUT_FILENO))
 			fputc('\n', stdout);
 		status = conn_exit_status(&r, c->host, &cause);
-		if (verbose)
-			fprintf(stderr, "rcmd: audit id %llu on %s\n",
-			    (unsigned long long)r.audit_id, c->host);
+			if (verbose)
+			conn_print_receipt(&r, c->host);
 		if (cause != NULL) {
 			fprintf(stderr, "rcmd: %s\n", cause);
 			free(cause);

@@ -182,8 +182,7 @@ main(int argc, char **argv)
 	if (cause != NULL)
 		fprintf(stderr, "rcmd: %s\n", cause);
 	if (verbose)
-		fprintf(stderr, "rcmd: audit id %llu on %s\n",
-		    (unsigned long long)r.audit_id, c.host);
+		conn_print_receipt(&r, c.host);
 	free(cause);
 	free(cmd);
 	conn_close(&c);

@@ -71,6 +71,7 @@ void	conn_close(struct conn *);
 int	conn_handle_frame(struct conn *, const struct frame *,
 	    struct conn_result *, char **);
 int	conn_exit_status(const struct conn_result *, const char *, char **);
+void	conn_print_receipt(const struct conn_result *, const char *);
 
 /* prompt.c */
 int	prompt_run(struct conn *, uint32_t, int);

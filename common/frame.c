@@ -196,10 +196,12 @@ frame_check_server(const struct frame *f, uint16_t *code, char **cause)
 	case MSG_STDERR:
 		break;
 	case MSG_EXIT:
-		if (f->len != EXIT_PAYLOAD_LEN)
+		if (f->len != EXIT_PAYLOAD_LEN &&
+		    f->len != EXIT_PAYLOAD_HASH_LEN)
 			return (check_fail(code, cause, ERR_MALFORMED,
-			    "EXIT payload of %zu bytes: it must be %d",
-			    f->len, EXIT_PAYLOAD_LEN));
+			    "EXIT payload of %zu bytes: it must be %d, or %d "
+			    "with the row hash", f->len, EXIT_PAYLOAD_LEN,
+			    EXIT_PAYLOAD_HASH_LEN));
 		if (f->payload[0] > EXIT_FAILED)
 			return (check_fail(code, cause, ERR_MALFORMED,
 			    "EXIT kind %u is unknown", f->payload[0]));
@@ -266,12 +268,15 @@ frame_parse_exec(const struct frame *f, struct frame_exec *e, char **cause)
 int
 frame_parse_exit(const struct frame *f, struct frame_exit *x)
 {
-	if (f->len != EXIT_PAYLOAD_LEN)
+	if (f->len != EXIT_PAYLOAD_LEN && f->len != EXIT_PAYLOAD_HASH_LEN)
 		return (-1);
 	x->kind = f->payload[0];
 	x->code = (int32_t)get32(f->payload + 1);
 	x->duration_us = get64(f->payload + 5);
 	x->audit_id = get64(f->payload + 13);
+	x->has_hash = f->len == EXIT_PAYLOAD_HASH_LEN;
+	if (x->has_hash)
+		memcpy(x->hash, f->payload + EXIT_PAYLOAD_LEN, EXIT_HASH_LEN);
 	return (0);
 }
 
@@ -399,16 +404,19 @@ frame_encode_exec(uint8_t *buf, size_t size, uint32_t timeout_ms,
 	return (FRAME_HEADER_LEN + EXEC_HEADER_LEN + cmdlen);
 }
 
-/* Encode an EXIT. */
+/* Encode an EXIT, with the row hash when it has one. */
 size_t
 frame_encode_exit(uint8_t *buf, size_t size, const struct frame_exit *x)
 {
-	uint8_t	p[EXIT_PAYLOAD_LEN];
+	uint8_t	p[EXIT_PAYLOAD_HASH_LEN];
 
 	p[0] = x->kind;
 	put32(p + 1, (uint32_t)x->code);
 	put64(p + 5, x->duration_us);
 	put64(p + 13, x->audit_id);
+	if (!x->has_hash)
+		return (frame_encode(buf, size, MSG_EXIT, p, EXIT_PAYLOAD_LEN));
+	memcpy(p + EXIT_PAYLOAD_LEN, x->hash, EXIT_HASH_LEN);
 	return (frame_encode(buf, size, MSG_EXIT, p, sizeof p));
 }
 

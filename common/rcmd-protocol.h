@@ -37,6 +37,8 @@
 #define EXEC_HEADER_LEN		8
 #define EXEC_MAX_COMMAND	(FRAME_MAX_PAYLOAD - EXEC_HEADER_LEN)
 #define EXIT_PAYLOAD_LEN	21
+#define EXIT_HASH_LEN		32
+#define EXIT_PAYLOAD_HASH_LEN	(EXIT_PAYLOAD_LEN + EXIT_HASH_LEN)
 
 /* Message types, client to server. */
 #define MSG_HELLO		0x01
@@ -102,12 +104,14 @@ struct frame_exec {
 	size_t		 command_len;
 };
 
-/* A decoded EXIT. */
+/* A decoded EXIT; a server may add the SHA-256 of the audit row. */
 struct frame_exit {
 	uint8_t		 kind;
 	int32_t		 code;
 	uint64_t	 duration_us;
 	uint64_t	 audit_id;
+	int		 has_hash;
+	uint8_t		 hash[EXIT_HASH_LEN];
 };
 
 /* frame.c */

@@ -48,8 +48,10 @@
  * stop flag. It is never held across an SQLite call.
  */
 
-#define AUDIT_SCHEMA_VERSION	1
+#define AUDIT_SCHEMA_VERSION	2
 #define AUDIT_BUSY_TIMEOUT_MS	5000
+#define AUDIT_PRUNE_BATCH	500
+#define AUDIT_PRUNE_EVERY_SEC	60
 
 #define AUDIT_BEGIN	1
 #define AUDIT_FINISH	2
@@ -62,6 +64,7 @@ struct audit_req {
 	int				 done;
 	int				 rc;
 	char				*cause;
+	char				 hash[CHAIN_HASH_LEN + 1];
 	TAILQ_ENTRY(audit_req)		 entry;
 };
 TAILQ_HEAD(audit_reqs, audit_req);
@@ -72,8 +75,11 @@ static int	 audit_prepare(void);
 static char	*audit_errmsg(const char *);
 static int	 audit_submit(struct audit_req *, char **);
 static void	 audit_commit(struct audit_reqs *);
+static int	 audit_recover(char **);
+static int	 audit_seal_unsealed(char **);
+static int	 audit_prune(void);
 
-extern const char audit_schema[];
+extern const char audit_schema[], audit_migrate_2[];
 
 static sqlite3		*audit_db;
 static sqlite3_stmt	*audit_insert_stmt;
@@ -86,18 +92,24 @@ static pthread_cond_t	 audit_wake = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t	 audit_done = PTHREAD_COND_INITIALIZER;
 static struct audit_reqs audit_queue = TAILQ_HEAD_INITIALIZER(audit_queue);
 
+/* The chain's head, the writer's own, and a copy for the loop's log. */
+static struct chain_head audit_chain;
+static struct chain_head audit_chain_shared;	/* audit_lock */
+static u_int		 audit_retain_days;	/* audit_lock */
+static int		 audit_prune_now;	/* audit_lock */
+static uint64_t		 audit_max_rows;	/* audit_lock */
+
 /*
  * Open the database, creating it mode 0600 if needed, apply the schema,
  * and mark rows left running by a daemon that died as interrupted. Called
  * before any thread starts.
  */
 int
-audit_open(const char *path, char **cause)
+audit_open(const char *path, int sync_full, char **cause)
 {
 	sqlite3_stmt	*stmt = NULL;
-	struct timespec	 ts;
-	char		 now[32], *errmsg = NULL;
-	int		 fd, version, changed;
+	char		*errmsg = NULL, *why = NULL;
+	int		 fd, version;
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd == -1) {
@@ -115,8 +127,10 @@ audit_open(const char *path, char **cause)
 		goto fail;
 	}
 	sqlite3_busy_timeout(audit_db, AUDIT_BUSY_TIMEOUT_MS);
-	if (sqlite3_exec(audit_db, "PRAGMA journal_mode = WAL; "
-	    "PRAGMA synchronous = FULL;", NULL, NULL, &errmsg) != SQLITE_OK)
+	if (sqlite3_exec(audit_db, "PRAGMA journal_mode = WAL", NULL, NULL,
+	    &errmsg) != SQLITE_OK || sqlite3_exec(audit_db, sync_full ?
+	    "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", NULL,
+	    NULL, &errmsg) != SQLITE_OK)
 		goto sqlfail;
 
 	if (sqlite3_prepare_v2(audit_db, "PRAGMA user_version", -1, &stmt,
@@ -131,33 +145,31 @@ audit_open(const char *path, char **cause)
 		    version, AUDIT_SCHEMA_VERSION);
 		goto fail;
 	}
-	if (version < AUDIT_SCHEMA_VERSION) {
-		if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE", NULL, NULL,
-		    &errmsg) != SQLITE_OK ||
-		    sqlite3_exec(audit_db, audit_schema, NULL, NULL,
-		    &errmsg) != SQLITE_OK ||
-		    sqlite3_exec(audit_db, "COMMIT", NULL, NULL,
+	if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE", NULL, NULL,
+	    &errmsg) != SQLITE_OK)
+		goto sqlfail;
+	if (version == 0 && sqlite3_exec(audit_db, audit_schema, NULL, NULL,
+	    &errmsg) != SQLITE_OK)
+		goto sqlrollback;
+	if (version == 1) {
+		log_info("audit: upgrading %s from schema version 1 to 2 and "
+		    "sealing its rows into the hash chain", path);
+		if (sqlite3_exec(audit_db, audit_migrate_2, NULL, NULL,
 		    &errmsg) != SQLITE_OK)
-			goto sqlfail;
+			goto sqlrollback;
 	}
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	audit_format_time(&ts, now, sizeof now);
-	if (sqlite3_prepare_v2(audit_db, "UPDATE commands SET "
-	    "status = 'interrupted', finished_at = ?, reason = "
-	    "'rcmdd stopped before the command finished' "
-	    "WHERE status = 'running'", -1, &stmt, NULL) != SQLITE_OK)
-		goto stmtfail;
-	sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto stmtfail;
-	sqlite3_finalize(stmt);
-	stmt = NULL;
-	changed = sqlite3_changes(audit_db);
-	if (changed != 0)
-		log_warnx("audit: marked %d command%s left running by a "
-		    "previous rcmdd as interrupted", changed,
-		    changed == 1 ? "" : "s");
+	if (chain_load(audit_db, &audit_chain, &why) != 0 ||
+	    (version == 1 && audit_seal_unsealed(&why) != 0) ||
+	    audit_recover(&why) != 0) {
+		xasprintf(cause, "audit database %s: %s", path, why);
+		free(why);
+		sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
+		goto fail;
+	}
+	if (sqlite3_exec(audit_db, "COMMIT", NULL, NULL, &errmsg) !=
+	    SQLITE_OK)
+		goto sqlrollback;
+	audit_chain_shared = audit_chain;
 
 	if (audit_prepare() != 0)
 		goto stmtfail;
@@ -167,6 +179,8 @@ stmtfail:
 	xasprintf(cause, "audit database %s: %s", path,
 	    sqlite3_errmsg(audit_db));
 	goto fail;
+sqlrollback:
+	sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
 sqlfail:
 	xasprintf(cause, "audit database %s: %s", path,
 	    errmsg != NULL ? errmsg : sqlite3_errmsg(audit_db));
@@ -176,6 +190,71 @@ fail:
 	sqlite3_close(audit_db);
 	audit_db = NULL;
 	return (-1);
+}
+
+/*
+ * Mark the rows left running by a daemon that died as interrupted, and
+ * seal them into the chain, in id order. Inside audit_open's transaction.
+ */
+static int
+audit_recover(char **cause)
+{
+	sqlite3_stmt	*stmt;
+	struct timespec	 ts;
+	char		 now[32];
+	int		 changed;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	audit_format_time(&ts, now, sizeof now);
+	if (sqlite3_prepare_v2(audit_db, "UPDATE commands SET "
+	    "status = 'interrupted', finished_at = ?, reason = "
+	    "'rcmdd stopped before the command finished' "
+	    "WHERE status = 'running'", -1, &stmt, NULL) != SQLITE_OK) {
+		*cause = audit_errmsg("recovery");
+		return (-1);
+	}
+	sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		sqlite3_finalize(stmt);
+		*cause = audit_errmsg("recovery");
+		return (-1);
+	}
+	sqlite3_finalize(stmt);
+	changed = sqlite3_changes(audit_db);
+	if (changed == 0)
+		return (0);
+	log_warnx("audit: marked %d command%s left running by a previous "
+	    "rcmdd as interrupted", changed, changed == 1 ? "" : "s");
+	return (audit_seal_unsealed(cause));
+}
+
+/*
+ * Seal every final row not yet in the chain, in id order: the rows that
+ * recovery just marked, or all of a database upgraded from version 1.
+ */
+static int
+audit_seal_unsealed(char **cause)
+{
+	sqlite3_stmt	*stmt;
+	uint64_t	*ids = NULL;
+	size_t		 n = 0, i;
+	int		 rc = 0;
+
+	if (sqlite3_prepare_v2(audit_db, "SELECT id FROM commands WHERE "
+	    "seq IS NULL AND status != 'running' ORDER BY id", -1, &stmt,
+	    NULL) != SQLITE_OK) {
+		*cause = audit_errmsg("sealing");
+		return (-1);
+	}
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		ids = xreallocarray(ids, n + 1, sizeof *ids);
+		ids[n++] = (uint64_t)sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = chain_seal(audit_db, ids[i], &audit_chain, cause);
+	free(ids);
+	return (rc);
 }
 
 /* Prepare the two statements the writer runs. */
@@ -223,13 +302,21 @@ audit_main(void *arg)
 {
 	struct audit_reqs	 batch;
 	struct audit_req	*req;
+	struct timespec		 deadline;
+	time_t			 prune_at = 0;
+	int			 more = 0, prune;
 
 	(void)arg;
+	clock_gettime(CLOCK_REALTIME, &deadline);
 	for (;;) {
 		pthread_mutex_lock(&audit_lock);
-		while (TAILQ_EMPTY(&audit_queue) && !audit_stopping)
-			pthread_cond_wait(&audit_wake, &audit_lock);
-		if (TAILQ_EMPTY(&audit_queue)) {
+		while (TAILQ_EMPTY(&audit_queue) && !audit_stopping && !more &&
+		    !audit_prune_now) {
+			if (pthread_cond_timedwait(&audit_wake, &audit_lock,
+			    &deadline) == ETIMEDOUT)
+				break;
+		}
+		if (TAILQ_EMPTY(&audit_queue) && audit_stopping) {
 			pthread_mutex_unlock(&audit_lock);
 			break;
 		}
@@ -237,15 +324,30 @@ audit_main(void *arg)
 		TAILQ_CONCAT(&batch, &audit_queue, entry);
 		pthread_mutex_unlock(&audit_lock);
 
-		audit_commit(&batch);
+		if (!TAILQ_EMPTY(&batch))
+			audit_commit(&batch);
 
 		pthread_mutex_lock(&audit_lock);
+		audit_chain_shared = audit_chain;
 		while ((req = TAILQ_FIRST(&batch)) != NULL) {
 			TAILQ_REMOVE(&batch, req, entry);
 			req->done = 1;
 		}
 		pthread_cond_broadcast(&audit_done);
+		prune = audit_prune_now;
+		audit_prune_now = 0;
 		pthread_mutex_unlock(&audit_lock);
+
+		/*
+		 * Prune in small batches between requests, so that writers
+		 * never wait long; go on at once while there is more.
+		 */
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		if (more || prune || deadline.tv_sec >= prune_at) {
+			more = audit_prune();
+			prune_at = deadline.tv_sec + AUDIT_PRUNE_EVERY_SEC;
+		}
+		deadline.tv_sec += AUDIT_PRUNE_EVERY_SEC;
 	}
 	return (NULL);
 }
@@ -261,6 +363,7 @@ static void
 audit_commit(struct audit_reqs *batch)
 {
 	struct audit_req	*req;
+	struct chain_head	 saved = audit_chain;
 	char			*cause;
 	int			 failed = 0;
 
@@ -285,10 +388,12 @@ audit_commit(struct audit_reqs *batch)
 		return;
 
 	sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
+	audit_chain = saved;
 	TAILQ_FOREACH(req, batch, entry) {
 		free(req->cause);
 		req->cause = NULL;
 		req->rc = -1;
+		saved = audit_chain;
 		if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE", NULL, NULL,
 		    NULL) != SQLITE_OK) {
 			req->cause = audit_errmsg("begin");
@@ -302,6 +407,7 @@ audit_commit(struct audit_reqs *batch)
 		if (req->cause == NULL)
 			req->cause = audit_errmsg("commit");
 		sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
+		audit_chain = saved;
 	}
 }
 
@@ -371,6 +477,15 @@ audit_exec(struct audit_req *req)
 		    (unsigned long long)req->id);
 		return (-1);
 	}
+	if (rc == SQLITE_DONE && req->type == AUDIT_FINISH) {
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		if (chain_seal(audit_db, req->id, &audit_chain,
+		    &req->cause) != 0)
+			return (-1);
+		memcpy(req->hash, audit_chain.hash, sizeof req->hash);
+		return (0);
+	}
 	if (rc != SQLITE_DONE)
 		req->cause = audit_errmsg(req->type == AUDIT_BEGIN ?
 		    "insert" : "update");
@@ -424,12 +539,14 @@ audit_begin(const struct audit_start *s, uint64_t *id, char **cause)
 }
 
 /*
- * Commit how a command ended. Blocks like audit_begin. The output is made
- * safe to read first, here on the caller's thread rather than the
- * writer's.
+ * Commit how a command ended and seal the row into the chain; its hash
+ * goes to hash (CHAIN_HASH_LEN + 1 bytes) unless that is NULL. Blocks like
+ * audit_begin. The output is made safe to read first, here on the
+ * caller's thread rather than the writer's.
  */
 int
-audit_finish(uint64_t id, const struct audit_end *e, char **cause)
+audit_finish(uint64_t id, const struct audit_end *e, char *hash,
+    char **cause)
 {
 	struct audit_req	req;
 	struct audit_end	safe;
@@ -445,6 +562,8 @@ audit_finish(uint64_t id, const struct audit_end *e, char **cause)
 	req.id = id;
 	rc = audit_submit(&req, cause);
 	free(text);
+	if (rc == 0 && hash != NULL)
+		memcpy(hash, req.hash, sizeof req.hash);
 	return (rc);
 }
 
@@ -506,6 +625,134 @@ audit_stop(void)
 		sqlite3_close(audit_db);
 		audit_db = NULL;
 	}
+}
+
+/* Return the chain's head as last committed. Any thread. */
+void
+audit_head(struct chain_head *head)
+{
+	pthread_mutex_lock(&audit_lock);
+	*head = audit_chain_shared;
+	pthread_mutex_unlock(&audit_lock);
+}
+
+/*
+ * Set the retention: rows older than days (0: no limit) and rows beyond
+ * the newest max_rows (0: no limit) are pruned by the writer. Loop thread.
+ */
+void
+audit_set_retention(u_int days, uint64_t max_rows)
+{
+	pthread_mutex_lock(&audit_lock);
+	audit_retain_days = days;
+	audit_max_rows = max_rows;
+	audit_prune_now = 1;
+	pthread_cond_signal(&audit_wake);
+	pthread_mutex_unlock(&audit_lock);
+}
+
+/*
+ * Prune one batch of the oldest sealed rows past the retention, from the
+ * start of the chain, and move the chain base to the last row pruned so
+ * that the rest still verifies. Return 1 if more remain. Writer thread.
+ */
+static int
+audit_prune(void)
+{
+	sqlite3_stmt	*stmt = NULL;
+	struct timespec	 ts;
+	struct chain_head base;
+	char		 cutoff[32], seqbuf[32], *why = NULL;
+	const char	*h;
+	uint64_t	 limit = 0, max_rows, last;
+	u_int		 days;
+
+	pthread_mutex_lock(&audit_lock);
+	days = audit_retain_days;
+	max_rows = audit_max_rows;
+	pthread_mutex_unlock(&audit_lock);
+	if (days == 0 && max_rows == 0)
+		return (0);
+
+	if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return (0);
+	if (chain_base_read(audit_db, &base, &why) != 0)
+		goto fail;
+	if (days != 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec -= (time_t)days * 86400;
+		audit_format_time(&ts, cutoff, sizeof cutoff);
+		if (sqlite3_prepare_v2(audit_db, "SELECT max(seq) FROM "
+		    "commands WHERE seq IS NOT NULL AND finished_at < ?", -1,
+		    &stmt, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_text(stmt, 1, cutoff, -1, SQLITE_STATIC);
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			limit = (uint64_t)sqlite3_column_int64(stmt, 0);
+		sqlite3_finalize(stmt);
+		stmt = NULL;
+	}
+	if (max_rows != 0 && audit_chain.seq > max_rows &&
+	    audit_chain.seq - max_rows > limit)
+		limit = audit_chain.seq - max_rows;
+	if (limit <= base.seq) {
+		sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
+		return (0);
+	}
+	last = limit;
+	if (last > base.seq + AUDIT_PRUNE_BATCH)
+		last = base.seq + AUDIT_PRUNE_BATCH;
+
+	if (sqlite3_prepare_v2(audit_db, "SELECT hash FROM commands WHERE "
+	    "seq = ?", -1, &stmt, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)last);
+	if (sqlite3_step(stmt) != SQLITE_ROW ||
+	    (h = (const char *)sqlite3_column_text(stmt, 0)) == NULL ||
+	    strlen(h) != CHAIN_HASH_LEN) {
+		xasprintf(&why, "seq %llu is missing or has no hash: run "
+		    "rcmdd --verify-audit", (unsigned long long)last);
+		goto fail;
+	}
+	memcpy(base.hash, h, CHAIN_HASH_LEN + 1);
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	base.seq = last;
+
+	if (sqlite3_prepare_v2(audit_db, "DELETE FROM commands WHERE "
+	    "seq IS NOT NULL AND seq <= ?", -1, &stmt, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)last);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	if (sqlite3_prepare_v2(audit_db, "INSERT OR REPLACE INTO audit_meta "
+	    "(key, value) VALUES ('chain_base_seq', ?), "
+	    "('chain_base_hash', ?)", -1, &stmt, NULL) != SQLITE_OK)
+		goto fail;
+	snprintf(seqbuf, sizeof seqbuf, "%llu", (unsigned long long)last);
+	sqlite3_bind_text(stmt, 1, seqbuf, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, base.hash, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	if (sqlite3_exec(audit_db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	log_info("audit: pruned the chain through seq %llu",
+	    (unsigned long long)last);
+	return (last < limit);
+
+fail:
+	if (why == NULL)
+		why = audit_errmsg("pruning");
+	log_warnx("audit: cannot prune: %s", why);
+	free(why);
+	sqlite3_finalize(stmt);
+	sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
+	return (0);
 }
 
 /* Format a time as UTC, YYYY-MM-DDTHH:MM:SS.mmmZ. */

@@ -49,7 +49,9 @@ enum config_type {
 	CONFIG_TIME,
 	CONFIG_SIZE,
 	CONFIG_FLAG,
-	CONFIG_LOGLEVEL
+	CONFIG_LOGLEVEL,
+	CONFIG_COUNT,
+	CONFIG_SYNC
 };
 
 struct config_keyword {
@@ -66,7 +68,11 @@ static u_int	config_seen(const u_int *, const char *);
 
 #define OFF(f)	offsetof(struct config, f)
 static const struct config_keyword config_keywords[] = {
+	{ "AuditHeadInterval",	CONFIG_TIME,	OFF(head_interval_ms) },
+	{ "AuditMaxRows",	CONFIG_COUNT,	OFF(max_rows) },
 	{ "AuditOutputMax",	CONFIG_SIZE,	OFF(output_max) },
+	{ "AuditRetainDays",	CONFIG_COUNT,	OFF(retain_days) },
+	{ "AuditSync",		CONFIG_SYNC,	OFF(audit_sync_full) },
 	{ "CommandTimeout",	CONFIG_TIME,	OFF(timeout_ms) },
 	{ "Database",		CONFIG_STRING,	OFF(database) },
 	{ "DrainTimeout",	CONFIG_TIME,	OFF(drain_ms) },
@@ -115,6 +121,8 @@ config_init(struct config *conf)
 	conf->handshake_ms = 10 * 1000;
 	conf->shutdown_grace_ms = 10 * 1000;
 	conf->output_max = 1024 * 1024;
+	conf->audit_sync_full = 1;
+	conf->head_interval_ms = 3600 * 1000;
 }
 
 /* Free what a configuration holds. */
@@ -244,7 +252,7 @@ config_set(struct config *conf, const struct config_keyword *kw,
 {
 	char		**sp;
 	const char	 *errstr;
-	long long	  port;
+	long long	  port, n;
 	u_int		  ms;
 	size_t		  size;
 
@@ -297,6 +305,26 @@ config_set(struct config *conf, const struct config_keyword *kw,
 		else {
 			xasprintf(cause, "%s \"%s\": use yes or no", kw->name,
 			    value);
+			return (-1);
+		}
+		return (0);
+	case CONFIG_COUNT:
+		n = strtonum(value, 0, UINT_MAX, &errstr);
+		if (errstr != NULL) {
+			xasprintf(cause, "%s \"%s\" is %s: use a whole number "
+			    "(0 for no limit)", kw->name, value, errstr);
+			return (-1);
+		}
+		*(u_int *)((char *)conf + kw->offset) = (u_int)n;
+		return (0);
+	case CONFIG_SYNC:
+		if (strcasecmp(value, "full") == 0)
+			conf->audit_sync_full = 1;
+		else if (strcasecmp(value, "normal") == 0)
+			conf->audit_sync_full = 0;
+		else {
+			xasprintf(cause, "AuditSync \"%s\": use normal or "
+			    "full", value);
 			return (-1);
 		}
 		return (0);

@@ -67,6 +67,10 @@ static void	signal_cb(int, short, void *);
 static void	shutdown_grace_cb(int, short, void *);
 static void	server_shutdown(void);
 static void	server_reload(const struct cmdline *);
+static void	head_cb(int, short, void *);
+static void	head_log(void);
+static void	head_schedule(void);
+static int	verify_audit(const char *, const char *);
 static void	config_keep_path(char **, const char *, const char *);
 
 struct config		*server_conf;
@@ -75,11 +79,17 @@ struct event_base	*server_base;
 static int		 server_stopping;
 static struct timespec	 server_grace_end;
 static struct event	*server_grace_ev;
+static struct event	*server_head_ev;
 static int		 server_signal_pipe[2] = { -1, -1 };
 static struct cmdline	 server_cmdline;
 
+#define OPT_VERIFY_AUDIT	256
+#define OPT_HEAD		257
+
 static const struct option longopts[] = {
 	{ "check-config",	no_argument,		NULL,	't' },
+	{ "head",		required_argument,	NULL,	OPT_HEAD },
+	{ "verify-audit",	required_argument,	NULL,	OPT_VERIFY_AUDIT },
 	{ "config",		required_argument,	NULL,	'c' },
 	{ "database",		required_argument,	NULL,	'd' },
 	{ "foreground",		no_argument,		NULL,	'f' },
@@ -108,7 +118,10 @@ usage(int status)
 	    "  -t, --check-config    check the configuration and exit\n"
 	    "  -v, --verbose         log debugging messages\n"
 	    "  -V, --version         print the version and exit\n"
-	    "  -h, --help            print this help and exit\n",
+	    "  -h, --help            print this help and exit\n"
+	    "       rcmdd --verify-audit DATABASE [--head SEQ:HASH]\n"
+	    "  check the audit log's hash chain, and that the head rcmdd\n"
+	    "  logged is in it\n",
 	    RCMDD_CONF, RCMDD_DEFAULT_PORT, RCMDD_DATABASE);
 	exit(status);
 }
@@ -121,7 +134,7 @@ main(int argc, char **argv)
 	struct pidfh	*pfh = NULL;
 	struct event	*ev_signal;
 	struct sigaction sa;
-	const char	*pidfile, *errstr;
+	const char	*pidfile, *errstr, *verify = NULL, *head = NULL;
 	char		*cause = NULL;
 	pid_t		 otherpid;
 	int		 ch, check = 0, ready_fd = -1;
@@ -173,9 +186,19 @@ main(int argc, char **argv)
 		case 'V':
 			printf("rcmdd %s\n", PACKAGE_VERSION);
 			exit(0);
+		case OPT_VERIFY_AUDIT:
+			verify = optarg;
+			break;
+		case OPT_HEAD:
+			head = optarg;
+			break;
 		default:
 			usage(1);
 		}
+	}
+	if (head != NULL && verify == NULL) {
+		fprintf(stderr, "rcmdd: --head goes with --verify-audit\n");
+		usage(1);
 	}
 	if (optind != argc) {
 		fprintf(stderr, "rcmdd: unexpected argument \"%s\"\n",
@@ -184,6 +207,8 @@ main(int argc, char **argv)
 	}
 
 	log_init("rcmdd", 1, cmd->verbose);
+	if (verify != NULL)
+		exit(verify_audit(verify, head));
 	conf = xcalloc(1, sizeof *conf);
 	if (load_config(conf, cmd, 1) != 0)
 		exit(1);
@@ -231,11 +256,12 @@ main(int argc, char **argv)
 	if ((server_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 
-	if (audit_open(conf->database, &cause) != 0)
+	if (audit_open(conf->database, conf->audit_sync_full, &cause) != 0)
 		fatalx("%s", cause);
 	if (listen_start(conf, &cause) != 0)
 		fatalx("%s", cause);
 	audit_start();
+	audit_set_retention(conf->retain_days, conf->max_rows);
 	job_inbox_open(server_base);
 
 	/*
@@ -256,13 +282,17 @@ main(int argc, char **argv)
 	ev_signal = event_new(server_base, server_signal_pipe[0],
 	    EV_READ | EV_PERSIST, signal_cb, NULL);
 	server_grace_ev = evtimer_new(server_base, shutdown_grace_cb, NULL);
+	server_head_ev = evtimer_new(server_base, head_cb, NULL);
 	if (ev_signal == NULL || server_grace_ev == NULL ||
+	    server_head_ev == NULL ||
 	    event_add(ev_signal, NULL) != 0)
 		fatalx("cannot add signal events");
 
 	log_info("rcmdd %s started: %s mode, audit database %s",
 	    PACKAGE_VERSION, conf->single_thread ? "single-thread" :
 	    "threaded", conf->database);
+	head_log();
+	head_schedule();
 	/* The port file says rcmdd is ready: it comes last. */
 	if (conf->portfile != NULL)
 		write_port_file(conf->portfile, listen_port());
@@ -272,11 +302,13 @@ main(int argc, char **argv)
 	event_base_dispatch(server_base);
 
 	audit_stop();
+	head_log();
 	job_inbox_close();
 	event_free(ev_signal);
 	close(server_signal_pipe[0]);
 	close(server_signal_pipe[1]);
 	event_free(server_grace_ev);
+	event_free(server_head_ev);
 	event_base_free(server_base);
 	if (pfh != NULL)
 		pidfile_remove(pfh);
@@ -552,6 +584,67 @@ server_check_exit(void)
 }
 
 /*
+ * Log the audit chain's head, as SEQ:HASH, so that a copy lives outside
+ * the database: rcmdd --verify-audit --head checks a database against it.
+ */
+static void
+head_log(void)
+{
+	struct chain_head	head;
+
+	audit_head(&head);
+	log_info("audit chain head %llu:%s", (unsigned long long)head.seq,
+	    head.hash);
+}
+
+/* (Re)arm the timer that logs the chain's head every AuditHeadInterval. */
+static void
+head_schedule(void)
+{
+	struct timeval	tv;
+
+	evtimer_del(server_head_ev);
+	if (server_conf->head_interval_ms == 0)
+		return;
+	tv.tv_sec = server_conf->head_interval_ms / 1000;
+	tv.tv_usec = (server_conf->head_interval_ms % 1000) * 1000;
+	evtimer_add(server_head_ev, &tv);
+}
+
+/* Time to log the chain's head again. Loop thread. */
+static void
+head_cb(int fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	head_log();
+	head_schedule();
+}
+
+/*
+ * rcmdd --verify-audit: check a database's chain and print what was
+ * verified. Return the exit status: 0 if it holds, 1 if not.
+ */
+static int
+verify_audit(const char *path, const char *head)
+{
+	struct chain_head	 last;
+	uint64_t		 n;
+	char			*cause = NULL;
+
+	if (chain_verify(path, head, &n, &last, &cause) != 0) {
+		fprintf(stderr, "rcmdd: %s: %s\n", path, cause);
+		free(cause);
+		return (1);
+	}
+	printf("%s: %llu row%s verified; chain head %llu:%s\n", path,
+	    (unsigned long long)n, n == 1 ? "" : "s",
+	    (unsigned long long)last.seq, last.hash);
+	return (0);
+}
+
+/*
  * On reload, keep a path that only a restart may change, and warn if the
  * file now says otherwise.
  */
@@ -609,6 +702,8 @@ server_reload(const struct cmdline *cmd)
 	server_conf = conf;
 	config_clear(old);
 	free(old);
+	audit_set_retention(conf->retain_days, conf->max_rows);
+	head_schedule();
 	log_info("SIGHUP: configuration reloaded%s%s",
 	    cmd->config != NULL ? " from " : "",
 	    cmd->config != NULL ? cmd->config : "");

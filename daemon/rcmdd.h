@@ -57,6 +57,10 @@ struct config {
 	u_int		 handshake_ms;
 	u_int		 shutdown_grace_ms;
 	size_t		 output_max;
+	int		 audit_sync_full;
+	u_int		 retain_days;
+	u_int		 max_rows;
+	u_int		 head_interval_ms;
 	int		 single_thread;
 	int		 verbose;
 };
@@ -231,12 +235,31 @@ char		**exec_env(const struct config *, const char *);
 void		 exec_env_free(char **);
 const char	*exec_home(void);
 
+/* The head of the audit hash chain: its last sequence number and hash. */
+#define CHAIN_HASH_LEN		64
+struct chain_head {
+	uint64_t	 seq;
+	char		 hash[CHAIN_HASH_LEN + 1];
+};
+
+/* chain.c */
+struct sqlite3;
+int		 chain_base_read(struct sqlite3 *, struct chain_head *, char **);
+int		 chain_load(struct sqlite3 *, struct chain_head *, char **);
+int		 chain_seal(struct sqlite3 *, uint64_t, struct chain_head *,
+		     char **);
+int		 chain_verify(const char *, const char *, uint64_t *,
+		     struct chain_head *, char **);
+
 /* audit.c */
-int		 audit_open(const char *, char **);
+int		 audit_open(const char *, int, char **);
 void		 audit_start(void);
 void		 audit_stop(void);
 int		 audit_begin(const struct audit_start *, uint64_t *, char **);
-int		 audit_finish(uint64_t, const struct audit_end *, char **);
+int		 audit_finish(uint64_t, const struct audit_end *, char *,
+		     char **);
+void		 audit_head(struct chain_head *);
+void		 audit_set_retention(u_int, uint64_t);
 void		 audit_format_time(const struct timespec *, char *, size_t);
 char		*audit_text(const char *, size_t, size_t *);
 

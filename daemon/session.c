@@ -506,7 +506,7 @@ static void
 session_job_cb(struct job *job, const struct job_event *ev, void *arg)
 {
 	struct session	*s = arg;
-	uint8_t		 buf[FRAME_HEADER_LEN + EXIT_PAYLOAD_LEN];
+	uint8_t		 buf[FRAME_HEADER_LEN + EXIT_PAYLOAD_HASH_LEN];
 	size_t		 len;
 
 	switch (ev->type) {

@@ -185,7 +185,7 @@ failed:
 	memset(&ae, 0, sizeof ae);
 	ae.status = "failed";
 	ae.reason = run->reason;
-	if (audit_finish(run->audit_id, &ae, &cause) != 0) {
+	if (audit_finish(run->audit_id, &ae, NULL, &cause) != 0) {
 		log_warnx("command %llu: %s", (unsigned long long)run->audit_id,
 		    cause);
 		free(cause);
@@ -494,7 +494,9 @@ worker_finish(struct worker *run)
 	struct frame_exit	 x;
 	struct job_ctl		*c;
 	char			*cause = NULL, vis[128];
+	char			 hash[CHAIN_HASH_LEN + 1];
 	size_t			 visin;
+	int			 i;
 
 	while ((c = STAILQ_FIRST(&run->stdin_queue)) != NULL) {
 		STAILQ_REMOVE_HEAD(&run->stdin_queue, entry);
@@ -543,10 +545,14 @@ worker_finish(struct worker *run)
 	if (run->reason[0] != '\0')
 		ae.reason = run->reason;
 
-	if (audit_finish(run->audit_id, &ae, &cause) != 0) {
+	if (audit_finish(run->audit_id, &ae, hash, &cause) != 0) {
 		log_warnx("command %llu: cannot record how it ended: %s",
 		    (unsigned long long)run->audit_id, cause);
 		free(cause);
+	} else {
+		x.has_hash = 1;
+		for (i = 0; i < EXIT_HASH_LEN; i++)
+			sscanf(hash + 2 * i, "%2hhx", &x.hash[i]);
 	}
 	visin = run->p->command_len;
 	if (visin > (sizeof vis - 1) / 4)

@@ -51,7 +51,7 @@ expect_eq "error: message" "rcmd: protocol version mismatch with 127.0.0.1: go a
 
 fake badexit
 expect_eq "badexit: status" 255 "$rc"
-expect_eq "badexit: message" "rcmd: protocol error from 127.0.0.1: EXIT payload of 3 bytes: it must be 21" "$(cat "$dir/err")"
+expect_eq "badexit: message" "rcmd: protocol error from 127.0.0.1: EXIT payload of 3 bytes: it must be 21, or 53 with the row hash" "$(cat "$dir/err")"
 
 t0=$(now_ms)
 fake silent

@@ -187,13 +187,16 @@ class Client:
             line = "STARTED"
             if self.verbose and len(payload) == 8:
                 line += " id %d" % struct.unpack(">Q", payload)[0]
-        elif ftype == MSG_EXIT and len(payload) == 21:
-            kind, code, duration, audit = struct.unpack(">BiQQ", payload)
+        elif ftype == MSG_EXIT and len(payload) in (21, 53):
+            kind, code, duration, audit = struct.unpack(">BiQQ",
+                                                        payload[:21])
             kname = EXIT_KINDS[kind] if kind < len(EXIT_KINDS) else \
                 "kind-%d" % kind
             line = "EXIT %s %d" % (kname, code)
             if self.verbose:
                 line += " duration_us %d id %d" % (duration, audit)
+                if len(payload) == 53:
+                    line += " hash %s" % payload[21:].hex()
         elif ftype == MSG_ERROR and len(payload) >= 2:
             code = struct.unpack(">H", payload[:2])[0]
             line = "ERROR %d %s %s" % (code, ERRORS.get(code, "?"),

@@ -98,7 +98,7 @@ static CU_TestInfo audit_tests[] = {
 	{ "audit_format_time", test_audit_format_time },
 	{ "audit_text keeps text and replaces what is unsafe",
 	    test_audit_text },
-	{ "audit_open creates a 0600 WAL database, version 1",
+	{ "audit_open creates a 0600 WAL database, version 2",
 	    test_audit_open },
 	{ "audit_open fails with the path", test_audit_open_fails },
 	{ "audit_begin without the writer", test_audit_not_running },
@@ -291,7 +291,7 @@ test_writer_main(void *arg)
 		if (w->bad) {
 			w->rc_begin[i] = 0;
 			w->ids[i] = 1000000 + w->index * 1000 + i;
-			w->rc_finish[i] = audit_finish(w->ids[i], &ae,
+			w->rc_finish[i] = audit_finish(w->ids[i], &ae, NULL,
 			    &w->cause[i]);
 			continue;
 		}
@@ -302,7 +302,7 @@ test_writer_main(void *arg)
 		w->rc_begin[i] = audit_begin(&as, &w->ids[i], &w->cause[i]);
 		if (w->rc_begin[i] != 0)
 			continue;
-		w->rc_finish[i] = audit_finish(w->ids[i], &ae, &w->cause[i]);
+		w->rc_finish[i] = audit_finish(w->ids[i], &ae, NULL, &w->cause[i]);
 	}
 	return (NULL);
 }
@@ -376,7 +376,7 @@ test_audit_open(void)
 	if (fixture_new(&fx) != 0)
 		return;
 	old = umask(0);
-	rc = audit_open(fx.path, &cause);
+	rc = audit_open(fx.path, 1, &cause);
 	umask(old);
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_PTR_NULL(cause);
@@ -398,7 +398,7 @@ test_audit_open(void)
 		s = db_text(db, "PRAGMA user_version");
 		CU_ASSERT_PTR_NOT_NULL(s);
 		if (s != NULL)
-			CU_ASSERT_STRING_EQUAL(s, "1");
+			CU_ASSERT_STRING_EQUAL(s, "2");
 		free(s);
 		s = db_text(db, "PRAGMA journal_mode");
 		CU_ASSERT_PTR_NOT_NULL(s);
@@ -419,7 +419,7 @@ test_audit_open(void)
 
 	/* Opening it again keeps the schema and the mode. */
 	cause = NULL;
-	CU_ASSERT_EQUAL(audit_open(fx.path, &cause), 0);
+	CU_ASSERT_EQUAL(audit_open(fx.path, 1, &cause), 0);
 	CU_ASSERT_PTR_NULL(cause);
 	free(cause);
 	audit_stop();
@@ -440,7 +440,7 @@ test_audit_open_fails(void)
 	if (fixture_new(&fx) != 0)
 		return;
 	snprintf(path, sizeof path, "%s/no/such/dir/audit.db", fx.dir);
-	CU_ASSERT_EQUAL(audit_open(path, &cause), -1);
+	CU_ASSERT_EQUAL(audit_open(path, 1, &cause), -1);
 	CU_ASSERT_PTR_NOT_NULL(cause);
 	if (cause != NULL)
 		CU_ASSERT_PTR_NOT_NULL(strstr(cause, path));
@@ -455,7 +455,7 @@ test_audit_open_fails(void)
 		    "text, and there is a lot more of it than a header\n", fp);
 		fclose(fp);
 	}
-	CU_ASSERT_EQUAL(audit_open(path, &cause), -1);
+	CU_ASSERT_EQUAL(audit_open(path, 1, &cause), -1);
 	CU_ASSERT_PTR_NOT_NULL(cause);
 	if (cause != NULL)
 		CU_ASSERT_PTR_NOT_NULL(strstr(cause, path));
@@ -481,7 +481,7 @@ test_audit_not_running(void)
 	memset(&ae, 0, sizeof ae);
 	ae.status = "exited";
 	cause = NULL;
-	CU_ASSERT_EQUAL(audit_finish(1, &ae, &cause), -1);
+	CU_ASSERT_EQUAL(audit_finish(1, &ae, NULL, &cause), -1);
 	CU_ASSERT_PTR_NOT_NULL(cause);
 	free(cause);
 	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), -1);
@@ -503,7 +503,7 @@ test_audit_begin(void)
 
 	if (fixture_new(&fx) != 0)
 		return;
-	rc = audit_open(fx.path, &cause);
+	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
 	free(cause);
 	if (rc != 0)
@@ -592,7 +592,7 @@ test_audit_finish(void)
 
 	if (fixture_new(&fx) != 0)
 		return;
-	rc = audit_open(fx.path, &cause);
+	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
 	free(cause);
 	if (rc != 0)
@@ -615,7 +615,7 @@ test_audit_finish(void)
 	ae.output_len = 12;
 	ae.output_bytes = 12;
 	cause = NULL;
-	CU_ASSERT_EQUAL(audit_finish(id[0], &ae, &cause), 0);
+	CU_ASSERT_EQUAL(audit_finish(id[0], &ae, NULL, &cause), 0);
 	CU_ASSERT_PTR_NULL(cause);
 	free(cause);
 	now_string(after, sizeof after);
@@ -630,14 +630,14 @@ test_audit_finish(void)
 	ae.output_len = 7;
 	ae.output_bytes = 7;
 	ae.reason = "timed out after 10000 ms";
-	CU_ASSERT_EQUAL(audit_finish(id[1], &ae, NULL), 0);
+	CU_ASSERT_EQUAL(audit_finish(id[1], &ae, NULL, NULL), 0);
 
 	/* No output at all. */
 	memset(&ae, 0, sizeof ae);
 	ae.status = "signaled";
 	ae.has_signal = 1;
 	ae.signal = 15;
-	CU_ASSERT_EQUAL(audit_finish(id[2], &ae, NULL), 0);
+	CU_ASSERT_EQUAL(audit_finish(id[2], &ae, NULL, NULL), 0);
 
 	/* Output over the cap: the first bytes, the whole count. */
 	memset(&ae, 0, sizeof ae);
@@ -650,7 +650,7 @@ test_audit_finish(void)
 	ae.output_bytes = 10ULL * 1024 * 1024 * 1024;
 	ae.truncated = 1;
 	ae.reason = "the client disconnected";
-	CU_ASSERT_EQUAL(audit_finish(id[3], &ae, NULL), 0);
+	CU_ASSERT_EQUAL(audit_finish(id[3], &ae, NULL, NULL), 0);
 
 	if ((db = db_open(fx.path)) == NULL)
 		goto stop;
@@ -728,7 +728,7 @@ test_audit_finish_not_utf8(void)
 
 	if (fixture_new(&fx) != 0)
 		return;
-	rc = audit_open(fx.path, &cause);
+	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
 	free(cause);
 	if (rc != 0)
@@ -743,7 +743,7 @@ test_audit_finish_not_utf8(void)
 	ae.output_len = sizeof out - 1;
 	ae.output_bytes = sizeof out - 1;
 	cause = NULL;
-	CU_ASSERT_EQUAL(audit_finish(id, &ae, &cause), 0);
+	CU_ASSERT_EQUAL(audit_finish(id, &ae, NULL, &cause), 0);
 	CU_ASSERT_PTR_NULL(cause);
 	free(cause);
 
@@ -790,7 +790,7 @@ test_audit_finish_nul(void)
 
 	if (fixture_new(&fx) != 0)
 		return;
-	rc = audit_open(fx.path, &cause);
+	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
 	free(cause);
 	if (rc != 0)
@@ -805,7 +805,7 @@ test_audit_finish_nul(void)
 	ae.output_len = sizeof out - 1;
 	ae.output_bytes = sizeof out - 1;
 	cause = NULL;
-	CU_ASSERT_EQUAL(audit_finish(id, &ae, &cause), 0);
+	CU_ASSERT_EQUAL(audit_finish(id, &ae, NULL, &cause), 0);
 	CU_ASSERT_PTR_NULL(cause);
 	free(cause);
 
@@ -852,7 +852,7 @@ test_audit_finish_missing(void)
 
 	if (fixture_new(&fx) != 0)
 		return;
-	rc = audit_open(fx.path, &cause);
+	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
 	free(cause);
 	if (rc != 0)
@@ -863,25 +863,25 @@ test_audit_finish_missing(void)
 	ae.status = "exited";
 	ae.has_exit_code = 1;
 	cause = NULL;
-	CU_ASSERT_EQUAL(audit_finish(4242, &ae, &cause), -1);
+	CU_ASSERT_EQUAL(audit_finish(4242, &ae, NULL, &cause), -1);
 	CU_ASSERT_PTR_NOT_NULL(cause);
 	if (cause != NULL)
 		CU_ASSERT_PTR_NOT_NULL(strstr(cause, "4242"));
 	free(cause);
-	CU_ASSERT_EQUAL(audit_finish(4243, &ae, NULL), -1);
+	CU_ASSERT_EQUAL(audit_finish(4243, &ae, NULL, NULL), -1);
 
 	/* The writer goes on: a real record still commits. */
 	start_fill(&as, "true");
 	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), 0);
 	cause = NULL;
-	CU_ASSERT_EQUAL(audit_finish(id, &ae, &cause), 0);
+	CU_ASSERT_EQUAL(audit_finish(id, &ae, NULL, &cause), 0);
 	CU_ASSERT_PTR_NULL(cause);
 	free(cause);
 
 	/* A status the schema does not allow is refused too. */
 	ae.status = "bogus";
 	cause = NULL;
-	CU_ASSERT_EQUAL(audit_finish(id, &ae, &cause), -1);
+	CU_ASSERT_EQUAL(audit_finish(id, &ae, NULL, &cause), -1);
 	CU_ASSERT_PTR_NOT_NULL(cause);
 	free(cause);
 
@@ -913,7 +913,7 @@ test_audit_concurrent(void)
 
 	if (fixture_new(&fx) != 0)
 		return;
-	rc = audit_open(fx.path, &cause);
+	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
 	free(cause);
 	if (rc != 0) {
@@ -1002,7 +1002,7 @@ test_audit_bad_record_alone(void)
 
 	if (fixture_new(&fx) != 0)
 		return;
-	rc = audit_open(fx.path, &cause);
+	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
 	free(cause);
 	if (rc != 0) {
@@ -1076,7 +1076,7 @@ test_audit_interrupted(void)
 
 	if (fixture_new(&fx) != 0)
 		return;
-	rc = audit_open(fx.path, &cause);
+	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
 	free(cause);
 	if (rc != 0)
@@ -1089,7 +1089,7 @@ test_audit_interrupted(void)
 	memset(&ae, 0, sizeof ae);
 	ae.status = "exited";
 	ae.has_exit_code = 1;
-	CU_ASSERT_EQUAL(audit_finish(done, &ae, NULL), 0);
+	CU_ASSERT_EQUAL(audit_finish(done, &ae, NULL, NULL), 0);
 	audit_stop();
 
 	if ((db = db_open(fx.path)) == NULL)
@@ -1100,7 +1100,7 @@ test_audit_interrupted(void)
 
 	now_string(before, sizeof before);
 	cause = NULL;
-	rc = audit_open(fx.path, &cause);
+	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_PTR_NULL(cause);
 	free(cause);
@@ -1155,7 +1155,7 @@ test_audit_newer_schema(void)
 	}
 	sqlite3_close(db);
 
-	CU_ASSERT_EQUAL(audit_open(fx.path, &cause), -1);
+	CU_ASSERT_EQUAL(audit_open(fx.path, 1, &cause), -1);
 	CU_ASSERT_PTR_NOT_NULL(cause);
 	if (cause != NULL) {
 		CU_ASSERT_PTR_NOT_NULL(strstr(cause, "99"));

@@ -475,8 +475,9 @@ test_frame_exit_round_trip(void)
 	uint16_t		 code;
 	uint8_t			 buf[64];
 	size_t			 len;
-	int			 kind;
+	int			 kind, i;
 
+	memset(&in, 0, sizeof in);
 	for (kind = EXIT_EXITED; kind <= EXIT_FAILED; kind++) {
 		in.kind = kind;
 		in.code = kind == EXIT_EXITED ? 0 : -1 - kind;
@@ -496,6 +497,22 @@ test_frame_exit_round_trip(void)
 		CU_ASSERT_EQUAL(out.duration_us, in.duration_us);
 		CU_ASSERT_EQUAL(out.audit_id, in.audit_id);
 	}
+
+	/* With the row hash: 53 bytes, and the hash comes back. */
+	in.has_hash = 1;
+	for (i = 0; i < EXIT_HASH_LEN; i++)
+		in.hash[i] = (uint8_t)(0xa0 + i);
+	len = frame_encode_exit(buf, sizeof buf, &in);
+	CU_ASSERT_EQUAL(len, FRAME_HEADER_LEN + EXIT_PAYLOAD_HASH_LEN);
+	if (decode_whole(buf, len, &f) == 0) {
+		CU_ASSERT_EQUAL(frame_check_server(&f, &code, NULL), 0);
+		memset(&out, 0, sizeof out);
+		CU_ASSERT_EQUAL(frame_parse_exit(&f, &out), 0);
+		CU_ASSERT_EQUAL(out.has_hash, 1);
+		CU_ASSERT(memcmp(out.hash, in.hash, EXIT_HASH_LEN) == 0);
+		CU_ASSERT_EQUAL(out.audit_id, in.audit_id);
+	}
+	in.has_hash = 0;
 
 	/* The extremes of the signed code. */
 	in.kind = EXIT_EXITED;
