@@ -75,6 +75,7 @@ static int	 audit_prepare(void);
 static char	*audit_errmsg(const char *);
 static int	 audit_submit(struct audit_req *, char **);
 static void	 audit_commit(struct audit_reqs *);
+static void	 audit_episode(struct audit_reqs *);
 static int	 audit_recover(char **);
 static int	 audit_seal_unsealed(char **);
 static int	 audit_prune(void);
@@ -97,6 +98,11 @@ static struct chain_head audit_chain;
 static struct chain_head audit_chain_shared;	/* audit_lock */
 static u_int		 audit_retain_days;	/* audit_lock */
 static int		 audit_prune_now;	/* audit_lock */
+
+/* Writer thread only: the current failure episode, and pruning pace. */
+static int		 audit_failing;
+static uint64_t		 audit_refused;
+static u_int		 audit_since_prune;
 static uint64_t		 audit_max_rows;	/* audit_lock */
 
 /*
@@ -324,8 +330,10 @@ audit_main(void *arg)
 		TAILQ_CONCAT(&batch, &audit_queue, entry);
 		pthread_mutex_unlock(&audit_lock);
 
-		if (!TAILQ_EMPTY(&batch))
+		if (!TAILQ_EMPTY(&batch)) {
 			audit_commit(&batch);
+			audit_episode(&batch);
+		}
 
 		pthread_mutex_lock(&audit_lock);
 		audit_chain_shared = audit_chain;
@@ -343,13 +351,54 @@ audit_main(void *arg)
 		 * never wait long; go on at once while there is more.
 		 */
 		clock_gettime(CLOCK_REALTIME, &deadline);
-		if (more || prune || deadline.tv_sec >= prune_at) {
+		if (more || prune || deadline.tv_sec >= prune_at ||
+		    audit_since_prune >= AUDIT_PRUNE_BATCH) {
 			more = audit_prune();
 			prune_at = deadline.tv_sec + AUDIT_PRUNE_EVERY_SEC;
+			audit_since_prune = 0;
 		}
 		deadline.tv_sec += AUDIT_PRUNE_EVERY_SEC;
 	}
 	return (NULL);
+}
+
+/*
+ * Log a failure episode once: when records first fail to commit, say why
+ * and that commands are refused; when they commit again, say how many were
+ * refused meanwhile. Writer thread.
+ */
+static void
+audit_episode(struct audit_reqs *batch)
+{
+	struct audit_req	*req;
+	const char		*why = NULL;
+	uint64_t		 failed = 0, ok = 0;
+
+	TAILQ_FOREACH(req, batch, entry) {
+		if (req->rc != 0) {
+			failed++;
+			if (why == NULL)
+				why = req->cause;
+		} else {
+			ok++;
+			if (req->type == AUDIT_FINISH)
+				audit_since_prune++;
+		}
+	}
+	if (failed != 0 && !audit_failing) {
+		audit_failing = 1;
+		audit_refused = 0;
+		log_warnx("audit: cannot commit records (%s); refusing new "
+		    "commands until the database takes writes again",
+		    why == NULL ? "unknown error" : why);
+	}
+	audit_refused += failed;
+	if (failed == 0 && ok != 0 && audit_failing) {
+		audit_failing = 0;
+		log_warnx("audit: records commit again; %llu record%s failed "
+		    "meanwhile", (unsigned long long)audit_refused,
+		    audit_refused == 1 ? "" : "s");
+	}
 }
 
 /*

@@ -130,7 +130,7 @@ worker_execute(struct worker *run)
 	as.command = p->command;
 	as.command_len = p->command_len;
 	if (audit_begin(&as, &run->audit_id, &cause) != 0) {
-		log_warnx("command from %s refused: %s", p->client_addr,
+		log_debug("command from %s refused: %s", p->client_addr,
 		    cause);
 		xasprintf(&text, "the audit log cannot record the command, "
 		    "so it was not run (%s); the operator should check the "

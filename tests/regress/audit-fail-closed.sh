@@ -40,9 +40,10 @@ expect_match "rcmd's message" \
     "$(cat "$dir/err")"
 [ ! -e "$dir/ran" ] || fail "the command ran although it was not recorded"
 expect_ge "time until the refusal (ms)" "$((t1 - t0))" 4000
-expect_log "log" "refused: audit begin failed: database is locked"
+expect_log "log" "audit: cannot commit records (audit begin failed: database is locked); refusing new commands until the database takes writes again"
 
 wait "$locker"
 expect_serving
+expect_log "log" "audit: records commit again; 1 record failed meanwhile"
 expect_sql "the rows" "SELECT count(*), sum(command LIKE 'touch %')
     FROM commands" "2|0"
