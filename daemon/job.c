@@ -21,6 +21,7 @@
 #include <sys/queue.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -473,6 +474,12 @@ job_free(struct job *job)
 	pthread_mutex_destroy(&job->lock);
 	job_params_free(job->params);
 	free(job);
+	/*
+	 * Idle again: give back what the workers' malloc arenas hold, so
+	 * that the daemon's RSS returns to its baseline after a burst.
+	 */
+	if (job_number == 0)
+		malloc_trim(0);
 	server_check_exit();
 }
 

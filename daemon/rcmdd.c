@@ -24,6 +24,7 @@
 #include <getopt.h>
 #include <libutil.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,7 @@ static void	head_cb(int, short, void *);
 static void	head_log(void);
 static void	head_schedule(void);
 static int	verify_audit(const char *, const char *);
+static int	run_export(const char *, const char *);
 static void	config_keep_path(char **, const char *, const char *);
 
 struct config		*server_conf;
@@ -85,10 +87,14 @@ static struct cmdline	 server_cmdline;
 
 #define OPT_VERIFY_AUDIT	256
 #define OPT_HEAD		257
+#define OPT_EXPORT		258
+#define OPT_SINCE		259
 
 static const struct option longopts[] = {
 	{ "check-config",	no_argument,		NULL,	't' },
+	{ "export-audit",	required_argument,	NULL,	OPT_EXPORT },
 	{ "head",		required_argument,	NULL,	OPT_HEAD },
+	{ "since",		required_argument,	NULL,	OPT_SINCE },
 	{ "verify-audit",	required_argument,	NULL,	OPT_VERIFY_AUDIT },
 	{ "config",		required_argument,	NULL,	'c' },
 	{ "database",		required_argument,	NULL,	'd' },
@@ -121,7 +127,10 @@ usage(int status)
 	    "  -h, --help            print this help and exit\n"
 	    "       rcmdd --verify-audit DATABASE [--head SEQ:HASH]\n"
 	    "  check the audit log's hash chain, and that the head rcmdd\n"
-	    "  logged is in it\n",
+	    "  logged is in it\n"
+	    "       rcmdd --export-audit DATABASE [--since TIME]\n"
+	    "  write the audit log as JSON Lines, the rows started at or\n"
+	    "  after TIME (YYYY-MM-DD[THH:MM[:SS[.mmm]][Z]], UTC) if given\n",
 	    RCMDD_CONF, RCMDD_DEFAULT_PORT, RCMDD_DATABASE);
 	exit(status);
 }
@@ -135,6 +144,7 @@ main(int argc, char **argv)
 	struct event	*ev_signal;
 	struct sigaction sa;
 	const char	*pidfile, *errstr, *verify = NULL, *head = NULL;
+	const char	*export = NULL, *since = NULL;
 	char		*cause = NULL;
 	pid_t		 otherpid;
 	int		 ch, check = 0, ready_fd = -1;
@@ -192,12 +202,27 @@ main(int argc, char **argv)
 		case OPT_HEAD:
 			head = optarg;
 			break;
+		case OPT_EXPORT:
+			export = optarg;
+			break;
+		case OPT_SINCE:
+			since = optarg;
+			break;
 		default:
 			usage(1);
 		}
 	}
 	if (head != NULL && verify == NULL) {
 		fprintf(stderr, "rcmdd: --head goes with --verify-audit\n");
+		usage(1);
+	}
+	if (since != NULL && export == NULL) {
+		fprintf(stderr, "rcmdd: --since goes with --export-audit\n");
+		usage(1);
+	}
+	if (export != NULL && verify != NULL) {
+		fprintf(stderr, "rcmdd: --export-audit and --verify-audit do "
+		    "not go together\n");
 		usage(1);
 	}
 	if (optind != argc) {
@@ -209,6 +234,8 @@ main(int argc, char **argv)
 	log_init("rcmdd", 1, cmd->verbose);
 	if (verify != NULL)
 		exit(verify_audit(verify, head));
+	if (export != NULL)
+		exit(run_export(export, since));
 	conf = xcalloc(1, sizeof *conf);
 	if (load_config(conf, cmd, 1) != 0)
 		exit(1);
@@ -249,6 +276,15 @@ main(int argc, char **argv)
 	}
 	if (pfh != NULL)
 		pidfile_write(pfh);
+
+	/*
+	 * Keep the heap from growing with bursts: large buffers (a command's
+	 * captured output) come from mmap and go back on free, instead of
+	 * glibc raising the threshold and keeping them in the arenas; and the
+	 * workers share a few arenas rather than one each.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_ARENA_MAX, 4);
 
 	signal(SIGPIPE, SIG_IGN);
 	if (evthread_use_pthreads() != 0)
@@ -641,6 +677,23 @@ verify_audit(const char *path, const char *head)
 	printf("%s: %llu row%s verified; chain head %llu:%s\n", path,
 	    (unsigned long long)n, n == 1 ? "" : "s",
 	    (unsigned long long)last.seq, last.hash);
+	return (0);
+}
+
+/*
+ * rcmdd --export-audit: write the audit log to stdout as JSON Lines.
+ * Return the exit status: 0, or 1 with the reason on stderr.
+ */
+static int
+run_export(const char *path, const char *since)
+{
+	char	*cause = NULL;
+
+	if (export_audit(path, since, stdout, &cause) != 0) {
+		fprintf(stderr, "rcmdd: %s: %s\n", path, cause);
+		free(cause);
+		return (1);
+	}
 	return (0);
 }
 
