@@ -90,6 +90,25 @@ struct audit_end {
 	const char	*reason;
 };
 
+/* A finished command, as its log line tells it (export_sd_line). */
+#define EXPORT_SD_ID		"rcmd@32473"
+#define EXPORT_COMMAND_MAX	1024
+struct export_record {
+	uint64_t	 id;
+	const char	*client_addr;
+	int		 client_port;
+	const char	*identity;
+	const char	*status;
+	int		 has_exit_code;
+	int		 exit_code;
+	int		 has_signal;
+	int		 signal;
+	uint64_t	 duration_ms;
+	const char	*hash;
+	const char	*command;
+	size_t		 command_len;
+};
+
 /* What a session gives a job to run. */
 struct job_params {
 	char		*command;
@@ -262,5 +281,11 @@ void		 audit_head(struct chain_head *);
 void		 audit_set_retention(u_int, uint64_t);
 void		 audit_format_time(const struct timespec *, char *, size_t);
 char		*audit_text(const char *, size_t, size_t *);
+
+/* export.c */
+int		 export_audit(const char *, const char *, FILE *, char **);
+char		*export_json_string(const char *, size_t);
+char		*export_sd_escape(const char *, size_t, size_t);
+char		*export_sd_line(const struct export_record *);
 
 #endif /* RCMDD_H */

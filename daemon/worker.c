@@ -30,7 +30,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <vis.h>
 
 #include "log.h"
 #include "rcmdd.h"
@@ -88,6 +87,8 @@ static int	 worker_read_pipe(struct worker *, int *, int);
 static void	 worker_reap(struct worker *);
 static void	 worker_terminate(struct worker *, uint64_t);
 static void	 worker_finish(struct worker *);
+static void	 worker_log(struct worker *, const struct audit_end *,
+		     const char *);
 static void	 worker_close(int *);
 static uint64_t	 worker_now(void);
 
@@ -120,6 +121,7 @@ worker_execute(struct worker *run)
 	struct audit_end	 ae;
 	struct frame_exit	 x;
 	char			*cause = NULL, *text;
+	char			 hash[CHAIN_HASH_LEN + 1];
 	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	int			 err[2] = { -1, -1 }, error;
 
@@ -185,11 +187,14 @@ failed:
 	memset(&ae, 0, sizeof ae);
 	ae.status = "failed";
 	ae.reason = run->reason;
-	if (audit_finish(run->audit_id, &ae, NULL, &cause) != 0) {
+	hash[0] = '\0';
+	if (audit_finish(run->audit_id, &ae, hash, &cause) != 0) {
 		log_warnx("command %llu: %s", (unsigned long long)run->audit_id,
 		    cause);
 		free(cause);
+		hash[0] = '\0';
 	}
+	worker_log(run, &ae, hash);
 	memset(&x, 0, sizeof x);
 	x.kind = EXIT_FAILED;
 	x.code = error;
@@ -493,9 +498,8 @@ worker_finish(struct worker *run)
 	struct audit_end	 ae;
 	struct frame_exit	 x;
 	struct job_ctl		*c;
-	char			*cause = NULL, vis[128];
+	char			*cause = NULL;
 	char			 hash[CHAIN_HASH_LEN + 1];
-	size_t			 visin;
 	int			 i;
 
 	while ((c = STAILQ_FIRST(&run->stdin_queue)) != NULL) {
@@ -545,32 +549,54 @@ worker_finish(struct worker *run)
 	if (run->reason[0] != '\0')
 		ae.reason = run->reason;
 
+	hash[0] = '\0';
 	if (audit_finish(run->audit_id, &ae, hash, &cause) != 0) {
 		log_warnx("command %llu: cannot record how it ended: %s",
 		    (unsigned long long)run->audit_id, cause);
 		free(cause);
+		hash[0] = '\0';
 	} else {
 		x.has_hash = 1;
 		for (i = 0; i < EXIT_HASH_LEN; i++)
 			sscanf(hash + 2 * i, "%2hhx", &x.hash[i]);
 	}
-	visin = run->p->command_len;
-	if (visin > (sizeof vis - 1) / 4)
-		visin = (sizeof vis - 1) / 4;
-	strnvisx(vis, sizeof vis, run->p->command, visin,
-	    VIS_SAFE | VIS_OCTAL);
-	log_info("command %llu from %s:%d: \"%s%s\" %s %s%d in %llu ms",
-	    (unsigned long long)run->audit_id, run->p->client_addr,
-	    run->p->client_port, vis,
-	    visin < run->p->command_len ? "..." : "", ae.status,
-	    ae.has_signal ? "signal " : "code ",
-	    ae.has_signal ? ae.signal : ae.exit_code,
-	    (unsigned long long)ae.duration_ms);
+	worker_log(run, &ae, hash);
 	free(run->output);
 	run->output = NULL;
 
 	/* The last touch of the job: the loop frees it on this report. */
 	job_report_exit(job, &x);
+}
+
+/*
+ * Log the one line that tells how a command ended, with its record as
+ * structured data for a central log store; hash is empty if the final row
+ * was not committed.
+ */
+static void
+worker_log(struct worker *run, const struct audit_end *ae, const char *hash)
+{
+	const struct job_params	*p = run->p;
+	struct export_record	 r;
+	char			*line;
+
+	memset(&r, 0, sizeof r);
+	r.id = run->audit_id;
+	r.client_addr = p->client_addr;
+	r.client_port = p->client_port;
+	r.identity = NULL;
+	r.status = ae->status;
+	r.has_exit_code = ae->has_exit_code;
+	r.exit_code = ae->exit_code;
+	r.has_signal = ae->has_signal;
+	r.signal = ae->signal;
+	r.duration_ms = ae->duration_ms;
+	r.hash = hash;
+	r.command = p->command;
+	r.command_len = p->command_len;
+	line = export_sd_line(&r);
+	log_info("%s", line);
+	free(line);
 }
 
 /* Close a descriptor and mark it closed. */

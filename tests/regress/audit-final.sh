@@ -35,7 +35,7 @@ expect_sql "the final row" "SELECT id, command, status, exit_code,
 
 # The port is the one the daemon saw, as its log says.
 cport=$(sql "SELECT client_port FROM commands WHERE id = 1")
-expect_log "client port" "command 1 from 127.0.0.1:$cport: "
+expect_log "client port" "[rcmd@32473 id=\"1\" client=\"127.0.0.1:$cport\" "
 
 # The same holds for each of several commands in a row.
 i=0

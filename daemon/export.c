@@ -1,0 +1,426 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rcmdd.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+/*
+ * The audit log on its way out of the database: rcmdd --export-audit
+ * writes the table commands as JSON Lines, and each finished command is
+ * logged as one syslog line carrying an RFC 5424 structured data element,
+ * for journald or rsyslog to forward. Both escape whatever a command
+ * holds, so that one record is always one line and cannot forge another.
+ * The export runs in its own process; export_sd_line runs on worker
+ * threads and touches no shared state.
+ */
+
+#define EXPORT_COLUMNS		"id, started_at, finished_at, " \
+				"client_addr, client_port, client_name, " \
+				"identity, command, status, exit_code, " \
+				"signal, duration_ms, output, output_bytes, " \
+				"truncated, reason, seq, hash"
+#define EXPORT_TIME_LEN		24
+#define EXPORT_TIME_FORM	"dddd-dd-ddTdd:dd:dd.ddd"
+#define EXPORT_FIELD_MAX	128
+#define EXPORT_IDENTITY_MAX	256
+
+static int	 export_since(const char *, char *, size_t, char **);
+static int	 export_row(sqlite3_stmt *, FILE *);
+static int	 export_unsafe(uint32_t);
+static char	*export_sd_value(const char *, size_t);
+
+/*
+ * Turn a --since time into the form started_at has, so that the two
+ * compare as strings: YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS[.mmm]][Z], in
+ * UTC, with what is left out taken as zero.
+ */
+static int
+export_since(const char *since, char *buf, size_t len, char **cause)
+{
+	static const int	 mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31,
+				     30, 31, 30, 31 };
+	static const char	 zero[] = "0000-00-00T00:00:00.000Z";
+	const char		*form = EXPORT_TIME_FORM;
+	size_t			 n, i;
+	int			 y, mo, d, h, mi, s, leap;
+
+	n = strlen(since);
+	if (n > 11 && since[n - 1] == 'Z')
+		n--;
+	if (n != 10 && n != 16 && n != 19 && n != 23)
+		goto bad;
+	for (i = 0; i < n; i++) {
+		if (form[i] == 'd') {
+			if (since[i] < '0' || since[i] > '9')
+				goto bad;
+		} else if (since[i] != form[i])
+			goto bad;
+	}
+	y = atoi(since);
+	mo = atoi(since + 5);
+	d = atoi(since + 8);
+	h = n > 10 ? atoi(since + 11) : 0;
+	mi = n > 10 ? atoi(since + 14) : 0;
+	s = n > 16 ? atoi(since + 17) : 0;
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (mo < 1 || mo > 12 || d < 1 ||
+	    d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 || mi > 59 ||
+	    s > 59)
+		goto bad;
+	/* What is left out is zero. */
+	if (len < sizeof zero)
+		goto bad;
+	memcpy(buf, zero, sizeof zero);
+	memcpy(buf, since, n);
+	return (0);
+
+bad:
+	xasprintf(cause, "--since \"%s\" is not a time: use YYYY-MM-DD or "
+	    "YYYY-MM-DDTHH:MM[:SS[.mmm]][Z], in UTC", since);
+	return (-1);
+}
+
+/*
+ * Write the rows of the audit database at path, opened read-only, to out
+ * as JSON Lines: one object per row in id order, keyed by column name;
+ * only rows started at or after since when it is not NULL. Return 0, or
+ * -1 with a cause.
+ */
+int
+export_audit(const char *path, const char *since, FILE *out, char **cause)
+{
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*stmt = NULL;
+	char		 from[EXPORT_TIME_LEN + 1];
+	int		 rc;
+
+	if (since != NULL && export_since(since, from, sizeof from,
+	    cause) != 0)
+		return (-1);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		xasprintf(cause, "cannot open the audit database: %s",
+		    db == NULL ? "out of memory" : sqlite3_errmsg(db));
+		goto fail;
+	}
+	sqlite3_busy_timeout(db, 5000);
+
+	/* One read transaction: a snapshot, whatever rcmdd writes meanwhile. */
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, since == NULL ?
+	    "SELECT " EXPORT_COLUMNS " FROM commands ORDER BY id" :
+	    "SELECT " EXPORT_COLUMNS " FROM commands WHERE started_at >= ? "
+	    "ORDER BY id", -1, &stmt, NULL) != SQLITE_OK) {
+		xasprintf(cause, "cannot read the audit log: %s",
+		    sqlite3_errmsg(db));
+		goto fail;
+	}
+	if (since != NULL)
+		sqlite3_bind_text(stmt, 1, from, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (export_row(stmt, out) != 0) {
+			xasprintf(cause, "cannot write the export: %s",
+			    strerror(errno));
+			goto fail;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		xasprintf(cause, "cannot read the audit log: %s",
+		    sqlite3_errmsg(db));
+		goto fail;
+	}
+	if (fflush(out) != 0 || ferror(out)) {
+		xasprintf(cause, "cannot write the export: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	sqlite3_finalize(stmt);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(db);
+	return (0);
+
+fail:
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return (-1);
+}
+
+/*
+ * Write the row stmt stands on as one JSON object and a newline: integers
+ * as numbers, NULL as null, anything else as a string. Return 0, or -1 if
+ * writing failed.
+ */
+static int
+export_row(sqlite3_stmt *stmt, FILE *out)
+{
+	const char	*name;
+	char		*s;
+	double		 f;
+	int		 i, n;
+
+	n = sqlite3_column_count(stmt);
+	if (fputc('{', out) == EOF)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		name = sqlite3_column_name(stmt, i);
+		s = export_json_string(name, strlen(name));
+		fprintf(out, "%s%s:", i == 0 ? "" : ",", s);
+		free(s);
+		switch (sqlite3_column_type(stmt, i)) {
+		case SQLITE_NULL:
+			fputs("null", out);
+			break;
+		case SQLITE_INTEGER:
+			fprintf(out, "%lld", sqlite3_column_int64(stmt, i));
+			break;
+		case SQLITE_FLOAT:
+			/* Only a hand-edited row has one; JSON has no NaN. */
+			f = sqlite3_column_double(stmt, i);
+			if (isfinite(f))
+				fprintf(out, "%.17g", f);
+			else
+				fputs("null", out);
+			break;
+		default:
+			s = export_json_string((const char *)
+			    sqlite3_column_text(stmt, i),
+			    (size_t)sqlite3_column_bytes(stmt, i));
+			fputs(s, out);
+			free(s);
+			break;
+		}
+	}
+	if (fputs("}\n", out) == EOF || ferror(out))
+		return (-1);
+	return (0);
+}
+
+/*
+ * Return whether a character must be escaped even where it is valid
+ * UTF-8: C0 and C1 controls, DEL, and U+2028 and U+2029, which some
+ * readers take as line breaks.
+ */
+static int
+export_unsafe(uint32_t c)
+{
+	return (utf8_is_control(c) || c == 0x2028 || c == 0x2029);
+}
+
+/*
+ * Return buf as an allocated JSON string, quotes included. Valid UTF-8
+ * stays; '"' and '\' are escaped; backspace, form feed, newline, carriage
+ * return and tab take their short forms, and the other characters that
+ * export_unsafe names become \uXXXX; NUL becomes \u0000, and each byte
+ * that is not valid UTF-8 becomes \ufffd. The result holds no control
+ * byte, so it never spans two lines.
+ */
+char *
+export_json_string(const char *buf, size_t len)
+{
+	const uint8_t	*p = (const uint8_t *)buf;
+	uint32_t	 c;
+	size_t		 i, n, o = 0;
+	char		*out;
+
+	/* Each byte becomes at most six ("\u001f"), plus quotes and NUL. */
+	out = xreallocarray(NULL, len + 1, 6);
+	out[o++] = '"';
+	for (i = 0; i < len; i += n) {
+		n = utf8_decode(p + i, len - i, &c);
+		if (n == 0) {
+			n = 1;
+			memcpy(out + o, "\\ufffd", 6);
+			o += 6;
+			continue;
+		}
+		switch (c) {
+		case '"':
+		case '\\':
+			out[o++] = '\\';
+			out[o++] = (char)c;
+			continue;
+		case '\b':
+			memcpy(out + o, "\\b", 2);
+			o += 2;
+			continue;
+		case '\f':
+			memcpy(out + o, "\\f", 2);
+			o += 2;
+			continue;
+		case '\n':
+			memcpy(out + o, "\\n", 2);
+			o += 2;
+			continue;
+		case '\r':
+			memcpy(out + o, "\\r", 2);
+			o += 2;
+			continue;
+		case '\t':
+			memcpy(out + o, "\\t", 2);
+			o += 2;
+			continue;
+		}
+		if (export_unsafe(c)) {
+			snprintf(out + o, 7, "\\u%04x", (u_int)c);
+			o += 6;
+			continue;
+		}
+		memcpy(out + o, p + i, n);
+		o += n;
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+	return (out);
+}
+
+/*
+ * Escape buf as an RFC 5424 PARAM-VALUE, without the quotes: '"', '\'
+ * and ']' get a backslash (RFC 5424, 6.3.3); newline, carriage return and
+ * tab become \n, \r and \t; every other byte of a character export_unsafe
+ * names, and every byte that is not valid UTF-8, becomes \xHH. Decoding
+ * those escapes gives back the bytes exactly. If cap is not 0 and the
+ * escaped text would be longer than cap bytes, cut it before the first
+ * escape or character that does not fit, and append "...". Return an
+ * allocated string.
+ */
+char *
+export_sd_escape(const char *buf, size_t len, size_t cap)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const uint8_t		*p = (const uint8_t *)buf;
+	uint32_t		 c;
+	size_t			 i, j, n, o = 0, size, ulen;
+	char			*out, unit[16];
+
+	/* Each byte becomes at most four ("\xff"), plus "..." and NUL. */
+	if (cap != 0 && cap / 4 < len)
+		size = cap + 4;
+	else
+		size = len * 4 + 4;
+	out = xmalloc(size);
+	for (i = 0; i < len; i += n) {
+		n = utf8_decode(p + i, len - i, &c);
+		ulen = 0;
+		if (n != 0 && (c == '"' || c == '\\' || c == ']')) {
+			unit[ulen++] = '\\';
+			unit[ulen++] = (char)c;
+		} else if (n != 0 && (c == '\n' || c == '\r' || c == '\t')) {
+			unit[ulen++] = '\\';
+			unit[ulen++] = c == '\n' ? 'n' :
+			    (c == '\r' ? 'r' : 't');
+		} else if (n != 0 && !export_unsafe(c)) {
+			memcpy(unit, p + i, n);
+			ulen = n;
+		} else {
+			if (n == 0)
+				n = 1;
+			for (j = 0; j < n; j++) {
+				unit[ulen++] = '\\';
+				unit[ulen++] = 'x';
+				unit[ulen++] = hex[p[i + j] >> 4];
+				unit[ulen++] = hex[p[i + j] & 0xf];
+			}
+		}
+		if (cap != 0 && o + ulen > cap) {
+			memcpy(out + o, "...", 4);
+			return (out);
+		}
+		memcpy(out + o, unit, ulen);
+		o += ulen;
+	}
+	out[o] = '\0';
+	return (out);
+}
+
+/* Escape a parameter value, or return "-" for none. */
+static char *
+export_sd_value(const char *s, size_t cap)
+{
+	if (s == NULL || *s == '\0')
+		return (xstrdup("-"));
+	return (export_sd_escape(s, strlen(s), cap));
+}
+
+/*
+ * Build the log line of a finished command: a short text for people, then
+ * the RFC 5424 structured data element EXPORT_SD_ID with every field as a
+ * parameter, "-" standing for none. What a client sent is escaped by
+ * export_sd_escape, and the command is capped at EXPORT_COMMAND_MAX
+ * escaped bytes, so the line stays one line and fits a log line (2048
+ * bytes). Called on the command's worker thread. Return an allocated
+ * string.
+ */
+char *
+export_sd_line(const struct export_record *r)
+{
+	char	*client, *addr, *identity, *status, *hash, *command, *line;
+	char	 how[32], exitbuf[16], sigbuf[16];
+
+	if (r->client_addr == NULL)
+		client = xstrdup("-");
+	else if (r->client_port < 0)
+		client = xstrdup(r->client_addr);
+	else if (strchr(r->client_addr, ':') != NULL)
+		xasprintf(&client, "[%s]:%d", r->client_addr, r->client_port);
+	else
+		xasprintf(&client, "%s:%d", r->client_addr, r->client_port);
+	addr = export_sd_value(client, EXPORT_FIELD_MAX);
+	free(client);
+	identity = export_sd_value(r->identity, EXPORT_IDENTITY_MAX);
+	status = export_sd_value(r->status, EXPORT_FIELD_MAX);
+	hash = export_sd_value(r->hash, EXPORT_FIELD_MAX);
+	command = export_sd_escape(r->command, r->command_len,
+	    EXPORT_COMMAND_MAX);
+
+	strlcpy(exitbuf, "-", sizeof exitbuf);
+	strlcpy(sigbuf, "-", sizeof sigbuf);
+	how[0] = '\0';
+	if (r->has_exit_code) {
+		snprintf(exitbuf, sizeof exitbuf, "%d", r->exit_code);
+		snprintf(how, sizeof how, " code %d", r->exit_code);
+	}
+	if (r->has_signal) {
+		snprintf(sigbuf, sizeof sigbuf, "%d", r->signal);
+		if (!r->has_exit_code)
+			snprintf(how, sizeof how, " signal %d", r->signal);
+	}
+	xasprintf(&line, "command %llu %s%s in %llu ms [" EXPORT_SD_ID
+	    " id=\"%llu\" client=\"%s\" identity=\"%s\" status=\"%s\" "
+	    "exit=\"%s\" signal=\"%s\" duration_ms=\"%llu\" hash=\"%s\" "
+	    "command=\"%s\"]", (unsigned long long)r->id, status, how,
+	    (unsigned long long)r->duration_ms, (unsigned long long)r->id,
+	    addr, identity, status, exitbuf, sigbuf,
+	    (unsigned long long)r->duration_ms, hash, command);
+	free(addr);
+	free(identity);
+	free(status);
+	free(hash);
+	free(command);
+	return (line);
+}
