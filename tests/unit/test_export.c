@@ -265,9 +265,10 @@ static int
 is_one_line(const char *s)
 {
 	const uint8_t	*p = (const uint8_t *)s;
-	size_t		 len = strlen(s), i, n;
+	size_t		 len, i, n;
 	uint32_t	 c;
 
+	len = strlen(s);
 	for (i = 0; i < len; i += n) {
 		n = utf8_decode(p + i, len - i, &c);
 		if (n == 0 || utf8_is_control(c) || c == 0x2028 ||
