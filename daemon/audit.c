@@ -77,6 +77,9 @@ static int	 audit_submit(struct audit_req *, char **);
 static void	 audit_commit(struct audit_reqs *);
 static void	 audit_episode(struct audit_reqs *);
 static int	 audit_recover(char **);
+static int	 audit_select_ids(const char *, uint64_t **, size_t *,
+		     char **);
+static int	 audit_seal_ids(const uint64_t *, size_t, char **);
 static int	 audit_seal_unsealed(char **);
 static int	 audit_prune(void);
 
@@ -200,15 +203,25 @@ fail:
 
 /*
  * Mark the rows left running by a daemon that died as interrupted, and
- * seal them into the chain, in id order. Inside audit_open's transaction.
+ * seal them into the chain, in id order. Only those rows: a final row
+ * found outside the chain was not written by rcmdd, and sealing it would
+ * hide it from rcmdd --verify-audit. Inside audit_open's transaction.
  */
 static int
 audit_recover(char **cause)
 {
 	sqlite3_stmt	*stmt;
 	struct timespec	 ts;
+	uint64_t	*ids = NULL;
+	size_t		 n = 0;
 	char		 now[32];
-	int		 changed;
+	int		 rc;
+
+	if (audit_select_ids("SELECT id FROM commands WHERE status = "
+	    "'running' ORDER BY id", &ids, &n, cause) != 0)
+		return (-1);
+	if (n == 0)
+		return (0);
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	audit_format_time(&ts, now, sizeof now);
@@ -216,49 +229,81 @@ audit_recover(char **cause)
 	    "status = 'interrupted', finished_at = ?, reason = "
 	    "'rcmdd stopped before the command finished' "
 	    "WHERE status = 'running'", -1, &stmt, NULL) != SQLITE_OK) {
+		free(ids);
 		*cause = audit_errmsg("recovery");
 		return (-1);
 	}
 	sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
 		sqlite3_finalize(stmt);
+		free(ids);
 		*cause = audit_errmsg("recovery");
 		return (-1);
 	}
 	sqlite3_finalize(stmt);
-	changed = sqlite3_changes(audit_db);
-	if (changed == 0)
-		return (0);
-	log_warnx("audit: marked %d command%s left running by a previous "
-	    "rcmdd as interrupted", changed, changed == 1 ? "" : "s");
-	return (audit_seal_unsealed(cause));
+	log_warnx("audit: marked %zu command%s left running by a previous "
+	    "rcmdd as interrupted", n, n == 1 ? "" : "s");
+	rc = audit_seal_ids(ids, n, cause);
+	free(ids);
+	return (rc);
+}
+
+/* Return the ids a query selects, in an allocated array. */
+static int
+audit_select_ids(const char *sql, uint64_t **ids, size_t *n, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc;
+
+	*ids = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(audit_db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		*cause = audit_errmsg("sealing");
+		return (-1);
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*ids = xreallocarray(*ids, *n + 1, sizeof **ids);
+		(*ids)[(*n)++] = (uint64_t)sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		*cause = audit_errmsg("sealing");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Seal rows into the chain, in the order given. */
+static int
+audit_seal_ids(const uint64_t *ids, size_t n, char **cause)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (chain_seal(audit_db, ids[i], &audit_chain, cause) != 0)
+			return (-1);
+	}
+	return (0);
 }
 
 /*
- * Seal every final row not yet in the chain, in id order: the rows that
- * recovery just marked, or all of a database upgraded from version 1.
+ * Seal every final row of a database upgraded from version 1, in id
+ * order: none of them is in the chain yet.
  */
 static int
 audit_seal_unsealed(char **cause)
 {
-	sqlite3_stmt	*stmt;
-	uint64_t	*ids = NULL;
-	size_t		 n = 0, i;
-	int		 rc = 0;
+	uint64_t	*ids;
+	size_t		 n;
+	int		 rc;
 
-	if (sqlite3_prepare_v2(audit_db, "SELECT id FROM commands WHERE "
-	    "seq IS NULL AND status != 'running' ORDER BY id", -1, &stmt,
-	    NULL) != SQLITE_OK) {
-		*cause = audit_errmsg("sealing");
+	if (audit_select_ids("SELECT id FROM commands WHERE seq IS NULL AND "
+	    "status != 'running' ORDER BY id", &ids, &n, cause) != 0)
 		return (-1);
-	}
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		ids = xreallocarray(ids, n + 1, sizeof *ids);
-		ids[n++] = (uint64_t)sqlite3_column_int64(stmt, 0);
-	}
-	sqlite3_finalize(stmt);
-	for (i = 0; i < n && rc == 0; i++)
-		rc = chain_seal(audit_db, ids[i], &audit_chain, cause);
+	rc = audit_seal_ids(ids, n, cause);
 	free(ids);
 	return (rc);
 }
@@ -653,7 +698,8 @@ audit_text(const char *buf, size_t len, size_t *outlen)
 
 /*
  * Stop the writer once the queue is empty, and close the database. Called
- * at exit, after every job has finished.
+ * at exit, after every job has finished. The retention and the failure
+ * episode are forgotten, so that a database opened next starts afresh.
  */
 void
 audit_stop(void)
@@ -667,6 +713,13 @@ audit_stop(void)
 		audit_running = 0;
 		audit_stopping = 0;
 	}
+	/* No writer thread is left to race with. */
+	audit_retain_days = 0;
+	audit_max_rows = 0;
+	audit_prune_now = 0;
+	audit_failing = 0;
+	audit_refused = 0;
+	audit_since_prune = 0;
 	sqlite3_finalize(audit_insert_stmt);
 	sqlite3_finalize(audit_update_stmt);
 	audit_insert_stmt = audit_update_stmt = NULL;

@@ -18,6 +18,7 @@
 
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "rcmdd.h"
@@ -53,6 +55,7 @@
 			"output_bytes, truncated, reason"
 #define CHAIN_FIELDS	"seq, " CHAIN_REST
 #define CHAIN_NFIELDS	17
+#define CHAIN_HEX	"0123456789abcdefABCDEF"
 
 static int	chain_hash_row(sqlite3_stmt *, const char *, char *);
 static char	*chain_error(sqlite3 *, const char *);
@@ -243,10 +246,13 @@ chain_verify(const char *path, const char *expect, uint64_t *nrows,
 
 	*nrows = 0;
 	if (expect != NULL) {
+		/* strtoull would take "-1" as the largest seq: digits only. */
 		errno = 0;
-		want_seq = strtoull(expect, &end, 10);
-		if (errno != 0 || *end != ':' || strlen(end + 1) !=
-		    CHAIN_HASH_LEN) {
+		if (isdigit((u_char)*expect))
+			want_seq = strtoull(expect, &end, 10);
+		if (end == NULL || errno != 0 || *end != ':' ||
+		    strlen(end + 1) != CHAIN_HASH_LEN ||
+		    strspn(end + 1, CHAIN_HEX) != CHAIN_HASH_LEN) {
 			xasprintf(cause, "head \"%s\" is not SEQ:HASH (a "
 			    "number, a colon and 64 hex digits, as rcmdd "
 			    "logs it)", expect);
@@ -260,8 +266,11 @@ chain_verify(const char *path, const char *expect, uint64_t *nrows,
 		goto fail;
 	}
 	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    chain_base_read(db, &base, cause) != 0)
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		*cause = chain_error(db, path);
+		goto fail;
+	}
+	if (chain_base_read(db, &base, cause) != 0)
 		goto fail;
 	*head = base;
 
@@ -284,8 +293,8 @@ chain_verify(const char *path, const char *expect, uint64_t *nrows,
 			else
 				xasprintf(cause, "seq %" PRIu64 " is missing "
 				    "before row id %" PRIu64 " (seq %" PRIu64
-				    "): a row was deleted", head->seq + 1, id,
-				    seq);
+				    "): a row was deleted or renumbered",
+				    head->seq + 1, id, seq);
 			goto fail;
 		}
 		if (chain_hash_row(stmt, head->hash, hash) != 0) {
@@ -303,7 +312,7 @@ chain_verify(const char *path, const char *expect, uint64_t *nrows,
 		memcpy(head->hash, hash, CHAIN_HASH_LEN + 1);
 		(*nrows)++;
 		if (expect != NULL && seq == want_seq) {
-			if (strcmp(end + 1, hash) != 0) {
+			if (strcasecmp(end + 1, hash) != 0) {
 				xasprintf(cause, "row id %" PRIu64 " (seq %"
 				    PRIu64 ") has hash %s, but the head given "
 				    "says %s: the chain was rewritten", id, seq,
@@ -321,8 +330,13 @@ chain_verify(const char *path, const char *expect, uint64_t *nrows,
 	stmt = NULL;
 
 	if (expect != NULL && !found) {
-		if (want_seq == base.seq && strcmp(end + 1, base.hash) == 0)
+		if (want_seq == base.seq && strcasecmp(end + 1, base.hash) == 0)
 			found = 1;
+		else if (want_seq == base.seq)
+			xasprintf(cause, "the head given (seq %" PRIu64 ") says "
+			    "%s, but the chain base in audit_meta says %s: the "
+			    "chain was rewritten", want_seq, end + 1,
+			    base.hash);
 		else if (want_seq < base.seq)
 			xasprintf(cause, "the head given (seq %" PRIu64 ") was "
 			    "pruned: the chain now starts after seq %" PRIu64,

@@ -56,6 +56,7 @@ static void	test_config_long_line(void);
 static void	test_config_parse_time(void);
 static void	test_config_parse_size(void);
 static void	test_config_load(void);
+static void	test_config_audit(void);
 
 static CU_TestInfo config_tests[] = {
 	{ "HandshakeTimeout 0 is refused", test_config_handshake_zero },
@@ -78,6 +79,8 @@ static CU_TestInfo config_tests[] = {
 	{ "config_parse_time", test_config_parse_time },
 	{ "config_parse_size", test_config_parse_size },
 	{ "config_load", test_config_load },
+	{ "AuditSync, AuditMaxRows, AuditRetainDays, AuditHeadInterval",
+	    test_config_audit },
 	CU_TEST_INFO_NULL
 };
 
@@ -809,6 +812,57 @@ test_config_load(void)
 		unlink(path);
 	}
 	rmdir(dir);
+}
+
+/*
+ * The audit keywords: their defaults, values, case, and the errors of
+ * values that do not fit.
+ */
+static void
+test_config_audit(void)
+{
+	struct config	 conf;
+	char		*errors = NULL;
+
+	config_init(&conf);
+	CU_ASSERT_EQUAL(conf.audit_sync_full, 1);
+	CU_ASSERT_EQUAL(conf.retain_days, 0);
+	CU_ASSERT_EQUAL(conf.max_rows, 0);
+	CU_ASSERT_EQUAL(conf.head_interval_ms, 3600 * 1000);
+	CU_ASSERT_EQUAL(parse_text(&conf, "AuditSync normal\n"
+	    "AuditRetainDays 30\nAuditMaxRows 100000\n"
+	    "AuditHeadInterval 15m\n", &errors), 0);
+	CU_ASSERT_PTR_NULL(errors);
+	CU_ASSERT_EQUAL(conf.audit_sync_full, 0);
+	CU_ASSERT_EQUAL(conf.retain_days, 30);
+	CU_ASSERT_EQUAL(conf.max_rows, 100000);
+	CU_ASSERT_EQUAL(conf.head_interval_ms, 15 * 60 * 1000);
+	config_clear(&conf);
+	free(errors);
+
+	errors = NULL;
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&conf, "auditsync FULL\n"
+	    "AUDITHEADINTERVAL 0\nauditmaxrows 4294967295\n", &errors), 0);
+	CU_ASSERT_EQUAL(conf.audit_sync_full, 1);
+	CU_ASSERT_EQUAL(conf.head_interval_ms, 0);
+	CU_ASSERT_EQUAL(conf.max_rows, 4294967295U);
+	config_clear(&conf);
+	free(errors);
+
+	expect_error("AuditSync fast\n", 1,
+	    "AuditSync \"fast\": use normal or full");
+	expect_error("AuditSync\n", 1, "AuditSync needs a value");
+	expect_error("AuditMaxRows -1\n", 1, "AuditMaxRows \"-1\" is too "
+	    "small");
+	expect_error("AuditMaxRows 4294967296\n", 1, "is too large");
+	expect_error("AuditRetainDays 1.5\n", 1, "AuditRetainDays \"1.5\" is "
+	    "invalid: use a whole number (0 for no limit)");
+	expect_error("AuditRetainDays 30d\n", 1, "is invalid");
+	expect_error("AuditHeadInterval 1d\n", 1,
+	    "AuditHeadInterval \"1d\" is not a time");
+	expect_error("AuditSync full\nAuditSync normal\n", 2,
+	    "AuditSync is given again (first on line 1)");
 }
 
 /* Run the suite; exit non-zero if any test failed. */

@@ -1,0 +1,1464 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <CUnit/Basic.h>
+#include <dirent.h>
+#include <openssl/sha.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "rcmdd.h"
+#include "xmalloc.h"
+
+/*
+ * Unit tests of the audit hash chain in daemon/chain.c, with the writer of
+ * daemon/audit.c that seals and prunes it. Each test builds its database
+ * through audit_open, audit_begin and audit_finish in a directory of its
+ * own, changes it through a second SQLite connection as someone covering
+ * their tracks would, and checks what chain_verify says. The encoding is
+ * checked against hashes computed apart from chain.c.
+ */
+
+#define CHAIN_ROWS		5
+#define PRUNE_ROWS		12
+#define PRUNE_KEEP		5
+#define BATCH_ROWS		1200
+#define BATCH_KEEP		100
+#define PRUNE_BATCH		500
+#define WAIT_MS			20000
+#define HEAD_LEN		(20 + 1 + CHAIN_HASH_LEN + 1)
+
+#define ZERO_HASH \
+	"0000000000000000000000000000000000000000000000000000000000000000"
+
+/*
+ * Two rows and their hashes, worked out with Python's hashlib from the
+ * encoding rcmdd(8) documents, apart from any code of rcmdd's: the
+ * strings are exactly the bytes hashed.
+ */
+#define KAT_BYTES_1 \
+	"rcmdd-chain-1\n" ZERO_HASH "\n" \
+	"1:1,1:1,24:2026-01-02T03:04:05.678Z,24:2026-01-02T03:04:06.789Z," \
+	"9:127.0.0.1,5:40000,5:alice,-,11:echo h\xc3\xa9llo,6:exited,1:0,-," \
+	"4:1111,7:h\xc3\xa9llo\n,1:7,1:0,-,"
+#define KAT_HASH_1 \
+	"77c8e69dbfc35e9990f67bee24d65218ce324ce0806749400fee2d4f789deb5a"
+#define KAT_BYTES_2 \
+	"rcmdd-chain-1\n" KAT_HASH_1 "\n" \
+	"1:2,1:2,24:2026-01-02T03:05:00.000Z,24:2026-01-02T03:05:01.001Z," \
+	"3:::1,-,-,8:uid=1000,7:sleep 5,7:timeout,-,1:9,4:1001,0:,1:0,1:1," \
+	"23:timed out after 1000 ms,"
+#define KAT_HASH_2 \
+	"40d237758d5611100edec78c7554573205a369f52b5604c9714417a3131f8818"
+
+/* The schema of version 1, as commit 4ad38a0 created it. */
+static const char schema_v1[] =
+	"CREATE TABLE commands ("
+	"id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,"
+	"client_addr TEXT NOT NULL, client_port INTEGER, client_name TEXT,"
+	"identity TEXT, command TEXT NOT NULL,"
+	"status TEXT NOT NULL CHECK (status IN ('running', 'exited',"
+	"'signaled', 'timeout', 'cancelled', 'disconnected', 'failed',"
+	"'interrupted', 'denied')),"
+	"exit_code INTEGER, signal INTEGER, duration_ms INTEGER, output TEXT,"
+	"output_bytes INTEGER NOT NULL DEFAULT 0,"
+	"truncated INTEGER NOT NULL DEFAULT 0 CHECK (truncated IN (0, 1)),"
+	"reason TEXT);"
+	"CREATE INDEX commands_started_at ON commands (started_at);"
+	"CREATE INDEX commands_status ON commands (status);"
+	"CREATE INDEX commands_client_addr ON commands (client_addr);"
+	"PRAGMA user_version = 1;";
+
+/* The two rows of the known answers, then a running and a final row. */
+static const char rows_v1[] =
+	"INSERT INTO commands VALUES (1, '2026-01-02T03:04:05.678Z',"
+	"'2026-01-02T03:04:06.789Z', '127.0.0.1', 40000, 'alice', NULL,"
+	"'echo h\xc3\xa9llo', 'exited', 0, NULL, 1111, 'h\xc3\xa9llo\n', 7, 0,"
+	"NULL);"
+	"INSERT INTO commands VALUES (2, '2026-01-02T03:05:00.000Z',"
+	"'2026-01-02T03:05:01.001Z', '::1', NULL, NULL, 'uid=1000', 'sleep 5',"
+	"'timeout', NULL, 9, 1001, '', 0, 1, 'timed out after 1000 ms');"
+	"INSERT INTO commands VALUES (3, '2026-01-02T03:06:00.000Z', NULL,"
+	"'127.0.0.1', 40001, 'bob', NULL, 'sleep 100', 'running', NULL, NULL,"
+	"NULL, NULL, 0, 0, NULL);"
+	"INSERT INTO commands VALUES (4, '2026-01-02T03:07:00.000Z',"
+	"'2026-01-02T03:07:00.004Z', '127.0.0.1', 40002, 'bob', NULL, 'false',"
+	"'exited', 1, NULL, 4, '', 0, 0, NULL);";
+
+/* The columns of the chain, in the order rcmdd(8) documents. */
+static const char *chain_columns[] = {
+	"seq", "id", "started_at", "finished_at", "client_addr",
+	"client_port", "client_name", "identity", "command", "status",
+	"exit_code", "signal", "duration_ms", "output", "output_bytes",
+	"truncated", "reason"
+};
+#define CHAIN_NCOLUMNS	(sizeof chain_columns / sizeof chain_columns[0])
+
+/* A temporary directory holding the database under test. */
+struct fixture {
+	char	dir[64];
+	char	path[128];
+	char	copy[128];
+	u_int	ncopies;
+};
+
+static int	 fixture_new(struct fixture *);
+static void	 fixture_free(struct fixture *);
+static int	 db_exec(const char *, const char *);
+static char	*db_text(const char *, const char *);
+static int	 db_copy(struct fixture *);
+static int	 wait_text(const char *, const char *, const char *);
+static void	 expect_text(const char *, const char *, const char *);
+static void	 sha256_hex(const void *, size_t, char *);
+static int	 encode_row(sqlite3 *, uint64_t, const char *, char *);
+static int	 chain_add(u_int, uint64_t *, char *);
+static int	 chain_build(struct fixture *, u_int,
+		     char [][CHAIN_HASH_LEN + 1]);
+static int	 v1_build(const char *, const char *);
+static void	 expect_verify(const char *, const char *, uint64_t,
+		     uint64_t);
+static void	 expect_refused(const char *, const char *, const char *,
+		     const char *);
+static void	 test_chain_verify(void);
+static void	 test_chain_encoding(void);
+static void	 test_chain_encoding_rows(void);
+static void	 test_chain_edit(void);
+static void	 test_chain_delete(void);
+static void	 test_chain_insert(void);
+static void	 test_chain_swap_renumber(void);
+static void	 test_chain_rewrite(void);
+static void	 test_chain_head(void);
+static void	 test_chain_prune_rows(void);
+static void	 test_chain_prune_batches(void);
+static void	 test_chain_prune_age(void);
+static void	 test_chain_prune_age_edited(void);
+static void	 test_chain_migrate(void);
+static void	 test_chain_reopen(void);
+static void	 test_chain_recover_only_running(void);
+static void	 test_chain_views(void);
+
+static CU_TestInfo chain_tests[] = {
+	{ "chain_verify passes with the count and the head",
+	    test_chain_verify },
+	{ "the hash is SHA-256 of the documented bytes (known answers)",
+	    test_chain_encoding },
+	{ "every row re-hashes with the test's own encoder",
+	    test_chain_encoding_rows },
+	{ "an edited field names its row", test_chain_edit },
+	{ "a deleted row: middle, and last with the head", test_chain_delete },
+	{ "an inserted row, with and without seq", test_chain_insert },
+	{ "swapped contents and a renumbered seq", test_chain_swap_renumber },
+	{ "a rewritten tail passes alone but not with the head",
+	    test_chain_rewrite },
+	{ "heads that do not match", test_chain_head },
+	{ "AuditMaxRows prunes and moves the base", test_chain_prune_rows },
+	{ "pruning goes in batches of 500, and every 500 seals",
+	    test_chain_prune_batches },
+	{ "AuditRetainDays prunes old rows", test_chain_prune_age },
+	{ "pruning old edited rows leaves a chain that verifies",
+	    test_chain_prune_age_edited },
+	{ "version 1 is migrated and sealed", test_chain_migrate },
+	{ "reopening version 2 changes no hash", test_chain_reopen },
+	{ "recovery seals the rows it marks, not forged ones",
+	    test_chain_recover_only_running },
+	{ "the operators' views answer", test_chain_views },
+	CU_TEST_INFO_NULL
+};
+
+/* Make a directory for one test's database. */
+static int
+fixture_new(struct fixture *fx)
+{
+	memset(fx, 0, sizeof *fx);
+	strlcpy(fx->dir, "/tmp/test_chain.XXXXXX", sizeof fx->dir);
+	if (mkdtemp(fx->dir) == NULL) {
+		CU_FAIL("mkdtemp failed");
+		return (-1);
+	}
+	snprintf(fx->path, sizeof fx->path, "%s/audit.db", fx->dir);
+	return (0);
+}
+
+/* Remove the directory and whatever SQLite left in it. */
+static void
+fixture_free(struct fixture *fx)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[384];
+
+	if ((d = opendir(fx->dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", fx->dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	if (rmdir(fx->dir) != 0)
+		CU_FAIL("cannot remove the test directory");
+}
+
+/* Run SQL on a database through a connection of its own. */
+static int
+db_exec(const char *path, const char *sql)
+{
+	sqlite3	*db = NULL;
+	char	*errmsg = NULL;
+	int	 rc = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		fprintf(stderr, "\n    cannot open %s", path);
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, sql, NULL, NULL, &errmsg) != SQLITE_OK) {
+		fprintf(stderr, "\n    %s: %s", sql, errmsg);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_free(errmsg);
+	sqlite3_close(db);
+	if (rc != 0)
+		CU_FAIL("cannot change the database");
+	return (rc);
+}
+
+/* Run a query and return its first column as text, or NULL. */
+static char *
+db_text(const char *path, const char *sql)
+{
+	sqlite3		*db = NULL;
+	sqlite3_stmt	*stmt = NULL;
+	char		*s = NULL;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK || sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		fprintf(stderr, "\n    %s: %s", sql, sqlite3_errmsg(db));
+		CU_FAIL("cannot query the database");
+		goto out;
+	}
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+		s = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+out:
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return (s);
+}
+
+/*
+ * Copy the test's database, with the SQLite backup API, to a new file
+ * named in fx->copy, so that each tampering starts from the same rows.
+ */
+static int
+db_copy(struct fixture *fx)
+{
+	sqlite3		*src = NULL, *dst = NULL;
+	sqlite3_backup	*b;
+	int		 rc = -1;
+
+	snprintf(fx->copy, sizeof fx->copy, "%s/copy%u.db", fx->dir,
+	    fx->ncopies++);
+	if (sqlite3_open_v2(fx->path, &src, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK || sqlite3_open_v2(fx->copy, &dst,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
+		goto out;
+	if ((b = sqlite3_backup_init(dst, "main", src, "main")) == NULL)
+		goto out;
+	if (sqlite3_backup_step(b, -1) == SQLITE_DONE)
+		rc = 0;
+	sqlite3_backup_finish(b);
+out:
+	sqlite3_close(src);
+	sqlite3_close(dst);
+	if (rc != 0)
+		CU_FAIL("cannot copy the database");
+	return (rc);
+}
+
+/*
+ * Wait up to WAIT_MS for a query to print want, while the writer works.
+ * Return 0 if it did; otherwise say what it printed last and return -1.
+ */
+static int
+wait_text(const char *path, const char *sql, const char *want)
+{
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	char		*s;
+	u_int		 waited;
+
+	for (waited = 0; waited < WAIT_MS; waited += 10) {
+		s = db_text(path, sql);
+		if (s != NULL && strcmp(s, want) == 0) {
+			free(s);
+			return (0);
+		}
+		if (waited + 10 >= WAIT_MS)
+			fprintf(stderr, "\n    %s: still %s after %u ms, want %s",
+			    sql, s == NULL ? "NULL" : s, WAIT_MS, want);
+		free(s);
+		nanosleep(&ts, NULL);
+	}
+	CU_FAIL("the writer did not get there in time");
+	return (-1);
+}
+
+/* Check that a query prints want; want NULL means SQL NULL. */
+static void
+expect_text(const char *path, const char *sql, const char *want)
+{
+	char	*got;
+	int	 same;
+
+	got = db_text(path, sql);
+	if (want == NULL)
+		same = got == NULL;
+	else
+		same = got != NULL && strcmp(got, want) == 0;
+	CU_ASSERT(same);
+	if (!same)
+		fprintf(stderr, "\n    %s: got %s, want %s", sql,
+		    got == NULL ? "NULL" : got, want == NULL ? "NULL" : want);
+	free(got);
+}
+
+/* SHA-256 of some bytes, in lowercase hex (65 bytes with the NUL). */
+static void
+sha256_hex(const void *p, size_t len, char *hex)
+{
+	u_char	md[SHA256_DIGEST_LENGTH];
+	u_int	i;
+
+	SHA256(p, len, md);
+	for (i = 0; i < SHA256_DIGEST_LENGTH; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+/*
+ * Hash the row with sequence number seq, linked to prev, as rcmdd(8)
+ * documents it, with code of the test's own rather than chain.c's: the
+ * magic line, prev and a newline, then each column of chain_columns as a
+ * netstring of its bytes as stored, or "-," for NULL. Return 0, or -1 if
+ * there is no such row.
+ */
+static int
+encode_row(sqlite3 *db, uint64_t seq, const char *prev, char *hex)
+{
+	sqlite3_stmt	*stmt = NULL;
+	FILE		*fp;
+	char		*sql = NULL, *cols = NULL, *s, *buf = NULL;
+	size_t		 len = 0, i;
+	int		 n, rc = -1;
+
+	for (i = 0; i < CHAIN_NCOLUMNS; i++) {
+		xasprintf(&s, "%s%s%s", cols == NULL ? "" : cols,
+		    cols == NULL ? "" : ", ", chain_columns[i]);
+		free(cols);
+		cols = s;
+	}
+	xasprintf(&sql, "SELECT %s FROM commands WHERE seq = %llu", cols,
+	    (unsigned long long)seq);
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK ||
+	    sqlite3_step(stmt) != SQLITE_ROW)
+		goto out;
+	if ((fp = open_memstream(&buf, &len)) == NULL)
+		goto out;
+	fprintf(fp, "rcmdd-chain-1\n%s\n", prev);
+	for (i = 0; i < CHAIN_NCOLUMNS; i++) {
+		if (sqlite3_column_type(stmt, (int)i) == SQLITE_NULL) {
+			fputs("-,", fp);
+			continue;
+		}
+		s = (char *)sqlite3_column_text(stmt, (int)i);
+		n = sqlite3_column_bytes(stmt, (int)i);
+		fprintf(fp, "%d:", n);
+		fwrite(s, 1, (size_t)n, fp);
+		fputc(',', fp);
+	}
+	if (fclose(fp) != 0)
+		goto out;
+	sha256_hex(buf, len, hex);
+	rc = 0;
+out:
+	sqlite3_finalize(stmt);
+	free(buf);
+	free(sql);
+	free(cols);
+	return (rc);
+}
+
+/*
+ * Record command number i through the writer, which must be running, with
+ * fields that differ from row to row: every third row is killed by a
+ * signal and has a reason, every second one has a client name. The row's
+ * hash, as audit_finish returns it for EXIT, goes to hash.
+ */
+static int
+chain_add(u_int i, uint64_t *id, char *hash)
+{
+	struct audit_start	 as;
+	struct audit_end	 ae;
+	char			 command[64], output[64], *cause = NULL;
+
+	snprintf(command, sizeof command, "echo row %u", i);
+	memset(&as, 0, sizeof as);
+	as.client_addr = "127.0.0.1";
+	as.client_port = (int)(40000 + i % 20000);
+	as.client_name = i % 2 == 0 ? "alice" : NULL;
+	as.command = command;
+	as.command_len = strlen(command);
+	if (audit_begin(&as, id, &cause) != 0)
+		goto fail;
+
+	memset(&ae, 0, sizeof ae);
+	if (i % 3 == 0) {
+		ae.status = "signaled";
+		ae.has_signal = 1;
+		ae.signal = 15;
+		ae.reason = "rcmdd was shutting down";
+	} else {
+		ae.status = "exited";
+		ae.has_exit_code = 1;
+		ae.exit_code = (int)(i % 4);
+	}
+	snprintf(output, sizeof output, "row %u\n", i);
+	ae.duration_ms = i * 10;
+	ae.output = output;
+	ae.output_len = strlen(output);
+	ae.output_bytes = ae.output_len;
+	if (audit_finish(*id, &ae, hash, &cause) != 0)
+		goto fail;
+	return (0);
+
+fail:
+	fprintf(stderr, "\n    row %u: %s", i, cause);
+	free(cause);
+	CU_FAIL("cannot record a row");
+	return (-1);
+}
+
+/*
+ * Build a database of n final rows (ids and seqs 1 to n) through the
+ * writer, and stop it; the hash of row i goes to hashes[i].
+ */
+static int
+chain_build(struct fixture *fx, u_int n, char hashes[][CHAIN_HASH_LEN + 1])
+{
+	uint64_t	 id;
+	char		*cause = NULL;
+	u_int		 i;
+	int		 rc = 0;
+
+	if (audit_open(fx->path, 0, &cause) != 0) {
+		fprintf(stderr, "\n    %s", cause);
+		free(cause);
+		CU_FAIL("audit_open failed");
+		return (-1);
+	}
+	audit_start();
+	for (i = 1; i <= n && rc == 0; i++) {
+		rc = chain_add(i, &id, hashes[i]);
+		if (rc == 0 && id != i) {
+			CU_FAIL("ids do not start at 1");
+			rc = -1;
+		}
+	}
+	audit_stop();
+	return (rc);
+}
+
+/* Create a database of schema version 1 by hand, with some rows. */
+static int
+v1_build(const char *path, const char *rows)
+{
+	if (db_exec(path, schema_v1) != 0 || db_exec(path, rows) != 0)
+		return (-1);
+	return (0);
+}
+
+/* chain_verify passes, over nrows rows, to the head seq. */
+static void
+expect_verify(const char *path, const char *head, uint64_t nrows,
+    uint64_t seq)
+{
+	struct chain_head	 last;
+	uint64_t		 n = 0;
+	char			*cause = NULL;
+	int			 rc;
+
+	rc = chain_verify(path, head, &n, &last, &cause);
+	CU_ASSERT_EQUAL(rc, 0);
+	if (rc != 0) {
+		fprintf(stderr, "\n    chain_verify %s%s: %s",
+		    head == NULL ? "" : "--head ", head == NULL ? "" : head,
+		    cause);
+		free(cause);
+		return;
+	}
+	CU_ASSERT_PTR_NULL(cause);
+	CU_ASSERT_EQUAL(n, nrows);
+	CU_ASSERT_EQUAL(last.seq, seq);
+	if (n != nrows || last.seq != seq)
+		fprintf(stderr, "\n    chain_verify: %llu rows to seq %llu, "
+		    "want %llu to %llu", (unsigned long long)n,
+		    (unsigned long long)last.seq, (unsigned long long)nrows,
+		    (unsigned long long)seq);
+	CU_ASSERT_EQUAL(strlen(last.hash), CHAIN_HASH_LEN);
+}
+
+/*
+ * chain_verify fails, with a cause that holds want, and want2 unless it
+ * is NULL: the row it names and what happened to it.
+ */
+static void
+expect_refused(const char *path, const char *head, const char *want,
+    const char *want2)
+{
+	struct chain_head	 last;
+	uint64_t		 n;
+	char			*cause = NULL;
+	int			 rc, ok;
+
+	rc = chain_verify(path, head, &n, &last, &cause);
+	CU_ASSERT_EQUAL(rc, -1);
+	ok = cause != NULL && strstr(cause, want) != NULL &&
+	    (want2 == NULL || strstr(cause, want2) != NULL);
+	CU_ASSERT(ok);
+	if (rc != -1 || !ok)
+		fprintf(stderr, "\n    chain_verify returned %d: %s; want "
+		    "\"%s\"%s%s%s", rc, cause == NULL ? "no cause" : cause,
+		    want, want2 == NULL ? "" : " and \"", want2 == NULL ? "" :
+		    want2, want2 == NULL ? "" : "\"");
+	free(cause);
+}
+
+/*
+ * A chain built by the writer verifies, with its row count and its head,
+ * which is the last row's hash, what audit_finish returned for EXIT and
+ * what audit_head reports for the log; so does every head along it.
+ */
+static void
+test_chain_verify(void)
+{
+	struct fixture		 fx;
+	struct chain_head	 head;
+	char			 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
+	char			 sql[128], given[HEAD_LEN];
+	u_int			 i;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
+		goto out;
+	audit_head(&head);
+	CU_ASSERT_EQUAL(head.seq, CHAIN_ROWS);
+	CU_ASSERT_STRING_EQUAL(head.hash, hashes[CHAIN_ROWS]);
+
+	expect_verify(fx.path, NULL, CHAIN_ROWS, CHAIN_ROWS);
+	for (i = 1; i <= CHAIN_ROWS; i++) {
+		snprintf(sql, sizeof sql, "SELECT seq || ':' || hash FROM "
+		    "commands WHERE id = %u", i);
+		snprintf(given, sizeof given, "%u:%s", i, hashes[i]);
+		expect_text(fx.path, sql, given);
+		expect_verify(fx.path, given, CHAIN_ROWS, CHAIN_ROWS);
+	}
+	/* The chain base of an unpruned chain is a head too. */
+	expect_verify(fx.path, "0:" ZERO_HASH, CHAIN_ROWS, CHAIN_ROWS);
+	expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
+	    "'chain_base_seq'", "0");
+	expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
+	    "'chain_base_hash'", ZERO_HASH);
+
+	/* An empty chain verifies too: no rows, head at the base. */
+	db_exec(fx.path, "DELETE FROM commands");
+	expect_verify(fx.path, NULL, 0, 0);
+	expect_refused(fx.path, given, "is not in the chain",
+	    "ends at seq 0");
+out:
+	fixture_free(&fx);
+}
+
+/*
+ * The hash of a row is SHA-256 over exactly the bytes rcmdd(8) shows:
+ * two rows with fixed contents, sealed by the migration from version 1,
+ * against hashes worked out with Python.
+ */
+static void
+test_chain_encoding(void)
+{
+	struct fixture	 fx;
+	char		 hex[CHAIN_HASH_LEN + 1], *cause = NULL;
+
+	/* The test's own strings and known answers agree. */
+	sha256_hex(KAT_BYTES_1, sizeof KAT_BYTES_1 - 1, hex);
+	CU_ASSERT_STRING_EQUAL(hex, KAT_HASH_1);
+	sha256_hex(KAT_BYTES_2, sizeof KAT_BYTES_2 - 1, hex);
+	CU_ASSERT_STRING_EQUAL(hex, KAT_HASH_2);
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (v1_build(fx.path, rows_v1) != 0)
+		goto out;
+	if (audit_open(fx.path, 0, &cause) != 0) {
+		fprintf(stderr, "\n    %s", cause);
+		free(cause);
+		CU_FAIL("audit_open failed");
+		goto out;
+	}
+	audit_stop();
+	expect_text(fx.path, "SELECT hash FROM commands WHERE id = 1",
+	    KAT_HASH_1);
+	expect_text(fx.path, "SELECT hash FROM commands WHERE id = 2",
+	    KAT_HASH_2);
+	expect_verify(fx.path, "2:" KAT_HASH_2, 4, 4);
+out:
+	fixture_free(&fx);
+}
+
+/*
+ * Every row the writer sealed re-hashes, with the test's own encoder,
+ * to the hash it stores, each linked to the one before.
+ */
+static void
+test_chain_encoding_rows(void)
+{
+	struct fixture	 fx;
+	sqlite3		*db = NULL;
+	char		 hashes[CHAIN_ROWS + 2][CHAIN_HASH_LEN + 1];
+	char		 prev[CHAIN_HASH_LEN + 1], hex[CHAIN_HASH_LEN + 1];
+	uint64_t	 seq;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (chain_build(&fx, CHAIN_ROWS + 1, hashes) != 0)
+		goto out;
+	if (sqlite3_open_v2(fx.path, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		CU_FAIL("cannot open the database");
+		goto out;
+	}
+	strlcpy(prev, ZERO_HASH, sizeof prev);
+	for (seq = 1; seq <= CHAIN_ROWS + 1; seq++) {
+		if (encode_row(db, seq, prev, hex) != 0) {
+			CU_FAIL("a row is missing");
+			break;
+		}
+		CU_ASSERT_STRING_EQUAL(hex, hashes[seq]);
+		strlcpy(prev, hex, sizeof prev);
+	}
+	sqlite3_close(db);
+out:
+	fixture_free(&fx);
+}
+
+/* Editing any field of a sealed row breaks the chain at that row. */
+static void
+test_chain_edit(void)
+{
+	static const struct {
+		const char	*sql;
+		const char	*want;
+	} cases[] = {
+		{ "UPDATE commands SET command = 'rm -rf /tmp/x' WHERE id = 3",
+		    "row id 3 (seq 3) does not match its hash" },
+		{ "UPDATE commands SET output = 'nothing to see' WHERE id = 3",
+		    "row id 3 (seq 3) does not match its hash" },
+		{ "UPDATE commands SET output = output || ' ' WHERE id = 5",
+		    "row id 5 (seq 5) does not match its hash" },
+		{ "UPDATE commands SET status = 'failed' WHERE id = 2",
+		    "row id 2 (seq 2) does not match its hash" },
+		{ "UPDATE commands SET exit_code = 0 WHERE id = 2",
+		    "row id 2 (seq 2) does not match its hash" },
+		{ "UPDATE commands SET exit_code = NULL WHERE id = 1",
+		    "row id 1 (seq 1) does not match its hash" },
+		{ "UPDATE commands SET signal = NULL WHERE id = 3",
+		    "row id 3 (seq 3) does not match its hash" },
+		{ "UPDATE commands SET client_addr = '10.0.0.9' WHERE id = 4",
+		    "row id 4 (seq 4) does not match its hash" },
+		{ "UPDATE commands SET client_port = 1 WHERE id = 4",
+		    "row id 4 (seq 4) does not match its hash" },
+		{ "UPDATE commands SET client_name = 'mallory' WHERE id = 2",
+		    "row id 2 (seq 2) does not match its hash" },
+		{ "UPDATE commands SET identity = 'root' WHERE id = 2",
+		    "row id 2 (seq 2) does not match its hash" },
+		{ "UPDATE commands SET started_at = "
+		    "'2000-01-01T00:00:00.000Z' WHERE id = 1",
+		    "row id 1 (seq 1) does not match its hash" },
+		{ "UPDATE commands SET finished_at = NULL WHERE id = 5",
+		    "row id 5 (seq 5) does not match its hash" },
+		{ "UPDATE commands SET duration_ms = 1 WHERE id = 4",
+		    "row id 4 (seq 4) does not match its hash" },
+		{ "UPDATE commands SET output_bytes = 0 WHERE id = 4",
+		    "row id 4 (seq 4) does not match its hash" },
+		{ "UPDATE commands SET truncated = 1 WHERE id = 4",
+		    "row id 4 (seq 4) does not match its hash" },
+		{ "UPDATE commands SET reason = NULL WHERE id = 3",
+		    "row id 3 (seq 3) does not match its hash" },
+		{ "UPDATE commands SET reason = '' WHERE id = 1",
+		    "row id 1 (seq 1) does not match its hash" },
+		{ "UPDATE commands SET hash = replace(hash, substr(hash, 1, 1),"
+		    " 'x') WHERE id = 4",
+		    "row id 4 (seq 4) does not match its hash" },
+		{ "UPDATE commands SET hash = NULL WHERE id = 2",
+		    "row id 2 (seq 2) does not match its hash" },
+		{ "UPDATE audit_meta SET value = 'f' || substr(value, 2) "
+		    "WHERE key = 'chain_base_hash'",
+		    "row id 1 (seq 1) does not match its hash" },
+	};
+	struct fixture	 fx;
+	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
+	size_t		 i;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
+		goto out;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (db_copy(&fx) != 0 || db_exec(fx.copy, cases[i].sql) != 0)
+			break;
+		expect_refused(fx.copy, NULL, cases[i].want, "changed");
+	}
+	/* The original is untouched. */
+	expect_verify(fx.path, NULL, CHAIN_ROWS, CHAIN_ROWS);
+out:
+	fixture_free(&fx);
+}
+
+/*
+ * A row deleted from the middle leaves a gap in seq. One deleted from
+ * the end leaves none, so only the head logged before shows it.
+ */
+static void
+test_chain_delete(void)
+{
+	struct fixture	 fx;
+	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
+	char		 head[HEAD_LEN];
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
+		goto out;
+	snprintf(head, sizeof head, "%u:%s", CHAIN_ROWS, hashes[CHAIN_ROWS]);
+
+	if (db_copy(&fx) != 0 ||
+	    db_exec(fx.copy, "DELETE FROM commands WHERE id = 3") != 0)
+		goto out;
+	expect_refused(fx.copy, NULL, "seq 3 is missing before row id 4 "
+	    "(seq 4)", "deleted");
+
+	if (db_copy(&fx) != 0 ||
+	    db_exec(fx.copy, "DELETE FROM commands WHERE id = 1") != 0)
+		goto out;
+	expect_refused(fx.copy, NULL, "seq 1 is missing before row id 2",
+	    "deleted");
+
+	if (db_copy(&fx) != 0 ||
+	    db_exec(fx.copy, "DELETE FROM commands WHERE id = 5") != 0)
+		goto out;
+	expect_verify(fx.copy, NULL, CHAIN_ROWS - 1, CHAIN_ROWS - 1);
+	expect_refused(fx.copy, head, "the head given (seq 5) is not in the "
+	    "chain, which ends at seq 4", "deleted from its end");
+	expect_verify(fx.path, head, CHAIN_ROWS, CHAIN_ROWS);
+out:
+	fixture_free(&fx);
+}
+
+/*
+ * A final row inserted without seq is outside the chain; one inserted
+ * with the next seq does not match its hash; one that takes a seq already
+ * used (past the unique index) comes out of order.
+ */
+static void
+test_chain_insert(void)
+{
+	struct fixture	 fx;
+	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
+		goto out;
+
+	if (db_copy(&fx) != 0 || db_exec(fx.copy, "INSERT INTO commands "
+	    "SELECT NULL, started_at, finished_at, client_addr, client_port, "
+	    "client_name, identity, 'true', status, exit_code, signal, "
+	    "duration_ms, output, output_bytes, truncated, reason, NULL, NULL "
+	    "FROM commands WHERE id = 2") != 0)
+		goto out;
+	expect_refused(fx.copy, NULL, "row id 6 is exited but not in the "
+	    "chain", "outside rcmdd");
+
+	if (db_copy(&fx) != 0 || db_exec(fx.copy, "INSERT INTO commands "
+	    "SELECT 6, started_at, finished_at, client_addr, client_port, "
+	    "client_name, identity, 'true', status, exit_code, signal, "
+	    "duration_ms, output, output_bytes, truncated, reason, 6, hash "
+	    "FROM commands WHERE id = 5") != 0)
+		goto out;
+	expect_refused(fx.copy, NULL, "row id 6 (seq 6) does not match its "
+	    "hash", NULL);
+
+	if (db_copy(&fx) != 0 || db_exec(fx.copy, "DROP INDEX commands_seq; "
+	    "INSERT INTO commands SELECT 6, started_at, finished_at, "
+	    "client_addr, client_port, client_name, identity, 'true', status, "
+	    "exit_code, signal, duration_ms, output, output_bytes, truncated, "
+	    "reason, seq, hash FROM commands WHERE id = 3") != 0)
+		goto out;
+	expect_refused(fx.copy, NULL, "row id 6", NULL);
+
+	/* A row in the middle, given a seq between two others. */
+	if (db_copy(&fx) != 0 || db_exec(fx.copy, "INSERT INTO commands "
+	    "SELECT 6, started_at, finished_at, client_addr, client_port, "
+	    "client_name, identity, 'true', status, exit_code, signal, "
+	    "duration_ms, output, output_bytes, truncated, reason, 2.5, hash "
+	    "FROM commands WHERE id = 3") != 0)
+		goto out;
+	expect_refused(fx.copy, NULL, "row id 6 has seq 2", "inserted");
+
+	/*
+	 * A row still running is not in the chain until it ends: rcmdd
+	 * seals it then.
+	 */
+	if (db_copy(&fx) != 0 || db_exec(fx.copy, "INSERT INTO commands "
+	    "(started_at, client_addr, command, status) VALUES "
+	    "('2026-01-01T00:00:00.000Z', '127.0.0.1', 'sleep 9', "
+	    "'running')") != 0)
+		goto out;
+	expect_verify(fx.copy, NULL, CHAIN_ROWS, CHAIN_ROWS);
+out:
+	fixture_free(&fx);
+}
+
+/*
+ * Two rows that swap their contents, or their places in the chain, and a
+ * row given another seq, are each named.
+ */
+static void
+test_chain_swap_renumber(void)
+{
+	struct fixture	 fx;
+	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
+		goto out;
+
+	/* Rows 2 and 4 swap everything but id, seq and hash. */
+	if (db_copy(&fx) != 0 || db_exec(fx.copy,
+	    "CREATE TEMP TABLE t AS SELECT * FROM commands WHERE id IN (2, 4);"
+	    "UPDATE commands SET (started_at, finished_at, client_addr, "
+	    "client_port, client_name, identity, command, status, exit_code, "
+	    "signal, duration_ms, output, output_bytes, truncated, reason) = "
+	    "(SELECT started_at, finished_at, client_addr, client_port, "
+	    "client_name, identity, command, status, exit_code, signal, "
+	    "duration_ms, output, output_bytes, truncated, reason FROM t "
+	    "WHERE t.id = 6 - commands.id) WHERE id IN (2, 4)") != 0)
+		goto out;
+	expect_refused(fx.copy, NULL, "row id 2 (seq 2) does not match its "
+	    "hash", NULL);
+
+	/* Rows 2 and 4 swap their places in the chain: seq and hash. */
+	if (db_copy(&fx) != 0 || db_exec(fx.copy,
+	    "CREATE TEMP TABLE t AS SELECT id, seq, hash FROM commands WHERE "
+	    "id IN (2, 4);"
+	    "UPDATE commands SET seq = -seq WHERE id IN (2, 4);"
+	    "UPDATE commands SET (seq, hash) = (SELECT seq, hash FROM t "
+	    "WHERE t.id = 6 - commands.id) WHERE id IN (2, 4)") != 0)
+		goto out;
+	expect_text(fx.copy, "SELECT seq FROM commands WHERE id = 2", "4");
+	expect_refused(fx.copy, NULL, "row id 4 (seq 2) does not match its "
+	    "hash", NULL);
+
+	/* The last row renumbered: a gap. */
+	if (db_copy(&fx) != 0 || db_exec(fx.copy,
+	    "UPDATE commands SET seq = 7 WHERE id = 5") != 0)
+		goto out;
+	expect_refused(fx.copy, NULL, "seq 5 is missing before row id 5 "
+	    "(seq 7)", NULL);
+
+	/* A middle row renumbered past the end. */
+	if (db_copy(&fx) != 0 || db_exec(fx.copy,
+	    "UPDATE commands SET seq = 9 WHERE id = 3") != 0)
+		goto out;
+	expect_refused(fx.copy, NULL, "seq 3 is missing before row id 4 "
+	    "(seq 4)", NULL);
+
+	/* Rows 4 and 5 renumbered so that their order is swapped. */
+	if (db_copy(&fx) != 0 || db_exec(fx.copy,
+	    "UPDATE commands SET seq = -seq WHERE id IN (4, 5);"
+	    "UPDATE commands SET seq = 9 + seq WHERE id IN (4, 5)") != 0)
+		goto out;
+	expect_text(fx.copy, "SELECT seq FROM commands WHERE id = 5", "4");
+	expect_refused(fx.copy, NULL, "row id 5 (seq 4) does not match its "
+	    "hash", NULL);
+out:
+	fixture_free(&fx);
+}
+
+/*
+ * Someone who edits a row and hashes it and every later row again gets a
+ * chain that verifies alone; the head logged before tells.
+ */
+static void
+test_chain_rewrite(void)
+{
+	struct fixture	 fx;
+	sqlite3		*db = NULL;
+	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
+	char		 prev[CHAIN_HASH_LEN + 1], hex[CHAIN_HASH_LEN + 1];
+	char		 head[HEAD_LEN], *sql;
+	uint64_t	 seq;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
+		goto out;
+	snprintf(head, sizeof head, "%u:%s", CHAIN_ROWS, hashes[CHAIN_ROWS]);
+	if (db_copy(&fx) != 0 || db_exec(fx.copy, "UPDATE commands SET "
+	    "command = 'echo innocent' WHERE id = 3") != 0)
+		goto out;
+	if (sqlite3_open_v2(fx.copy, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		CU_FAIL("cannot open the copy");
+		goto out;
+	}
+	strlcpy(prev, hashes[2], sizeof prev);
+	for (seq = 3; seq <= CHAIN_ROWS; seq++) {
+		if (encode_row(db, seq, prev, hex) != 0) {
+			CU_FAIL("a row is missing");
+			break;
+		}
+		xasprintf(&sql, "UPDATE commands SET hash = '%s' WHERE seq = "
+		    "%llu", hex, (unsigned long long)seq);
+		CU_ASSERT_EQUAL(sqlite3_exec(db, sql, NULL, NULL, NULL),
+		    SQLITE_OK);
+		free(sql);
+		strlcpy(prev, hex, sizeof prev);
+	}
+	sqlite3_close(db);
+
+	expect_verify(fx.copy, NULL, CHAIN_ROWS, CHAIN_ROWS);
+	expect_refused(fx.copy, head, "row id 5 (seq 5) has hash", "the "
+	    "chain was rewritten");
+	snprintf(head, sizeof head, "3:%s", hashes[3]);
+	expect_refused(fx.copy, head, "row id 3 (seq 3) has hash", "the "
+	    "chain was rewritten");
+	/* A head from before the edit still matches. */
+	snprintf(head, sizeof head, "2:%s", hashes[2]);
+	expect_verify(fx.copy, head, CHAIN_ROWS, CHAIN_ROWS);
+out:
+	fixture_free(&fx);
+}
+
+/* Heads that are malformed, do not match, or are past the end. */
+static void
+test_chain_head(void)
+{
+	struct fixture	 fx;
+	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
+	char		 head[HEAD_LEN], path[192];
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
+		goto out;
+
+	snprintf(head, sizeof head, "3:%s", hashes[4]);
+	expect_refused(fx.path, head, "row id 3 (seq 3) has hash", hashes[4]);
+	snprintf(head, sizeof head, "9:%s", hashes[4]);
+	expect_refused(fx.path, head, "the head given (seq 9) is not in the "
+	    "chain, which ends at seq 5", NULL);
+	snprintf(head, sizeof head, "0:f%.63s", ZERO_HASH);
+	expect_refused(fx.path, head, "the head given (seq 0)", "chain base");
+	expect_refused(fx.path, "3", "is not SEQ:HASH", NULL);
+	expect_refused(fx.path, "3:abc", "is not SEQ:HASH", NULL);
+	expect_refused(fx.path, "x:" ZERO_HASH, "is not SEQ:HASH", NULL);
+	expect_refused(fx.path, "-1:" ZERO_HASH, "is not SEQ:HASH", NULL);
+
+	snprintf(path, sizeof path, "%s/missing.db", fx.dir);
+	expect_refused(path, NULL, "cannot open", path);
+out:
+	fixture_free(&fx);
+}
+
+/*
+ * AuditMaxRows: once the writer is told, it prunes the oldest sealed rows
+ * down to the newest AuditMaxRows, never a running row, and moves the
+ * chain base to the last row pruned, so that the rest verifies; a head
+ * from before the base is reported as pruned.
+ */
+static void
+test_chain_prune_rows(void)
+{
+	struct fixture	 fx;
+	char		 hashes[PRUNE_ROWS + 2][CHAIN_HASH_LEN + 1];
+	char		 head[HEAD_LEN], want[16], *cause = NULL;
+	struct audit_start as;
+	struct audit_end ae;
+	uint64_t	 running, id;
+	u_int		 i;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (audit_open(fx.path, 0, &cause) != 0) {
+		fprintf(stderr, "\n    %s", cause);
+		free(cause);
+		CU_FAIL("audit_open failed");
+		goto out;
+	}
+	audit_start();
+	memset(&as, 0, sizeof as);
+	as.client_addr = "127.0.0.1";
+	as.command = "sleep 100";
+	as.command_len = strlen(as.command);
+	CU_ASSERT_EQUAL(audit_begin(&as, &running, NULL), 0);
+	for (i = 1; i <= PRUNE_ROWS; i++)
+		if (chain_add(i, &id, hashes[i]) != 0)
+			goto stop;
+
+	audit_set_retention(0, PRUNE_KEEP);
+	snprintf(want, sizeof want, "%u", PRUNE_KEEP);
+	if (wait_text(fx.path, "SELECT count(*) FROM commands WHERE seq IS "
+	    "NOT NULL", want) != 0)
+		goto stop;
+	snprintf(want, sizeof want, "%u", PRUNE_ROWS - PRUNE_KEEP + 1);
+	expect_text(fx.path, "SELECT min(seq) FROM commands", want);
+	snprintf(want, sizeof want, "%u", PRUNE_ROWS - PRUNE_KEEP);
+	expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
+	    "'chain_base_seq'", want);
+	expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
+	    "'chain_base_hash'", hashes[PRUNE_ROWS - PRUNE_KEEP]);
+	expect_text(fx.path, "SELECT status FROM commands WHERE id = 1",
+	    "running");
+	expect_verify(fx.path, NULL, PRUNE_KEEP, PRUNE_ROWS);
+
+	/* Heads: pruned, at the base, and after it. */
+	snprintf(head, sizeof head, "3:%s", hashes[3]);
+	expect_refused(fx.path, head, "the head given (seq 3) was pruned",
+	    "starts after seq 7");
+	snprintf(head, sizeof head, "%u:%s", PRUNE_ROWS - PRUNE_KEEP,
+	    hashes[PRUNE_ROWS - PRUNE_KEEP]);
+	expect_verify(fx.path, head, PRUNE_KEEP, PRUNE_ROWS);
+	snprintf(head, sizeof head, "%u:%s", PRUNE_ROWS, hashes[PRUNE_ROWS]);
+	expect_verify(fx.path, head, PRUNE_KEEP, PRUNE_ROWS);
+
+	/* The running row ends and is sealed next; then it counts too. */
+	memset(&ae, 0, sizeof ae);
+	ae.status = "exited";
+	ae.has_exit_code = 1;
+	CU_ASSERT_EQUAL(audit_finish(running, &ae, hashes[PRUNE_ROWS + 1],
+	    NULL), 0);
+	snprintf(want, sizeof want, "%u", PRUNE_ROWS + 1);
+	expect_text(fx.path, "SELECT seq FROM commands WHERE id = 1", want);
+	audit_set_retention(0, PRUNE_KEEP);
+	snprintf(want, sizeof want, "%u", PRUNE_ROWS - PRUNE_KEEP + 1);
+	if (wait_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
+	    "'chain_base_seq'", want) == 0)
+		expect_verify(fx.path, NULL, PRUNE_KEEP, PRUNE_ROWS + 1);
+
+	/* No limit: nothing more goes. */
+	audit_set_retention(0, 0);
+	for (i = 1; i <= 3; i++)
+		chain_add(PRUNE_ROWS + 1 + i, &id, hashes[0]);
+	expect_verify(fx.path, NULL, PRUNE_KEEP + 3, PRUNE_ROWS + 4);
+stop:
+	audit_stop();
+out:
+	fixture_free(&fx);
+}
+
+/*
+ * A backlog is pruned in batches of 500 until it is gone, and once
+ * retention is set, every 500 seals prune again without being asked.
+ */
+static void
+test_chain_prune_batches(void)
+{
+	struct fixture	 fx;
+	char		 hash[CHAIN_HASH_LEN + 1], want[16], *cause = NULL;
+	uint64_t	 id;
+	u_int		 i;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (audit_open(fx.path, 0, &cause) != 0) {
+		fprintf(stderr, "\n    %s", cause);
+		free(cause);
+		CU_FAIL("audit_open failed");
+		goto out;
+	}
+	audit_start();
+	for (i = 1; i <= BATCH_ROWS; i++)
+		if (chain_add(i, &id, hash) != 0)
+			goto stop;
+
+	audit_set_retention(0, BATCH_KEEP);
+	snprintf(want, sizeof want, "%u", BATCH_ROWS - BATCH_KEEP);
+	if (wait_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
+	    "'chain_base_seq'", want) != 0)
+		goto stop;
+	snprintf(want, sizeof want, "%u", BATCH_KEEP);
+	expect_text(fx.path, "SELECT count(*) FROM commands", want);
+	expect_verify(fx.path, NULL, BATCH_KEEP, BATCH_ROWS);
+
+	/* 499 more seals: nothing is pruned yet. */
+	for (i = 1; i < PRUNE_BATCH; i++)
+		if (chain_add(BATCH_ROWS + i, &id, hash) != 0)
+			goto stop;
+	snprintf(want, sizeof want, "%u", BATCH_KEEP + PRUNE_BATCH - 1);
+	expect_text(fx.path, "SELECT count(*) FROM commands", want);
+
+	/* The 500th: the writer prunes on its own. */
+	if (chain_add(BATCH_ROWS + PRUNE_BATCH, &id, hash) != 0)
+		goto stop;
+	snprintf(want, sizeof want, "%u", BATCH_ROWS + PRUNE_BATCH -
+	    BATCH_KEEP);
+	if (wait_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
+	    "'chain_base_seq'", want) == 0)
+		expect_verify(fx.path, NULL, BATCH_KEEP, BATCH_ROWS +
+		    PRUNE_BATCH);
+stop:
+	audit_stop();
+out:
+	fixture_free(&fx);
+}
+
+/*
+ * AuditRetainDays: rows that finished before the cutoff go, and the rest
+ * verifies. The old rows are made by the migration from version 1, which
+ * seals rows with the times they hold, so that every hash is valid before
+ * pruning.
+ */
+static void
+test_chain_prune_age(void)
+{
+	struct fixture	 fx;
+	struct timespec	 ts;
+	char		 now[32], *rows, *more, *cause = NULL, *h4 = NULL;
+	char		 head[HEAD_LEN];
+	u_int		 i;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	audit_format_time(&ts, now, sizeof now);
+	rows = xstrdup("");
+	for (i = 1; i <= 6; i++) {
+		xasprintf(&more, "%sINSERT INTO commands (id, started_at, "
+		    "finished_at, client_addr, command, status, exit_code) "
+		    "VALUES (%u, '%s', '%s', '127.0.0.1', 'echo %u', 'exited', "
+		    "0);", rows, i, i <= 4 ? "2001-02-03T04:05:06.007Z" : now,
+		    i <= 4 ? "2001-02-03T04:05:07.008Z" : now, i);
+		free(rows);
+		rows = more;
+	}
+	if (v1_build(fx.path, rows) != 0)
+		goto out;
+	if (audit_open(fx.path, 0, &cause) != 0) {
+		fprintf(stderr, "\n    %s", cause);
+		free(cause);
+		CU_FAIL("audit_open failed");
+		goto out;
+	}
+	h4 = db_text(fx.path, "SELECT hash FROM commands WHERE seq = 4");
+	expect_verify(fx.path, NULL, 6, 6);
+
+	audit_start();
+	audit_set_retention(30, 0);
+	if (wait_text(fx.path, "SELECT count(*) FROM commands", "2") == 0) {
+		expect_text(fx.path, "SELECT group_concat(id) FROM commands",
+		    "5,6");
+		expect_text(fx.path, "SELECT value FROM audit_meta WHERE key "
+		    "= 'chain_base_seq'", "4");
+		expect_text(fx.path, "SELECT value FROM audit_meta WHERE key "
+		    "= 'chain_base_hash'", h4);
+		expect_verify(fx.path, NULL, 2, 6);
+		snprintf(head, sizeof head, "4:%s", h4 == NULL ? "" : h4);
+		expect_verify(fx.path, head, 2, 6);
+	}
+	audit_stop();
+out:
+	free(h4);
+	free(rows);
+	fixture_free(&fx);
+}
+
+/*
+ * Rows made old by editing finished_at no longer match their hashes; once
+ * AuditRetainDays has pruned them all, the newer rows, which link to the
+ * stored hash of the last old one, verify.
+ */
+static void
+test_chain_prune_age_edited(void)
+{
+	struct fixture	 fx;
+	char		 hashes[CHAIN_ROWS + 2][CHAIN_HASH_LEN + 1];
+	char		*cause = NULL;
+	uint64_t	 id;
+	u_int		 i;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (chain_build(&fx, 3, hashes) != 0 || db_exec(fx.path, "UPDATE "
+	    "commands SET finished_at = '2001-01-01T00:00:00.000Z'") != 0)
+		goto out;
+	expect_refused(fx.path, NULL, "row id 1 (seq 1) does not match", NULL);
+
+	if (audit_open(fx.path, 0, &cause) != 0) {
+		fprintf(stderr, "\n    %s", cause);
+		free(cause);
+		CU_FAIL("audit_open failed");
+		goto out;
+	}
+	audit_start();
+	for (i = 4; i <= 6; i++)
+		chain_add(i, &id, hashes[i - 3]);
+	audit_set_retention(1, 0);
+	if (wait_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
+	    "'chain_base_seq'", "3") == 0) {
+		expect_text(fx.path, "SELECT group_concat(id) FROM commands",
+		    "4,5,6");
+		expect_verify(fx.path, NULL, 3, 6);
+	}
+	audit_stop();
+out:
+	fixture_free(&fx);
+}
+
+/*
+ * A database of version 1 is upgraded to 2 on open: its final rows are
+ * sealed in id order, and its running row is marked interrupted and
+ * sealed after them; the chain verifies.
+ */
+static void
+test_chain_migrate(void)
+{
+	struct fixture	 fx;
+	char		*cause = NULL;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (v1_build(fx.path, rows_v1) != 0)
+		goto out;
+	expect_text(fx.path, "PRAGMA user_version", "1");
+	if (audit_open(fx.path, 1, &cause) != 0) {
+		fprintf(stderr, "\n    %s", cause);
+		free(cause);
+		CU_FAIL("audit_open failed");
+		goto out;
+	}
+	audit_stop();
+	expect_text(fx.path, "PRAGMA user_version", "2");
+	expect_text(fx.path, "SELECT group_concat(id || ':' || seq, ' ') FROM "
+	    "(SELECT id, seq FROM commands ORDER BY seq)", "1:1 2:2 4:3 3:4");
+	expect_text(fx.path, "SELECT status || ' ' || (finished_at IS NOT "
+	    "NULL) || ' ' || reason FROM commands WHERE id = 3",
+	    "interrupted 1 rcmdd stopped before the command finished");
+	expect_text(fx.path, "SELECT count(*) FROM commands WHERE seq IS NULL "
+	    "OR length(hash) != 64", "0");
+	expect_text(fx.path, "SELECT count(*) FROM audit_meta", "2");
+	expect_text(fx.path, "SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'view'", "5");
+	expect_verify(fx.path, NULL, 4, 4);
+	expect_verify(fx.path, "0:" ZERO_HASH, 4, 4);
+out:
+	fixture_free(&fx);
+}
+
+/*
+ * Opening a database of version 2 again seals nothing again and changes
+ * no hash; the next row continues the chain.
+ */
+static void
+test_chain_reopen(void)
+{
+	struct fixture	 fx;
+	char		 hashes[CHAIN_ROWS + 2][CHAIN_HASH_LEN + 1];
+	char		*before = NULL, *after = NULL, *cause = NULL;
+	uint64_t	 id;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (v1_build(fx.path, rows_v1) != 0 ||
+	    chain_build(&fx, 0, hashes) != 0)
+		goto out;
+	before = db_text(fx.path, "SELECT group_concat(id || ' ' || seq || "
+	    "' ' || hash || ' ' || finished_at, ',') FROM commands");
+	CU_ASSERT_PTR_NOT_NULL(before);
+	if (audit_open(fx.path, 0, &cause) != 0) {
+		fprintf(stderr, "\n    %s", cause);
+		free(cause);
+		CU_FAIL("audit_open failed");
+		goto out;
+	}
+	audit_stop();
+	after = db_text(fx.path, "SELECT group_concat(id || ' ' || seq || "
+	    "' ' || hash || ' ' || finished_at, ',') FROM commands");
+	CU_ASSERT(before != NULL && after != NULL &&
+	    strcmp(before, after) == 0);
+	expect_text(fx.path, "PRAGMA user_version", "2");
+
+	if (audit_open(fx.path, 0, &cause) != 0) {
+		free(cause);
+		CU_FAIL("audit_open failed");
+		goto out;
+	}
+	audit_start();
+	chain_add(5, &id, hashes[5]);
+	audit_stop();
+	expect_text(fx.path, "SELECT seq FROM commands WHERE id = 5", "5");
+	expect_verify(fx.path, NULL, 5, 5);
+out:
+	free(before);
+	free(after);
+	fixture_free(&fx);
+}
+
+/*
+ * At start-up, rows left running are marked interrupted and sealed; a
+ * final row that someone inserted without seq meanwhile is not, so that
+ * verify still names it.
+ */
+static void
+test_chain_recover_only_running(void)
+{
+	struct fixture		 fx;
+	struct audit_start	 as;
+	char			 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
+	char			*cause = NULL;
+	uint64_t		 running;
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (chain_build(&fx, 3, hashes) != 0)
+		goto out;
+	if (audit_open(fx.path, 0, &cause) != 0) {
+		free(cause);
+		CU_FAIL("audit_open failed");
+		goto out;
+	}
+	audit_start();
+	memset(&as, 0, sizeof as);
+	as.client_addr = "127.0.0.1";
+	as.command = "sleep 100";
+	as.command_len = strlen(as.command);
+	CU_ASSERT_EQUAL(audit_begin(&as, &running, NULL), 0);
+	CU_ASSERT_EQUAL(running, 4);
+	audit_stop();
+	if (db_exec(fx.path, "INSERT INTO commands (id, started_at, "
+	    "finished_at, client_addr, command, status, exit_code) VALUES (5, "
+	    "'2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z', "
+	    "'127.0.0.1', 'echo forged', 'exited', 0)") != 0)
+		goto out;
+
+	if (audit_open(fx.path, 0, &cause) != 0) {
+		fprintf(stderr, "\n    %s", cause);
+		free(cause);
+		CU_FAIL("audit_open failed");
+		goto out;
+	}
+	audit_stop();
+	expect_text(fx.path, "SELECT status || ' ' || seq FROM commands "
+	    "WHERE id = 4", "interrupted 4");
+	expect_text(fx.path, "SELECT seq FROM commands WHERE id = 5", NULL);
+	expect_refused(fx.path, NULL, "row id 5 is exited but not in the "
+	    "chain", NULL);
+out:
+	fixture_free(&fx);
+}
+
+/* The views answer over the rows the writer made. */
+static void
+test_chain_views(void)
+{
+	struct fixture	 fx;
+	char		 hashes[CHAIN_ROWS + 2][CHAIN_HASH_LEN + 1];
+
+	if (fixture_new(&fx) != 0)
+		return;
+	if (chain_build(&fx, CHAIN_ROWS + 1, hashes) != 0)
+		goto out;
+	if (db_exec(fx.path, "INSERT INTO commands (started_at, client_addr, "
+	    "client_port, command, status, reason, seq, hash) VALUES "
+	    "('2026-01-01T00:00:00.000Z', '10.1.2.3', 5555, 'id', 'denied', "
+	    "'not allowed', 99, 'x')") != 0)
+		goto out;
+	expect_text(fx.path, "SELECT group_concat(id) FROM recent_commands",
+	    "7,6,5,4,3,2,1");
+	/* Rows 1, 2 and 5 exited 1, 2, 1; rows 3 and 6 were signaled. */
+	expect_text(fx.path, "SELECT group_concat(id || ' ' || status) FROM "
+	    "failed_commands", "6 signaled,5 exited,3 signaled,2 exited,"
+	    "1 exited");
+	expect_text(fx.path, "SELECT id || ' ' || client_addr || ' ' || "
+	    "client_port || ' ' || reason FROM denied_attempts",
+	    "7 10.1.2.3 5555 not allowed");
+	expect_text(fx.path, "SELECT group_concat(client_addr || ' ' || "
+	    "commands || ' ' || failed || ' ' || denied, ',') FROM top_clients",
+	    "127.0.0.1 6 5 0,10.1.2.3 1 0 1");
+	expect_text(fx.path, "SELECT group_concat(id || ' ' || duration_ms) "
+	    "FROM longest_commands", "6 60,5 50,4 40,3 30,2 20,1 10");
+out:
+	fixture_free(&fx);
+}
+
+/* Run the suite; exit non-zero if any test failed. */
+int
+main(void)
+{
+	CU_pSuite	 suite;
+	CU_TestInfo	*t;
+	int		 failed;
+
+	log_init("test_chain", 1, 0);
+	if (CU_initialize_registry() != CUE_SUCCESS) {
+		fprintf(stderr, "test_chain: %s\n", CU_get_error_msg());
+		return (1);
+	}
+	if ((suite = CU_add_suite("chain", NULL, NULL)) == NULL)
+		goto fail;
+	for (t = chain_tests; t->pName != NULL; t++)
+		if (CU_add_test(suite, t->pName, t->pTestFunc) == NULL)
+			goto fail;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	if (CU_basic_run_tests() != CUE_SUCCESS)
+		goto fail;
+	failed = CU_get_number_of_failures() != 0 ||
+	    CU_get_number_of_tests_failed() != 0;
+	CU_cleanup_registry();
+	return (failed ? 1 : 0);
+
+fail:
+	fprintf(stderr, "test_chain: %s\n", CU_get_error_msg());
+	CU_cleanup_registry();
+	return (1);
+}
