@@ -19,7 +19,7 @@
 
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 rc=0
-for t in frame config reply; do
+for t in frame config reply session; do
 	set -- "$top_srcdir/tests/fuzz/corpus/$t"
 	[ -d "$top_srcdir/tests/fuzz/crashes/$t" ] &&
 	    set -- "$@" "$top_srcdir/tests/fuzz/crashes/$t"

@@ -1,0 +1,183 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "log.h"
+#include "rcmdd.h"
+
+/*
+ * libFuzzer target for the session state machine: each input is what a
+ * client sends on one connection, written into a real session on a
+ * socketpair and served by the real event loop, job queues, workers and
+ * audit writer. Built for fuzzing, exec.c runs "cat" whatever the EXEC
+ * says. The first byte picks the mode (threaded or --single-thread).
+ * Whatever the input, the session and its jobs must end once the client
+ * has gone; a session or job left behind is a bug, and aborts.
+ */
+
+#define FUZZ_MAX_INPUT	(2 * (FRAME_HEADER_LEN + FRAME_MAX_PAYLOAD))
+#define FUZZ_WAIT_MS	10000
+
+int	LLVMFuzzerInitialize(int *, char ***);
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+struct config		*server_conf;
+struct event_base	*server_base;
+
+static struct config	 fuzz_conf;
+
+/* What rcmdd.c provides to the daemon's objects; no signals here. */
+void
+server_check_exit(void)
+{
+}
+
+int
+server_signal_fd(void)
+{
+	return (-1);
+}
+
+void
+server_signal_dispatch(void)
+{
+}
+
+int
+server_grace_left(void)
+{
+	return (-1);
+}
+
+/* Return a monotonic time in milliseconds. */
+static uint64_t
+fuzz_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/* Start the daemon's machinery once, on a temporary database. */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char	 dir[] = "/tmp/rcmdd-fuzz.XXXXXX", *db, *cause = NULL;
+
+	(void)argc;
+	(void)argv;
+	log_init("session_fuzzer", 1, 0);
+	if (mkdtemp(dir) == NULL || asprintf(&db, "%s/audit.db", dir) == -1)
+		abort();
+	config_init(&fuzz_conf);
+	fuzz_conf.timeout_ms = 2000;
+	fuzz_conf.kill_grace_ms = 100;
+	fuzz_conf.drain_ms = 100;
+	fuzz_conf.handshake_ms = 200;
+	fuzz_conf.output_max = 4096;
+	server_conf = &fuzz_conf;
+	if (evthread_use_pthreads() != 0 ||
+	    (server_base = event_base_new()) == NULL)
+		abort();
+	if (audit_open(db, 0, &cause) != 0) {
+		fprintf(stderr, "session_fuzzer: %s\n", cause);
+		abort();
+	}
+	free(db);
+	audit_start();
+	audit_set_retention(0, 1000);
+	job_inbox_open(server_base);
+	return (0);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sockaddr_in	sin;
+	uint8_t			buf[65536];
+	uint64_t		deadline;
+	size_t			off = 1;
+	ssize_t			n;
+	int			sv[2], closed = 0;
+
+	if (size < 1 || size > FUZZ_MAX_INPUT)
+		return (0);
+	fuzz_conf.single_thread = data[0] & 1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+	    sv) == -1)
+		abort();
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(4242);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	session_new(sv[0], (struct sockaddr *)&sin, sizeof sin);
+
+	deadline = fuzz_now() + FUZZ_WAIT_MS;
+	while (session_count() != 0 || job_count() != 0) {
+		if (off < size) {
+			n = write(sv[1], data + off, size - off);
+			if (n > 0)
+				off += n;
+		} else if (!closed) {
+			shutdown(sv[1], SHUT_WR);
+			closed = 1;
+		}
+		while (read(sv[1], buf, sizeof buf) > 0)
+			;
+		event_base_loop(server_base, EVLOOP_NONBLOCK);
+		if (fuzz_now() > deadline) {
+			if (closed == 2) {
+				fprintf(stderr, "session_fuzzer: %u sessions and "
+				    "%u jobs left %d ms after the client "
+				    "went\n", session_count(), job_count(),
+				    FUZZ_WAIT_MS);
+				abort();
+			}
+			/* The client goes away: everything must end. */
+			close(sv[1]);
+			sv[1] = -1;
+			closed = 2;
+			off = size;
+			deadline = fuzz_now() + FUZZ_WAIT_MS;
+		}
+		if (session_count() != 0 || job_count() != 0)
+			usleep(200);
+	}
+	if (sv[1] != -1)
+		close(sv[1]);
+	return (0);
+}
