@@ -15,8 +15,9 @@
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 
 # rcmd passes SIGINT and SIGTERM on to the command's process group: sent
-# to rcmd during "sleep 10", it exits 128+N at once and the row is
-# signaled with that signal.
+# to rcmd during "exec sleep 10" (exec: a shell that forks sleep holds a
+# signal that comes before the fork until sleep ends), it exits 128+N at
+# once and the row is signaled with that signal.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -28,7 +29,7 @@ for sig in INT TERM; do
 	INT)	num=2 ;;
 	TERM)	num=15 ;;
 	esac
-	rcmd_bg -n 'sleep 10' 2>"$dir/err"
+	rcmd_bg -n 'exec sleep 10' 2>"$dir/err"
 	pid=$rcmd_pid
 	wait_sql 5 "SELECT status FROM commands WHERE id = $n" running ||
 	    fail "sleep 10 is not running: $sql_got"

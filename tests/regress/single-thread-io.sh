@@ -51,9 +51,9 @@ raw -t 5 hello expect=HELLO exec=cat expect=STARTED exec=true expect=ERROR \
 expect_result "$dir/out" single-thread-io-busy
 
 # SIGINT.
-rcmd_bg -n 'sleep 10'
+rcmd_bg -n 'exec sleep 10'
 pid=$rcmd_pid
-wait_sql 5 "SELECT status FROM commands WHERE command = 'sleep 10'" running ||
+wait_sql 5 "SELECT status FROM commands WHERE command = 'exec sleep 10'" running ||
     fail "sleep 10 is not running: $sql_got"
 t0=$(now_ms)
 kill -INT "$pid"
@@ -63,5 +63,5 @@ t1=$(now_ms)
 expect_eq "SIGINT: rcmd's status" 130 "$rc"
 expect_le "SIGINT: ms until rcmd exits" $((t1 - t0)) 3000
 expect_sql "SIGINT: audit row" "SELECT status, signal FROM commands
-     WHERE command = 'sleep 10'" "signaled|2"
+     WHERE command = 'exec sleep 10'" "signaled|2"
 expect_serving
