@@ -747,6 +747,10 @@ server_reload(const struct cmdline *cmd)
 	free(conf->port);
 	conf->port = xstrdup(old->port);
 	conf->single_thread = old->single_thread;
+	if (conf->audit_sync_full != old->audit_sync_full)
+		log_warnx("SIGHUP: AuditSync changes only on restart; keeping "
+		    "%s", old->audit_sync_full ? "full" : "normal");
+	conf->audit_sync_full = old->audit_sync_full;
 	config_keep_path(&conf->database, old->database, "Database");
 	config_keep_path(&conf->pidfile, old->pidfile, "PidFile");
 	config_keep_path(&conf->portfile, old->portfile, "PortFile");

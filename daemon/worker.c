@@ -90,6 +90,7 @@ static void	 worker_finish(struct worker *);
 static void	 worker_log(struct worker *, const struct audit_end *,
 		     const char *);
 static void	 worker_close(int *);
+static void	 worker_exit_hash(struct frame_exit *, const char *);
 static uint64_t	 worker_now(void);
 
 /*
@@ -199,6 +200,7 @@ failed:
 	x.kind = EXIT_FAILED;
 	x.code = error;
 	x.audit_id = run->audit_id;
+	worker_exit_hash(&x, hash);
 	job_report_exit(job, &x);
 }
 
@@ -500,7 +502,6 @@ worker_finish(struct worker *run)
 	struct job_ctl		*c;
 	char			*cause = NULL;
 	char			 hash[CHAIN_HASH_LEN + 1];
-	int			 i;
 
 	while ((c = STAILQ_FIRST(&run->stdin_queue)) != NULL) {
 		STAILQ_REMOVE_HEAD(&run->stdin_queue, entry);
@@ -555,17 +556,29 @@ worker_finish(struct worker *run)
 		    (unsigned long long)run->audit_id, cause);
 		free(cause);
 		hash[0] = '\0';
-	} else {
-		x.has_hash = 1;
-		for (i = 0; i < EXIT_HASH_LEN; i++)
-			sscanf(hash + 2 * i, "%2hhx", &x.hash[i]);
 	}
 	worker_log(run, &ae, hash);
+	worker_exit_hash(&x, hash);
 	free(run->output);
 	run->output = NULL;
 
 	/* The last touch of the job: the loop frees it on this report. */
 	job_report_exit(job, &x);
+}
+
+/* Put the row's hash, if it was sealed, into the EXIT for the client. */
+static void
+worker_exit_hash(struct frame_exit *x, const char *hash)
+{
+	int	i;
+
+	if (strlen(hash) != CHAIN_HASH_LEN)
+		return;
+	for (i = 0; i < EXIT_HASH_LEN; i++) {
+		if (sscanf(hash + 2 * i, "%2hhx", &x->hash[i]) != 1)
+			return;
+	}
+	x->has_hash = 1;
 }
 
 /*

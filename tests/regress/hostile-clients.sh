@@ -54,7 +54,9 @@ sleep 1
 rss0=$(rss_kb)
 say "idle: rcmd true median $idle ms; daemon RSS $rss0 kB"
 
-"$PYTHON" "$top_srcdir/tests/regress/hostile.py" "$port" 15 \
+# The attacker runs niced: its own CPU use on this small machine is not
+# what is measured.
+nice -n 10 "$PYTHON" "$top_srcdir/tests/regress/hostile.py" "$port" 15 \
     >"$dir/hostile.out" 2>&1 &
 hpid=$!
 track "$hpid"

@@ -85,8 +85,7 @@ async def garbage(port, end, counts):
         conns = [await connect(port, counts) for _ in range(GARBAGE_WAVE)]
         for r, w in conns:
             if w is not None:
-                w.write(bytes(rng.getrandbits(8)
-                              for _ in range(rng.randint(1, 200))))
+                w.write(os.urandom(rng.randint(1, 200)))
         for r, w in conns:
             if r is not None:
                 try:
@@ -94,7 +93,7 @@ async def garbage(port, end, counts):
                 except (OSError, asyncio.TimeoutError):
                     pass
             await close(w)
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
 
 
 async def slowloris(port, end, counts):
@@ -135,7 +134,9 @@ async def stdinflood(port, end, counts):
     r, w = await connect(port, counts)
     if w is None:
         return
-    w.write(HELLO + exec_frame("sleep 1; cat >/dev/null"))
+    # The command reads slowly, so that stdin backs up to the client.
+    w.write(HELLO + exec_frame(
+        "while :; do head -c 4096 >/dev/null || exit; sleep 0.1; done"))
     chunk = frame(0x03, os.urandom(65536))
     loop = asyncio.get_running_loop()
     try:
