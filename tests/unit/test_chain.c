@@ -31,6 +31,7 @@
 
 #include "log.h"
 #include "rcmdd.h"
+#include "tmpdir.h"
 #include "xmalloc.h"
 
 /*
@@ -193,11 +194,8 @@ static int
 fixture_new(struct fixture *fx)
 {
 	memset(fx, 0, sizeof *fx);
-	strlcpy(fx->dir, "/tmp/test_chain.XXXXXX", sizeof fx->dir);
-	if (mkdtemp(fx->dir) == NULL) {
-		CU_FAIL("mkdtemp failed");
+	if (tmpdir_new(fx->dir, sizeof fx->dir, "test_chain") != 0)
 		return (-1);
-	}
 	snprintf(fx->path, sizeof fx->path, "%s/audit.db", fx->dir);
 	return (0);
 }
@@ -206,22 +204,7 @@ fixture_new(struct fixture *fx)
 static void
 fixture_free(struct fixture *fx)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[384];
-
-	if ((d = opendir(fx->dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", fx->dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	if (rmdir(fx->dir) != 0)
-		CU_FAIL("cannot remove the test directory");
+	tmpdir_free(fx->dir);
 }
 
 /* Run SQL on a database through a connection of its own. */

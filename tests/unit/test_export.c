@@ -29,6 +29,7 @@
 
 #include "log.h"
 #include "rcmdd.h"
+#include "tmpdir.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
@@ -105,11 +106,8 @@ static CU_TestInfo export_tests[] = {
 static int
 fixture_new(struct fixture *fx)
 {
-	strlcpy(fx->dir, "/tmp/test_export.XXXXXX", sizeof fx->dir);
-	if (mkdtemp(fx->dir) == NULL) {
-		CU_FAIL("mkdtemp failed");
+	if (tmpdir_new(fx->dir, sizeof fx->dir, "test_export") != 0)
 		return (-1);
-	}
 	snprintf(fx->path, sizeof fx->path, "%s/audit.db", fx->dir);
 	return (0);
 }
@@ -118,22 +116,7 @@ fixture_new(struct fixture *fx)
 static void
 fixture_free(struct fixture *fx)
 {
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[384];
-
-	if ((d = opendir(fx->dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", fx->dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	if (rmdir(fx->dir) != 0)
-		CU_FAIL("cannot remove the test directory");
+	tmpdir_free(fx->dir);
 }
 
 /*
