@@ -215,6 +215,7 @@ test_frame_wire_format(void)
 	    0x1122334455667788ULL), sizeof w_started);
 	CU_ASSERT(memcmp(buf, w_started, sizeof w_started) == 0);
 
+	memset(&x, 0, sizeof x);
 	x.kind = EXIT_SIGNALED;
 	x.code = -2;
 	x.duration_us = 12345;
