@@ -80,4 +80,7 @@ expect_serving
 sleep 1
 rss2=$(rss_kb)
 say "after: daemon RSS $rss2 kB"
-expect_le "RSS after the attack (kB)" "$rss2" $((rss0 + rss0 / 4))
+# Sanitizers' quarantine and valgrind hold freed memory on purpose.
+if [ -z "${RCMDD_WRAPPER:-}" ] && [ -z "${RCMDD_SANITIZED:-}" ]; then
+	expect_le "RSS after the attack (kB)" "$rss2" $((rss0 + rss0 / 4))
+fi
