@@ -18,16 +18,22 @@
 # this build, without libFuzzer.
 
 : "${top_srcdir:=.}" "${top_builddir:=.}"
+err=$(mktemp) || exit 1
+trap 'rm -f "$err"' EXIT
 rc=0
 for t in frame config reply session; do
 	set -- "$top_srcdir/tests/fuzz/corpus/$t"
 	[ -d "$top_srcdir/tests/fuzz/crashes/$t" ] &&
 	    set -- "$@" "$top_srcdir/tests/fuzz/crashes/$t"
-	out=$("$top_builddir/tests/fuzz/${t}_replay" "$@" 2>&1) || {
-		echo "fuzz-replay: FAIL: ${t}_replay: $out"
+	# The targets' own output (a command's stderr, log lines) goes to
+	# $err, shown only if the replay fails.
+	if "$top_builddir/tests/fuzz/${t}_replay" "$@" >/dev/null 2>"$err"; then
+		echo "fuzz-replay: $t: $(find "$@" -type f ! -name '.*' |
+		    wc -l) inputs ran"
+	else
+		echo "fuzz-replay: FAIL: ${t}_replay exited $?:"
+		tail -n 20 "$err"
 		rc=1
-		continue
-	}
-	echo "fuzz-replay: $t: $out"
+	fi
 done
 exit $rc
