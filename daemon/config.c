@@ -51,7 +51,8 @@ enum config_type {
 	CONFIG_FLAG,
 	CONFIG_LOGLEVEL,
 	CONFIG_COUNT,
-	CONFIG_SYNC
+	CONFIG_SYNC,
+	CONFIG_UMASK
 };
 
 struct config_keyword {
@@ -73,7 +74,12 @@ static const struct config_keyword config_keywords[] = {
 	{ "AuditOutputMax",	CONFIG_SIZE,	OFF(output_max) },
 	{ "AuditRetainDays",	CONFIG_COUNT,	OFF(retain_days) },
 	{ "AuditSync",		CONFIG_SYNC,	OFF(audit_sync_full) },
+	{ "CommandMaxCPU",	CONFIG_TIME,	OFF(max_cpu_ms) },
+	{ "CommandMaxFiles",	CONFIG_COUNT,	OFF(max_files) },
+	{ "CommandMaxMemory",	CONFIG_SIZE,	OFF(max_memory) },
+	{ "CommandMaxProcesses", CONFIG_COUNT,	OFF(max_procs) },
 	{ "CommandTimeout",	CONFIG_TIME,	OFF(timeout_ms) },
+	{ "CommandUmask",	CONFIG_UMASK,	OFF(umask) },
 	{ "Database",		CONFIG_STRING,	OFF(database) },
 	{ "DrainTimeout",	CONFIG_TIME,	OFF(drain_ms) },
 	{ "HandshakeTimeout",	CONFIG_TIME,	OFF(handshake_ms) },
@@ -86,6 +92,7 @@ static const struct config_keyword config_keywords[] = {
 	{ "PidFile",		CONFIG_STRING,	OFF(pidfile) },
 	{ "Port",		CONFIG_PORT,	OFF(port) },
 	{ "PortFile",		CONFIG_STRING,	OFF(portfile) },
+	{ "RunAs",		CONFIG_STRING,	OFF(run_as) },
 	{ "ShutdownGrace",	CONFIG_TIME,	OFF(shutdown_grace_ms) },
 	{ "SingleThread",	CONFIG_FLAG,	OFF(single_thread) },
 };
@@ -123,6 +130,7 @@ config_init(struct config *conf)
 	conf->output_max = 1024 * 1024;
 	conf->audit_sync_full = 1;
 	conf->head_interval_ms = 3600 * 1000;
+	conf->umask = 022;
 }
 
 /* Free what a configuration holds. */
@@ -139,6 +147,7 @@ config_clear(struct config *conf)
 	free(conf->portfile);
 	free(conf->path);
 	free(conf->lang);
+	free(conf->run_as);
 	memset(conf, 0, sizeof *conf);
 }
 
@@ -253,6 +262,7 @@ config_set(struct config *conf, const struct config_keyword *kw,
 	char		**sp;
 	const char	 *errstr;
 	long long	  port, n;
+	char		 *end;
 	u_int		  ms;
 	size_t		  size;
 
@@ -327,6 +337,17 @@ config_set(struct config *conf, const struct config_keyword *kw,
 			    "full", value);
 			return (-1);
 		}
+		return (0);
+	case CONFIG_UMASK:
+		errno = 0;
+		n = strtoll(value, &end, 8);
+		if (errno != 0 || *end != '\0' || n < 0 || n > 0777) {
+			xasprintf(cause, "CommandUmask \"%s\" is not a umask: "
+			    "use octal digits, such as 022 or 077", value);
+			return (-1);
+		}
+		conf->umask = (u_int)n;
+		conf->umask_set = 1;
 		return (0);
 	case CONFIG_LOGLEVEL:
 		if (strcasecmp(value, "info") == 0)

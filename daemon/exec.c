@@ -17,10 +17,16 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
@@ -35,47 +41,103 @@
 
 /*
  * Spawning and signalling commands. A command runs as /bin/sh -c COMMAND
- * through posix_spawn (vfork and exec underneath, so a large daemon is not
- * copied), in its own process group, with a clean environment, default
- * signal dispositions, an empty signal mask, the three pipes as its
- * standard descriptors and no other descriptor of ours.
+ * in its own process group, with a clean environment, default signal
+ * dispositions, an empty signal mask, the three pipes as its standard
+ * descriptors and no other descriptor of ours, in its user's home. When
+ * it runs as another user or under limits, vfork and exec set those up in
+ * the child; otherwise posix_spawn does the rest (vfork and exec
+ * underneath too, so a large daemon is never copied).
  */
 
-static void	 exec_lookup_user(void);
+static pid_t	 exec_vfork(char *const *, char *const *,
+		    const struct exec_identity *, int, int, int, int *);
+static void	 exec_child(char *const *, char *const *,
+		    const struct exec_identity *, int, int, int, int)
+		    __attribute__((__noreturn__));
 
-static char	 exec_home_dir[1024] = "/";
-static char	 exec_user[256] = "nobody";
-static int	 exec_user_known;
+/* Who commands run as, and under which limits; loop thread only. */
+static struct exec_identity exec_ident;
 
 /*
- * Note the home folder and user name of the user commands run as, once;
- * called on the loop thread.
+ * Work out who commands run as, from RunAs and the Command* limits: started
+ * as root, the RunAs user (nobody unless set; root only when written so);
+ * otherwise rcmdd's own user, and RunAs may name only that one. Called at
+ * start-up and on reload, on the loop thread; on failure the identity in
+ * use stays as it was.
  */
-static void
-exec_lookup_user(void)
+int
+exec_configure(const struct config *conf, char **cause)
 {
-	struct passwd	*pw;
+	struct exec_identity	 id;
+	struct passwd		*pw;
+	const char		*name = conf->run_as;
+	int			 n;
 
-	if (exec_user_known)
-		return;
-	exec_user_known = 1;
-	if ((pw = getpwuid(geteuid())) == NULL)
-		return;
-	strlcpy(exec_user, pw->pw_name, sizeof exec_user);
+	memset(&id, 0, sizeof id);
+	if (name == NULL && geteuid() == 0)
+		name = "nobody";
+	if (name != NULL)
+		pw = getpwnam(name);
+	else
+		pw = getpwuid(geteuid());
+	if (pw == NULL) {
+		if (name != NULL)
+			xasprintf(cause, "RunAs %s: no such user", name);
+		else
+			xasprintf(cause, "uid %ld has no user name",
+			    (long)geteuid());
+		return (-1);
+	}
+	if (pw->pw_uid == 0 && (conf->run_as == NULL ||
+	    strcmp(conf->run_as, "root") != 0)) {
+		xasprintf(cause, "RunAs %s is uid 0: commands run as root "
+		    "only with \"RunAs root\" written out", pw->pw_name);
+		return (-1);
+	}
+	if (geteuid() != 0 && pw->pw_uid != geteuid()) {
+		xasprintf(cause, "RunAs %s: rcmdd runs as uid %ld and can run "
+		    "commands only as itself; start it as root to run them as "
+		    "%s", pw->pw_name, (long)geteuid(), pw->pw_name);
+		return (-1);
+	}
+	id.change_user = geteuid() == 0;
+	id.uid = pw->pw_uid;
+	id.gid = pw->pw_gid;
+	strlcpy(id.user, pw->pw_name, sizeof id.user);
 	if (pw->pw_dir != NULL && access(pw->pw_dir, X_OK) == 0)
-		strlcpy(exec_home_dir, pw->pw_dir, sizeof exec_home_dir);
+		strlcpy(id.home, pw->pw_dir, sizeof id.home);
+	else
+		strlcpy(id.home, "/", sizeof id.home);
+	if (id.change_user) {
+		n = EXEC_MAX_GROUPS;
+		if (getgrouplist(pw->pw_name, pw->pw_gid, id.groups, &n) == -1) {
+			xasprintf(cause, "RunAs %s is in more than %d groups",
+			    pw->pw_name, EXEC_MAX_GROUPS);
+			return (-1);
+		}
+		id.ngroups = n;
+	}
+	/* As another user, the daemon's own umask is no guide: set one. */
+	id.umask_set = conf->umask_set || id.change_user;
+	id.umask = (mode_t)conf->umask;
+	id.max_procs = conf->max_procs;
+	id.max_cpu = conf->max_cpu_ms == 0 ? 0 : (conf->max_cpu_ms + 999) / 1000;
+	id.max_memory = conf->max_memory;
+	id.max_files = conf->max_files;
+	exec_ident = id;
+	return (0);
 }
 
-/* Return the working folder for commands: the home of the user. */
-const char *
-exec_home(void)
+/* Return a copy of who commands run as now, for a job. Loop thread. */
+void
+exec_identity(struct exec_identity *id)
 {
-	return (exec_home_dir);
+	*id = exec_ident;
 }
 
 /*
  * Build the environment a command starts with: PATH and LANG from the
- * configuration, and the user's HOME, USER, LOGNAME and SHELL. Nothing of
+ * configuration, and the RunAs user's HOME, USER, LOGNAME and SHELL. Nothing of
  * the daemon's own environment passes through.
  */
 char **
@@ -84,13 +146,12 @@ exec_env(const struct config *conf, const char *client)
 	char	**envp;
 	u_int	  n = 0;
 
-	exec_lookup_user();
 	envp = xcalloc(8, sizeof *envp);
 	xasprintf(&envp[n++], "PATH=%s", conf->path);
 	xasprintf(&envp[n++], "LANG=%s", conf->lang);
-	xasprintf(&envp[n++], "HOME=%s", exec_home_dir);
-	xasprintf(&envp[n++], "USER=%s", exec_user);
-	xasprintf(&envp[n++], "LOGNAME=%s", exec_user);
+	xasprintf(&envp[n++], "HOME=%s", exec_ident.home);
+	xasprintf(&envp[n++], "USER=%s", exec_ident.user);
+	xasprintf(&envp[n++], "LOGNAME=%s", exec_ident.user);
 	xasprintf(&envp[n++], "SHELL=/bin/sh");
 	xasprintf(&envp[n++], "RCMD_CLIENT=%s", client);
 	envp[n] = NULL;
@@ -111,14 +172,18 @@ exec_env_free(char **envp)
 }
 
 /*
- * Spawn /bin/sh -c command with fd_in, fd_out and fd_err as its standard
- * descriptors, in a new process group. Return its pid, or -1 with *error
- * set to the errno that stopped it.
+ * Spawn /bin/sh -c command as id says, with fd_in, fd_out and fd_err as its
+ * standard descriptors, in a new process group, in the user's home.
+ * Return its pid, or -1 with *error set to the errno that stopped it.
+ * posix_spawn does it when nothing about the user or limits changes; else
+ * vfork and exec, which can change them in the child.
  */
 pid_t
-exec_spawn(const char *command, char *const *envp, const char *cwd,
-    int fd_in, int fd_out, int fd_err, int *error)
+exec_spawn(const char *command, char *const *envp,
+    const struct exec_identity *id, int fd_in, int fd_out, int fd_err,
+    int *error)
 {
+	const char			*cwd = id->home;
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 attr;
 	sigset_t			 none, dfl;
@@ -134,6 +199,11 @@ exec_spawn(const char *command, char *const *envp, const char *cwd,
 	argv[2] = (char *)"exec cat";
 #endif
 	argv[3] = NULL;
+
+	if (id->change_user || id->umask_set || id->max_procs != 0 ||
+	    id->max_cpu != 0 || id->max_memory != 0 || id->max_files != 0)
+		return (exec_vfork(argv, envp, id, fd_in, fd_out, fd_err,
+		    error));
 
 	sigemptyset(&none);
 	sigemptyset(&dfl);
@@ -171,6 +241,118 @@ exec_spawn(const char *command, char *const *envp, const char *cwd,
 		return (-1);
 	}
 	return (pid);
+}
+
+/*
+ * Spawn with vfork: the child changes what posix_spawn cannot, then
+ * executes the shell. Every signal is blocked around vfork, so that no
+ * handler runs in the child on the parent's memory. The child reports a
+ * failure before exec through a close-on-exec pipe; the parent, resumed
+ * only once the child has executed or exited, reads it.
+ */
+static pid_t
+exec_vfork(char *const *argv, char *const *envp,
+    const struct exec_identity *id, int fd_in, int fd_out, int fd_err,
+    int *error)
+{
+	sigset_t	all, old;
+	ssize_t		n;
+	pid_t		pid;
+	int		errpipe[2], err = 0;
+
+	if (pipe2(errpipe, O_CLOEXEC) == -1) {
+		*error = errno;
+		return (-1);
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = vfork();
+	if (pid == 0)
+		exec_child(argv, envp, id, fd_in, fd_out, fd_err, errpipe[1]);
+	if (pid == -1)
+		err = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(errpipe[1]);
+	if (pid != -1) {
+		do
+			n = read(errpipe[0], &err, sizeof err);
+		while (n == -1 && errno == EINTR);
+		if (n == sizeof err) {
+			while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+				;
+			pid = -1;
+		}
+	}
+	close(errpipe[0]);
+	if (pid == -1)
+		*error = err;
+	return (pid);
+}
+
+/*
+ * The vfork child: it shares the parent's memory, so it calls only system
+ * calls, and changes credentials with raw syscalls (glibc's wrappers would
+ * try to change every thread of the parent). It never returns.
+ */
+static void
+exec_child(char *const *argv, char *const *envp,
+    const struct exec_identity *id, int fd_in, int fd_out, int fd_err,
+    int errfd)
+{
+	struct sigaction	sa;
+	struct rlimit		rl;
+	sigset_t		none;
+	int			sig, fd, e;
+
+	if (setpgid(0, 0) == -1)
+		goto fail;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < 32; sig++) {
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &sa, NULL);
+	}
+	if (dup2(fd_in, STDIN_FILENO) == -1 ||
+	    dup2(fd_out, STDOUT_FILENO) == -1 ||
+	    dup2(fd_err, STDERR_FILENO) == -1)
+		goto fail;
+	/* Everything else closes on exec, the error pipe included. */
+	if (syscall(SYS_close_range, STDERR_FILENO + 1, ~0U,
+	    CLOSE_RANGE_CLOEXEC) == -1) {
+		for (fd = STDERR_FILENO + 1; fd < 65536; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	rl.rlim_cur = rl.rlim_max = id->max_procs;
+	if (id->max_procs != 0 && setrlimit(RLIMIT_NPROC, &rl) == -1)
+		goto fail;
+	rl.rlim_cur = rl.rlim_max = id->max_cpu;
+	if (id->max_cpu != 0 && setrlimit(RLIMIT_CPU, &rl) == -1)
+		goto fail;
+	rl.rlim_cur = rl.rlim_max = id->max_memory;
+	if (id->max_memory != 0 && setrlimit(RLIMIT_AS, &rl) == -1)
+		goto fail;
+	rl.rlim_cur = rl.rlim_max = id->max_files;
+	if (id->max_files != 0 && setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		goto fail;
+	if (id->change_user) {
+		if (syscall(SYS_setgroups, id->ngroups, id->groups) == -1 ||
+		    syscall(SYS_setresgid, id->gid, id->gid, id->gid) == -1 ||
+		    syscall(SYS_setresuid, id->uid, id->uid, id->uid) == -1)
+			goto fail;
+	}
+	if (id->umask_set)
+		umask(id->umask);
+	if (chdir(id->home) == -1 && chdir("/") == -1)
+		goto fail;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve("/bin/sh", argv, envp);
+fail:
+	e = errno;
+	if (write(errfd, &e, sizeof e) == -1) {
+		/* Nothing more to do: the parent sees the child exit. */
+	}
+	_exit(127);
 }
 
 /*

@@ -492,7 +492,6 @@ job_params_free(struct job_params *p)
 	free(p->command);
 	free(p->client_addr);
 	free(p->client_name);
-	free(p->cwd);
 	exec_env_free(p->envp);
 	free(p);
 }

@@ -240,7 +240,8 @@ main(int argc, char **argv)
 	if (load_config(conf, cmd, 1) != 0)
 		exit(1);
 	server_conf = conf;
-	if (listen_check(conf, &cause) != 0) {
+	if (listen_check(conf, &cause) != 0 ||
+	    exec_configure(conf, &cause) != 0) {
 		fprintf(stderr, "rcmdd: %s\n", cause);
 		exit(1);
 	}
@@ -721,6 +722,7 @@ static void
 server_reload(const struct cmdline *cmd)
 {
 	struct config	*conf, *old = server_conf;
+	char		*cause = NULL;
 	u_int		 i;
 	int		 changed;
 
@@ -728,6 +730,14 @@ server_reload(const struct cmdline *cmd)
 	if (load_config(conf, cmd, 0) != 0) {
 		log_warnx("SIGHUP: configuration has errors; keeping the "
 		    "running one");
+		free(conf);
+		return;
+	}
+	if (exec_configure(conf, &cause) != 0) {
+		log_warnx("SIGHUP: %s; keeping the running configuration",
+		    cause);
+		free(cause);
+		config_clear(conf);
 		free(conf);
 		return;
 	}

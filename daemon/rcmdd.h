@@ -61,6 +61,13 @@ struct config {
 	u_int		 retain_days;
 	u_int		 max_rows;
 	u_int		 head_interval_ms;
+	char		*run_as;
+	int		 umask_set;
+	u_int		 umask;
+	u_int		 max_procs;
+	u_int		 max_cpu_ms;
+	size_t		 max_memory;
+	u_int		 max_files;
 	int		 single_thread;
 	int		 verbose;
 };
@@ -109,6 +116,24 @@ struct export_record {
 	size_t		 command_len;
 };
 
+/* Who a command runs as, and under which limits (0: not set). */
+#define EXEC_MAX_GROUPS		64
+struct exec_identity {
+	int		 change_user;
+	uid_t		 uid;
+	gid_t		 gid;
+	int		 ngroups;
+	gid_t		 groups[EXEC_MAX_GROUPS];
+	char		 user[64];
+	char		 home[256];
+	int		 umask_set;
+	mode_t		 umask;
+	unsigned long	 max_procs;
+	unsigned long	 max_cpu;
+	unsigned long	 max_memory;
+	unsigned long	 max_files;
+};
+
 /* What a session gives a job to run. */
 struct job_params {
 	char		*command;
@@ -121,7 +146,7 @@ struct job_params {
 	u_int		 drain_ms;
 	size_t		 output_max;
 	char		**envp;
-	char		*cwd;
+	struct exec_identity ident;
 };
 
 /* How a job runs: on its own worker thread, or inline in the loop. */
@@ -246,13 +271,14 @@ void		 job_report_exit(struct job *, const struct frame_exit *);
 void		*worker_main(void *);
 
 /* exec.c */
-pid_t		 exec_spawn(const char *, char *const *, const char *, int,
-		     int, int, int *);
+int		 exec_configure(const struct config *, char **);
+void		 exec_identity(struct exec_identity *);
+pid_t		 exec_spawn(const char *, char *const *,
+		     const struct exec_identity *, int, int, int, int *);
 int		 exec_pidfd(pid_t);
 void		 exec_kill(pid_t, int);
 char		**exec_env(const struct config *, const char *);
 void		 exec_env_free(char **);
-const char	*exec_home(void);
 
 /* The head of the audit hash chain: its last sequence number and hash. */
 #define CHAIN_HASH_LEN		64

@@ -402,7 +402,7 @@ session_exec(struct session *s, const struct frame *f)
 	p->output_max = server_conf->output_max;
 	snprintf(client, sizeof client, "%s %d", s->addr, s->port);
 	p->envp = exec_env(server_conf, client);
-	p->cwd = xstrdup(exec_home());
+	exec_identity(&p->ident);
 
 	s->state = SESSION_RUNNING;
 	if (s->flags & SESSION_INLINE)

@@ -151,7 +151,7 @@ worker_execute(struct worker *run)
 		goto failed;
 	}
 	run->started = worker_now();
-	run->pid = exec_spawn(p->command, p->envp, p->cwd, in[0], out[1],
+	run->pid = exec_spawn(p->command, p->envp, &p->ident, in[0], out[1],
 	    err[1], &error);
 	worker_close(&in[0]);
 	worker_close(&out[1]);

@@ -379,6 +379,12 @@ write_config() {
 		echo "Port 0"
 		echo "PortFile $dir/port"
 		echo "Database $db"
+		# Commands run as the test's own user (as root: RunAs root,
+		# which must be written out) unless the test names another.
+		case " $* " in
+		*" RunAs "*)	;;
+		*)		echo "RunAs $(id -un)" ;;
+		esac
 		for _wc_line in "$@"; do
 			echo "$_wc_line"
 		done

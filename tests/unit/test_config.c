@@ -41,6 +41,7 @@ static int	parse_text(struct config *, const char *, char **);
 static u_int	count_lines(const char *);
 static void	expect_error(const char *, u_int, const char *);
 static void	test_config_defaults(void);
+static void	test_config_runas_limits(void);
 static void	test_config_handshake_zero(void);
 static void	test_config_keywords(void);
 static void	test_config_case(void);
@@ -59,6 +60,7 @@ static void	test_config_load(void);
 static void	test_config_audit(void);
 
 static CU_TestInfo config_tests[] = {
+	{ "RunAs, CommandUmask and limits", test_config_runas_limits },
 	{ "HandshakeTimeout 0 is refused", test_config_handshake_zero },
 	{ "defaults from config_init", test_config_defaults },
 	{ "every keyword", test_config_keywords },
@@ -154,6 +156,39 @@ test_config_handshake_zero(void)
 {
 	expect_error("Port 7\nHandshakeTimeout 0\n", 2,
 	    "HandshakeTimeout must be more than 0");
+}
+
+/* RunAs, CommandUmask and the CommandMax* limits parse, and check. */
+static void
+test_config_runas_limits(void)
+{
+	struct config	 conf;
+	char		*errors = NULL;
+
+	config_init(&conf);
+	CU_ASSERT_PTR_NULL(conf.run_as);
+	CU_ASSERT_EQUAL(conf.umask, 022);
+	CU_ASSERT_EQUAL(conf.umask_set, 0);
+	CU_ASSERT_EQUAL(parse_text(&conf, "RunAs nobody\nCommandUmask 077\n"
+	    "CommandMaxProcesses 40\nCommandMaxCPU 2m\n"
+	    "CommandMaxMemory 512M\nCommandMaxFiles 64\n", &errors), 0);
+	CU_ASSERT_PTR_NULL(errors);
+	CU_ASSERT(conf.run_as != NULL && strcmp(conf.run_as, "nobody") == 0);
+	CU_ASSERT_EQUAL(conf.umask, 077);
+	CU_ASSERT_EQUAL(conf.umask_set, 1);
+	CU_ASSERT_EQUAL(conf.max_procs, 40);
+	CU_ASSERT_EQUAL(conf.max_cpu_ms, 120000);
+	CU_ASSERT_EQUAL(conf.max_memory, 512UL * 1024 * 1024);
+	CU_ASSERT_EQUAL(conf.max_files, 64);
+	free(errors);
+	config_clear(&conf);
+
+	expect_error("CommandUmask 089\n", 1, "CommandUmask \"089\" is not a "
+	    "umask");
+	expect_error("CommandUmask 1777\n", 1, "is not a umask");
+	expect_error("CommandMaxProcesses many\n", 1,
+	    "CommandMaxProcesses \"many\" is invalid");
+	expect_error("CommandMaxMemory 1T\n", 1, "is not a size");
 }
 
 /* config_init sets the documented defaults and config_clear frees them. */

@@ -1,0 +1,55 @@
+#!/bin/sh
+#
+# Copyright (c) 2026 The rcmdd authors
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+# A fork bomb under CommandMaxProcesses fails without harming the daemon
+# or the host: its forks fail at the limit, another client's command
+# still runs at once meanwhile, the bomb ends within its timeout, no
+# process of it is left, and the daemon serves as before. Needs root (RLIMIT_NPROC binds a RunAs user,
+# not root); skipped, saying so, otherwise.
+
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "forkbomb: SKIP: needs root to run commands as nobody"
+	exit 77
+fi
+write_config "RunAs nobody" "CommandMaxProcesses 30" "KillGrace 1s" \
+    "DrainTimeout 1s"
+start_daemon
+
+rcmd_bg -n -t 5 'echo $$; b() { b | b & }; b; wait' >"$dir/out" 2>&1
+bomb=$rcmd_pid
+wait_for 5 test -s "$dir/out" || fail "the bomb did not start"
+pg=$(head -n 1 "$dir/out")
+sleep 1
+
+# The daemon and the host still work while it runs.
+t0=$(now_ms)
+expect_eq "another command during the bomb" "fine" \
+    "$(rcmd_within 10 -n 'echo fine')"
+expect_le "its time (ms)" $(($(now_ms) - t0)) 3000
+n=$(proc_group "$pg" | wc -l)
+say "processes in the bomb's group: $n"
+expect_le "processes of the bomb" "$n" 31
+
+wait "$bomb"
+rc=$?
+say "the bomb's rcmd exited $rc; $(grep -c -i 'fork' "$dir/out") fork failures reported"
+grep -q -i "fork" "$dir/out" || fail "no fork failed: is the limit applied?"
+wait_for 10 test -z "$(proc_group "$pg")" ||
+    fail "processes of the bomb remain: $(proc_group "$pg" | wc -l)"
+expect_sql "the bomb's row is final" "SELECT status != 'running',
+    finished_at IS NOT NULL FROM commands WHERE id = 1" "1|1"
+expect_serving
