@@ -83,11 +83,15 @@ static const struct config_keyword config_keywords[] = {
 	{ "Database",		CONFIG_STRING,	OFF(database) },
 	{ "DrainTimeout",	CONFIG_TIME,	OFF(drain_ms) },
 	{ "HandshakeTimeout",	CONFIG_TIME,	OFF(handshake_ms) },
+	{ "IdleTimeout",	CONFIG_TIME,	OFF(idle_ms) },
 	{ "KillGrace",		CONFIG_TIME,	OFF(kill_grace_ms) },
 	{ "Lang",		CONFIG_STRING,	OFF(lang) },
 	{ "ListenAddress",	CONFIG_LISTEN,	0 },
 	{ "LogLevel",		CONFIG_LOGLEVEL, OFF(verbose) },
 	{ "MaxCommandTimeout",	CONFIG_TIME,	OFF(max_timeout_ms) },
+	{ "MaxCommands",	CONFIG_COUNT,	OFF(max_commands) },
+	{ "MaxConnections",	CONFIG_COUNT,	OFF(max_conns) },
+	{ "MaxConnectionsPerSource", CONFIG_COUNT, OFF(max_conns_source) },
 	{ "Path",		CONFIG_STRING,	OFF(path) },
 	{ "PidFile",		CONFIG_STRING,	OFF(pidfile) },
 	{ "Port",		CONFIG_PORT,	OFF(port) },
@@ -131,6 +135,9 @@ config_init(struct config *conf)
 	conf->audit_sync_full = 1;
 	conf->head_interval_ms = 3600 * 1000;
 	conf->umask = 022;
+	conf->max_conns = 16384;
+	conf->max_commands = 4096;
+	conf->idle_ms = 3600 * 1000;
 }
 
 /* Free what a configuration holds. */

@@ -57,6 +57,17 @@ static void	 exec_child(char *const *, char *const *,
 
 /* Who commands run as, and under which limits; loop thread only. */
 static struct exec_identity exec_ident;
+static unsigned long	 exec_files_soft;
+
+/*
+ * rcmdd raised its own descriptor limit from soft: commands get the soft
+ * limit back, as if started from a shell. Called before exec_configure.
+ */
+void
+exec_set_files_soft(unsigned long soft)
+{
+	exec_files_soft = soft;
+}
 
 /*
  * Work out who commands run as, from RunAs and the Command* limits: started
@@ -124,6 +135,7 @@ exec_configure(const struct config *conf, char **cause)
 	id.max_cpu = conf->max_cpu_ms == 0 ? 0 : (conf->max_cpu_ms + 999) / 1000;
 	id.max_memory = conf->max_memory;
 	id.max_files = conf->max_files;
+	id.files_soft = exec_files_soft;
 	exec_ident = id;
 	return (0);
 }
@@ -201,7 +213,8 @@ exec_spawn(const char *command, char *const *envp,
 	argv[3] = NULL;
 
 	if (id->change_user || id->umask_set || id->max_procs != 0 ||
-	    id->max_cpu != 0 || id->max_memory != 0 || id->max_files != 0)
+	    id->max_cpu != 0 || id->max_memory != 0 || id->max_files != 0 ||
+	    id->files_soft != 0)
 		return (exec_vfork(argv, envp, id, fd_in, fd_out, fd_err,
 		    error));
 
@@ -334,6 +347,12 @@ exec_child(char *const *argv, char *const *envp,
 	rl.rlim_cur = rl.rlim_max = id->max_files;
 	if (id->max_files != 0 && setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		goto fail;
+	if (id->max_files == 0 && id->files_soft != 0 &&
+	    getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = id->files_soft;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			goto fail;
+	}
 	if (id->change_user) {
 		if (syscall(SYS_setgroups, id->ngroups, id->groups) == -1 ||
 		    syscall(SYS_setresgid, id->gid, id->gid, id->gid) == -1 ||

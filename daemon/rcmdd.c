@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -143,6 +144,7 @@ main(int argc, char **argv)
 	struct pidfh	*pfh = NULL;
 	struct event	*ev_signal;
 	struct sigaction sa;
+	struct rlimit	 rl;
 	const char	*pidfile, *errstr, *verify = NULL, *head = NULL;
 	const char	*export = NULL, *since = NULL;
 	char		*cause = NULL;
@@ -286,6 +288,15 @@ main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	mallopt(M_ARENA_MAX, 4);
+
+	/* Each connection is a descriptor: allow as many as the system does. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		exec_set_files_soft(rl.rlim_cur);
+		exec_configure(conf, &cause);
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("cannot raise the descriptor limit");
+	}
 
 	signal(SIGPIPE, SIG_IGN);
 	if (evthread_use_pthreads() != 0)

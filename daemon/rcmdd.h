@@ -61,6 +61,10 @@ struct config {
 	u_int		 retain_days;
 	u_int		 max_rows;
 	u_int		 head_interval_ms;
+	u_int		 max_conns;
+	u_int		 max_conns_source;
+	u_int		 max_commands;
+	u_int		 idle_ms;
 	char		*run_as;
 	int		 umask_set;
 	u_int		 umask;
@@ -132,6 +136,7 @@ struct exec_identity {
 	unsigned long	 max_cpu;
 	unsigned long	 max_memory;
 	unsigned long	 max_files;
+	unsigned long	 files_soft;
 };
 
 /* What a session gives a job to run. */
@@ -272,6 +277,7 @@ void		*worker_main(void *);
 
 /* exec.c */
 int		 exec_configure(const struct config *, char **);
+void		 exec_set_files_soft(unsigned long);
 void		 exec_identity(struct exec_identity *);
 pid_t		 exec_spawn(const char *, char *const *,
 		     const struct exec_identity *, int, int, int, int *);

@@ -97,6 +97,8 @@ static void	session_send_error(struct session *, uint16_t, const char *,
 static void	session_error(struct session *, uint16_t, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
 static void	session_close(struct session *);
+static void	session_check_limits(struct session *);
+static void	session_idle(struct session *);
 static void	session_free(struct session *);
 
 static uint8_t		session_hello[FRAME_HEADER_LEN + 8 + HELLO_MAX_NAME];
@@ -156,6 +158,52 @@ session_new(int fd, const struct sockaddr *sa, socklen_t salen)
 	session_number++;
 	log_debug("session %llu: connection from %s:%d",
 	    (unsigned long long)s->id, s->addr, s->port);
+	session_check_limits(s);
+}
+
+/*
+ * Refuse a new connection past MaxConnections or MaxConnectionsPerSource
+ * with an ERROR that names the limit; the session closes once it is
+ * written.
+ */
+static void
+session_check_limits(struct session *s)
+{
+	struct session	*s1;
+	u_int		 n = 0;
+
+	if (server_conf->max_conns != 0 &&
+	    session_number > server_conf->max_conns) {
+		session_error(s, ERR_LIMIT, "too many connections: rcmdd "
+		    "serves at most %u at once (MaxConnections); try again "
+		    "later", server_conf->max_conns);
+		return;
+	}
+	if (server_conf->max_conns_source == 0)
+		return;
+	TAILQ_FOREACH(s1, &session_list, entry) {
+		if (s1->state != SESSION_CLOSING &&
+		    strcmp(s1->addr, s->addr) == 0)
+			n++;
+	}
+	if (n > server_conf->max_conns_source)
+		session_error(s, ERR_LIMIT, "too many connections from %s: at "
+		    "most %u at once (MaxConnectionsPerSource); try again "
+		    "later", s->addr, server_conf->max_conns_source);
+}
+
+/* Arm the idle timer of a session waiting for its next EXEC. */
+static void
+session_idle(struct session *s)
+{
+	struct timeval	tv;
+
+	evtimer_del(s->timer);
+	if (server_conf->idle_ms == 0 || s->state != SESSION_READY)
+		return;
+	tv.tv_sec = server_conf->idle_ms / 1000;
+	tv.tv_usec = (server_conf->idle_ms % 1000) * 1000;
+	evtimer_add(s->timer, &tv);
 }
 
 /* Bytes arrived: handle every whole frame. Loop thread. */
@@ -206,6 +254,12 @@ session_timer_cb(int fd, short events, void *arg)
 	if (s->state == SESSION_HELLO) {
 		session_error(s, ERR_TIMEOUT, "no HELLO within %u ms: "
 		    "closing the connection", server_conf->handshake_ms);
+		return;
+	}
+	if (s->state == SESSION_READY) {
+		session_error(s, ERR_TIMEOUT, "idle for %u ms without a "
+		    "command: closing the connection (IdleTimeout)",
+		    server_conf->idle_ms);
 		return;
 	}
 	if (s->state == SESSION_CLOSING)
@@ -317,8 +371,8 @@ session_frame(struct session *s, const struct frame *f)
 		strnvisx(name, sizeof name, h.name, strlen(h.name),
 		    VIS_SAFE | VIS_OCTAL);
 		strlcpy(s->name, name, sizeof s->name);
-		evtimer_del(s->timer);
 		s->state = SESSION_READY;
+		session_idle(s);
 		session_send(s, session_hello, session_hello_len, NULL, 0);
 		log_debug("session %llu: HELLO from %s:%d (%s)",
 		    (unsigned long long)s->id, s->addr, s->port, s->name);
@@ -381,6 +435,13 @@ session_exec(struct session *s, const struct frame *f)
 		    "try again when it is back");
 		return;
 	}
+	if (server_conf->max_commands != 0 &&
+	    job_count() >= server_conf->max_commands) {
+		session_error(s, ERR_LIMIT, "too many commands running: rcmdd "
+		    "runs at most %u at once (MaxCommands); try again later",
+		    server_conf->max_commands);
+		return;
+	}
 
 	p = xcalloc(1, sizeof *p);
 	p->command = xmalloc(e.command_len + 1);
@@ -404,6 +465,7 @@ session_exec(struct session *s, const struct frame *f)
 	p->envp = exec_env(server_conf, client);
 	exec_identity(&p->ident);
 
+	evtimer_del(s->timer);
 	s->state = SESSION_RUNNING;
 	if (s->flags & SESSION_INLINE)
 		flags |= JOB_INLINE;
@@ -532,13 +594,19 @@ session_job_cb(struct job *job, const struct job_event *ev, void *arg)
 		session_send_error(s, ev->error_code, (const char *)ev->data,
 		    ev->len);
 		s->job = NULL;
-		s->state = SESSION_READY;
+		if (s->state != SESSION_CLOSING) {
+			s->state = SESSION_READY;
+			session_idle(s);
+		}
 		break;
 	case JOB_EV_EXIT:
 		len = frame_encode_exit(buf, sizeof buf, &ev->exit);
 		session_send(s, buf, len, NULL, 0);
 		s->job = NULL;
+		if (s->state == SESSION_CLOSING)
+			break;
 		s->state = SESSION_READY;
+		session_idle(s);
 		if (session_shutting_down) {
 			session_error(s, ERR_SHUTDOWN, "rcmdd is shutting "
 			    "down: try again when it is back");

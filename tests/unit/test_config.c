@@ -183,6 +183,22 @@ test_config_runas_limits(void)
 	free(errors);
 	config_clear(&conf);
 
+	config_init(&conf);
+	CU_ASSERT_EQUAL(conf.max_conns, 16384);
+	CU_ASSERT_EQUAL(conf.max_conns_source, 0);
+	CU_ASSERT_EQUAL(conf.max_commands, 4096);
+	CU_ASSERT_EQUAL(conf.idle_ms, 3600000);
+	CU_ASSERT_EQUAL(parse_text(&conf, "MaxConnections 10\n"
+	    "MaxConnectionsPerSource 2\nMaxCommands 0\nIdleTimeout 90s\n",
+	    &errors), 0);
+	CU_ASSERT_EQUAL(conf.max_conns, 10);
+	CU_ASSERT_EQUAL(conf.max_conns_source, 2);
+	CU_ASSERT_EQUAL(conf.max_commands, 0);
+	CU_ASSERT_EQUAL(conf.idle_ms, 90000);
+	free(errors);
+	errors = NULL;
+	config_clear(&conf);
+
 	expect_error("CommandUmask 089\n", 1, "CommandUmask \"089\" is not a "
 	    "umask");
 	expect_error("CommandUmask 1777\n", 1, "is not a umask");
