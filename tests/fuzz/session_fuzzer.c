@@ -110,6 +110,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_conf.handshake_ms = 200;
 	fuzz_conf.output_max = 4096;
 	server_conf = &fuzz_conf;
+	if (exec_configure(&fuzz_conf, &cause) != 0) {
+		fprintf(stderr, "session_fuzzer: %s\n", cause);
+		abort();
+	}
 	if (evthread_use_pthreads() != 0 ||
 	    (server_base = event_base_new()) == NULL)
 		abort();
