@@ -117,8 +117,31 @@ int
 audit_open(const char *path, int sync_full, char **cause)
 {
 	sqlite3_stmt	*stmt = NULL;
-	char		*errmsg = NULL, *why = NULL;
-	int		 fd, version;
+	struct stat	 st;
+	char		*errmsg = NULL, *why = NULL, *dir, *slash;
+	int		 fd, version, rc;
+
+	/*
+	 * Whoever can write the folder can replace the database, or plant
+	 * its -wal and -shm files before rcmdd creates them: refuse a folder
+	 * anyone may write, sticky or not.
+	 */
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strlcpy(dir, ".", 2);
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	rc = stat(dir, &st);
+	if (rc == 0 && (st.st_mode & S_IWOTH)) {
+		xasprintf(cause, "audit database folder %s is world-writable, "
+		    "so anyone could replace the audit log: keep the database "
+		    "in a folder only rcmdd's user can write", dir);
+		free(dir);
+		return (-1);
+	}
+	free(dir);
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd == -1) {
