@@ -45,7 +45,7 @@ command -v unshare >/dev/null 2>&1 && command -v nsenter >/dev/null 2>&1 ||
 small=$dir/small
 mkdir "$small" || fail "mkdir $small"
 unshare -m --propagation private sh -c \
-    'mount -t tmpfs -o size=1m tmpfs "$1" && umount "$1"' sh "$small" \
+    'mount -t tmpfs -o size=1m,mode=0700 tmpfs "$1" && umount "$1"' sh "$small" \
     2>"$dir/unshare.err" ||
     skip "cannot mount a tmpfs in a new mount namespace:" \
 	"$(cat "$dir/unshare.err")"
@@ -57,7 +57,7 @@ real_rcmdd=$RCMDD
 cat >"$dir/ns-rcmdd" <<EOF
 #!/bin/sh
 exec unshare -m --propagation private sh -c \\
-    'mount -t tmpfs -o size=1m tmpfs "\$0" && exec "\$@"' \\
+    'mount -t tmpfs -o size=1m,mode=0700 tmpfs "\$0" && exec "\$@"' \\
     "$small" "$real_rcmdd" "\$@"
 EOF
 chmod +x "$dir/ns-rcmdd"
