@@ -787,8 +787,7 @@ audit_prune(void)
 	sqlite3_stmt	*stmt = NULL;
 	struct timespec	 ts;
 	struct chain_head base;
-	char		 cutoff[32], seqbuf[32], *why = NULL;
-	const char	*h;
+	char		 cutoff[32], *why = NULL;
 	uint64_t	 limit = 0, max_rows, last;
 	u_int		 days;
 
@@ -829,41 +828,8 @@ audit_prune(void)
 	if (last > base.seq + AUDIT_PRUNE_BATCH)
 		last = base.seq + AUDIT_PRUNE_BATCH;
 
-	if (sqlite3_prepare_v2(audit_db, "SELECT hash FROM commands WHERE "
-	    "seq = ?", -1, &stmt, NULL) != SQLITE_OK)
+	if (chain_cut(audit_db, last, &why) != 0)
 		goto fail;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)last);
-	if (sqlite3_step(stmt) != SQLITE_ROW ||
-	    (h = (const char *)sqlite3_column_text(stmt, 0)) == NULL ||
-	    strlen(h) != CHAIN_HASH_LEN) {
-		xasprintf(&why, "seq %llu is missing or has no hash: run "
-		    "rcmdd --verify-audit", (unsigned long long)last);
-		goto fail;
-	}
-	memcpy(base.hash, h, CHAIN_HASH_LEN + 1);
-	sqlite3_finalize(stmt);
-	stmt = NULL;
-	base.seq = last;
-
-	if (sqlite3_prepare_v2(audit_db, "DELETE FROM commands WHERE "
-	    "seq IS NOT NULL AND seq <= ?", -1, &stmt, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)last);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(stmt);
-	stmt = NULL;
-	if (sqlite3_prepare_v2(audit_db, "INSERT OR REPLACE INTO audit_meta "
-	    "(key, value) VALUES ('chain_base_seq', ?), "
-	    "('chain_base_hash', ?)", -1, &stmt, NULL) != SQLITE_OK)
-		goto fail;
-	snprintf(seqbuf, sizeof seqbuf, "%llu", (unsigned long long)last);
-	sqlite3_bind_text(stmt, 1, seqbuf, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, base.hash, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(stmt);
-	stmt = NULL;
 	if (sqlite3_exec(audit_db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	log_info("audit: pruned the chain through seq %llu",

@@ -142,6 +142,61 @@ chain_base_read(sqlite3 *db, struct chain_head *base, char **cause)
 	return (0);
 }
 
+/*
+ * Cut the chain after seq last: delete every sealed row up to it and make
+ * its hash the chain base, so that the rest still verifies. Inside the
+ * writer's transaction, for retention.
+ */
+int
+chain_cut(sqlite3 *db, uint64_t last, char **cause)
+{
+	sqlite3_stmt	*stmt = NULL;
+	char		 hash[CHAIN_HASH_LEN + 1], seq[32];
+	const char	*h;
+
+	if (sqlite3_prepare_v2(db, "SELECT hash FROM commands WHERE seq = ?",
+	    -1, &stmt, NULL) != SQLITE_OK)
+		goto sqlfail;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)last);
+	if (sqlite3_step(stmt) != SQLITE_ROW ||
+	    (h = (const char *)sqlite3_column_text(stmt, 0)) == NULL ||
+	    strlen(h) != CHAIN_HASH_LEN) {
+		xasprintf(cause, "seq %" PRIu64 " is missing or has no hash: "
+		    "run rcmdd --verify-audit", last);
+		sqlite3_finalize(stmt);
+		return (-1);
+	}
+	memcpy(hash, h, sizeof hash);
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+
+	if (sqlite3_prepare_v2(db, "DELETE FROM commands WHERE seq IS NOT "
+	    "NULL AND seq <= ?", -1, &stmt, NULL) != SQLITE_OK)
+		goto sqlfail;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)last);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto sqlfail;
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO audit_meta "
+	    "(key, value) VALUES ('chain_base_seq', ?), "
+	    "('chain_base_hash', ?)", -1, &stmt, NULL) != SQLITE_OK)
+		goto sqlfail;
+	snprintf(seq, sizeof seq, "%" PRIu64, last);
+	sqlite3_bind_text(stmt, 1, seq, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, hash, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto sqlfail;
+	sqlite3_finalize(stmt);
+	return (0);
+
+sqlfail:
+	*cause = chain_error(db, "cannot cut the chain");
+	sqlite3_finalize(stmt);
+	return (-1);
+}
+
 /* Load the chain's head: its last sealed row, or its base. */
 int
 chain_load(sqlite3 *db, struct chain_head *head, char **cause)

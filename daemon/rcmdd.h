@@ -296,6 +296,7 @@ struct chain_head {
 /* chain.c */
 struct sqlite3;
 int		 chain_base_read(struct sqlite3 *, struct chain_head *, char **);
+int		 chain_cut(struct sqlite3 *, uint64_t, char **);
 int		 chain_load(struct sqlite3 *, struct chain_head *, char **);
 int		 chain_seal(struct sqlite3 *, uint64_t, struct chain_head *,
 		     char **);
