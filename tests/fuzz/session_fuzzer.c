@@ -150,6 +150,33 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	session_new(sv[0], (struct sockaddr *)&sin, sizeof sin);
 
+	/*
+	 * Write the whole input and close the sending side before the loop
+	 * runs: an inline command runs inside the loop, and a client that
+	 * could only write between turns would look like one that waits.
+	 * The socket buffer holds any input this target takes.
+	 */
+	while (off < size) {
+		n = write(sv[1], data + off, size - off);
+		if (n <= 0)
+			break;
+		off += n;
+	}
+	/* Threaded, give the commands a moment to end before the client goes. */
+	if (!fuzz_conf.single_thread) {
+		deadline = fuzz_now() + 200;
+		while (job_count() + session_count() != 0 &&
+		    fuzz_now() < deadline) {
+			event_base_loop(server_base, EVLOOP_NONBLOCK);
+			while (read(sv[1], buf, sizeof buf) > 0)
+				;
+			usleep(200);
+		}
+	}
+	if (off == size) {
+		shutdown(sv[1], SHUT_WR);
+		closed = 1;
+	}
 	deadline = fuzz_now() + FUZZ_WAIT_MS;
 	while (session_count() != 0 || job_count() != 0) {
 		if (off < size) {
