@@ -23,11 +23,13 @@
 
 write_config "PidFile $dir/rcmdd.pidfile"
 "$RCMDD" -c "$conf" >"$dir/out" 2>"$dir/err" </dev/null
-expect_eq "the starting process's status" 0 "$?"
-expect_eq "what it printed" "" "$(cat "$dir/out" "$dir/err")"
+rc=$?
+# Track the detached daemon first, so that a failure below still stops it.
 wait_for 10 test -s "$dir/rcmdd.pidfile" || fail "no pidfile"
 pid=$(cat "$dir/rcmdd.pidfile")
 track "$pid"
+expect_eq "the starting process's status" 0 "$rc"
+expect_eq "what it printed" "" "$(cat "$dir/out" "$dir/err")"
 proc_alive "$pid" || fail "the pid in the pidfile, $pid, is not running"
 port=$(cat "$dir/port")
 expect_serving
