@@ -35,6 +35,7 @@
 #include "rcmdd.h"
 #include "tmpdir.h"
 #include "xmalloc.h"
+#include "unit.h"
 
 /*
  * Unit tests of the audit store in daemon/audit.c. Each test opens the
@@ -1203,30 +1204,6 @@ test_audit_text(void)
 int
 main(void)
 {
-	CU_pSuite	 suite;
-	CU_TestInfo	*t;
-	int		 failed;
-
 	log_init("test_audit", 1, 0);
-	if (CU_initialize_registry() != CUE_SUCCESS) {
-		fprintf(stderr, "test_audit: %s\n", CU_get_error_msg());
-		return (1);
-	}
-	if ((suite = CU_add_suite("audit", NULL, NULL)) == NULL)
-		goto fail;
-	for (t = audit_tests; t->pName != NULL; t++)
-		if (CU_add_test(suite, t->pName, t->pTestFunc) == NULL)
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS)
-		goto fail;
-	failed = CU_get_number_of_failures() != 0 ||
-	    CU_get_number_of_tests_failed() != 0;
-	CU_cleanup_registry();
-	return (failed ? 1 : 0);
-
-fail:
-	fprintf(stderr, "test_audit: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return (1);
+	return (unit_run("test_audit", "audit", audit_tests));
 }

@@ -33,6 +33,7 @@
 #include "rcmdd.h"
 #include "tmpdir.h"
 #include "xmalloc.h"
+#include "unit.h"
 
 /*
  * Unit tests of the audit hash chain in daemon/chain.c, with the writer of
@@ -1418,30 +1419,6 @@ out:
 int
 main(void)
 {
-	CU_pSuite	 suite;
-	CU_TestInfo	*t;
-	int		 failed;
-
 	log_init("test_chain", 1, 0);
-	if (CU_initialize_registry() != CUE_SUCCESS) {
-		fprintf(stderr, "test_chain: %s\n", CU_get_error_msg());
-		return (1);
-	}
-	if ((suite = CU_add_suite("chain", NULL, NULL)) == NULL)
-		goto fail;
-	for (t = chain_tests; t->pName != NULL; t++)
-		if (CU_add_test(suite, t->pName, t->pTestFunc) == NULL)
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS)
-		goto fail;
-	failed = CU_get_number_of_failures() != 0 ||
-	    CU_get_number_of_tests_failed() != 0;
-	CU_cleanup_registry();
-	return (failed ? 1 : 0);
-
-fail:
-	fprintf(stderr, "test_chain: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return (1);
+	return (unit_run("test_chain", "chain", chain_tests));
 }

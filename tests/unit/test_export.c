@@ -32,6 +32,7 @@
 #include "tmpdir.h"
 #include "utf8.h"
 #include "xmalloc.h"
+#include "unit.h"
 
 /*
  * Unit tests of daemon/export.c: JSON and RFC 5424 escaping of whatever a
@@ -863,30 +864,6 @@ test_export_fails(void)
 int
 main(void)
 {
-	CU_pSuite	 suite;
-	CU_TestInfo	*t;
-	int		 failed;
-
 	log_init("test_export", 1, 0);
-	if (CU_initialize_registry() != CUE_SUCCESS) {
-		fprintf(stderr, "test_export: %s\n", CU_get_error_msg());
-		return (1);
-	}
-	if ((suite = CU_add_suite("export", NULL, NULL)) == NULL)
-		goto fail;
-	for (t = export_tests; t->pName != NULL; t++)
-		if (CU_add_test(suite, t->pName, t->pTestFunc) == NULL)
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	if (CU_basic_run_tests() != CUE_SUCCESS)
-		goto fail;
-	failed = CU_get_number_of_failures() != 0 ||
-	    CU_get_number_of_tests_failed() != 0;
-	CU_cleanup_registry();
-	return (failed ? 1 : 0);
-
-fail:
-	fprintf(stderr, "test_export: %s\n", CU_get_error_msg());
-	CU_cleanup_registry();
-	return (1);
+	return (unit_run("test_export", "export", export_tests));
 }
