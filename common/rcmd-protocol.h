@@ -81,6 +81,7 @@
 #define ERR_AUDIT		9	/* the audit record failed: not run */
 #define ERR_SHUTDOWN		10	/* fatal: the server is shutting down */
 #define ERR_LIMIT		11	/* fatal: a server limit was reached */
+#define ERR_DENIED		12	/* fatal: not authorized to run commands */
 
 /* A decoded frame; payload points into the caller's buffer. */
 struct frame {

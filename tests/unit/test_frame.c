@@ -1176,6 +1176,7 @@ test_frame_error_is_fatal(void)
 	CU_ASSERT_EQUAL(frame_error_is_fatal(ERR_AUDIT), 0);
 	CU_ASSERT_EQUAL(frame_error_is_fatal(ERR_SHUTDOWN), 1);
 	CU_ASSERT_EQUAL(frame_error_is_fatal(ERR_LIMIT), 1);
+	CU_ASSERT_EQUAL(frame_error_is_fatal(ERR_DENIED), 1);
 
 	/* A code this side does not know is taken as fatal. */
 	CU_ASSERT_EQUAL(frame_error_is_fatal(0), 1);
