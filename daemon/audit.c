@@ -48,18 +48,21 @@
  * stop flag. It is never held across an SQLite call.
  */
 
-#define AUDIT_SCHEMA_VERSION	2
+#define AUDIT_SCHEMA_VERSION	3
 #define AUDIT_BUSY_TIMEOUT_MS	5000
 #define AUDIT_PRUNE_BATCH	500
 #define AUDIT_PRUNE_EVERY_SEC	60
 
 #define AUDIT_BEGIN	1
 #define AUDIT_FINISH	2
+#define AUDIT_DENY	3	/* a refusal; nobody waits, the writer frees it */
 
 struct audit_req {
 	int				 type;
 	const struct audit_start	*start;
 	const struct audit_end		*end;
+	struct audit_start		 deny;
+	char				*deny_reason;
 	uint64_t			 id;
 	int				 done;
 	int				 rc;
@@ -82,12 +85,14 @@ static int	 audit_select_ids(const char *, uint64_t **, size_t *,
 static int	 audit_seal_ids(const uint64_t *, size_t, char **);
 static int	 audit_seal_unsealed(char **);
 static int	 audit_prune(void);
+static void	 audit_deny_free(struct audit_req *);
 
-extern const char audit_schema[], audit_migrate_2[];
+extern const char audit_schema[], audit_migrate_2[], audit_migrate_3[];
 
 static sqlite3		*audit_db;
 static sqlite3_stmt	*audit_insert_stmt;
 static sqlite3_stmt	*audit_update_stmt;
+static sqlite3_stmt	*audit_deny_stmt;
 static pthread_t	 audit_thread;
 static int		 audit_running;
 static int		 audit_stopping;
@@ -187,6 +192,13 @@ audit_open(const char *path, int sync_full, char **cause)
 		log_info("audit: upgrading %s from schema version 1 to 2 and "
 		    "sealing its rows into the hash chain", path);
 		if (sqlite3_exec(audit_db, audit_migrate_2, NULL, NULL,
+		    &errmsg) != SQLITE_OK)
+			goto sqlrollback;
+	}
+	if (version >= 1 && version < 3) {
+		log_info("audit: upgrading %s to schema version 3 (client "
+		    "certificate fingerprints)", path);
+		if (sqlite3_exec(audit_db, audit_migrate_3, NULL, NULL,
 		    &errmsg) != SQLITE_OK)
 			goto sqlrollback;
 	}
@@ -336,9 +348,15 @@ static int
 audit_prepare(void)
 {
 	if (sqlite3_prepare_v3(audit_db, "INSERT INTO commands (started_at, "
-	    "client_addr, client_port, client_name, identity, command, status) "
-	    "VALUES (?, ?, ?, ?, ?, ?, 'running')", -1,
+	    "client_addr, client_port, client_name, identity, fingerprint, "
+	    "command, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')", -1,
 	    SQLITE_PREPARE_PERSISTENT, &audit_insert_stmt, NULL) != SQLITE_OK)
+		return (-1);
+	if (sqlite3_prepare_v3(audit_db, "INSERT INTO commands (started_at, "
+	    "finished_at, client_addr, client_port, client_name, identity, "
+	    "fingerprint, command, status, duration_ms, reason) VALUES "
+	    "(?1, ?1, ?2, ?3, NULL, ?4, ?5, '', 'denied', 0, ?6)", -1,
+	    SQLITE_PREPARE_PERSISTENT, &audit_deny_stmt, NULL) != SQLITE_OK)
 		return (-1);
 	if (sqlite3_prepare_v3(audit_db, "UPDATE commands SET "
 	    "finished_at = ?, status = ?, exit_code = ?, signal = ?, "
@@ -407,7 +425,10 @@ audit_main(void *arg)
 		audit_chain_shared = audit_chain;
 		while ((req = TAILQ_FIRST(&batch)) != NULL) {
 			TAILQ_REMOVE(&batch, req, entry);
-			req->done = 1;
+			if (req->type == AUDIT_DENY)
+				audit_deny_free(req);
+			else
+				req->done = 1;
 		}
 		pthread_cond_broadcast(&audit_done);
 		prune = audit_prune_now;
@@ -449,7 +470,7 @@ audit_episode(struct audit_reqs *batch)
 				why = req->cause;
 		} else {
 			ok++;
-			if (req->type == AUDIT_FINISH)
+			if (req->type != AUDIT_BEGIN)
 				audit_since_prune++;
 		}
 	}
@@ -561,7 +582,21 @@ audit_exec(struct audit_req *req)
 			sqlite3_bind_null(stmt, 3);
 		sqlite3_bind_text(stmt, 4, s->client_name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 5, s->identity, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 6, s->command, (int)s->command_len,
+		sqlite3_bind_text(stmt, 6, s->fingerprint, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 7, s->command, (int)s->command_len,
+		    SQLITE_STATIC);
+	} else if (req->type == AUDIT_DENY) {
+		s = &req->deny;
+		stmt = audit_deny_stmt;
+		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, 2, s->client_addr, -1, SQLITE_STATIC);
+		if (s->client_port >= 0)
+			sqlite3_bind_int(stmt, 3, s->client_port);
+		else
+			sqlite3_bind_null(stmt, 3);
+		sqlite3_bind_text(stmt, 4, s->identity, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 5, s->fingerprint, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 6, req->deny_reason, -1,
 		    SQLITE_STATIC);
 	} else {
 		stmt = audit_update_stmt;
@@ -584,8 +619,14 @@ audit_exec(struct audit_req *req)
 		sqlite3_bind_int64(stmt, 10, (sqlite3_int64)req->id);
 	}
 	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE && req->type == AUDIT_BEGIN)
+	if (rc == SQLITE_DONE && req->type != AUDIT_FINISH)
 		req->id = (uint64_t)sqlite3_last_insert_rowid(audit_db);
+	if (rc == SQLITE_DONE && req->type == AUDIT_DENY) {
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		return (chain_seal(audit_db, req->id, &audit_chain,
+		    &req->cause));
+	}
 	if (rc == SQLITE_DONE && req->type == AUDIT_FINISH &&
 	    sqlite3_changes(audit_db) != 1) {
 		sqlite3_reset(stmt);
@@ -604,8 +645,8 @@ audit_exec(struct audit_req *req)
 		return (0);
 	}
 	if (rc != SQLITE_DONE)
-		req->cause = audit_errmsg(req->type == AUDIT_BEGIN ?
-		    "insert" : "update");
+		req->cause = audit_errmsg(req->type == AUDIT_FINISH ?
+		    "update" : "insert");
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
 	return (rc == SQLITE_DONE ? 0 : -1);
@@ -635,6 +676,46 @@ audit_submit(struct audit_req *req, char **cause)
 	}
 	free(req->cause);
 	return (0);
+}
+
+/* Free a refusal's request. */
+static void
+audit_deny_free(struct audit_req *req)
+{
+	free((char *)req->deny.client_addr);
+	free((char *)req->deny.identity);
+	free((char *)req->deny.fingerprint);
+	free(req->deny_reason);
+	free(req->cause);
+	free(req);
+}
+
+/*
+ * Record a refused connection as a final row with status denied and the
+ * reason, sealed into the chain like any other. It does not wait: the
+ * loop thread calls it, and the writer commits it with the next batch.
+ * A failure to commit it is logged with the writer's failure episode.
+ */
+void
+audit_deny(const struct audit_start *s, const char *reason)
+{
+	struct audit_req	*req;
+
+	if (!audit_running)
+		return;
+	req = xcalloc(1, sizeof *req);
+	req->type = AUDIT_DENY;
+	req->deny.client_addr = xstrdup(s->client_addr);
+	req->deny.client_port = s->client_port;
+	req->deny.identity = s->identity == NULL ? NULL :
+	    xstrdup(s->identity);
+	req->deny.fingerprint = s->fingerprint == NULL ? NULL :
+	    xstrdup(s->fingerprint);
+	req->deny_reason = xstrdup(reason);
+	pthread_mutex_lock(&audit_lock);
+	TAILQ_INSERT_TAIL(&audit_queue, req, entry);
+	pthread_cond_signal(&audit_wake);
+	pthread_mutex_unlock(&audit_lock);
 }
 
 /*
@@ -745,7 +826,8 @@ audit_stop(void)
 	audit_since_prune = 0;
 	sqlite3_finalize(audit_insert_stmt);
 	sqlite3_finalize(audit_update_stmt);
-	audit_insert_stmt = audit_update_stmt = NULL;
+	sqlite3_finalize(audit_deny_stmt);
+	audit_insert_stmt = audit_update_stmt = audit_deny_stmt = NULL;
 	if (audit_db != NULL) {
 		sqlite3_close(audit_db);
 		audit_db = NULL;
