@@ -5,7 +5,7 @@ set -eu
 
 pkgs="build-essential autoconf automake pkg-config libevent-dev \
 libsqlite3-dev libbsd-dev libedit-dev libssl-dev libcunit1-dev sqlite3 mandoc python3 \
-valgrind procps"
+valgrind procps openssl"
 
 missing=
 for p in $pkgs; do

@@ -18,6 +18,7 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -38,9 +39,10 @@
 #include "xmalloc.h"
 
 /*
- * The client's side of the protocol: connect, say HELLO, run one command
- * at a time, moving stdin to the server and output to the local streams
- * as it arrives.
+ * The client's side of the protocol: connect over TCP, TLS or a local Unix
+ * socket, say HELLO, run one command at a time, moving stdin to the server
+ * and output to the local streams as it arrives. The socket is always
+ * non-blocking and waited on with poll(2); tls.c adds TLS on top of it.
  */
 
 #define CONN_READ_SIZE		65536
@@ -51,6 +53,8 @@
 static void	rbuf_add(struct rbuf *, const void *, size_t);
 static void	rbuf_drain(struct rbuf *, size_t);
 static int	conn_connect_one(const struct addrinfo *, int, int *);
+static int	conn_open_unix(struct conn *, const char *, char **);
+static int	conn_pending(struct conn *);
 static int	conn_flush(struct conn *, char **);
 static int	conn_fill(struct conn *, char **);
 static int	conn_next_frame(struct conn *, struct frame *, size_t *,
@@ -133,12 +137,67 @@ conn_connect_one(const struct addrinfo *ai, int timeout_ms, int *error)
 }
 
 /*
- * Connect to host and port, trying each address in turn. Return 0, or -1
- * with a cause that says what failed.
+ * Connect to the Unix socket of a host written unix:PATH. Return 0, or -1
+ * with a cause that names the path.
+ */
+static int
+conn_open_unix(struct conn *c, const char *host, char **cause)
+{
+	struct sockaddr_un	 sun;
+	const char		*path = host + strlen(RCMD_UNIX_PREFIX);
+	const char		*hint = "";
+
+	c->host = xstrdup(host);
+	c->port = xstrdup("");
+	c->where = xstrdup(host);
+	if (*path == '\0') {
+		xasprintf(cause, "%s names no socket: write the path after "
+		    "it, as in unix:/run/rcmdd/rcmdd.sock", host);
+		return (-1);
+	}
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof sun.sun_path) >=
+	    sizeof sun.sun_path) {
+		xasprintf(cause, "cannot connect to %s: the path is too long "
+		    "for a socket (at most %zu bytes)", host,
+		    sizeof sun.sun_path - 1);
+		return (-1);
+	}
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (c->fd == -1) {
+		xasprintf(cause, "socket: %s", strerror(errno));
+		return (-1);
+	}
+	/* A local connect does not wait: it succeeds or fails at once. */
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		if (errno == ENOENT || errno == ECONNREFUSED ||
+		    errno == ENOTSOCK)
+			hint = " (is rcmdd's ListenSocket there?)";
+		else if (errno == EACCES)
+			hint = " (do rcmdd's ListenSocketMode and "
+			    "ListenSocketGroup let this user in?)";
+		else if (errno == EAGAIN)
+			hint = " (rcmdd is not accepting connections fast "
+			    "enough: try again)";
+		xasprintf(cause, "cannot connect to %s: %s%s", host,
+		    strerror(errno), hint);
+		close(c->fd);
+		c->fd = -1;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Connect to host and port, trying each address in turn, and start TLS
+ * over it if tc is not NULL. A host written unix:PATH is a local socket,
+ * without TLS, and port does not apply. Return 0, or -1 with a cause that
+ * says what failed.
  */
 int
 conn_open(struct conn *c, const char *host, const char *port,
-    int timeout_ms, char **cause)
+    struct tls_config *tc, int timeout_ms, char **cause)
 {
 	struct addrinfo	 hints, *res, *ai;
 	char		*name;
@@ -148,6 +207,8 @@ conn_open(struct conn *c, const char *host, const char *port,
 	memset(c, 0, sizeof *c);
 	c->fd = -1;
 	c->sigfd = -1;
+	if (strncmp(host, RCMD_UNIX_PREFIX, strlen(RCMD_UNIX_PREFIX)) == 0)
+		return (conn_open_unix(c, host, cause));
 	name = xstrdup(host);
 	len = strlen(name);
 	if (len > 2 && name[0] == '[' && name[len - 1] == ']') {
@@ -156,6 +217,7 @@ conn_open(struct conn *c, const char *host, const char *port,
 	}
 	c->host = name;
 	c->port = xstrdup(port);
+	xasprintf(&c->where, "%s port %s", name, port);
 
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
@@ -191,6 +253,12 @@ conn_open(struct conn *c, const char *host, const char *port,
 			    host, port, strerror(error));
 		return (-1);
 	}
+	if (tc != NULL) {
+		c->tls = tls_connect(tc, c->fd, c->host, c->port, timeout_ms,
+		    cause);
+		if (c->tls == NULL)
+			return (-1);
+	}
 	return (0);
 }
 
@@ -212,6 +280,18 @@ conn_flush(struct conn *c, char **cause)
 	ssize_t	n;
 
 	while (c->out.len > c->out.off) {
+		if (c->tls != NULL) {
+			n = tls_write(c->tls, c->out.data + c->out.off,
+			    c->out.len - c->out.off, cause);
+			if (n == 0)
+				return (0);
+			if (n == -1) {
+				c->broken = 1;
+				return (-1);
+			}
+			rbuf_drain(&c->out, n);
+			continue;
+		}
 		n = send(c->fd, c->out.data + c->out.off,
 		    c->out.len - c->out.off, MSG_NOSIGNAL);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
@@ -227,20 +307,36 @@ conn_flush(struct conn *c, char **cause)
 	return (0);
 }
 
-/* Read what the socket holds. Return -1 at end of file or on error. */
+/*
+ * Read what the socket holds. Return -2 at end of file, -1 on error, both
+ * with a cause.
+ */
 static int
 conn_fill(struct conn *c, char **cause)
 {
 	uint8_t	buf[CONN_READ_SIZE];
 	ssize_t	n;
 
+	if (c->tls != NULL) {
+		n = tls_read(c->tls, buf, sizeof buf, cause);
+		if (n == 0)
+			return (0);
+		if (n > 0) {
+			rbuf_add(&c->in, buf, n);
+			return (0);
+		}
+		c->broken = 1;
+		if (n == -2)
+			xasprintf(cause, "connection closed by %s", c->host);
+		return (n == -2 ? -2 : -1);
+	}
 	n = recv(c->fd, buf, sizeof buf, 0);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return (0);
 	c->broken = 1;
 	if (n == 0) {
 		xasprintf(cause, "connection closed by %s", c->host);
-		return (-1);
+		return (-2);
 	}
 	if (n == -1) {
 		xasprintf(cause, "connection to %s lost: %s", c->host,
@@ -249,6 +345,16 @@ conn_fill(struct conn *c, char **cause)
 	}
 	rbuf_add(&c->in, buf, n);
 	return (0);
+}
+
+/*
+ * Return 1 if TLS holds data that poll(2) cannot see, already read from
+ * the socket; the caller must not wait then.
+ */
+static int
+conn_pending(struct conn *c)
+{
+	return (c->tls != NULL && tls_pending(c->tls) > 0);
 }
 
 /* Take the next whole frame from the input. Return 1, 0 or -1. */
@@ -313,7 +419,7 @@ conn_hello(struct conn *c, char **cause)
 	uint16_t		 code;
 	uint64_t		 deadline;
 	size_t			 len, used;
-	int			 rc, wait;
+	int			 rc, wait, pending;
 
 	pw = getpwuid(getuid());
 	len = frame_encode_hello(buf, sizeof buf, MSG_HELLO,
@@ -330,23 +436,40 @@ conn_hello(struct conn *c, char **cause)
 		if (rc == 1)
 			break;
 		if (now_ms() >= deadline) {
-			xasprintf(cause, "no answer from %s port %s within "
-			    "%d s: is it an rcmdd?", c->host, c->port,
-			    CONN_HELLO_TIMEOUT_MS / 1000);
+			xasprintf(cause, "no answer from %s within %d s: is it "
+			    "an rcmdd?", c->where, CONN_HELLO_TIMEOUT_MS / 1000);
 			return (-1);
 		}
 		pfd.fd = c->fd;
 		pfd.events = POLLIN | (c->out.len > c->out.off ? POLLOUT : 0);
-		wait = (int)(deadline - now_ms());
+		if (c->tls != NULL)
+			pfd.events |= tls_events(c->tls);
+		pending = conn_pending(c);
+		wait = pending ? 0 : (int)(deadline - now_ms());
 		if (poll(&pfd, 1, wait < 0 ? 0 : wait) == -1 && errno != EINTR) {
 			xasprintf(cause, "poll: %s", strerror(errno));
 			return (-1);
 		}
+		if (pending || (c->tls != NULL && pfd.revents != 0))
+			pfd.revents |= POLLIN;
 		if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    conn_fill(c, cause) != 0) {
+		    (rc = conn_fill(c, cause)) != 0) {
+			if (rc == -1)
+				return (-1);
+			/*
+			 * A server that speaks TLS hangs up on a plain HELLO;
+			 * one that speaks plain TCP answers TLS with an ERROR
+			 * frame, which tls.c reports as not TLS.
+			 */
 			free(*cause);
-			xasprintf(cause, "%s port %s closed the connection "
-			    "during the handshake", c->host, c->port);
+			if (c->tls == NULL && *c->port != '\0')
+				xasprintf(cause, "connection closed by %s "
+				    "during the handshake: does it require "
+				    "TLS? (give --cert, --key and --ca)",
+				    c->where);
+			else
+				xasprintf(cause, "connection closed by %s "
+				    "during the handshake", c->where);
 			return (-1);
 		}
 	}
@@ -367,8 +490,8 @@ conn_hello(struct conn *c, char **cause)
 		return (-1);
 	}
 	if (frame_parse_hello(&f, &h, &why) != 0) {
-		xasprintf(cause, "%s port %s does not speak the rcmd "
-		    "protocol: %s", c->host, c->port, why);
+		xasprintf(cause, "%s does not speak the rcmd protocol: %s",
+		    c->where, why);
 		free(why);
 		return (-1);
 	}
@@ -463,7 +586,7 @@ conn_run(struct conn *c, const char *cmd, size_t cmdlen, uint32_t timeout_ms,
 	char		*why;
 	ssize_t		 n;
 	size_t		 len, used;
-	int		 rc, i_stdin, i_sig, nfd;
+	int		 rc, i_stdin, i_sig, nfd, pending;
 
 	memset(r, 0, sizeof *r);
 	if (cmdlen > EXEC_MAX_COMMAND) {
@@ -501,6 +624,8 @@ conn_run(struct conn *c, const char *cmd, size_t cmdlen, uint32_t timeout_ms,
 		pfd[nfd].events = POLLIN;
 		if (c->out.len > c->out.off)
 			pfd[nfd].events |= POLLOUT;
+		if (c->tls != NULL)
+			pfd[nfd].events |= tls_events(c->tls);
 		nfd++;
 		i_stdin = i_sig = -1;
 		if (stdin_fd != -1 && c->out.len - c->out.off < CONN_OUT_MAX) {
@@ -513,12 +638,19 @@ conn_run(struct conn *c, const char *cmd, size_t cmdlen, uint32_t timeout_ms,
 			pfd[nfd].events = POLLIN;
 			i_sig = nfd++;
 		}
-		if (poll(pfd, nfd, -1) == -1) {
+		pending = conn_pending(c);
+		if (poll(pfd, nfd, pending ? 0 : -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			xasprintf(cause, "poll: %s", strerror(errno));
 			return (-1);
 		}
+		/*
+		 * TLS may hold a record it has read already, or wait for
+		 * the socket to be writable before it can read: try it.
+		 */
+		if (pending || (c->tls != NULL && pfd[0].revents != 0))
+			pfd[0].revents |= POLLIN;
 		if (i_sig != -1 && (pfd[i_sig].revents & POLLIN)) {
 			while (read(c->sigfd, &sig, 1) == 1) {
 				if (++c->interrupts >= CONN_GIVE_UP) {
@@ -631,6 +763,8 @@ conn_print_receipt(const struct conn_result *r, const char *host)
 void
 conn_close(struct conn *c)
 {
+	tls_close(c->tls);
+	c->tls = NULL;
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;
@@ -638,9 +772,10 @@ conn_close(struct conn *c)
 	free(c->out.data);
 	free(c->host);
 	free(c->port);
+	free(c->where);
 	memset(&c->in, 0, sizeof c->in);
 	memset(&c->out, 0, sizeof c->out);
-	c->host = c->port = NULL;
+	c->host = c->port = c->where = NULL;
 }
 
 /* Return a monotonic time in milliseconds. */

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,15 +36,29 @@
  * open an interactive prompt when no command is given.
  */
 
+/* Long options without a letter. */
+#define OPT_CA		256
+#define OPT_CERT	257
+#define OPT_KEY		258
+#define OPT_NO_TLS	259
+
 static void	usage(int) __attribute__((__noreturn__));
 static void	signal_handler(int);
 static int	signal_setup(void);
+static char	*tls_default(const char *);
+static char	*tls_file(const char *, const char *, const char *);
+static struct tls_config *tls_setup(const char *, const char *,
+		    const char *, const char *, int);
 
 static int	signal_pipe[2] = { -1, -1 };
 
 static const struct option longopts[] = {
+	{ "ca",		required_argument,	NULL,	OPT_CA },
+	{ "cert",	required_argument,	NULL,	OPT_CERT },
 	{ "help",	no_argument,		NULL,	'h' },
+	{ "key",	required_argument,	NULL,	OPT_KEY },
 	{ "no-stdin",	no_argument,		NULL,	'n' },
+	{ "no-tls",	no_argument,		NULL,	OPT_NO_TLS },
 	{ "port",	required_argument,	NULL,	'p' },
 	{ "timeout",	required_argument,	NULL,	't' },
 	{ "verbose",	no_argument,		NULL,	'v' },
@@ -55,14 +70,25 @@ static void
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: rcmd [-hnVv] [-p port] [-t seconds] host [command ...]\n"
+	    "usage: rcmd [-hnVv] [--ca file] [--cert file] [--key file] "
+	    "[--no-tls]\n"
+	    "            [-p port] [-t seconds] host [command ...]\n"
 	    "  -n, --no-stdin        do not forward standard input\n"
 	    "  -p, --port PORT       server port (default %s)\n"
 	    "  -t, --timeout SECS    stop the command after SECS seconds\n"
 	    "  -v, --verbose         print the audit id of each command\n"
+	    "      --cert FILE       client certificate for TLS "
+	    "(default cert.pem)\n"
+	    "      --key FILE        its private key (default key.pem)\n"
+	    "      --ca FILE         CA that signed the server's certificate "
+	    "(default ca.pem)\n"
+	    "      --no-tls          plain TCP even if cert.pem exists\n"
 	    "  -V, --version         print the version and exit\n"
 	    "  -h, --help            print this help and exit\n"
-	    "With no command, rcmd reads commands at a prompt.\n",
+	    "The default files are in ${XDG_CONFIG_HOME:-~/.config}/rcmd/;"
+	    " TLS is on when\none of the three is given or cert.pem is there."
+	    " host may be unix:PATH,\na local socket. With no command, rcmd "
+	    "reads commands at a prompt.\n",
 	    RCMD_DEFAULT_PORT);
 	exit(status == 0 ? 0 : RCMD_EXIT_ERROR);
 }
@@ -101,20 +127,139 @@ signal_setup(void)
 	return (signal_pipe[0]);
 }
 
+/*
+ * Return where a TLS file is looked for when its option is not given:
+ * ${XDG_CONFIG_HOME:-$HOME/.config}/rcmd/NAME. The XDG base directory
+ * specification says to ignore a relative XDG_CONFIG_HOME.
+ */
+static char *
+tls_default(const char *name)
+{
+	struct passwd	*pw;
+	const char	*xdg, *home;
+	char		*path;
+
+	xdg = getenv("XDG_CONFIG_HOME");
+	if (xdg != NULL && *xdg == '/') {
+		xasprintf(&path, "%s/rcmd/%s", xdg, name);
+		return (path);
+	}
+	home = getenv("HOME");
+	if (home == NULL || *home == '\0') {
+		pw = getpwuid(getuid());
+		home = pw != NULL ? pw->pw_dir : "/";
+	}
+	xasprintf(&path, "%s/.config/rcmd/%s", home, name);
+	return (path);
+}
+
+/*
+ * Return the file to use for one of the three, given or default, or exit
+ * with a message saying which is missing and where it was looked for.
+ */
+static char *
+tls_file(const char *given, const char *name, const char *what)
+{
+	char	*path;
+
+	if (given != NULL) {
+		if (access(given, R_OK) != 0) {
+			fprintf(stderr, "rcmd: cannot read the %s %s (--%s): "
+			    "%s\n", what, given, name, strerror(errno));
+			exit(RCMD_EXIT_ERROR);
+		}
+		return (xstrdup(given));
+	}
+	path = tls_default(strcmp(name, "cert") == 0 ? "cert.pem" :
+	    strcmp(name, "key") == 0 ? "key.pem" : "ca.pem");
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "rcmd: TLS needs a %s, and --%s was not given "
+		    "and %s is %s: give --%s FILE or put it there (or "
+		    "--no-tls for plain TCP to a loopback rcmdd)\n", what, name,
+		    path, errno == ENOENT ? "not there" : strerror(errno),
+		    name);
+		exit(RCMD_EXIT_ERROR);
+	}
+	return (path);
+}
+
+/*
+ * Decide whether to speak TLS to host, and load its files if so: TLS is on
+ * for a TCP host when one of the three files is given, or when the default
+ * certificate exists, unless --no-tls says otherwise. Return NULL for
+ * plain TCP or a Unix socket; exit with a message if a file is wrong.
+ */
+static struct tls_config *
+tls_setup(const char *host, const char *cert, const char *key,
+    const char *ca, int no_tls)
+{
+	struct tls_config	*tc;
+	char			*dcert, *fcert, *fkey, *fca, *cause = NULL;
+	int			 on;
+
+	if (strncmp(host, RCMD_UNIX_PREFIX, strlen(RCMD_UNIX_PREFIX)) == 0)
+		return (NULL);
+	if (no_tls) {
+		if (cert != NULL || key != NULL || ca != NULL) {
+			fprintf(stderr, "rcmd: --no-tls and --%s contradict "
+			    "each other: give one or the other\n",
+			    cert != NULL ? "cert" : key != NULL ? "key" : "ca");
+			exit(RCMD_EXIT_ERROR);
+		}
+		return (NULL);
+	}
+	on = cert != NULL || key != NULL || ca != NULL;
+	if (!on) {
+		dcert = tls_default("cert.pem");
+		on = access(dcert, F_OK) == 0;
+		free(dcert);
+	}
+	if (!on)
+		return (NULL);
+
+	fcert = tls_file(cert, "cert", "client certificate");
+	fkey = tls_file(key, "key", "client key");
+	fca = tls_file(ca, "ca", "CA certificate");
+	tc = tls_config_new(fcert, fkey, fca, &cause);
+	if (tc == NULL) {
+		fprintf(stderr, "rcmd: %s\n", cause);
+		exit(RCMD_EXIT_ERROR);
+	}
+	free(fcert);
+	free(fkey);
+	free(fca);
+	return (tc);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct conn		 c;
 	struct conn_result	 r;
+	struct tls_config	*tc;
 	const char		*host, *port = RCMD_DEFAULT_PORT, *errstr;
+	const char		*cert = NULL, *key = NULL, *ca = NULL;
 	char			*cmd = NULL, *cause = NULL, *tmp;
 	uint32_t		 timeout_ms = 0;
 	long long		 secs;
 	int			 ch, i, no_stdin = 0, verbose = 0, status;
+	int			 no_tls = 0;
 
 	while ((ch = getopt_long(argc, argv, "+hnp:t:vV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case OPT_CA:
+			ca = optarg;
+			break;
+		case OPT_CERT:
+			cert = optarg;
+			break;
+		case OPT_KEY:
+			key = optarg;
+			break;
+		case OPT_NO_TLS:
+			no_tls = 1;
+			break;
 		case 'h':
 			usage(0);
 		case 'n':
@@ -160,8 +305,9 @@ main(int argc, char **argv)
 		}
 	}
 
-	if (conn_open(&c, host, port, RCMD_CONNECT_TIMEOUT_MS, &cause) != 0 ||
-	    conn_hello(&c, &cause) != 0) {
+	tc = tls_setup(host, cert, key, ca, no_tls);
+	if (conn_open(&c, host, port, tc, RCMD_CONNECT_TIMEOUT_MS,
+	    &cause) != 0 || conn_hello(&c, &cause) != 0) {
 		fprintf(stderr, "rcmd: %s\n", cause);
 		exit(RCMD_EXIT_ERROR);
 	}
@@ -170,6 +316,7 @@ main(int argc, char **argv)
 	if (cmd == NULL) {
 		status = prompt_run(&c, timeout_ms, verbose);
 		conn_close(&c);
+		tls_config_free(tc);
 		return (status);
 	}
 
@@ -186,5 +333,6 @@ main(int argc, char **argv)
 	free(cause);
 	free(cmd);
 	conn_close(&c);
+	tls_config_free(tc);
 	return (status);
 }

@@ -33,6 +33,7 @@
 #define RCMD_CONNECT_TIMEOUT_MS	10000
 #define RCMD_EXIT_ERROR		255
 #define RCMD_EXIT_TIMEOUT	124
+#define RCMD_UNIX_PREFIX	"unix:"
 
 /* A growable byte buffer; data starts at off. */
 struct rbuf {
@@ -42,11 +43,16 @@ struct rbuf {
 	size_t		 size;
 };
 
+struct tls_config;
+struct tls_conn;
+
 /* A connection to a server. */
 struct conn {
 	int		 fd;
-	char		*host;
-	char		*port;
+	struct tls_conn	*tls;		/* NULL: plain TCP or a Unix socket */
+	char		*host;		/* as messages name it */
+	char		*port;		/* "" for a Unix socket */
+	char		*where;		/* "host port N", or "unix:PATH" */
 	struct rbuf	 in;
 	struct rbuf	 out;
 	char		 server[256];
@@ -63,7 +69,8 @@ struct conn_result {
 };
 
 /* conn.c */
-int	conn_open(struct conn *, const char *, const char *, int, char **);
+int	conn_open(struct conn *, const char *, const char *,
+	    struct tls_config *, int, char **);
 int	conn_hello(struct conn *, char **);
 int	conn_run(struct conn *, const char *, size_t, uint32_t, int,
 	    struct conn_result *, char **);
@@ -72,6 +79,18 @@ int	conn_handle_frame(struct conn *, const struct frame *,
 	    struct conn_result *, char **);
 int	conn_exit_status(const struct conn_result *, const char *, char **);
 void	conn_print_receipt(const struct conn_result *, const char *);
+
+/* tls.c */
+struct tls_config *tls_config_new(const char *, const char *, const char *,
+	    char **);
+void	tls_config_free(struct tls_config *);
+struct tls_conn	*tls_connect(struct tls_config *, int, const char *,
+	    const char *, int, char **);
+ssize_t	tls_read(struct tls_conn *, void *, size_t, char **);
+ssize_t	tls_write(struct tls_conn *, const void *, size_t, char **);
+int	tls_pending(struct tls_conn *);
+int	tls_events(struct tls_conn *);
+void	tls_close(struct tls_conn *);
 
 /* prompt.c */
 int	prompt_run(struct conn *, uint32_t, int);

@@ -17,16 +17,22 @@
 """A fake rcmd server for the client's error tests.
 
     fakeserver.py PORTFILE MODE
+    fakeserver.py -u SOCKET MODE
 
 It listens on 127.0.0.1 port 0, writes the port to PORTFILE (through a
 temporary file and a rename), accepts one connection, answers as MODE
-says, and exits after the client closes or 30 s:
+says, and exits after the client closes or 30 s. With -u it listens on
+the Unix socket SOCKET instead, and writes no port. The modes:
 
     silent      read the client's HELLO and answer nothing
     version     answer HELLO with protocol version 2
     banner      answer with a line that is not the rcmd protocol
     error       answer ERROR 5 with a message holding escape sequences
     badexit     answer HELLO, then STARTED, then an EXIT of 3 bytes
+    denied      answer ERROR 12 (denied), as rcmdd does to a peer that
+                no Allow rule admits
+    run         answer HELLO; to an EXEC, STARTED, the command on STDOUT
+                as "ran: COMMAND", and EXIT with code 7
 """
 
 import os
@@ -39,15 +45,32 @@ def frame(ftype, payload=b""):
     return struct.pack(">IB", len(payload) + 1, ftype) + payload
 
 
+def read_frame(conn, buf):
+    """Read one whole frame; return (type, payload, rest) or None at EOF."""
+    while len(buf) < 5 or len(buf) < 4 + struct.unpack(">I", buf[:4])[0]:
+        data = conn.recv(65536)
+        if not data:
+            return None
+        buf += data
+    n = struct.unpack(">I", buf[:4])[0]
+    return buf[4], buf[5:4 + n], buf[4 + n:]
+
+
 def main():
-    portfile, mode = sys.argv[1], sys.argv[2]
-    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    lsock.bind(("127.0.0.1", 0))
-    lsock.listen(1)
-    with open(portfile + ".tmp", "w") as f:
-        f.write("%d\n" % lsock.getsockname()[1])
-    os.rename(portfile + ".tmp", portfile)
+    if sys.argv[1] == "-u":
+        path, mode = sys.argv[2], sys.argv[3]
+        lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        lsock.bind(path)
+        lsock.listen(1)
+    else:
+        portfile, mode = sys.argv[1], sys.argv[2]
+        lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lsock.bind(("127.0.0.1", 0))
+        lsock.listen(1)
+        with open(portfile + ".tmp", "w") as f:
+            f.write("%d\n" % lsock.getsockname()[1])
+        os.rename(portfile + ".tmp", portfile)
     lsock.settimeout(30)
     conn, _ = lsock.accept()
     conn.settimeout(30)
@@ -65,6 +88,20 @@ def main():
         conn.recv(65536)
         conn.sendall(frame(0x82, struct.pack(">Q", 1)) +
                      frame(0x85, b"\x00\x00\x00"))
+    elif mode == "denied":
+        conn.sendall(frame(0x86, struct.pack(">H", 12) +
+                           b"no Allow rule admits root on unix"))
+    elif mode == "run":
+        buf = b""
+        got = read_frame(conn, buf)
+        if got is not None and got[0] == 0x01:
+            conn.sendall(frame(0x81, hello + b"fake"))
+            got = read_frame(conn, got[2])
+            if got is not None and got[0] == 0x02:
+                conn.sendall(frame(0x82, struct.pack(">Q", 1)) +
+                             frame(0x83, b"ran: " + got[1][8:] + b"\n") +
+                             frame(0x85, struct.pack(">BiQQ", 0, 7, 1000,
+                                                     1)))
     try:
         while conn.recv(65536):
             pass

@@ -23,8 +23,11 @@
 #
 # From the environment (make check exports them; a script run by hand
 # finds the binaries of the build tree it lives in):
-#   RCMDD RCMD SQLITE3 top_srcdir top_builddir, and PYTHON (python3)
+#   RCMDD RCMD SQLITE3 OPENSSL top_srcdir top_builddir, and PYTHON (python3)
 #   KEEP_TMP	when set, the folder is kept for a post-mortem
+#
+# XDG_CONFIG_HOME is set to a folder in $dir that does not exist, so that
+# rcmd finds no default TLS files unless a test puts them there.
 #
 # After start_daemon: $dir, $port, $daemon_pid, $conf, $db, $log.
 
@@ -361,6 +364,9 @@ lib_init() {
 	conf=$dir/rcmdd.conf
 	db=$dir/audit.db
 	log=$dir/rcmdd.log
+	# rcmd speaks TLS when it finds a cert.pem there: never the user's.
+	XDG_CONFIG_HOME=$dir/config
+	export XDG_CONFIG_HOME
 	: >"$log"
 	trap lib_cleanup EXIT
 	trap 'exit 129' HUP
@@ -489,7 +495,7 @@ lib_rcmd() {
 			_rc_skip=0
 		else
 			case $_rc_a in
-			-t|-p)	_rc_skip=1 ;;
+			-t|-p|--cert|--key|--ca)	_rc_skip=1 ;;
 			--)	_rc_nopt=$((_rc_nopt + 1)); break ;;
 			-?*)	;;
 			*)	break ;;
@@ -515,6 +521,24 @@ lib_rcmd() {
 	else
 		"$RCMD" -p "$port" "$@"
 	fi
+}
+
+# --- TLS -------------------------------------------------------------------------
+
+# make_certs: make the test certificates with mkcerts.sh (which lists them)
+# in $dir/certs, and set certs to that folder.
+make_certs() {
+	if [ -z "${OPENSSL:-}" ]; then
+		OPENSSL=$(command -v openssl || :)
+	fi
+	[ -n "$OPENSSL" ] ||
+	    fail "the openssl command makes the test certificates, and" \
+		"configure did not find it: install the openssl package" \
+		"(apt-get install openssl) and run ./configure again"
+	certs=$dir/certs
+	mkdir "$certs" &&
+	    OPENSSL=$OPENSSL sh "$top_srcdir/tests/regress/mkcerts.sh" "$certs" ||
+	    fail "mkcerts.sh could not make the test certificates"
 }
 
 # sql QUERY: query the audit database with the sqlite3 shell.
