@@ -70,6 +70,7 @@
 #define SESSION_IN_PUMP		0x4
 #define SESSION_GONE		0x8
 #define SESSION_FINAL		0x10
+#define SESSION_LINGER		0x20
 
 #define SESSION_CLOSE_WAIT_MS	5000
 
@@ -86,6 +87,7 @@ struct session {
 	char			 addr[INET6_ADDRSTRLEN];
 	int			 port;
 	char			 source[INET6_ADDRSTRLEN + 16];
+	char			 peer[INET6_ADDRSTRLEN + 16];	/* for the log */
 	struct sockaddr_storage	 sa;
 	char			*identity;
 	char			 fingerprint[TLS_FINGERPRINT_LEN + 1];
@@ -116,6 +118,7 @@ static void	session_close(struct session *);
 static void	session_check_limits(struct session *);
 static void	session_idle(struct session *);
 static void	session_free(struct session *);
+static void	session_linger(struct session *);
 static void	session_unix_peer(struct session *);
 static void	session_authorize(struct session *);
 static void	session_tls_done(struct session *);
@@ -162,6 +165,12 @@ session_new(int fd, const struct sockaddr *sa, socklen_t salen, int kind)
 		if (salen <= sizeof s->sa)
 			memcpy(&s->sa, sa, salen);
 	}
+	if (kind == SESSION_UNIX)
+		snprintf(s->peer, sizeof s->peer, "unix");
+	else if (strchr(s->addr, ':') != NULL)
+		snprintf(s->peer, sizeof s->peer, "[%s]:%d", s->addr, s->port);
+	else
+		snprintf(s->peer, sizeof s->peer, "%s:%d", s->addr, s->port);
 	if (server_conf->single_thread)
 		s->flags |= SESSION_INLINE;
 
@@ -179,8 +188,7 @@ session_new(int fd, const struct sockaddr *sa, socklen_t salen, int kind)
 		s->bev = bufferevent_socket_new(server_base, fd,
 		    BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL) {
-		log_warnx("cannot create a buffer for %s:%d", s->addr,
-		    s->port);
+		log_warnx("cannot create a buffer for %s", s->peer);
 		close(fd);
 		free(s->identity);
 		free(s);
@@ -201,8 +209,8 @@ session_new(int fd, const struct sockaddr *sa, socklen_t salen, int kind)
 
 	TAILQ_INSERT_TAIL(&session_list, s, entry);
 	session_number++;
-	log_debug("session %llu: connection from %s:%d%s%s",
-	    (unsigned long long)s->id, s->addr, s->port,
+	log_debug("session %llu: connection from %s%s%s",
+	    (unsigned long long)s->id, s->peer,
 	    s->identity != NULL ? " user " : "",
 	    s->identity != NULL ? s->identity : "");
 	session_check_limits(s);
@@ -286,8 +294,8 @@ session_tls_done(struct session *s)
 	}
 	s->identity = xstrdup(cn);
 	s->state = SESSION_HELLO;
-	log_debug("session %llu: TLS from %s:%d as %s (%s)",
-	    (unsigned long long)s->id, s->addr, s->port, s->identity,
+	log_debug("session %llu: TLS from %s as %s (%s)",
+	    (unsigned long long)s->id, s->peer, s->identity,
 	    s->fingerprint);
 	session_authorize(s);
 }
@@ -332,8 +340,10 @@ session_refused(struct session *s, const char *why)
 		return;
 	}
 	session_refusals_cb(-1, 0, NULL);
-	log_warnx("session %llu: %s:%d: refused: %s",
-	    (unsigned long long)s->id, s->addr, s->port, why);
+	log_warnx("session %llu: %s%s%s: refused: %s",
+	    (unsigned long long)s->id, s->peer,
+	    s->identity != NULL ? " as " : "",
+	    s->identity != NULL ? s->identity : "", why);
 	memset(&as, 0, sizeof as);
 	as.client_addr = s->addr;
 	as.client_port = s->port;
@@ -423,8 +433,14 @@ session_idle(struct session *s)
 static void
 session_read_cb(struct bufferevent *bev, void *arg)
 {
-	(void)bev;
-	session_process(arg);
+	struct session	*s = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+
+	if (s->flags & SESSION_LINGER) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	session_process(s);
 }
 
 /* Output drained: a closing session can go now. Loop thread. */
@@ -435,7 +451,30 @@ session_write_cb(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (s->state == SESSION_CLOSING)
+		session_linger(s);
+}
+
+/*
+ * A closing session's last words are written: stop sending, and read and
+ * drop what the client still sends until it closes too (or the close
+ * wait ends). Closing at once would make the kernel answer a late frame,
+ * such as a HELLO crossing our ERROR, with a reset that can destroy the
+ * ERROR before the client reads it.
+ */
+static void
+session_linger(struct session *s)
+{
+	if (s->flags & (SESSION_LINGER | SESSION_IN_PUMP | SESSION_GONE)) {
+		if (!(s->flags & SESSION_LINGER))
+			session_free(s);
+		return;
+	}
+	s->flags |= SESSION_LINGER;
+	if (shutdown(s->fd, SHUT_WR) == -1) {
 		session_free(s);
+		return;
+	}
+	bufferevent_enable(s->bev, EV_READ);
 }
 
 /* The connection ended or failed. Loop thread. */
@@ -455,9 +494,9 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED)
 		return;
 	if (s->state == SESSION_RUNNING)
-		log_warnx("session %llu: %s:%d %s while its command ran; "
-		    "stopping the command", (unsigned long long)s->id, s->addr,
-		    s->port, (what & BEV_EVENT_EOF) ? "disconnected" :
+		log_warnx("session %llu: %s %s while its command ran; "
+		    "stopping the command", (unsigned long long)s->id, s->peer,
+		    (what & BEV_EVENT_EOF) ? "disconnected" :
 		    "failed");
 	else if (what & BEV_EVENT_ERROR)
 		log_debug("session %llu: %s", (unsigned long long)s->id,
@@ -507,9 +546,13 @@ session_resume_cb(int fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
-	if ((s->flags & SESSION_GONE) || (s->state == SESSION_CLOSING &&
-	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)) {
+	if (s->flags & SESSION_GONE) {
 		session_free(s);
+		return;
+	}
+	if (s->state == SESSION_CLOSING &&
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
+		session_linger(s);
 		return;
 	}
 	session_process(s);
@@ -605,8 +648,8 @@ session_frame(struct session *s, const struct frame *f)
 		s->state = SESSION_READY;
 		session_idle(s);
 		session_send(s, session_hello, session_hello_len, NULL, 0);
-		log_debug("session %llu: HELLO from %s:%d (%s)",
-		    (unsigned long long)s->id, s->addr, s->port, s->name);
+		log_debug("session %llu: HELLO from %s (%s)",
+		    (unsigned long long)s->id, s->peer, s->name);
 		return;
 	}
 
@@ -765,9 +808,9 @@ session_pump(struct job_pump *jp)
 		evbuffer_freeze(in, 0);
 		if (n == 0 || (n == -1 && saved_errno != EAGAIN &&
 		    saved_errno != EINTR)) {
-			log_warnx("session %llu: %s:%d disconnected while its "
+			log_warnx("session %llu: %s disconnected while its "
 			    "command ran; stopping the command",
-			    (unsigned long long)s->id, s->addr, s->port);
+			    (unsigned long long)s->id, s->peer);
 			s->flags |= SESSION_GONE;
 		}
 	}
@@ -902,8 +945,8 @@ session_error(struct session *s, uint16_t code, const char *fmt, ...)
 	va_start(ap, fmt);
 	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
-	log_warnx("session %llu: %s:%d: %s", (unsigned long long)s->id,
-	    s->addr, s->port, msg);
+	log_warnx("session %llu: %s: %s", (unsigned long long)s->id, s->peer,
+	    msg);
 	if (s->state != SESSION_CLOSING) {
 		s->flags |= SESSION_FINAL;
 		session_send_error(s, code, msg, strlen(msg));
