@@ -69,6 +69,7 @@ static u_int	config_seen(const u_int *, const char *);
 
 #define OFF(f)	offsetof(struct config, f)
 static const struct config_keyword config_keywords[] = {
+	{ "AuditGroup",		CONFIG_STRING,	OFF(audit_group) },
 	{ "AuditHeadInterval",	CONFIG_TIME,	OFF(head_interval_ms) },
 	{ "AuditMaxRows",	CONFIG_COUNT,	OFF(max_rows) },
 	{ "AuditOutputMax",	CONFIG_SIZE,	OFF(output_max) },
@@ -155,6 +156,7 @@ config_clear(struct config *conf)
 	free(conf->path);
 	free(conf->lang);
 	free(conf->run_as);
+	free(conf->audit_group);
 	memset(conf, 0, sizeof *conf);
 }
 

@@ -105,6 +105,13 @@ exec_configure(const struct config *conf, char **cause)
 		    "only with \"RunAs root\" written out", pw->pw_name);
 		return (-1);
 	}
+	/* Capabilities dropped at start-up do not come back on SIGHUP. */
+	if (pw->pw_uid == 0 && priv_is_dropped()) {
+		xasprintf(cause, "RunAs %s: rcmdd gave up root's capabilities "
+		    "at start-up to run commands as %s; restart it to run "
+		    "them as root", pw->pw_name, exec_ident.user);
+		return (-1);
+	}
 	if (geteuid() != 0 && pw->pw_uid != geteuid()) {
 		xasprintf(cause, "RunAs %s: rcmdd runs as uid %ld and can run "
 		    "commands only as itself; start it as root to run them as "
