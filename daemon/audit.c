@@ -319,8 +319,9 @@ audit_fix_file(const char *path, int which, char **cause)
 	if (audit_group != (gid_t)-1 && st.st_gid != audit_group &&
 	    fchown(fd, (uid_t)-1, audit_group) == -1) {
 		xasprintf(cause, "cannot give %s to AuditGroup (gid %ld): %s: "
-		    "start rcmdd as root or as a member of that group", name,
-		    (long)audit_group, strerror(errno));
+		    "rcmdd needs CAP_CHOWN at start-up (root's, and in the "
+		    "unit's CapabilityBoundingSet), or to run as a member of "
+		    "that group", name, (long)audit_group, strerror(errno));
 		goto fail;
 	}
 	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) == -1) {

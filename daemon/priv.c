@@ -96,8 +96,14 @@ priv_drop(const struct config *conf, char **cause)
 
 	/* CAP_SETPCAP, needed to set these, goes below. */
 	if (prctl(PR_SET_SECUREBITS, PRIV_SECUREBITS, 0, 0, 0) == -1) {
-		xasprintf(cause, "cannot lock the securebits: %s",
-		    strerror(errno));
+		if (errno == EPERM)
+			xasprintf(cause, "cannot lock the securebits: rcmdd "
+			    "needs CAP_SETPCAP at start-up to drop root's "
+			    "capabilities: keep it in the unit's "
+			    "CapabilityBoundingSet");
+		else
+			xasprintf(cause, "cannot lock the securebits: %s",
+			    strerror(errno));
 		return (-1);
 	}
 	capng_clear(CAPNG_SELECT_ALL);

@@ -127,6 +127,32 @@ wait_for 5 grep -q "SIGHUP: RunAs root: rcmdd gave up root's capabilities at sta
 expect_eq "user after refused reload" "$nobody_uid" "$(rcmd -n 'id -u')"
 stop_daemon
 
+# Under the unit's CapabilityBoundingSet and NoNewPrivileges, as systemd
+# starts it, with an AuditGroup to chown the files to, rcmdd starts and
+# drops the same way; without CAP_SETPCAP it cannot, and says so.
+unit=$top_builddir/etc/rcmdd.service
+[ -f "$unit" ] || fail "no $unit: run make"
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr 'A-Z ' 'a-z,' |
+    sed 's/cap_/+/g')
+expect_match "the unit's bounding set" "+setuid,+setgid,+kill,*" "$caps"
+group=$(id -gn nobody)
+write_config "RunAs nobody" "AuditGroup $group"
+RCMDD_WRAPPER="setpriv --bounding-set=-all,$caps --inh-caps=-all --no-new-privs"
+start_daemon
+cat "/proc/$daemon_pid/status" >"$dir/status"
+expect_eq "CapEff under the unit's set" "$kept" "$(cap_of "$dir/status" CapEff)"
+expect_eq "CapBnd under the unit's set" "$kept" "$(cap_of "$dir/status" CapBnd)"
+expect_eq "id -u under the unit's set" "$nobody_uid" "$(rcmd -n 'id -u')"
+expect_eq "database group under the unit's set" "640 $group" \
+    "$(stat -c '%a %G' "$db")"
+stop_daemon
+RCMDD_WRAPPER=
+write_config "RunAs nobody"
+out=$(setpriv --bounding-set=-all,+setuid,+setgid,+kill --inh-caps=-all \
+    "$RCMDD" -f -c "$conf" 2>&1 </dev/null)
+expect_eq "status without CAP_SETPCAP" 1 "$?"
+expect_match "its message" "*cannot lock the securebits: rcmdd needs CAP_SETPCAP at start-up*" "$out"
+
 # RunAs root: commands need root's capabilities, so rcmdd keeps them.
 cap_full=$(cap_of /proc/self/status CapEff)
 write_config "RunAs root"
