@@ -16,7 +16,8 @@
 # AuditGroup: the database, -wal and -shm files are mode 0640 and owned by
 # that group, also when an earlier run left them 0600, so that a member of
 # the group (and no one else) reads the audit log with sqlite3 -readonly
-# while rcmdd runs; without AuditGroup they go back to 0600. An unknown
+# while rcmdd runs, and with ?immutable=1 once it has stopped; without
+# AuditGroup they go back to 0600. An unknown
 # group stops rcmdd, and rcmdd -t, naming it. Skipped, saying so, when the
 # test does not run as root.
 
@@ -99,6 +100,10 @@ kill -HUP "$daemon_pid"
 wait_for 5 grep -q "SIGHUP: AuditGroup changes only on restart; keeping $group" \
     "$log" || fail "rcmdd did not keep AuditGroup on reload"
 stop_daemon
+# Stopped, the -wal and -shm files are gone: rcmdd(8)'s immutable form.
+expect_eq "a member of $group reads the stopped log" 1 \
+    "$(setpriv --reuid=nobody --regid="$group" --clear-groups "$SQLITE3" \
+    "file:$db?immutable=1" 'SELECT count(*) FROM commands' 2>&1)"
 
 # Without it again, back to 0600.
 start_daemon
