@@ -18,8 +18,9 @@
 # securebits: commands run as nobody with no capability, a set-user-ID
 # root program run by a command gets none either, timeouts still kill the
 # command's group, and SIGHUP still reloads (but RunAs root then needs a
-# restart). With RunAs root, rcmdd keeps what it has. Skipped, saying so,
-# when the test does not run as root.
+# restart); a CommandMax* limit above rcmdd's own hard limit is refused.
+# With RunAs root, rcmdd keeps what it has. Skipped, saying so, when the
+# test does not run as root.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -152,6 +153,17 @@ out=$(setpriv --bounding-set=-all,+setuid,+setgid,+kill --inh-caps=-all \
     "$RCMDD" -f -c "$conf" 2>&1 </dev/null)
 expect_eq "status without CAP_SETPCAP" 1 "$?"
 expect_match "its message" "*cannot lock the securebits: rcmdd needs CAP_SETPCAP at start-up*" "$out"
+
+# Without CAP_SYS_RESOURCE no command could start above rcmdd's own hard
+# limit: the configuration is refused instead.
+hard=$(ulimit -Hn)
+write_config "RunAs nobody" "CommandMaxFiles $((hard + 1))"
+out=$("$RCMDD" -t -c "$conf" 2>&1)
+expect_eq "rcmdd -t status with CommandMaxFiles over the hard limit" 1 "$?"
+expect_match "its message" "*CommandMaxFiles is above rcmdd's own hard limit of $hard, which commands run as nobody cannot exceed*" "$out"
+write_config "RunAs nobody" "CommandMaxFiles $hard"
+"$RCMDD" -t -c "$conf" >/dev/null 2>&1 ||
+    fail "rcmdd -t refused CommandMaxFiles at the hard limit"
 
 # RunAs root: commands need root's capabilities, so rcmdd keeps them.
 cap_full=$(cap_of /proc/self/status CapEff)
