@@ -286,6 +286,12 @@ fail:
  * and group AuditGroup asks for: 0640 and that group, or 0600. Files from
  * an earlier run with another AuditGroup, or none, are brought in line. A
  * -wal or -shm file that is not there is fine.
+ *
+ * By path, never through a descriptor of our own: closing any descriptor
+ * of a file drops every POSIX lock the process holds on it, SQLite's
+ * included, and a reader that then finds the -shm file unlocked rebuilds
+ * it under the writer's mapping (SIGBUS). The folder is not
+ * world-writable, so the file cannot change between lstat and chmod.
  */
 static int
 audit_fix_file(const char *path, int which, char **cause)
@@ -294,20 +300,14 @@ audit_fix_file(const char *path, int which, char **cause)
 	struct stat		 st;
 	mode_t			 mode;
 	char			*name;
-	int			 fd, saved_errno;
 
 	mode = audit_group == (gid_t)-1 ? 0600 : 0640;
 	xasprintf(&name, "%s%s", path, suffix[which]);
-	fd = open(name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd == -1) {
+	if (lstat(name, &st) == -1) {
 		if (errno == ENOENT && which != 0) {
 			free(name);
 			return (0);
 		}
-		xasprintf(cause, "cannot open %s: %s", name, strerror(errno));
-		goto fail;
-	}
-	if (fstat(fd, &st) == -1) {
 		xasprintf(cause, "cannot stat %s: %s", name, strerror(errno));
 		goto fail;
 	}
@@ -317,28 +317,23 @@ audit_fix_file(const char *path, int which, char **cause)
 		goto fail;
 	}
 	if (audit_group != (gid_t)-1 && st.st_gid != audit_group &&
-	    fchown(fd, (uid_t)-1, audit_group) == -1) {
+	    lchown(name, (uid_t)-1, audit_group) == -1) {
 		xasprintf(cause, "cannot give %s to AuditGroup (gid %ld): %s: "
 		    "rcmdd needs CAP_CHOWN at start-up (root's, and in the "
 		    "unit's CapabilityBoundingSet), or to run as a member of "
 		    "that group", name, (long)audit_group, strerror(errno));
 		goto fail;
 	}
-	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) == -1) {
+	if ((st.st_mode & 07777) != mode && chmod(name, mode) == -1) {
 		xasprintf(cause, "cannot make %s mode %04o: %s", name,
 		    (u_int)mode, strerror(errno));
 		goto fail;
 	}
-	close(fd);
 	free(name);
 	return (0);
 
 fail:
-	saved_errno = errno;
-	if (fd != -1)
-		close(fd);
 	free(name);
-	errno = saved_errno;
 	return (-1);
 }
 
