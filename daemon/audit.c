@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -86,6 +87,7 @@ static int	 audit_seal_ids(const uint64_t *, size_t, char **);
 static int	 audit_seal_unsealed(char **);
 static int	 audit_prune(void);
 static void	 audit_deny_free(struct audit_req *);
+static int	 audit_fix_file(const char *, int, char **);
 
 extern const char audit_schema[], audit_migrate_2[], audit_migrate_3[];
 
@@ -113,10 +115,47 @@ static uint64_t		 audit_refused;
 static u_int		 audit_since_prune;
 static uint64_t		 audit_max_rows;	/* audit_lock */
 
+/* AuditGroup, or -1: who may read the database besides its owner. */
+static gid_t		 audit_group = (gid_t)-1;
+
 /*
- * Open the database, creating it mode 0600 if needed, apply the schema,
- * and mark rows left running by a daemon that died as interrupted. Called
- * before any thread starts.
+ * Look up AuditGroup's name. Return 0 with its gid, or -1 with a cause that
+ * names it. Called at start-up, before the database opens, and by -t.
+ */
+int
+audit_lookup_group(const char *name, gid_t *gid, char **cause)
+{
+	struct group	*gr;
+
+	errno = 0;
+	if ((gr = getgrnam(name)) == NULL) {
+		if (errno != 0 && errno != ENOENT)
+			xasprintf(cause, "AuditGroup %s: cannot look the group "
+			    "up: %s", name, strerror(errno));
+		else
+			xasprintf(cause, "AuditGroup %s: no such group: create "
+			    "it (groupadd %s) or name an existing one", name,
+			    name);
+		return (-1);
+	}
+	*gid = gr->gr_gid;
+	return (0);
+}
+
+/*
+ * Make the database, -wal and -shm files mode 0640 and owned by this group
+ * from the next audit_open on; (gid_t)-1, the default, keeps them 0600.
+ */
+void
+audit_set_group(gid_t gid)
+{
+	audit_group = gid;
+}
+
+/*
+ * Open the database, creating it mode 0600 (0640 and AuditGroup's with
+ * one) if needed, apply the schema, and mark rows left running by a daemon
+ * that died as interrupted. Called before any thread starts.
  */
 int
 audit_open(const char *path, int sync_full, char **cause)
@@ -146,6 +185,13 @@ audit_open(const char *path, int sync_full, char **cause)
 		free(dir);
 		return (-1);
 	}
+	/* Auditors need to pass through the folder to read the files. */
+	if (rc == 0 && audit_group != (gid_t)-1 && !(st.st_mode & S_IXOTH) &&
+	    (st.st_gid != audit_group || !(st.st_mode & S_IXGRP)))
+		log_warnx("audit: AuditGroup (gid %ld) cannot reach the "
+		    "database through its folder %s: make the folder group "
+		    "%ld, mode 0750", (long)audit_group, dir,
+		    (long)audit_group);
 	free(dir);
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -155,6 +201,13 @@ audit_open(const char *path, int sync_full, char **cause)
 		return (-1);
 	}
 	close(fd);
+	/*
+	 * Set the database's mode and group before SQLite opens it: SQLite
+	 * creates the -wal and -shm files with the database's mode and, as
+	 * root, gives them its owner and group.
+	 */
+	if (audit_fix_file(path, 0, cause) != 0)
+		return (-1);
 
 	if (sqlite3_open_v2(path, &audit_db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
@@ -215,6 +268,10 @@ audit_open(const char *path, int sync_full, char **cause)
 		goto sqlrollback;
 	audit_chain_shared = audit_chain;
 
+	/* Those left by a daemon that died keep their old mode: fix them. */
+	if (audit_fix_file(path, 1, cause) != 0 ||
+	    audit_fix_file(path, 2, cause) != 0)
+		goto fail;
 	if (audit_prepare() != 0)
 		goto stmtfail;
 	return (0);
@@ -233,6 +290,62 @@ fail:
 	sqlite3_finalize(stmt);
 	sqlite3_close(audit_db);
 	audit_db = NULL;
+	return (-1);
+}
+
+/*
+ * Give the database (which 0), its -wal (1) or its -shm file (2) the mode
+ * and group AuditGroup asks for: 0640 and that group, or 0600. Files from
+ * an earlier run with another AuditGroup, or none, are brought in line. A
+ * -wal or -shm file that is not there is fine.
+ *
+ * By path, never through a descriptor of our own: closing any descriptor
+ * of a file drops every POSIX lock the process holds on it, SQLite's
+ * included, and a reader that then finds the -shm file unlocked rebuilds
+ * it under the writer's mapping (SIGBUS). The folder is not
+ * world-writable, so the file cannot change between lstat and chmod.
+ */
+static int
+audit_fix_file(const char *path, int which, char **cause)
+{
+	static const char	*suffix[] = { "", "-wal", "-shm" };
+	struct stat		 st;
+	mode_t			 mode;
+	char			*name;
+
+	mode = audit_group == (gid_t)-1 ? 0600 : 0640;
+	xasprintf(&name, "%s%s", path, suffix[which]);
+	if (lstat(name, &st) == -1) {
+		if (errno == ENOENT && which != 0) {
+			free(name);
+			return (0);
+		}
+		xasprintf(cause, "cannot stat %s: %s", name, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		xasprintf(cause, "%s is not a regular file: move it away",
+		    name);
+		goto fail;
+	}
+	if (audit_group != (gid_t)-1 && st.st_gid != audit_group &&
+	    lchown(name, (uid_t)-1, audit_group) == -1) {
+		xasprintf(cause, "cannot give %s to AuditGroup (gid %ld): %s: "
+		    "rcmdd needs CAP_CHOWN at start-up (root's, and in the "
+		    "unit's CapabilityBoundingSet), or to run as a member of "
+		    "that group", name, (long)audit_group, strerror(errno));
+		goto fail;
+	}
+	if ((st.st_mode & 07777) != mode && chmod(name, mode) == -1) {
+		xasprintf(cause, "cannot make %s mode %04o: %s", name,
+		    (u_int)mode, strerror(errno));
+		goto fail;
+	}
+	free(name);
+	return (0);
+
+fail:
+	free(name);
 	return (-1);
 }
 

@@ -72,6 +72,7 @@ static u_int	config_seen(const u_int *, const char *);
 #define OFF(f)	offsetof(struct config, f)
 static const struct config_keyword config_keywords[] = {
 	{ "Allow",		CONFIG_ALLOW,	0 },
+	{ "AuditGroup",		CONFIG_STRING,	OFF(audit_group) },
 	{ "AuditHeadInterval",	CONFIG_TIME,	OFF(head_interval_ms) },
 	{ "AuditMaxRows",	CONFIG_COUNT,	OFF(max_rows) },
 	{ "AuditOutputMax",	CONFIG_SIZE,	OFF(output_max) },
@@ -171,6 +172,7 @@ config_clear(struct config *conf)
 	free(conf->socket_path);
 	free(conf->socket_group);
 	auth_clear(conf);
+	free(conf->audit_group);
 	memset(conf, 0, sizeof *conf);
 }
 

@@ -149,6 +149,7 @@ main(int argc, char **argv)
 	const char	*export = NULL, *since = NULL;
 	char		*cause = NULL;
 	pid_t		 otherpid;
+	gid_t		 audit_gid = (gid_t)-1;
 	int		 ch, check = 0, ready_fd = -1;
 
 	while ((ch = getopt_long(argc, argv, "c:d:fhl:p:stvV", longopts,
@@ -250,7 +251,9 @@ main(int argc, char **argv)
 	}
 	if (tls_configure(conf, &cause) != 0 ||
 	    listen_check(conf, &cause) != 0 ||
-	    exec_configure(conf, &cause) != 0) {
+	    exec_configure(conf, &cause) != 0 ||
+	    (conf->audit_group != NULL &&
+	    audit_lookup_group(conf->audit_group, &audit_gid, &cause) != 0)) {
 		fprintf(stderr, "rcmdd: %s\n", cause);
 		exit(1);
 	}
@@ -316,9 +319,13 @@ main(int argc, char **argv)
 	if ((server_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 
+	audit_set_group(audit_gid);
 	if (audit_open(conf->database, conf->audit_sync_full, &cause) != 0)
 		fatalx("%s", cause);
 	if (listen_start(conf, &cause) != 0)
+		fatalx("%s", cause);
+	/* Before any thread starts: a thread keeps the capabilities it has. */
+	if (priv_drop(conf, &cause) != 0)
 		fatalx("%s", cause);
 	audit_start();
 	audit_set_retention(conf->retain_days, conf->max_rows);
@@ -805,6 +812,15 @@ server_reload(const struct cmdline *cmd)
 		log_warnx("SIGHUP: AuditSync changes only on restart; keeping "
 		    "%s", old->audit_sync_full ? "full" : "normal");
 	conf->audit_sync_full = old->audit_sync_full;
+	if ((conf->audit_group == NULL) != (old->audit_group == NULL) ||
+	    (conf->audit_group != NULL &&
+	    strcmp(conf->audit_group, old->audit_group) != 0))
+		log_warnx("SIGHUP: AuditGroup changes only on restart; keeping "
+		    "%s", old->audit_group != NULL ? old->audit_group :
+		    "none");
+	free(conf->audit_group);
+	conf->audit_group = old->audit_group != NULL ?
+	    xstrdup(old->audit_group) : NULL;
 	config_keep_path(&conf->database, old->database, "Database");
 	config_keep_path(&conf->socket_path, old->socket_path,
 	    "ListenSocket");

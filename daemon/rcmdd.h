@@ -88,6 +88,7 @@ struct config {
 	char		*socket_group;
 	struct allow_rule *allow;
 	u_int		 nallow;
+	char		*audit_group;
 	int		 umask_set;
 	u_int		 umask;
 	u_int		 max_procs;
@@ -351,6 +352,8 @@ int		 chain_verify(const char *, const char *, uint64_t *,
 		     struct chain_head *, char **);
 
 /* audit.c */
+int		 audit_lookup_group(const char *, gid_t *, char **);
+void		 audit_set_group(gid_t);
 int		 audit_open(const char *, int, char **);
 void		 audit_start(void);
 void		 audit_stop(void);
@@ -362,6 +365,10 @@ void		 audit_head(struct chain_head *);
 void		 audit_set_retention(u_int, uint64_t);
 void		 audit_format_time(const struct timespec *, char *, size_t);
 char		*audit_text(const char *, size_t, size_t *);
+
+/* priv.c */
+int		 priv_drop(const struct config *, char **);
+int		 priv_is_dropped(void);
 
 /* export.c */
 int		 export_audit(const char *, const char *, FILE *, char **);
