@@ -173,3 +173,18 @@ fi
 out=$(tls alice -n 'echo still')
 expect_eq "alice after the flood" still "$out"
 stop_daemon
+
+# Past MaxConnections a TLS client still gets the ERROR that names the
+# limit: it is sent once the handshake is done.
+write_config "TLSCertificate $c/server.pem" "TLSKey $c/server.key" \
+    "TLSClientCA $c/ca.pem" "MaxConnections 1"
+start_daemon
+raw --cert "$c/alice.pem" --key "$c/alice.key" --ca "$c/ca.pem" hello \
+    expect=HELLO sleep=10 >/dev/null 2>&1 &
+track $!
+wait_for 5 grep -q "HELLO from" "$log" 2>/dev/null || :
+sleep 0.5
+tls alice -n true >"$dir/out" 2>"$dir/err"
+expect_eq "over MaxConnections: status" 255 "$?"
+expect_eq "over MaxConnections: message" "rcmd: 127.0.0.1 refused the connection: too many connections: rcmdd serves at most 1 at once (MaxConnections); try again later" "$(cat "$dir/err")"
+stop_daemon
