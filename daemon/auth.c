@@ -103,6 +103,14 @@ auth_parse_source(const char *s, struct allow_source *src, char **cause)
 			goto bad;
 		src->prefix = (u_int)prefix;
 	}
+	/* Peers in IPv4-mapped form are matched as IPv4: so are such rules. */
+	if (src->family == AF_INET6 && src->prefix >= 96 &&
+	    IN6_IS_ADDR_V4MAPPED((struct in6_addr *)src->addr)) {
+		memmove(src->addr, src->addr + 12, 4);
+		memset(src->addr + 4, 0, 12);
+		src->family = AF_INET;
+		src->prefix -= 96;
+	}
 	return (0);
 bad:
 	xasprintf(cause, "Allow: \"%s\" is not a source: use an address, a "

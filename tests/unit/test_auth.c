@@ -498,6 +498,8 @@ test_auth_mapped(void)
 {
 	static const char	*v4[] = { "a from 10.0.0.0/8",
 	    "b from 192.0.2.1", NULL };
+	static const char	*mapped[] = { "c from ::ffff:10.1.0.0/112",
+	    "d from ::ffff:192.0.2.7", NULL };
 	struct config		 conf;
 
 	rules(&conf, v4);
@@ -509,6 +511,15 @@ test_auth_mapped(void)
 
 	/* Only the mapped form: an IPv4-compatible address is IPv6. */
 	CU_ASSERT_EQUAL(allowed(&conf, "a", "::10.0.0.1"), 0);
+	config_clear(&conf);
+
+	/* A rule in mapped form is an IPv4 rule, for both kinds of peer. */
+	rules(&conf, mapped);
+	CU_ASSERT_EQUAL(allowed(&conf, "c", "10.1.2.3"), 1);
+	CU_ASSERT_EQUAL(allowed(&conf, "c", "::ffff:10.1.2.3"), 1);
+	CU_ASSERT_EQUAL(allowed(&conf, "c", "10.2.0.1"), 0);
+	CU_ASSERT_EQUAL(allowed(&conf, "d", "192.0.2.7"), 1);
+	CU_ASSERT_EQUAL(allowed(&conf, "d", "192.0.2.8"), 0);
 	config_clear(&conf);
 }
 
