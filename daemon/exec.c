@@ -82,6 +82,7 @@ exec_configure(const struct config *conf, char **cause)
 {
 	struct exec_identity	 id;
 	struct passwd		*pw;
+	struct stat		 st;
 	const char		*name = conf->run_as;
 	int			 n;
 
@@ -123,7 +124,14 @@ exec_configure(const struct config *conf, char **cause)
 	id.uid = pw->pw_uid;
 	id.gid = pw->pw_gid;
 	strlcpy(id.user, pw->pw_name, sizeof id.user);
-	if (pw->pw_dir != NULL && access(pw->pw_dir, X_OK) == 0)
+	/*
+	 * A command that changes user enters its home as that user (and
+	 * falls back to /), so only whether the folder exists counts here:
+	 * after the privilege drop root cannot search a home of mode 0700.
+	 */
+	if (pw->pw_dir != NULL && (id.change_user ?
+	    stat(pw->pw_dir, &st) == 0 && S_ISDIR(st.st_mode) :
+	    access(pw->pw_dir, X_OK) == 0))
 		strlcpy(id.home, pw->pw_dir, sizeof id.home);
 	else
 		strlcpy(id.home, "/", sizeof id.home);
