@@ -56,16 +56,22 @@ tls_server() {
 	expect_match "s_server's port" "[1-9]*" "$sport"
 }
 
-# tls_rcmd HOST [OPTION...]: run rcmd -n against the server, then stop
-# the server; sets rc, with the output in $dir/out and $dir/err.
+# tls_rcmd HOST [OPTION...]: run rcmd -n against the server, then let
+# the server end (it serves one connection) and flush what it prints, or
+# stop it after 5 s; sets rc, with the output in $dir/out and $dir/err.
 tls_rcmd() {
 	_tr_host=$1
 	shift
 	timeout -s KILL 20 "$RCMD" -n -p "$sport" "$@" "$_tr_host" 'echo hi' \
 	    >"$dir/out" 2>"$dir/err"
 	rc=$?
-	kill "$spid" 2>/dev/null
+	wait_for 5 tls_server_gone || kill "$spid" 2>/dev/null
 	wait "$spid" 2>/dev/null
+}
+
+# Has s_server exited?
+tls_server_gone() {
+	! proc_alive "$spid"
 }
 
 alice="--cert $certs/alice.pem --key $certs/alice.key --ca $certs/ca.pem"
