@@ -93,6 +93,17 @@ expect_eq "localhost: stdout" "hello over tls" "$(cat "$dir/out")"
 grep -q 'Hostname in TLS extension: "localhost"' "$dir/s_out" ||
     fail "localhost: rcmd sent no SNI: $(cat "$dir/s_out")"
 
+# IPv6, where this machine has it: the certificate has IP:::1.
+if grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 \
+    2>/dev/null; then
+	tls_server '[::1]'
+	tls_rcmd '[::1]' $alice
+	expect_eq "::1: status" 3 "$rc"
+	expect_eq "::1: stderr" "" "$(cat "$dir/err")"
+else
+	say "no IPv6 loopback address ::1: its case is left out"
+fi
+
 # The default files, under XDG_CONFIG_HOME and then under HOME.
 mkdir -p "$dir/xdg/rcmd" "$dir/home/.config/rcmd"
 for d in "$dir/xdg/rcmd" "$dir/home/.config/rcmd"; do
