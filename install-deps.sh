@@ -4,8 +4,8 @@
 set -eu
 
 pkgs="build-essential autoconf automake pkg-config libevent-dev \
-libsqlite3-dev libbsd-dev libedit-dev libssl-dev libcunit1-dev sqlite3 mandoc python3 \
-valgrind procps openssl"
+libsqlite3-dev libbsd-dev libedit-dev libssl-dev libcap-ng-dev libcunit1-dev \
+sqlite3 mandoc python3 valgrind procps openssl"
 
 missing=
 for p in $pkgs; do

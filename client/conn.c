@@ -339,6 +339,7 @@ conn_fill(struct conn *c, char **cause)
 		return (-2);
 	}
 	if (n == -1) {
+		c->reset = errno == ECONNRESET;
 		xasprintf(cause, "connection to %s lost: %s", c->host,
 		    strerror(errno));
 		return (-1);
@@ -454,7 +455,7 @@ conn_hello(struct conn *c, char **cause)
 			pfd.revents |= POLLIN;
 		if ((pfd.revents & (POLLIN | POLLHUP | POLLERR)) &&
 		    (rc = conn_fill(c, cause)) != 0) {
-			if (rc == -1)
+			if (rc == -1 && !(c->reset && c->tls == NULL))
 				return (-1);
 			/*
 			 * A server that speaks TLS hangs up on a plain HELLO;

@@ -59,6 +59,7 @@ struct conn {
 	int		 sigfd;
 	int		 interrupts;
 	int		 broken;
+	int		 reset;		/* the peer reset the connection */
 };
 
 /* How a command ended, as the server reported it. */

@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -48,18 +49,21 @@
  * stop flag. It is never held across an SQLite call.
  */
 
-#define AUDIT_SCHEMA_VERSION	2
+#define AUDIT_SCHEMA_VERSION	3
 #define AUDIT_BUSY_TIMEOUT_MS	5000
 #define AUDIT_PRUNE_BATCH	500
 #define AUDIT_PRUNE_EVERY_SEC	60
 
 #define AUDIT_BEGIN	1
 #define AUDIT_FINISH	2
+#define AUDIT_DENY	3	/* a refusal; nobody waits, the writer frees it */
 
 struct audit_req {
 	int				 type;
 	const struct audit_start	*start;
 	const struct audit_end		*end;
+	struct audit_start		 deny;
+	char				*deny_reason;
 	uint64_t			 id;
 	int				 done;
 	int				 rc;
@@ -82,12 +86,15 @@ static int	 audit_select_ids(const char *, uint64_t **, size_t *,
 static int	 audit_seal_ids(const uint64_t *, size_t, char **);
 static int	 audit_seal_unsealed(char **);
 static int	 audit_prune(void);
+static void	 audit_deny_free(struct audit_req *);
+static int	 audit_fix_file(const char *, int, char **);
 
-extern const char audit_schema[], audit_migrate_2[];
+extern const char audit_schema[], audit_migrate_2[], audit_migrate_3[];
 
 static sqlite3		*audit_db;
 static sqlite3_stmt	*audit_insert_stmt;
 static sqlite3_stmt	*audit_update_stmt;
+static sqlite3_stmt	*audit_deny_stmt;
 static pthread_t	 audit_thread;
 static int		 audit_running;
 static int		 audit_stopping;
@@ -108,10 +115,47 @@ static uint64_t		 audit_refused;
 static u_int		 audit_since_prune;
 static uint64_t		 audit_max_rows;	/* audit_lock */
 
+/* AuditGroup, or -1: who may read the database besides its owner. */
+static gid_t		 audit_group = (gid_t)-1;
+
 /*
- * Open the database, creating it mode 0600 if needed, apply the schema,
- * and mark rows left running by a daemon that died as interrupted. Called
- * before any thread starts.
+ * Look up AuditGroup's name. Return 0 with its gid, or -1 with a cause that
+ * names it. Called at start-up, before the database opens, and by -t.
+ */
+int
+audit_lookup_group(const char *name, gid_t *gid, char **cause)
+{
+	struct group	*gr;
+
+	errno = 0;
+	if ((gr = getgrnam(name)) == NULL) {
+		if (errno != 0 && errno != ENOENT)
+			xasprintf(cause, "AuditGroup %s: cannot look the group "
+			    "up: %s", name, strerror(errno));
+		else
+			xasprintf(cause, "AuditGroup %s: no such group: create "
+			    "it (groupadd %s) or name an existing one", name,
+			    name);
+		return (-1);
+	}
+	*gid = gr->gr_gid;
+	return (0);
+}
+
+/*
+ * Make the database, -wal and -shm files mode 0640 and owned by this group
+ * from the next audit_open on; (gid_t)-1, the default, keeps them 0600.
+ */
+void
+audit_set_group(gid_t gid)
+{
+	audit_group = gid;
+}
+
+/*
+ * Open the database, creating it mode 0600 (0640 and AuditGroup's with
+ * one) if needed, apply the schema, and mark rows left running by a daemon
+ * that died as interrupted. Called before any thread starts.
  */
 int
 audit_open(const char *path, int sync_full, char **cause)
@@ -141,6 +185,13 @@ audit_open(const char *path, int sync_full, char **cause)
 		free(dir);
 		return (-1);
 	}
+	/* Auditors need to pass through the folder to read the files. */
+	if (rc == 0 && audit_group != (gid_t)-1 && !(st.st_mode & S_IXOTH) &&
+	    (st.st_gid != audit_group || !(st.st_mode & S_IXGRP)))
+		log_warnx("audit: AuditGroup (gid %ld) cannot reach the "
+		    "database through its folder %s: make the folder group "
+		    "%ld, mode 0750", (long)audit_group, dir,
+		    (long)audit_group);
 	free(dir);
 
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -150,6 +201,13 @@ audit_open(const char *path, int sync_full, char **cause)
 		return (-1);
 	}
 	close(fd);
+	/*
+	 * Set the database's mode and group before SQLite opens it: SQLite
+	 * creates the -wal and -shm files with the database's mode and, as
+	 * root, gives them its owner and group.
+	 */
+	if (audit_fix_file(path, 0, cause) != 0)
+		return (-1);
 
 	if (sqlite3_open_v2(path, &audit_db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
@@ -190,6 +248,13 @@ audit_open(const char *path, int sync_full, char **cause)
 		    &errmsg) != SQLITE_OK)
 			goto sqlrollback;
 	}
+	if (version >= 1 && version < 3) {
+		log_info("audit: upgrading %s to schema version 3 (client "
+		    "certificate fingerprints)", path);
+		if (sqlite3_exec(audit_db, audit_migrate_3, NULL, NULL,
+		    &errmsg) != SQLITE_OK)
+			goto sqlrollback;
+	}
 	if (chain_load(audit_db, &audit_chain, &why) != 0 ||
 	    (version == 1 && audit_seal_unsealed(&why) != 0) ||
 	    audit_recover(&why) != 0) {
@@ -203,6 +268,10 @@ audit_open(const char *path, int sync_full, char **cause)
 		goto sqlrollback;
 	audit_chain_shared = audit_chain;
 
+	/* Those left by a daemon that died keep their old mode: fix them. */
+	if (audit_fix_file(path, 1, cause) != 0 ||
+	    audit_fix_file(path, 2, cause) != 0)
+		goto fail;
 	if (audit_prepare() != 0)
 		goto stmtfail;
 	return (0);
@@ -221,6 +290,62 @@ fail:
 	sqlite3_finalize(stmt);
 	sqlite3_close(audit_db);
 	audit_db = NULL;
+	return (-1);
+}
+
+/*
+ * Give the database (which 0), its -wal (1) or its -shm file (2) the mode
+ * and group AuditGroup asks for: 0640 and that group, or 0600. Files from
+ * an earlier run with another AuditGroup, or none, are brought in line. A
+ * -wal or -shm file that is not there is fine.
+ *
+ * By path, never through a descriptor of our own: closing any descriptor
+ * of a file drops every POSIX lock the process holds on it, SQLite's
+ * included, and a reader that then finds the -shm file unlocked rebuilds
+ * it under the writer's mapping (SIGBUS). The folder is not
+ * world-writable, so the file cannot change between lstat and chmod.
+ */
+static int
+audit_fix_file(const char *path, int which, char **cause)
+{
+	static const char	*suffix[] = { "", "-wal", "-shm" };
+	struct stat		 st;
+	mode_t			 mode;
+	char			*name;
+
+	mode = audit_group == (gid_t)-1 ? 0600 : 0640;
+	xasprintf(&name, "%s%s", path, suffix[which]);
+	if (lstat(name, &st) == -1) {
+		if (errno == ENOENT && which != 0) {
+			free(name);
+			return (0);
+		}
+		xasprintf(cause, "cannot stat %s: %s", name, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		xasprintf(cause, "%s is not a regular file: move it away",
+		    name);
+		goto fail;
+	}
+	if (audit_group != (gid_t)-1 && st.st_gid != audit_group &&
+	    lchown(name, (uid_t)-1, audit_group) == -1) {
+		xasprintf(cause, "cannot give %s to AuditGroup (gid %ld): %s: "
+		    "rcmdd needs CAP_CHOWN at start-up (root's, and in the "
+		    "unit's CapabilityBoundingSet), or to run as a member of "
+		    "that group", name, (long)audit_group, strerror(errno));
+		goto fail;
+	}
+	if ((st.st_mode & 07777) != mode && chmod(name, mode) == -1) {
+		xasprintf(cause, "cannot make %s mode %04o: %s", name,
+		    (u_int)mode, strerror(errno));
+		goto fail;
+	}
+	free(name);
+	return (0);
+
+fail:
+	free(name);
 	return (-1);
 }
 
@@ -336,9 +461,15 @@ static int
 audit_prepare(void)
 {
 	if (sqlite3_prepare_v3(audit_db, "INSERT INTO commands (started_at, "
-	    "client_addr, client_port, client_name, identity, command, status) "
-	    "VALUES (?, ?, ?, ?, ?, ?, 'running')", -1,
+	    "client_addr, client_port, client_name, identity, fingerprint, "
+	    "command, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')", -1,
 	    SQLITE_PREPARE_PERSISTENT, &audit_insert_stmt, NULL) != SQLITE_OK)
+		return (-1);
+	if (sqlite3_prepare_v3(audit_db, "INSERT INTO commands (started_at, "
+	    "finished_at, client_addr, client_port, client_name, identity, "
+	    "fingerprint, command, status, duration_ms, reason) VALUES "
+	    "(?1, ?1, ?2, ?3, NULL, ?4, ?5, '', 'denied', 0, ?6)", -1,
+	    SQLITE_PREPARE_PERSISTENT, &audit_deny_stmt, NULL) != SQLITE_OK)
 		return (-1);
 	if (sqlite3_prepare_v3(audit_db, "UPDATE commands SET "
 	    "finished_at = ?, status = ?, exit_code = ?, signal = ?, "
@@ -407,7 +538,10 @@ audit_main(void *arg)
 		audit_chain_shared = audit_chain;
 		while ((req = TAILQ_FIRST(&batch)) != NULL) {
 			TAILQ_REMOVE(&batch, req, entry);
-			req->done = 1;
+			if (req->type == AUDIT_DENY)
+				audit_deny_free(req);
+			else
+				req->done = 1;
 		}
 		pthread_cond_broadcast(&audit_done);
 		prune = audit_prune_now;
@@ -449,7 +583,7 @@ audit_episode(struct audit_reqs *batch)
 				why = req->cause;
 		} else {
 			ok++;
-			if (req->type == AUDIT_FINISH)
+			if (req->type != AUDIT_BEGIN)
 				audit_since_prune++;
 		}
 	}
@@ -561,7 +695,21 @@ audit_exec(struct audit_req *req)
 			sqlite3_bind_null(stmt, 3);
 		sqlite3_bind_text(stmt, 4, s->client_name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 5, s->identity, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 6, s->command, (int)s->command_len,
+		sqlite3_bind_text(stmt, 6, s->fingerprint, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 7, s->command, (int)s->command_len,
+		    SQLITE_STATIC);
+	} else if (req->type == AUDIT_DENY) {
+		s = &req->deny;
+		stmt = audit_deny_stmt;
+		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(stmt, 2, s->client_addr, -1, SQLITE_STATIC);
+		if (s->client_port >= 0)
+			sqlite3_bind_int(stmt, 3, s->client_port);
+		else
+			sqlite3_bind_null(stmt, 3);
+		sqlite3_bind_text(stmt, 4, s->identity, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 5, s->fingerprint, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 6, req->deny_reason, -1,
 		    SQLITE_STATIC);
 	} else {
 		stmt = audit_update_stmt;
@@ -584,8 +732,14 @@ audit_exec(struct audit_req *req)
 		sqlite3_bind_int64(stmt, 10, (sqlite3_int64)req->id);
 	}
 	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE && req->type == AUDIT_BEGIN)
+	if (rc == SQLITE_DONE && req->type != AUDIT_FINISH)
 		req->id = (uint64_t)sqlite3_last_insert_rowid(audit_db);
+	if (rc == SQLITE_DONE && req->type == AUDIT_DENY) {
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+		return (chain_seal(audit_db, req->id, &audit_chain,
+		    &req->cause));
+	}
 	if (rc == SQLITE_DONE && req->type == AUDIT_FINISH &&
 	    sqlite3_changes(audit_db) != 1) {
 		sqlite3_reset(stmt);
@@ -604,8 +758,8 @@ audit_exec(struct audit_req *req)
 		return (0);
 	}
 	if (rc != SQLITE_DONE)
-		req->cause = audit_errmsg(req->type == AUDIT_BEGIN ?
-		    "insert" : "update");
+		req->cause = audit_errmsg(req->type == AUDIT_FINISH ?
+		    "update" : "insert");
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
 	return (rc == SQLITE_DONE ? 0 : -1);
@@ -635,6 +789,46 @@ audit_submit(struct audit_req *req, char **cause)
 	}
 	free(req->cause);
 	return (0);
+}
+
+/* Free a refusal's request. */
+static void
+audit_deny_free(struct audit_req *req)
+{
+	free((char *)req->deny.client_addr);
+	free((char *)req->deny.identity);
+	free((char *)req->deny.fingerprint);
+	free(req->deny_reason);
+	free(req->cause);
+	free(req);
+}
+
+/*
+ * Record a refused connection as a final row with status denied and the
+ * reason, sealed into the chain like any other. It does not wait: the
+ * loop thread calls it, and the writer commits it with the next batch.
+ * A failure to commit it is logged with the writer's failure episode.
+ */
+void
+audit_deny(const struct audit_start *s, const char *reason)
+{
+	struct audit_req	*req;
+
+	if (!audit_running)
+		return;
+	req = xcalloc(1, sizeof *req);
+	req->type = AUDIT_DENY;
+	req->deny.client_addr = xstrdup(s->client_addr);
+	req->deny.client_port = s->client_port;
+	req->deny.identity = s->identity == NULL ? NULL :
+	    xstrdup(s->identity);
+	req->deny.fingerprint = s->fingerprint == NULL ? NULL :
+	    xstrdup(s->fingerprint);
+	req->deny_reason = xstrdup(reason);
+	pthread_mutex_lock(&audit_lock);
+	TAILQ_INSERT_TAIL(&audit_queue, req, entry);
+	pthread_cond_signal(&audit_wake);
+	pthread_mutex_unlock(&audit_lock);
 }
 
 /*
@@ -745,7 +939,8 @@ audit_stop(void)
 	audit_since_prune = 0;
 	sqlite3_finalize(audit_insert_stmt);
 	sqlite3_finalize(audit_update_stmt);
-	audit_insert_stmt = audit_update_stmt = NULL;
+	sqlite3_finalize(audit_deny_stmt);
+	audit_insert_stmt = audit_update_stmt = audit_deny_stmt = NULL;
 	if (audit_db != NULL) {
 		sqlite3_close(audit_db);
 		audit_db = NULL;

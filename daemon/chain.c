@@ -43,6 +43,9 @@
  *	each field of CHAIN_FIELDS in order as a netstring of its bytes as
  *	stored ("5:hello,"; integers in decimal), or "-," for NULL.
  *
+ *	The last field, fingerprint (schema 3), is hashed only when it is not
+ *	NULL, so that rows without one hash as they did before it existed.
+ *
  * The first row links to the chain base kept in audit_meta: 64 zeros,
  * then the hash of the last row pruned. Everything here runs on the audit
  * writer thread, or in rcmdd --verify-audit.
@@ -52,16 +55,21 @@
 #define CHAIN_REST	"id, started_at, finished_at, client_addr, " \
 			"client_port, client_name, identity, command, " \
 			"status, exit_code, signal, duration_ms, output, " \
-			"output_bytes, truncated, reason"
+			"output_bytes, truncated, reason, fingerprint"
 #define CHAIN_FIELDS	"seq, " CHAIN_REST
-#define CHAIN_NFIELDS	17
+#define CHAIN_FIELDS_2	"seq, id, started_at, finished_at, client_addr, " \
+			"client_port, client_name, identity, command, " \
+			"status, exit_code, signal, duration_ms, output, " \
+			"output_bytes, truncated, reason, NULL"
+#define CHAIN_NFIELDS	17	/* always hashed */
+#define CHAIN_NCOLUMNS	18	/* with fingerprint, hashed unless NULL */
 #define CHAIN_HEX	"0123456789abcdefABCDEF"
 
 static int	chain_hash_row(sqlite3_stmt *, const char *, char *);
 static char	*chain_error(sqlite3 *, const char *);
 
 /*
- * Hash the row stmt stands on (its first CHAIN_NFIELDS columns) linked to
+ * Hash the row stmt stands on (its first CHAIN_NCOLUMNS columns) linked to
  * prev, into hash (65 bytes). Return 0, or -1 if OpenSSL fails.
  */
 static int
@@ -81,8 +89,10 @@ chain_hash_row(sqlite3_stmt *stmt, const char *prev, char *hash)
 	    EVP_DigestUpdate(ctx, prev, CHAIN_HASH_LEN) != 1 ||
 	    EVP_DigestUpdate(ctx, "\n", 1) != 1)
 		goto out;
-	for (i = 0; i < CHAIN_NFIELDS; i++) {
+	for (i = 0; i < CHAIN_NCOLUMNS; i++) {
 		if (sqlite3_column_type(stmt, i) == SQLITE_NULL) {
+			if (i >= CHAIN_NFIELDS)
+				continue;
 			if (EVP_DigestUpdate(ctx, "-,", 2) != 1)
 				goto out;
 			continue;
@@ -329,16 +339,19 @@ chain_verify(const char *path, const char *expect, uint64_t *nrows,
 		goto fail;
 	*head = base;
 
+	/* A schema 2 database, not yet upgraded, has no fingerprint. */
 	if (sqlite3_prepare_v2(db, "SELECT " CHAIN_FIELDS ", hash FROM "
 	    "commands WHERE seq IS NOT NULL ORDER BY seq", -1, &stmt,
-	    NULL) != SQLITE_OK) {
+	    NULL) != SQLITE_OK && sqlite3_prepare_v2(db, "SELECT "
+	    CHAIN_FIELDS_2 ", hash FROM commands WHERE seq IS NOT NULL "
+	    "ORDER BY seq", -1, &stmt, NULL) != SQLITE_OK) {
 		*cause = chain_error(db, path);
 		goto fail;
 	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		seq = (uint64_t)sqlite3_column_int64(stmt, 0);
 		id = (uint64_t)sqlite3_column_int64(stmt, 1);
-		stored = (const char *)sqlite3_column_text(stmt, CHAIN_NFIELDS);
+		stored = (const char *)sqlite3_column_text(stmt, CHAIN_NCOLUMNS);
 		if (seq != head->seq + 1) {
 			if (seq <= head->seq)
 				xasprintf(cause, "row id %" PRIu64 " has seq %"

@@ -52,7 +52,9 @@ enum config_type {
 	CONFIG_LOGLEVEL,
 	CONFIG_COUNT,
 	CONFIG_SYNC,
-	CONFIG_UMASK
+	CONFIG_UMASK,
+	CONFIG_MODE,
+	CONFIG_ALLOW
 };
 
 struct config_keyword {
@@ -69,6 +71,8 @@ static u_int	config_seen(const u_int *, const char *);
 
 #define OFF(f)	offsetof(struct config, f)
 static const struct config_keyword config_keywords[] = {
+	{ "Allow",		CONFIG_ALLOW,	0 },
+	{ "AuditGroup",		CONFIG_STRING,	OFF(audit_group) },
 	{ "AuditHeadInterval",	CONFIG_TIME,	OFF(head_interval_ms) },
 	{ "AuditMaxRows",	CONFIG_COUNT,	OFF(max_rows) },
 	{ "AuditOutputMax",	CONFIG_SIZE,	OFF(output_max) },
@@ -87,6 +91,9 @@ static const struct config_keyword config_keywords[] = {
 	{ "KillGrace",		CONFIG_TIME,	OFF(kill_grace_ms) },
 	{ "Lang",		CONFIG_STRING,	OFF(lang) },
 	{ "ListenAddress",	CONFIG_LISTEN,	0 },
+	{ "ListenSocket",	CONFIG_STRING,	OFF(socket_path) },
+	{ "ListenSocketGroup",	CONFIG_STRING,	OFF(socket_group) },
+	{ "ListenSocketMode",	CONFIG_MODE,	OFF(socket_mode) },
 	{ "LogLevel",		CONFIG_LOGLEVEL, OFF(verbose) },
 	{ "MaxCommandTimeout",	CONFIG_TIME,	OFF(max_timeout_ms) },
 	{ "MaxCommands",	CONFIG_COUNT,	OFF(max_commands) },
@@ -99,6 +106,9 @@ static const struct config_keyword config_keywords[] = {
 	{ "RunAs",		CONFIG_STRING,	OFF(run_as) },
 	{ "ShutdownGrace",	CONFIG_TIME,	OFF(shutdown_grace_ms) },
 	{ "SingleThread",	CONFIG_FLAG,	OFF(single_thread) },
+	{ "TLSCertificate",	CONFIG_STRING,	OFF(tls_cert) },
+	{ "TLSClientCA",	CONFIG_STRING,	OFF(tls_ca) },
+	{ "TLSKey",		CONFIG_STRING,	OFF(tls_key) },
 };
 #undef OFF
 #define CONFIG_NKEYWORDS (sizeof config_keywords / sizeof config_keywords[0])
@@ -138,6 +148,7 @@ config_init(struct config *conf)
 	conf->max_conns = 16384;
 	conf->max_commands = 4096;
 	conf->idle_ms = 3600 * 1000;
+	conf->socket_mode = 0660;
 }
 
 /* Free what a configuration holds. */
@@ -155,6 +166,13 @@ config_clear(struct config *conf)
 	free(conf->path);
 	free(conf->lang);
 	free(conf->run_as);
+	free(conf->tls_cert);
+	free(conf->tls_key);
+	free(conf->tls_ca);
+	free(conf->socket_path);
+	free(conf->socket_group);
+	auth_clear(conf);
+	free(conf->audit_group);
 	memset(conf, 0, sizeof *conf);
 }
 
@@ -356,6 +374,18 @@ config_set(struct config *conf, const struct config_keyword *kw,
 		conf->umask = (u_int)n;
 		conf->umask_set = 1;
 		return (0);
+	case CONFIG_MODE:
+		errno = 0;
+		n = strtoll(value, &end, 8);
+		if (errno != 0 || *end != '\0' || n < 0 || n > 0777) {
+			xasprintf(cause, "%s \"%s\" is not a mode: use octal "
+			    "digits, such as 0660", kw->name, value);
+			return (-1);
+		}
+		*(u_int *)((char *)conf + kw->offset) = (u_int)n;
+		return (0);
+	case CONFIG_ALLOW:
+		return (auth_add_rule(conf, value, cause));
 	case CONFIG_LOGLEVEL:
 		if (strcasecmp(value, "info") == 0)
 			conf->verbose = 0;
@@ -446,7 +476,8 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 			nerrors++;
 			continue;
 		}
-		if (kw->type != CONFIG_LISTEN && seen[i] != 0) {
+		if (kw->type != CONFIG_LISTEN && kw->type != CONFIG_ALLOW &&
+		    seen[i] != 0) {
 			config_error(errors, file, lineno, "%s is given again "
 			    "(first on line %u): give it once", kw->name,
 			    seen[i]);
@@ -479,6 +510,18 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 		    "lower it or raise the maximum", conf->timeout_ms,
 		    conf->timeout_ms == 0 ? ", no limit" : "",
 		    conf->max_timeout_ms);
+		nerrors++;
+	}
+	if ((conf->tls_cert != NULL) != (conf->tls_key != NULL) ||
+	    (conf->tls_cert != NULL) != (conf->tls_ca != NULL)) {
+		line_a = config_seen(seen, "TLSCertificate");
+		if (line_a == 0)
+			line_a = config_seen(seen, "TLSKey");
+		if (line_a == 0)
+			line_a = config_seen(seen, "TLSClientCA");
+		config_error(errors, file, line_a, "TLS needs all three of "
+		    "TLSCertificate, TLSKey and TLSClientCA: give the missing "
+		    "ones, or none for plain TCP on loopback");
 		nerrors++;
 	}
 	if (conf->handshake_ms == 0) {

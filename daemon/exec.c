@@ -51,6 +51,7 @@
 
 static pid_t	 exec_vfork(char *const *, char *const *,
 		    const struct exec_identity *, int, int, int, int *);
+static int	 exec_check_limits(const struct exec_identity *, char **);
 static void	 exec_child(char *const *, char *const *,
 		    const struct exec_identity *, int, int, int, int)
 		    __attribute__((__noreturn__));
@@ -105,6 +106,13 @@ exec_configure(const struct config *conf, char **cause)
 		    "only with \"RunAs root\" written out", pw->pw_name);
 		return (-1);
 	}
+	/* Capabilities dropped at start-up do not come back on SIGHUP. */
+	if (pw->pw_uid == 0 && priv_is_dropped()) {
+		xasprintf(cause, "RunAs %s: rcmdd gave up root's capabilities "
+		    "at start-up to run commands as %s; restart it to run "
+		    "them as root", pw->pw_name, exec_ident.user);
+		return (-1);
+	}
 	if (geteuid() != 0 && pw->pw_uid != geteuid()) {
 		xasprintf(cause, "RunAs %s: rcmdd runs as uid %ld and can run "
 		    "commands only as itself; start it as root to run them as "
@@ -136,7 +144,48 @@ exec_configure(const struct config *conf, char **cause)
 	id.max_memory = conf->max_memory;
 	id.max_files = conf->max_files;
 	id.files_soft = exec_files_soft;
+	if (id.uid != 0 && exec_check_limits(&id, cause) != 0)
+		return (-1);
 	exec_ident = id;
+	return (0);
+}
+
+/*
+ * Check that no CommandMax* limit is above rcmdd's own hard limit: for a
+ * command run as another user rcmdd has no CAP_SYS_RESOURCE (priv.c), and
+ * not as root it never had it, so every command would fail to start.
+ */
+static int
+exec_check_limits(const struct exec_identity *id, char **cause)
+{
+	static const struct {
+		const char	*keyword;
+		int		 resource;
+		const char	*unit;
+	} limits[] = {
+		{ "CommandMaxProcesses", RLIMIT_NPROC,	"LimitNPROC" },
+		{ "CommandMaxCPU",	RLIMIT_CPU,	"LimitCPU" },
+		{ "CommandMaxMemory",	RLIMIT_AS,	"LimitAS" },
+		{ "CommandMaxFiles",	RLIMIT_NOFILE,	"LimitNOFILE" },
+	};
+	struct rlimit	 rl;
+	unsigned long	 value[4];
+	u_int		 i;
+
+	value[0] = id->max_procs;
+	value[1] = id->max_cpu;
+	value[2] = id->max_memory;
+	value[3] = id->max_files;
+	for (i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+		if (value[i] == 0 || getrlimit(limits[i].resource, &rl) == -1 ||
+		    rl.rlim_max == RLIM_INFINITY || value[i] <= rl.rlim_max)
+			continue;
+		xasprintf(cause, "%s is above rcmdd's own hard limit of %llu, "
+		    "which commands run as %s cannot exceed: lower it, or "
+		    "raise rcmdd's (%s= in its unit)", limits[i].keyword,
+		    (unsigned long long)rl.rlim_max, id->user, limits[i].unit);
+		return (-1);
+	}
 	return (0);
 }
 

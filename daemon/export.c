@@ -42,7 +42,8 @@
 
 #define EXPORT_COLUMNS		"id, started_at, finished_at, " \
 				"client_addr, client_port, client_name, " \
-				"identity, command, status, exit_code, " \
+				"identity, fingerprint, command, status, " \
+				"exit_code, " \
 				"signal, duration_ms, output, output_bytes, " \
 				"truncated, reason, seq, hash"
 #define EXPORT_TIME_LEN		24

@@ -492,6 +492,8 @@ job_params_free(struct job_params *p)
 	free(p->command);
 	free(p->client_addr);
 	free(p->client_name);
+	free(p->identity);
+	free(p->fingerprint);
 	exec_env_free(p->envp);
 	free(p);
 }

@@ -18,12 +18,15 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,9 +42,10 @@
 
 /*
  * Listening sockets. Each listen address may resolve to several sockets
- * (IPv4 and IPv6); plain TCP is refused on anything but loopback. When the
- * process runs out of descriptors, accepting pauses for a second rather
- * than spinning.
+ * (IPv4 and IPv6); plain TCP is refused on anything but loopback, so with
+ * TLS configured every TCP listener speaks TLS. ListenSocket adds a Unix
+ * socket, whose peers are known by their uid. When the process runs out
+ * of descriptors, accepting pauses for a second rather than spinning.
  */
 
 #define LISTEN_BACKLOG		511
@@ -50,6 +54,7 @@
 struct listener {
 	struct evconnlistener	*lev;
 	int			 port;
+	int			 kind;		/* SESSION_TCP, _TLS, _UNIX */
 };
 
 static void	listen_accept_cb(struct evconnlistener *, evutil_socket_t,
@@ -57,10 +62,13 @@ static void	listen_accept_cb(struct evconnlistener *, evutil_socket_t,
 static void	listen_error_cb(struct evconnlistener *, void *);
 static void	listen_resume_cb(int, short, void *);
 static int	listen_one(const struct addrinfo *, const char *, char **);
+static int	listen_unix(const struct config *, char **);
+static int	listen_add(int, int, int, const char *, char **);
 
 static struct listener	 listen_list[RCMDD_MAX_LISTEN * 4];
 static u_int		 listen_number;
 static struct event	*listen_pause_ev;
+static char		*listen_unix_path;
 
 /* Return whether an address is on loopback: 127.0.0.0/8 or ::1. */
 int
@@ -114,13 +122,16 @@ listen_resolve(struct config *conf, int bind, char **cause)
 			if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host,
 			    sizeof host, NULL, 0, NI_NUMERICHOST) != 0)
 				strlcpy(host, addr, sizeof host);
-			if (!listen_is_loopback(ai->ai_addr)) {
+			if (!listen_is_loopback(ai->ai_addr) &&
+			    conf->tls_cert == NULL) {
 				xasprintf(cause, "refusing to listen on %s "
 				    "(from \"%s\"): plain TCP is allowed on "
 				    "loopback addresses only (127.0.0.0/8, "
 				    "::1), because commands and their output "
 				    "would cross the network unauthenticated "
-				    "and in clear", host, addr);
+				    "and in clear; configure TLSCertificate, "
+				    "TLSKey and TLSClientCA to listen beyond "
+				    "loopback", host, addr);
 				freeaddrinfo(res);
 				return (-1);
 			}
@@ -147,6 +158,8 @@ listen_start(struct config *conf, char **cause)
 {
 	if (listen_resolve(conf, 1, cause) != 0)
 		return (-1);
+	if (conf->socket_path != NULL && listen_unix(conf, cause) != 0)
+		return (-1);
 	listen_pause_ev = evtimer_new(server_base, listen_resume_cb, NULL);
 	if (listen_pause_ev == NULL)
 		fatalx("evtimer_new");
@@ -157,10 +170,9 @@ listen_start(struct config *conf, char **cause)
 static int
 listen_one(const struct addrinfo *ai, const char *host, char **cause)
 {
-	struct listener		*l;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen = sizeof ss;
-	int			 fd, on = 1;
+	int			 fd, on = 1, port;
 
 	if (listen_number == sizeof listen_list / sizeof listen_list[0]) {
 		xasprintf(cause, "too many listening sockets");
@@ -187,21 +199,127 @@ listen_one(const struct addrinfo *ai, const char *host, char **cause)
 		close(fd);
 		return (-1);
 	}
-	l = &listen_list[listen_number];
+	port = 0;
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
-		l->port = ntohs(ss.ss_family == AF_INET6 ?
+		port = ntohs(ss.ss_family == AF_INET6 ?
 		    ((struct sockaddr_in6 *)&ss)->sin6_port :
 		    ((struct sockaddr_in *)&ss)->sin_port);
-	l->lev = evconnlistener_new(server_base, listen_accept_cb, NULL,
+	if (listen_add(fd, tls_enabled() ? SESSION_TLS : SESSION_TCP, port,
+	    host, cause) != 0)
+		return (-1);
+	log_info("listening on %s port %d%s", host, port,
+	    tls_enabled() ? " (TLS 1.3, client certificates required)" : "");
+	return (0);
+}
+
+/* Hand a listening socket to libevent. */
+static int
+listen_add(int fd, int kind, int port, const char *what, char **cause)
+{
+	struct listener	*l;
+
+	l = &listen_list[listen_number];
+	l->port = port;
+	l->kind = kind;
+	l->lev = evconnlistener_new(server_base, listen_accept_cb, l,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (l->lev == NULL) {
-		xasprintf(cause, "cannot create a listener for %s", host);
+		xasprintf(cause, "cannot create a listener for %s", what);
 		close(fd);
 		return (-1);
 	}
 	evconnlistener_set_error_cb(l->lev, listen_error_cb);
 	listen_number++;
-	log_info("listening on %s port %d", host, l->port);
+	return (0);
+}
+
+/*
+ * Listen on the Unix socket ListenSocket names, with ListenSocketMode and
+ * ListenSocketGroup. A socket left by an earlier run is replaced; any
+ * other file in the way is an error.
+ */
+static int
+listen_unix(const struct config *conf, char **cause)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	struct group		*gr;
+	const char		*path = conf->socket_path;
+	gid_t			 gid = (gid_t)-1;
+	mode_t			 old;
+	int			 fd;
+
+	if (listen_number == sizeof listen_list / sizeof listen_list[0]) {
+		xasprintf(cause, "too many listening sockets");
+		return (-1);
+	}
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (path[0] != '/' ||
+	    strlcpy(sun.sun_path, path, sizeof sun.sun_path) >=
+	    sizeof sun.sun_path) {
+		xasprintf(cause, "ListenSocket %s: give an absolute path of "
+		    "at most %zu bytes", path, sizeof sun.sun_path - 1);
+		return (-1);
+	}
+	if (conf->socket_group != NULL) {
+		if ((gr = getgrnam(conf->socket_group)) == NULL) {
+			xasprintf(cause, "ListenSocketGroup %s: no such group",
+			    conf->socket_group);
+			return (-1);
+		}
+		gid = gr->gr_gid;
+	}
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			xasprintf(cause, "ListenSocket %s exists and is not a "
+			    "socket: remove it or pick another path", path);
+			return (-1);
+		}
+		if (unlink(path) == -1) {
+			xasprintf(cause, "cannot remove the old socket %s: %s",
+			    path, strerror(errno));
+			return (-1);
+		}
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1) {
+		xasprintf(cause, "socket for %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	/* Nobody may connect before the mode and group are right. */
+	old = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		umask(old);
+		xasprintf(cause, "cannot bind ListenSocket %s: %s (does its "
+		    "folder exist?)", path, strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	umask(old);
+	if ((gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) == -1) ||
+	    chmod(path, conf->socket_mode) == -1) {
+		xasprintf(cause, "cannot set the owner or mode of %s: %s",
+		    path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return (-1);
+	}
+	if (listen(fd, LISTEN_BACKLOG) == -1) {
+		xasprintf(cause, "cannot listen on %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		unlink(path);
+		return (-1);
+	}
+	if (listen_add(fd, SESSION_UNIX, -1, path, cause) != 0) {
+		unlink(path);
+		return (-1);
+	}
+	listen_unix_path = xstrdup(path);
+	log_info("listening on %s (mode %04o%s%s)", path, conf->socket_mode,
+	    conf->socket_group != NULL ? ", group " : "",
+	    conf->socket_group != NULL ? conf->socket_group : "");
 	return (0);
 }
 
@@ -210,14 +328,15 @@ static void
 listen_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
-	int	on = 1;
+	struct listener	*l = arg;
+	int		 on = 1;
 
 	(void)lev;
-	(void)arg;
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == -1)
+	if (l->kind != SESSION_UNIX && setsockopt(fd, IPPROTO_TCP,
+	    TCP_NODELAY, &on, sizeof on) == -1)
 		log_warn("setsockopt TCP_NODELAY");
 	evutil_make_socket_nonblocking(fd);
-	session_new(fd, sa, (socklen_t)salen);
+	session_new(fd, sa, (socklen_t)salen, l->kind);
 }
 
 /*
@@ -268,15 +387,26 @@ listen_stop(void)
 	for (i = 0; i < listen_number; i++)
 		evconnlistener_free(listen_list[i].lev);
 	listen_number = 0;
+	if (listen_unix_path != NULL) {
+		unlink(listen_unix_path);
+		free(listen_unix_path);
+		listen_unix_path = NULL;
+	}
 	if (listen_pause_ev != NULL) {
 		event_free(listen_pause_ev);
 		listen_pause_ev = NULL;
 	}
 }
 
-/* Return the port of the first listener, for PortFile. */
+/* Return the port of the first TCP listener, for PortFile. */
 int
 listen_port(void)
 {
-	return (listen_number == 0 ? -1 : listen_list[0].port);
+	u_int	i;
+
+	for (i = 0; i < listen_number; i++) {
+		if (listen_list[i].kind != SESSION_UNIX)
+			return (listen_list[i].port);
+	}
+	return (-1);
 }

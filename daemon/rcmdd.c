@@ -149,6 +149,7 @@ main(int argc, char **argv)
 	const char	*export = NULL, *since = NULL;
 	char		*cause = NULL;
 	pid_t		 otherpid;
+	gid_t		 audit_gid = (gid_t)-1;
 	int		 ch, check = 0, ready_fd = -1;
 
 	while ((ch = getopt_long(argc, argv, "c:d:fhl:p:stvV", longopts,
@@ -242,8 +243,17 @@ main(int argc, char **argv)
 	if (load_config(conf, cmd, 1) != 0)
 		exit(1);
 	server_conf = conf;
-	if (listen_check(conf, &cause) != 0 ||
-	    exec_configure(conf, &cause) != 0) {
+	if (conf->single_thread && conf->tls_cert != NULL) {
+		fprintf(stderr, "rcmdd: SingleThread (-s) serves plain TCP "
+		    "and the Unix socket only: drop it, or the TLS "
+		    "settings\n");
+		exit(1);
+	}
+	if (tls_configure(conf, &cause) != 0 ||
+	    listen_check(conf, &cause) != 0 ||
+	    exec_configure(conf, &cause) != 0 ||
+	    (conf->audit_group != NULL &&
+	    audit_lookup_group(conf->audit_group, &audit_gid, &cause) != 0)) {
 		fprintf(stderr, "rcmdd: %s\n", cause);
 		exit(1);
 	}
@@ -256,6 +266,11 @@ main(int argc, char **argv)
 
 	/* Paths stay valid after the daemon changes folder. */
 	conf->database = absolute_path(conf->database);
+	if (conf->tls_cert != NULL) {
+		conf->tls_cert = absolute_path(conf->tls_cert);
+		conf->tls_key = absolute_path(conf->tls_key);
+		conf->tls_ca = absolute_path(conf->tls_ca);
+	}
 	if (conf->portfile != NULL)
 		conf->portfile = absolute_path(conf->portfile);
 	if (conf->pidfile != NULL)
@@ -304,9 +319,13 @@ main(int argc, char **argv)
 	if ((server_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 
+	audit_set_group(audit_gid);
 	if (audit_open(conf->database, conf->audit_sync_full, &cause) != 0)
 		fatalx("%s", cause);
 	if (listen_start(conf, &cause) != 0)
+		fatalx("%s", cause);
+	/* Before any thread starts: a thread keeps the capabilities it has. */
+	if (priv_drop(conf, &cause) != 0)
 		fatalx("%s", cause);
 	audit_start();
 	audit_set_retention(conf->retain_days, conf->max_rows);
@@ -358,6 +377,7 @@ main(int argc, char **argv)
 	event_free(server_grace_ev);
 	event_free(server_head_ev);
 	event_base_free(server_base);
+	tls_free();
 	if (pfh != NULL)
 		pidfile_remove(pfh);
 	log_info("stopped");
@@ -752,14 +772,34 @@ server_reload(const struct cmdline *cmd)
 		free(conf);
 		return;
 	}
+	if ((conf->tls_cert == NULL) != (old->tls_cert == NULL)) {
+		log_warnx("SIGHUP: turning TLS %s takes a restart; keeping "
+		    "the running configuration", old->tls_cert == NULL ?
+		    "on" : "off");
+		config_clear(conf);
+		free(conf);
+		return;
+	}
+	if (tls_configure(conf, &cause) != 0) {
+		log_warnx("SIGHUP: %s; keeping the running configuration",
+		    cause);
+		free(cause);
+		config_clear(conf);
+		free(conf);
+		return;
+	}
 	changed = strcmp(conf->port, old->port) != 0 ||
 	    conf->nlisten != old->nlisten ||
+	    (conf->socket_path == NULL) != (old->socket_path == NULL) ||
+	    (conf->socket_path != NULL &&
+	    strcmp(conf->socket_path, old->socket_path) != 0) ||
 	    conf->single_thread != old->single_thread;
 	for (i = 0; !changed && i < conf->nlisten; i++)
 		changed = strcmp(conf->listen[i], old->listen[i]) != 0;
 	if (changed)
-		log_warnx("SIGHUP: ListenAddress, Port and SingleThread "
-		    "change only on restart; keeping the running ones");
+		log_warnx("SIGHUP: ListenAddress, ListenSocket, Port and "
+		    "SingleThread change only on restart; keeping the running "
+		    "ones");
 	/* What cannot change while running is carried over. */
 	while (conf->nlisten > 0)
 		free(conf->listen[--conf->nlisten]);
@@ -772,7 +812,18 @@ server_reload(const struct cmdline *cmd)
 		log_warnx("SIGHUP: AuditSync changes only on restart; keeping "
 		    "%s", old->audit_sync_full ? "full" : "normal");
 	conf->audit_sync_full = old->audit_sync_full;
+	if ((conf->audit_group == NULL) != (old->audit_group == NULL) ||
+	    (conf->audit_group != NULL &&
+	    strcmp(conf->audit_group, old->audit_group) != 0))
+		log_warnx("SIGHUP: AuditGroup changes only on restart; keeping "
+		    "%s", old->audit_group != NULL ? old->audit_group :
+		    "none");
+	free(conf->audit_group);
+	conf->audit_group = old->audit_group != NULL ?
+	    xstrdup(old->audit_group) : NULL;
 	config_keep_path(&conf->database, old->database, "Database");
+	config_keep_path(&conf->socket_path, old->socket_path,
+	    "ListenSocket");
 	config_keep_path(&conf->pidfile, old->pidfile, "PidFile");
 	config_keep_path(&conf->portfile, old->portfile, "PortFile");
 	log_setverbose(cmd->verbose > conf->verbose ? cmd->verbose :

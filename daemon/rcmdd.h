@@ -40,6 +40,20 @@ struct event_base;
 struct job;
 struct session;
 
+/* A source an Allow rule names: a CIDR block, or the Unix socket. */
+struct allow_source {
+	int		 family;	/* AF_INET, AF_INET6 or AF_UNIX */
+	uint8_t		 addr[16];
+	u_int		 prefix;
+};
+
+/* "Allow PATTERN [from SOURCE ...]" */
+struct allow_rule {
+	char			*pattern;
+	struct allow_source	*sources;
+	u_int			 nsources;
+};
+
 /* The configuration, from rcmdd.conf and the command line. */
 struct config {
 	char		*listen[RCMDD_MAX_LISTEN];
@@ -66,6 +80,15 @@ struct config {
 	u_int		 max_commands;
 	u_int		 idle_ms;
 	char		*run_as;
+	char		*tls_cert;
+	char		*tls_key;
+	char		*tls_ca;
+	char		*socket_path;
+	u_int		 socket_mode;
+	char		*socket_group;
+	struct allow_rule *allow;
+	u_int		 nallow;
+	char		*audit_group;
 	int		 umask_set;
 	u_int		 umask;
 	u_int		 max_procs;
@@ -82,6 +105,7 @@ struct audit_start {
 	int		 client_port;
 	const char	*client_name;
 	const char	*identity;
+	const char	*fingerprint;
 	const char	*command;
 	size_t		 command_len;
 };
@@ -146,6 +170,8 @@ struct job_params {
 	char		*client_addr;
 	int		 client_port;
 	char		*client_name;
+	char		*identity;
+	char		*fingerprint;
 	u_int		 timeout_ms;
 	u_int		 kill_grace_ms;
 	u_int		 drain_ms;
@@ -231,6 +257,25 @@ int		 config_set_listen(struct config *, const char *, char **);
 int		 config_parse_time(const char *, u_int *);
 int		 config_parse_size(const char *, size_t *);
 
+/* auth.c */
+int		 auth_add_rule(struct config *, const char *, char **);
+void		 auth_clear(struct config *);
+int		 auth_allowed(const struct config *, const char *,
+		     const struct sockaddr *);
+int		 auth_refusal_admit(const char *);
+uint64_t	 auth_suppressed_take(char *, size_t, char *, size_t);
+
+/* tls.c */
+#define TLS_FINGERPRINT_LEN	95	/* 32 bytes as "AB:CD:..." */
+struct ssl_st;
+int		 tls_configure(const struct config *, char **);
+int		 tls_enabled(void);
+struct ssl_st	*tls_new(void);
+int		 tls_peer(struct ssl_st *, char *, size_t, char *, size_t,
+		     char **);
+void		 tls_failure(struct ssl_st *, unsigned long, char *, size_t);
+void		 tls_free(void);
+
 /* listen.c */
 int		 listen_check(struct config *, char **);
 int		 listen_start(struct config *, char **);
@@ -239,7 +284,10 @@ int		 listen_port(void);
 int		 listen_is_loopback(const struct sockaddr *);
 
 /* session.c */
-void		 session_new(int, const struct sockaddr *, socklen_t);
+#define SESSION_TCP		0
+#define SESSION_TLS		1
+#define SESSION_UNIX		2
+void		 session_new(int, const struct sockaddr *, socklen_t, int);
 void		 session_shutdown_all(void);
 u_int		 session_count(void);
 
@@ -304,16 +352,23 @@ int		 chain_verify(const char *, const char *, uint64_t *,
 		     struct chain_head *, char **);
 
 /* audit.c */
+int		 audit_lookup_group(const char *, gid_t *, char **);
+void		 audit_set_group(gid_t);
 int		 audit_open(const char *, int, char **);
 void		 audit_start(void);
 void		 audit_stop(void);
 int		 audit_begin(const struct audit_start *, uint64_t *, char **);
 int		 audit_finish(uint64_t, const struct audit_end *, char *,
 		     char **);
+void		 audit_deny(const struct audit_start *, const char *);
 void		 audit_head(struct chain_head *);
 void		 audit_set_retention(u_int, uint64_t);
 void		 audit_format_time(const struct timespec *, char *, size_t);
 char		*audit_text(const char *, size_t, size_t *);
+
+/* priv.c */
+int		 priv_drop(const struct config *, char **);
+int		 priv_is_dropped(void);
 
 /* export.c */
 int		 export_audit(const char *, const char *, FILE *, char **);

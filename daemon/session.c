@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,7 +37,11 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "log.h"
 #include "rcmdd.h"
@@ -47,8 +52,14 @@
  * frames, checks their order (HELLO, then EXEC after EXEC, one command at a
  * time), starts a job for each EXEC and writes the job's output, EXIT and
  * errors back. Bad input ends this session only.
+ *
+ * A peer is authorized once its identity is known: at accept on plain TCP
+ * and the Unix socket, after the handshake on TLS. A refused peer gets
+ * ERR_DENIED (or, for a failed handshake, only TLS's alert) and a denied
+ * row in the audit log, at the pace auth.c allows.
  */
 
+#define SESSION_TLS_HANDSHAKE	(-1)
 #define SESSION_HELLO		0
 #define SESSION_READY		1
 #define SESSION_RUNNING		2
@@ -59,6 +70,7 @@
 #define SESSION_IN_PUMP		0x4
 #define SESSION_GONE		0x8
 #define SESSION_FINAL		0x10
+#define SESSION_LINGER		0x20
 
 #define SESSION_CLOSE_WAIT_MS	5000
 
@@ -71,8 +83,14 @@ struct session {
 	struct event		*timer;
 	struct event		*resume;
 	struct job		*job;
+	int			 kind;
 	char			 addr[INET6_ADDRSTRLEN];
 	int			 port;
+	char			 source[INET6_ADDRSTRLEN + 16];
+	char			 peer[INET6_ADDRSTRLEN + 16];	/* for the log */
+	struct sockaddr_storage	 sa;
+	char			*identity;
+	char			 fingerprint[TLS_FINGERPRINT_LEN + 1];
 	char			 name[HELLO_MAX_NAME * 4 + 1];
 	TAILQ_ENTRY(session)	 entry;
 };
@@ -100,6 +118,13 @@ static void	session_close(struct session *);
 static void	session_check_limits(struct session *);
 static void	session_idle(struct session *);
 static void	session_free(struct session *);
+static void	session_linger(struct session *);
+static void	session_unix_peer(struct session *);
+static void	session_authorize(struct session *);
+static void	session_tls_done(struct session *);
+static void	session_tls_failed(struct session *, const char *);
+static void	session_refused(struct session *, const char *);
+static void	session_refusals_cb(int, short, void *);
 
 static uint8_t		session_hello[FRAME_HEADER_LEN + 8 + HELLO_MAX_NAME];
 static size_t		session_hello_len;
@@ -107,14 +132,16 @@ static struct sessions	session_list = TAILQ_HEAD_INITIALIZER(session_list);
 static u_int		session_number;
 static uint64_t		session_next_id;
 static int		session_shutting_down;
+static struct event	*session_refusals_ev;
 
 /* Start a session for an accepted connection. Loop thread. */
 void
-session_new(int fd, const struct sockaddr *sa, socklen_t salen)
+session_new(int fd, const struct sockaddr *sa, socklen_t salen, int kind)
 {
 	struct session	*s;
 	struct timeval	 tv;
 	char		 port[NI_MAXSERV];
+	SSL		*ssl;
 
 	if (session_hello_len == 0)
 		session_hello_len = frame_encode_hello(session_hello,
@@ -123,21 +150,47 @@ session_new(int fd, const struct sockaddr *sa, socklen_t salen)
 	s = xcalloc(1, sizeof *s);
 	s->id = ++session_next_id;
 	s->fd = fd;
-	s->state = SESSION_HELLO;
-	if (getnameinfo(sa, salen, s->addr, sizeof s->addr, port, sizeof port,
-	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-		strlcpy(s->addr, "unknown", sizeof s->addr);
-		strlcpy(port, "0", sizeof port);
+	s->kind = kind;
+	s->state = kind == SESSION_TLS ? SESSION_TLS_HANDSHAKE : SESSION_HELLO;
+	if (kind == SESSION_UNIX)
+		session_unix_peer(s);
+	else {
+		if (getnameinfo(sa, salen, s->addr, sizeof s->addr, port,
+		    sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+			strlcpy(s->addr, "unknown", sizeof s->addr);
+			strlcpy(port, "0", sizeof port);
+		}
+		s->port = atoi(port);
+		strlcpy(s->source, s->addr, sizeof s->source);
+		if (salen <= sizeof s->sa)
+			memcpy(&s->sa, sa, salen);
 	}
-	s->port = atoi(port);
+	if (kind == SESSION_UNIX)
+		snprintf(s->peer, sizeof s->peer, "unix");
+	else if (strchr(s->addr, ':') != NULL)
+		snprintf(s->peer, sizeof s->peer, "[%s]:%d", s->addr, s->port);
+	else
+		snprintf(s->peer, sizeof s->peer, "%s:%d", s->addr, s->port);
 	if (server_conf->single_thread)
 		s->flags |= SESSION_INLINE;
 
-	s->bev = bufferevent_socket_new(server_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (kind == SESSION_TLS) {
+		if ((ssl = tls_new()) == NULL)
+			s->bev = NULL;
+		else
+			s->bev = bufferevent_openssl_socket_new(server_base, fd,
+			    ssl, BUFFEREVENT_SSL_ACCEPTING,
+			    BEV_OPT_CLOSE_ON_FREE);
+		/* rcmd may close without close_notify; it is still an EOF. */
+		if (s->bev != NULL)
+			bufferevent_openssl_set_allow_dirty_shutdown(s->bev, 1);
+	} else
+		s->bev = bufferevent_socket_new(server_base, fd,
+		    BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL) {
-		log_warnx("cannot create a buffer for %s:%d", s->addr,
-		    s->port);
+		log_warnx("cannot create a buffer for %s", s->peer);
 		close(fd);
+		free(s->identity);
 		free(s);
 		return;
 	}
@@ -156,9 +209,179 @@ session_new(int fd, const struct sockaddr *sa, socklen_t salen)
 
 	TAILQ_INSERT_TAIL(&session_list, s, entry);
 	session_number++;
-	log_debug("session %llu: connection from %s:%d",
-	    (unsigned long long)s->id, s->addr, s->port);
+	log_debug("session %llu: connection from %s%s%s",
+	    (unsigned long long)s->id, s->peer,
+	    s->identity != NULL ? " user " : "",
+	    s->identity != NULL ? s->identity : "");
 	session_check_limits(s);
+	if (s->state == SESSION_HELLO)
+		session_authorize(s);
+}
+
+/*
+ * A Unix socket peer: its identity is its user name, from the uid the
+ * kernel gives (SO_PEERCRED); its source for MaxConnectionsPerSource is
+ * that uid.
+ */
+static void
+session_unix_peer(struct session *s)
+{
+	struct ucred	 cred;
+	struct passwd	 pw, *res = NULL;
+	socklen_t	 len = sizeof cred;
+	char		 buf[1024];
+
+	strlcpy(s->addr, "unix", sizeof s->addr);
+	s->port = -1;
+	if (getsockopt(s->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
+		log_warn("session %llu: SO_PEERCRED",
+		    (unsigned long long)s->id);
+		strlcpy(s->source, "unix", sizeof s->source);
+		return;
+	}
+	snprintf(s->source, sizeof s->source, "unix uid %u",
+	    (u_int)cred.uid);
+	if (getpwuid_r(cred.uid, &pw, buf, sizeof buf, &res) == 0 &&
+	    res != NULL)
+		s->identity = xstrdup(pw.pw_name);
+	else
+		xasprintf(&s->identity, "uid %u", (u_int)cred.uid);
+}
+
+/* The peer's identity is known: may it run commands? */
+static void
+session_authorize(struct session *s)
+{
+	char	*why;
+
+	if (s->state == SESSION_CLOSING || auth_allowed(server_conf,
+	    s->identity, s->kind == SESSION_UNIX ? NULL :
+	    (struct sockaddr *)&s->sa))
+		return;
+	if (s->identity != NULL)
+		xasprintf(&why, "not allowed: no Allow rule admits %s from %s",
+		    s->identity, s->kind == SESSION_UNIX ? "the local socket" :
+		    s->addr);
+	else
+		xasprintf(&why, "not allowed: no Allow rule admits a client "
+		    "without an identity from %s (plain TCP)", s->addr);
+	session_refused(s, why);
+	s->flags |= SESSION_FINAL;
+	session_send_error(s, ERR_DENIED, why, strlen(why));
+	s->flags &= ~SESSION_FINAL;
+	free(why);
+	session_close(s);
+}
+
+/* The TLS handshake finished: read the certificate, then authorize. */
+static void
+session_tls_done(struct session *s)
+{
+	SSL	*ssl = bufferevent_openssl_get_ssl(s->bev);
+	char	 cn[256], *cause = NULL, *why;
+
+	if (tls_peer(ssl, cn, sizeof cn, s->fingerprint,
+	    sizeof s->fingerprint, &cause) != 0) {
+		xasprintf(&why, "client certificate refused: %s", cause);
+		free(cause);
+		session_refused(s, why);
+		s->flags |= SESSION_FINAL;
+		session_send_error(s, ERR_DENIED, why, strlen(why));
+		s->flags &= ~SESSION_FINAL;
+		free(why);
+		session_close(s);
+		return;
+	}
+	s->identity = xstrdup(cn);
+	s->state = SESSION_HELLO;
+	log_debug("session %llu: TLS from %s as %s (%s)",
+	    (unsigned long long)s->id, s->peer, s->identity,
+	    s->fingerprint);
+	session_authorize(s);
+}
+
+/* The TLS handshake failed or timed out: record it, and hang up. */
+static void
+session_tls_failed(struct session *s, const char *why)
+{
+	char		 buf[512];
+	unsigned long	 error, e;
+
+	if (why == NULL) {
+		error = 0;
+		while ((e = bufferevent_get_openssl_error(s->bev)) != 0)
+			if (error == 0)
+				error = e;
+		tls_failure(bufferevent_openssl_get_ssl(s->bev), error, buf,
+		    sizeof buf);
+		why = buf;
+	}
+	session_refused(s, why);
+	session_free(s);
+}
+
+/*
+ * Record a refusal: a denied row and a log line, unless refusals come too
+ * fast, in which case they are counted and summed up later.
+ */
+static void
+session_refused(struct session *s, const char *why)
+{
+	struct audit_start	as;
+	struct timeval		tv = { 1, 0 };
+
+	if (!auth_refusal_admit(s->addr)) {
+		if (session_refusals_ev == NULL)
+			session_refusals_ev = evtimer_new(server_base,
+			    session_refusals_cb, NULL);
+		if (session_refusals_ev != NULL &&
+		    !evtimer_pending(session_refusals_ev, NULL))
+			evtimer_add(session_refusals_ev, &tv);
+		return;
+	}
+	session_refusals_cb(-1, 0, NULL);
+	log_warnx("session %llu: %s%s%s: refused: %s",
+	    (unsigned long long)s->id, s->peer,
+	    s->identity != NULL ? " as " : "",
+	    s->identity != NULL ? s->identity : "", why);
+	memset(&as, 0, sizeof as);
+	as.client_addr = s->addr;
+	as.client_port = s->port;
+	as.identity = s->identity;
+	as.fingerprint = s->fingerprint[0] != '\0' ? s->fingerprint : NULL;
+	audit_deny(&as, why);
+}
+
+/*
+ * Write the summary of refusals that came too fast to record one by one:
+ * one log line and one denied row with the count. Loop thread.
+ */
+static void
+session_refusals_cb(int fd, short events, void *arg)
+{
+	struct audit_start	 as;
+	struct timeval		 tv = { 1, 0 };
+	char			 since[32], last[INET6_ADDRSTRLEN], *why;
+	uint64_t		 n;
+
+	(void)fd;
+	(void)arg;
+	n = auth_suppressed_take(since, sizeof since, last, sizeof last);
+	if (n == 0)
+		return;
+	xasprintf(&why, "%llu refusal%s since %s not recorded one by one "
+	    "(more than %s a second); the last from %s",
+	    (unsigned long long)n, n == 1 ? "" : "s", since,
+	    "10", last);
+	log_warnx("refused: %s", why);
+	memset(&as, 0, sizeof as);
+	as.client_addr = "-";
+	as.client_port = -1;
+	audit_deny(&as, why);
+	free(why);
+	/* From the timer: keep summing up while the flood lasts. */
+	if (events != 0 && session_refusals_ev != NULL)
+		evtimer_add(session_refusals_ev, &tv);
 }
 
 /*
@@ -183,13 +406,13 @@ session_check_limits(struct session *s)
 		return;
 	TAILQ_FOREACH(s1, &session_list, entry) {
 		if (s1->state != SESSION_CLOSING &&
-		    strcmp(s1->addr, s->addr) == 0)
+		    strcmp(s1->source, s->source) == 0)
 			n++;
 	}
 	if (n > server_conf->max_conns_source)
 		session_error(s, ERR_LIMIT, "too many connections from %s: at "
 		    "most %u at once (MaxConnectionsPerSource); try again "
-		    "later", s->addr, server_conf->max_conns_source);
+		    "later", s->source, server_conf->max_conns_source);
 }
 
 /* Arm the idle timer of a session waiting for its next EXEC. */
@@ -210,8 +433,14 @@ session_idle(struct session *s)
 static void
 session_read_cb(struct bufferevent *bev, void *arg)
 {
-	(void)bev;
-	session_process(arg);
+	struct session	*s = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+
+	if (s->flags & SESSION_LINGER) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	session_process(s);
 }
 
 /* Output drained: a closing session can go now. Loop thread. */
@@ -222,7 +451,30 @@ session_write_cb(struct bufferevent *bev, void *arg)
 
 	(void)bev;
 	if (s->state == SESSION_CLOSING)
+		session_linger(s);
+}
+
+/*
+ * A closing session's last words are written: stop sending, and read and
+ * drop what the client still sends until it closes too (or the close
+ * wait ends). Closing at once would make the kernel answer a late frame,
+ * such as a HELLO crossing our ERROR, with a reset that can destroy the
+ * ERROR before the client reads it.
+ */
+static void
+session_linger(struct session *s)
+{
+	if (s->flags & (SESSION_LINGER | SESSION_IN_PUMP | SESSION_GONE)) {
+		if (!(s->flags & SESSION_LINGER))
+			session_free(s);
+		return;
+	}
+	s->flags |= SESSION_LINGER;
+	if (shutdown(s->fd, SHUT_WR) == -1) {
 		session_free(s);
+		return;
+	}
+	bufferevent_enable(s->bev, EV_READ);
 }
 
 /* The connection ended or failed. Loop thread. */
@@ -232,10 +484,19 @@ session_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct session	*s = arg;
 
 	(void)bev;
+	if (s->state == SESSION_TLS_HANDSHAKE) {
+		if (what & BEV_EVENT_CONNECTED)
+			session_tls_done(s);
+		else
+			session_tls_failed(s, NULL);
+		return;
+	}
+	if (what & BEV_EVENT_CONNECTED)
+		return;
 	if (s->state == SESSION_RUNNING)
-		log_warnx("session %llu: %s:%d %s while its command ran; "
-		    "stopping the command", (unsigned long long)s->id, s->addr,
-		    s->port, (what & BEV_EVENT_EOF) ? "disconnected" :
+		log_warnx("session %llu: %s %s while its command ran; "
+		    "stopping the command", (unsigned long long)s->id, s->peer,
+		    (what & BEV_EVENT_EOF) ? "disconnected" :
 		    "failed");
 	else if (what & BEV_EVENT_ERROR)
 		log_debug("session %llu: %s", (unsigned long long)s->id,
@@ -248,9 +509,17 @@ static void
 session_timer_cb(int fd, short events, void *arg)
 {
 	struct session	*s = arg;
+	char		*why;
 
 	(void)fd;
 	(void)events;
+	if (s->state == SESSION_TLS_HANDSHAKE) {
+		xasprintf(&why, "TLS handshake not finished within %u ms "
+		    "(HandshakeTimeout)", server_conf->handshake_ms);
+		session_tls_failed(s, why);
+		free(why);
+		return;
+	}
 	if (s->state == SESSION_HELLO) {
 		session_error(s, ERR_TIMEOUT, "no HELLO within %u ms: "
 		    "closing the connection", server_conf->handshake_ms);
@@ -277,9 +546,13 @@ session_resume_cb(int fd, short events, void *arg)
 
 	(void)fd;
 	(void)events;
-	if ((s->flags & SESSION_GONE) || (s->state == SESSION_CLOSING &&
-	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)) {
+	if (s->flags & SESSION_GONE) {
 		session_free(s);
+		return;
+	}
+	if (s->state == SESSION_CLOSING &&
+	    evbuffer_get_length(bufferevent_get_output(s->bev)) == 0) {
+		session_linger(s);
 		return;
 	}
 	session_process(s);
@@ -316,6 +589,7 @@ session_process(struct session *s)
 
 	for (;;) {
 		if (s->state == SESSION_CLOSING ||
+		    s->state == SESSION_TLS_HANDSHAKE ||
 		    (s->flags & SESSION_STDIN_PAUSED))
 			return;
 		avail = evbuffer_get_length(in);
@@ -374,8 +648,8 @@ session_frame(struct session *s, const struct frame *f)
 		s->state = SESSION_READY;
 		session_idle(s);
 		session_send(s, session_hello, session_hello_len, NULL, 0);
-		log_debug("session %llu: HELLO from %s:%d (%s)",
-		    (unsigned long long)s->id, s->addr, s->port, s->name);
+		log_debug("session %llu: HELLO from %s (%s)",
+		    (unsigned long long)s->id, s->peer, s->name);
 		return;
 	}
 
@@ -451,6 +725,10 @@ session_exec(struct session *s, const struct frame *f)
 	p->client_addr = xstrdup(s->addr);
 	p->client_port = s->port;
 	p->client_name = xstrdup(s->name);
+	if (s->identity != NULL)
+		p->identity = xstrdup(s->identity);
+	if (s->fingerprint[0] != '\0')
+		p->fingerprint = xstrdup(s->fingerprint);
 	/* The client may ask for any timeout up to the maximum. */
 	p->timeout_ms = server_conf->timeout_ms;
 	if (e.timeout_ms != 0)
@@ -461,7 +739,10 @@ session_exec(struct session *s, const struct frame *f)
 	p->kill_grace_ms = server_conf->kill_grace_ms;
 	p->drain_ms = server_conf->drain_ms;
 	p->output_max = server_conf->output_max;
-	snprintf(client, sizeof client, "%s %d", s->addr, s->port);
+	if (s->kind == SESSION_UNIX)
+		strlcpy(client, "unix", sizeof client);
+	else
+		snprintf(client, sizeof client, "%s %d", s->addr, s->port);
 	p->envp = exec_env(server_conf, client);
 	exec_identity(&p->ident);
 
@@ -527,9 +808,9 @@ session_pump(struct job_pump *jp)
 		evbuffer_freeze(in, 0);
 		if (n == 0 || (n == -1 && saved_errno != EAGAIN &&
 		    saved_errno != EINTR)) {
-			log_warnx("session %llu: %s:%d disconnected while its "
+			log_warnx("session %llu: %s disconnected while its "
 			    "command ran; stopping the command",
-			    (unsigned long long)s->id, s->addr, s->port);
+			    (unsigned long long)s->id, s->peer);
 			s->flags |= SESSION_GONE;
 		}
 	}
@@ -664,8 +945,8 @@ session_error(struct session *s, uint16_t code, const char *fmt, ...)
 	va_start(ap, fmt);
 	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
-	log_warnx("session %llu: %s:%d: %s", (unsigned long long)s->id,
-	    s->addr, s->port, msg);
+	log_warnx("session %llu: %s: %s", (unsigned long long)s->id, s->peer,
+	    msg);
 	if (s->state != SESSION_CLOSING) {
 		s->flags |= SESSION_FINAL;
 		session_send_error(s, code, msg, strlen(msg));
@@ -714,6 +995,7 @@ session_free(struct session *s)
 	event_free(s->timer);
 	event_free(s->resume);
 	log_debug("session %llu: closed", (unsigned long long)s->id);
+	free(s->identity);
 	free(s);
 	server_check_exit();
 }

@@ -130,6 +130,8 @@ worker_execute(struct worker *run)
 	as.client_addr = p->client_addr;
 	as.client_port = p->client_port;
 	as.client_name = p->client_name;
+	as.identity = p->identity;
+	as.fingerprint = p->fingerprint;
 	as.command = p->command;
 	as.command_len = p->command_len;
 	if (audit_begin(&as, &run->audit_id, &cause) != 0) {
@@ -597,7 +599,7 @@ worker_log(struct worker *run, const struct audit_end *ae, const char *hash)
 	r.id = run->audit_id;
 	r.client_addr = p->client_addr;
 	r.client_port = p->client_port;
-	r.identity = NULL;
+	r.identity = p->identity;
 	r.status = ae->status;
 	r.has_exit_code = ae->has_exit_code;
 	r.exit_code = ae->exit_code;

@@ -1,4 +1,4 @@
--- rcmdd audit log schema, version 2.
+-- rcmdd audit log schema, version 3.
 --
 -- rcmdd compiles this file in and applies it to a new database; the version
 -- is PRAGMA user_version, and sql/migrate-N.sql takes a database from
@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS commands (
 	client_port	INTEGER,
 	client_name	TEXT,
 	identity	TEXT,
+	fingerprint	TEXT,
 	command		TEXT NOT NULL,
 	status		TEXT NOT NULL CHECK (status IN ('running', 'exited',
 			    'signaled', 'timeout', 'cancelled', 'disconnected',
@@ -76,4 +77,4 @@ CREATE VIEW IF NOT EXISTS longest_commands AS
 	FROM commands WHERE duration_ms IS NOT NULL
 	ORDER BY duration_ms DESC LIMIT 20;
 
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;

@@ -148,7 +148,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(4242);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	session_new(sv[0], (struct sockaddr *)&sin, sizeof sin);
+	session_new(sv[0], (struct sockaddr *)&sin, sizeof sin, SESSION_TCP);
 
 	/*
 	 * Write the whole input and close the sending side before the loop

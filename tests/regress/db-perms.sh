@@ -13,7 +13,8 @@
 # WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
-# The audit database and its WAL are created mode 0600, and rcmdd refuses
+# The audit database, its WAL and -shm are created mode 0600 (AuditGroup,
+# which makes them 0640, is audit-group.sh's), and rcmdd refuses
 # to start with its database in a world-writable folder (/tmp itself, or
 # any folder with o+w), saying why.
 
@@ -23,6 +24,7 @@ start_daemon
 expect_serving
 expect_eq "database mode" "600" "$(stat -c %a "$db")"
 expect_eq "WAL mode" "600" "$(stat -c %a "$db-wal")"
+expect_eq "-shm mode" "600" "$(stat -c %a "$db-shm")"
 stop_daemon
 
 mkdir "$dir/open"

@@ -42,7 +42,8 @@ check_jsonl() {
 import json, sys
 
 keys = ["id", "started_at", "finished_at", "client_addr", "client_port",
-        "client_name", "identity", "command", "status", "exit_code",
+        "client_name", "identity", "fingerprint", "command", "status",
+        "exit_code",
         "signal", "duration_ms", "output", "output_bytes", "truncated",
         "reason", "seq", "hash"]
 ints = ["id", "client_port", "exit_code", "signal", "duration_ms",
@@ -105,7 +106,8 @@ check_jsonl "$dir/all.jsonl" "$rows"
 
 # Every field of the plain rows is what sqlite3 holds.
 sql -json "SELECT id, started_at, finished_at, client_addr, client_port,
-    client_name, identity, command, status, exit_code, signal, duration_ms,
+    client_name, identity, fingerprint, command, status, exit_code, signal,
+    duration_ms,
     output, output_bytes, truncated, reason, seq, hash FROM commands
     WHERE id IN (1, 2, 4, 5, 6) ORDER BY id" >"$dir/sqlite.json"
 "$PYTHON" - "$dir/all.jsonl" "$dir/sqlite.json" "$dir/hostile" <<'EOF' ||

@@ -42,6 +42,11 @@ Actions (arguments after the options):
 
 DATA and COMMAND take Python escapes: \\n, \\t, \\x00, \\\\.
 
+With --cert, --key and --ca the connection is TLS (1.3), the client
+certificate is sent and the server's is checked against the CA; an alert
+from the server is printed as "TLS ALERT: reason". -U PATH connects to a
+Unix socket instead.
+
 Exit status: 0, or 2 when an expect action was not met (the server
 closed the connection first, or the -t timeout passed).
 """
@@ -49,6 +54,7 @@ closed the connection first, or the -t timeout passed).
 import argparse
 import errno
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -91,6 +97,7 @@ ERRORS = {
     9: "AUDIT",
     10: "SHUTDOWN",
     11: "LIMIT",
+    12: "DENIED",
 }
 
 
@@ -129,8 +136,15 @@ def hello(version=1, magic=b"RCMD", name=b"rawclient"):
 
 
 class Client:
-    def __init__(self, host, port, timeout, verbose):
-        self.sock = socket.create_connection((host, port), timeout=10)
+    def __init__(self, host, port, timeout, verbose, tls=None, unix=None):
+        if unix is not None:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.settimeout(10)
+            self.sock.connect(unix)
+        else:
+            self.sock = socket.create_connection((host, port), timeout=10)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname=host)
         self.timeout = timeout
         self.verbose = verbose
         self.buf = b""
@@ -238,6 +252,11 @@ class Client:
                 data = self.sock.recv(65536)
             except socket.timeout:
                 return False
+            except ssl.SSLError as e:
+                self.flush_output()
+                self.out("TLS ALERT: %s" % e.reason)
+                self.closed = True
+                return until == "CLOSED"
             except ConnectionResetError:
                 self.flush_output()
                 self.out("RESET")
@@ -274,10 +293,26 @@ def main():
                     help="seconds an expect action waits (default 10)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="print audit ids, durations and server names")
+    ap.add_argument("--cert", help="client certificate (PEM): use TLS")
+    ap.add_argument("--key", help="its private key (PEM)")
+    ap.add_argument("--ca", help="CA that signed the server's certificate")
+    ap.add_argument("-U", "--unix", help="connect to this Unix socket")
     ap.add_argument("actions", nargs="*")
     args = ap.parse_args()
 
-    c = Client(args.host, args.port, args.timeout, args.verbose)
+    tls = None
+    if args.ca is not None:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        tls.minimum_version = ssl.TLSVersion.TLSv1_3
+        tls.load_verify_locations(args.ca)
+        if args.cert is not None:
+            tls.load_cert_chain(args.cert, args.key)
+    try:
+        c = Client(args.host, args.port, args.timeout, args.verbose, tls,
+                   args.unix)
+    except ssl.SSLError as e:
+        print("TLS ALERT: %s" % e.reason)
+        return 0
     for action in args.actions:
         key, _, value = action.partition("=")
         if key == "hello":

@@ -13,21 +13,59 @@
 # WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
-# etc/rcmdd.service, as built, is clean under systemd-analyze verify (its
-# ExecStart pointed at the rcmdd under test). Skipped, saying so, where
-# systemd-analyze is not installed.
+# etc/rcmdd.service, as built, has its sandbox (the capability bounding
+# set that run-as needs, ProtectSystem=strict and the rest), and is clean
+# under systemd-analyze verify (its ExecStart pointed at the rcmdd under
+# test). The verify part is skipped, saying so, where systemd-analyze is not
+# installed.
 
 : "${top_builddir:=.}" "${RCMDD:=$top_builddir/daemon/rcmdd}"
-if ! command -v systemd-analyze >/dev/null 2>&1; then
-	echo "service-verify: SKIP: systemd-analyze is not installed"
-	exit 77
-fi
-dir=$(mktemp -d "${TMPDIR:-/tmp}/rcmdd-test.XXXXXXXX") || exit 1
-trap 'rm -rf "$dir"' EXIT
 unit="$top_builddir/etc/rcmdd.service"
 [ -f "$unit" ] || { echo "service-verify: FAIL: no $unit: run make"; exit 1; }
 grep -q "^ExecStart=.*/rcmdd -f " "$unit" ||
     { echo "service-verify: FAIL: the unit does not run rcmdd -f"; exit 1; }
+# Each line as it must be, whole.
+while read -r line; do
+	grep -qxF "$line" "$unit" ||
+	    { echo "service-verify: FAIL: the unit lacks \"$line\""; exit 1; }
+done <<'LINES'
+CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_KILL CAP_SETPCAP CAP_CHOWN
+AmbientCapabilities=
+NoNewPrivileges=yes
+ProtectSystem=strict
+ReadWritePaths=/var/lib/rcmdd
+StateDirectory=rcmdd
+RuntimeDirectory=rcmdd
+ProtectHome=read-only
+PrivateTmp=yes
+PrivateDevices=yes
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectKernelLogs=yes
+ProtectClock=yes
+ProtectHostname=yes
+ProtectControlGroups=yes
+RestrictNamespaces=yes
+RestrictSUIDSGID=yes
+RestrictRealtime=yes
+LockPersonality=yes
+MemoryDenyWriteExecute=yes
+SystemCallArchitectures=native
+SystemCallFilter=@system-service
+RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
+LimitNOFILE=1024:65536
+LINES
+# One capability too many would be no better than none at all.
+[ "$(grep -c '^CapabilityBoundingSet=' "$unit")" -eq 1 ] ||
+    { echo "service-verify: FAIL: more than one CapabilityBoundingSet"; exit 1; }
+
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+	echo "service-verify: SKIP: systemd-analyze is not installed; the" \
+	    "unit's lines are there"
+	exit 77
+fi
+dir=$(mktemp -d "${TMPDIR:-/tmp}/rcmdd-test.XXXXXXXX") || exit 1
+trap 'rm -rf "$dir"' EXIT
 sed "s|^ExecStart=[^ ]*|ExecStart=$RCMDD|" "$unit" >"$dir/rcmdd.service"
 out=$(systemd-analyze verify --man=no "$dir/rcmdd.service" 2>&1)
 if [ -n "$out" ]; then

@@ -183,7 +183,8 @@ static CU_TestInfo chain_tests[] = {
 	{ "pruning old edited rows leaves a chain that verifies",
 	    test_chain_prune_age_edited },
 	{ "version 1 is migrated and sealed", test_chain_migrate },
-	{ "reopening version 2 changes no hash", test_chain_reopen },
+	{ "reopening an upgraded database changes no hash",
+	    test_chain_reopen },
 	{ "recovery seals the rows it marks, not forged ones",
 	    test_chain_recover_only_running },
 	{ "the operators' views answer", test_chain_views },
@@ -795,36 +796,37 @@ test_chain_insert(void)
 
 	if (db_copy(&fx) != 0 || db_exec(fx.copy, "INSERT INTO commands "
 	    "SELECT NULL, started_at, finished_at, client_addr, client_port, "
-	    "client_name, identity, 'true', status, exit_code, signal, "
-	    "duration_ms, output, output_bytes, truncated, reason, NULL, NULL "
-	    "FROM commands WHERE id = 2") != 0)
+	    "client_name, identity, fingerprint, 'true', status, exit_code, "
+	    "signal, duration_ms, output, output_bytes, truncated, reason, "
+	    "NULL, NULL FROM commands WHERE id = 2") != 0)
 		goto out;
 	expect_refused(fx.copy, NULL, "row id 6 is exited but not in the "
 	    "chain", "outside rcmdd");
 
 	if (db_copy(&fx) != 0 || db_exec(fx.copy, "INSERT INTO commands "
 	    "SELECT 6, started_at, finished_at, client_addr, client_port, "
-	    "client_name, identity, 'true', status, exit_code, signal, "
-	    "duration_ms, output, output_bytes, truncated, reason, 6, hash "
-	    "FROM commands WHERE id = 5") != 0)
+	    "client_name, identity, fingerprint, 'true', status, exit_code, "
+	    "signal, duration_ms, output, output_bytes, truncated, reason, "
+	    "6, hash FROM commands WHERE id = 5") != 0)
 		goto out;
 	expect_refused(fx.copy, NULL, "row id 6 (seq 6) does not match its "
 	    "hash", NULL);
 
 	if (db_copy(&fx) != 0 || db_exec(fx.copy, "DROP INDEX commands_seq; "
 	    "INSERT INTO commands SELECT 6, started_at, finished_at, "
-	    "client_addr, client_port, client_name, identity, 'true', status, "
-	    "exit_code, signal, duration_ms, output, output_bytes, truncated, "
-	    "reason, seq, hash FROM commands WHERE id = 3") != 0)
+	    "client_addr, client_port, client_name, identity, fingerprint, "
+	    "'true', status, exit_code, signal, duration_ms, output, "
+	    "output_bytes, truncated, reason, seq, hash FROM commands "
+	    "WHERE id = 3") != 0)
 		goto out;
 	expect_refused(fx.copy, NULL, "row id 6", NULL);
 
 	/* A row in the middle, given a seq between two others. */
 	if (db_copy(&fx) != 0 || db_exec(fx.copy, "INSERT INTO commands "
 	    "SELECT 6, started_at, finished_at, client_addr, client_port, "
-	    "client_name, identity, 'true', status, exit_code, signal, "
-	    "duration_ms, output, output_bytes, truncated, reason, 2.5, hash "
-	    "FROM commands WHERE id = 3") != 0)
+	    "client_name, identity, fingerprint, 'true', status, exit_code, "
+	    "signal, duration_ms, output, output_bytes, truncated, reason, "
+	    "2.5, hash FROM commands WHERE id = 3") != 0)
 		goto out;
 	expect_refused(fx.copy, NULL, "row id 6 has seq 2", "inserted");
 
@@ -1262,7 +1264,7 @@ test_chain_migrate(void)
 		goto out;
 	}
 	audit_stop();
-	expect_text(fx.path, "PRAGMA user_version", "2");
+	expect_text(fx.path, "PRAGMA user_version", "3");
 	expect_text(fx.path, "SELECT group_concat(id || ':' || seq, ' ') FROM "
 	    "(SELECT id, seq FROM commands ORDER BY seq)", "1:1 2:2 4:3 3:4");
 	expect_text(fx.path, "SELECT status || ' ' || (finished_at IS NOT "
@@ -1280,7 +1282,7 @@ out:
 }
 
 /*
- * Opening a database of version 2 again seals nothing again and changes
+ * Opening an upgraded database again seals nothing again and changes
  * no hash; the next row continues the chain.
  */
 static void
@@ -1310,7 +1312,7 @@ test_chain_reopen(void)
 	    "' ' || hash || ' ' || finished_at, ',') FROM commands");
 	CU_ASSERT(before != NULL && after != NULL &&
 	    strcmp(before, after) == 0);
-	expect_text(fx.path, "PRAGMA user_version", "2");
+	expect_text(fx.path, "PRAGMA user_version", "3");
 
 	if (audit_open(fx.path, 0, &cause) != 0) {
 		free(cause);

@@ -695,7 +695,8 @@ test_export_audit(void)
 	CU_ASSERT(strncmp(out, want, strlen(want)) == 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"client_addr\":\"127.0.0.1\","
 	    "\"client_port\":40000,\"client_name\":\"test_export\","
-	    "\"identity\":null,\"command\":\"echo 0\",\"status\":\"exited\","
+	    "\"identity\":null,\"fingerprint\":null,\"command\":\"echo 0\","
+	    "\"status\":\"exited\","
 	    "\"exit_code\":0,\"signal\":null,\"duration_ms\":0,"
 	    "\"output\":\"out\\n\",\"output_bytes\":4,\"truncated\":0,"
 	    "\"reason\":null,\"seq\":1,\"hash\":\""));

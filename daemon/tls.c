@@ -1,0 +1,223 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vis.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "log.h"
+#include "rcmdd.h"
+#include "xmalloc.h"
+
+/*
+ * TLS for the TCP listeners: TLS 1.3 only, and a client certificate that
+ * chains to TLSClientCA is required. Every connection does a full
+ * handshake (no session tickets, no cache), so a certificate is checked,
+ * expiry included, each time a client connects. The identity is the
+ * certificate's subject CN; its SHA-256 fingerprint goes into the audit
+ * row beside it. Loop thread only.
+ */
+
+static SSL_CTX	*tls_ctx;
+
+/*
+ * Build a context from conf's certificate, key and CA, and use it for new
+ * connections if it works; on failure the one in use stays. Return 0 if
+ * TLS is not configured or the context is ready, -1 with a cause.
+ */
+int
+tls_configure(const struct config *conf, char **cause)
+{
+	SSL_CTX			*ctx;
+	STACK_OF(X509_NAME)	*names;
+	unsigned long		 e;
+
+	if (conf->tls_cert == NULL)
+		return (0);
+	ERR_clear_error();
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
+		xasprintf(cause, "TLS: cannot create a context");
+		return (-1);
+	}
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1)
+		goto fail;
+	if (SSL_CTX_use_certificate_chain_file(ctx, conf->tls_cert) != 1) {
+		e = ERR_peek_last_error();
+		xasprintf(cause, "TLSCertificate %s: %s: give a PEM "
+		    "certificate (and its chain) readable by rcmdd",
+		    conf->tls_cert, ERR_reason_error_string(e) == NULL ?
+		    "cannot load" : ERR_reason_error_string(e));
+		goto out;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, conf->tls_key,
+	    SSL_FILETYPE_PEM) != 1) {
+		e = ERR_peek_last_error();
+		xasprintf(cause, "TLSKey %s: %s: give the PEM private key of "
+		    "TLSCertificate", conf->tls_key,
+		    ERR_reason_error_string(e) == NULL ? "cannot load" :
+		    ERR_reason_error_string(e));
+		goto out;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		xasprintf(cause, "TLSKey %s does not match TLSCertificate %s",
+		    conf->tls_key, conf->tls_cert);
+		goto out;
+	}
+	if (SSL_CTX_load_verify_locations(ctx, conf->tls_ca, NULL) != 1 ||
+	    (names = SSL_load_client_CA_file(conf->tls_ca)) == NULL) {
+		e = ERR_peek_last_error();
+		xasprintf(cause, "TLSClientCA %s: %s: give the PEM "
+		    "certificate of the CA that signs client certificates",
+		    conf->tls_ca, ERR_reason_error_string(e) == NULL ?
+		    "cannot load" : ERR_reason_error_string(e));
+		goto out;
+	}
+	SSL_CTX_set_client_CA_list(ctx, names);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
+	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify_depth(ctx, 8);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(ctx, 0);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET |
+	    SSL_OP_NO_RENEGOTIATION);
+
+	SSL_CTX_free(tls_ctx);
+	tls_ctx = ctx;
+	return (0);
+fail:
+	xasprintf(cause, "TLS: cannot set up the context: %s",
+	    ERR_reason_error_string(ERR_peek_last_error()));
+out:
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return (-1);
+}
+
+/* Is TLS configured? */
+int
+tls_enabled(void)
+{
+	return (tls_ctx != NULL);
+}
+
+/* Return a new server-side connection, or NULL. */
+SSL *
+tls_new(void)
+{
+	return (SSL_new(tls_ctx));
+}
+
+/*
+ * After a handshake, read the peer's identity (its certificate's subject
+ * CN, made printable) and the certificate's SHA-256 fingerprint as
+ * "AB:CD:...". Return -1 with a cause if there is no usable CN.
+ */
+int
+tls_peer(SSL *ssl, char *cn, size_t cnlen, char *fp, size_t fplen,
+    char **cause)
+{
+	X509		*cert;
+	X509_NAME	*subject;
+	X509_NAME_ENTRY	*entry;
+	unsigned char	*utf8 = NULL, md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen, i;
+	int		 idx, len, rc = -1;
+
+	*cn = *fp = '\0';
+	if ((cert = SSL_get1_peer_certificate(ssl)) == NULL) {
+		*cause = xstrdup("no client certificate");
+		return (-1);
+	}
+	if (X509_digest(cert, EVP_sha256(), md, &mdlen) == 1 &&
+	    mdlen * 3 <= fplen) {
+		for (i = 0; i < mdlen; i++)
+			snprintf(fp + 3 * i, 4, "%02X:", md[i]);
+		fp[mdlen * 3 - 1] = '\0';
+	}
+	subject = X509_get_subject_name(cert);
+	if ((idx = X509_NAME_get_index_by_NID(subject, NID_commonName,
+	    -1)) == -1) {
+		*cause = xstrdup("the client certificate has no subject CN");
+		goto out;
+	}
+	if (X509_NAME_get_index_by_NID(subject, NID_commonName, idx) != -1) {
+		*cause = xstrdup("the client certificate has more than one "
+		    "subject CN");
+		goto out;
+	}
+	entry = X509_NAME_get_entry(subject, idx);
+	len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(entry));
+	if (len <= 0) {
+		*cause = xstrdup("the client certificate's CN cannot be read");
+		goto out;
+	}
+	if (memchr(utf8, '\0', len) != NULL || (size_t)len * 4 >= cnlen) {
+		*cause = xstrdup("the client certificate's CN holds a NUL "
+		    "byte or is too long");
+		goto out;
+	}
+	strnvisx(cn, cnlen, (const char *)utf8, len, VIS_SAFE | VIS_OCTAL);
+	rc = 0;
+out:
+	OPENSSL_free(utf8);
+	X509_free(cert);
+	return (rc);
+}
+
+/*
+ * Say why a handshake failed, for the log and the denied row: the
+ * certificate check's verdict if there was one, else OpenSSL's error.
+ */
+void
+tls_failure(SSL *ssl, unsigned long error, char *buf, size_t len)
+{
+	const char	*reason;
+	long		 verify;
+
+	if (ssl != NULL && (verify = SSL_get_verify_result(ssl)) != X509_V_OK) {
+		snprintf(buf, len, "client certificate refused: %s",
+		    X509_verify_cert_error_string(verify));
+		return;
+	}
+	if (error != 0 && ERR_GET_REASON(error) ==
+	    SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
+		snprintf(buf, len, "no client certificate");
+		return;
+	}
+	reason = error == 0 ? NULL : ERR_reason_error_string(error);
+	snprintf(buf, len, "TLS handshake failed: %s", reason == NULL ?
+	    "the connection closed during the handshake" : reason);
+}
+
+/* Free the context, at exit. */
+void
+tls_free(void)
+{
+	SSL_CTX_free(tls_ctx);
+	tls_ctx = NULL;
+}
