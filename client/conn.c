@@ -144,9 +144,9 @@ static int
 conn_open_unix(struct conn *c, const char *host, char **cause)
 {
 	struct sockaddr_un	 sun;
-	const char		*path = host + strlen(RCMD_UNIX_PREFIX);
-	const char		*hint = "";
+	const char		*path, *hint = "";
 
+	path = host + strlen(RCMD_UNIX_PREFIX);
 	c->host = xstrdup(host);
 	c->port = xstrdup("");
 	c->where = xstrdup(host);

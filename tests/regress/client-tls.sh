@@ -56,16 +56,22 @@ tls_server() {
 	expect_match "s_server's port" "[1-9]*" "$sport"
 }
 
-# tls_rcmd HOST [OPTION...]: run rcmd -n against the server, then stop
-# the server; sets rc, with the output in $dir/out and $dir/err.
+# tls_rcmd HOST [OPTION...]: run rcmd -n against the server, then let
+# the server end (it serves one connection) and flush what it prints, or
+# stop it after 5 s; sets rc, with the output in $dir/out and $dir/err.
 tls_rcmd() {
 	_tr_host=$1
 	shift
 	timeout -s KILL 20 "$RCMD" -n -p "$sport" "$@" "$_tr_host" 'echo hi' \
 	    >"$dir/out" 2>"$dir/err"
 	rc=$?
-	kill "$spid" 2>/dev/null
+	wait_for 5 tls_server_gone || kill "$spid" 2>/dev/null
 	wait "$spid" 2>/dev/null
+}
+
+# Has s_server exited?
+tls_server_gone() {
+	! proc_alive "$spid"
 }
 
 alice="--cert $certs/alice.pem --key $certs/alice.key --ca $certs/ca.pem"
@@ -86,6 +92,17 @@ expect_eq "localhost: status" 3 "$rc"
 expect_eq "localhost: stdout" "hello over tls" "$(cat "$dir/out")"
 grep -q 'Hostname in TLS extension: "localhost"' "$dir/s_out" ||
     fail "localhost: rcmd sent no SNI: $(cat "$dir/s_out")"
+
+# IPv6, where this machine has it: the certificate has IP:::1.
+if grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 \
+    2>/dev/null; then
+	tls_server '[::1]'
+	tls_rcmd '[::1]' $alice
+	expect_eq "::1: status" 3 "$rc"
+	expect_eq "::1: stderr" "" "$(cat "$dir/err")"
+else
+	say "no IPv6 loopback address ::1: its case is left out"
+fi
 
 # The default files, under XDG_CONFIG_HOME and then under HOME.
 mkdir -p "$dir/xdg/rcmd" "$dir/home/.config/rcmd"
