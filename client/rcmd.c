@@ -378,7 +378,7 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1)
+	if (argc < 1 && !fanout)
 		usage(1);
 	if (fanout) {
 		host = NULL;
