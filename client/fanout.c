@@ -92,6 +92,7 @@ struct fanout {
 	int			 connect_ms;
 	uint32_t		 timeout_ms;
 	int			 gather;
+	int			 verbose;
 	const char		*cmd;
 };
 
@@ -133,7 +134,7 @@ fanout_buf_add(struct fanout_buf *b, const void *data, size_t len)
  */
 struct fanout *
 fanout_new(const char *port, struct tls_config *tc, int parallel,
-    int connect_ms, uint32_t timeout_ms, int gather)
+    int connect_ms, uint32_t timeout_ms, int gather, int verbose)
 {
 	struct fanout	*f;
 
@@ -144,6 +145,7 @@ fanout_new(const char *port, struct tls_config *tc, int parallel,
 	f->connect_ms = connect_ms;
 	f->timeout_ms = timeout_ms;
 	f->gather = gather;
+	f->verbose = verbose;
 	return (f);
 }
 
@@ -345,6 +347,8 @@ fanout_step(struct fanout *f, struct fanout_host *h, int revents)
 	if (rc == 1) {
 		rc = conn_exit_status(&h->r, h->name, &cause);
 		free(cause);
+		if (f->verbose)
+			conn_print_receipt(&h->r, h->name);
 		if (h->r.exit.kind == EXIT_TIMEDOUT)
 			fanout_finish(h, FANOUT_TIMEDOUT, rc, NULL);
 		else if (rc == 0)

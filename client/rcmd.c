@@ -413,7 +413,7 @@ main(int argc, char **argv)
 		/* Every TCP host gets the same TLS; unix:PATH hosts none. */
 		tc = tls_setup("", cert, key, ca, no_tls);
 		f = fanout_new(port, tc, parallel, connect_ms, timeout_ms,
-		    gather);
+		    gather, verbose);
 		if (hostlists != NULL)
 			add_hosts(f, hostlists);
 		for (i = 0; i < nhostfiles; i++) {
