@@ -5,7 +5,7 @@ set -eu
 
 pkgs="build-essential autoconf automake pkg-config libevent-dev \
 libsqlite3-dev libbsd-dev libedit-dev libssl-dev libcap-ng-dev libcunit1-dev \
-sqlite3 mandoc python3 valgrind procps openssl"
+sqlite3 mandoc python3 valgrind procps openssl iproute2"
 
 missing=
 for p in $pkgs; do

@@ -54,7 +54,12 @@ static void	rbuf_add(struct rbuf *, const void *, size_t);
 static void	rbuf_drain(struct rbuf *, size_t);
 static int	conn_connect_one(const struct addrinfo *, int, int *);
 static int	conn_open_unix(struct conn *, const char *, char **);
-static int	conn_pending(struct conn *);
+static void	conn_connect_cause(struct conn *, int, char **);
+static int	conn_connect_next(struct conn *, char **);
+static void	conn_hello_send(struct conn *);
+static int	conn_hello_reply(struct conn *, const struct frame *,
+		    char **);
+static void	conn_closed_cause(struct conn *, char **);
 static int	conn_flush(struct conn *, char **);
 static int	conn_fill(struct conn *, char **);
 static int	conn_next_frame(struct conn *, struct frame *, size_t *,
@@ -241,16 +246,8 @@ conn_open(struct conn *c, const char *host, const char *port,
 	}
 	freeaddrinfo(res);
 	if (c->fd == -1) {
-		if (error == ETIMEDOUT)
-			xasprintf(cause, "connecting to %s port %s timed out "
-			    "after %d s", host, port, timeout_ms / 1000);
-		else if (error == ECONNREFUSED)
-			xasprintf(cause, "cannot connect to %s port %s: "
-			    "connection refused (is rcmdd running there, on "
-			    "that port?)", host, port);
-		else
-			xasprintf(cause, "cannot connect to %s port %s: %s",
-			    host, port, strerror(error));
+		c->error = error;
+		conn_connect_cause(c, timeout_ms, cause);
 		return (-1);
 	}
 	if (tc != NULL) {
@@ -259,6 +256,264 @@ conn_open(struct conn *c, const char *host, const char *port,
 		if (c->tls == NULL)
 			return (-1);
 	}
+	return (0);
+}
+
+/* Say why connecting failed, from the errno in c->error. */
+static void
+conn_connect_cause(struct conn *c, int timeout_ms, char **cause)
+{
+	if (c->error == ETIMEDOUT)
+		xasprintf(cause, "connecting to %s port %s timed out after "
+		    "%d s", c->host, c->port, timeout_ms / 1000);
+	else if (c->error == ECONNREFUSED)
+		xasprintf(cause, "cannot connect to %s port %s: connection "
+		    "refused (is rcmdd running there, on that port?)", c->host,
+		    c->port);
+	else
+		xasprintf(cause, "cannot connect to %s port %s: %s", c->host,
+		    c->port, strerror(c->error));
+}
+
+/*
+ * Start a non-blocking connect to the next address of the host. Return 1
+ * if it is connected already, 0 if it is under way, or -1 with a cause
+ * when no address is left.
+ */
+static int
+conn_connect_next(struct conn *c, char **cause)
+{
+	struct addrinfo	*ai;
+
+	while ((ai = c->ai_next) != NULL) {
+		c->ai_next = ai->ai_next;
+		c->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, ai->ai_protocol);
+		if (c->fd == -1) {
+			c->error = errno;
+			continue;
+		}
+		if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			return (1);
+		if (errno == EINPROGRESS)
+			return (0);
+		c->error = errno;
+		close(c->fd);
+		c->fd = -1;
+	}
+	conn_connect_cause(c, 0, cause);
+	return (-1);
+}
+
+/*
+ * Start connecting to host and port without waiting: conn_step takes it
+ * on, through TLS if tc is not NULL, and HELLO, to CONN_READY. Return 0,
+ * or -1 with a cause if the host cannot be looked up or connected to.
+ */
+int
+conn_start(struct conn *c, const char *host, const char *port,
+    struct tls_config *tc, char **cause)
+{
+	struct addrinfo	 hints;
+	char		*name;
+	size_t		 len;
+	int		 rc;
+
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+	c->sigfd = -1;
+	c->tc = tc;
+	if (strncmp(host, RCMD_UNIX_PREFIX, strlen(RCMD_UNIX_PREFIX)) == 0) {
+		if (conn_open_unix(c, host, cause) != 0)
+			return (-1);
+		c->phase = CONN_HELLO;
+		conn_hello_send(c);
+		return (0);
+	}
+	name = xstrdup(host);
+	len = strlen(name);
+	if (len > 2 && name[0] == '[' && name[len - 1] == ']') {
+		memmove(name, name + 1, len - 2);
+		name[len - 2] = '\0';
+	}
+	c->host = name;
+	c->port = xstrdup(port);
+	xasprintf(&c->where, "%s port %s", name, port);
+
+	/* Resolving blocks; the hosts of a fleet are names in a file. */
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	rc = getaddrinfo(name, port, &hints, &c->ai_list);
+	if (rc != 0) {
+		c->error = rc == EAI_SYSTEM ? errno : 0;
+		if (rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_FAIL)
+			xasprintf(cause, "host %s not found: %s", host,
+			    gai_strerror(rc));
+		else
+			xasprintf(cause, "cannot look up %s port %s: %s", host,
+			    port, rc == EAI_SYSTEM ? strerror(errno) :
+			    gai_strerror(rc));
+		c->ai_list = NULL;
+		return (-1);
+	}
+	c->ai_next = c->ai_list;
+	c->phase = CONN_CONNECTING;
+	if ((rc = conn_connect_next(c, cause)) == -1)
+		return (-1);
+	if (rc == 1)
+		return (conn_step(c, POLLOUT, NULL, cause));
+	return (0);
+}
+
+/* Return the poll(2) events a connection made by conn_start waits for. */
+int
+conn_events(struct conn *c)
+{
+	int	events;
+
+	switch (c->phase) {
+	case CONN_CONNECTING:
+		return (POLLOUT);
+	case CONN_TLS:
+		return (tls_events(c->tls));
+	default:
+		events = POLLIN;
+		if (c->out.len > c->out.off)
+			events |= POLLOUT;
+		if (c->tls != NULL)
+			events |= tls_events(c->tls);
+		return (events);
+	}
+}
+
+/* Say why the server closed the connection before its HELLO. */
+static void
+conn_closed_cause(struct conn *c, char **cause)
+{
+	/*
+	 * A server that speaks TLS hangs up on a plain HELLO; one that speaks
+	 * plain TCP answers TLS with an ERROR frame, which tls.c reports as
+	 * not TLS.
+	 */
+	if (c->tls == NULL && *c->port != '\0')
+		xasprintf(cause, "connection closed by %s during the "
+		    "handshake: does it require TLS? (give --cert, --key and "
+		    "--ca)", c->where);
+	else
+		xasprintf(cause, "connection closed by %s during the "
+		    "handshake", c->where);
+}
+
+/*
+ * Take a connection made by conn_start one step further after poll(2)
+ * returned revents for it (the caller also calls when conn_pending says
+ * so). Return 0 to go on (check c->phase), 1 when the command has ended
+ * with its result in r, or -1 with a cause; c->phase then says where it
+ * failed and c->refused whether the server said no.
+ */
+int
+conn_step(struct conn *c, int revents, struct conn_result *r, char **cause)
+{
+	struct frame	 f;
+	socklen_t	 len = sizeof c->error;
+	size_t		 used;
+	char		*why;
+	int		 rc, on = 1, fill = 0;
+
+	switch (c->phase) {
+	case CONN_CONNECTING:
+		if (revents == 0)
+			return (0);
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &c->error,
+		    &len) == -1)
+			c->error = errno;
+		if (c->error != 0) {
+			close(c->fd);
+			c->fd = -1;
+			if ((rc = conn_connect_next(c, cause)) == -1)
+				return (-1);
+			if (rc == 0)
+				return (0);
+		}
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+		freeaddrinfo(c->ai_list);
+		c->ai_list = c->ai_next = NULL;
+		if (c->tc == NULL) {
+			c->phase = CONN_HELLO;
+			conn_hello_send(c);
+			break;
+		}
+		c->tls = tls_start(c->tc, c->fd, c->host, c->port, cause);
+		if (c->tls == NULL)
+			return (-1);
+		c->phase = CONN_TLS;
+		/* FALLTHROUGH */
+	case CONN_TLS:
+		if ((rc = tls_handshake(c->tls, cause)) != 1)
+			return (rc);
+		c->phase = CONN_HELLO;
+		conn_hello_send(c);
+		break;
+	case CONN_READY:
+	case CONN_DONE:
+		return (0);
+	default:
+		/* TLS may hold a record already read, or want to write. */
+		if (conn_pending(c) || (c->tls != NULL && revents != 0))
+			revents |= POLLIN;
+		if (revents & (POLLIN | POLLHUP | POLLERR))
+			fill = conn_fill(c, cause);
+		break;
+	}
+
+	while ((rc = conn_next_frame(c, &f, &used, fill != 0 ? NULL :
+	    cause)) == 1) {
+		why = NULL;
+		if (c->phase == CONN_HELLO) {
+			rc = conn_hello_reply(c, &f, &why);
+			rbuf_drain(&c->in, used);
+			if (rc == 0) {
+				c->phase = CONN_READY;
+				/* The server's HELLO comes alone. */
+				break;
+			}
+		} else {
+			rc = conn_handle_frame(c, &f, r, &why);
+			rbuf_drain(&c->in, used);
+			if (rc == 1) {
+				c->phase = CONN_DONE;
+				free(*cause);
+				*cause = NULL;
+				return (1);
+			}
+		}
+		if (rc == -1) {
+			free(*cause);
+			*cause = why;
+			return (-1);
+		}
+	}
+	if (rc == -1 && fill == 0)
+		return (-1);
+	if (fill != 0 && c->phase == CONN_READY) {
+		/* The server said HELLO and hung up. */
+		return (-1);
+	}
+	if (fill != 0) {
+		if (c->phase == CONN_HELLO && (fill == -2 || c->reset)) {
+			free(*cause);
+			conn_closed_cause(c, cause);
+		} else if (c->phase == CONN_RUNNING && r->started) {
+			free(*cause);
+			xasprintf(cause, "connection to %s closed before the "
+			    "command finished", c->host);
+		}
+		return (-1);
+	}
+	if (conn_flush(c, cause) != 0)
+		return (-1);
 	return (0);
 }
 
@@ -352,7 +607,7 @@ conn_fill(struct conn *c, char **cause)
  * Return 1 if TLS holds data that poll(2) cannot see, already read from
  * the socket; the caller must not wait then.
  */
-static int
+int
 conn_pending(struct conn *c)
 {
 	return (c->tls != NULL && tls_pending(c->tls) > 0);
@@ -404,6 +659,63 @@ write_all(int fd, const uint8_t *p, size_t len)
 	return (0);
 }
 
+/* Queue our HELLO. */
+static void
+conn_hello_send(struct conn *c)
+{
+	struct passwd	*pw;
+	uint8_t		 buf[FRAME_HEADER_LEN + 8 + HELLO_MAX_NAME];
+	size_t		 len;
+
+	pw = getpwuid(getuid());
+	len = frame_encode_hello(buf, sizeof buf, MSG_HELLO,
+	    pw != NULL ? pw->pw_name : "unknown");
+	rbuf_add(&c->out, buf, len);
+}
+
+/*
+ * Check the server's first frame, its HELLO. Return -1 with a cause if the
+ * server refuses, speaks another version, or is not an rcmd server.
+ */
+static int
+conn_hello_reply(struct conn *c, const struct frame *f, char **cause)
+{
+	struct frame_hello	 h;
+	char			 msg[1024], *why = NULL;
+	uint16_t		 code;
+
+	if (f->type == MSG_ERROR) {
+		c->refused = 1;
+		frame_parse_error(f, &code, msg, sizeof msg);
+		if (code == ERR_VERSION)
+			xasprintf(cause, "protocol version mismatch with %s: "
+			    "%s", c->host, msg);
+		else
+			xasprintf(cause, "%s refused the connection: %s",
+			    c->host, msg);
+		return (-1);
+	}
+	if (f->type != MSG_SERVER_HELLO) {
+		xasprintf(cause, "protocol error from %s: %s before HELLO",
+		    c->host, frame_type_name(f->type));
+		return (-1);
+	}
+	if (frame_parse_hello(f, &h, &why) != 0) {
+		xasprintf(cause, "%s does not speak the rcmd protocol: %s",
+		    c->where, why);
+		free(why);
+		return (-1);
+	}
+	if (h.version != PROTOCOL_VERSION) {
+		xasprintf(cause, "protocol version mismatch: %s speaks "
+		    "version %u, this rcmd speaks version %d", c->host,
+		    h.version, PROTOCOL_VERSION);
+		return (-1);
+	}
+	strlcpy(c->server, h.name, sizeof c->server);
+	return (0);
+}
+
 /*
  * Say HELLO and wait for the server's. Return -1 with a cause if the
  * server refuses, speaks another version, or is not an rcmd server.
@@ -412,21 +724,12 @@ int
 conn_hello(struct conn *c, char **cause)
 {
 	struct frame		 f;
-	struct frame_hello	 h;
-	struct passwd		*pw;
 	struct pollfd		 pfd;
-	uint8_t			 buf[FRAME_HEADER_LEN + 8 + HELLO_MAX_NAME];
-	char			 msg[1024], *why = NULL;
-	uint16_t		 code;
 	uint64_t		 deadline;
-	size_t			 len, used;
+	size_t			 used;
 	int			 rc, wait, pending;
 
-	pw = getpwuid(getuid());
-	len = frame_encode_hello(buf, sizeof buf, MSG_HELLO,
-	    pw != NULL ? pw->pw_name : "unknown");
-	rbuf_add(&c->out, buf, len);
-
+	conn_hello_send(c);
 	deadline = now_ms() + CONN_HELLO_TIMEOUT_MS;
 	for (;;) {
 		if (conn_flush(c, cause) != 0)
@@ -457,54 +760,14 @@ conn_hello(struct conn *c, char **cause)
 		    (rc = conn_fill(c, cause)) != 0) {
 			if (rc == -1 && !(c->reset && c->tls == NULL))
 				return (-1);
-			/*
-			 * A server that speaks TLS hangs up on a plain HELLO;
-			 * one that speaks plain TCP answers TLS with an ERROR
-			 * frame, which tls.c reports as not TLS.
-			 */
 			free(*cause);
-			if (c->tls == NULL && *c->port != '\0')
-				xasprintf(cause, "connection closed by %s "
-				    "during the handshake: does it require "
-				    "TLS? (give --cert, --key and --ca)",
-				    c->where);
-			else
-				xasprintf(cause, "connection closed by %s "
-				    "during the handshake", c->where);
+			conn_closed_cause(c, cause);
 			return (-1);
 		}
 	}
-
-	if (f.type == MSG_ERROR) {
-		frame_parse_error(&f, &code, msg, sizeof msg);
-		if (code == ERR_VERSION)
-			xasprintf(cause, "protocol version mismatch with %s: "
-			    "%s", c->host, msg);
-		else
-			xasprintf(cause, "%s refused the connection: %s",
-			    c->host, msg);
-		return (-1);
-	}
-	if (f.type != MSG_SERVER_HELLO) {
-		xasprintf(cause, "protocol error from %s: %s before HELLO",
-		    c->host, frame_type_name(f.type));
-		return (-1);
-	}
-	if (frame_parse_hello(&f, &h, &why) != 0) {
-		xasprintf(cause, "%s does not speak the rcmd protocol: %s",
-		    c->where, why);
-		free(why);
-		return (-1);
-	}
-	if (h.version != PROTOCOL_VERSION) {
-		xasprintf(cause, "protocol version mismatch: %s speaks "
-		    "version %u, this rcmd speaks version %d", c->host,
-		    h.version, PROTOCOL_VERSION);
-		return (-1);
-	}
-	strlcpy(c->server, h.name, sizeof c->server);
+	rc = conn_hello_reply(c, &f, cause);
 	rbuf_drain(&c->in, used);
-	return (0);
+	return (rc);
 }
 
 /*
@@ -543,6 +806,11 @@ conn_handle_frame(struct conn *c, const struct frame *f,
 			    "before STARTED", c->host);
 			return (-1);
 		}
+		if (c->output_cb != NULL) {
+			c->output_cb(c, f->type == MSG_STDERR, f->payload,
+			    f->len, c->output_arg);
+			return (0);
+		}
 		if (write_all(f->type == MSG_STDOUT ? STDOUT_FILENO :
 		    STDERR_FILENO, f->payload, f->len) != 0 &&
 		    f->type == MSG_STDOUT) {
@@ -561,6 +829,7 @@ conn_handle_frame(struct conn *c, const struct frame *f,
 		return (1);
 	case MSG_ERROR:
 		frame_parse_error(f, &code, msg, sizeof msg);
+		c->refused = 1;
 		if (frame_error_is_fatal(code))
 			c->broken = 1;
 		xasprintf(cause, "%s: %s", c->host, msg);
@@ -573,23 +842,17 @@ conn_handle_frame(struct conn *c, const struct frame *f,
 }
 
 /*
- * Run one command. stdin_fd is forwarded until its end, or -1 for none.
- * Signals arriving on c->sigfd are passed to the command. Return 0 with
- * the result, or -1 with a cause.
+ * Queue EXEC for a command. Return 0, or -1 with a cause if the command
+ * cannot be sent. A connection from conn_start also gets STDIN_EOF: the
+ * command runs with no input.
  */
 int
-conn_run(struct conn *c, const char *cmd, size_t cmdlen, uint32_t timeout_ms,
-    int stdin_fd, struct conn_result *r, char **cause)
+conn_exec(struct conn *c, const char *cmd, size_t cmdlen,
+    uint32_t timeout_ms, char **cause)
 {
-	struct pollfd	 pfd[3];
-	struct frame	 f;
-	uint8_t		*buf, sig, psig;
-	char		*why;
-	ssize_t		 n;
-	size_t		 len, used;
-	int		 rc, i_stdin, i_sig, nfd, pending;
+	uint8_t	*buf;
+	size_t	 len;
 
-	memset(r, 0, sizeof *r);
 	if (cmdlen > EXEC_MAX_COMMAND) {
 		xasprintf(cause, "command of %zu bytes is too long: at most %d",
 		    cmdlen, EXEC_MAX_COMMAND);
@@ -604,6 +867,33 @@ conn_run(struct conn *c, const char *cmd, size_t cmdlen, uint32_t timeout_ms,
 	    cmdlen, timeout_ms, cmd, cmdlen);
 	rbuf_add(&c->out, buf, len);
 	free(buf);
+	if (c->phase == CONN_READY) {
+		conn_send(c, MSG_STDIN_EOF, NULL, 0);
+		c->phase = CONN_RUNNING;
+	}
+	return (0);
+}
+
+/*
+ * Run one command. stdin_fd is forwarded until its end, or -1 for none.
+ * Signals arriving on c->sigfd are passed to the command. Return 0 with
+ * the result, or -1 with a cause.
+ */
+int
+conn_run(struct conn *c, const char *cmd, size_t cmdlen, uint32_t timeout_ms,
+    int stdin_fd, struct conn_result *r, char **cause)
+{
+	struct pollfd	 pfd[3];
+	struct frame	 f;
+	uint8_t		 sig, psig;
+	char		*why;
+	ssize_t		 n;
+	size_t		 used;
+	int		 rc, i_stdin, i_sig, nfd, pending;
+
+	memset(r, 0, sizeof *r);
+	if (conn_exec(c, cmd, cmdlen, timeout_ms, cause) != 0)
+		return (-1);
 	if (stdin_fd == -1)
 		conn_send(c, MSG_STDIN_EOF, NULL, 0);
 	c->interrupts = 0;
@@ -769,6 +1059,9 @@ conn_close(struct conn *c)
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;
+	if (c->ai_list != NULL)
+		freeaddrinfo(c->ai_list);
+	c->ai_list = c->ai_next = NULL;
 	free(c->in.data);
 	free(c->out.data);
 	free(c->host);

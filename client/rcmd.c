@@ -42,6 +42,10 @@
 #define OPT_KEY		258
 #define OPT_NO_TLS	259
 
+/* Fan-out's defaults: hosts at once, and seconds to connect to each. */
+#define RCMD_PARALLEL		32
+#define RCMD_PARALLEL_MAX	4096
+
 static void	usage(int) __attribute__((__noreturn__));
 static void	signal_handler(int);
 static int	signal_setup(void);
@@ -50,11 +54,18 @@ static char	*tls_file(const char *, const char *, const char *);
 static struct tls_config *tls_setup(const char *, const char *,
 		    const char *, const char *, int);
 
+static void	add_hosts(struct fanout *, const char *);
+
 static int	signal_pipe[2] = { -1, -1 };
 
 static const struct option longopts[] = {
 	{ "ca",		required_argument,	NULL,	OPT_CA },
 	{ "cert",	required_argument,	NULL,	OPT_CERT },
+	{ "connect-timeout", required_argument,	NULL,	'T' },
+	{ "gather",	no_argument,		NULL,	'g' },
+	{ "hostfile",	required_argument,	NULL,	'f' },
+	{ "hosts",	required_argument,	NULL,	'H' },
+	{ "parallel",	required_argument,	NULL,	'P' },
 	{ "help",	no_argument,		NULL,	'h' },
 	{ "key",	required_argument,	NULL,	OPT_KEY },
 	{ "no-stdin",	no_argument,		NULL,	'n' },
@@ -73,8 +84,18 @@ usage(int status)
 	    "usage: rcmd [-hnVv] [--ca file] [--cert file] [--key file] "
 	    "[--no-tls]\n"
 	    "            [-p port] [-t seconds] host [command ...]\n"
+	    "       rcmd [-gVv] [-f hostfile] [-H host,...] [-P count] "
+	    "[-p port]\n"
+	    "            [-T seconds] [-t seconds] command ...\n"
+	    "  -f, --hostfile FILE   run on the hosts in FILE, one a line\n"
+	    "  -g, --gather          gather output per host, group the same\n"
+	    "  -H, --hosts H1,H2     run on these hosts (host or host:port)\n"
 	    "  -n, --no-stdin        do not forward standard input\n"
+	    "  -P, --parallel N      at most N hosts at once (default %d)\n"
 	    "  -p, --port PORT       server port (default %s)\n"
+	    "  -T, --connect-timeout SECS  give up on a host that has not "
+	    "answered\n"
+	    "                        HELLO within SECS seconds (default %d)\n"
 	    "  -t, --timeout SECS    stop the command after SECS seconds\n"
 	    "  -v, --verbose         print the audit id of each command\n"
 	    "      --cert FILE       client certificate for TLS "
@@ -88,8 +109,9 @@ usage(int status)
 	    "The default files are in ${XDG_CONFIG_HOME:-~/.config}/rcmd/;"
 	    " TLS is on when\none of the three is given or cert.pem is there."
 	    " host may be unix:PATH,\na local socket. With no command, rcmd "
-	    "reads commands at a prompt.\n",
-	    RCMD_DEFAULT_PORT);
+	    "reads commands at a prompt. With -f or\n-H, the command runs on"
+	    " every host, without standard input.\n",
+	    RCMD_PARALLEL, RCMD_DEFAULT_PORT, RCMD_CONNECT_TIMEOUT_MS / 1000);
 	exit(status == 0 ? 0 : RCMD_EXIT_ERROR);
 }
 
@@ -231,6 +253,22 @@ tls_setup(const char *host, const char *cert, const char *key,
 	return (tc);
 }
 
+/* Add the hosts of -H, a comma-separated list, or exit saying what is wrong. */
+static void
+add_hosts(struct fanout *f, const char *arg)
+{
+	char	*list, *p, *host, *cause;
+
+	list = p = xstrdup(arg);
+	while ((host = strsep(&p, ",")) != NULL) {
+		if (fanout_add(f, host, &cause) != 0) {
+			fprintf(stderr, "rcmd: %s\n", cause);
+			exit(RCMD_EXIT_ERROR);
+		}
+	}
+	free(list);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -243,9 +281,15 @@ main(int argc, char **argv)
 	uint32_t		 timeout_ms = 0;
 	long long		 secs;
 	int			 ch, i, no_stdin = 0, verbose = 0, status;
-	int			 no_tls = 0;
+	int			 no_tls = 0, gather = 0, fanout = 0;
+	int			 parallel = RCMD_PARALLEL;
+	int			 connect_ms = RCMD_CONNECT_TIMEOUT_MS;
+	struct fanout		*f;
+	const char		*hostfile[16];
+	char			*hostlists = NULL;
+	int			 nhostfiles = 0;
 
-	while ((ch = getopt_long(argc, argv, "+hnp:t:vV", longopts,
+	while ((ch = getopt_long(argc, argv, "+f:gH:hnP:p:T:t:vV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case OPT_CA:
@@ -260,13 +304,57 @@ main(int argc, char **argv)
 		case OPT_NO_TLS:
 			no_tls = 1;
 			break;
+		case 'f':
+			if (nhostfiles == (int)(sizeof hostfile /
+			    sizeof hostfile[0])) {
+				fprintf(stderr, "rcmd: too many -f: at most "
+				    "%zu host files\n", sizeof hostfile /
+				    sizeof hostfile[0]);
+				exit(RCMD_EXIT_ERROR);
+			}
+			hostfile[nhostfiles++] = optarg;
+			fanout = 1;
+			break;
+		case 'g':
+			gather = 1;
+			break;
+		case 'H':
+			if (hostlists == NULL)
+				hostlists = xstrdup(optarg);
+			else {
+				xasprintf(&tmp, "%s,%s", hostlists, optarg);
+				free(hostlists);
+				hostlists = tmp;
+			}
+			fanout = 1;
+			break;
 		case 'h':
 			usage(0);
 		case 'n':
 			no_stdin = 1;
 			break;
+		case 'P':
+			parallel = strtonum(optarg, 1, RCMD_PARALLEL_MAX,
+			    &errstr);
+			if (errstr != NULL) {
+				fprintf(stderr, "rcmd: parallel count \"%s\" "
+				    "is %s: give 1 to %d\n", optarg, errstr,
+				    RCMD_PARALLEL_MAX);
+				exit(RCMD_EXIT_ERROR);
+			}
+			break;
 		case 'p':
 			port = optarg;
+			break;
+		case 'T':
+			secs = strtonum(optarg, 1, 3600, &errstr);
+			if (errstr != NULL) {
+				fprintf(stderr, "rcmd: connect timeout \"%s\" "
+				    "is %s: give whole seconds, 1 to 3600\n",
+				    optarg, errstr);
+				exit(RCMD_EXIT_ERROR);
+			}
+			connect_ms = (int)secs * 1000;
 			break;
 		case 't':
 			secs = strtonum(optarg, 1, UINT32_MAX / 1000, &errstr);
@@ -290,12 +378,18 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1)
+	if (argc < 1 && !fanout)
 		usage(1);
-	host = argv[0];
+	if (fanout) {
+		host = NULL;
+		i = 0;
+	} else {
+		host = argv[0];
+		i = 1;
+	}
 
 	/* Join the command words with spaces, as ssh does. */
-	for (i = 1; i < argc; i++) {
+	for (; i < argc; i++) {
 		if (cmd == NULL)
 			cmd = xstrdup(argv[i]);
 		else {
@@ -305,6 +399,41 @@ main(int argc, char **argv)
 		}
 	}
 
+	if (!fanout && gather) {
+		fprintf(stderr, "rcmd: -g gathers the output of many hosts: "
+		    "give them with -H or -f\n");
+		exit(RCMD_EXIT_ERROR);
+	}
+	if (fanout && cmd == NULL) {
+		fprintf(stderr, "rcmd: -f and -H run one command on many "
+		    "hosts and have no prompt: give the command\n");
+		exit(RCMD_EXIT_ERROR);
+	}
+	if (fanout) {
+		/* Every TCP host gets the same TLS; unix:PATH hosts none. */
+		tc = tls_setup("", cert, key, ca, no_tls);
+		f = fanout_new(port, tc, parallel, connect_ms, timeout_ms,
+		    gather, verbose);
+		if (hostlists != NULL)
+			add_hosts(f, hostlists);
+		for (i = 0; i < nhostfiles; i++) {
+			if (fanout_add_file(f, hostfile[i], &cause) != 0) {
+				fprintf(stderr, "rcmd: %s\n", cause);
+				exit(RCMD_EXIT_ERROR);
+			}
+		}
+		if (fanout_count(f) == 0) {
+			fprintf(stderr, "rcmd: no hosts to run on: -f and -H "
+			    "gave none\n");
+			exit(RCMD_EXIT_ERROR);
+		}
+		status = fanout_run(f, cmd);
+		fanout_free(f);
+		free(hostlists);
+		free(cmd);
+		tls_config_free(tc);
+		return (status);
+	}
 	tc = tls_setup(host, cert, key, ca, no_tls);
 	if (conn_open(&c, host, port, tc, RCMD_CONNECT_TIMEOUT_MS,
 	    &cause) != 0 || conn_hello(&c, &cause) != 0) {

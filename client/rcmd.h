@@ -43,8 +43,24 @@ struct rbuf {
 	size_t		 size;
 };
 
+struct addrinfo;
 struct tls_config;
 struct tls_conn;
+struct conn;
+
+/* Called with each piece of a command's output: 0 stdout, 1 stderr. */
+typedef void conn_output_cb(struct conn *, int, const uint8_t *, size_t,
+    void *);
+
+/* Where a connection made with conn_start is. */
+enum conn_phase {
+	CONN_CONNECTING,	/* the TCP connect is under way */
+	CONN_TLS,		/* the TLS handshake is */
+	CONN_HELLO,		/* HELLO is sent, the server's awaited */
+	CONN_READY,		/* ready for conn_exec */
+	CONN_RUNNING,		/* a command runs */
+	CONN_DONE		/* its EXIT has come */
+};
 
 /* A connection to a server. */
 struct conn {
@@ -60,6 +76,16 @@ struct conn {
 	int		 interrupts;
 	int		 broken;
 	int		 reset;		/* the peer reset the connection */
+	int		 refused;	/* the server sent ERROR */
+	int		 error;		/* errno of a failed connect, or 0 */
+
+	/* For conn_start and conn_step only. */
+	enum conn_phase	 phase;
+	struct tls_config *tc;
+	struct addrinfo	*ai_list;
+	struct addrinfo	*ai_next;
+	conn_output_cb	*output_cb;	/* NULL: write to stdout, stderr */
+	void		*output_arg;
 };
 
 /* How a command ended, as the server reported it. */
@@ -80,6 +106,22 @@ int	conn_handle_frame(struct conn *, const struct frame *,
 	    struct conn_result *, char **);
 int	conn_exit_status(const struct conn_result *, const char *, char **);
 void	conn_print_receipt(const struct conn_result *, const char *);
+int	conn_start(struct conn *, const char *, const char *,
+	    struct tls_config *, char **);
+int	conn_events(struct conn *);
+int	conn_pending(struct conn *);
+int	conn_step(struct conn *, int, struct conn_result *, char **);
+int	conn_exec(struct conn *, const char *, size_t, uint32_t, char **);
+
+/* fanout.c */
+struct fanout;
+struct fanout	*fanout_new(const char *, struct tls_config *, int, int,
+		    uint32_t, int, int);
+int	fanout_add(struct fanout *, const char *, char **);
+int	fanout_add_file(struct fanout *, const char *, char **);
+int	fanout_run(struct fanout *, const char *);
+size_t	fanout_count(struct fanout *);
+void	fanout_free(struct fanout *);
 
 /* tls.c */
 struct tls_config *tls_config_new(const char *, const char *, const char *,
@@ -87,6 +129,9 @@ struct tls_config *tls_config_new(const char *, const char *, const char *,
 void	tls_config_free(struct tls_config *);
 struct tls_conn	*tls_connect(struct tls_config *, int, const char *,
 	    const char *, int, char **);
+struct tls_conn	*tls_start(struct tls_config *, int, const char *,
+	    const char *, char **);
+int	tls_handshake(struct tls_conn *, char **);
 ssize_t	tls_read(struct tls_conn *, void *, size_t, char **);
 ssize_t	tls_write(struct tls_conn *, const void *, size_t, char **);
 int	tls_pending(struct tls_conn *);

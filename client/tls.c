@@ -401,20 +401,15 @@ tls_handshake_cause(struct tls_conn *t, int err, char **cause)
 }
 
 /*
- * Start TLS on a connected non-blocking socket and run the handshake,
- * waiting at most timeout_ms for it. Return the connection, or NULL with
- * a cause.
+ * Set up TLS over a connected socket without starting the handshake; the
+ * certificate must name host. Return NULL with a cause on failure.
  */
 struct tls_conn *
-tls_connect(struct tls_config *tc, int fd, const char *host,
-    const char *port, int timeout_ms, char **cause)
+tls_start(struct tls_config *tc, int fd, const char *host, const char *port,
+    char **cause)
 {
-	struct tls_conn		*t;
-	struct sigaction	 old;
-	struct pollfd		 pfd;
-	uint64_t		 deadline;
-	int			 rc, err, wait;
-	char			*why;
+	struct tls_conn	*t;
+	char		*why;
 
 	t = xcalloc(1, sizeof *t);
 	t->config = tc;
@@ -444,20 +439,59 @@ tls_connect(struct tls_config *tc, int fd, const char *host,
 		    "its name", host);
 		goto fail;
 	}
+	t->events = POLLOUT;
+	return (t);
 
+fail:
+	tls_close(t);
+	return (NULL);
+}
+
+/*
+ * Take the handshake one step further without blocking. Return 1 when it
+ * is done, 0 when it waits for the socket (tls_events says for what), or
+ * -1 with a cause.
+ */
+int
+tls_handshake(struct tls_conn *t, char **cause)
+{
+	struct sigaction	old;
+	int			rc, err;
+
+	errno = 0;
+	tls_sigpipe_ignore(&old);
+	rc = SSL_connect(t->ssl);
+	tls_sigpipe_restore(&old);
+	if (rc == 1) {
+		t->events = 0;
+		return (1);
+	}
+	err = SSL_get_error(t->ssl, rc);
+	if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
+		tls_handshake_cause(t, err, cause);
+		return (-1);
+	}
+	t->events = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+	return (0);
+}
+
+/*
+ * Start TLS over a connected socket and finish the handshake within
+ * timeout_ms. Return NULL with a cause on failure.
+ */
+struct tls_conn *
+tls_connect(struct tls_config *tc, int fd, const char *host,
+    const char *port, int timeout_ms, char **cause)
+{
+	struct tls_conn	*t;
+	struct pollfd	 pfd;
+	uint64_t	 deadline;
+	int		 rc, wait;
+
+	if ((t = tls_start(tc, fd, host, port, cause)) == NULL)
+		return (NULL);
 	deadline = tls_now_ms() + timeout_ms;
-	for (;;) {
-		errno = 0;
-		tls_sigpipe_ignore(&old);
-		rc = SSL_connect(t->ssl);
-		tls_sigpipe_restore(&old);
-		if (rc == 1)
-			break;
-		err = SSL_get_error(t->ssl, rc);
-		if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
-			tls_handshake_cause(t, err, cause);
-			goto fail;
-		}
+	while ((rc = tls_handshake(t, cause)) == 0) {
 		wait = (int)(deadline - tls_now_ms());
 		if (deadline <= tls_now_ms()) {
 			xasprintf(cause, "TLS handshake with %s port %s timed "
@@ -466,12 +500,15 @@ tls_connect(struct tls_config *tc, int fd, const char *host,
 			goto fail;
 		}
 		pfd.fd = fd;
-		pfd.events = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		pfd.events = t->events;
 		if (poll(&pfd, 1, wait) == -1 && errno != EINTR) {
 			xasprintf(cause, "poll: %s", strerror(errno));
 			goto fail;
 		}
 	}
+	if (rc == -1)
+		goto fail;
+	t->events = 0;
 	return (t);
 
 fail:

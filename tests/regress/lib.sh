@@ -525,8 +525,9 @@ lib_rcmd() {
 
 # --- TLS -------------------------------------------------------------------------
 
-# make_certs: make the test certificates with mkcerts.sh (which lists them)
-# in $dir/certs, and set certs to that folder.
+# make_certs [SAN,...]: make the test certificates with mkcerts.sh (which
+# lists them) in $dir/certs, the server's for the extra names given too,
+# and set certs to that folder.
 make_certs() {
 	if [ -z "${OPENSSL:-}" ]; then
 		OPENSSL=$(command -v openssl || :)
@@ -537,7 +538,8 @@ make_certs() {
 		"(apt-get install openssl) and run ./configure again"
 	certs=$dir/certs
 	mkdir "$certs" &&
-	    OPENSSL=$OPENSSL sh "$top_srcdir/tests/regress/mkcerts.sh" "$certs" ||
+	    OPENSSL=$OPENSSL sh "$top_srcdir/tests/regress/mkcerts.sh" "$certs" \
+	    ${1+"$1"} ||
 	    fail "mkcerts.sh could not make the test certificates"
 }
 

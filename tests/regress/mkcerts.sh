@@ -14,14 +14,17 @@
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 
-# mkcerts.sh DIR: make the TLS test certificates in DIR (which must exist)
-# with nothing but the openssl command, in well under a second. Every key
-# is EC P-256. In DIR afterwards:
+# mkcerts.sh DIR [SAN,...]: make the TLS test certificates in DIR (which
+# must exist) with nothing but the openssl command, in well under a second.
+# The server's certificate also names the extra subject alternative names
+# given, written as openssl writes them (IP:10.0.0.2,DNS:web1), for servers
+# beyond loopback. Every key is EC P-256. In DIR afterwards:
 #
 #   ca.pem ca.key                 the test CA
 #   other-ca.pem other-ca.key     an unrelated CA
 #   server.pem server.key         the server, signed by the CA, for
 #                                 IP:127.0.0.1, IP:::1 and DNS:localhost
+#                                 and the extra names
 #   alice.pem alice.key           client CN=alice, signed by the CA
 #   mallory.pem mallory.key       client CN=mallory, signed by the CA
 #   stranger.pem stranger.key     client CN=stranger, signed by the other CA
@@ -33,11 +36,12 @@
 
 set -u
 
-if [ $# -ne 1 ] || [ ! -d "$1" ]; then
-	echo "usage: mkcerts.sh DIR (an existing folder)" >&2
+if [ $# -lt 1 ] || [ $# -gt 2 ] || [ ! -d "$1" ]; then
+	echo "usage: mkcerts.sh DIR [SAN,...] (DIR an existing folder)" >&2
 	exit 1
 fi
 d=$1
+extra_san=${2:+, $2}
 : "${OPENSSL:=openssl}"
 umask 077
 
@@ -79,7 +83,7 @@ cat >"$d/server.ext" <<EOF
 basicConstraints = CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1, IP:::1, DNS:localhost
+subjectAltName = IP:127.0.0.1, IP:::1, DNS:localhost$extra_san
 EOF
 cat >"$d/client.ext" <<EOF
 basicConstraints = CA:FALSE
