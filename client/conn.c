@@ -49,10 +49,14 @@
 #define CONN_OUT_MAX		(256 * 1024)
 #define CONN_HELLO_TIMEOUT_MS	10000
 #define CONN_GIVE_UP		3
+#define CONN_KEEPIDLE		20	/* seconds of silence before probing */
+#define CONN_KEEPINTVL		5
+#define CONN_KEEPCNT		3
 
 static void	rbuf_add(struct rbuf *, const void *, size_t);
 static void	rbuf_drain(struct rbuf *, size_t);
 static int	conn_connect_one(const struct addrinfo *, int, int *);
+static void	conn_keepalive(int);
 static int	conn_open_unix(struct conn *, const char *, char **);
 static void	conn_connect_cause(struct conn *, int, char **);
 static int	conn_connect_next(struct conn *, char **);
@@ -138,7 +142,26 @@ conn_connect_one(const struct addrinfo *ai, int timeout_ms, int *error)
 		}
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+	conn_keepalive(fd);
 	return (fd);
+}
+
+/*
+ * Give up on a host that stops answering, even while its command is
+ * silent: TCP probes it after CONN_KEEPIDLE seconds without traffic, and
+ * the connection fails after CONN_KEEPCNT probes go unanswered, about 35
+ * seconds in all. A host that is alive answers them from its kernel.
+ */
+static void
+conn_keepalive(int fd)
+{
+	int	on = 1, idle = CONN_KEEPIDLE, intvl = CONN_KEEPINTVL;
+	int	cnt = CONN_KEEPCNT;
+
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
 }
 
 /*
@@ -438,6 +461,7 @@ conn_step(struct conn *c, int revents, struct conn_result *r, char **cause)
 				return (0);
 		}
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+		conn_keepalive(c->fd);
 		freeaddrinfo(c->ai_list);
 		c->ai_list = c->ai_next = NULL;
 		if (c->tc == NULL) {

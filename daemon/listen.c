@@ -51,6 +51,16 @@
 #define LISTEN_BACKLOG		511
 #define LISTEN_PAUSE_SEC	1
 
+/*
+ * A client whose host vanishes (a crash, a cable) sends no FIN: TCP
+ * probes a silent connection after LISTEN_KEEPIDLE seconds and drops it
+ * after LISTEN_KEEPCNT unanswered probes, about two minutes in all, so
+ * that its command is stopped and its row says disconnected.
+ */
+#define LISTEN_KEEPIDLE		60
+#define LISTEN_KEEPINTVL	10
+#define LISTEN_KEEPCNT		6
+
 struct listener {
 	struct evconnlistener	*lev;
 	int			 port;
@@ -329,12 +339,19 @@ listen_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct listener	*l = arg;
-	int		 on = 1;
+	int		 on = 1, idle = LISTEN_KEEPIDLE;
+	int		 intvl = LISTEN_KEEPINTVL, cnt = LISTEN_KEEPCNT;
 
 	(void)lev;
-	if (l->kind != SESSION_UNIX && setsockopt(fd, IPPROTO_TCP,
-	    TCP_NODELAY, &on, sizeof on) == -1)
-		log_warn("setsockopt TCP_NODELAY");
+	if (l->kind != SESSION_UNIX && (setsockopt(fd, IPPROTO_TCP,
+	    TCP_NODELAY, &on, sizeof on) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
+	    sizeof idle) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+	    sizeof intvl) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt) == -1))
+		log_warn("setsockopt on an accepted connection");
 	evutil_make_socket_nonblocking(fd);
 	session_new(fd, sa, (socklen_t)salen, l->kind);
 }

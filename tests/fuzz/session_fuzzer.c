@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	log_init("session_fuzzer", 1, 0);
+	/* As rcmdd does: a write to a vanished client is an error, not death. */
+	signal(SIGPIPE, SIG_IGN);
 	if (mkdtemp(dir) == NULL || asprintf(&db, "%s/audit.db", dir) == -1)
 		abort();
 	config_init(&fuzz_conf);
