@@ -79,6 +79,7 @@ static int	 bench_cmp(const void *, const void *);
 static uint64_t	 bench_percentile(double);
 static long	 bench_proc_kib(const char *);
 static void	 bench_reset_peak(void);
+static double	 bench_proc_cpu_ms(void);
 static uint64_t	 bench_now_us(void);
 static void	 bench_usage(void) __attribute__((__noreturn__));
 
@@ -108,6 +109,7 @@ static u_int			 bench_active;
 static uint64_t			 bench_start_us;
 static uint64_t			 bench_end_us;
 static int			 bench_timed_out;
+static double			 bench_cpu_start_ms;
 
 /* Open (or reopen) a slot's connection and send HELLO. */
 static void
@@ -393,11 +395,41 @@ bench_reset_peak(void)
 		close(fd);
 }
 
+/*
+ * Return the CPU time the daemon has used, user and system, all threads,
+ * in ms (fields 14 and 15 of /proc/PID/stat), or -1.
+ */
+static double
+bench_proc_cpu_ms(void)
+{
+	FILE			*f;
+	char			 path[64], line[1024], *p;
+	unsigned long long	 utime, stime;
+	long			 hz;
+	int			 ok;
+
+	if (bench_pid <= 0 || (hz = sysconf(_SC_CLK_TCK)) <= 0)
+		return (-1);
+	snprintf(path, sizeof path, "/proc/%ld/stat", bench_pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (-1);
+	p = fgets(line, sizeof line, f);
+	fclose(f);
+	/* The name in parentheses may hold blanks: start after it. */
+	if (p == NULL || (p = strrchr(line, ')')) == NULL)
+		return (-1);
+	ok = sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+	    "%llu %llu", &utime, &stime);
+	if (ok != 2)
+		return (-1);
+	return ((double)(utime + stime) * 1000.0 / (double)hz);
+}
+
 /* Print the figures, one "name value" per line. */
 static void
 bench_report(void)
 {
-	double	seconds;
+	double	seconds, cpu;
 
 	seconds = (double)(bench_end_us - bench_start_us) / 1e6;
 	printf("connections %u\n", bench_nconns);
@@ -419,6 +451,11 @@ bench_report(void)
 	}
 	printf("errors %llu\n", (unsigned long long)bench_errors);
 	if (bench_pid > 0) {
+		cpu = bench_proc_cpu_ms() - bench_cpu_start_ms;
+		printf("daemon_cpu_ms %.0f\n", cpu);
+		if (bench_idle_s == 0 && bench_nlat != 0)
+			printf("daemon_cpu_us_per_command %.1f\n",
+			    cpu * 1000.0 / (double)bench_nlat);
 		printf("daemon_rss_kib %ld\n", bench_proc_kib("VmRSS"));
 		printf("daemon_peak_rss_kib %ld\n", bench_proc_kib("VmHWM"));
 	}
@@ -566,6 +603,7 @@ main(int argc, char **argv)
 	}
 
 	bench_reset_peak();
+	bench_cpu_start_ms = bench_proc_cpu_ms();
 	bench_conns = xcalloc(bench_nconns, sizeof *bench_conns);
 	bench_start_us = bench_now_us();
 	for (i = 0; i < bench_nconns; i++) {
