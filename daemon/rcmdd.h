@@ -298,6 +298,8 @@ struct sqlite3;
 int		 chain_base_read(struct sqlite3 *, struct chain_head *, char **);
 int		 chain_cut(struct sqlite3 *, uint64_t, char **);
 int		 chain_load(struct sqlite3 *, struct chain_head *, char **);
+int		 chain_prepare(struct sqlite3 *);
+void		 chain_finalize(void);
 int		 chain_seal(struct sqlite3 *, uint64_t, struct chain_head *,
 		     char **);
 int		 chain_verify(const char *, const char *, uint64_t *,
