@@ -47,8 +47,9 @@
  * commands back to back (or open a new connection per command with
  * --connect-each); it prints commands per second, the latency from EXEC
  * (or from connect) to EXIT, and, given the daemon's PID, the daemon's
- * peak RSS over the run. --idle holds C connections open after HELLO and
- * prints the daemon's RSS instead. Every run is bounded by --time-limit.
+ * peak RSS over the run. --sync-start opens every connection first and
+ * starts the clock when all have said HELLO. --idle holds C connections
+ * open after HELLO and prints the daemon's RSS instead. Every run is bounded by --time-limit.
  */
 
 #define BENCH_NAME		"rcmd-bench"
@@ -66,6 +67,7 @@ struct bench_conn {
 
 static void	 bench_connect(struct bench_conn *);
 static void	 bench_exec(struct bench_conn *);
+static void	 bench_go(void);
 static void	 bench_read_cb(struct bufferevent *, void *);
 static void	 bench_event_cb(struct bufferevent *, short, void *);
 static void	 bench_frame(struct bench_conn *, const struct frame *);
@@ -89,6 +91,9 @@ static struct bench_conn	*bench_conns;
 static u_int			 bench_nconns = 1;
 static u_int			 bench_per_conn = 100;
 static int			 bench_connect_each;
+static int			 bench_sync;
+static int			 bench_going;
+static uint64_t			 bench_connect_us;
 static const char		*bench_command = "true";
 static long			 bench_pid = -1;
 static u_int			 bench_idle_s;
@@ -147,6 +152,25 @@ bench_exec(struct bench_conn *c)
 	bufferevent_write(c->bev, bench_exec_frame, bench_exec_len);
 }
 
+/*
+ * --sync-start: every connection has its HELLO answered, so start the
+ * clock and send every first EXEC at once; the time the connections took
+ * is reported apart.
+ */
+static void
+bench_go(void)
+{
+	u_int	i;
+
+	bench_going = 1;
+	bench_connect_us = bench_now_us() - bench_start_us;
+	bench_start_us = bench_now_us();
+	for (i = 0; i < bench_nconns; i++) {
+		if (bench_conns[i].bev != NULL && bench_conns[i].hello_done)
+			bench_exec(&bench_conns[i]);
+	}
+}
+
 /* Frames from the daemon. Runs in the event loop. */
 static void
 bench_read_cb(struct bufferevent *bev, void *arg)
@@ -197,6 +221,11 @@ bench_frame(struct bench_conn *c, const struct frame *f)
 		c->hello_done = 1;
 		if (bench_idle_s != 0) {
 			bench_ready++;
+			return;
+		}
+		if (bench_sync && !bench_going) {
+			if (++bench_ready == bench_active)
+				bench_go();
 			return;
 		}
 		bench_exec(c);
@@ -286,7 +315,11 @@ bench_conn_close(struct bench_conn *c)
 	if (bench_active != 0 && --bench_active == 0) {
 		bench_end_us = bench_now_us();
 		event_base_loopexit(bench_base, NULL);
+		return;
 	}
+	/* A connection that failed before HELLO holds the others no more. */
+	if (bench_sync && !bench_going && bench_ready == bench_active)
+		bench_go();
 }
 
 /* The time limit passed: stop where we are. */
@@ -445,6 +478,9 @@ bench_report(void)
 		    bench_percentile(99) / 1e3,
 		    bench_nlat == 0 ? 0.0 : bench_lat[bench_nlat - 1] / 1e3);
 		printf("output_bytes %llu\n", (unsigned long long)bench_output);
+		if (bench_sync)
+			printf("connect_seconds %.3f\n",
+			    (double)bench_connect_us / 1e6);
 	} else {
 		printf("ready %u\n", bench_ready);
 		printf("seconds %.3f\n", seconds);
@@ -476,7 +512,7 @@ bench_now_us(void)
 static void
 bench_usage(void)
 {
-	fprintf(stderr, "usage: %s [-e] [-C command] [-c connections] "
+	fprintf(stderr, "usage: %s [-eS] [-C command] [-c connections] "
 	    "[-H address] [-i seconds]\n"
 	    "\t[-n commands] [-P pid] [-T seconds] -p port\n", BENCH_NAME);
 	exit(2);
@@ -493,6 +529,7 @@ main(int argc, char **argv)
 		{ "idle",		required_argument,	NULL, 'i' },
 		{ "commands",		required_argument,	NULL, 'n' },
 		{ "pid",		required_argument,	NULL, 'P' },
+		{ "sync-start",		no_argument,		NULL, 'S' },
 		{ "port",		required_argument,	NULL, 'p' },
 		{ "time-limit",		required_argument,	NULL, 'T' },
 		{ NULL,			0,			NULL, 0 }
@@ -506,7 +543,7 @@ main(int argc, char **argv)
 	u_int		 i;
 
 	log_init(BENCH_NAME, 1, 0);
-	while ((ch = getopt_long(argc, argv, "C:c:eH:i:n:P:p:T:", longopts,
+	while ((ch = getopt_long(argc, argv, "C:c:eH:i:n:P:p:ST:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'C':
@@ -539,6 +576,9 @@ main(int argc, char **argv)
 			bench_pid = strtonum(optarg, 1, INT32_MAX, &errstr);
 			if (errstr != NULL)
 				fatalx("pid %s: %s", optarg, errstr);
+			break;
+		case 'S':
+			bench_sync = 1;
 			break;
 		case 'p':
 			port = strtonum(optarg, 1, 65535, &errstr);
