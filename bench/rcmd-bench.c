@@ -49,7 +49,8 @@
  * (or from connect) to EXIT, and, given the daemon's PID, the daemon's
  * peak RSS over the run. --sync-start opens every connection first and
  * starts the clock when all have said HELLO. --idle holds C connections
- * open after HELLO and prints the daemon's RSS instead. Every run is bounded by --time-limit.
+ * open after HELLO and prints the daemon's RSS instead. Every run is
+ * bounded by --time-limit.
  */
 
 #define BENCH_NAME		"rcmd-bench"
@@ -635,8 +636,10 @@ main(int argc, char **argv)
 	tv.tv_usec = 0;
 	evtimer_add(limit_ev, &tv);
 	if (bench_idle_s != 0) {
-		idle_ev = evtimer_new(bench_base, bench_idle_cb, NULL);
-		event_assign(idle_ev, bench_base, -1, 0, bench_idle_cb, idle_ev);
+		idle_ev = evtimer_new(bench_base, bench_idle_cb,
+		    event_self_cbarg());
+		if (idle_ev == NULL)
+			fatalx("evtimer_new failed");
 		tv.tv_sec = 0;
 		tv.tv_usec = 100000;
 		evtimer_add(idle_ev, &tv);
