@@ -46,7 +46,11 @@
  * commands share a commit.
  *
  * Locking: audit_lock guards the queue, each request's done flag and the
- * stop flag. It is never held across an SQLite call.
+ * stop flag. It is never held across an SQLite call. Each request has its
+ * own condition variable, so that committing a batch wakes the owners of
+ * that batch alone: with one shared condition, a thousand commands
+ * waiting for their rows were all woken for every batch, and spent
+ * seconds going back to sleep.
  */
 
 #define AUDIT_SCHEMA_VERSION	3
@@ -66,6 +70,7 @@ struct audit_req {
 	char				*deny_reason;
 	uint64_t			 id;
 	int				 done;
+	pthread_cond_t			 wake;
 	int				 rc;
 	char				*cause;
 	char				 hash[CHAIN_HASH_LEN + 1];
@@ -77,6 +82,7 @@ static void	*audit_main(void *);
 static int	 audit_exec(struct audit_req *);
 static int	 audit_prepare(void);
 static char	*audit_errmsg(const char *);
+static int	 audit_step(sqlite3_stmt *);
 static int	 audit_submit(struct audit_req *, char **);
 static void	 audit_commit(struct audit_reqs *);
 static void	 audit_episode(struct audit_reqs *);
@@ -95,12 +101,13 @@ static sqlite3		*audit_db;
 static sqlite3_stmt	*audit_insert_stmt;
 static sqlite3_stmt	*audit_update_stmt;
 static sqlite3_stmt	*audit_deny_stmt;
+static sqlite3_stmt	*audit_begin_stmt;
+static sqlite3_stmt	*audit_commit_stmt;
 static pthread_t	 audit_thread;
 static int		 audit_running;
 static int		 audit_stopping;
 static pthread_mutex_t	 audit_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 audit_wake = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t	 audit_done = PTHREAD_COND_INITIALIZER;
 static struct audit_reqs audit_queue = TAILQ_HEAD_INITIALIZER(audit_queue);
 
 /* The chain's head, the writer's own, and a copy for the loop's log. */
@@ -288,6 +295,13 @@ sqlfail:
 	sqlite3_free(errmsg);
 fail:
 	sqlite3_finalize(stmt);
+	sqlite3_finalize(audit_insert_stmt);
+	sqlite3_finalize(audit_update_stmt);
+	sqlite3_finalize(audit_begin_stmt);
+	sqlite3_finalize(audit_commit_stmt);
+	audit_insert_stmt = audit_update_stmt = NULL;
+	audit_begin_stmt = audit_commit_stmt = NULL;
+	chain_finalize();
 	sqlite3_close(audit_db);
 	audit_db = NULL;
 	return (-1);
@@ -456,10 +470,21 @@ audit_seal_unsealed(char **cause)
 	return (rc);
 }
 
-/* Prepare the two statements the writer runs. */
+/*
+ * Prepare the statements the writer runs for every batch and every row,
+ * so that none is parsed again per command; the chain's too.
+ */
 static int
 audit_prepare(void)
 {
+	if (sqlite3_prepare_v3(audit_db, "BEGIN IMMEDIATE", -1,
+	    SQLITE_PREPARE_PERSISTENT, &audit_begin_stmt, NULL) != SQLITE_OK)
+		return (-1);
+	if (sqlite3_prepare_v3(audit_db, "COMMIT", -1,
+	    SQLITE_PREPARE_PERSISTENT, &audit_commit_stmt, NULL) != SQLITE_OK)
+		return (-1);
+	if (chain_prepare(audit_db) != 0)
+		return (-1);
 	if (sqlite3_prepare_v3(audit_db, "INSERT INTO commands (started_at, "
 	    "client_addr, client_port, client_name, identity, fingerprint, "
 	    "command, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')", -1,
@@ -540,10 +565,11 @@ audit_main(void *arg)
 			TAILQ_REMOVE(&batch, req, entry);
 			if (req->type == AUDIT_DENY)
 				audit_deny_free(req);
-			else
+			else {
 				req->done = 1;
+				pthread_cond_signal(&req->wake);
+			}
 		}
-		pthread_cond_broadcast(&audit_done);
 		prune = audit_prune_now;
 		audit_prune_now = 0;
 		pthread_mutex_unlock(&audit_lock);
@@ -618,8 +644,7 @@ audit_commit(struct audit_reqs *batch)
 	char			*cause;
 	int			 failed = 0;
 
-	if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
+	if (audit_step(audit_begin_stmt) != 0) {
 		cause = audit_errmsg("begin");
 		TAILQ_FOREACH(req, batch, entry) {
 			req->rc = -1;
@@ -634,8 +659,7 @@ audit_commit(struct audit_reqs *batch)
 			break;
 		}
 	}
-	if (!failed && sqlite3_exec(audit_db, "COMMIT", NULL, NULL, NULL) ==
-	    SQLITE_OK)
+	if (!failed && audit_step(audit_commit_stmt) == 0)
 		return;
 
 	sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
@@ -645,13 +669,12 @@ audit_commit(struct audit_reqs *batch)
 		req->cause = NULL;
 		req->rc = -1;
 		saved = audit_chain;
-		if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE", NULL, NULL,
-		    NULL) != SQLITE_OK) {
+		if (audit_step(audit_begin_stmt) != 0) {
 			req->cause = audit_errmsg("begin");
 			continue;
 		}
-		if (audit_exec(req) == 0 && sqlite3_exec(audit_db, "COMMIT",
-		    NULL, NULL, NULL) == SQLITE_OK) {
+		if (audit_exec(req) == 0 &&
+		    audit_step(audit_commit_stmt) == 0) {
 			req->rc = 0;
 			continue;
 		}
@@ -660,6 +683,17 @@ audit_commit(struct audit_reqs *batch)
 		sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
 		audit_chain = saved;
 	}
+}
+
+/* Run BEGIN IMMEDIATE or COMMIT; return 0 or -1. Writer thread. */
+static int
+audit_step(sqlite3_stmt *stmt)
+{
+	int	rc;
+
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	return (rc == SQLITE_DONE ? 0 : -1);
 }
 
 /* Return an allocated description of the last SQLite error. */
@@ -774,12 +808,14 @@ audit_submit(struct audit_req *req, char **cause)
 			*cause = xstrdup("the audit writer is not running");
 		return (-1);
 	}
+	pthread_cond_init(&req->wake, NULL);
 	pthread_mutex_lock(&audit_lock);
 	TAILQ_INSERT_TAIL(&audit_queue, req, entry);
 	pthread_cond_signal(&audit_wake);
 	while (!req->done)
-		pthread_cond_wait(&audit_done, &audit_lock);
+		pthread_cond_wait(&req->wake, &audit_lock);
 	pthread_mutex_unlock(&audit_lock);
+	pthread_cond_destroy(&req->wake);
 	if (req->rc != 0) {
 		if (cause != NULL)
 			*cause = req->cause;
@@ -940,7 +976,11 @@ audit_stop(void)
 	sqlite3_finalize(audit_insert_stmt);
 	sqlite3_finalize(audit_update_stmt);
 	sqlite3_finalize(audit_deny_stmt);
+	sqlite3_finalize(audit_begin_stmt);
+	sqlite3_finalize(audit_commit_stmt);
 	audit_insert_stmt = audit_update_stmt = audit_deny_stmt = NULL;
+	audit_begin_stmt = audit_commit_stmt = NULL;
+	chain_finalize();
 	if (audit_db != NULL) {
 		sqlite3_close(audit_db);
 		audit_db = NULL;

@@ -67,6 +67,21 @@
 
 static int	chain_hash_row(sqlite3_stmt *, const char *, char *);
 static char	*chain_error(sqlite3 *, const char *);
+static void	 chain_stmt_done(sqlite3_stmt *, int);
+
+/*
+ * The two statements chain_seal runs, prepared once for the writer's
+ * database by chain_prepare: parsing them for every row cost more than
+ * the rest of sealing it.
+ */
+static sqlite3		*chain_db;
+static sqlite3_stmt	*chain_select_stmt;
+static sqlite3_stmt	*chain_update_stmt;
+
+#define CHAIN_SELECT_SQL	"SELECT ?, " CHAIN_REST " FROM commands " \
+				"WHERE id = ?"
+#define CHAIN_UPDATE_SQL	"UPDATE commands SET seq = ?, hash = ? " \
+				"WHERE id = ?"
 
 /*
  * Hash the row stmt stands on (its first CHAIN_NCOLUMNS columns) linked to
@@ -252,42 +267,88 @@ chain_load(sqlite3 *db, struct chain_head *head, char **cause)
 int
 chain_seal(sqlite3 *db, uint64_t id, struct chain_head *head, char **cause)
 {
-	sqlite3_stmt	*stmt = NULL;
+	sqlite3_stmt	*select = NULL, *update = NULL;
 	char		 hash[CHAIN_HASH_LEN + 1];
 	uint64_t	 seq = head->seq + 1;
+	int		 cached = db == chain_db;
 
-	if (sqlite3_prepare_v2(db, "SELECT ?, " CHAIN_REST " FROM commands "
-	    "WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
+	if (cached) {
+		select = chain_select_stmt;
+		update = chain_update_stmt;
+	} else if (sqlite3_prepare_v2(db, CHAIN_SELECT_SQL, -1, &select,
+	    NULL) != SQLITE_OK || sqlite3_prepare_v2(db, CHAIN_UPDATE_SQL, -1,
+	    &update, NULL) != SQLITE_OK)
 		goto sqlfail;
 	/* The first column is the new seq, so the row hashes as it will be. */
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)seq);
-	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)id);
-	if (sqlite3_step(stmt) != SQLITE_ROW)
+	sqlite3_bind_int64(select, 1, (sqlite3_int64)seq);
+	sqlite3_bind_int64(select, 2, (sqlite3_int64)id);
+	if (sqlite3_step(select) != SQLITE_ROW)
 		goto sqlfail;
-	if (chain_hash_row(stmt, head->hash, hash) != 0) {
-		sqlite3_finalize(stmt);
+	if (chain_hash_row(select, head->hash, hash) != 0) {
+		chain_stmt_done(select, cached);
+		chain_stmt_done(update, cached);
 		xasprintf(cause, "cannot hash audit row %" PRIu64, id);
 		return (-1);
 	}
-	sqlite3_finalize(stmt);
-	stmt = NULL;
-	if (sqlite3_prepare_v2(db, "UPDATE commands SET seq = ?, hash = ? "
-	    "WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK)
+	chain_stmt_done(select, cached);
+	select = NULL;
+	sqlite3_bind_int64(update, 1, (sqlite3_int64)seq);
+	sqlite3_bind_text(update, 2, hash, CHAIN_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(update, 3, (sqlite3_int64)id);
+	if (sqlite3_step(update) != SQLITE_DONE)
 		goto sqlfail;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)seq);
-	sqlite3_bind_text(stmt, 2, hash, CHAIN_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)id);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto sqlfail;
-	sqlite3_finalize(stmt);
+	chain_stmt_done(update, cached);
 	head->seq = seq;
 	memcpy(head->hash, hash, CHAIN_HASH_LEN + 1);
 	return (0);
 
 sqlfail:
 	*cause = chain_error(db, "cannot seal the audit row");
-	sqlite3_finalize(stmt);
+	chain_stmt_done(select, cached);
+	chain_stmt_done(update, cached);
 	return (-1);
+}
+
+/* Reset a cached statement for its next use, or finalize a transient one. */
+static void
+chain_stmt_done(sqlite3_stmt *stmt, int cached)
+{
+	if (stmt == NULL)
+		return;
+	if (cached) {
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
+	} else
+		sqlite3_finalize(stmt);
+}
+
+/*
+ * Prepare chain_seal's statements once for the audit writer's database.
+ * Return 0, or -1 and chain_seal prepares them for every row.
+ */
+int
+chain_prepare(sqlite3 *db)
+{
+	chain_finalize();
+	if (sqlite3_prepare_v3(db, CHAIN_SELECT_SQL, -1,
+	    SQLITE_PREPARE_PERSISTENT, &chain_select_stmt, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(db, CHAIN_UPDATE_SQL, -1,
+	    SQLITE_PREPARE_PERSISTENT, &chain_update_stmt, NULL) != SQLITE_OK) {
+		chain_finalize();
+		return (-1);
+	}
+	chain_db = db;
+	return (0);
+}
+
+/* Finalize what chain_prepare prepared, before the database closes. */
+void
+chain_finalize(void)
+{
+	sqlite3_finalize(chain_select_stmt);
+	sqlite3_finalize(chain_update_stmt);
+	chain_select_stmt = chain_update_stmt = NULL;
+	chain_db = NULL;
 }
 
 /*

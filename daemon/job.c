@@ -24,6 +24,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +49,15 @@
  * job, so a job pointer in the inbox is always valid.
  *
  * Locks: inbox_lock guards the inbox; job->lock guards the job's control
- * queue and counters. No thread holds both at once, and neither is held
- * across a system call or a callback.
+ * queue and counters; job_pool_lock guards the pool of output buffers. No
+ * thread holds two at once, and none is held across a system call or a
+ * callback.
+ *
+ * Output buffers: a worker reads its pipes straight into a message from
+ * the pool (job_output_get), hands the message over whole, and the loop
+ * puts it back once the session has taken the bytes. Streaming then costs
+ * no copy in the worker and no malloc per read: a fresh 64 KiB buffer per
+ * read had the kernel fault in and zero new pages for every chunk.
  *
  * In --single-thread mode the loop thread runs the worker inline and the
  * worker calls the session's pump between polls, so that the session's
@@ -61,6 +69,8 @@
 #define JOB_STDIN_MAX		(256 * 1024)
 #define JOB_STDIN_LOW		(64 * 1024)
 #define JOB_STACK_SIZE		(256 * 1024)
+#define JOB_TRIM_DELAY_MS	200
+#define JOB_POOL_KEEP		32
 
 /* A report from a worker to the loop. */
 struct job_msg {
@@ -69,6 +79,7 @@ struct job_msg {
 	uint64_t		 audit_id;
 	struct frame_exit	 exit;
 	uint16_t		 error_code;
+	int			 pooled;
 	size_t			 len;
 	STAILQ_ENTRY(job_msg)	 entry;
 	uint8_t			 data[];
@@ -105,6 +116,8 @@ static void	 job_wake(int);
 static void	 job_free(struct job *);
 static void	 job_ctl_add(struct job *, int, int, const uint8_t *, size_t);
 static void	 job_inbox_cb(int, short, void *);
+static void	 job_trim_cb(int, short, void *);
+static void	 job_msg_free(struct job_msg *);
 
 static struct jobs	 job_list = TAILQ_HEAD_INITIALIZER(job_list);
 static u_int		 job_number;
@@ -112,6 +125,10 @@ static pthread_mutex_t	 inbox_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct job_msgs	 inbox = STAILQ_HEAD_INITIALIZER(inbox);
 static int		 inbox_fd = -1;
 static struct event	*inbox_ev;
+static struct event	*job_trim_ev;
+static pthread_mutex_t	 job_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct job_msgs	 job_pool = STAILQ_HEAD_INITIALIZER(job_pool);
+static u_int		 job_pool_count;
 
 /* Create the inbox and its event; called once on the loop thread. */
 void
@@ -124,6 +141,36 @@ job_inbox_open(struct event_base *base)
 	    job_inbox_cb, NULL);
 	if (inbox_ev == NULL || event_add(inbox_ev, NULL) != 0)
 		fatalx("cannot add the job inbox event");
+	job_trim_ev = evtimer_new(base, job_trim_cb, NULL);
+	if (job_trim_ev == NULL)
+		fatalx("cannot create the job trim timer");
+}
+
+/*
+ * No job has run for a while: give back what the workers' malloc arenas
+ * hold, so that the daemon's RSS returns to its baseline after a burst.
+ * Not at once when the last job ends, which one connection running
+ * commands back to back does every time: malloc_trim walks every arena
+ * and costs more than a short command. Loop thread.
+ */
+static void
+job_trim_cb(int fd, short events, void *arg)
+{
+	struct job_msg	*msg;
+
+	(void)fd;
+	(void)events;
+	(void)arg;
+	if (job_number != 0)
+		return;
+	pthread_mutex_lock(&job_pool_lock);
+	while ((msg = STAILQ_FIRST(&job_pool)) != NULL) {
+		STAILQ_REMOVE_HEAD(&job_pool, entry);
+		free(msg);
+	}
+	job_pool_count = 0;
+	pthread_mutex_unlock(&job_pool_lock);
+	malloc_trim(0);
 }
 
 /*
@@ -190,6 +237,72 @@ job_report_output(struct job *job, int type, const void *data, size_t len)
 	job->pending += len;
 	pthread_mutex_unlock(&job->lock);
 	job_push(job, type, data, len);
+}
+
+/*
+ * Return a buffer of JOB_OUTPUT_SIZE bytes for a worker to read output
+ * into, from the pool when it has one. Any thread.
+ */
+uint8_t *
+job_output_get(void)
+{
+	struct job_msg	*msg;
+
+	pthread_mutex_lock(&job_pool_lock);
+	if ((msg = STAILQ_FIRST(&job_pool)) != NULL) {
+		STAILQ_REMOVE_HEAD(&job_pool, entry);
+		job_pool_count--;
+	}
+	pthread_mutex_unlock(&job_pool_lock);
+	if (msg == NULL)
+		msg = xmalloc(sizeof *msg + JOB_OUTPUT_SIZE);
+	memset(msg, 0, sizeof *msg);
+	msg->pooled = 1;
+	return (msg->data);
+}
+
+/* Give back a buffer from job_output_get that was not reported. */
+void
+job_output_put(uint8_t *buf)
+{
+	if (buf != NULL)
+		job_msg_free((struct job_msg *)(buf -
+		    offsetof(struct job_msg, data)));
+}
+
+/*
+ * Report output read into a buffer from job_output_get; the buffer goes
+ * with the report, and the caller must not touch it again. Worker thread.
+ */
+void
+job_report_output_buf(struct job *job, int type, uint8_t *buf, size_t len)
+{
+	struct job_msg	*msg;
+
+	msg = (struct job_msg *)(buf - offsetof(struct job_msg, data));
+	pthread_mutex_lock(&job->lock);
+	job->pending += len;
+	pthread_mutex_unlock(&job->lock);
+	msg->type = type;
+	msg->job = job;
+	msg->len = len;
+	job_push_msg(msg);
+}
+
+/* Free a message, or put a pooled buffer back while the pool is small. */
+static void
+job_msg_free(struct job_msg *msg)
+{
+	if (msg->pooled) {
+		pthread_mutex_lock(&job_pool_lock);
+		if (job_pool_count < JOB_POOL_KEEP) {
+			STAILQ_INSERT_HEAD(&job_pool, msg, entry);
+			job_pool_count++;
+			msg = NULL;
+		}
+		pthread_mutex_unlock(&job_pool_lock);
+	}
+	free(msg);
 }
 
 /* Report that the command's row is committed and it starts. */
@@ -332,7 +445,7 @@ job_dispatch(void)
 		} else if (msg->type == JOB_EV_STDOUT ||
 		    msg->type == JOB_EV_STDERR)
 			job_output_sent(job, msg->len);
-		free(msg);
+		job_msg_free(msg);
 		if (final)
 			job_free(job);
 	}
@@ -461,6 +574,7 @@ static void
 job_free(struct job *job)
 {
 	struct job_ctl	*c;
+	struct timeval	 tv;
 
 	if (job->has_thread)
 		pthread_join(job->thread, NULL);
@@ -474,12 +588,14 @@ job_free(struct job *job)
 	pthread_mutex_destroy(&job->lock);
 	job_params_free(job->params);
 	free(job);
-	/*
-	 * Idle again: give back what the workers' malloc arenas hold, so
-	 * that the daemon's RSS returns to its baseline after a burst.
-	 */
-	if (job_number == 0)
-		malloc_trim(0);
+	if (job_number == 0) {
+		if (job_trim_ev != NULL) {
+			tv.tv_sec = 0;
+			tv.tv_usec = JOB_TRIM_DELAY_MS * 1000;
+			evtimer_add(job_trim_ev, &tv);
+		} else
+			malloc_trim(0);
+	}
 	server_check_exit();
 }
 
@@ -505,6 +621,10 @@ job_inbox_close(void)
 	if (inbox_ev != NULL) {
 		event_free(inbox_ev);
 		inbox_ev = NULL;
+	}
+	if (job_trim_ev != NULL) {
+		event_free(job_trim_ev);
+		job_trim_ev = NULL;
 	}
 	if (inbox_fd != -1) {
 		close(inbox_fd);

@@ -180,6 +180,9 @@ struct job_params {
 	struct exec_identity ident;
 };
 
+/* The most output a worker reads at once: one frame's payload. */
+#define JOB_OUTPUT_SIZE		FRAME_MAX_PAYLOAD
+
 /* How a job runs: on its own worker thread, or inline in the loop. */
 #define JOB_INLINE		0x1
 
@@ -317,6 +320,9 @@ void		 job_take_ctl(struct job *, struct job_ctls *);
 void		 job_stdin_consumed(struct job *, size_t);
 void		 job_report_started(struct job *, uint64_t);
 void		 job_report_output(struct job *, int, const void *, size_t);
+uint8_t		*job_output_get(void);
+void		 job_output_put(uint8_t *);
+void		 job_report_output_buf(struct job *, int, uint8_t *, size_t);
 void		 job_report_error(struct job *, uint16_t, const char *);
 void		 job_report_exit(struct job *, const struct frame_exit *);
 
@@ -346,6 +352,8 @@ struct sqlite3;
 int		 chain_base_read(struct sqlite3 *, struct chain_head *, char **);
 int		 chain_cut(struct sqlite3 *, uint64_t, char **);
 int		 chain_load(struct sqlite3 *, struct chain_head *, char **);
+int		 chain_prepare(struct sqlite3 *);
+void		 chain_finalize(void);
 int		 chain_seal(struct sqlite3 *, uint64_t, struct chain_head *,
 		     char **);
 int		 chain_verify(const char *, const char *, uint64_t *,

@@ -48,7 +48,7 @@
  * the pipes are closed and its process group is killed.
  */
 
-#define WORKER_READ_SIZE	65536
+#define WORKER_SMALL_READ	4096
 #define WORKER_REAP_TICK_MS	20
 
 /* What the worker knows about its running command. */
@@ -76,6 +76,7 @@ struct worker {
 	size_t			 output_len;
 	uint64_t		 output_bytes;
 	int			 truncated;
+	uint8_t			*rbuf;
 	char			 reason[256];
 };
 
@@ -91,6 +92,7 @@ static void	 worker_log(struct worker *, const struct audit_end *,
 		     const char *);
 static void	 worker_close(int *);
 static void	 worker_exit_hash(struct frame_exit *, const char *);
+static int	 worker_hex(char);
 static uint64_t	 worker_now(void);
 
 /*
@@ -438,18 +440,20 @@ static int
 worker_read_pipe(struct worker *run, int *fd, int type)
 {
 	const struct job_params	*p = run->p;
-	uint8_t			 buf[WORKER_READ_SIZE];
+	uint8_t			*buf;
 	ssize_t			 n;
 	size_t			 keep;
 
-	n = read(*fd, buf, sizeof buf);
+	if (run->rbuf == NULL)
+		run->rbuf = job_output_get();
+	buf = run->rbuf;
+	n = read(*fd, buf, JOB_OUTPUT_SIZE);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return (0);
 	if (n <= 0) {
 		worker_close(fd);
 		return (-1);
 	}
-	job_report_output(run->job, type, buf, n);
 	run->output_bytes += n;
 	keep = (size_t)n;
 	if (run->output_len + keep > p->output_max) {
@@ -461,6 +465,17 @@ worker_read_pipe(struct worker *run, int *fd, int type)
 		    run->output_len + keep);
 		memcpy(run->output + run->output_len, buf, keep);
 		run->output_len += keep;
+	}
+	/*
+	 * A full read goes to the loop in its buffer, without a copy; a
+	 * small one is copied into a message its size, so that a command
+	 * writing a line at a time does not queue 64 KiB per line.
+	 */
+	if (n < WORKER_SMALL_READ)
+		job_report_output(run->job, type, buf, n);
+	else {
+		job_report_output_buf(run->job, type, buf, n);
+		run->rbuf = NULL;
 	}
 	return (0);
 }
@@ -563,6 +578,8 @@ worker_finish(struct worker *run)
 	worker_exit_hash(&x, hash);
 	free(run->output);
 	run->output = NULL;
+	job_output_put(run->rbuf);
+	run->rbuf = NULL;
 
 	/* The last touch of the job: the loop frees it on this report. */
 	job_report_exit(job, &x);
@@ -572,15 +589,34 @@ worker_finish(struct worker *run)
 static void
 worker_exit_hash(struct frame_exit *x, const char *hash)
 {
-	int	i;
+	int	i, hi, lo;
 
 	if (strlen(hash) != CHAIN_HASH_LEN)
 		return;
 	for (i = 0; i < EXIT_HASH_LEN; i++) {
-		if (sscanf(hash + 2 * i, "%2hhx", &x->hash[i]) != 1)
+		hi = worker_hex(hash[2 * i]);
+		lo = worker_hex(hash[2 * i + 1]);
+		if (hi == -1 || lo == -1)
 			return;
+		x->hash[i] = (uint8_t)(hi << 4 | lo);
 	}
 	x->has_hash = 1;
+}
+
+/*
+ * Return the value of a hex digit, or -1. Not sscanf: it cost more than
+ * the rest of finishing the command.
+ */
+static int
+worker_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
 }
 
 /*

@@ -1,0 +1,177 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * The floor the benchmark measures rcmdd against: what the operating
+ * system charges to start /bin/sh -c COMMAND and wait for it, with no
+ * network, no audit and no pipes. Each of T threads spawns with
+ * posix_spawn and waits, back to back, N times or until the time limit.
+ */
+
+#define FLOOR_MAX_THREADS	64
+
+static void		*floor_main(void *);
+static uint64_t		 floor_now_us(void);
+static void		 floor_usage(void) __attribute__((__noreturn__));
+
+/* One spawning thread and what it counted. */
+struct floor_thread {
+	pthread_t	 thread;
+	unsigned long	 count;
+	unsigned long	 done;
+	int		 error;
+};
+
+extern char		**environ;
+static const char	*floor_command = "true";
+static uint64_t		 floor_deadline_us;
+
+/* Spawn and wait, back to back, until the count or the deadline. */
+static void *
+floor_main(void *arg)
+{
+	struct floor_thread	*t = arg;
+	char			*argv[4];
+	pid_t			 pid;
+	int			 status, rc;
+
+	argv[0] = (char *)"sh";
+	argv[1] = (char *)"-c";
+	argv[2] = (char *)floor_command;
+	argv[3] = NULL;
+	while (t->done < t->count && floor_now_us() < floor_deadline_us) {
+		rc = posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ);
+		if (rc != 0) {
+			t->error = rc;
+			break;
+		}
+		while (waitpid(pid, &status, 0) == -1) {
+			if (errno != EINTR) {
+				t->error = errno;
+				return (NULL);
+			}
+		}
+		t->done++;
+	}
+	return (NULL);
+}
+
+/* Return a monotonic time in microseconds. */
+static uint64_t
+floor_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
+static void
+floor_usage(void)
+{
+	fprintf(stderr, "usage: spawn-floor [-c command] [-n count] "
+	    "[-s seconds] [-t threads]\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct floor_thread	 threads[FLOOR_MAX_THREADS];
+	unsigned long		 count = 2000, total = 0;
+	uint64_t		 start, end;
+	double			 seconds;
+	char			*end_p;
+	long			 nthreads = 1, limit_s = 10;
+	int			 ch, i, error;
+
+	while ((ch = getopt(argc, argv, "c:n:s:t:")) != -1) {
+		switch (ch) {
+		case 'c':
+			floor_command = optarg;
+			break;
+		case 'n':
+			count = strtoul(optarg, &end_p, 10);
+			if (*end_p != '\0' || count == 0)
+				floor_usage();
+			break;
+		case 's':
+			limit_s = strtol(optarg, &end_p, 10);
+			if (*end_p != '\0' || limit_s <= 0 || limit_s > 3600)
+				floor_usage();
+			break;
+		case 't':
+			nthreads = strtol(optarg, &end_p, 10);
+			if (*end_p != '\0' || nthreads <= 0 ||
+			    nthreads > FLOOR_MAX_THREADS)
+				floor_usage();
+			break;
+		default:
+			floor_usage();
+		}
+	}
+	if (optind != argc)
+		floor_usage();
+
+	memset(threads, 0, sizeof threads);
+	start = floor_now_us();
+	floor_deadline_us = start + (uint64_t)limit_s * 1000000;
+	for (i = 0; i < nthreads; i++) {
+		threads[i].count = count;
+		error = pthread_create(&threads[i].thread, NULL, floor_main,
+		    &threads[i]);
+		if (error != 0) {
+			fprintf(stderr, "spawn-floor: pthread_create: %s\n",
+			    strerror(error));
+			return (1);
+		}
+	}
+	error = 0;
+	for (i = 0; i < nthreads; i++) {
+		pthread_join(threads[i].thread, NULL);
+		total += threads[i].done;
+		if (threads[i].error != 0)
+			error = threads[i].error;
+	}
+	end = floor_now_us();
+	if (error != 0) {
+		fprintf(stderr, "spawn-floor: cannot run /bin/sh -c %s: %s\n",
+		    floor_command, strerror(error));
+		return (1);
+	}
+	seconds = (double)(end - start) / 1e6;
+	printf("threads %ld\n", nthreads);
+	printf("spawns %lu\n", total);
+	printf("seconds %.3f\n", seconds);
+	printf("per_second %.1f\n", seconds > 0 ? total / seconds : 0.0);
+	return (0);
+}
