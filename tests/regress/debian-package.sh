@@ -124,8 +124,8 @@ expect_eq "rcmd.deb holds rcmd alone" "" \
 expect_match "the unit runs /usr/sbin/rcmdd" \
     "*ExecStart=/usr/sbin/rcmdd -f *" \
     "$(cat "$root/lib/systemd/system/rcmdd.service")"
-# The configuration is all comments, so the defaults apply.
-expect_eq "/etc/rcmdd.conf sets nothing" "" \
+# The configuration is all comments but RunAs, so the defaults apply.
+expect_eq "/etc/rcmdd.conf sets RunAs rcmd alone" "RunAs rcmd" \
     "$(grep -v -e '^#' -e '^$' "$root/etc/rcmdd.conf")"
 # The man pages name the paths of the package, not of /usr/local.
 expect_match "rcmdd.8 names /etc/rcmdd.conf" "*/etc/rcmdd.conf*" \
@@ -136,6 +136,9 @@ expect_match "rcmdd.8 names /var/lib/rcmdd" "*/var/lib/rcmdd/audit.db*" \
 ctl=$dir/ctl
 dpkg-deb -e "$rcmdd_deb" "$ctl" || fail "dpkg-deb -e could not read rcmdd"
 expect_eq "conffiles" /etc/rcmdd.conf "$(cat "$ctl/conffiles")"
+expect_match "postinst makes the user" \
+    "*adduser --quiet --system --group --no-create-home*rcmd*" \
+    "$(cat "$ctl/postinst")"
 expect_match "postinst makes the group" \
     "*addgroup --quiet --system rcmd-audit*" "$(cat "$ctl/postinst")"
 expect_match "postinst leaves the unit disabled" \
@@ -153,7 +156,9 @@ expect_match "postrm deletes the log on purge" \
 # packaged rcmd runs a command on the packaged rcmdd, which audits it.
 RCMDD=$root/usr/sbin/rcmdd
 RCMD=$root/usr/bin/rcmd
-"$RCMDD" -t -c "$root/etc/rcmdd.conf" >"$dir/n.log" 2>&1 ||
+# Without postinst's user here, the check runs commands as this test's.
+sed "s/^RunAs rcmd$/RunAs $(id -un)/" "$root/etc/rcmdd.conf" >"$dir/pkg.conf"
+"$RCMDD" -t -c "$dir/pkg.conf" >"$dir/n.log" 2>&1 ||
     fail "the packaged rcmdd rejects the packaged rcmdd.conf:" \
 	"$(cat "$dir/n.log")"
 start_daemon
