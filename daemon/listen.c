@@ -48,7 +48,13 @@
  * of descriptors, accepting pauses for a second rather than spinning.
  */
 
-#define LISTEN_BACKLOG		511
+/*
+ * A burst of connections (a fleet's fan-out, a thousand clients at once)
+ * must not overflow the accept queue, or each connection past it waits a
+ * second for TCP to retry its SYN. The kernel caps this at
+ * net.core.somaxconn (4096 by default since Linux 5.4).
+ */
+#define LISTEN_BACKLOG		4096
 #define LISTEN_PAUSE_SEC	1
 
 /*
@@ -228,11 +234,12 @@ listen_add(int fd, int kind, int port, const char *what, char **cause)
 {
 	struct listener	*l;
 
+	/* Backlog 0: the socket listens already, with LISTEN_BACKLOG. */
 	l = &listen_list[listen_number];
 	l->port = port;
 	l->kind = kind;
 	l->lev = evconnlistener_new(server_base, listen_accept_cb, l,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 	if (l->lev == NULL) {
 		xasprintf(cause, "cannot create a listener for %s", what);
 		close(fd);

@@ -17,7 +17,9 @@
 # keepalives while a command is silent. rcmd (one host and fan-out) starts
 # after 20 s and gives up about 35 s in; rcmdd starts after 60 s and gives
 # up about two minutes in, so that a vanished client's command is stopped.
-# Checked with ss(8), which shows each socket's keepalive timer.
+# Checked with ss(8), which shows each socket's keepalive timer. The
+# listening socket's accept queue is 4096 deep (ss shows it as Send-Q),
+# so that a burst of a thousand connections does not overflow it.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -27,6 +29,10 @@ command -v ss >/dev/null 2>&1 || {
 }
 write_config
 start_daemon
+
+backlog=$(ss -ltnH "( sport = :$port )" | awk '{ print $3 }')
+expect_eq "accept queue" "$(($(cat /proc/sys/net/core/somaxconn) < 4096 ?
+    $(cat /proc/sys/net/core/somaxconn) : 4096))" "$backlog"
 
 # timers SIDE: the keepalive timers, in whole seconds, of the established
 # connections whose SIDE (sport or dport) is rcmdd's port.
