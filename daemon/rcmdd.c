@@ -764,23 +764,13 @@ server_reload(const struct cmdline *cmd)
 		free(conf);
 		return;
 	}
-	if (exec_configure(conf, &cause) != 0) {
-		log_warnx("SIGHUP: %s; keeping the running configuration",
-		    cause);
-		free(cause);
-		config_clear(conf);
-		free(conf);
-		return;
-	}
-	if ((conf->tls_cert == NULL) != (old->tls_cert == NULL)) {
-		log_warnx("SIGHUP: turning TLS %s takes a restart; keeping "
-		    "the running configuration", old->tls_cert == NULL ?
-		    "on" : "off");
-		config_clear(conf);
-		free(conf);
-		return;
-	}
-	if (tls_configure(conf, &cause) != 0) {
+	if ((conf->tls_cert == NULL) != (old->tls_cert == NULL))
+		xasprintf(&cause, "turning TLS %s takes a restart",
+		    old->tls_cert == NULL ? "on" : "off");
+	/* A bad certificate is likelier than a bad RunAs: check it first. */
+	else if (tls_configure(conf, &cause) == 0)
+		exec_configure(conf, &cause);
+	if (cause != NULL) {
 		log_warnx("SIGHUP: %s; keeping the running configuration",
 		    cause);
 		free(cause);

@@ -124,6 +124,7 @@ static void	session_authorize(struct session *);
 static void	session_tls_done(struct session *);
 static void	session_tls_failed(struct session *, const char *);
 static void	session_refused(struct session *, const char *);
+static void	session_deny(struct session *, const char *);
 static void	session_refusals_cb(int, short, void *);
 
 static uint8_t		session_hello[FRAME_HEADER_LEN + 8 + HELLO_MAX_NAME];
@@ -265,11 +266,18 @@ session_authorize(struct session *s)
 	else
 		xasprintf(&why, "not allowed: no Allow rule admits a client "
 		    "without an identity from %s (plain TCP)", s->addr);
+	session_deny(s, why);
+	free(why);
+}
+
+/* Refuse a peer: record it, tell it why with ERR_DENIED, and close. */
+static void
+session_deny(struct session *s, const char *why)
+{
 	session_refused(s, why);
 	s->flags |= SESSION_FINAL;
 	session_send_error(s, ERR_DENIED, why, strlen(why));
 	s->flags &= ~SESSION_FINAL;
-	free(why);
 	session_close(s);
 }
 
@@ -284,12 +292,8 @@ session_tls_done(struct session *s)
 	    sizeof s->fingerprint, &cause) != 0) {
 		xasprintf(&why, "client certificate refused: %s", cause);
 		free(cause);
-		session_refused(s, why);
-		s->flags |= SESSION_FINAL;
-		session_send_error(s, ERR_DENIED, why, strlen(why));
-		s->flags &= ~SESSION_FINAL;
+		session_deny(s, why);
 		free(why);
-		session_close(s);
 		return;
 	}
 	s->identity = xstrdup(cn);

@@ -188,3 +188,44 @@ tls alice -n true >"$dir/out" 2>"$dir/err"
 expect_eq "over MaxConnections: status" 255 "$?"
 expect_eq "over MaxConnections: message" "rcmd: 127.0.0.1 refused the connection: too many connections: rcmdd serves at most 1 at once (MaxConnections); try again later" "$(cat "$dir/err")"
 stop_daemon
+
+# SIGHUP re-reads the certificates: a renewed server certificate is used
+# by the next connection. A certificate that does not load, or turning TLS
+# off, keeps the running configuration and says why.
+write_config "TLSCertificate $c/server.pem" "TLSKey $c/server.key" \
+    "TLSClientCA $c/ca.pem"
+start_daemon
+before=$(echo | "$OPENSSL" s_client -connect "127.0.0.1:$port" \
+    -CAfile "$c/ca.pem" -cert "$c/alice.pem" -key "$c/alice.key" 2>/dev/null |
+    "$OPENSSL" x509 -noout -serial)
+# The renewed certificate: the same key and CA, serial 4242 (0x1092).
+mkdir "$dir/renew"
+"$OPENSSL" req -new -key "$c/server.key" -subj /CN=localhost \
+    -out "$dir/renew/server.csr" 2>/dev/null &&
+printf 'subjectAltName=IP:127.0.0.1\n' >"$dir/renew/san" &&
+"$OPENSSL" x509 -req -in "$dir/renew/server.csr" -CA "$c/ca.pem" \
+    -CAkey "$c/ca.key" -set_serial 4242 -days 2 -extfile "$dir/renew/san" \
+    -out "$dir/renew/server.pem" 2>/dev/null ||
+    fail "cannot make the renewed server certificate"
+cp "$dir/renew/server.pem" "$c/server.pem"
+kill -HUP "$daemon_pid"
+wait_for 5 grep -q "SIGHUP: configuration reloaded" "$log" ||
+    fail "no reload after SIGHUP"
+after=$(echo | "$OPENSSL" s_client -connect "127.0.0.1:$port" \
+    -CAfile "$c/ca.pem" -cert "$c/alice.pem" -key "$c/alice.key" 2>/dev/null |
+    "$OPENSSL" x509 -noout -serial)
+expect_ne "the renewed certificate is served" "$before" "$after"
+expect_eq "its serial" "serial=1092" "$after"
+
+write_config "TLSCertificate $dir/nothing.pem" "TLSKey $c/server.key" \
+    "TLSClientCA $c/ca.pem"
+kill -HUP "$daemon_pid"
+wait_for 5 grep -q "SIGHUP: TLSCertificate $dir/nothing.pem" "$log" ||
+    fail "a missing certificate on reload is not logged"
+write_config
+kill -HUP "$daemon_pid"
+wait_for 5 grep -q "SIGHUP: turning TLS off takes a restart; keeping the running configuration" "$log" ||
+    fail "turning TLS off on reload is not refused"
+out=$(tls alice -n 'echo still tls')
+expect_eq "TLS after the refused reloads" "still tls" "$out"
+stop_daemon
