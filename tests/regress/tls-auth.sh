@@ -229,3 +229,29 @@ wait_for 5 grep -q "SIGHUP: turning TLS off takes a restart; keeping the running
 out=$(tls alice -n 'echo still tls')
 expect_eq "TLS after the refused reloads" "still tls" "$out"
 stop_daemon
+
+# A peer that opens a TLS port and says nothing is dropped after
+# HandshakeTimeout, with a denied row that says so.
+write_config "TLSCertificate $c/server.pem" "TLSKey $c/server.key" \
+    "TLSClientCA $c/ca.pem" "HandshakeTimeout 300ms"
+start_daemon
+before=$(sql "SELECT max(id) FROM commands")
+"$PYTHON" - "$port" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.settimeout(5)
+t0 = time.monotonic()
+try:
+    data = s.recv(100)
+except OSError:
+    data = b""
+if data or time.monotonic() - t0 > 3:
+    sys.exit("not dropped in time: %r after %.1f s" % (data, time.monotonic() - t0))
+PY
+[ $? -eq 0 ] || fail "a silent TLS peer was not dropped after HandshakeTimeout"
+wait_sql 5 "SELECT count(*) FROM commands WHERE id > $before" 1 ||
+    fail "no denied row for the silent TLS peer"
+expect_sql "silent TLS peer: row" "SELECT status, reason FROM commands
+    WHERE id > $before" \
+    "denied|TLS handshake not finished within 300 ms (HandshakeTimeout)"
+stop_daemon
