@@ -57,6 +57,8 @@ static void	rbuf_add(struct rbuf *, const void *, size_t);
 static void	rbuf_drain(struct rbuf *, size_t);
 static int	conn_connect_one(const struct addrinfo *, int, int *);
 static void	conn_keepalive(int);
+static int	conn_resolve(struct conn *, const char *, const char *,
+		    struct addrinfo **, char **);
 static int	conn_open_unix(struct conn *, const char *, char **);
 static void	conn_connect_cause(struct conn *, int, char **);
 static int	conn_connect_next(struct conn *, char **);
@@ -218,25 +220,19 @@ conn_open_unix(struct conn *c, const char *host, char **cause)
 }
 
 /*
- * Connect to host and port, trying each address in turn, and start TLS
- * over it if tc is not NULL. A host written unix:PATH is a local socket,
- * without TLS, and port does not apply. Return 0, or -1 with a cause that
- * says what failed.
+ * Note the host (a bracketed IPv6 address loses its brackets) and port,
+ * and look them up. Return 0 and the addresses, or -1 with a cause that
+ * tells an unknown host from a failed lookup.
  */
-int
-conn_open(struct conn *c, const char *host, const char *port,
-    struct tls_config *tc, int timeout_ms, char **cause)
+static int
+conn_resolve(struct conn *c, const char *host, const char *port,
+    struct addrinfo **res, char **cause)
 {
-	struct addrinfo	 hints, *res, *ai;
+	struct addrinfo	 hints;
 	char		*name;
 	size_t		 len;
-	int		 rc, error = 0;
+	int		 rc;
 
-	memset(c, 0, sizeof *c);
-	c->fd = -1;
-	c->sigfd = -1;
-	if (strncmp(host, RCMD_UNIX_PREFIX, strlen(RCMD_UNIX_PREFIX)) == 0)
-		return (conn_open_unix(c, host, cause));
 	name = xstrdup(host);
 	len = strlen(name);
 	if (len > 2 && name[0] == '[' && name[len - 1] == ']') {
@@ -251,17 +247,40 @@ conn_open(struct conn *c, const char *host, const char *port,
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_ADDRCONFIG;
-	rc = getaddrinfo(name, port, &hints, &res);
-	if (rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_FAIL) {
+	rc = getaddrinfo(name, port, &hints, res);
+	if (rc == 0)
+		return (0);
+	*res = NULL;
+	c->error = rc == EAI_SYSTEM ? errno : 0;
+	if (rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_FAIL)
 		xasprintf(cause, "host %s not found: %s", host,
 		    gai_strerror(rc));
-		return (-1);
-	}
-	if (rc != 0) {
+	else
 		xasprintf(cause, "cannot look up %s port %s: %s", host, port,
 		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+	return (-1);
+}
+
+/*
+ * Connect to host and port, trying each address in turn, and start TLS
+ * over it if tc is not NULL. A host written unix:PATH is a local socket,
+ * without TLS, and port does not apply. Return 0, or -1 with a cause that
+ * says what failed.
+ */
+int
+conn_open(struct conn *c, const char *host, const char *port,
+    struct tls_config *tc, int timeout_ms, char **cause)
+{
+	struct addrinfo	*res, *ai;
+	int		 error = 0;
+
+	memset(c, 0, sizeof *c);
+	c->fd = -1;
+	c->sigfd = -1;
+	if (strncmp(host, RCMD_UNIX_PREFIX, strlen(RCMD_UNIX_PREFIX)) == 0)
+		return (conn_open_unix(c, host, cause));
+	if (conn_resolve(c, host, port, &res, cause) != 0)
 		return (-1);
-	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		c->fd = conn_connect_one(ai, timeout_ms, &error);
 		if (c->fd != -1)
@@ -337,9 +356,6 @@ int
 conn_start(struct conn *c, const char *host, const char *port,
     struct tls_config *tc, char **cause)
 {
-	struct addrinfo	 hints;
-	char		*name;
-	size_t		 len;
 	int		 rc;
 
 	memset(c, 0, sizeof *c);
@@ -353,34 +369,9 @@ conn_start(struct conn *c, const char *host, const char *port,
 		conn_hello_send(c);
 		return (0);
 	}
-	name = xstrdup(host);
-	len = strlen(name);
-	if (len > 2 && name[0] == '[' && name[len - 1] == ']') {
-		memmove(name, name + 1, len - 2);
-		name[len - 2] = '\0';
-	}
-	c->host = name;
-	c->port = xstrdup(port);
-	xasprintf(&c->where, "%s port %s", name, port);
-
 	/* Resolving blocks; the hosts of a fleet are names in a file. */
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_ADDRCONFIG;
-	rc = getaddrinfo(name, port, &hints, &c->ai_list);
-	if (rc != 0) {
-		c->error = rc == EAI_SYSTEM ? errno : 0;
-		if (rc == EAI_NONAME || rc == EAI_NODATA || rc == EAI_FAIL)
-			xasprintf(cause, "host %s not found: %s", host,
-			    gai_strerror(rc));
-		else
-			xasprintf(cause, "cannot look up %s port %s: %s", host,
-			    port, rc == EAI_SYSTEM ? strerror(errno) :
-			    gai_strerror(rc));
-		c->ai_list = NULL;
+	if (conn_resolve(c, host, port, &c->ai_list, cause) != 0)
 		return (-1);
-	}
 	c->ai_next = c->ai_list;
 	c->phase = CONN_CONNECTING;
 	if ((rc = conn_connect_next(c, cause)) == -1)

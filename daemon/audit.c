@@ -93,6 +93,8 @@ static int	 audit_seal_ids(const uint64_t *, size_t, char **);
 static int	 audit_seal_unsealed(char **);
 static int	 audit_prune(void);
 static void	 audit_deny_free(struct audit_req *);
+static void	 audit_bind_peer(sqlite3_stmt *, const char *,
+		     const struct audit_start *);
 static int	 audit_fix_file(const char *, int, char **);
 
 extern const char audit_schema[], audit_migrate_2[], audit_migrate_3[];
@@ -706,6 +708,19 @@ audit_errmsg(const char *what)
 	return (s);
 }
 
+/* Bind the time and the peer, the first three parameters of an insert. */
+static void
+audit_bind_peer(sqlite3_stmt *stmt, const char *now,
+    const struct audit_start *s)
+{
+	sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(stmt, 2, s->client_addr, -1, SQLITE_STATIC);
+	if (s->client_port >= 0)
+		sqlite3_bind_int(stmt, 3, s->client_port);
+	else
+		sqlite3_bind_null(stmt, 3);
+}
+
 /* Run one request's statement, inside the writer's transaction. */
 static int
 audit_exec(struct audit_req *req)
@@ -721,12 +736,7 @@ audit_exec(struct audit_req *req)
 	audit_format_time(&ts, now, sizeof now);
 	if (req->type == AUDIT_BEGIN) {
 		stmt = audit_insert_stmt;
-		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(stmt, 2, s->client_addr, -1, SQLITE_STATIC);
-		if (s->client_port >= 0)
-			sqlite3_bind_int(stmt, 3, s->client_port);
-		else
-			sqlite3_bind_null(stmt, 3);
+		audit_bind_peer(stmt, now, s);
 		sqlite3_bind_text(stmt, 4, s->client_name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 5, s->identity, -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 6, s->fingerprint, -1, SQLITE_STATIC);
@@ -735,12 +745,7 @@ audit_exec(struct audit_req *req)
 	} else if (req->type == AUDIT_DENY) {
 		s = &req->deny;
 		stmt = audit_deny_stmt;
-		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(stmt, 2, s->client_addr, -1, SQLITE_STATIC);
-		if (s->client_port >= 0)
-			sqlite3_bind_int(stmt, 3, s->client_port);
-		else
-			sqlite3_bind_null(stmt, 3);
+		audit_bind_peer(stmt, now, s);
 		sqlite3_bind_text(stmt, 4, s->identity, -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 5, s->fingerprint, -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 6, req->deny_reason, -1,

@@ -43,7 +43,22 @@
  * row beside it. Loop thread only.
  */
 
+static void	tls_load_error(char **, const char *, const char *,
+		    const char *);
+
 static SSL_CTX	*tls_ctx;
+
+/* Say which file of which keyword did not load, why, and what it needs. */
+static void
+tls_load_error(char **cause, const char *keyword, const char *path,
+    const char *want)
+{
+	const char	*why;
+
+	why = ERR_reason_error_string(ERR_peek_last_error());
+	xasprintf(cause, "%s %s: %s: give %s", keyword, path,
+	    why == NULL ? "cannot load" : why, want);
+}
 
 /*
  * Build a context from conf's certificate, key and CA, and use it for new
@@ -55,7 +70,6 @@ tls_configure(const struct config *conf, char **cause)
 {
 	SSL_CTX			*ctx;
 	STACK_OF(X509_NAME)	*names;
-	unsigned long		 e;
 
 	if (conf->tls_cert == NULL)
 		return (0);
@@ -67,20 +81,14 @@ tls_configure(const struct config *conf, char **cause)
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1)
 		goto fail;
 	if (SSL_CTX_use_certificate_chain_file(ctx, conf->tls_cert) != 1) {
-		e = ERR_peek_last_error();
-		xasprintf(cause, "TLSCertificate %s: %s: give a PEM "
-		    "certificate (and its chain) readable by rcmdd",
-		    conf->tls_cert, ERR_reason_error_string(e) == NULL ?
-		    "cannot load" : ERR_reason_error_string(e));
+		tls_load_error(cause, "TLSCertificate", conf->tls_cert,
+		    "a PEM certificate (and its chain) readable by rcmdd");
 		goto out;
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, conf->tls_key,
 	    SSL_FILETYPE_PEM) != 1) {
-		e = ERR_peek_last_error();
-		xasprintf(cause, "TLSKey %s: %s: give the PEM private key of "
-		    "TLSCertificate", conf->tls_key,
-		    ERR_reason_error_string(e) == NULL ? "cannot load" :
-		    ERR_reason_error_string(e));
+		tls_load_error(cause, "TLSKey", conf->tls_key,
+		    "the PEM private key of TLSCertificate");
 		goto out;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
@@ -90,11 +98,9 @@ tls_configure(const struct config *conf, char **cause)
 	}
 	if (SSL_CTX_load_verify_locations(ctx, conf->tls_ca, NULL) != 1 ||
 	    (names = SSL_load_client_CA_file(conf->tls_ca)) == NULL) {
-		e = ERR_peek_last_error();
-		xasprintf(cause, "TLSClientCA %s: %s: give the PEM "
-		    "certificate of the CA that signs client certificates",
-		    conf->tls_ca, ERR_reason_error_string(e) == NULL ?
-		    "cannot load" : ERR_reason_error_string(e));
+		tls_load_error(cause, "TLSClientCA", conf->tls_ca,
+		    "the PEM certificate of the CA that signs client "
+		    "certificates");
 		goto out;
 	}
 	SSL_CTX_set_client_CA_list(ctx, names);
