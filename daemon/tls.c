@@ -19,9 +19,11 @@
 
 #include <sys/types.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <vis.h>
 
 #include <openssl/err.h>
@@ -55,7 +57,11 @@ tls_load_error(char **cause, const char *keyword, const char *path,
 {
 	const char	*why;
 
-	why = ERR_reason_error_string(ERR_peek_last_error());
+	/* OpenSSL says only "system lib" for a file it cannot open. */
+	if (access(path, R_OK) == -1)
+		why = strerror(errno);
+	else
+		why = ERR_reason_error_string(ERR_peek_last_error());
 	xasprintf(cause, "%s %s: %s: give %s", keyword, path,
 	    why == NULL ? "cannot load" : why, want);
 }

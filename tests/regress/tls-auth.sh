@@ -255,3 +255,21 @@ expect_sql "silent TLS peer: row" "SELECT status, reason FROM commands
     WHERE id > $before" \
     "denied|TLS handshake not finished within 300 ms (HandshakeTimeout)"
 stop_daemon
+
+# With TLS, rcmdd -t takes a listen address beyond loopback; a
+# certificate that cannot be read is a start-up error that names it.
+write_config "ListenAddress 0.0.0.0" "TLSCertificate $c/server.pem" \
+    "TLSKey $c/server.key" "TLSClientCA $c/ca.pem"
+expect_eq "TLS beyond loopback" "rcmdd: configuration OK" \
+    "$("$RCMDD" -t -c "$conf" 2>&1)"
+write_config "ListenAddress 0.0.0.0"
+expect_match "plain TCP beyond loopback" "*refusing to listen on 0.0.0.0*configure TLSCertificate, TLSKey and TLSClientCA to listen beyond loopback*" \
+    "$("$RCMDD" -t -c "$conf" 2>&1)"
+write_config "TLSCertificate $dir/missing.pem" "TLSKey $c/server.key" \
+    "TLSClientCA $c/ca.pem"
+expect_eq "a missing certificate" "rcmdd: TLSCertificate $dir/missing.pem: No such file or directory: give a PEM certificate (and its chain) readable by rcmdd" \
+    "$("$RCMDD" -t -c "$conf" 2>&1)"
+write_config "TLSCertificate $c/server.pem" "TLSKey $c/alice.key" \
+    "TLSClientCA $c/ca.pem"
+expect_eq "a key of another certificate" "rcmdd: TLSKey $c/alice.key: key values mismatch: give the PEM private key of TLSCertificate" \
+    "$("$RCMDD" -t -c "$conf" 2>&1)"
