@@ -91,15 +91,11 @@ tls_configure(const struct config *conf, char **cause)
 		    "a PEM certificate (and its chain) readable by rcmdd");
 		goto out;
 	}
+	/* Loading the key also checks that it matches the certificate. */
 	if (SSL_CTX_use_PrivateKey_file(ctx, conf->tls_key,
 	    SSL_FILETYPE_PEM) != 1) {
 		tls_load_error(cause, "TLSKey", conf->tls_key,
 		    "the PEM private key of TLSCertificate");
-		goto out;
-	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
-		xasprintf(cause, "TLSKey %s does not match TLSCertificate %s",
-		    conf->tls_key, conf->tls_cert);
 		goto out;
 	}
 	if (SSL_CTX_load_verify_locations(ctx, conf->tls_ca, NULL) != 1 ||
