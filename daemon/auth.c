@@ -55,9 +55,6 @@
  * that; the rest are counted and recorded as one summary.
  */
 
-#define AUTH_REFUSALS_BURST	20
-#define AUTH_REFUSALS_PER_SEC	10
-
 static int	auth_parse_source(const char *, struct allow_source *,
 		    char **);
 static int	auth_match_source(const struct allow_source *, int,

@@ -260,7 +260,9 @@ int		 config_set_listen(struct config *, const char *, char **);
 int		 config_parse_time(const char *, u_int *);
 int		 config_parse_size(const char *, size_t *);
 
-/* auth.c */
+/* auth.c: refusals recorded one by one, at once and then a second */
+#define AUTH_REFUSALS_BURST	20
+#define AUTH_REFUSALS_PER_SEC	10
 int		 auth_add_rule(struct config *, const char *, char **);
 void		 auth_clear(struct config *);
 int		 auth_allowed(const struct config *, const char *,

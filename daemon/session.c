@@ -374,9 +374,9 @@ session_refusals_cb(int fd, short events, void *arg)
 	if (n == 0)
 		return;
 	xasprintf(&why, "%llu refusal%s since %s not recorded one by one "
-	    "(more than %s a second); the last from %s",
+	    "(more than %d a second); the last from %s",
 	    (unsigned long long)n, n == 1 ? "" : "s", since,
-	    "10", last);
+	    AUTH_REFUSALS_PER_SEC, last);
 	log_warnx("refused: %s", why);
 	memset(&as, 0, sizeof as);
 	as.client_addr = "-";
