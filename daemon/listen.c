@@ -79,6 +79,8 @@ static void	listen_error_cb(struct evconnlistener *, void *);
 static void	listen_resume_cb(int, short, void *);
 static int	listen_one(const struct addrinfo *, const char *, char **);
 static int	listen_unix(const struct config *, char **);
+static int	listen_unix_check(const struct config *, struct sockaddr_un *,
+		    gid_t *, char **);
 static int	listen_add(int, int, int, const char *, char **);
 
 static struct listener	 listen_list[RCMDD_MAX_LISTEN * 4];
@@ -165,7 +167,15 @@ listen_resolve(struct config *conf, int bind, char **cause)
 int
 listen_check(struct config *conf, char **cause)
 {
-	return (listen_resolve(conf, 0, cause));
+	struct sockaddr_un	sun;
+	gid_t			gid;
+
+	if (listen_resolve(conf, 0, cause) != 0)
+		return (-1);
+	if (conf->socket_path != NULL &&
+	    listen_unix_check(conf, &sun, &gid, cause) != 0)
+		return (-1);
+	return (0);
 }
 
 /* Open every listener. Return -1 with a cause if one fails. */
@@ -190,10 +200,6 @@ listen_one(const struct addrinfo *ai, const char *host, char **cause)
 	socklen_t		 sslen = sizeof ss;
 	int			 fd, on = 1, port;
 
-	if (listen_number == sizeof listen_list / sizeof listen_list[0]) {
-		xasprintf(cause, "too many listening sockets");
-		return (-1);
-	}
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, ai->ai_protocol);
 	if (fd == -1) {
@@ -234,6 +240,11 @@ listen_add(int fd, int kind, int port, const char *what, char **cause)
 {
 	struct listener	*l;
 
+	if (listen_number == sizeof listen_list / sizeof listen_list[0]) {
+		xasprintf(cause, "too many listening sockets");
+		close(fd);
+		return (-1);
+	}
 	/* Backlog 0: the socket listens already, with LISTEN_BACKLOG. */
 	l = &listen_list[listen_number];
 	l->port = port;
@@ -251,6 +262,38 @@ listen_add(int fd, int kind, int port, const char *what, char **cause)
 }
 
 /*
+ * Check ListenSocket and ListenSocketGroup: fill the socket's address and
+ * the group's id ((gid_t)-1 for none), or return -1 with a cause.
+ */
+static int
+listen_unix_check(const struct config *conf, struct sockaddr_un *sun,
+    gid_t *gid, char **cause)
+{
+	struct group	*gr;
+	const char	*path = conf->socket_path;
+
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	if (path[0] != '/' ||
+	    strlcpy(sun->sun_path, path, sizeof sun->sun_path) >=
+	    sizeof sun->sun_path) {
+		xasprintf(cause, "ListenSocket %s: give an absolute path of "
+		    "at most %zu bytes", path, sizeof sun->sun_path - 1);
+		return (-1);
+	}
+	*gid = (gid_t)-1;
+	if (conf->socket_group != NULL) {
+		if ((gr = getgrnam(conf->socket_group)) == NULL) {
+			xasprintf(cause, "ListenSocketGroup %s: no such group",
+			    conf->socket_group);
+			return (-1);
+		}
+		*gid = gr->gr_gid;
+	}
+	return (0);
+}
+
+/*
  * Listen on the Unix socket ListenSocket names, with ListenSocketMode and
  * ListenSocketGroup. A socket left by an earlier run is replaced; any
  * other file in the way is an error.
@@ -260,33 +303,13 @@ listen_unix(const struct config *conf, char **cause)
 {
 	struct sockaddr_un	 sun;
 	struct stat		 st;
-	struct group		*gr;
 	const char		*path = conf->socket_path;
-	gid_t			 gid = (gid_t)-1;
+	gid_t			 gid;
 	mode_t			 old;
 	int			 fd;
 
-	if (listen_number == sizeof listen_list / sizeof listen_list[0]) {
-		xasprintf(cause, "too many listening sockets");
+	if (listen_unix_check(conf, &sun, &gid, cause) != 0)
 		return (-1);
-	}
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (path[0] != '/' ||
-	    strlcpy(sun.sun_path, path, sizeof sun.sun_path) >=
-	    sizeof sun.sun_path) {
-		xasprintf(cause, "ListenSocket %s: give an absolute path of "
-		    "at most %zu bytes", path, sizeof sun.sun_path - 1);
-		return (-1);
-	}
-	if (conf->socket_group != NULL) {
-		if ((gr = getgrnam(conf->socket_group)) == NULL) {
-			xasprintf(cause, "ListenSocketGroup %s: no such group",
-			    conf->socket_group);
-			return (-1);
-		}
-		gid = gr->gr_gid;
-	}
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			xasprintf(cause, "ListenSocket %s exists and is not a "

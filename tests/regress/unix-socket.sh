@@ -76,3 +76,14 @@ write_config "ListenSocket $sock"
 expect_eq "file in the way: status" 1 "$?"
 expect_match "file in the way: message" "*ListenSocket $sock exists and is not a socket: remove it or pick another path*" "$(cat "$dir/out")"
 expect_eq "the file is kept" keep "$(cat "$sock")"
+
+# rcmdd -t checks the socket's settings too, without making it.
+rm -f "$sock"
+write_config "ListenSocket $sock" "ListenSocketGroup no-such-group-rcmdd"
+expect_eq "-t: unknown group" "rcmdd: ListenSocketGroup no-such-group-rcmdd: no such group" \
+    "$("$RCMDD" -t -c "$conf" 2>&1)"
+write_config "ListenSocket relative.sock"
+expect_match "-t: relative path" "rcmdd: ListenSocket relative.sock: give an absolute path of at most * bytes" \
+    "$("$RCMDD" -t -c "$conf" 2>&1)"
+[ -e "$sock" ] && fail "rcmdd -t made the socket"
+exit 0
