@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -28,8 +29,8 @@
 #include <linux/close_range.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,18 +44,43 @@
  * Spawning and signalling commands. A command runs as /bin/sh -c COMMAND
  * in its own process group, with a clean environment, default signal
  * dispositions, an empty signal mask, the three pipes as its standard
- * descriptors and no other descriptor of ours, in its user's home. When
- * it runs as another user or under limits, vfork and exec set those up in
- * the child; otherwise posix_spawn does the rest (vfork and exec
- * underneath too, so a large daemon is never copied).
+ * descriptors and no other descriptor of ours, in its user's home, as
+ * its user and under its limits. A vfork-style child sets all that up and
+ * executes the shell, so a large daemon is never copied, and neither is
+ * its table of descriptors (see exec_spawn).
  */
 
-static pid_t	 exec_vfork(char *const *, char *const *,
-		    const struct exec_identity *, int, int, int, int *);
+/* Three reserved descriptors and a stack for one spawn under way. */
+#define EXEC_SLOTS		4
+#define EXEC_STACK_SIZE		(64 * 1024)
+struct exec_slot {
+	int		 fd[3];
+	void		*stack;
+	int		 busy;
+};
+
+/* What the parent hands its vfork child, and the child's error back. */
+struct exec_args {
+	char *const			*argv;
+	char *const			*envp;
+	const struct exec_identity	*id;
+	int				 fd[3];
+	int				 probe;
+	volatile int			 error;
+};
+
 static int	 exec_check_limits(const struct exec_identity *, char **);
-static void	 exec_child(char *const *, char *const *,
-		    const struct exec_identity *, int, int, int, int)
-		    __attribute__((__noreturn__));
+static int	 exec_probe(void);
+static struct exec_slot *exec_slot_get(void);
+static void	 exec_slot_put(struct exec_slot *);
+static int	 exec_clone_child(void *);
+static void	 exec_child(struct exec_args *) __attribute__((__noreturn__));
+
+static struct exec_slot	 exec_slots[EXEC_SLOTS];
+static pthread_mutex_t	 exec_slot_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 exec_slot_cond = PTHREAD_COND_INITIALIZER;
+static int		 exec_slots_top;
+static int		 exec_null = -1;
 
 /* Who commands run as, and under which limits; loop thread only. */
 static struct exec_identity exec_ident;
@@ -241,24 +267,105 @@ exec_env_free(char **envp)
 }
 
 /*
+ * Reserve the spawn slots; called once at start-up, before any thread.
+ * Fails when the kernel cannot unshare a descriptor table on close_range
+ * (CLOSE_RANGE_UNSHARE, Linux 5.9), which the spawn depends on.
+ */
+int
+exec_start(char **cause)
+{
+	struct exec_slot	*slot;
+	int			 null, i, j;
+
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1) {
+		xasprintf(cause, "cannot open /dev/null: %s", strerror(errno));
+		return (-1);
+	}
+	exec_null = null;
+	for (i = 0; i < EXEC_SLOTS; i++) {
+		slot = &exec_slots[i];
+		for (j = 0; j < 3; j++) {
+			slot->fd[j] = fcntl(null, F_DUPFD_CLOEXEC, 0);
+			if (slot->fd[j] == -1) {
+				xasprintf(cause, "cannot reserve spawn "
+				    "descriptors: %s", strerror(errno));
+				return (-1);
+			}
+			if (slot->fd[j] + 1 > exec_slots_top)
+				exec_slots_top = slot->fd[j] + 1;
+		}
+		slot->stack = mmap(NULL, EXEC_STACK_SIZE, PROT_READ |
+		    PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (slot->stack == MAP_FAILED) {
+			xasprintf(cause, "cannot map a spawn stack: %s",
+			    strerror(errno));
+			return (-1);
+		}
+		/* A guard page below, as a thread's stack has. */
+		mprotect(slot->stack, (size_t)getpagesize(), PROT_NONE);
+	}
+	if (exec_probe() != 0) {
+		xasprintf(cause, "rcmdd needs Linux 5.9 or later: this kernel "
+		    "cannot unshare a descriptor table in close_range (%s)",
+		    strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Check that a child sharing our descriptor table can take a private one
+ * with close_range: the child does only that and exits.
+ */
+static int
+exec_probe(void)
+{
+	struct exec_slot	*slot = &exec_slots[0];
+	struct exec_args	 a;
+	pid_t			 pid;
+
+	memset(&a, 0, sizeof a);
+	a.probe = 1;
+	pid = clone(exec_clone_child, (char *)slot->stack + EXEC_STACK_SIZE,
+	    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &a);
+	if (pid == -1)
+		return (-1);
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		;
+	if (a.error != 0) {
+		errno = a.error;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * Spawn /bin/sh -c command as id says, with fd_in, fd_out and fd_err as its
  * standard descriptors, in a new process group, in the user's home.
  * Return its pid, or -1 with *error set to the errno that stopped it.
- * posix_spawn does it when nothing about the user or limits changes; else
- * vfork and exec, which can change them in the child.
+ *
+ * The child is a vfork (it shares our memory, and we wait until it has
+ * executed the shell or failed) that also shares our descriptor table at
+ * first (CLONE_FILES): its first act is close_range(CLOSE_RANGE_UNSHARE)
+ * from just above the spawn slots, which gives it a private table holding
+ * only the slots' descriptors and those below them. A plain vfork or
+ * posix_spawn copies the whole table, then closes it on exec: with
+ * thousands of connections open that cost milliseconds per command. The
+ * command's three pipe ends wait in a slot, a set of three low descriptors
+ * reserved at start-up, while the child starts; EXEC_SLOTS spawns can be
+ * under way at once.
  */
 pid_t
 exec_spawn(const char *command, char *const *envp,
     const struct exec_identity *id, int fd_in, int fd_out, int fd_err,
     int *error)
 {
-	const char			*cwd = id->home;
-	posix_spawn_file_actions_t	 fa;
-	posix_spawnattr_t		 attr;
-	sigset_t			 none, dfl;
-	char				*argv[4];
-	pid_t				 pid;
-	int				 sig, rc;
+	struct exec_slot	*slot;
+	struct exec_args	 a;
+	sigset_t		 all, old;
+	char			*argv[4];
+	pid_t			 pid;
+	int			 j;
 
 	argv[0] = (char *)"sh";
 	argv[1] = (char *)"-c";
@@ -269,110 +376,117 @@ exec_spawn(const char *command, char *const *envp,
 #endif
 	argv[3] = NULL;
 
-	if (id->change_user || id->umask_set || id->max_procs != 0 ||
-	    id->max_cpu != 0 || id->max_memory != 0 || id->max_files != 0 ||
-	    id->files_soft != 0)
-		return (exec_vfork(argv, envp, id, fd_in, fd_out, fd_err,
-		    error));
-
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	for (sig = 1; sig < 32; sig++) {
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaddset(&dfl, sig);
+	slot = exec_slot_get();
+	memset(&a, 0, sizeof a);
+	a.argv = argv;
+	a.envp = envp;
+	a.id = id;
+	a.fd[0] = slot->fd[0];
+	a.fd[1] = slot->fd[1];
+	a.fd[2] = slot->fd[2];
+	if (dup3(fd_in, slot->fd[0], O_CLOEXEC) == -1 ||
+	    dup3(fd_out, slot->fd[1], O_CLOEXEC) == -1 ||
+	    dup3(fd_err, slot->fd[2], O_CLOEXEC) == -1) {
+		*error = errno;
+		pid = -1;
+		goto out;
 	}
 
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &dfl);
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd_in, STDIN_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, fd_out, STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, fd_err, STDERR_FILENO);
-#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
-	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-#endif
-#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCHDIR_NP
-	if (cwd != NULL)
-		posix_spawn_file_actions_addchdir_np(&fa, cwd);
-#else
-	(void)cwd;
-#endif
-
-	rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (rc != 0) {
-		*error = rc;
-		return (-1);
+	/* No handler may run in the child on our memory. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = clone(exec_clone_child, (char *)slot->stack + EXEC_STACK_SIZE,
+	    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &a);
+	if (pid == -1)
+		*error = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (pid != -1 && a.error != 0) {
+		/* It failed before the shell ran, and has exited. */
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		*error = a.error;
+		pid = -1;
 	}
+
+out:
+	/* Let go of the pipe ends, so that the reader sees end of file. */
+	for (j = 0; j < 3; j++) {
+		if (dup3(exec_null, slot->fd[j], O_CLOEXEC) == -1)
+			fatal("cannot reset spawn descriptor %d", slot->fd[j]);
+	}
+	exec_slot_put(slot);
 	return (pid);
 }
 
-/*
- * Spawn with vfork: the child changes what posix_spawn cannot, then
- * executes the shell. Every signal is blocked around vfork, so that no
- * handler runs in the child on the parent's memory. The child reports a
- * failure before exec through a close-on-exec pipe; the parent, resumed
- * only once the child has executed or exited, reads it.
- */
-static pid_t
-exec_vfork(char *const *argv, char *const *envp,
-    const struct exec_identity *id, int fd_in, int fd_out, int fd_err,
-    int *error)
+/* Take a free spawn slot, waiting for one if all are in use. */
+static struct exec_slot *
+exec_slot_get(void)
 {
-	sigset_t	all, old;
-	ssize_t		n;
-	pid_t		pid;
-	int		errpipe[2], err = 0;
+	struct exec_slot	*slot = NULL;
+	int			 i;
 
-	if (pipe2(errpipe, O_CLOEXEC) == -1) {
-		*error = errno;
-		return (-1);
-	}
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = vfork();
-	if (pid == 0)
-		exec_child(argv, envp, id, fd_in, fd_out, fd_err, errpipe[1]);
-	if (pid == -1)
-		err = errno;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	close(errpipe[1]);
-	if (pid != -1) {
-		do
-			n = read(errpipe[0], &err, sizeof err);
-		while (n == -1 && errno == EINTR);
-		if (n == sizeof err) {
-			while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-				;
-			pid = -1;
+	pthread_mutex_lock(&exec_slot_lock);
+	for (;;) {
+		for (i = 0; i < EXEC_SLOTS; i++) {
+			if (!exec_slots[i].busy) {
+				slot = &exec_slots[i];
+				break;
+			}
 		}
+		if (slot != NULL)
+			break;
+		pthread_cond_wait(&exec_slot_cond, &exec_slot_lock);
 	}
-	close(errpipe[0]);
-	if (pid == -1)
-		*error = err;
-	return (pid);
+	slot->busy = 1;
+	pthread_mutex_unlock(&exec_slot_lock);
+	return (slot);
+}
+
+/* Give a spawn slot back. */
+static void
+exec_slot_put(struct exec_slot *slot)
+{
+	pthread_mutex_lock(&exec_slot_lock);
+	slot->busy = 0;
+	pthread_cond_signal(&exec_slot_cond);
+	pthread_mutex_unlock(&exec_slot_lock);
+}
+
+/*
+ * The child, on the slot's stack: first a private descriptor table, then
+ * the rest. Until close_range returns it shares our table, so it touches
+ * no descriptor before.
+ */
+static int
+exec_clone_child(void *arg)
+{
+	struct exec_args	*a = arg;
+
+	if (syscall(SYS_close_range, (unsigned int)exec_slots_top, ~0U,
+	    CLOSE_RANGE_UNSHARE) == -1) {
+		a->error = errno;
+		_exit(127);
+	}
+	if (a->probe)
+		_exit(0);
+	exec_child(a);
 }
 
 /*
  * The vfork child: it shares the parent's memory, so it calls only system
  * calls, and changes credentials with raw syscalls (glibc's wrappers would
- * try to change every thread of the parent). It never returns.
+ * try to change every thread of the parent). A failure is left in
+ * a->error for the parent, which runs again once the child has exited.
+ * It never returns.
  */
 static void
-exec_child(char *const *argv, char *const *envp,
-    const struct exec_identity *id, int fd_in, int fd_out, int fd_err,
-    int errfd)
+exec_child(struct exec_args *a)
 {
-	struct sigaction	sa;
-	struct rlimit		rl;
-	sigset_t		none;
-	int			sig, fd, e;
+	const struct exec_identity	*id = a->id;
+	struct sigaction		 sa;
+	struct rlimit			 rl;
+	sigset_t			 none;
+	int				 sig;
 
 	if (setpgid(0, 0) == -1)
 		goto fail;
@@ -382,16 +496,13 @@ exec_child(char *const *argv, char *const *envp,
 		if (sig != SIGKILL && sig != SIGSTOP)
 			sigaction(sig, &sa, NULL);
 	}
-	if (dup2(fd_in, STDIN_FILENO) == -1 ||
-	    dup2(fd_out, STDOUT_FILENO) == -1 ||
-	    dup2(fd_err, STDERR_FILENO) == -1)
+	if (dup2(a->fd[0], STDIN_FILENO) == -1 ||
+	    dup2(a->fd[1], STDOUT_FILENO) == -1 ||
+	    dup2(a->fd[2], STDERR_FILENO) == -1)
 		goto fail;
-	/* Everything else closes on exec, the error pipe included. */
-	if (syscall(SYS_close_range, STDERR_FILENO + 1, ~0U,
-	    CLOSE_RANGE_CLOEXEC) == -1) {
-		for (fd = STDERR_FILENO + 1; fd < 65536; fd++)
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
-	}
+	/* The table is our own now, and small: close the rest of it. */
+	if (syscall(SYS_close_range, STDERR_FILENO + 1, ~0U, 0) == -1)
+		goto fail;
 	rl.rlim_cur = rl.rlim_max = id->max_procs;
 	if (id->max_procs != 0 && setrlimit(RLIMIT_NPROC, &rl) == -1)
 		goto fail;
@@ -422,12 +533,9 @@ exec_child(char *const *argv, char *const *envp,
 		goto fail;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	execve("/bin/sh", argv, envp);
+	execve("/bin/sh", a->argv, a->envp);
 fail:
-	e = errno;
-	if (write(errfd, &e, sizeof e) == -1) {
-		/* Nothing more to do: the parent sees the child exit. */
-	}
+	a->error = errno;
 	_exit(127);
 }
 

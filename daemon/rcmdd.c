@@ -304,6 +304,10 @@ main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	mallopt(M_ARENA_MAX, 4);
 
+	/* The spawn slots take low descriptors: before any connection. */
+	if (exec_start(&cause) != 0)
+		fatalx("%s", cause);
+
 	/* Each connection is a descriptor: allow as many as the system does. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		exec_set_files_soft(rl.rlim_cur);

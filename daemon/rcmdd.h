@@ -332,6 +332,7 @@ void		 job_report_exit(struct job *, const struct frame_exit *);
 void		*worker_main(void *);
 
 /* exec.c */
+int		 exec_start(char **);
 int		 exec_configure(const struct config *, char **);
 void		 exec_set_files_soft(unsigned long);
 void		 exec_identity(struct exec_identity *);

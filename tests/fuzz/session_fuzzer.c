@@ -113,7 +113,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_conf.handshake_ms = 200;
 	fuzz_conf.output_max = 4096;
 	server_conf = &fuzz_conf;
-	if (exec_configure(&fuzz_conf, &cause) != 0) {
+	if (exec_start(&cause) != 0 ||
+	    exec_configure(&fuzz_conf, &cause) != 0) {
 		fprintf(stderr, "session_fuzzer: %s\n", cause);
 		abort();
 	}

@@ -67,6 +67,31 @@ rc=$?
     fail "a busy loop under CommandMaxCPU 3s: status $rc, not 152 or 137"
 stop_daemon
 
+# A shell that cannot start: with nobody over CommandMaxProcesses, the
+# kernel refuses the exec in the spawned child (EAGAIN). The child's error
+# reaches the daemon: a "failed" row with the reason, and rcmd says why
+# and exits 255. The limit counts nobody's processes elsewhere too.
+others=$(ps -u nobody --no-headers 2>/dev/null | wc -l)
+write_config "RunAs nobody" "CommandMaxProcesses $((others + 1))"
+start_daemon
+rcmd_bg -n 'exec sleep 30'
+first=$rcmd_pid
+rcmd_bg -n 'exec sleep 30'
+second=$rcmd_pid
+wait_sql 10 "SELECT count(*) FROM commands WHERE status = 'running'" 2 ||
+    fail "two sleeps as nobody are not running: $sql_got"
+wait_for 5 test "$(ps -u nobody --no-headers | wc -l)" -ge "$((others + 2))" ||
+    fail "the two sleeps have not become nobody's"
+out=$(rcmd -n 'echo ran' 2>&1)
+expect_eq "status of a command that could not start" 255 "$?"
+expect_match "rcmd's message" \
+    "*could not start the command: Resource temporarily unavailable*" "$out"
+expect_sql "its row" "SELECT status, reason FROM commands WHERE command = 'echo ran'" \
+    "failed|cannot start /bin/sh: Resource temporarily unavailable"
+kill -TERM "$first" "$second"
+wait "$first" "$second"
+stop_daemon
+
 # Root only when written out; and rcmdd -t says so.
 write_config "RunAs root"
 start_daemon
