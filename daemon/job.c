@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -69,6 +70,8 @@
 #define JOB_STDIN_MAX		(256 * 1024)
 #define JOB_STDIN_LOW		(64 * 1024)
 #define JOB_STACK_SIZE		(256 * 1024)
+#define JOB_IDLE_KEEP		16
+#define JOB_IDLE_SECONDS	30
 #define JOB_TRIM_DELAY_MS	200
 #define JOB_POOL_KEEP		32
 
@@ -96,9 +99,10 @@ struct job {
 	/* Loop thread only. */
 	job_event_cb		 cb;
 	void			*cb_arg;
-	pthread_t		 thread;
-	int			 has_thread;
 	TAILQ_ENTRY(job)	 entry;
+
+	/* Guarded by job_idle_lock, until a worker takes the job. */
+	STAILQ_ENTRY(job)	 queued;
 
 	/* Guarded by lock. */
 	pthread_mutex_t		 lock;
@@ -118,6 +122,7 @@ static void	 job_ctl_add(struct job *, int, int, const uint8_t *, size_t);
 static void	 job_inbox_cb(int, short, void *);
 static void	 job_trim_cb(int, short, void *);
 static void	 job_msg_free(struct job_msg *);
+static void	*job_worker_main(void *);
 
 static struct jobs	 job_list = TAILQ_HEAD_INITIALIZER(job_list);
 static u_int		 job_number;
@@ -130,10 +135,34 @@ static pthread_mutex_t	 job_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct job_msgs	 job_pool = STAILQ_HEAD_INITIALIZER(job_pool);
 static u_int		 job_pool_count;
 
+/*
+ * Worker threads: a job's worker runs it to its end, then waits up to
+ * JOB_IDLE_SECONDS for the next job, and JOB_IDLE_KEEP at most wait so.
+ * Taking a waiting thread costs a wake-up; a new thread, its creation
+ * and, at its end, its exit and a join on the loop thread.
+ */
+STAILQ_HEAD(job_queue, job);
+static pthread_mutex_t	 job_idle_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 job_idle_cond;
+static pthread_cond_t	 job_gone_cond = PTHREAD_COND_INITIALIZER;
+static struct job_queue	 job_queue = STAILQ_HEAD_INITIALIZER(job_queue);
+static u_int		 job_queued;
+static u_int		 job_idle;
+static u_int		 job_workers;
+static int		 job_stopping;
+
 /* Create the inbox and its event; called once on the loop thread. */
 void
 job_inbox_open(struct event_base *base)
 {
+	pthread_condattr_t	attr;
+
+	/* Idle workers time out on the monotonic clock. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&job_idle_cond, &attr);
+	pthread_condattr_destroy(&attr);
+
 	inbox_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (inbox_fd == -1)
 		fatal("eventfd");
@@ -183,6 +212,7 @@ job_start(struct job_params *params, int flags, job_event_cb cb, void *arg)
 {
 	struct job	*job;
 	pthread_attr_t	 attr;
+	pthread_t	 thread;
 	sigset_t	 all, old;
 	int		 error;
 
@@ -202,19 +232,89 @@ job_start(struct job_params *params, int flags, job_event_cb cb, void *arg)
 	if (flags & JOB_INLINE)
 		return (job);
 
+	pthread_mutex_lock(&job_idle_lock);
+	STAILQ_INSERT_TAIL(&job_queue, job, queued);
+	job_queued++;
+	if (job_idle >= job_queued) {
+		/* A waiting worker takes it. */
+		pthread_cond_signal(&job_idle_cond);
+		pthread_mutex_unlock(&job_idle_lock);
+		return (job);
+	}
+	job_workers++;
+	pthread_mutex_unlock(&job_idle_lock);
+
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, JOB_STACK_SIZE);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	error = pthread_create(&job->thread, &attr, worker_main, job);
+	error = pthread_create(&thread, &attr, job_worker_main, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (error != 0) {
 		errno = error;
 		fatal("pthread_create");
 	}
-	job->has_thread = 1;
 	return (job);
+}
+
+/*
+ * A worker thread: run queued jobs, then wait for more; end after waiting
+ * JOB_IDLE_SECONDS, when JOB_IDLE_KEEP others already wait, or when the
+ * daemon stops. Every signal is blocked. job_start starts a thread when
+ * fewer wait than jobs are queued, so a queued job always has a worker
+ * waiting or on its way.
+ */
+static void *
+job_worker_main(void *arg)
+{
+	struct job	*job;
+	struct timespec	 deadline;
+	int		 rc;
+
+	(void)arg;
+	pthread_mutex_lock(&job_idle_lock);
+	for (;;) {
+		while ((job = STAILQ_FIRST(&job_queue)) != NULL) {
+			STAILQ_REMOVE_HEAD(&job_queue, queued);
+			job_queued--;
+			pthread_mutex_unlock(&job_idle_lock);
+			worker_main(job);
+			pthread_mutex_lock(&job_idle_lock);
+		}
+		if (job_stopping || job_idle >= JOB_IDLE_KEEP)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += JOB_IDLE_SECONDS;
+		job_idle++;
+		rc = 0;
+		while (STAILQ_EMPTY(&job_queue) && !job_stopping && rc == 0)
+			rc = pthread_cond_timedwait(&job_idle_cond,
+			    &job_idle_lock, &deadline);
+		job_idle--;
+		if (STAILQ_EMPTY(&job_queue))
+			break;
+	}
+	job_workers--;
+	pthread_cond_broadcast(&job_gone_cond);
+	pthread_mutex_unlock(&job_idle_lock);
+	return (NULL);
+}
+
+/*
+ * Stop the waiting workers and wait until every worker thread has left
+ * its loop; at exit, once no job runs. Loop thread.
+ */
+void
+job_workers_stop(void)
+{
+	pthread_mutex_lock(&job_idle_lock);
+	job_stopping = 1;
+	pthread_cond_broadcast(&job_idle_cond);
+	while (job_workers > 0)
+		pthread_cond_wait(&job_gone_cond, &job_idle_lock);
+	pthread_mutex_unlock(&job_idle_lock);
 }
 
 /*
@@ -576,8 +676,6 @@ job_free(struct job *job)
 	struct job_ctl	*c;
 	struct timeval	 tv;
 
-	if (job->has_thread)
-		pthread_join(job->thread, NULL);
 	TAILQ_REMOVE(&job_list, job, entry);
 	job_number--;
 	while ((c = STAILQ_FIRST(&job->ctl)) != NULL) {

@@ -374,6 +374,7 @@ main(int argc, char **argv)
 
 	audit_stop();
 	head_log();
+	job_workers_stop();
 	job_inbox_close();
 	event_free(ev_signal);
 	close(server_signal_pipe[0]);

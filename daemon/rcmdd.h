@@ -299,6 +299,7 @@ u_int		 session_count(void);
 /* job.c: the loop thread's side */
 void		 job_inbox_open(struct event_base *);
 void		 job_inbox_close(void);
+void		 job_workers_stop(void);
 struct job	*job_start(struct job_params *, int, job_event_cb, void *);
 void		 job_run_inline(struct job *, struct job_pump *);
 void		 job_dispatch(void);
