@@ -34,12 +34,17 @@
  * The floor the benchmark measures rcmdd against: what the operating
  * system charges to start /bin/sh -c COMMAND and wait for it, with no
  * network, no audit and no pipes. Each of T threads spawns with
- * posix_spawn and waits, back to back, N times or until the time limit.
+ * posix_spawn and waits, back to back, N times or until the time limit;
+ * or, with -a, spawns all N at once and then waits for them all, the
+ * floor for N concurrent commands such as 1,000 "sleep 1".
  */
 
 #define FLOOR_MAX_THREADS	64
 
+struct floor_thread;
+
 static void		*floor_main(void *);
+static void		*floor_all(struct floor_thread *, char **);
 static uint64_t		 floor_now_us(void);
 static void		 floor_usage(void) __attribute__((__noreturn__));
 
@@ -53,6 +58,7 @@ struct floor_thread {
 
 extern char		**environ;
 static const char	*floor_command = "true";
+static int		 floor_all_at_once;
 static uint64_t		 floor_deadline_us;
 
 /* Spawn and wait, back to back, until the count or the deadline. */
@@ -68,6 +74,8 @@ floor_main(void *arg)
 	argv[1] = (char *)"-c";
 	argv[2] = (char *)floor_command;
 	argv[3] = NULL;
+	if (floor_all_at_once)
+		return (floor_all(t, argv));
 	while (t->done < t->count && floor_now_us() < floor_deadline_us) {
 		rc = posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, environ);
 		if (rc != 0) {
@@ -85,6 +93,41 @@ floor_main(void *arg)
 	return (NULL);
 }
 
+/* Spawn all of a thread's commands, then wait for every one. */
+static void *
+floor_all(struct floor_thread *t, char **argv)
+{
+	pid_t		*pids;
+	unsigned long	 i, started = 0;
+	int		 status, rc;
+
+	if ((pids = calloc(t->count, sizeof *pids)) == NULL) {
+		t->error = errno;
+		return (NULL);
+	}
+	for (i = 0; i < t->count; i++) {
+		rc = posix_spawn(&pids[i], "/bin/sh", NULL, NULL, argv,
+		    environ);
+		if (rc != 0) {
+			t->error = rc;
+			break;
+		}
+		started++;
+	}
+	for (i = 0; i < started; i++) {
+		while (waitpid(pids[i], &status, 0) == -1) {
+			if (errno != EINTR) {
+				t->error = errno;
+				free(pids);
+				return (NULL);
+			}
+		}
+		t->done++;
+	}
+	free(pids);
+	return (NULL);
+}
+
 /* Return a monotonic time in microseconds. */
 static uint64_t
 floor_now_us(void)
@@ -98,7 +141,7 @@ floor_now_us(void)
 static void
 floor_usage(void)
 {
-	fprintf(stderr, "usage: spawn-floor [-c command] [-n count] "
+	fprintf(stderr, "usage: spawn-floor [-a] [-c command] [-n count] "
 	    "[-s seconds] [-t threads]\n");
 	exit(2);
 }
@@ -114,8 +157,11 @@ main(int argc, char **argv)
 	long			 nthreads = 1, limit_s = 10;
 	int			 ch, i, error;
 
-	while ((ch = getopt(argc, argv, "c:n:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "ac:n:s:t:")) != -1) {
 		switch (ch) {
+		case 'a':
+			floor_all_at_once = 1;
+			break;
 		case 'c':
 			floor_command = optarg;
 			break;
