@@ -31,6 +31,7 @@
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,22 +60,41 @@ struct exec_slot {
 	int		 busy;
 };
 
+/* A limit for the child to set, as prlimit64 takes it. */
+struct exec_limit {
+	int			 resource;
+	struct {
+		uint64_t	 cur;
+		uint64_t	 max;
+	}			 value;
+};
+
+/* The kernel's struct sigaction, as rt_sigaction takes it. */
+struct exec_ksigaction {
+	void			*handler;
+	unsigned long		 flags;
+	void			*restorer;
+	uint64_t		 mask;
+};
+
 /* What the parent hands its vfork child, and the child's error back. */
 struct exec_args {
 	char *const			*argv;
 	char *const			*envp;
 	const struct exec_identity	*id;
 	int				 fd[3];
+	struct exec_limit		 limits[4];
+	int				 nlimits;
 	int				 probe;
 	volatile int			 error;
 };
 
 static int	 exec_check_limits(const struct exec_identity *, char **);
 static int	 exec_probe(void);
+static void	 exec_limits(const struct exec_identity *, struct exec_args *);
 static struct exec_slot *exec_slot_get(void);
 static void	 exec_slot_put(struct exec_slot *);
 static int	 exec_clone_child(void *);
-static void	 exec_child(struct exec_args *) __attribute__((__noreturn__));
 
 static struct exec_slot	 exec_slots[EXEC_SLOTS];
 static pthread_mutex_t	 exec_slot_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -376,11 +396,12 @@ exec_spawn(const char *command, char *const *envp,
 #endif
 	argv[3] = NULL;
 
-	slot = exec_slot_get();
 	memset(&a, 0, sizeof a);
 	a.argv = argv;
 	a.envp = envp;
 	a.id = id;
+	exec_limits(id, &a);
+	slot = exec_slot_get();
 	a.fd[0] = slot->fd[0];
 	a.fd[1] = slot->fd[1];
 	a.fd[2] = slot->fd[2];
@@ -418,6 +439,47 @@ out:
 	return (pid);
 }
 
+/*
+ * Work out the limits the child sets: the Command* ones, and else the
+ * descriptor limit rcmdd had before raising its own.
+ */
+static void
+exec_limits(const struct exec_identity *id, struct exec_args *a)
+{
+	struct rlimit	 rl;
+	int		 n = 0;
+
+	if (id->max_procs != 0) {
+		a->limits[n].resource = RLIMIT_NPROC;
+		a->limits[n].value.cur = a->limits[n].value.max = id->max_procs;
+		n++;
+	}
+	if (id->max_cpu != 0) {
+		a->limits[n].resource = RLIMIT_CPU;
+		a->limits[n].value.cur = a->limits[n].value.max = id->max_cpu;
+		n++;
+	}
+	if (id->max_memory != 0) {
+		a->limits[n].resource = RLIMIT_AS;
+		a->limits[n].value.cur = a->limits[n].value.max =
+		    id->max_memory;
+		n++;
+	}
+	if (id->max_files != 0) {
+		a->limits[n].resource = RLIMIT_NOFILE;
+		a->limits[n].value.cur = a->limits[n].value.max =
+		    id->max_files;
+		n++;
+	} else if (id->files_soft != 0 &&
+	    getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		a->limits[n].resource = RLIMIT_NOFILE;
+		a->limits[n].value.cur = id->files_soft;
+		a->limits[n].value.max = rl.rlim_max;
+		n++;
+	}
+	a->nlimits = n;
+}
+
 /* Take a free spawn slot, waiting for one if all are in use. */
 static struct exec_slot *
 exec_slot_get(void)
@@ -453,72 +515,43 @@ exec_slot_put(struct exec_slot *slot)
 }
 
 /*
- * The child, on the slot's stack: first a private descriptor table, then
- * the rest. Until close_range returns it shares our table, so it touches
- * no descriptor before.
+ * The child, on the slot's stack. It shares our memory and, until
+ * close_range returns, our descriptor table, so it makes raw system calls
+ * only: no libc state, no sanitizer interceptor, and glibc's credential
+ * wrappers would try to change every thread of the parent. A failure is
+ * left in a->error for the parent, which runs again once the child has
+ * executed the shell or exited. It never returns.
  */
-static int
+static int __attribute__((__no_sanitize__("address", "thread")))
 exec_clone_child(void *arg)
 {
-	struct exec_args	*a = arg;
+	static const struct exec_ksigaction	 dfl;	/* SIG_DFL, no flags */
+	static const uint64_t			 none;	/* empty mask */
+	struct exec_args			*a = arg;
+	const struct exec_identity		*id = a->id;
+	int					 sig, i;
 
 	if (syscall(SYS_close_range, (unsigned int)exec_slots_top, ~0U,
-	    CLOSE_RANGE_UNSHARE) == -1) {
-		a->error = errno;
-		_exit(127);
-	}
-	if (a->probe)
-		_exit(0);
-	exec_child(a);
-}
-
-/*
- * The vfork child: it shares the parent's memory, so it calls only system
- * calls, and changes credentials with raw syscalls (glibc's wrappers would
- * try to change every thread of the parent). A failure is left in
- * a->error for the parent, which runs again once the child has exited.
- * It never returns.
- */
-static void
-exec_child(struct exec_args *a)
-{
-	const struct exec_identity	*id = a->id;
-	struct sigaction		 sa;
-	struct rlimit			 rl;
-	sigset_t			 none;
-	int				 sig;
-
-	if (setpgid(0, 0) == -1)
+	    CLOSE_RANGE_UNSHARE) == -1)
 		goto fail;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
+	if (a->probe)
+		syscall(SYS_exit, 0);
+	if (syscall(SYS_setpgid, 0, 0) == -1)
+		goto fail;
 	for (sig = 1; sig < 32; sig++) {
 		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &sa, NULL);
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof none);
 	}
-	if (dup2(a->fd[0], STDIN_FILENO) == -1 ||
-	    dup2(a->fd[1], STDOUT_FILENO) == -1 ||
-	    dup2(a->fd[2], STDERR_FILENO) == -1)
-		goto fail;
+	for (i = 0; i < 3; i++) {
+		if (syscall(SYS_dup3, a->fd[i], i, 0) == -1)
+			goto fail;
+	}
 	/* The table is our own now, and small: close the rest of it. */
 	if (syscall(SYS_close_range, STDERR_FILENO + 1, ~0U, 0) == -1)
 		goto fail;
-	rl.rlim_cur = rl.rlim_max = id->max_procs;
-	if (id->max_procs != 0 && setrlimit(RLIMIT_NPROC, &rl) == -1)
-		goto fail;
-	rl.rlim_cur = rl.rlim_max = id->max_cpu;
-	if (id->max_cpu != 0 && setrlimit(RLIMIT_CPU, &rl) == -1)
-		goto fail;
-	rl.rlim_cur = rl.rlim_max = id->max_memory;
-	if (id->max_memory != 0 && setrlimit(RLIMIT_AS, &rl) == -1)
-		goto fail;
-	rl.rlim_cur = rl.rlim_max = id->max_files;
-	if (id->max_files != 0 && setrlimit(RLIMIT_NOFILE, &rl) == -1)
-		goto fail;
-	if (id->max_files == 0 && id->files_soft != 0 &&
-	    getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = id->files_soft;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+	for (i = 0; i < a->nlimits; i++) {
+		if (syscall(SYS_prlimit64, 0, a->limits[i].resource,
+		    &a->limits[i].value, NULL) == -1)
 			goto fail;
 	}
 	if (id->change_user) {
@@ -528,15 +561,16 @@ exec_child(struct exec_args *a)
 			goto fail;
 	}
 	if (id->umask_set)
-		umask(id->umask);
-	if (chdir(id->home) == -1 && chdir("/") == -1)
+		syscall(SYS_umask, id->umask);
+	if (syscall(SYS_chdir, id->home) == -1 &&
+	    syscall(SYS_chdir, "/") == -1)
 		goto fail;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execve("/bin/sh", a->argv, a->envp);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
+	syscall(SYS_execve, "/bin/sh", a->argv, a->envp);
 fail:
 	a->error = errno;
-	_exit(127);
+	syscall(SYS_exit, 127);
+	return (127);
 }
 
 /*
