@@ -37,6 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exec-child.h"
 #include "log.h"
 #include "rcmdd.h"
 #include "xmalloc.h"
@@ -60,41 +61,11 @@ struct exec_slot {
 	int		 busy;
 };
 
-/* A limit for the child to set, as prlimit64 takes it. */
-struct exec_limit {
-	int			 resource;
-	struct {
-		uint64_t	 cur;
-		uint64_t	 max;
-	}			 value;
-};
-
-/* The kernel's struct sigaction, as rt_sigaction takes it. */
-struct exec_ksigaction {
-	void			*handler;
-	unsigned long		 flags;
-	void			*restorer;
-	uint64_t		 mask;
-};
-
-/* What the parent hands its vfork child, and the child's error back. */
-struct exec_args {
-	char *const			*argv;
-	char *const			*envp;
-	const struct exec_identity	*id;
-	int				 fd[3];
-	struct exec_limit		 limits[4];
-	int				 nlimits;
-	int				 probe;
-	volatile int			 error;
-};
-
 static int	 exec_check_limits(const struct exec_identity *, char **);
 static int	 exec_probe(void);
 static void	 exec_limits(const struct exec_identity *, struct exec_args *);
 static struct exec_slot *exec_slot_get(void);
 static void	 exec_slot_put(struct exec_slot *);
-static int	 exec_clone_child(void *);
 
 static struct exec_slot	 exec_slots[EXEC_SLOTS];
 static pthread_mutex_t	 exec_slot_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -345,8 +316,9 @@ exec_probe(void)
 	pid_t			 pid;
 
 	memset(&a, 0, sizeof a);
+	a.keep_below = exec_slots_top;
 	a.probe = 1;
-	pid = clone(exec_clone_child, (char *)slot->stack + EXEC_STACK_SIZE,
+	pid = clone(exec_child, (char *)slot->stack + EXEC_STACK_SIZE,
 	    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &a);
 	if (pid == -1)
 		return (-1);
@@ -400,6 +372,7 @@ exec_spawn(const char *command, char *const *envp,
 	a.argv = argv;
 	a.envp = envp;
 	a.id = id;
+	a.keep_below = exec_slots_top;
 	exec_limits(id, &a);
 	slot = exec_slot_get();
 	a.fd[0] = slot->fd[0];
@@ -416,7 +389,7 @@ exec_spawn(const char *command, char *const *envp,
 	/* No handler may run in the child on our memory. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = clone(exec_clone_child, (char *)slot->stack + EXEC_STACK_SIZE,
+	pid = clone(exec_child, (char *)slot->stack + EXEC_STACK_SIZE,
 	    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &a);
 	if (pid == -1)
 		*error = errno;
@@ -512,65 +485,6 @@ exec_slot_put(struct exec_slot *slot)
 	slot->busy = 0;
 	pthread_cond_signal(&exec_slot_cond);
 	pthread_mutex_unlock(&exec_slot_lock);
-}
-
-/*
- * The child, on the slot's stack. It shares our memory and, until
- * close_range returns, our descriptor table, so it makes raw system calls
- * only: no libc state, no sanitizer interceptor, and glibc's credential
- * wrappers would try to change every thread of the parent. A failure is
- * left in a->error for the parent, which runs again once the child has
- * executed the shell or exited. It never returns.
- */
-static int __attribute__((__no_sanitize__("address", "thread")))
-exec_clone_child(void *arg)
-{
-	static const struct exec_ksigaction	 dfl;	/* SIG_DFL, no flags */
-	static const uint64_t			 none;	/* empty mask */
-	struct exec_args			*a = arg;
-	const struct exec_identity		*id = a->id;
-	int					 sig, i;
-
-	if (syscall(SYS_close_range, (unsigned int)exec_slots_top, ~0U,
-	    CLOSE_RANGE_UNSHARE) == -1)
-		goto fail;
-	if (a->probe)
-		syscall(SYS_exit, 0);
-	if (syscall(SYS_setpgid, 0, 0) == -1)
-		goto fail;
-	for (sig = 1; sig < 32; sig++) {
-		if (sig != SIGKILL && sig != SIGSTOP)
-			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof none);
-	}
-	for (i = 0; i < 3; i++) {
-		if (syscall(SYS_dup3, a->fd[i], i, 0) == -1)
-			goto fail;
-	}
-	/* The table is our own now, and small: close the rest of it. */
-	if (syscall(SYS_close_range, STDERR_FILENO + 1, ~0U, 0) == -1)
-		goto fail;
-	for (i = 0; i < a->nlimits; i++) {
-		if (syscall(SYS_prlimit64, 0, a->limits[i].resource,
-		    &a->limits[i].value, NULL) == -1)
-			goto fail;
-	}
-	if (id->change_user) {
-		if (syscall(SYS_setgroups, id->ngroups, id->groups) == -1 ||
-		    syscall(SYS_setresgid, id->gid, id->gid, id->gid) == -1 ||
-		    syscall(SYS_setresuid, id->uid, id->uid, id->uid) == -1)
-			goto fail;
-	}
-	if (id->umask_set)
-		syscall(SYS_umask, id->umask);
-	if (syscall(SYS_chdir, id->home) == -1 &&
-	    syscall(SYS_chdir, "/") == -1)
-		goto fail;
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
-	syscall(SYS_execve, "/bin/sh", a->argv, a->envp);
-fail:
-	a->error = errno;
-	syscall(SYS_exit, 127);
-	return (127);
 }
 
 /*

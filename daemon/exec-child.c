@@ -1,0 +1,100 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "rcmdd.h"
+#include "exec-child.h"
+
+/* The kernel's struct sigaction, as rt_sigaction takes it. */
+struct exec_ksigaction {
+	void			*handler;
+	unsigned long		 flags;
+	void			*restorer;
+	uint64_t		 mask;
+};
+
+/*
+ * The child of exec_spawn, on a spawn slot's stack. It shares the daemon's
+ * memory and, until close_range returns, its descriptor table, so it
+ * makes raw system calls only: no libc state, and glibc's credential
+ * wrappers would try to change every thread of the parent. This file is
+ * built without sanitizers, whose instrumentation and interceptors would
+ * run on the parent thread's state. A failure is left in a->error for the
+ * parent, which runs again once the child has executed the shell or
+ * exited. It never returns.
+ */
+int
+exec_child(void *arg)
+{
+	static const struct exec_ksigaction	 dfl;	/* SIG_DFL, no flags */
+	static const uint64_t			 none;	/* empty mask */
+	struct exec_args			*a = arg;
+	const struct exec_identity		*id = a->id;
+	int					 sig, i;
+
+	if (syscall(SYS_close_range, (unsigned int)a->keep_below, ~0U,
+	    CLOSE_RANGE_UNSHARE) == -1)
+		goto fail;
+	if (a->probe)
+		syscall(SYS_exit, 0);
+	if (syscall(SYS_setpgid, 0, 0) == -1)
+		goto fail;
+	for (sig = 1; sig < 32; sig++) {
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof none);
+	}
+	for (i = 0; i < 3; i++) {
+		if (syscall(SYS_dup3, a->fd[i], i, 0) == -1)
+			goto fail;
+	}
+	/* The table is our own now, and small: close the rest of it. */
+	if (syscall(SYS_close_range, STDERR_FILENO + 1, ~0U, 0) == -1)
+		goto fail;
+	for (i = 0; i < a->nlimits; i++) {
+		if (syscall(SYS_prlimit64, 0, a->limits[i].resource,
+		    &a->limits[i].value, NULL) == -1)
+			goto fail;
+	}
+	if (id->change_user) {
+		if (syscall(SYS_setgroups, id->ngroups, id->groups) == -1 ||
+		    syscall(SYS_setresgid, id->gid, id->gid, id->gid) == -1 ||
+		    syscall(SYS_setresuid, id->uid, id->uid, id->uid) == -1)
+			goto fail;
+	}
+	if (id->umask_set)
+		syscall(SYS_umask, id->umask);
+	if (syscall(SYS_chdir, id->home) == -1 &&
+	    syscall(SYS_chdir, "/") == -1)
+		goto fail;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
+	syscall(SYS_execve, "/bin/sh", a->argv, a->envp);
+fail:
+	a->error = errno;
+	syscall(SYS_exit, 127);
+	return (127);
+}
