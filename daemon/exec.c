@@ -52,6 +52,17 @@
  * its table of descriptors (see exec_spawn).
  */
 
+#if defined(__SANITIZE_THREAD__)
+#define EXEC_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define EXEC_TSAN 1
+#endif
+#endif
+#ifdef EXEC_TSAN
+#include <dlfcn.h>
+#endif
+
 /* Three reserved descriptors and a stack for one spawn under way. */
 #define EXEC_SLOTS		4
 #define EXEC_STACK_SIZE		(64 * 1024)
@@ -64,6 +75,7 @@ struct exec_slot {
 static int	 exec_check_limits(const struct exec_identity *, char **);
 static int	 exec_probe(void);
 static void	 exec_limits(const struct exec_identity *, struct exec_args *);
+static pid_t	 exec_clone(int (*)(void *), void *, int, void *);
 static struct exec_slot *exec_slot_get(void);
 static void	 exec_slot_put(struct exec_slot *);
 
@@ -318,7 +330,7 @@ exec_probe(void)
 	memset(&a, 0, sizeof a);
 	a.keep_below = exec_slots_top;
 	a.probe = 1;
-	pid = clone(exec_child, (char *)slot->stack + EXEC_STACK_SIZE,
+	pid = exec_clone(exec_child, (char *)slot->stack + EXEC_STACK_SIZE,
 	    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &a);
 	if (pid == -1)
 		return (-1);
@@ -389,7 +401,7 @@ exec_spawn(const char *command, char *const *envp,
 	/* No handler may run in the child on our memory. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = clone(exec_child, (char *)slot->stack + EXEC_STACK_SIZE,
+	pid = exec_clone(exec_child, (char *)slot->stack + EXEC_STACK_SIZE,
 	    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &a);
 	if (pid == -1)
 		*error = errno;
@@ -451,6 +463,30 @@ exec_limits(const struct exec_identity *id, struct exec_args *a)
 		n++;
 	}
 	a->nlimits = n;
+}
+
+/*
+ * Start a child with clone. ThreadSanitizer intercepts clone and runs its
+ * after-fork reset in the child, which on shared memory resets the parent
+ * thread's state and fills the suite with false races: under it, call
+ * libc's own clone.
+ */
+static pid_t
+exec_clone(int (*fn)(void *), void *stack, int flags, void *arg)
+{
+#ifdef EXEC_TSAN
+	static int	(*real_clone)(int (*)(void *), void *, int, void *, ...);
+	void		*libc;
+
+	if (real_clone == NULL) {
+		if ((libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD)) ==
+		    NULL || (real_clone = dlsym(libc, "clone")) == NULL)
+			fatalx("cannot find libc's clone: %s", dlerror());
+	}
+	return (real_clone(fn, stack, flags, arg));
+#else
+	return (clone(fn, stack, flags, arg));
+#endif
 }
 
 /* Take a free spawn slot, waiting for one if all are in use. */
