@@ -21,7 +21,6 @@
 
 #include <arpa/inet.h>
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -33,7 +32,6 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
-#include <openssl/opensslv.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -49,9 +47,9 @@
  *
  * rcmd does not link libssl: loading and relocating libssl and libcrypto
  * would cost most of its start-up time, on every run, also for plain TCP
- * and Unix sockets. tls_load opens them when TLS is first set up, and
- * every OpenSSL call here goes through the pointers it fills (sym_*).
- * OpenSSL's macros are written out as the functions they call.
+ * and Unix sockets. tls_load opens them (dload.c) when TLS is first set
+ * up, and every OpenSSL call here goes through the pointers it fills
+ * (sym_*). OpenSSL's macros are written out as the functions they call.
  */
 
 /*
@@ -145,57 +143,36 @@ struct tls_conn {
 	int			 events;	/* what the last call waits for */
 };
 
-/* A pointer to each function of TLS_SYMBOLS, sym_NAME, of NAME's type. */
-#define TLS_SYMBOL_POINTER(f)	static typeof(f) *sym_##f;
-TLS_SYMBOLS(TLS_SYMBOL_POINTER)
-
-/* Where tls_load puts what dlsym finds for each name: in sym_NAME. */
-#define TLS_SYMBOL_ENTRY(f)	{ #f, &sym_##f },
-static const struct tls_symbol {
-	const char	*name;
-	void		*ptr;
-} tls_symbols[] = {
-	TLS_SYMBOLS(TLS_SYMBOL_ENTRY)
+/* sym_NAME for each function of TLS_SYMBOLS, and their table. */
+TLS_SYMBOLS(DLOAD_POINTER)
+static const struct dload_symbol tls_symbols[] = {
+	TLS_SYMBOLS(DLOAD_ENTRY)
 };
 
-/* libssl's handle once tls_load has succeeded; it is never closed. */
+/* libssl's handle once tls_load has succeeded. */
 static void	*tls_libssl;
 
 /*
- * Load libssl, and libcrypto with it, and find each function of
- * TLS_SYMBOLS, once. LIBSSL_SONAME is the file name the linker would have
- * recorded, found by configure. Return 0, or -1 with a cause that names
- * the library and what the dynamic linker said.
+ * Load libssl, and libcrypto with it, and the functions of TLS_SYMBOLS,
+ * once. LIBSSL_SONAME is the file name the linker would have recorded,
+ * which configure found. Return 0, or -1 with a cause that names the
+ * library and says what the dynamic linker said.
  */
 static int
 tls_load(char **cause)
 {
-	void	*h, *fn;
-	size_t	 i;
+	char	*why;
 
 	if (tls_libssl != NULL)
 		return (0);
-	if ((h = dlopen(LIBSSL_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+	tls_libssl = dload_open(LIBSSL_SONAME, tls_symbols,
+	    sizeof tls_symbols / sizeof tls_symbols[0], &why);
+	if (tls_libssl == NULL) {
 		xasprintf(cause, "TLS needs %s: %s; install OpenSSL's libssl "
-		    "(the Debian package libssl3)", LIBSSL_SONAME, dlerror());
+		    "(the Debian package libssl3)", LIBSSL_SONAME, why);
+		free(why);
 		return (-1);
 	}
-	/*
-	 * dlsym on libssl's handle searches libcrypto too, its dependency.
-	 * POSIX lets a function pointer hold what dlsym returns; memcpy
-	 * puts it there without reading one type through another.
-	 */
-	for (i = 0; i < sizeof tls_symbols / sizeof tls_symbols[0]; i++) {
-		if ((fn = dlsym(h, tls_symbols[i].name)) == NULL) {
-			xasprintf(cause, "TLS needs %s: %s; it is not the "
-			    "OpenSSL rcmd was built with (%s)", LIBSSL_SONAME,
-			    dlerror(), OPENSSL_VERSION_TEXT);
-			dlclose(h);
-			return (-1);
-		}
-		memcpy(tls_symbols[i].ptr, &fn, sizeof fn);
-	}
-	tls_libssl = h;
 	return (0);
 }
 
