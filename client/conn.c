@@ -243,11 +243,20 @@ conn_resolve(struct conn *c, const char *host, const char *port,
 	c->port = xstrdup(port);
 	xasprintf(&c->where, "%s port %s", name, port);
 
+	/*
+	 * Take an address as it is first: that spares getaddrinfo the
+	 * netlink query of AI_ADDRCONFIG (which only filters the addresses
+	 * a name has) and the name service, at every start of rcmd.
+	 */
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_ADDRCONFIG;
+	hints.ai_flags = AI_NUMERICHOST;
 	rc = getaddrinfo(name, port, &hints, res);
+	if (rc == EAI_NONAME) {
+		hints.ai_flags = AI_ADDRCONFIG;
+		rc = getaddrinfo(name, port, &hints, res);
+	}
 	if (rc == 0)
 		return (0);
 	*res = NULL;

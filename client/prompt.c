@@ -32,13 +32,60 @@
  * The interactive prompt: libedit reads a line with history and editing,
  * and each line runs as a command on the same connection. Ctrl-C goes to
  * the running command; at the prompt it only clears the line.
+ *
+ * rcmd does not link libedit, which a run with a command does not need:
+ * prompt_load opens it (dload.c), and every call goes through the
+ * pointers it fills (sym_*).
  */
 
 #define PROMPT_HISTORY	1000
 
+/* The libedit functions this file calls. To call one more, add it here. */
+#define PROMPT_SYMBOLS(F)						\
+	F(el_end)							\
+	F(el_gets)							\
+	F(el_init)							\
+	F(el_reset)							\
+	F(el_set)							\
+	F(el_source)							\
+	F(history)							\
+	F(history_end)							\
+	F(history_init)
+
+static int	 prompt_load(void);
 static char	*prompt_text(EditLine *);
 
+/* sym_NAME for each function of PROMPT_SYMBOLS, and their table. */
+PROMPT_SYMBOLS(DLOAD_POINTER)
+static const struct dload_symbol prompt_symbols[] = {
+	PROMPT_SYMBOLS(DLOAD_ENTRY)
+};
+
 static char	 prompt_buf[300];
+static void	*prompt_libedit;	/* once prompt_load has succeeded */
+
+/*
+ * Load libedit by the file name configure found, once. Return 0, or -1
+ * after saying why it cannot be loaded.
+ */
+static int
+prompt_load(void)
+{
+	char	*why;
+
+	if (prompt_libedit != NULL)
+		return (0);
+	prompt_libedit = dload_open(LIBEDIT_SONAME, prompt_symbols,
+	    sizeof prompt_symbols / sizeof prompt_symbols[0], &why);
+	if (prompt_libedit == NULL) {
+		fprintf(stderr, "rcmd: the prompt needs %s: %s; install "
+		    "libedit (the Debian package libedit2), or give a "
+		    "command\n", LIBEDIT_SONAME, why);
+		free(why);
+		return (-1);
+	}
+	return (0);
+}
 
 /* Return the prompt, which names the host. */
 static char *
@@ -66,29 +113,31 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose)
 	size_t			 len;
 	int			 count, status = 0;
 
+	if (prompt_load() != 0)
+		return (RCMD_EXIT_ERROR);
 	snprintf(prompt_buf, sizeof prompt_buf, "rcmd %s> ", c->host);
-	el = el_init("rcmd", stdin, stdout, stderr);
-	hist = history_init();
+	el = sym_el_init("rcmd", stdin, stdout, stderr);
+	hist = sym_history_init();
 	if (el == NULL || hist == NULL) {
 		fprintf(stderr, "rcmd: cannot start the line editor\n");
 		return (RCMD_EXIT_ERROR);
 	}
-	history(hist, &ev, H_SETSIZE, PROMPT_HISTORY);
-	history(hist, &ev, H_SETUNIQUE, 1);
-	el_set(el, EL_EDITOR, "emacs");
-	el_set(el, EL_PROMPT, prompt_text);
-	el_set(el, EL_HIST, history, hist);
-	el_source(el, NULL);
+	sym_history(hist, &ev, H_SETSIZE, PROMPT_HISTORY);
+	sym_history(hist, &ev, H_SETUNIQUE, 1);
+	sym_el_set(el, EL_EDITOR, "emacs");
+	sym_el_set(el, EL_PROMPT, prompt_text);
+	sym_el_set(el, EL_HIST, sym_history, hist);
+	sym_el_source(el, NULL);
 
 	for (;;) {
 		errno = 0;
-		line = el_gets(el, &count);
+		line = sym_el_gets(el, &count);
 		if (line == NULL && errno == EINTR) {
 			/* Ctrl-C at the prompt: forget it and ask again. */
 			while (read(c->sigfd, junk, sizeof junk) > 0)
 				;
 			fputc('\n', stdout);
-			el_reset(el);
+			sym_el_reset(el);
 			continue;
 		}
 		if (line == NULL || count <= 0) {
@@ -110,7 +159,7 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose)
 			free(cmd);
 			break;
 		}
-		history(hist, &ev, H_ENTER, cmd);
+		sym_history(hist, &ev, H_ENTER, cmd);
 
 		while (read(c->sigfd, junk, sizeof junk) > 0)
 			;
@@ -138,7 +187,7 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose)
 			cause = NULL;
 		}
 	}
-	history_end(hist);
-	el_end(el);
+	sym_history_end(hist);
+	sym_el_end(el);
 	return (status);
 }

@@ -138,6 +138,18 @@ int	tls_pending(struct tls_conn *);
 int	tls_events(struct tls_conn *);
 void	tls_close(struct tls_conn *);
 
+/* dload.c */
+struct dload_symbol {
+	const char	*name;
+	void		*ptr;		/* where the function goes: &sym_NAME */
+};
+/* Declare sym_NAME, a pointer of NAME's own type, for dload_open. */
+#define DLOAD_POINTER(f)	static typeof(f) *sym_##f;
+/* The entry of NAME in a table for dload_open. */
+#define DLOAD_ENTRY(f)		{ #f, &sym_##f },
+void	*dload_open(const char *, const struct dload_symbol *, size_t,
+	    char **);
+
 /* prompt.c */
 int	prompt_run(struct conn *, uint32_t, int);
 

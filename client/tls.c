@@ -44,7 +44,60 @@
  * the host rcmd was given. conn.c keeps its non-blocking socket and poll(2)
  * loop; this file turns OpenSSL's answers into "try again when the socket
  * is readable (or writable)" and into messages that say what was wrong.
+ *
+ * rcmd does not link libssl: loading and relocating libssl and libcrypto
+ * would cost most of its start-up time, on every run, also for plain TCP
+ * and Unix sockets. tls_load opens them (dload.c) when TLS is first set
+ * up, and every OpenSSL call here goes through the pointers it fills
+ * (sym_*). OpenSSL's macros are written out as the functions they call.
  */
+
+/*
+ * The OpenSSL functions this file calls, from libssl or from libcrypto,
+ * which libssl loads. To call one more, add it here.
+ */
+#define TLS_SYMBOLS(F)							\
+	F(ASN1_TIME_print)						\
+	F(BIO_free)							\
+	F(BIO_new)							\
+	F(BIO_read)							\
+	F(BIO_s_mem)							\
+	F(ERR_clear_error)						\
+	F(ERR_peek_error)						\
+	F(ERR_peek_last_error)						\
+	F(ERR_reason_error_string)					\
+	F(SSL_CTX_check_private_key)					\
+	F(SSL_CTX_ctrl)							\
+	F(SSL_CTX_free)							\
+	F(SSL_CTX_get0_certificate)					\
+	F(SSL_CTX_load_verify_locations)				\
+	F(SSL_CTX_new)							\
+	F(SSL_CTX_set_default_passwd_cb)				\
+	F(SSL_CTX_set_info_callback)					\
+	F(SSL_CTX_set_verify)						\
+	F(SSL_CTX_use_PrivateKey_file)					\
+	F(SSL_CTX_use_certificate_chain_file)				\
+	F(SSL_alert_desc_string_long)					\
+	F(SSL_connect)							\
+	F(SSL_ctrl)							\
+	F(SSL_free)							\
+	F(SSL_get0_param)						\
+	F(SSL_get_error)						\
+	F(SSL_get_ex_data)						\
+	F(SSL_get_verify_result)					\
+	F(SSL_is_init_finished)						\
+	F(SSL_new)							\
+	F(SSL_pending)							\
+	F(SSL_read)							\
+	F(SSL_set1_host)						\
+	F(SSL_set_ex_data)						\
+	F(SSL_set_fd)							\
+	F(SSL_shutdown)							\
+	F(SSL_write)							\
+	F(TLS_client_method)						\
+	F(X509_VERIFY_PARAM_set1_ip_asc)				\
+	F(X509_get0_notAfter)						\
+	F(X509_verify_cert_error_string)
 
 /* TLS alert descriptions (RFC 8446, 6.2) that rcmd explains. */
 #define TLS_ALERT_CLOSE_NOTIFY		0
@@ -59,6 +112,7 @@
 #define TLS_ALERT_PROTOCOL_VERSION	70
 #define TLS_ALERT_CERTIFICATE_REQUIRED	116
 
+static int	tls_load(char **);
 static int	tls_no_passphrase_cb(char *, int, int, void *);
 static void	tls_info_cb(const SSL *, int, int);
 static void	tls_sigpipe_ignore(struct sigaction *);
@@ -89,6 +143,39 @@ struct tls_conn {
 	int			 events;	/* what the last call waits for */
 };
 
+/* sym_NAME for each function of TLS_SYMBOLS, and their table. */
+TLS_SYMBOLS(DLOAD_POINTER)
+static const struct dload_symbol tls_symbols[] = {
+	TLS_SYMBOLS(DLOAD_ENTRY)
+};
+
+/* libssl's handle once tls_load has succeeded. */
+static void	*tls_libssl;
+
+/*
+ * Load libssl, and libcrypto with it, and the functions of TLS_SYMBOLS,
+ * once. LIBSSL_SONAME is the file name the linker would have recorded,
+ * which configure found. Return 0, or -1 with a cause that names the
+ * library and says what the dynamic linker said.
+ */
+static int
+tls_load(char **cause)
+{
+	char	*why;
+
+	if (tls_libssl != NULL)
+		return (0);
+	tls_libssl = dload_open(LIBSSL_SONAME, tls_symbols,
+	    sizeof tls_symbols / sizeof tls_symbols[0], &why);
+	if (tls_libssl == NULL) {
+		xasprintf(cause, "TLS needs %s: %s; install OpenSSL's libssl "
+		    "(the Debian package libssl3)", LIBSSL_SONAME, why);
+		free(why);
+		return (-1);
+	}
+	return (0);
+}
+
 /*
  * A key with a passphrase would make OpenSSL prompt on the terminal, in
  * the middle of rcmd's output: refuse it instead.
@@ -116,7 +203,7 @@ tls_info_cb(const SSL *ssl, int where, int ret)
 
 	if ((where & SSL_CB_READ_ALERT) == 0)
 		return;
-	t = SSL_get_app_data(ssl);
+	t = sym_SSL_get_ex_data(ssl, 0);	/* SSL_get_app_data */
 	if (t != NULL)
 		t->alert = ret & 0xff;
 }
@@ -157,15 +244,15 @@ tls_error_string(void)
 	const char	*reason;
 	char		*s;
 
-	e = ERR_peek_error();
-	reason = e == 0 ? NULL : ERR_reason_error_string(e);
+	e = sym_ERR_peek_error();
+	reason = e == 0 ? NULL : sym_ERR_reason_error_string(e);
 	if (reason != NULL)
 		s = xstrdup(reason);
 	else if (e != 0)
 		xasprintf(&s, "OpenSSL error %lx", e);
 	else
 		s = xstrdup("unknown error");
-	ERR_clear_error();
+	sym_ERR_clear_error();
 	return (s);
 }
 
@@ -195,40 +282,46 @@ tls_config_new(const char *cert, const char *key, const char *ca,
 	char			*why = NULL;
 	int			 len;
 
+	if (tls_load(cause) != 0)
+		return (NULL);
 	tc = xcalloc(1, sizeof *tc);
 	tc->cert = xstrdup(cert);
 	tc->key = xstrdup(key);
 	tc->ca = xstrdup(ca);
-	ERR_clear_error();
-	if ((tc->ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+	sym_ERR_clear_error();
+	if ((tc->ctx = sym_SSL_CTX_new(sym_TLS_client_method())) == NULL) {
 		why = tls_error_string();
 		xasprintf(cause, "cannot set up TLS: %s", why);
 		goto fail;
 	}
-	if (SSL_CTX_set_min_proto_version(tc->ctx, TLS1_3_VERSION) != 1) {
+	/* SSL_CTX_set_min_proto_version, a macro. */
+	if (sym_SSL_CTX_ctrl(tc->ctx, SSL_CTRL_SET_MIN_PROTO_VERSION,
+	    TLS1_3_VERSION, NULL) != 1) {
 		why = tls_error_string();
 		xasprintf(cause, "cannot require TLS 1.3: %s", why);
 		goto fail;
 	}
-	SSL_CTX_set_default_passwd_cb(tc->ctx, tls_no_passphrase_cb);
-	SSL_CTX_set_info_callback(tc->ctx, tls_info_cb);
+	sym_SSL_CTX_set_default_passwd_cb(tc->ctx, tls_no_passphrase_cb);
+	sym_SSL_CTX_set_info_callback(tc->ctx, tls_info_cb);
 	/*
 	 * conn.c's output buffer may move between a write that would block
-	 * and its retry, which then sends the same bytes from there.
+	 * and its retry, which then sends the same bytes from there. This
+	 * is SSL_CTX_set_mode, a macro.
 	 */
-	SSL_CTX_set_mode(tc->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	sym_SSL_CTX_ctrl(tc->ctx, SSL_CTRL_MODE, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, NULL);
 
-	if (SSL_CTX_use_certificate_chain_file(tc->ctx, cert) != 1) {
+	if (sym_SSL_CTX_use_certificate_chain_file(tc->ctx, cert) != 1) {
 		why = tls_error_string();
 		xasprintf(cause, "cannot load the client certificate %s: %s "
 		    "(it must be PEM, as openssl x509 writes it)", cert, why);
 		goto fail;
 	}
-	if (SSL_CTX_use_PrivateKey_file(tc->ctx, key, SSL_FILETYPE_PEM) != 1) {
-		if (ERR_GET_REASON(ERR_peek_last_error()) ==
+	if (sym_SSL_CTX_use_PrivateKey_file(tc->ctx, key,
+	    SSL_FILETYPE_PEM) != 1) {
+		if (ERR_GET_REASON(sym_ERR_peek_last_error()) ==
 		    X509_R_KEY_VALUES_MISMATCH) {
-			ERR_clear_error();
+			sym_ERR_clear_error();
 			xasprintf(cause, "the key %s does not belong to the "
 			    "certificate %s: give the key the certificate was "
 			    "made for", key, cert);
@@ -239,33 +332,34 @@ tls_config_new(const char *cert, const char *key, const char *ca,
 		    "be PEM, without a passphrase)", key, why);
 		goto fail;
 	}
-	if (SSL_CTX_check_private_key(tc->ctx) != 1) {
-		ERR_clear_error();
+	if (sym_SSL_CTX_check_private_key(tc->ctx) != 1) {
+		sym_ERR_clear_error();
 		xasprintf(cause, "the key %s does not belong to the "
 		    "certificate %s: give the key the certificate was made "
 		    "for", key, cert);
 		goto fail;
 	}
-	if (SSL_CTX_load_verify_locations(tc->ctx, ca, NULL) != 1) {
+	if (sym_SSL_CTX_load_verify_locations(tc->ctx, ca, NULL) != 1) {
 		why = tls_error_string();
 		xasprintf(cause, "cannot load the CA certificate %s: %s", ca,
 		    why);
 		goto fail;
 	}
-	SSL_CTX_set_verify(tc->ctx, SSL_VERIFY_PEER, NULL);
+	sym_SSL_CTX_set_verify(tc->ctx, SSL_VERIFY_PEER, NULL);
 
 	/* The end of validity, to explain an "expired" alert. */
-	if ((x = SSL_CTX_get0_certificate(tc->ctx)) != NULL &&
-	    (bio = BIO_new(BIO_s_mem())) != NULL) {
-		if (ASN1_TIME_print(bio, X509_get0_notAfter(x)) == 1) {
-			len = BIO_read(bio, tc->cert_end,
+	if ((x = sym_SSL_CTX_get0_certificate(tc->ctx)) != NULL &&
+	    (bio = sym_BIO_new(sym_BIO_s_mem())) != NULL) {
+		if (sym_ASN1_TIME_print(bio,
+		    sym_X509_get0_notAfter(x)) == 1) {
+			len = sym_BIO_read(bio, tc->cert_end,
 			    sizeof tc->cert_end - 1);
 			if (len > 0)
 				tc->cert_end[len] = '\0';
 		}
-		BIO_free(bio);
+		sym_BIO_free(bio);
 	}
-	ERR_clear_error();
+	sym_ERR_clear_error();
 	return (tc);
 
 fail:
@@ -280,7 +374,7 @@ tls_config_free(struct tls_config *tc)
 {
 	if (tc == NULL)
 		return;
-	SSL_CTX_free(tc->ctx);
+	sym_SSL_CTX_free(tc->ctx);
 	free(tc->cert);
 	free(tc->key);
 	free(tc->ca);
@@ -325,7 +419,7 @@ tls_alert_cause(struct tls_conn *t, char **cause)
 		xasprintf(cause, "%s refused the TLS handshake: it does not "
 		    "accept the client certificate %s (%s); check it with "
 		    "openssl verify -CAfile against the server's TLSClientCA",
-		    h, tc->cert, SSL_alert_desc_string_long(t->alert));
+		    h, tc->cert, sym_SSL_alert_desc_string_long(t->alert));
 		break;
 	case TLS_ALERT_ACCESS_DENIED:
 		xasprintf(cause, "%s refused the TLS handshake: access denied "
@@ -342,7 +436,7 @@ tls_alert_cause(struct tls_conn *t, char **cause)
 		break;
 	default:
 		xasprintf(cause, "%s refused the TLS handshake: alert %d, %s",
-		    h, t->alert, SSL_alert_desc_string_long(t->alert));
+		    h, t->alert, sym_SSL_alert_desc_string_long(t->alert));
 		break;
 	}
 }
@@ -360,8 +454,8 @@ tls_handshake_cause(struct tls_conn *t, int err, char **cause)
 	char		*why;
 	int		 reason;
 
-	v = SSL_get_verify_result(t->ssl);
-	e = ERR_peek_last_error();
+	v = sym_SSL_get_verify_result(t->ssl);
+	e = sym_ERR_peek_last_error();
 	reason = ERR_GET_REASON(e);
 	if (v != X509_V_OK) {
 		if (v == X509_V_ERR_HOSTNAME_MISMATCH ||
@@ -369,11 +463,12 @@ tls_handshake_cause(struct tls_conn *t, int err, char **cause)
 			xasprintf(cause, "cannot verify the certificate of %s: "
 			    "%s; it is not issued for %s: connect to a name or "
 			    "address in its subjectAltName", t->host,
-			    X509_verify_cert_error_string(v), t->host);
+			    sym_X509_verify_cert_error_string(v), t->host);
 		else
 			xasprintf(cause, "cannot verify the certificate of %s: "
 			    "%s; is %s (--ca) the CA that signed it?", t->host,
-			    X509_verify_cert_error_string(v), t->config->ca);
+			    sym_X509_verify_cert_error_string(v),
+			    t->config->ca);
 	} else if (t->alert > TLS_ALERT_CLOSE_NOTIFY)
 		tls_alert_cause(t, cause);
 	else if (e != 0 && (reason == SSL_R_UNSUPPORTED_PROTOCOL ||
@@ -397,7 +492,7 @@ tls_handshake_cause(struct tls_conn *t, int err, char **cause)
 		    t->host, t->port, why);
 		free(why);
 	}
-	ERR_clear_error();
+	sym_ERR_clear_error();
 }
 
 /*
@@ -416,25 +511,28 @@ tls_start(struct tls_config *tc, int fd, const char *host, const char *port,
 	t->host = xstrdup(host);
 	t->port = xstrdup(port);
 	t->alert = -1;
-	ERR_clear_error();
-	if ((t->ssl = SSL_new(tc->ctx)) == NULL ||
-	    SSL_set_fd(t->ssl, fd) != 1) {
+	sym_ERR_clear_error();
+	if ((t->ssl = sym_SSL_new(tc->ctx)) == NULL ||
+	    sym_SSL_set_fd(t->ssl, fd) != 1) {
 		why = tls_error_string();
 		xasprintf(cause, "cannot set up TLS: %s", why);
 		free(why);
 		goto fail;
 	}
-	SSL_set_app_data(t->ssl, t);
+	/* SSL_set_app_data, a macro. */
+	sym_SSL_set_ex_data(t->ssl, 0, t);
 	/* Check the name or the address the user gave against the cert. */
 	if (tls_is_ip(host)) {
-		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl),
-		    host) != 1) {
+		if (sym_X509_VERIFY_PARAM_set1_ip_asc(
+		    sym_SSL_get0_param(t->ssl), host) != 1) {
 			xasprintf(cause, "cannot check the certificate of %s "
 			    "against its address", host);
 			goto fail;
 		}
-	} else if (SSL_set1_host(t->ssl, host) != 1 ||
-	    SSL_set_tlsext_host_name(t->ssl, host) != 1) {
+	} else if (sym_SSL_set1_host(t->ssl, host) != 1 ||
+	    /* SSL_set_tlsext_host_name, a macro. */
+	    sym_SSL_ctrl(t->ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME,
+	    TLSEXT_NAMETYPE_host_name, (void *)host) != 1) {
 		xasprintf(cause, "cannot check the certificate of %s against "
 		    "its name", host);
 		goto fail;
@@ -460,13 +558,13 @@ tls_handshake(struct tls_conn *t, char **cause)
 
 	errno = 0;
 	tls_sigpipe_ignore(&old);
-	rc = SSL_connect(t->ssl);
+	rc = sym_SSL_connect(t->ssl);
 	tls_sigpipe_restore(&old);
 	if (rc == 1) {
 		t->events = 0;
 		return (1);
 	}
-	err = SSL_get_error(t->ssl, rc);
+	err = sym_SSL_get_error(t->ssl, rc);
 	if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) {
 		tls_handshake_cause(t, err, cause);
 		return (-1);
@@ -526,16 +624,16 @@ tls_io_error(struct tls_conn *t, int rc, int err, char **cause)
 	unsigned long	 e;
 	char		*why;
 
-	e = ERR_peek_last_error();
+	e = sym_ERR_peek_last_error();
 	if (t->alert > TLS_ALERT_CLOSE_NOTIFY) {
 		tls_alert_cause(t, cause);
-		ERR_clear_error();
+		sym_ERR_clear_error();
 		return (-1);
 	}
 	if (err == SSL_ERROR_ZERO_RETURN || (err == SSL_ERROR_SYSCALL &&
 	    rc == 0 && e == 0) || (e != 0 && ERR_GET_REASON(e) ==
 	    SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
-		ERR_clear_error();
+		sym_ERR_clear_error();
 		return (-2);
 	}
 	if (err == SSL_ERROR_SYSCALL && e == 0)
@@ -547,7 +645,7 @@ tls_io_error(struct tls_conn *t, int rc, int err, char **cause)
 		    t->host, why);
 		free(why);
 	}
-	ERR_clear_error();
+	sym_ERR_clear_error();
 	return (-1);
 }
 
@@ -564,13 +662,13 @@ tls_read(struct tls_conn *t, void *buf, size_t len, char **cause)
 
 	t->events = 0;
 	errno = 0;
-	ERR_clear_error();
+	sym_ERR_clear_error();
 	tls_sigpipe_ignore(&old);
-	rc = SSL_read(t->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+	rc = sym_SSL_read(t->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
 	tls_sigpipe_restore(&old);
 	if (rc > 0)
 		return (rc);
-	err = SSL_get_error(t->ssl, rc);
+	err = sym_SSL_get_error(t->ssl, rc);
 	if (err == SSL_ERROR_WANT_READ)
 		return (0);
 	if (err == SSL_ERROR_WANT_WRITE) {
@@ -593,13 +691,13 @@ tls_write(struct tls_conn *t, const void *buf, size_t len, char **cause)
 
 	t->events = 0;
 	errno = 0;
-	ERR_clear_error();
+	sym_ERR_clear_error();
 	tls_sigpipe_ignore(&old);
-	rc = SSL_write(t->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+	rc = sym_SSL_write(t->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
 	tls_sigpipe_restore(&old);
 	if (rc > 0)
 		return (rc);
-	err = SSL_get_error(t->ssl, rc);
+	err = sym_SSL_get_error(t->ssl, rc);
 	if (err == SSL_ERROR_WANT_WRITE)
 		return (0);
 	if (err == SSL_ERROR_WANT_READ) {
@@ -613,9 +711,9 @@ tls_write(struct tls_conn *t, const void *buf, size_t len, char **cause)
 	 */
 	saved_errno = errno;
 	if (t->alert <= TLS_ALERT_CLOSE_NOTIFY) {
-		ERR_clear_error();
+		sym_ERR_clear_error();
 		tls_sigpipe_ignore(&old);
-		(void)SSL_read(t->ssl, scratch, sizeof scratch);
+		(void)sym_SSL_read(t->ssl, scratch, sizeof scratch);
 		tls_sigpipe_restore(&old);
 	}
 	errno = saved_errno;
@@ -628,7 +726,7 @@ tls_write(struct tls_conn *t, const void *buf, size_t len, char **cause)
 int
 tls_pending(struct tls_conn *t)
 {
-	return (SSL_pending(t->ssl));
+	return (sym_SSL_pending(t->ssl));
 }
 
 /*
@@ -653,14 +751,14 @@ tls_close(struct tls_conn *t)
 	if (t == NULL)
 		return;
 	if (t->ssl != NULL) {
-		if (SSL_is_init_finished(t->ssl)) {
+		if (sym_SSL_is_init_finished(t->ssl)) {
 			tls_sigpipe_ignore(&old);
-			(void)SSL_shutdown(t->ssl);
+			(void)sym_SSL_shutdown(t->ssl);
 			tls_sigpipe_restore(&old);
 		}
-		SSL_free(t->ssl);
+		sym_SSL_free(t->ssl);
 	}
-	ERR_clear_error();
+	sym_ERR_clear_error();
 	free(t->host);
 	free(t->port);
 	free(t);

@@ -121,6 +121,18 @@ done
 [ -d "$root/var/lib/rcmdd" ] || fail "no /var/lib/rcmdd in rcmdd"
 expect_eq "rcmd.deb holds rcmd alone" "" \
     "$(dpkg-deb -c "$rcmd_deb" | grep -e rcmdd -e 'sbin/')"
+# rcmd loads libssl and libedit with dlopen, which dpkg-shlibdeps does
+# not see: debian/control names them, and the packaged rcmd links neither.
+depends=$(dpkg-deb -f "$rcmd_deb" Depends)
+expect_match "rcmd depends on libssl3" "*libssl3 (>= 3*" "$depends"
+expect_match "rcmd depends on libedit2" "*libedit2*" "$depends"
+expect_match "rcmd depends on libc6" "*libc6*" "$depends"
+if command -v readelf >/dev/null 2>&1; then
+	case $(readelf -d "$root/usr/bin/rcmd" | grep NEEDED) in
+	*libssl*|*libedit*)
+		fail "the packaged rcmd links libssl or libedit" ;;
+	esac
+fi
 expect_match "the unit runs /usr/sbin/rcmdd" \
     "*ExecStart=/usr/sbin/rcmdd -f *" \
     "$(cat "$root/lib/systemd/system/rcmdd.service")"
