@@ -46,7 +46,10 @@ struct exec_ksigaction {
  * built without sanitizers, whose instrumentation and interceptors would
  * run on the parent thread's state. A failure is left in a->error for the
  * parent, which runs again once the child has executed the shell or
- * exited. It never returns.
+ * exited. Started by a plain vfork instead (a->errfd is then an error
+ * pipe), it has a table of its own from the start, and reports through
+ * the pipe too, for a vfork that is really a fork (under valgrind). It
+ * never returns.
  */
 int
 exec_child(void *arg)
@@ -57,8 +60,8 @@ exec_child(void *arg)
 	const struct exec_identity		*id = a->id;
 	int					 sig, i;
 
-	if (syscall(SYS_close_range, (unsigned int)a->keep_below, ~0U,
-	    CLOSE_RANGE_UNSHARE) == -1)
+	if (a->errfd == -1 && syscall(SYS_close_range,
+	    (unsigned int)a->keep_below, ~0U, CLOSE_RANGE_UNSHARE) == -1)
 		goto fail;
 	if (a->probe)
 		syscall(SYS_exit, 0);
@@ -72,8 +75,12 @@ exec_child(void *arg)
 		if (syscall(SYS_dup3, a->fd[i], i, 0) == -1)
 			goto fail;
 	}
-	/* The table is our own now, and small: close the rest of it. */
-	if (syscall(SYS_close_range, STDERR_FILENO + 1, ~0U, 0) == -1)
+	/*
+	 * The table is our own now: close the rest of it, or, keeping the
+	 * error pipe until exec, mark it all close-on-exec.
+	 */
+	if (syscall(SYS_close_range, STDERR_FILENO + 1, ~0U,
+	    a->errfd == -1 ? 0 : CLOSE_RANGE_CLOEXEC) == -1)
 		goto fail;
 	for (i = 0; i < a->nlimits; i++) {
 		if (syscall(SYS_prlimit64, 0, a->limits[i].resource,
@@ -95,6 +102,8 @@ exec_child(void *arg)
 	syscall(SYS_execve, "/bin/sh", a->argv, a->envp);
 fail:
 	a->error = errno;
+	if (a->errfd != -1)
+		syscall(SYS_write, a->errfd, &a->error, sizeof a->error);
 	syscall(SYS_exit, 127);
 	return (127);
 }

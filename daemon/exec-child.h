@@ -37,6 +37,7 @@ struct exec_args {
 	char *const			*envp;
 	const struct exec_identity	*id;
 	int				 keep_below;
+	int				 errfd;
 	int				 fd[3];
 	struct exec_limit		 limits[4];
 	int				 nlimits;

@@ -62,6 +62,9 @@
 #ifdef EXEC_TSAN
 #include <dlfcn.h>
 #endif
+#ifdef HAVE_VALGRIND_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
 
 /* Three reserved descriptors and a stack for one spawn under way. */
 #define EXEC_SLOTS		4
@@ -73,9 +76,11 @@ struct exec_slot {
 };
 
 static int	 exec_check_limits(const struct exec_identity *, char **);
+static int	 exec_valgrind(void);
 static int	 exec_probe(void);
 static void	 exec_limits(const struct exec_identity *, struct exec_args *);
 static pid_t	 exec_clone(int (*)(void *), void *, int, void *);
+static pid_t	 exec_vfork(struct exec_args *, int *);
 static struct exec_slot *exec_slot_get(void);
 static void	 exec_slot_put(struct exec_slot *);
 
@@ -83,6 +88,7 @@ static struct exec_slot	 exec_slots[EXEC_SLOTS];
 static pthread_mutex_t	 exec_slot_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 exec_slot_cond = PTHREAD_COND_INITIALIZER;
 static int		 exec_slots_top;
+static int		 exec_shared;
 static int		 exec_null = -1;
 
 /* Who commands run as, and under which limits; loop thread only. */
@@ -307,13 +313,31 @@ exec_start(char **cause)
 		/* A guard page below, as a thread's stack has. */
 		mprotect(slot->stack, (size_t)getpagesize(), PROT_NONE);
 	}
-	if (exec_probe() != 0) {
-		xasprintf(cause, "rcmdd needs Linux 5.9 or later: this kernel "
-		    "cannot unshare a descriptor table in close_range (%s)",
-		    strerror(errno));
-		return (-1);
+	if (exec_valgrind())
+		log_warnx("under valgrind, commands start with a plain vfork");
+	else if (exec_probe() == 0)
+		exec_shared = 1;
+	else {
+		log_warnx("commands start with a copy of all of rcmdd's "
+		    "descriptors, slower with many connections open: a child "
+		    "cannot share the table and take a private one (%s; "
+		    "this needs Linux 5.9)", strerror(errno));
 	}
 	return (0);
+}
+
+/*
+ * Return whether rcmdd runs under valgrind, which stops a program that
+ * calls clone with a shared descriptor table.
+ */
+static int
+exec_valgrind(void)
+{
+#ifdef HAVE_VALGRIND_VALGRIND_H
+	return (RUNNING_ON_VALGRIND != 0);
+#else
+	return (0);
+#endif
 }
 
 /*
@@ -329,6 +353,7 @@ exec_probe(void)
 
 	memset(&a, 0, sizeof a);
 	a.keep_below = exec_slots_top;
+	a.errfd = -1;
 	a.probe = 1;
 	pid = exec_clone(exec_child, (char *)slot->stack + EXEC_STACK_SIZE,
 	    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &a);
@@ -385,6 +410,7 @@ exec_spawn(const char *command, char *const *envp,
 	a.envp = envp;
 	a.id = id;
 	a.keep_below = exec_slots_top;
+	a.errfd = -1;
 	exec_limits(id, &a);
 	slot = exec_slot_get();
 	a.fd[0] = slot->fd[0];
@@ -395,6 +421,11 @@ exec_spawn(const char *command, char *const *envp,
 	    dup3(fd_err, slot->fd[2], O_CLOEXEC) == -1) {
 		*error = errno;
 		pid = -1;
+		goto out;
+	}
+
+	if (!exec_shared) {
+		pid = exec_vfork(&a, error);
 		goto out;
 	}
 
@@ -421,6 +452,50 @@ out:
 			fatal("cannot reset spawn descriptor %d", slot->fd[j]);
 	}
 	exec_slot_put(slot);
+	return (pid);
+}
+
+/*
+ * Spawn with a plain vfork, where a child cannot share our descriptor
+ * table: it gets a copy of it. The child reports a failure before exec
+ * through a close-on-exec pipe, which the parent reads once it runs
+ * again: at once if the vfork is really a fork, as under valgrind.
+ */
+static pid_t
+exec_vfork(struct exec_args *a, int *error)
+{
+	sigset_t	all, old;
+	ssize_t		n;
+	pid_t		pid;
+	int		errpipe[2], err = 0;
+
+	if (pipe2(errpipe, O_CLOEXEC) == -1) {
+		*error = errno;
+		return (-1);
+	}
+	a->errfd = errpipe[1];
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = vfork();
+	if (pid == 0)
+		exec_child(a);
+	if (pid == -1)
+		err = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(errpipe[1]);
+	if (pid != -1) {
+		do
+			n = read(errpipe[0], &err, sizeof err);
+		while (n == -1 && errno == EINTR);
+		if (n == sizeof err) {
+			while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+				;
+			pid = -1;
+		}
+	}
+	close(errpipe[0]);
+	if (pid == -1)
+		*error = err;
 	return (pid);
 }
 

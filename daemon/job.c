@@ -123,6 +123,7 @@ static void	 job_inbox_cb(int, short, void *);
 static void	 job_trim_cb(int, short, void *);
 static void	 job_msg_free(struct job_msg *);
 static void	*job_worker_main(void *);
+static void	 job_join_ended(void);
 
 static struct jobs	 job_list = TAILQ_HEAD_INITIALIZER(job_list);
 static u_int		 job_number;
@@ -142,6 +143,11 @@ static u_int		 job_pool_count;
  * and, at its end, its exit and a join on the loop thread.
  */
 STAILQ_HEAD(job_queue, job);
+struct job_thread {
+	pthread_t			 thread;
+	STAILQ_ENTRY(job_thread)	 entry;
+};
+STAILQ_HEAD(job_threads, job_thread);
 static pthread_mutex_t	 job_idle_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 job_idle_cond;
 static pthread_cond_t	 job_gone_cond = PTHREAD_COND_INITIALIZER;
@@ -150,6 +156,7 @@ static u_int		 job_queued;
 static u_int		 job_idle;
 static u_int		 job_workers;
 static int		 job_stopping;
+static struct job_threads job_ended = STAILQ_HEAD_INITIALIZER(job_ended);
 
 /* Create the inbox and its event; called once on the loop thread. */
 void
@@ -192,6 +199,7 @@ job_trim_cb(int fd, short events, void *arg)
 	(void)arg;
 	if (job_number != 0)
 		return;
+	job_join_ended();
 	pthread_mutex_lock(&job_pool_lock);
 	while ((msg = STAILQ_FIRST(&job_pool)) != NULL) {
 		STAILQ_REMOVE_HEAD(&job_pool, entry);
@@ -211,8 +219,8 @@ struct job *
 job_start(struct job_params *params, int flags, job_event_cb cb, void *arg)
 {
 	struct job	*job;
+	struct job_thread *t;
 	pthread_attr_t	 attr;
-	pthread_t	 thread;
 	sigset_t	 all, old;
 	int		 error;
 
@@ -243,13 +251,14 @@ job_start(struct job_params *params, int flags, job_event_cb cb, void *arg)
 	}
 	job_workers++;
 	pthread_mutex_unlock(&job_idle_lock);
+	job_join_ended();
 
+	t = xcalloc(1, sizeof *t);
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, JOB_STACK_SIZE);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	error = pthread_create(&thread, &attr, job_worker_main, NULL);
+	error = pthread_create(&t->thread, &attr, job_worker_main, t);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (error != 0) {
@@ -269,11 +278,11 @@ job_start(struct job_params *params, int flags, job_event_cb cb, void *arg)
 static void *
 job_worker_main(void *arg)
 {
-	struct job	*job;
-	struct timespec	 deadline;
-	int		 rc;
+	struct job_thread	*t = arg;
+	struct job		*job;
+	struct timespec		 deadline;
+	int			 rc;
 
-	(void)arg;
 	pthread_mutex_lock(&job_idle_lock);
 	for (;;) {
 		while ((job = STAILQ_FIRST(&job_queue)) != NULL) {
@@ -296,10 +305,34 @@ job_worker_main(void *arg)
 		if (STAILQ_EMPTY(&job_queue))
 			break;
 	}
+	/* The loop thread joins it (job_join_ended). */
+	STAILQ_INSERT_TAIL(&job_ended, t, entry);
 	job_workers--;
 	pthread_cond_broadcast(&job_gone_cond);
 	pthread_mutex_unlock(&job_idle_lock);
 	return (NULL);
+}
+
+/*
+ * Join the worker threads that have ended, so that none is left half
+ * gone. Loop thread: when a thread starts, when the daemon goes idle, and
+ * at exit.
+ */
+static void
+job_join_ended(void)
+{
+	struct job_threads	 ended;
+	struct job_thread	*t;
+
+	STAILQ_INIT(&ended);
+	pthread_mutex_lock(&job_idle_lock);
+	STAILQ_CONCAT(&ended, &job_ended);
+	pthread_mutex_unlock(&job_idle_lock);
+	while ((t = STAILQ_FIRST(&ended)) != NULL) {
+		STAILQ_REMOVE_HEAD(&ended, entry);
+		pthread_join(t->thread, NULL);
+		free(t);
+	}
 }
 
 /*
@@ -315,6 +348,7 @@ job_workers_stop(void)
 	while (job_workers > 0)
 		pthread_cond_wait(&job_gone_cond, &job_idle_lock);
 	pthread_mutex_unlock(&job_idle_lock);
+	job_join_ended();
 }
 
 /*
