@@ -74,6 +74,13 @@
 
 #define SESSION_CLOSE_WAIT_MS	5000
 
+/*
+ * The most a bufferevent writes to the socket in one go. libevent's
+ * default, 16 KiB, cut every 64 KiB output frame into four writev calls
+ * and four trips round the loop.
+ */
+#define SESSION_WRITE_MAX	(256 * 1024)
+
 struct session {
 	uint64_t		 id;
 	int			 fd;
@@ -198,6 +205,7 @@ session_new(int fd, const struct sockaddr *sa, socklen_t salen, int kind)
 	bufferevent_setcb(s->bev, session_read_cb, session_write_cb,
 	    session_event_cb, s);
 	evbuffer_add_cb(bufferevent_get_output(s->bev), session_sent_cb, s);
+	bufferevent_set_max_single_write(s->bev, SESSION_WRITE_MAX);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 
 	s->timer = evtimer_new(server_base, session_timer_cb, s);
