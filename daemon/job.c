@@ -55,7 +55,9 @@
  *
  * Output buffers: a worker reads its pipes straight into a message from
  * the pool (job_output_get), hands the message over whole, and the loop
- * puts it back once the session has taken the bytes. Streaming then costs
+ * puts it back once the session has taken the bytes; a session that keeps
+ * a large chunk for its socket (job_output_keep) puts it back once the
+ * socket has sent it. Streaming then costs
  * no copy in the worker and no malloc per read: a fresh 64 KiB buffer per
  * read had the kernel fault in and zero new pages for every chunk.
  *
@@ -261,7 +263,10 @@ job_output_get(void)
 	return (msg->data);
 }
 
-/* Give back a buffer from job_output_get that was not reported. */
+/*
+ * Give back a buffer from job_output_get that was not reported, or the
+ * output of a report that was kept with job_output_keep. Any thread.
+ */
 void
 job_output_put(uint8_t *buf)
 {
@@ -432,6 +437,7 @@ job_dispatch(void)
 	while ((msg = STAILQ_FIRST(&msgs)) != NULL) {
 		STAILQ_REMOVE_HEAD(&msgs, entry);
 		job = msg->job;
+		ev.kept = 0;
 		final = msg->type == JOB_EV_EXIT || msg->type == JOB_EV_ERROR;
 		if (job->cb != NULL) {
 			memset(&ev, 0, sizeof ev);
@@ -445,10 +451,23 @@ job_dispatch(void)
 		} else if (msg->type == JOB_EV_STDOUT ||
 		    msg->type == JOB_EV_STDERR)
 			job_output_sent(job, msg->len);
-		job_msg_free(msg);
+		if (!ev.kept)
+			job_msg_free(msg);
 		if (final)
 			job_free(job);
 	}
+}
+
+/*
+ * Keep the data of an output event after the callback returns, without a
+ * copy; it stays valid until it is given to job_output_put, from any
+ * thread. Loop thread, in the job's callback.
+ */
+uint8_t *
+job_output_keep(struct job_event *ev)
+{
+	ev->kept = 1;
+	return ((uint8_t *)ev->data);
 }
 
 /* Queue a control item for a job's worker. Loop thread. */
