@@ -102,6 +102,9 @@ struct job {
 	int			 has_thread;
 	TAILQ_ENTRY(job)	 entry;
 
+	/* Worker thread only: output not yet pushed to the inbox. */
+	struct job_msgs		 batch;
+
 	/* Guarded by lock. */
 	pthread_mutex_t		 lock;
 	struct job_ctls		 ctl;
@@ -114,6 +117,7 @@ TAILQ_HEAD(jobs, job);
 
 static void	 job_push(struct job *, int, const void *, size_t);
 static void	 job_push_msg(struct job_msg *);
+static void	 job_push_list(struct job_msgs *);
 static void	 job_wake(int);
 static void	 job_free(struct job *);
 static void	 job_ctl_add(struct job *, int, int, const uint8_t *, size_t);
@@ -194,6 +198,7 @@ job_start(struct job_params *params, int flags, job_event_cb cb, void *arg)
 	job->cb = cb;
 	job->cb_arg = arg;
 	STAILQ_INIT(&job->ctl);
+	STAILQ_INIT(&job->batch);
 	pthread_mutex_init(&job->lock, NULL);
 	job->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (job->wake_fd == -1)
@@ -377,17 +382,46 @@ job_push(struct job *job, int type, const void *data, size_t len)
 }
 
 /*
- * Append a message to the inbox, and wake the loop only if the inbox was
- * empty: the loop takes everything at once when it wakes.
+ * Send a message to the loop. Output waits in the job's batch until
+ * job_report_flush; anything else goes at once, behind the batch, so that
+ * the loop sees every message in the order the worker sent it. Worker
+ * thread.
  */
 static void
 job_push_msg(struct job_msg *msg)
+{
+	struct job	*job = msg->job;
+
+	STAILQ_INSERT_TAIL(&job->batch, msg, entry);
+	if (msg->type != JOB_EV_STDOUT && msg->type != JOB_EV_STDERR)
+		job_push_list(&job->batch);
+}
+
+/*
+ * Send the output read since the last call to the loop, in one push: a
+ * stream read several buffers at a time then costs one lock and at most
+ * one wake-up per poll round, not one per buffer. Worker thread, before
+ * it waits.
+ */
+void
+job_report_flush(struct job *job)
+{
+	if (!STAILQ_EMPTY(&job->batch))
+		job_push_list(&job->batch);
+}
+
+/*
+ * Append messages to the inbox, and wake the loop only if the inbox was
+ * empty: the loop takes everything at once when it wakes.
+ */
+static void
+job_push_list(struct job_msgs *msgs)
 {
 	int	was_empty;
 
 	pthread_mutex_lock(&inbox_lock);
 	was_empty = STAILQ_EMPTY(&inbox);
-	STAILQ_INSERT_TAIL(&inbox, msg, entry);
+	STAILQ_CONCAT(&inbox, msgs);
 	pthread_mutex_unlock(&inbox_lock);
 	if (was_empty)
 		job_wake(inbox_fd);

@@ -330,6 +330,7 @@ void		 job_report_output(struct job *, int, const void *, size_t);
 uint8_t		*job_output_get(void);
 void		 job_output_put(uint8_t *);
 void		 job_report_output_buf(struct job *, int, uint8_t *, size_t);
+void		 job_report_flush(struct job *);
 void		 job_report_error(struct job *, uint16_t, const char *);
 void		 job_report_exit(struct job *, const struct frame_exit *);
 
