@@ -46,6 +46,7 @@
  */
 
 #define CONN_READ_SIZE		65536
+#define CONN_RECV_SIZE		(256 * 1024)
 #define CONN_OUT_MAX		(256 * 1024)
 #define CONN_HELLO_TIMEOUT_MS	10000
 #define CONN_GIVE_UP		3
@@ -54,6 +55,7 @@
 #define CONN_KEEPCNT		3
 
 static void	rbuf_add(struct rbuf *, const void *, size_t);
+static uint8_t	*rbuf_space(struct rbuf *, size_t);
 static void	rbuf_drain(struct rbuf *, size_t);
 static int	conn_connect_one(const struct addrinfo *, int, int *);
 static void	conn_keepalive(int);
@@ -80,6 +82,17 @@ rbuf_add(struct rbuf *b, const void *data, size_t len)
 {
 	if (len == 0)
 		return;
+	memcpy(rbuf_space(b, len), data, len);
+	b->len += len;
+}
+
+/*
+ * Make room for len more bytes at the end of a buffer and return where
+ * they go; the caller adds what it wrote there to b->len.
+ */
+static uint8_t *
+rbuf_space(struct rbuf *b, size_t len)
+{
 	if (b->off != 0 && b->off == b->len)
 		b->off = b->len = 0;
 	if (b->len + len > b->size) {
@@ -93,8 +106,7 @@ rbuf_add(struct rbuf *b, const void *data, size_t len)
 			b->data = xreallocarray(b->data, 1, b->size);
 		}
 	}
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
+	return (b->data + b->len);
 }
 
 /* Drop bytes from the front of a buffer. */
@@ -593,8 +605,9 @@ conn_flush(struct conn *c, char **cause)
 static int
 conn_fill(struct conn *c, char **cause)
 {
-	uint8_t	buf[CONN_READ_SIZE];
-	ssize_t	n;
+	uint8_t	 buf[CONN_READ_SIZE];
+	uint8_t	*p;
+	ssize_t	 n;
 
 	if (c->tls != NULL) {
 		n = tls_read(c->tls, buf, sizeof buf, cause);
@@ -609,7 +622,12 @@ conn_fill(struct conn *c, char **cause)
 			xasprintf(cause, "connection closed by %s", c->host);
 		return (n == -2 ? -2 : -1);
 	}
-	n = recv(c->fd, buf, sizeof buf, 0);
+	/*
+	 * Straight into the input buffer, and several frames at a time: a
+	 * stream of output then costs one recv per 256 KiB and no copy.
+	 */
+	p = rbuf_space(&c->in, CONN_RECV_SIZE);
+	n = recv(c->fd, p, CONN_RECV_SIZE, 0);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return (0);
 	c->broken = 1;
@@ -623,7 +641,7 @@ conn_fill(struct conn *c, char **cause)
 		    strerror(errno));
 		return (-1);
 	}
-	rbuf_add(&c->in, buf, n);
+	c->in.len += n;
 	return (0);
 }
 

@@ -56,7 +56,9 @@
  *
  * Output buffers: a worker reads its pipes straight into a message from
  * the pool (job_output_get), hands the message over whole, and the loop
- * puts it back once the session has taken the bytes. Streaming then costs
+ * puts it back once the session has taken the bytes; a session that keeps
+ * a large chunk for its socket (job_output_keep) puts it back once the
+ * socket has sent it. Streaming then costs
  * no copy in the worker and no malloc per read: a fresh 64 KiB buffer per
  * read had the kernel fault in and zero new pages for every chunk.
  *
@@ -104,6 +106,9 @@ struct job {
 	/* Guarded by job_idle_lock, until a worker takes the job. */
 	STAILQ_ENTRY(job)	 queued;
 
+	/* Worker thread only: output not yet pushed to the inbox. */
+	struct job_msgs		 batch;
+
 	/* Guarded by lock. */
 	pthread_mutex_t		 lock;
 	struct job_ctls		 ctl;
@@ -116,6 +121,7 @@ TAILQ_HEAD(jobs, job);
 
 static void	 job_push(struct job *, int, const void *, size_t);
 static void	 job_push_msg(struct job_msg *);
+static void	 job_push_list(struct job_msgs *);
 static void	 job_wake(int);
 static void	 job_free(struct job *);
 static void	 job_ctl_add(struct job *, int, int, const uint8_t *, size_t);
@@ -234,6 +240,7 @@ job_start(struct job_params *params, int flags, job_event_cb cb, void *arg)
 	job->cb = cb;
 	job->cb_arg = arg;
 	STAILQ_INIT(&job->ctl);
+	STAILQ_INIT(&job->batch);
 	pthread_mutex_init(&job->lock, NULL);
 	job->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (job->wake_fd == -1)
@@ -399,7 +406,10 @@ job_output_get(void)
 	return (msg->data);
 }
 
-/* Give back a buffer from job_output_get that was not reported. */
+/*
+ * Give back a buffer from job_output_get that was not reported, or the
+ * output of a report that was kept with job_output_keep. Any thread.
+ */
 void
 job_output_put(uint8_t *buf)
 {
@@ -510,17 +520,46 @@ job_push(struct job *job, int type, const void *data, size_t len)
 }
 
 /*
- * Append a message to the inbox, and wake the loop only if the inbox was
- * empty: the loop takes everything at once when it wakes.
+ * Send a message to the loop. Output waits in the job's batch until
+ * job_report_flush; anything else goes at once, behind the batch, so that
+ * the loop sees every message in the order the worker sent it. Worker
+ * thread.
  */
 static void
 job_push_msg(struct job_msg *msg)
+{
+	struct job	*job = msg->job;
+
+	STAILQ_INSERT_TAIL(&job->batch, msg, entry);
+	if (msg->type != JOB_EV_STDOUT && msg->type != JOB_EV_STDERR)
+		job_push_list(&job->batch);
+}
+
+/*
+ * Send the output read since the last call to the loop, in one push: a
+ * stream read several buffers at a time then costs one lock and at most
+ * one wake-up per poll round, not one per buffer. Worker thread, before
+ * it waits.
+ */
+void
+job_report_flush(struct job *job)
+{
+	if (!STAILQ_EMPTY(&job->batch))
+		job_push_list(&job->batch);
+}
+
+/*
+ * Append messages to the inbox, and wake the loop only if the inbox was
+ * empty: the loop takes everything at once when it wakes.
+ */
+static void
+job_push_list(struct job_msgs *msgs)
 {
 	int	was_empty;
 
 	pthread_mutex_lock(&inbox_lock);
 	was_empty = STAILQ_EMPTY(&inbox);
-	STAILQ_INSERT_TAIL(&inbox, msg, entry);
+	STAILQ_CONCAT(&inbox, msgs);
 	pthread_mutex_unlock(&inbox_lock);
 	if (was_empty)
 		job_wake(inbox_fd);
@@ -570,6 +609,7 @@ job_dispatch(void)
 	while ((msg = STAILQ_FIRST(&msgs)) != NULL) {
 		STAILQ_REMOVE_HEAD(&msgs, entry);
 		job = msg->job;
+		ev.kept = 0;
 		final = msg->type == JOB_EV_EXIT || msg->type == JOB_EV_ERROR;
 		if (job->cb != NULL) {
 			memset(&ev, 0, sizeof ev);
@@ -583,10 +623,23 @@ job_dispatch(void)
 		} else if (msg->type == JOB_EV_STDOUT ||
 		    msg->type == JOB_EV_STDERR)
 			job_output_sent(job, msg->len);
-		job_msg_free(msg);
+		if (!ev.kept)
+			job_msg_free(msg);
 		if (final)
 			job_free(job);
 	}
+}
+
+/*
+ * Keep the data of an output event after the callback returns, without a
+ * copy; it stays valid until it is given to job_output_put, from any
+ * thread. Loop thread, in the job's callback.
+ */
+uint8_t *
+job_output_keep(struct job_event *ev)
+{
+	ev->kept = 1;
+	return ((uint8_t *)ev->data);
 }
 
 /* Queue a control item for a job's worker. Loop thread. */

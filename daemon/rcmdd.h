@@ -213,7 +213,11 @@ STAILQ_HEAD(job_ctls, job_ctl);
 #define JOB_EV_ERROR		5
 #define JOB_EV_EXIT		6
 
-/* A job's report; data is an audit id, output, an EXIT or an error. */
+/*
+ * A job's report; data is an audit id, output, an EXIT or an error. The
+ * data lasts until the callback returns, unless it keeps output with
+ * job_output_keep.
+ */
 struct job_event {
 	int			 type;
 	uint64_t		 audit_id;
@@ -221,9 +225,9 @@ struct job_event {
 	size_t			 len;
 	struct frame_exit	 exit;
 	uint16_t		 error_code;
+	int			 kept;
 };
-typedef void (*job_event_cb)(struct job *, const struct job_event *,
-    void *);
+typedef void (*job_event_cb)(struct job *, struct job_event *, void *);
 
 /*
  * How an inline job (--single-thread) serves the loop's own descriptors:
@@ -311,6 +315,7 @@ void		 job_cancel(struct job *, int);
 void		 job_cancel_all(int);
 void		 job_detach(struct job *);
 void		 job_output_sent(struct job *, size_t);
+uint8_t		*job_output_keep(struct job_event *);
 u_int		 job_count(void);
 void		 job_params_free(struct job_params *);
 
@@ -326,6 +331,7 @@ void		 job_report_output(struct job *, int, const void *, size_t);
 uint8_t		*job_output_get(void);
 void		 job_output_put(uint8_t *);
 void		 job_report_output_buf(struct job *, int, uint8_t *, size_t);
+void		 job_report_flush(struct job *);
 void		 job_report_error(struct job *, uint16_t, const char *);
 void		 job_report_exit(struct job *, const struct frame_exit *);
 

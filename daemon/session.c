@@ -74,6 +74,19 @@
 
 #define SESSION_CLOSE_WAIT_MS	5000
 
+/*
+ * The most a bufferevent writes to the socket in one go. libevent's
+ * default, 16 KiB, cut every 64 KiB output frame into four writev calls
+ * and four trips round the loop.
+ */
+#define SESSION_WRITE_MAX	(256 * 1024)
+
+/*
+ * Output chunks from this size up are sent from the worker's buffer, not
+ * copied; such a buffer holds at most four times the bytes it carries.
+ */
+#define SESSION_REF_MIN		(JOB_OUTPUT_SIZE / 4)
+
 struct session {
 	uint64_t		 id;
 	int			 fd;
@@ -106,7 +119,9 @@ static void	session_sent_cb(struct evbuffer *,
 static void	session_process(struct session *);
 static void	session_frame(struct session *, const struct frame *);
 static void	session_exec(struct session *, const struct frame *);
-static void	session_job_cb(struct job *, const struct job_event *, void *);
+static void	session_job_cb(struct job *, struct job_event *, void *);
+static void	session_send_output(struct session *, struct job_event *);
+static void	session_output_free_cb(const void *, size_t, void *);
 static int	session_pump(struct job_pump *);
 static void	session_send(struct session *, const void *, size_t,
 		    const void *, size_t);
@@ -198,6 +213,7 @@ session_new(int fd, const struct sockaddr *sa, socklen_t salen, int kind)
 	bufferevent_setcb(s->bev, session_read_cb, session_write_cb,
 	    session_event_cb, s);
 	evbuffer_add_cb(bufferevent_get_output(s->bev), session_sent_cb, s);
+	bufferevent_set_max_single_write(s->bev, SESSION_WRITE_MAX);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 
 	s->timer = evtimer_new(server_base, session_timer_cb, s);
@@ -850,7 +866,7 @@ session_pump(struct job_pump *jp)
 
 /* A job reports: pass it to the client. Loop thread. */
 static void
-session_job_cb(struct job *job, const struct job_event *ev, void *arg)
+session_job_cb(struct job *job, struct job_event *ev, void *arg)
 {
 	struct session	*s = arg;
 	uint8_t		 buf[FRAME_HEADER_LEN + EXIT_PAYLOAD_HASH_LEN];
@@ -869,9 +885,7 @@ session_job_cb(struct job *job, const struct job_event *ev, void *arg)
 			job_output_sent(job, ev->len);
 			return;
 		}
-		frame_header(buf, ev->type == JOB_EV_STDOUT ? MSG_STDOUT :
-		    MSG_STDERR, ev->len);
-		session_send(s, buf, FRAME_HEADER_LEN, ev->data, ev->len);
+		session_send_output(s, ev);
 		return;
 	case JOB_EV_STDIN_RESUME:
 		break;
@@ -919,6 +933,41 @@ session_send(struct session *s, const void *hdr, size_t hdrlen,
 	if (evbuffer_add(out, hdr, hdrlen) != 0 ||
 	    (len != 0 && evbuffer_add(out, payload, len) != 0))
 		fatalx("evbuffer_add failed");
+}
+
+/*
+ * Queue an output frame. A large chunk is not copied: the output buffer
+ * goes into the socket's buffer by reference and back to the job's pool
+ * once written. A small one is copied, so that a command writing a line
+ * at a time does not hold a pooled buffer per line. Loop thread.
+ */
+static void
+session_send_output(struct session *s, struct job_event *ev)
+{
+	struct evbuffer	*out = bufferevent_get_output(s->bev);
+	uint8_t		 hdr[FRAME_HEADER_LEN];
+	uint8_t		*data;
+
+	frame_header(hdr, ev->type == JOB_EV_STDOUT ? MSG_STDOUT : MSG_STDERR,
+	    ev->len);
+	if (ev->len < SESSION_REF_MIN) {
+		session_send(s, hdr, sizeof hdr, ev->data, ev->len);
+		return;
+	}
+	data = job_output_keep(ev);
+	if (evbuffer_add(out, hdr, sizeof hdr) != 0 ||
+	    evbuffer_add_reference(out, data, ev->len, session_output_free_cb,
+	    data) != 0)
+		fatalx("evbuffer_add failed");
+}
+
+/* The socket has sent (or dropped) a kept output buffer. Loop thread. */
+static void
+session_output_free_cb(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	job_output_put(arg);
 }
 
 /* Queue an ERROR frame with a message of len bytes. */

@@ -49,6 +49,8 @@
  */
 
 #define WORKER_SMALL_READ	4096
+#define WORKER_READ_BATCH	4
+#define WORKER_PIPE_SIZE	(1024 * 1024)
 #define WORKER_REAP_TICK_MS	20
 
 /* What the worker knows about its running command. */
@@ -77,6 +79,7 @@ struct worker {
 	uint64_t		 output_bytes;
 	int			 truncated;
 	uint8_t			*rbuf;
+	int			 grown[2];	/* stdout, stderr */
 	char			 reason[256];
 };
 
@@ -84,7 +87,8 @@ static void	 worker_execute(struct worker *);
 static void	 worker_loop(struct worker *);
 static void	 worker_read_ctl(struct worker *);
 static void	 worker_write_stdin(struct worker *);
-static int	 worker_read_pipe(struct worker *, int *, int);
+static void	 worker_read_pipe(struct worker *, int *, int);
+static ssize_t	 worker_read_chunk(struct worker *, int *, int);
 static void	 worker_reap(struct worker *);
 static void	 worker_terminate(struct worker *, uint64_t);
 static void	 worker_finish(struct worker *);
@@ -340,6 +344,7 @@ worker_loop(struct worker *run)
 			worker_read_pipe(run, &run->fd_out, JOB_EV_STDOUT);
 		if (i_err != -1 && pfd[i_err].revents != 0)
 			worker_read_pipe(run, &run->fd_err, JOB_EV_STDERR);
+		job_report_flush(job);
 		if ((i_pid != -1 && pfd[i_pid].revents != 0) ||
 		    (!run->reaped && run->pidfd == -1))
 			worker_reap(run);
@@ -433,11 +438,30 @@ worker_write_stdin(struct worker *run)
 }
 
 /*
- * Read what a pipe holds, send it to the loop and keep a copy for the
- * audit row up to the cap. Return 0, or -1 once the pipe is closed.
+ * Read what a pipe holds, a few buffers at most, while each read fills
+ * its buffer and the backlog allows: the batch reaches the loop in one
+ * push after the poll round.
  */
-static int
+static void
 worker_read_pipe(struct worker *run, int *fd, int type)
+{
+	int	i;
+
+	for (i = 0; i < WORKER_READ_BATCH; i++) {
+		if (i != 0 && !job_may_read(run->job))
+			break;
+		if (worker_read_chunk(run, fd, type) < JOB_OUTPUT_SIZE)
+			break;
+	}
+}
+
+/*
+ * Read one buffer from a pipe, queue it for the loop and keep a copy for
+ * the audit row up to the cap. Return the bytes read, 0 if there were
+ * none, or -1 once the pipe is closed.
+ */
+static ssize_t
+worker_read_chunk(struct worker *run, int *fd, int type)
 {
 	const struct job_params	*p = run->p;
 	uint8_t			*buf;
@@ -453,6 +477,20 @@ worker_read_pipe(struct worker *run, int *fd, int type)
 	if (n <= 0) {
 		worker_close(fd);
 		return (-1);
+	}
+	/*
+	 * A read that fills the buffer found the pipe full: the command
+	 * writes faster than we read. A larger pipe lets it go on while we
+	 * are busy and lets the next poll round take several buffers. Only
+	 * then, not for every command: each pipe's size counts against the
+	 * user's pipe quota (fs.pipe-user-pages-soft). Best effort.
+	 */
+	if (n == JOB_OUTPUT_SIZE && !run->grown[type == JOB_EV_STDERR]) {
+		run->grown[type == JOB_EV_STDERR] = 1;
+		if (fcntl(*fd, F_SETPIPE_SZ, WORKER_PIPE_SIZE) == -1)
+			log_debug("command %llu: F_SETPIPE_SZ: %s",
+			    (unsigned long long)run->audit_id,
+			    strerror(errno));
 	}
 	run->output_bytes += n;
 	keep = (size_t)n;
@@ -477,7 +515,7 @@ worker_read_pipe(struct worker *run, int *fd, int type)
 		job_report_output_buf(run->job, type, buf, n);
 		run->rbuf = NULL;
 	}
-	return (0);
+	return (n);
 }
 
 /* Reap the shell if it has exited, and start the bounded drain. */
