@@ -66,8 +66,13 @@
 #include <valgrind/valgrind.h>
 #endif
 
-/* Three reserved descriptors and a stack for one spawn under way. */
-#define EXEC_SLOTS		4
+/*
+ * Three reserved descriptors and a stack for one spawn under way. A slot
+ * is held from the clone until the child has executed the shell; with 4,
+ * 64 connections running true spent 60 to 100 us more of daemon CPU per
+ * command waiting for slots than with 16, which stay below descriptor 60.
+ */
+#define EXEC_SLOTS		16
 #define EXEC_STACK_SIZE		(64 * 1024)
 struct exec_slot {
 	int		 fd[3];
