@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/close_range.h>
 #include <signal.h>
 #include <stdint.h>
@@ -46,9 +47,9 @@ struct exec_ksigaction {
  * built without sanitizers, whose instrumentation and interceptors would
  * run on the parent thread's state. A failure is left in a->error for the
  * parent, which runs again once the child has executed the shell or
- * exited. Started by a plain vfork instead (a->errfd is then an error
- * pipe), it has a table of its own from the start, and reports through
- * the pipe too, for a vfork that is really a fork (under valgrind). It
+ * exited. Started by a plain vfork instead, under valgrind (a->errfd
+ * is then an error pipe), it has a table of its own from the start, and
+ * reports through the pipe too, since that vfork is really a fork. It
  * never returns.
  */
 int
@@ -58,9 +59,10 @@ exec_child(void *arg)
 	static const uint64_t			 none;	/* empty mask */
 	struct exec_args			*a = arg;
 	const struct exec_identity		*id = a->id;
-	int					 sig, i;
+	int					 errfd = a->errfd;
+	int					 sig, i, first;
 
-	if (a->errfd == -1 && syscall(SYS_close_range,
+	if (errfd == -1 && syscall(SYS_close_range,
 	    (unsigned int)a->keep_below, ~0U, CLOSE_RANGE_UNSHARE) == -1)
 		goto fail;
 	if (a->probe)
@@ -76,11 +78,17 @@ exec_child(void *arg)
 			goto fail;
 	}
 	/*
-	 * The table is our own now: close the rest of it, or, keeping the
-	 * error pipe until exec, mark it all close-on-exec.
+	 * The table is our own now: close the rest of it, but for the error
+	 * pipe, if any, which moves to 3 and closes on exec.
 	 */
-	if (syscall(SYS_close_range, STDERR_FILENO + 1, ~0U,
-	    a->errfd == -1 ? 0 : CLOSE_RANGE_CLOEXEC) == -1)
+	first = STDERR_FILENO + 1;
+	if (errfd != -1) {
+		if (errfd != first &&
+		    syscall(SYS_dup3, errfd, first, O_CLOEXEC) == -1)
+			goto fail;
+		errfd = first++;
+	}
+	if (syscall(SYS_close_range, first, ~0U, 0) == -1)
 		goto fail;
 	for (i = 0; i < a->nlimits; i++) {
 		if (syscall(SYS_prlimit64, 0, a->limits[i].resource,
@@ -102,8 +110,8 @@ exec_child(void *arg)
 	syscall(SYS_execve, "/bin/sh", a->argv, a->envp);
 fail:
 	a->error = errno;
-	if (a->errfd != -1)
-		syscall(SYS_write, a->errfd, &a->error, sizeof a->error);
+	if (errfd != -1)
+		syscall(SYS_write, errfd, &a->error, sizeof a->error);
 	syscall(SYS_exit, 127);
 	return (127);
 }

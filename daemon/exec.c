@@ -318,16 +318,17 @@ exec_start(char **cause)
 		/* A guard page below, as a thread's stack has. */
 		mprotect(slot->stack, (size_t)getpagesize(), PROT_NONE);
 	}
-	if (exec_valgrind())
+	if (exec_valgrind()) {
 		log_warnx("under valgrind, commands start with a plain vfork");
-	else if (exec_probe() == 0)
-		exec_shared = 1;
-	else {
-		log_warnx("commands start with a copy of all of rcmdd's "
-		    "descriptors, slower with many connections open: a child "
-		    "cannot share the table and take a private one (%s; "
-		    "this needs Linux 5.9)", strerror(errno));
+		return (0);
 	}
+	if (exec_probe() != 0) {
+		xasprintf(cause, "rcmdd needs Linux 5.9 or later: a child "
+		    "cannot take a private descriptor table with close_range "
+		    "(%s)", strerror(errno));
+		return (-1);
+	}
+	exec_shared = 1;
 	return (0);
 }
 
@@ -461,10 +462,11 @@ out:
 }
 
 /*
- * Spawn with a plain vfork, where a child cannot share our descriptor
- * table: it gets a copy of it. The child reports a failure before exec
- * through a close-on-exec pipe, which the parent reads once it runs
- * again: at once if the vfork is really a fork, as under valgrind.
+ * Spawn with a plain vfork, under valgrind, which stops a program whose
+ * child would share our descriptor table: the child gets a copy of it.
+ * It reports a failure before exec through a close-on-exec pipe, which
+ * the parent reads once it runs again: at once, since under valgrind a
+ * vfork is really a fork.
  */
 static pid_t
 exec_vfork(struct exec_args *a, int *error)
