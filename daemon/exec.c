@@ -84,7 +84,10 @@ static int	 exec_check_limits(const struct exec_identity *, char **);
 static int	 exec_valgrind(void);
 static int	 exec_probe(void);
 static void	 exec_limits(const struct exec_identity *, struct exec_args *);
-static pid_t	 exec_clone(int (*)(void *), void *, int, void *);
+static void	 exec_limit_add(struct exec_args *, int, uint64_t, uint64_t);
+static pid_t	 exec_clone(struct exec_args *, struct exec_slot *, int *);
+static pid_t	 exec_clone_raw(int (*)(void *), void *, int, void *);
+static void	 exec_wait(pid_t);
 static pid_t	 exec_vfork(struct exec_args *, int *);
 static struct exec_slot *exec_slot_get(void);
 static void	 exec_slot_put(struct exec_slot *);
@@ -99,15 +102,17 @@ static int		 exec_null = -1;
 /* Who commands run as, and under which limits; loop thread only. */
 static struct exec_identity exec_ident;
 static unsigned long	 exec_files_soft;
+static unsigned long	 exec_files_hard;
 
 /*
  * rcmdd raised its own descriptor limit from soft: commands get the soft
  * limit back, as if started from a shell. Called before exec_configure.
  */
 void
-exec_set_files_soft(unsigned long soft)
+exec_set_files_soft(unsigned long soft, unsigned long hard)
 {
 	exec_files_soft = soft;
+	exec_files_hard = hard;
 }
 
 /*
@@ -192,6 +197,7 @@ exec_configure(const struct config *conf, char **cause)
 	id.max_memory = conf->max_memory;
 	id.max_files = conf->max_files;
 	id.files_soft = exec_files_soft;
+	id.files_hard = exec_files_hard;
 	if (id.uid != 0 && exec_check_limits(&id, cause) != 0)
 		return (-1);
 	exec_ident = id;
@@ -353,24 +359,19 @@ exec_valgrind(void)
 static int
 exec_probe(void)
 {
-	struct exec_slot	*slot = &exec_slots[0];
 	struct exec_args	 a;
 	pid_t			 pid;
+	int			 error;
 
 	memset(&a, 0, sizeof a);
 	a.keep_below = exec_slots_top;
 	a.errfd = -1;
 	a.probe = 1;
-	pid = exec_clone(exec_child, (char *)slot->stack + EXEC_STACK_SIZE,
-	    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &a);
-	if (pid == -1)
-		return (-1);
-	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-		;
-	if (a.error != 0) {
-		errno = a.error;
+	if ((pid = exec_clone(&a, &exec_slots[0], &error)) == -1) {
+		errno = error;
 		return (-1);
 	}
+	exec_wait(pid);
 	return (0);
 }
 
@@ -397,10 +398,9 @@ exec_spawn(const char *command, char *const *envp,
 {
 	struct exec_slot	*slot;
 	struct exec_args	 a;
-	sigset_t		 all, old;
 	char			*argv[4];
 	pid_t			 pid;
-	int			 j;
+	int			 fd[3], j;
 
 	argv[0] = (char *)"sh";
 	argv[1] = (char *)"-c";
@@ -418,38 +418,22 @@ exec_spawn(const char *command, char *const *envp,
 	a.keep_below = exec_slots_top;
 	a.errfd = -1;
 	exec_limits(id, &a);
+	fd[0] = fd_in;
+	fd[1] = fd_out;
+	fd[2] = fd_err;
 	slot = exec_slot_get();
-	a.fd[0] = slot->fd[0];
-	a.fd[1] = slot->fd[1];
-	a.fd[2] = slot->fd[2];
-	if (dup3(fd_in, slot->fd[0], O_CLOEXEC) == -1 ||
-	    dup3(fd_out, slot->fd[1], O_CLOEXEC) == -1 ||
-	    dup3(fd_err, slot->fd[2], O_CLOEXEC) == -1) {
-		*error = errno;
-		pid = -1;
-		goto out;
+	for (j = 0; j < 3; j++) {
+		a.fd[j] = slot->fd[j];
+		if (dup3(fd[j], slot->fd[j], O_CLOEXEC) == -1) {
+			*error = errno;
+			pid = -1;
+			goto out;
+		}
 	}
-
-	if (!exec_shared) {
+	if (exec_shared)
+		pid = exec_clone(&a, slot, error);
+	else
 		pid = exec_vfork(&a, error);
-		goto out;
-	}
-
-	/* No handler may run in the child on our memory. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = exec_clone(exec_child, (char *)slot->stack + EXEC_STACK_SIZE,
-	    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &a);
-	if (pid == -1)
-		*error = errno;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (pid != -1 && a.error != 0) {
-		/* It failed before the shell ran, and has exited. */
-		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-			;
-		*error = a.error;
-		pid = -1;
-	}
 
 out:
 	/* Let go of the pipe ends, so that the reader sees end of file. */
@@ -495,8 +479,7 @@ exec_vfork(struct exec_args *a, int *error)
 			n = read(errpipe[0], &err, sizeof err);
 		while (n == -1 && errno == EINTR);
 		if (n == sizeof err) {
-			while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-				;
+			exec_wait(pid);
 			pid = -1;
 		}
 	}
@@ -513,48 +496,64 @@ exec_vfork(struct exec_args *a, int *error)
 static void
 exec_limits(const struct exec_identity *id, struct exec_args *a)
 {
-	struct rlimit	 rl;
-	int		 n = 0;
+	exec_limit_add(a, RLIMIT_NPROC, id->max_procs, id->max_procs);
+	exec_limit_add(a, RLIMIT_CPU, id->max_cpu, id->max_cpu);
+	exec_limit_add(a, RLIMIT_AS, id->max_memory, id->max_memory);
+	if (id->max_files != 0)
+		exec_limit_add(a, RLIMIT_NOFILE, id->max_files, id->max_files);
+	else
+		exec_limit_add(a, RLIMIT_NOFILE, id->files_soft, id->files_hard);
+}
 
-	if (id->max_procs != 0) {
-		a->limits[n].resource = RLIMIT_NPROC;
-		a->limits[n].value.cur = a->limits[n].value.max = id->max_procs;
-		n++;
-	}
-	if (id->max_cpu != 0) {
-		a->limits[n].resource = RLIMIT_CPU;
-		a->limits[n].value.cur = a->limits[n].value.max = id->max_cpu;
-		n++;
-	}
-	if (id->max_memory != 0) {
-		a->limits[n].resource = RLIMIT_AS;
-		a->limits[n].value.cur = a->limits[n].value.max =
-		    id->max_memory;
-		n++;
-	}
-	if (id->max_files != 0) {
-		a->limits[n].resource = RLIMIT_NOFILE;
-		a->limits[n].value.cur = a->limits[n].value.max =
-		    id->max_files;
-		n++;
-	} else if (id->files_soft != 0 &&
-	    getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		a->limits[n].resource = RLIMIT_NOFILE;
-		a->limits[n].value.cur = id->files_soft;
-		a->limits[n].value.max = rl.rlim_max;
-		n++;
-	}
-	a->nlimits = n;
+/* Add a limit for the child to set, unless cur is 0 (not set). */
+static void
+exec_limit_add(struct exec_args *a, int resource, uint64_t cur, uint64_t max)
+{
+	struct exec_limit	*l;
+
+	if (cur == 0)
+		return;
+	l = &a->limits[a->nlimits++];
+	l->resource = resource;
+	l->value.cur = cur;
+	l->value.max = max;
 }
 
 /*
- * Start a child with clone. ThreadSanitizer intercepts clone and runs its
- * after-fork reset in the child, which on shared memory resets the parent
- * thread's state and fills the suite with false races: under it, call
- * libc's own clone.
+ * Start a child that shares our memory and descriptor table, on the
+ * slot's stack, with every signal blocked so that no handler of ours runs
+ * in it. Return its pid once it has executed the shell (or, probing,
+ * exited), or -1 with *error set if it failed before, reaped.
  */
 static pid_t
-exec_clone(int (*fn)(void *), void *stack, int flags, void *arg)
+exec_clone(struct exec_args *a, struct exec_slot *slot, int *error)
+{
+	sigset_t	 all, old;
+	pid_t		 pid;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = exec_clone_raw(exec_child, (char *)slot->stack + EXEC_STACK_SIZE,
+	    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, a);
+	if (pid == -1)
+		*error = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (pid != -1 && a->error != 0) {
+		exec_wait(pid);
+		*error = a->error;
+		pid = -1;
+	}
+	return (pid);
+}
+
+/*
+ * Call clone. ThreadSanitizer intercepts clone and runs its after-fork
+ * reset in the child, which on shared memory resets the parent thread's
+ * state and fills the suite with false races: under it, call libc's own
+ * clone.
+ */
+static pid_t
+exec_clone_raw(int (*fn)(void *), void *stack, int flags, void *arg)
 {
 #ifdef EXEC_TSAN
 	static int	(*real_clone)(int (*)(void *), void *, int, void *, ...);
@@ -569,6 +568,14 @@ exec_clone(int (*fn)(void *), void *stack, int flags, void *arg)
 #else
 	return (clone(fn, stack, flags, arg));
 #endif
+}
+
+/* Reap a child that has exited or is about to. */
+static void
+exec_wait(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		;
 }
 
 /* Take a free spawn slot, waiting for one if all are in use. */

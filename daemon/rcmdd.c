@@ -310,7 +310,7 @@ main(int argc, char **argv)
 
 	/* Each connection is a descriptor: allow as many as the system does. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		exec_set_files_soft(rl.rlim_cur);
+		exec_set_files_soft(rl.rlim_cur, rl.rlim_max);
 		exec_configure(conf, &cause);
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)

@@ -161,6 +161,7 @@ struct exec_identity {
 	unsigned long	 max_memory;
 	unsigned long	 max_files;
 	unsigned long	 files_soft;
+	unsigned long	 files_hard;
 };
 
 /* What a session gives a job to run. */
@@ -341,7 +342,7 @@ void		*worker_main(void *);
 /* exec.c */
 int		 exec_start(char **);
 int		 exec_configure(const struct config *, char **);
-void		 exec_set_files_soft(unsigned long);
+void		 exec_set_files_soft(unsigned long, unsigned long);
 void		 exec_identity(struct exec_identity *);
 pid_t		 exec_spawn(const char *, char *const *,
 		     const struct exec_identity *, int, int, int, int *);
