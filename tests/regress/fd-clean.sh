@@ -32,3 +32,18 @@ expect_result "$dir/out"
 kill -TERM "$other"
 wait "$other"
 expect_eq "status of the other rcmd after SIGTERM" 143 "$?"
+stop_daemon
+
+# rcmdd raises its own descriptor limit to the hard one, for connections,
+# and gives commands back the soft limit it was started with.
+hard=$(ulimit -Hn)
+if [ "$hard" = unlimited ] || [ "$hard" -le 512 ]; then
+	say "skipping the soft limit check: hard limit $hard"
+else
+	ulimit -Sn 512
+	start_daemon
+	expect_match "rcmdd's own limit" "*Max open files*$hard*$hard*" \
+	    "$(grep 'Max open files' "/proc/$daemon_pid/limits")"
+	expect_eq "a command's soft and hard limits" "512 $hard" \
+	    "$(rcmd -n 'echo $(ulimit -Sn) $(ulimit -Hn)')"
+fi
