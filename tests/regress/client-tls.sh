@@ -85,13 +85,19 @@ expect_eq "alice: stderr" "" "$(cat "$dir/err")"
 grep -q 'CN = alice' "$dir/s_err" ||
     fail "s_server did not see alice's certificate: $(cat "$dir/s_err")"
 
-tls_server 127.0.0.1 -servername localhost \
-    -cert2 "$certs/server.pem" -key2 "$certs/server.key"
-tls_rcmd localhost $alice
-expect_eq "localhost: status" 3 "$rc"
-expect_eq "localhost: stdout" "hello over tls" "$(cat "$dir/out")"
-grep -q 'Hostname in TLS extension: "localhost"' "$dir/s_out" ||
-    fail "localhost: rcmd sent no SNI: $(cat "$dir/s_out")"
+# A minimal system may have no /etc/hosts, and then no name for loopback.
+if getent hosts localhost >/dev/null 2>&1; then
+	tls_server 127.0.0.1 -servername localhost \
+	    -cert2 "$certs/server.pem" -key2 "$certs/server.key"
+	tls_rcmd localhost $alice
+	expect_eq "localhost: status" 3 "$rc"
+	expect_eq "localhost: stdout" "hello over tls" "$(cat "$dir/out")"
+	grep -q 'Hostname in TLS extension: "localhost"' "$dir/s_out" ||
+	    fail "localhost: rcmd sent no SNI: $(cat "$dir/s_out")"
+else
+	say "skipped the case by name: localhost does not resolve here" \
+	    "(no /etc/hosts?)"
+fi
 
 # IPv6, where this machine has it: the certificate has IP:::1.
 if grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 \
