@@ -127,6 +127,10 @@ depends=$(dpkg-deb -f "$rcmd_deb" Depends)
 expect_match "rcmd depends on libssl3" "*libssl3 (>= 3*" "$depends"
 expect_match "rcmd depends on libedit2" "*libedit2*" "$depends"
 expect_match "rcmd depends on libc6" "*libc6*" "$depends"
+# The audit log is read with sqlite3: a Recommends left it out of
+# dpkg -i plus apt-get -f install.
+expect_match "rcmdd depends on sqlite3" "*sqlite3*" \
+    "$(dpkg-deb -f "$rcmdd_deb" Depends)"
 if command -v readelf >/dev/null 2>&1; then
 	case $(readelf -d "$root/usr/bin/rcmd" | grep NEEDED) in
 	*libssl*|*libedit*)
@@ -153,6 +157,9 @@ expect_match "postinst makes the user" \
     "$(cat "$ctl/postinst")"
 expect_match "postinst makes the group" \
     "*addgroup --quiet --system rcmd-audit*" "$(cat "$ctl/postinst")"
+expect_match "postinst says where the configuration is" \
+    "*rcmdd: the configuration is /etc/rcmdd.conf*Allow rules*" \
+    "$(cat "$ctl/postinst")"
 expect_match "postinst leaves the unit disabled" \
     "*deb-systemd-helper update-state 'rcmdd.service'*" "$(cat "$ctl/postinst")"
 case $(cat "$ctl/postinst") in
