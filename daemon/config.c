@@ -84,6 +84,7 @@ static const struct config_keyword config_keywords[] = {
 	{ "CommandMaxProcesses", CONFIG_COUNT,	OFF(max_procs) },
 	{ "CommandTimeout",	CONFIG_TIME,	OFF(timeout_ms) },
 	{ "CommandUmask",	CONFIG_UMASK,	OFF(umask) },
+	{ "ControlSocket",	CONFIG_STRING,	OFF(control_path) },
 	{ "Database",		CONFIG_STRING,	OFF(database) },
 	{ "DrainTimeout",	CONFIG_TIME,	OFF(drain_ms) },
 	{ "HandshakeTimeout",	CONFIG_TIME,	OFF(handshake_ms) },
@@ -133,6 +134,7 @@ config_init(struct config *conf)
 	memset(conf, 0, sizeof *conf);
 	conf->port = xstrdup(RCMDD_DEFAULT_PORT);
 	conf->database = xstrdup(RCMDD_DATABASE);
+	conf->control_path = xstrdup(RCMDD_CONTROL);
 	conf->path = xstrdup("/usr/local/bin:/usr/bin:/bin");
 	conf->lang = xstrdup("C.UTF-8");
 	conf->timeout_ms = 3600 * 1000;
@@ -149,6 +151,16 @@ config_init(struct config *conf)
 	conf->max_commands = 4096;
 	conf->idle_ms = 3600 * 1000;
 	conf->socket_mode = 0660;
+}
+
+/* Return the control socket's path, or NULL for ControlSocket none. */
+const char *
+config_control_path(const struct config *conf)
+{
+	if (conf->control_path == NULL ||
+	    strcmp(conf->control_path, "none") == 0)
+		return (NULL);
+	return (conf->control_path);
 }
 
 /* Free what a configuration holds. */
@@ -171,6 +183,7 @@ config_clear(struct config *conf)
 	free(conf->tls_ca);
 	free(conf->socket_path);
 	free(conf->socket_group);
+	free(conf->control_path);
 	auth_clear(conf);
 	free(conf->audit_group);
 	memset(conf, 0, sizeof *conf);

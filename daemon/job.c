@@ -30,7 +30,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <vis.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "log.h"
@@ -102,6 +104,8 @@ struct job {
 	job_event_cb		 cb;
 	void			*cb_arg;
 	TAILQ_ENTRY(job)	 entry;
+	uint64_t		 audit_id;	/* 0 until STARTED */
+	time_t			 started;
 
 	/* Guarded by job_idle_lock, until a worker takes the job. */
 	STAILQ_ENTRY(job)	 queued;
@@ -130,9 +134,11 @@ static void	 job_trim_cb(int, short, void *);
 static void	 job_msg_free(struct job_msg *);
 static void	*job_worker_main(void *);
 static void	 job_join_ended(void);
+static char	*job_escape(const char *, size_t, size_t);
 
 static struct jobs	 job_list = TAILQ_HEAD_INITIALIZER(job_list);
 static u_int		 job_number;
+static uint64_t		 job_started_total;
 static pthread_mutex_t	 inbox_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct job_msgs	 inbox = STAILQ_HEAD_INITIALIZER(inbox);
 static int		 inbox_fd = -1;
@@ -611,6 +617,11 @@ job_dispatch(void)
 		job = msg->job;
 		ev.kept = 0;
 		final = msg->type == JOB_EV_EXIT || msg->type == JOB_EV_ERROR;
+		if (msg->type == JOB_EV_STARTED) {
+			job->audit_id = msg->audit_id;
+			job->started = time(NULL);
+			job_started_total++;
+		}
 		if (job->cb != NULL) {
 			memset(&ev, 0, sizeof ev);
 			ev.type = msg->type;
@@ -896,4 +907,78 @@ job_stdin_consumed(struct job *job, size_t len)
 	pthread_mutex_unlock(&job->lock);
 	if (resume)
 		job_push(job, JOB_EV_STDIN_RESUME, NULL, 0);
+}
+
+/*
+ * Write one line per running command, for rcmdd --list: audit id, age in
+ * seconds, identity, run-as user, client and command, tab-separated, each
+ * text escaped so that a line stays one line. Loop thread.
+ */
+void
+job_list_write(struct evbuffer *out)
+{
+	struct job		*job;
+	const struct job_params	*p;
+	time_t			 now;
+	char			*identity, *command;
+
+	now = time(NULL);
+	TAILQ_FOREACH(job, &job_list, entry) {
+		if (job->audit_id == 0)
+			continue;
+		p = job->params;
+		identity = job_escape(p->identity != NULL ? p->identity : "-",
+		    p->identity != NULL ? strlen(p->identity) : 1, 64);
+		command = job_escape(p->command, p->command_len, 200);
+		evbuffer_add_printf(out, "%llu\t%lld\t%s\t%s\t%s:%d\t%s\n",
+		    (unsigned long long)job->audit_id,
+		    (long long)(now - job->started), identity,
+		    p->ident.user[0] != '\0' ? p->ident.user : "-",
+		    p->client_addr, p->client_port, command);
+		free(identity);
+		free(command);
+	}
+}
+
+/*
+ * Return an allocated copy of at most max bytes of buf with every control
+ * character, tab and newline included, written as a C escape.
+ */
+static char *
+job_escape(const char *buf, size_t len, size_t max)
+{
+	char	*out;
+
+	if (len > max)
+		len = max;
+	out = xreallocarray(NULL, len + 1, 4);
+	strnvisx(out, len * 4 + 1, buf, len,
+	    VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL);
+	return (out);
+}
+
+/*
+ * End the running command with this audit id, as rcmdd --end asks: its
+ * group gets SIGTERM, then SIGKILL after KillGrace, and its row says who
+ * ended it. Return 0, or -1 if no command runs with that id. Loop thread.
+ */
+int
+job_end(uint64_t audit_id)
+{
+	struct job	*job;
+
+	TAILQ_FOREACH(job, &job_list, entry) {
+		if (job->audit_id == audit_id) {
+			job_cancel(job, JOB_CANCEL_OPERATOR);
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+/* Return how many commands have started since rcmdd did. Loop thread. */
+uint64_t
+job_started_count(void)
+{
+	return (job_started_total);
 }

@@ -68,7 +68,7 @@ static void	signal_handler(int);
 static void	signal_cb(int, short, void *);
 static void	shutdown_grace_cb(int, short, void *);
 static void	server_shutdown(void);
-static void	server_reload(const struct cmdline *);
+static int	server_reload(const struct cmdline *, char **);
 static void	head_cb(int, short, void *);
 static void	head_log(void);
 static void	head_schedule(void);
@@ -90,9 +90,17 @@ static struct cmdline	 server_cmdline;
 #define OPT_HEAD		257
 #define OPT_EXPORT		258
 #define OPT_SINCE		259
+#define OPT_RELOAD		260
+#define OPT_LIST		261
+#define OPT_END			262
+#define OPT_STATUS		263
 
 static const struct option longopts[] = {
 	{ "check-config",	no_argument,		NULL,	't' },
+	{ "end",		required_argument,	NULL,	OPT_END },
+	{ "list",		no_argument,		NULL,	OPT_LIST },
+	{ "reload",		no_argument,		NULL,	OPT_RELOAD },
+	{ "status",		no_argument,		NULL,	OPT_STATUS },
 	{ "export-audit",	required_argument,	NULL,	OPT_EXPORT },
 	{ "head",		required_argument,	NULL,	OPT_HEAD },
 	{ "since",		required_argument,	NULL,	OPT_SINCE },
@@ -131,7 +139,11 @@ usage(int status)
 	    "  logged is in it\n"
 	    "       rcmdd --export-audit DATABASE [--since TIME]\n"
 	    "  write the audit log as JSON Lines, the rows started at or\n"
-	    "  after TIME (YYYY-MM-DD[THH:MM[:SS[.mmm]][Z]], UTC) if given\n",
+	    "  after TIME (YYYY-MM-DD[THH:MM[:SS[.mmm]][Z]], UTC) if given\n"
+	    "       rcmdd [-c file] --reload | --list | --status | --end ID\n"
+	    "  ask the running rcmdd, through its control socket, to reload\n"
+	    "  (and say whether it did), to list the commands running, to\n"
+	    "  report its state, or to end the command with that audit id\n",
 	    RCMDD_CONF, RCMDD_DEFAULT_PORT, RCMDD_DATABASE);
 	exit(status);
 }
@@ -147,6 +159,7 @@ main(int argc, char **argv)
 	struct rlimit	 rl;
 	const char	*pidfile, *errstr, *verify = NULL, *head = NULL;
 	const char	*export = NULL, *since = NULL;
+	char		*request = NULL;
 	char		*cause = NULL;
 	pid_t		 otherpid;
 	gid_t		 audit_gid = (gid_t)-1;
@@ -211,6 +224,21 @@ main(int argc, char **argv)
 		case OPT_SINCE:
 			since = optarg;
 			break;
+		case OPT_RELOAD:
+		case OPT_LIST:
+		case OPT_STATUS:
+		case OPT_END:
+			if (request != NULL) {
+				fprintf(stderr, "rcmdd: --reload, --list, "
+				    "--status and --end go one at a time\n");
+				usage(1);
+			}
+			if (ch == OPT_END)
+				xasprintf(&request, "end %s", optarg);
+			else
+				request = xstrdup(ch == OPT_RELOAD ? "reload" :
+				    ch == OPT_LIST ? "list" : "status");
+			break;
 		default:
 			usage(1);
 		}
@@ -242,6 +270,8 @@ main(int argc, char **argv)
 	conf = xcalloc(1, sizeof *conf);
 	if (load_config(conf, cmd, 1) != 0)
 		exit(1);
+	if (request != NULL)
+		exit(control_request(config_control_path(conf), request));
 	server_conf = conf;
 	if (conf->single_thread && conf->tls_cert != NULL) {
 		fprintf(stderr, "rcmdd: SingleThread (-s) serves plain TCP "
@@ -287,6 +317,7 @@ main(int argc, char **argv)
 		if (pfh == NULL)
 			fatal("cannot create pidfile %s", pidfile);
 	}
+	notify_open();
 	if (!cmd->foreground) {
 		ready_fd = daemon_start();
 		log_init("rcmdd", 0, log_getverbose());
@@ -327,6 +358,8 @@ main(int argc, char **argv)
 	if (audit_open(conf->database, conf->audit_sync_full, &cause) != 0)
 		fatalx("%s", cause);
 	if (listen_start(conf, &cause) != 0)
+		fatalx("%s", cause);
+	if (control_start(server_base, config_control_path(conf), &cause) != 0)
 		fatalx("%s", cause);
 	/* Before any thread starts: a thread keeps the capabilities it has. */
 	if (priv_drop(conf, &cause) != 0)
@@ -369,9 +402,11 @@ main(int argc, char **argv)
 		write_port_file(conf->portfile, listen_port());
 	if (ready_fd != -1)
 		daemon_ready(ready_fd);
+	notify_ready(server_base);
 
 	event_base_dispatch(server_base);
 
+	control_stop();
 	audit_stop();
 	head_log();
 	job_workers_stop();
@@ -381,6 +416,7 @@ main(int argc, char **argv)
 	close(server_signal_pipe[1]);
 	event_free(server_grace_ev);
 	event_free(server_head_ev);
+	notify_close();
 	event_base_free(server_base);
 	tls_free();
 	if (pfh != NULL)
@@ -571,7 +607,7 @@ server_signal_dispatch(void)
 	while ((n = read(server_signal_pipe[0], sigs, sizeof sigs)) > 0) {
 		for (i = 0; i < n; i++) {
 			if (sigs[i] == SIGHUP) {
-				server_reload(&server_cmdline);
+				server_reload_request(NULL);
 				continue;
 			}
 			log_info("%s: shutting down", strsignal(sigs[i]));
@@ -612,6 +648,7 @@ server_shutdown(void)
 	if (server_stopping)
 		return;
 	server_stopping = 1;
+	notify_send("STOPPING=1");
 	clock_gettime(CLOCK_MONOTONIC, &server_grace_end);
 	server_grace_end.tv_sec += server_conf->shutdown_grace_ms / 1000;
 	server_grace_end.tv_nsec += (server_conf->shutdown_grace_ms % 1000) *
@@ -750,12 +787,29 @@ config_keep_path(char **path, const char *old, const char *keyword)
 }
 
 /*
+ * Reload, on SIGHUP or through the control socket, telling systemd while
+ * it lasts. Return 0, or -1 with the reason in cause (if not NULL) when
+ * the running configuration was kept.
+ */
+int
+server_reload_request(char **cause)
+{
+	int	rc;
+
+	notify_send("RELOADING=1");
+	rc = server_reload(&server_cmdline, cause);
+	notify_send("READY=1");
+	return (rc);
+}
+
+/*
  * Re-read the configuration file. Errors keep the old configuration; the
  * listeners, port and database stay as they are until a restart. Running
- * commands keep the settings they started with.
+ * commands keep the settings they started with. Return 0, or -1 with the
+ * reason in verdict (if not NULL).
  */
-static void
-server_reload(const struct cmdline *cmd)
+static int
+server_reload(const struct cmdline *cmd, char **verdict)
 {
 	struct config	*conf, *old = server_conf;
 	char		*cause = NULL;
@@ -766,8 +820,13 @@ server_reload(const struct cmdline *cmd)
 	if (load_config(conf, cmd, 0) != 0) {
 		log_warnx("SIGHUP: configuration has errors; keeping the "
 		    "running one");
+		if (verdict != NULL)
+			xasprintf(verdict, "the configuration has errors "
+			    "(rcmdd -t%s%s lists them); the running one is "
+			    "kept", cmd->config != NULL ? " -c " : "",
+			    cmd->config != NULL ? cmd->config : "");
 		free(conf);
-		return;
+		return (-1);
 	}
 	if ((conf->tls_cert == NULL) != (old->tls_cert == NULL))
 		xasprintf(&cause, "turning TLS %s takes a restart",
@@ -778,10 +837,13 @@ server_reload(const struct cmdline *cmd)
 	if (cause != NULL) {
 		log_warnx("SIGHUP: %s; keeping the running configuration",
 		    cause);
+		if (verdict != NULL)
+			xasprintf(verdict, "%s; the running configuration is "
+			    "kept", cause);
 		free(cause);
 		config_clear(conf);
 		free(conf);
-		return;
+		return (-1);
 	}
 	changed = strcmp(conf->port, old->port) != 0 ||
 	    conf->nlisten != old->nlisten ||
@@ -821,6 +883,8 @@ server_reload(const struct cmdline *cmd)
 	    "ListenSocket");
 	config_keep_path(&conf->pidfile, old->pidfile, "PidFile");
 	config_keep_path(&conf->portfile, old->portfile, "PortFile");
+	config_keep_path(&conf->control_path, old->control_path,
+	    "ControlSocket");
 	log_setverbose(cmd->verbose > conf->verbose ? cmd->verbose :
 	    conf->verbose);
 	server_conf = conf;
@@ -831,4 +895,5 @@ server_reload(const struct cmdline *cmd)
 	log_info("SIGHUP: configuration reloaded%s%s",
 	    cmd->config != NULL ? " from " : "",
 	    cmd->config != NULL ? cmd->config : "");
+	return (0);
 }

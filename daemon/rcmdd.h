@@ -37,6 +37,7 @@
 #define RCMDD_MAX_LISTEN	16
 
 struct event_base;
+struct evbuffer;
 struct job;
 struct session;
 
@@ -86,6 +87,7 @@ struct config {
 	char		*socket_path;
 	u_int		 socket_mode;
 	char		*socket_group;
+	char		*control_path;	/* "none": no control socket */
 	struct allow_rule *allow;
 	u_int		 nallow;
 	char		*audit_group;
@@ -205,6 +207,7 @@ STAILQ_HEAD(job_ctls, job_ctl);
 /* Why a job was cancelled. */
 #define JOB_CANCEL_DISCONNECT	1
 #define JOB_CANCEL_SHUTDOWN	2
+#define JOB_CANCEL_OPERATOR	3
 
 /* Events a job reports to its session, on the loop thread. */
 #define JOB_EV_STARTED		1
@@ -252,12 +255,14 @@ struct job_pump {
 extern struct config	*server_conf;
 extern struct event_base *server_base;
 void		 server_check_exit(void);
+int		 server_reload_request(char **);
 int		 server_signal_fd(void);
 void		 server_signal_dispatch(void);
 int		 server_grace_left(void);
 
 /* config.c */
 void		 config_init(struct config *);
+const char	*config_control_path(const struct config *);
 void		 config_clear(struct config *);
 int		 config_parse(struct config *, const char *, FILE *, char **);
 int		 config_load(struct config *, const char *, char **);
@@ -293,6 +298,19 @@ void		 listen_stop(void);
 int		 listen_port(void);
 int		 listen_is_loopback(const struct sockaddr *);
 
+/* control.c */
+int		 control_start(struct event_base *, const char *, char **);
+void		 control_stop(void);
+void		 control_status_write(struct evbuffer *);
+int		 control_request(const char *, const char *);
+
+/* notify.c */
+void		 notify_open(void);
+void		 notify_send(const char *, ...)
+		    __attribute__((__format__ (printf, 1, 2)));
+void		 notify_ready(struct event_base *);
+void		 notify_close(void);
+
 /* session.c */
 #define SESSION_TCP		0
 #define SESSION_TLS		1
@@ -319,6 +337,9 @@ void		 job_output_sent(struct job *, size_t);
 uint8_t		*job_output_keep(struct job_event *);
 u_int		 job_count(void);
 void		 job_params_free(struct job_params *);
+void		 job_list_write(struct evbuffer *);
+int		 job_end(uint64_t);
+uint64_t	 job_started_count(void);
 
 /* job.c: the worker's side */
 const struct job_params *job_get_params(struct job *);

@@ -595,6 +595,11 @@ worker_finish(struct worker *run)
 		strlcpy(run->reason, "rcmdd was shutting down",
 		    sizeof run->reason);
 		x.kind = EXIT_CANCELLED;
+	} else if (run->cancel == JOB_CANCEL_OPERATOR) {
+		ae.status = "cancelled";
+		strlcpy(run->reason, "ended by the operator (rcmdd --end)",
+		    sizeof run->reason);
+		x.kind = EXIT_CANCELLED;
 	} else if (run->timed_out) {
 		ae.status = "timeout";
 		x.kind = EXIT_TIMEDOUT;

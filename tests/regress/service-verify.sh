@@ -13,7 +13,8 @@
 # WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
-# etc/rcmdd.service, as built, has its sandbox (the capability bounding
+# etc/rcmdd.service, as built, is Type=notify, reloads through rcmdd
+# --reload (the daemon's verdict, no kill(1)), has its sandbox (the capability bounding
 # set that run-as needs, ProtectSystem=strict and the rest), and is clean
 # under systemd-analyze verify (its ExecStart pointed at the rcmdd under
 # test). The verify part is skipped, saying so, where systemd-analyze is not
@@ -54,7 +55,12 @@ SystemCallArchitectures=native
 SystemCallFilter=@system-service
 RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
 LimitNOFILE=1024:65536
+Type=notify
+NotifyAccess=main
 LINES
+# systemctl reload reports the daemon's verdict, and needs no kill(1).
+grep -q "^ExecReload=.*/rcmdd --reload\$" "$unit" ||
+    { echo "service-verify: FAIL: ExecReload is not rcmdd --reload"; exit 1; }
 # One capability too many would be no better than none at all.
 [ "$(grep -c '^CapabilityBoundingSet=' "$unit")" -eq 1 ] ||
     { echo "service-verify: FAIL: more than one CapabilityBoundingSet"; exit 1; }
@@ -66,7 +72,8 @@ if ! command -v systemd-analyze >/dev/null 2>&1; then
 fi
 dir=$(mktemp -d "${TMPDIR:-/tmp}/rcmdd-test.XXXXXXXX") || exit 1
 trap 'rm -rf "$dir"' EXIT
-sed "s|^ExecStart=[^ ]*|ExecStart=$RCMDD|" "$unit" >"$dir/rcmdd.service"
+sed -e "s|^ExecStart=[^ ]*|ExecStart=$RCMDD|" \
+    -e "s|^ExecReload=[^ ]*|ExecReload=$RCMDD|" "$unit" >"$dir/rcmdd.service"
 out=$(systemd-analyze verify --man=no "$dir/rcmdd.service" 2>&1)
 if [ -n "$out" ]; then
 	echo "service-verify: FAIL: systemd-analyze verify says:"
