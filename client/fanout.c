@@ -377,6 +377,11 @@ fanout_fail(struct fanout_host *h, const char *cause)
 	const char	*why;
 
 	fprintf(stderr, "rcmd: %s: %s\n", h->name, cause);
+	if (h->c.plain) {
+		fanout_finish(h, FANOUT_REFUSED, RCMD_EXIT_ERROR,
+		    "plain TCP beyond loopback: set up TLS");
+		return;
+	}
 	if (h->c.refused || h->c.phase == CONN_TLS) {
 		fanout_finish(h, FANOUT_REFUSED, RCMD_EXIT_ERROR,
 		    h->c.phase == CONN_TLS ? "TLS handshake failed" :

@@ -78,6 +78,7 @@ struct conn {
 	int		 reset;		/* the peer reset the connection */
 	int		 refused;	/* the server sent ERROR */
 	int		 error;		/* errno of a failed connect, or 0 */
+	int		 plain;		/* plain TCP beyond loopback refused */
 
 	/* For conn_start and conn_step only. */
 	enum conn_phase	 phase;
