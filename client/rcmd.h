@@ -117,7 +117,7 @@ int	conn_exec(struct conn *, const char *, size_t, uint32_t, char **);
 /* fanout.c */
 struct fanout;
 struct fanout	*fanout_new(const char *, struct tls_config *, int, int,
-		    uint32_t, int, int);
+		    uint32_t, int, int, int);
 int	fanout_add(struct fanout *, const char *, char **);
 int	fanout_add_file(struct fanout *, const char *, char **);
 int	fanout_run(struct fanout *, const char *);
