@@ -14,11 +14,11 @@
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 
-# The name a client gives in HELLO reaches the debug log and the audit
-# log with every control character escaped (C escapes such as \r and \n,
-# other bytes that are not printable ASCII as three octal digits, a
-# backslash doubled), so that a name with CR, LF, BEL, BS, TAB and ESC
-# cannot split a log line or drive a terminal.
+# The name a client gives in HELLO, and the CN of its certificate, reach
+# the debug log and the audit log with every control character escaped (C
+# escapes such as \r and \n, other bytes that are not printable ASCII as
+# three octal digits, a backslash doubled), so that a name with CR, LF,
+# BEL, BS, TAB and ESC cannot split a log line or drive a terminal.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -38,6 +38,39 @@ grep -F -- "HELLO from 127.0.0.1:" "$log" | grep -F -q -- "($escaped)" ||
     fail "the HELLO log line does not end with ($escaped)"
 # One line, and no control character anywhere in the log.
 expect_eq "HELLO lines" 1 "$(grep -c "HELLO from" "$log")"
+if LC_ALL=C grep -q '[[:cntrl:]]' "$log"; then
+	fail "a control character reached the log:" \
+	    "$(LC_ALL=C grep -n '[[:cntrl:]]' "$log" | od -c | head -n 5)"
+fi
+stop_daemon
+
+# A certificate whose CN holds CR, LF, BEL and ESC.
+make_certs
+c=$certs
+printf 'basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\n' \
+    >"$c/evil.ext"
+{
+	"$OPENSSL" genpkey -algorithm EC \
+	    -pkeyopt ec_paramgen_curve:P-256 -out "$c/evil.key" &&
+	"$OPENSSL" req -new -utf8 -key "$c/evil.key" \
+	    -out "$c/evil.csr" \
+	    -subj "/O=rcmdd tests/CN=$(printf 'ev\r\nil\a\033[31m')" &&
+	"$OPENSSL" x509 -req -in "$c/evil.csr" -CA "$c/ca.pem" \
+	    -CAkey "$c/ca.key" -CAcreateserial -days 2 \
+	    -extfile "$c/evil.ext" -out "$c/evil.pem"
+} >"$dir/openssl.log" 2>&1 || fail "openssl: $(cat "$dir/openssl.log")"
+write_config "TLSCertificate $c/server.pem" "TLSKey $c/server.key" \
+    "TLSClientCA $c/ca.pem"
+: >"$log"
+rm -f "$db" "$db-wal" "$db-shm"
+start_daemon -v
+expect_eq "a command with the certificate" "ok" \
+    "$(rcmd -n --cert "$c/evil.pem" --key "$c/evil.key" --ca "$c/ca.pem" \
+    echo ok 2>&1)"
+cn='ev\r\nil\a\033[31m'
+expect_sql "identity" "SELECT identity FROM commands" "$cn"
+grep -F -- "TLS from 127.0.0.1:" "$log" | grep -F -q -- " as $cn (" ||
+    fail "the TLS log line does not name the CN as $cn"
 if LC_ALL=C grep -q '[[:cntrl:]]' "$log"; then
 	fail "a control character reached the log:" \
 	    "$(LC_ALL=C grep -n '[[:cntrl:]]' "$log" | od -c | head -n 5)"
