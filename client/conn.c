@@ -22,6 +22,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +61,9 @@ static void	rbuf_drain(struct rbuf *, size_t);
 static int	conn_connect_one(const struct addrinfo *, int, int *);
 static void	conn_keepalive(int);
 static int	conn_resolve(struct conn *, const char *, const char *,
+		    struct addrinfo **, char **);
+static int	conn_is_loopback(const struct sockaddr *);
+static int	conn_check_plain(struct conn *, const char *,
 		    struct addrinfo **, char **);
 static int	conn_open_unix(struct conn *, const char *, char **);
 static void	conn_connect_cause(struct conn *, int, char **);
@@ -282,6 +286,72 @@ conn_resolve(struct conn *c, const char *host, const char *port,
 	return (-1);
 }
 
+/* Return whether an address is on loopback: 127.0.0.0/8 or ::1. */
+static int
+conn_is_loopback(const struct sockaddr *sa)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		sin = (const struct sockaddr_in *)sa;
+		return ((ntohl(sin->sin_addr.s_addr) >> 24) == 127);
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)sa;
+		if (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
+			return (1);
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			return (sin6->sin6_addr.s6_addr[12] == 127);
+		return (0);
+	}
+	return (0);
+}
+
+/*
+ * Without TLS, every address of the host must be on loopback: rcmdd
+ * accepts plain TCP there only, and commands and their output must not
+ * cross the network in clear. Called before any connect. Return 0, or -1
+ * (freeing the addresses) with a cause that says how to set up TLS.
+ */
+static int
+conn_check_plain(struct conn *c, const char *host, struct addrinfo **res,
+    char **cause)
+{
+	struct addrinfo	*ai;
+	char		 addr[NI_MAXHOST];
+
+	for (ai = *res; ai != NULL; ai = ai->ai_next) {
+		if (conn_is_loopback(ai->ai_addr))
+			continue;
+		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, addr,
+		    sizeof addr, NULL, 0, NI_NUMERICHOST) != 0)
+			strlcpy(addr, "?", sizeof addr);
+		if (strcmp(addr, c->host) == 0)
+			xasprintf(cause, "refusing plain TCP to %s: rcmdd "
+			    "accepts plain TCP on loopback only, so commands "
+			    "and their output never cross the network in "
+			    "clear; set up TLS: give --cert, --key and --ca, "
+			    "or put cert.pem, key.pem and ca.pem in "
+			    "${XDG_CONFIG_HOME:-~/.config}/rcmd/ (--no-tls "
+			    "is for a loopback rcmdd only)", addr);
+		else
+			xasprintf(cause, "refusing plain TCP to %s (%s): "
+			    "rcmdd accepts plain TCP on loopback only, so "
+			    "commands and their output never cross the "
+			    "network in clear; set up TLS: give --cert, "
+			    "--key and --ca, or put cert.pem, key.pem and "
+			    "ca.pem in ${XDG_CONFIG_HOME:-~/.config}/rcmd/ "
+			    "(--no-tls is for a loopback rcmdd only)", host,
+			    addr);
+		freeaddrinfo(*res);
+		*res = NULL;
+		c->plain = 1;
+		return (-1);
+	}
+	return (0);
+}
+
 /*
  * Connect to host and port, trying each address in turn, and start TLS
  * over it if tc is not NULL. A host written unix:PATH is a local socket,
@@ -301,6 +371,8 @@ conn_open(struct conn *c, const char *host, const char *port,
 	if (strncmp(host, RCMD_UNIX_PREFIX, strlen(RCMD_UNIX_PREFIX)) == 0)
 		return (conn_open_unix(c, host, cause));
 	if (conn_resolve(c, host, port, &res, cause) != 0)
+		return (-1);
+	if (tc == NULL && conn_check_plain(c, host, &res, cause) != 0)
 		return (-1);
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		c->fd = conn_connect_one(ai, timeout_ms, &error);
@@ -392,6 +464,8 @@ conn_start(struct conn *c, const char *host, const char *port,
 	}
 	/* Resolving blocks; the hosts of a fleet are names in a file. */
 	if (conn_resolve(c, host, port, &c->ai_list, cause) != 0)
+		return (-1);
+	if (tc == NULL && conn_check_plain(c, host, &c->ai_list, cause) != 0)
 		return (-1);
 	c->ai_next = c->ai_list;
 	c->phase = CONN_CONNECTING;

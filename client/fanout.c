@@ -28,6 +28,7 @@
 
 #include "log.h"
 #include "rcmd.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /*
@@ -35,7 +36,10 @@
  * given number at once, each connection with its own connect deadline and
  * run deadline. Output is printed a whole line at a time with the host in
  * front, or gathered per host and grouped as dshbak -c does; a summary of
- * the outcomes goes to stderr at the end.
+ * the outcomes goes to stderr at the end. Unless told to pass it raw,
+ * output is made safe to read first (fanout_sanitize): the output of many
+ * hosts is read as a report, where one host must not drive the terminal or
+ * make its lines look like another's.
  */
 
 /* How long past -t to wait for a host's EXIT before giving up on it. */
@@ -79,6 +83,7 @@ struct fanout_host {
 	uint64_t		 deadline;	/* 0: none */
 	struct fanout_buf	 line[2];	/* partial stdout, stderr line */
 	int			 gather;	/* -g */
+	int			 raw;		/* --raw: no escaping */
 	struct fanout_buf	 gathered;	/* -g: all output */
 	struct fanout_host	*group;		/* -g: the first with the same */
 };
@@ -92,11 +97,15 @@ struct fanout {
 	int			 connect_ms;
 	uint32_t		 timeout_ms;
 	int			 gather;
+	int			 raw;
 	int			 verbose;
 	const char		*cmd;
 };
 
 static void	fanout_buf_add(struct fanout_buf *, const void *, size_t);
+static int	fanout_unsafe(uint32_t);
+static void	fanout_sanitize(struct fanout_buf *, const char *, size_t,
+		    int);
 static void	fanout_split(const char *, const char *, char **, char **);
 static void	fanout_start(struct fanout *, struct fanout_host *);
 static void	fanout_output_cb(struct conn *, int, const uint8_t *, size_t,
@@ -129,12 +138,82 @@ fanout_buf_add(struct fanout_buf *b, const void *data, size_t len)
 }
 
 /*
+ * Return whether a character must not reach the terminal as it is: a C0
+ * control, DEL, a C1 control, a bidirectional control (which can reorder
+ * what is shown, the host's name in front included), or a line or
+ * paragraph separator.
+ */
+static int
+fanout_unsafe(uint32_t c)
+{
+	return (utf8_is_control(c) || c == 0x061c || c == 0x200e ||
+	    c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2066 && c <= 0x2069) || c == 0x2028 || c == 0x2029);
+}
+
+/*
+ * Append len bytes of a host's output to b, safe to read: valid UTF-8 and
+ * TAB stay as they are, and newline too with nl; a carriage return,
+ * bell, backspace, vertical tab or form feed becomes \r, \a, \b, \v or
+ * \f, another C0 control, DEL or a byte that is not UTF-8 a backslash and
+ * three octal digits (ESC is \033, so an escape sequence shows as text),
+ * and another unsafe character \u and its four hex digits.
+ */
+static void
+fanout_sanitize(struct fanout_buf *b, const char *data, size_t len, int nl)
+{
+	const uint8_t	*p = (const uint8_t *)data;
+	uint32_t	 c;
+	size_t		 i, n;
+	char		 esc[16];
+
+	for (i = 0; i < len; i += n) {
+		n = utf8_decode(p + i, len - i, &c);
+		if (n != 0 && (c == '\t' || (c == '\n' && nl) ||
+		    !fanout_unsafe(c))) {
+			fanout_buf_add(b, p + i, n);
+			continue;
+		}
+		if (n == 0) {
+			n = 1;
+			c = p[i];
+		} else if (c >= 0x80) {
+			snprintf(esc, sizeof esc, "\\u%04X", (u_int)c);
+			fanout_buf_add(b, esc, strlen(esc));
+			continue;
+		}
+		switch (c) {
+		case '\r':
+			strlcpy(esc, "\\r", sizeof esc);
+			break;
+		case '\a':
+			strlcpy(esc, "\\a", sizeof esc);
+			break;
+		case '\b':
+			strlcpy(esc, "\\b", sizeof esc);
+			break;
+		case '\v':
+			strlcpy(esc, "\\v", sizeof esc);
+			break;
+		case '\f':
+			strlcpy(esc, "\\f", sizeof esc);
+			break;
+		default:
+			snprintf(esc, sizeof esc, "\\%03o", (u_int)c);
+			break;
+		}
+		fanout_buf_add(b, esc, strlen(esc));
+	}
+}
+
+/*
  * Create a fan-out of one command to hosts added later: tc is the TLS
- * configuration for every TCP host (or NULL), port the default port.
+ * configuration for every TCP host (or NULL), port the default port; with
+ * raw, output is printed as the hosts sent it.
  */
 struct fanout *
 fanout_new(const char *port, struct tls_config *tc, int parallel,
-    int connect_ms, uint32_t timeout_ms, int gather, int verbose)
+    int connect_ms, uint32_t timeout_ms, int gather, int raw, int verbose)
 {
 	struct fanout	*f;
 
@@ -145,6 +224,7 @@ fanout_new(const char *port, struct tls_config *tc, int parallel,
 	f->connect_ms = connect_ms;
 	f->timeout_ms = timeout_ms;
 	f->gather = gather;
+	f->raw = raw;
 	f->verbose = verbose;
 	return (f);
 }
@@ -303,11 +383,12 @@ fanout_output_cb(struct conn *c, int err, const uint8_t *data, size_t len,
 static void
 fanout_print_lines(struct fanout_host *h, int err, int last)
 {
-	struct fanout_buf	*b = &h->line[err];
+	struct fanout_buf	*b = &h->line[err], safe;
 	FILE			*fp = err ? stderr : stdout;
 	char			*nl;
 	size_t			 off = 0, n;
 
+	memset(&safe, 0, sizeof safe);
 	while (off < b->len) {
 		nl = memchr(b->data + off, '\n', b->len - off);
 		if (nl != NULL)
@@ -316,9 +397,18 @@ fanout_print_lines(struct fanout_host *h, int err, int last)
 			n = b->len - off;
 		else
 			break;
-		fprintf(fp, "%s: %.*s\n", h->name, (int)n, b->data + off);
+		if (h->raw)
+			fprintf(fp, "%s: %.*s\n", h->name, (int)n,
+			    b->data + off);
+		else {
+			safe.len = 0;
+			fanout_sanitize(&safe, b->data + off, n, 0);
+			fprintf(fp, "%s: %.*s\n", h->name, (int)safe.len,
+			    safe.len == 0 ? "" : safe.data);
+		}
 		off += n + (nl != NULL);
 	}
+	free(safe.data);
 	if (off != 0) {
 		memmove(b->data, b->data + off, b->len - off);
 		b->len -= off;
@@ -377,6 +467,11 @@ fanout_fail(struct fanout_host *h, const char *cause)
 	const char	*why;
 
 	fprintf(stderr, "rcmd: %s: %s\n", h->name, cause);
+	if (h->c.plain) {
+		fanout_finish(h, FANOUT_REFUSED, RCMD_EXIT_ERROR,
+		    "plain TCP beyond loopback: set up TLS");
+		return;
+	}
 	if (h->c.refused || h->c.phase == CONN_TLS) {
 		fanout_finish(h, FANOUT_REFUSED, RCMD_EXIT_ERROR,
 		    h->c.phase == CONN_TLS ? "TLS handshake failed" :
@@ -428,8 +523,10 @@ fanout_run(struct fanout *f, const char *cmd)
 	int			  status = 0, wait, pending;
 
 	f->cmd = cmd;
-	for (i = 0; i < f->nhosts; i++)
+	for (i = 0; i < f->nhosts; i++) {
 		f->hosts[i].gather = f->gather;
+		f->hosts[i].raw = f->raw;
+	}
 	pfd = xreallocarray(NULL, f->parallel, sizeof *pfd);
 	active = xreallocarray(NULL, f->parallel, sizeof *active);
 	while (finished < f->nhosts) {
@@ -530,6 +627,7 @@ static void
 fanout_print_groups(struct fanout *f)
 {
 	struct fanout_host	*h, *g;
+	struct fanout_buf	 safe;
 	size_t			 i, j;
 
 	for (i = 0; i < f->nhosts; i++) {
@@ -549,7 +647,15 @@ fanout_print_groups(struct fanout *f)
 				printf(",%s", f->hosts[j].name);
 		}
 		printf("\n%s\n", FANOUT_RULE);
-		fwrite(h->gathered.data, 1, h->gathered.len, stdout);
+		if (h->raw)
+			fwrite(h->gathered.data, 1, h->gathered.len, stdout);
+		else {
+			memset(&safe, 0, sizeof safe);
+			fanout_sanitize(&safe, h->gathered.data,
+			    h->gathered.len, 1);
+			fwrite(safe.data, 1, safe.len, stdout);
+			free(safe.data);
+		}
 		if (h->gathered.data[h->gathered.len - 1] != '\n')
 			putchar('\n');
 	}

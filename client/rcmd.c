@@ -71,6 +71,7 @@ static const struct option longopts[] = {
 	{ "no-stdin",	no_argument,		NULL,	'n' },
 	{ "no-tls",	no_argument,		NULL,	OPT_NO_TLS },
 	{ "port",	required_argument,	NULL,	'p' },
+	{ "raw",	no_argument,		NULL,	'r' },
 	{ "timeout",	required_argument,	NULL,	't' },
 	{ "verbose",	no_argument,		NULL,	'v' },
 	{ "version",	no_argument,		NULL,	'V' },
@@ -84,7 +85,7 @@ usage(int status)
 	    "usage: rcmd [-hnVv] [--ca file] [--cert file] [--key file] "
 	    "[--no-tls]\n"
 	    "            [-p port] [-t seconds] host [command ...]\n"
-	    "       rcmd [-gVv] [-f hostfile] [-H host,...] [-P count] "
+	    "       rcmd [-grVv] [-f hostfile] [-H host,...] [-P count] "
 	    "[-p port]\n"
 	    "            [-T seconds] [-t seconds] command ...\n"
 	    "  -f, --hostfile FILE   run on the hosts in FILE, one a line\n"
@@ -93,6 +94,9 @@ usage(int status)
 	    "  -n, --no-stdin        do not forward standard input\n"
 	    "  -P, --parallel N      at most N hosts at once (default %d)\n"
 	    "  -p, --port PORT       server port (default %s)\n"
+	    "  -r, --raw             with -f or -H, print the hosts' control "
+	    "characters\n"
+	    "                        as they are instead of escaped\n"
 	    "  -T, --connect-timeout SECS  give up on a host that has not "
 	    "answered\n"
 	    "                        HELLO within SECS seconds (default %d)\n"
@@ -281,7 +285,7 @@ main(int argc, char **argv)
 	uint32_t		 timeout_ms = 0;
 	long long		 secs;
 	int			 ch, i, no_stdin = 0, verbose = 0, status;
-	int			 no_tls = 0, gather = 0, fanout = 0;
+	int			 no_tls = 0, gather = 0, fanout = 0, raw = 0;
 	int			 parallel = RCMD_PARALLEL;
 	int			 connect_ms = RCMD_CONNECT_TIMEOUT_MS;
 	struct fanout		*f;
@@ -289,7 +293,7 @@ main(int argc, char **argv)
 	char			*hostlists = NULL;
 	int			 nhostfiles = 0;
 
-	while ((ch = getopt_long(argc, argv, "+f:gH:hnP:p:T:t:vV", longopts,
+	while ((ch = getopt_long(argc, argv, "+f:gH:hnP:p:rT:t:vV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case OPT_CA:
@@ -345,6 +349,9 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			port = optarg;
+			break;
+		case 'r':
+			raw = 1;
 			break;
 		case 'T':
 			secs = strtonum(optarg, 1, 3600, &errstr);
@@ -413,7 +420,7 @@ main(int argc, char **argv)
 		/* Every TCP host gets the same TLS; unix:PATH hosts none. */
 		tc = tls_setup("", cert, key, ca, no_tls);
 		f = fanout_new(port, tc, parallel, connect_ms, timeout_ms,
-		    gather, verbose);
+		    gather, raw, verbose);
 		if (hostlists != NULL)
 			add_hosts(f, hostlists);
 		for (i = 0; i < nhostfiles; i++) {

@@ -78,6 +78,7 @@ struct conn {
 	int		 reset;		/* the peer reset the connection */
 	int		 refused;	/* the server sent ERROR */
 	int		 error;		/* errno of a failed connect, or 0 */
+	int		 plain;		/* plain TCP beyond loopback refused */
 
 	/* For conn_start and conn_step only. */
 	enum conn_phase	 phase;
@@ -116,7 +117,7 @@ int	conn_exec(struct conn *, const char *, size_t, uint32_t, char **);
 /* fanout.c */
 struct fanout;
 struct fanout	*fanout_new(const char *, struct tls_config *, int, int,
-		    uint32_t, int, int);
+		    uint32_t, int, int, int);
 int	fanout_add(struct fanout *, const char *, char **);
 int	fanout_add_file(struct fanout *, const char *, char **);
 int	fanout_run(struct fanout *, const char *);

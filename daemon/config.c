@@ -107,6 +107,7 @@ static const struct config_keyword config_keywords[] = {
 	{ "RunAs",		CONFIG_STRING,	OFF(run_as) },
 	{ "ShutdownGrace",	CONFIG_TIME,	OFF(shutdown_grace_ms) },
 	{ "SingleThread",	CONFIG_FLAG,	OFF(single_thread) },
+	{ "SingleUser",		CONFIG_FLAG,	OFF(single_user) },
 	{ "TLSCertificate",	CONFIG_STRING,	OFF(tls_cert) },
 	{ "TLSClientCA",	CONFIG_STRING,	OFF(tls_ca) },
 	{ "TLSKey",		CONFIG_STRING,	OFF(tls_key) },

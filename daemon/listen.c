@@ -192,14 +192,35 @@ listen_start(struct config *conf, char **cause)
 	return (0);
 }
 
-/* Bind and listen on one resolved address. */
+/*
+ * Bind and listen on one resolved address. A v4-mapped IPv6 address
+ * (::ffff:127.0.0.1) cannot be bound by an IPv6-only socket: it is bound
+ * as the IPv4 address it stands for, as rcmdd -t takes it.
+ */
 static int
 listen_one(const struct addrinfo *ai, const char *host, char **cause)
 {
 	struct sockaddr_storage	 ss;
+	struct sockaddr_in	 sin;
+	struct addrinfo		 mapped;
+	const struct sockaddr_in6 *sin6;
 	socklen_t		 sslen = sizeof ss;
 	int			 fd, on = 1, port;
 
+	sin6 = (const struct sockaddr_in6 *)ai->ai_addr;
+	if (ai->ai_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memset(&sin, 0, sizeof sin);
+		sin.sin_family = AF_INET;
+		sin.sin_port = sin6->sin6_port;
+		memcpy(&sin.sin_addr, &sin6->sin6_addr.s6_addr[12],
+		    sizeof sin.sin_addr);
+		mapped = *ai;
+		mapped.ai_family = AF_INET;
+		mapped.ai_addr = (struct sockaddr *)&sin;
+		mapped.ai_addrlen = sizeof sin;
+		ai = &mapped;
+	}
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, ai->ai_protocol);
 	if (fd == -1) {

@@ -26,6 +26,7 @@
 #include <libutil.h>
 #include <limits.h>
 #include <malloc.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,12 +55,14 @@ struct cmdline {
 	char		*port;
 	char		*database;
 	int		 single_thread;
+	int		 single_user;
 	int		 foreground;
 	int		 verbose;
 };
 
 static void	usage(int) __attribute__((__noreturn__));
 static int	load_config(struct config *, const struct cmdline *, int);
+static int	check_user(const struct config *, char **);
 static char	*absolute_path(const char *);
 static void	write_port_file(const char *, int);
 static int	daemon_start(void);
@@ -90,10 +93,11 @@ static struct cmdline	 server_cmdline;
 #define OPT_HEAD		257
 #define OPT_EXPORT		258
 #define OPT_SINCE		259
-#define OPT_RELOAD		260
-#define OPT_LIST		261
-#define OPT_END			262
-#define OPT_STATUS		263
+#define OPT_SINGLE_USER		260
+#define OPT_RELOAD		261
+#define OPT_LIST		262
+#define OPT_END			263
+#define OPT_STATUS		264
 
 static const struct option longopts[] = {
 	{ "check-config",	no_argument,		NULL,	't' },
@@ -112,6 +116,7 @@ static const struct option longopts[] = {
 	{ "listen",		required_argument,	NULL,	'l' },
 	{ "port",		required_argument,	NULL,	'p' },
 	{ "single-thread",	no_argument,		NULL,	's' },
+	{ "single-user",	no_argument,		NULL,	OPT_SINGLE_USER },
 	{ "verbose",		no_argument,		NULL,	'v' },
 	{ "version",		no_argument,		NULL,	'V' },
 	{ NULL,			0,			NULL,	0 }
@@ -123,8 +128,12 @@ usage(int status)
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: rcmdd [-fhstVv] [-c file] [-d database] [-l address] "
 	    "[-p port]\n"
+	    "             [--single-user]\n"
 	    "  -f, --foreground      stay attached and log to stderr\n"
 	    "  -s, --single-thread   run commands inline in the event loop\n"
+	    "      --single-user     not root: run commands as rcmdd's own "
+	    "user,\n"
+	    "                        who can rewrite the audit log (a trial)\n"
 	    "  -c, --config FILE     configuration file (default %s)\n"
 	    "  -l, --listen ADDR     listen address (default 127.0.0.1); "
 	    "may repeat\n"
@@ -224,6 +233,9 @@ main(int argc, char **argv)
 		case OPT_SINCE:
 			since = optarg;
 			break;
+		case OPT_SINGLE_USER:
+			cmd->single_user = 1;
+			break;
 		case OPT_RELOAD:
 		case OPT_LIST:
 		case OPT_STATUS:
@@ -282,6 +294,7 @@ main(int argc, char **argv)
 	if (tls_configure(conf, &cause) != 0 ||
 	    listen_check(conf, &cause) != 0 ||
 	    exec_configure(conf, &cause) != 0 ||
+	    check_user(conf, &cause) != 0 ||
 	    (conf->audit_group != NULL &&
 	    audit_lookup_group(conf->audit_group, &audit_gid, &cause) != 0)) {
 		fprintf(stderr, "rcmdd: %s\n", cause);
@@ -478,6 +491,40 @@ load_config(struct config *conf, const struct cmdline *cmd, int report)
 	}
 	if (cmd->single_thread)
 		conf->single_thread = 1;
+	if (cmd->single_user)
+		conf->single_user = 1;
+	return (0);
+}
+
+/*
+ * Not started as root, rcmdd runs commands as its own user, who owns the
+ * audit database, the TLS key and the state: a command could rewrite its
+ * own row. Refuse that unless SingleUser says it is a trial, and warn
+ * even then. Return 0, or -1 with what to do in cause.
+ */
+static int
+check_user(const struct config *conf, char **cause)
+{
+	struct passwd	*pw;
+	const char	*name = "?";
+	long		 uid = (long)geteuid();
+
+	if (uid == 0)
+		return (0);
+	if ((pw = getpwuid(geteuid())) != NULL)
+		name = pw->pw_name;
+	if (!conf->single_user) {
+		xasprintf(cause, "not started as root: commands would run as "
+		    "uid %ld (%s), rcmdd's own user, and could read its TLS "
+		    "key and rewrite its audit log; start rcmdd as root, so "
+		    "that commands run as a separate user (RunAs, nobody by "
+		    "default), or for a single-user trial give "
+		    "\"SingleUser yes\" or --single-user", uid, name);
+		return (-1);
+	}
+	log_warnx("SingleUser: commands run as uid %ld (%s), rcmdd's own "
+	    "user, and can read its TLS key and rewrite or delete rows of "
+	    "its audit log: for a single-user trial only", uid, name);
 	return (0);
 }
 
@@ -865,6 +912,10 @@ server_reload(const struct cmdline *cmd, char **verdict)
 	free(conf->port);
 	conf->port = xstrdup(old->port);
 	conf->single_thread = old->single_thread;
+	if (conf->single_user != old->single_user)
+		log_warnx("SIGHUP: SingleUser changes only on restart; keeping "
+		    "%s", old->single_user ? "yes" : "no");
+	conf->single_user = old->single_user;
 	if (conf->audit_sync_full != old->audit_sync_full)
 		log_warnx("SIGHUP: AuditSync changes only on restart; keeping "
 		    "%s", old->audit_sync_full ? "full" : "normal");

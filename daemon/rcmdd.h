@@ -98,6 +98,7 @@ struct config {
 	size_t		 max_memory;
 	u_int		 max_files;
 	int		 single_thread;
+	int		 single_user;
 	int		 verbose;
 };
 

@@ -662,8 +662,9 @@ session_frame(struct session *s, const struct frame *f)
 			    h.version, PROTOCOL_VERSION);
 			return;
 		}
+		/* Every control character escaped: it reaches log lines. */
 		strnvisx(name, sizeof name, h.name, strlen(h.name),
-		    VIS_SAFE | VIS_OCTAL);
+		    VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL);
 		strlcpy(s->name, name, sizeof s->name);
 		s->state = SESSION_READY;
 		session_idle(s);

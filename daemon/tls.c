@@ -189,7 +189,9 @@ tls_peer(SSL *ssl, char *cn, size_t cnlen, char *fp, size_t fplen,
 		    "byte or is too long");
 		goto out;
 	}
-	strnvisx(cn, cnlen, (const char *)utf8, len, VIS_SAFE | VIS_OCTAL);
+	/* Every control character escaped: it reaches log lines. */
+	strnvisx(cn, cnlen, (const char *)utf8, len,
+	    VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL);
 	rc = 0;
 out:
 	OPENSSL_free(utf8);

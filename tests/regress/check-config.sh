@@ -32,10 +32,12 @@ Path /usr/bin:/bin
 SingleThread no
 LogLevel debug
 CONF
+# Not root, rcmdd runs commands as itself only when told so, and warns.
+[ "$(id -u)" -eq 0 ] || echo "SingleUser yes" >>good.conf
 "$RCMDD" -t -c good.conf >out 2>err
 expect_eq "status for a good configuration" 0 "$?"
 expect_eq "stdout" "rcmdd: configuration OK" "$(cat out)"
-expect_eq "stderr" "" "$(cat err)"
+[ "$(id -u)" -ne 0 ] || expect_eq "stderr" "" "$(cat err)"
 
 cat >bad.conf <<'CONF'
 # Two errors.

@@ -391,6 +391,9 @@ write_config() {
 		*" RunAs "*)	;;
 		*)		echo "RunAs $(id -un)" ;;
 		esac
+		# Not root, commands can only run as the test's user, who
+		# owns the database: a single-user trial, said so.
+		[ "$(id -u)" -eq 0 ] || echo "SingleUser yes"
 		for _wc_line in "$@"; do
 			echo "$_wc_line"
 		done
