@@ -1134,7 +1134,7 @@ conn_exit_status(const struct conn_result *r, const char *host,
 		return (RCMD_EXIT_TIMEOUT);
 	case EXIT_CANCELLED:
 		xasprintf(cause, "command cancelled by %s (the server is "
-		    "shutting down)", host);
+		    "shutting down, or its operator ended the command)", host);
 		return (RCMD_EXIT_ERROR);
 	case EXIT_FAILED:
 		xasprintf(cause, "%s could not start the command: %s", host,

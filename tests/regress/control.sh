@@ -67,6 +67,9 @@ control --end 1
 expect_eq "--end 1: status" 0 "$crc"
 wait "$sleeper"
 expect_eq "rcmd of the ended command" 255 "$?"
+expect_eq "rcmd's message for the ended command" \
+    "rcmd: command cancelled by 127.0.0.1 (the server is shutting down, or its operator ended the command)" \
+    "$(cat "$dir/sleep.err")"
 expect_sql "the ended row" "SELECT status, reason FROM commands WHERE id = 1" \
     "cancelled|ended by the operator (rcmdd --end)"
 expect_log "log" "control: command 1 ended by uid $(id -u) (rcmdd --end)"

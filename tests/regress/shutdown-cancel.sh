@@ -37,7 +37,7 @@ expect_le "ms until rcmdd exits" $((t1 - t0)) 4000
 wait "$pid"
 expect_eq "rcmd's exit status" 255 "$?"
 expect_eq "rcmd's message" \
-    "rcmd: command cancelled by 127.0.0.1 (the server is shutting down)" \
+    "rcmd: command cancelled by 127.0.0.1 (the server is shutting down, or its operator ended the command)" \
     "$(cat "$dir/err")"
 expect_sql "audit row" "SELECT status, reason, finished_at IS NOT NULL
      FROM commands" "cancelled|rcmdd was shutting down|1"
