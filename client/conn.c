@@ -35,6 +35,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <vis.h>
 
 #include "rcmd.h"
 #include "xmalloc.h"
@@ -74,6 +75,7 @@ static int	conn_hello_reply(struct conn *, const struct frame *,
 static void	conn_closed_cause(struct conn *, char **);
 static int	conn_flush(struct conn *, char **);
 static int	conn_fill(struct conn *, char **);
+static void	conn_not_rcmdd(struct conn *, char **);
 static int	conn_next_frame(struct conn *, struct frame *, size_t *,
 		    char **);
 static void	conn_send(struct conn *, uint8_t, const void *, size_t);
@@ -349,6 +351,57 @@ conn_check_plain(struct conn *c, const char *host, struct addrinfo **res,
 		c->plain = 1;
 		return (-1);
 	}
+	return (0);
+}
+
+/*
+ * Check that a port is a number from 1 to 65535. Return 0, or -1 with a
+ * cause.
+ */
+int
+conn_check_port(const char *port, char **cause)
+{
+	const char	*errstr;
+
+	strtonum(port, 1, 65535, &errstr);
+	if (errstr != NULL) {
+		xasprintf(cause, "port \"%s\" is %s: give a number from 1 to "
+		    "65535", port, errstr);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Split a host into address and port: host:port and [v6]:port carry their
+ * own; a bare name, a bare IPv6 address and unix:PATH take the default
+ * port. Return 0 with both allocated, or -1 with a cause if the port is
+ * not one.
+ */
+int
+conn_split_host(const char *name, const char *port, char **addr,
+    char **pport, char **cause)
+{
+	const char	*colon, *bracket;
+
+	colon = strrchr(name, ':');
+	bracket = strchr(name, ']');
+	if (strncmp(name, RCMD_UNIX_PREFIX, strlen(RCMD_UNIX_PREFIX)) != 0 &&
+	    colon != NULL && colon[1] != '\0' &&
+	    ((name[0] == '[' && bracket != NULL && bracket + 1 == colon) ||
+	    (name[0] != '[' && strchr(name, ':') == colon))) {
+		if (conn_check_port(colon + 1, cause) != 0) {
+			free(*cause);
+			xasprintf(cause, "host %s: port \"%s\" is not a number "
+			    "from 1 to 65535", name, colon + 1);
+			return (-1);
+		}
+		*addr = xstrndup(name, colon - name);
+		*pport = xstrdup(colon + 1);
+		return (0);
+	}
+	*addr = xstrdup(name);
+	*pport = xstrdup(port);
 	return (0);
 }
 
@@ -729,6 +782,25 @@ conn_pending(struct conn *c)
 	return (c->tls != NULL && tls_pending(c->tls) > 0);
 }
 
+/*
+ * The first bytes a server sent are no frame of ours: say that it is not
+ * an rcmdd, and show them (an HTTP or SSH server says who it is).
+ */
+static void
+conn_not_rcmdd(struct conn *c, char **cause)
+{
+	char	shown[24 * 4 + 1];
+	size_t	len;
+
+	len = c->in.len - c->in.off;
+	if (len > 24)
+		len = 24;
+	strnvisx(shown, sizeof shown, (const char *)c->in.data + c->in.off,
+	    len, VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL | VIS_DQ);
+	xasprintf(cause, "%s is not an rcmdd: it answered \"%s\"; check the "
+	    "host and the port", c->where, shown);
+}
+
 /* Take the next whole frame from the input. Return 1, 0 or -1. */
 static int
 conn_next_frame(struct conn *c, struct frame *f, size_t *used, char **cause)
@@ -743,7 +815,9 @@ conn_next_frame(struct conn *c, struct frame *f, size_t *used, char **cause)
 		rc = -1;
 	if (rc == -1) {
 		c->broken = 1;
-		if (cause != NULL)
+		if (cause != NULL && c->server[0] == '\0')
+			conn_not_rcmdd(c, cause);
+		else if (cause != NULL)
 			xasprintf(cause, "protocol error from %s: %s", c->host,
 			    why);
 		free(why);

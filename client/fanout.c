@@ -106,7 +106,6 @@ static void	fanout_buf_add(struct fanout_buf *, const void *, size_t);
 static int	fanout_unsafe(uint32_t);
 static void	fanout_sanitize(struct fanout_buf *, const char *, size_t,
 		    int);
-static void	fanout_split(const char *, const char *, char **, char **);
 static void	fanout_start(struct fanout *, struct fanout_host *);
 static void	fanout_output_cb(struct conn *, int, const uint8_t *, size_t,
 		    void *);
@@ -230,33 +229,14 @@ fanout_new(const char *port, struct tls_config *tc, int parallel,
 }
 
 /*
- * Split a host into address and port: host:port and [v6]:port carry their
- * own; a bare name, a bare IPv6 address and unix:PATH take the default.
+ * Add a host. Return -1 with a cause if it is empty, already there, or
+ * has a port that is not one.
  */
-static void
-fanout_split(const char *name, const char *port, char **addr, char **pport)
-{
-	const char	*colon, *bracket;
-
-	colon = strrchr(name, ':');
-	bracket = strchr(name, ']');
-	if (strncmp(name, RCMD_UNIX_PREFIX, strlen(RCMD_UNIX_PREFIX)) != 0 &&
-	    colon != NULL && colon[1] != '\0' &&
-	    ((name[0] == '[' && bracket != NULL && bracket + 1 == colon) ||
-	    (name[0] != '[' && strchr(name, ':') == colon))) {
-		*addr = xstrndup(name, colon - name);
-		*pport = xstrdup(colon + 1);
-		return;
-	}
-	*addr = xstrdup(name);
-	*pport = xstrdup(port);
-}
-
-/* Add a host. Return -1 with a cause if it is empty or already there. */
 int
 fanout_add(struct fanout *f, const char *name, char **cause)
 {
 	struct fanout_host	*h;
+	char			*addr, *port;
 	size_t			 i;
 
 	if (*name == '\0') {
@@ -270,12 +250,15 @@ fanout_add(struct fanout *f, const char *name, char **cause)
 			return (-1);
 		}
 	}
+	if (conn_split_host(name, f->port, &addr, &port, cause) != 0)
+		return (-1);
 	f->hosts = xreallocarray(f->hosts, f->nhosts + 1, sizeof *f->hosts);
 	h = &f->hosts[f->nhosts++];
 	memset(h, 0, sizeof *h);
 	h->c.fd = -1;
 	h->name = xstrdup(name);
-	fanout_split(name, f->port, &h->addr, &h->port);
+	h->addr = addr;
+	h->port = port;
 	return (0);
 }
 

@@ -282,6 +282,7 @@ main(int argc, char **argv)
 	const char		*host, *port = RCMD_DEFAULT_PORT, *errstr;
 	const char		*cert = NULL, *key = NULL, *ca = NULL;
 	char			*cmd = NULL, *cause = NULL, *tmp;
+	char			*hostname = NULL, *hostport = NULL;
 	uint32_t		 timeout_ms = 0;
 	long long		 secs;
 	int			 ch, i, no_stdin = 0, verbose = 0, status;
@@ -348,6 +349,10 @@ main(int argc, char **argv)
 			}
 			break;
 		case 'p':
+			if (conn_check_port(optarg, &cause) != 0) {
+				fprintf(stderr, "rcmd: %s\n", cause);
+				exit(RCMD_EXIT_ERROR);
+			}
 			port = optarg;
 			break;
 		case 'r':
@@ -391,7 +396,14 @@ main(int argc, char **argv)
 		host = NULL;
 		i = 0;
 	} else {
-		host = argv[0];
+		/* host:port and [v6]:port, as -H takes them. */
+		if (conn_split_host(argv[0], port, &hostname, &hostport,
+		    &cause) != 0) {
+			fprintf(stderr, "rcmd: %s\n", cause);
+			exit(RCMD_EXIT_ERROR);
+		}
+		host = hostname;
+		port = hostport;
 		i = 1;
 	}
 
@@ -453,6 +465,8 @@ main(int argc, char **argv)
 		status = prompt_run(&c, timeout_ms, verbose);
 		conn_close(&c);
 		tls_config_free(tc);
+		free(hostname);
+		free(hostport);
 		return (status);
 	}
 
@@ -468,6 +482,8 @@ main(int argc, char **argv)
 		conn_print_receipt(&r, c.host);
 	free(cause);
 	free(cmd);
+	free(hostname);
+	free(hostport);
 	conn_close(&c);
 	tls_config_free(tc);
 	return (status);

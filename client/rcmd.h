@@ -97,6 +97,9 @@ struct conn_result {
 };
 
 /* conn.c */
+int	conn_check_port(const char *, char **);
+int	conn_split_host(const char *, const char *, char **, char **,
+	    char **);
 int	conn_open(struct conn *, const char *, const char *,
 	    struct tls_config *, int, char **);
 int	conn_hello(struct conn *, char **);

@@ -42,7 +42,13 @@ expect_eq "version: message" "rcmd: protocol version mismatch: 127.0.0.1 speaks 
 
 fake banner
 expect_eq "banner: status" 255 "$rc"
-expect_match "banner: message" "rcmd: protocol error from 127.0.0.1: *" \
+expect_eq "banner: message" "rcmd: 127.0.0.1 port $(cat "$dir/fport") is not an rcmdd: it answered \"SSH-2.0-OpenSSH_9.2\\r\\n\"; check the host and the port" \
+    "$(cat "$dir/err")"
+
+# A web server's answer, whose first bytes read as a length of 1213486160.
+fake http
+expect_eq "http: status" 255 "$rc"
+expect_eq "http: message" "rcmd: 127.0.0.1 port $(cat "$dir/fport") is not an rcmdd: it answered \"HTTP/1.1 400 Bad Request\"; check the host and the port" \
     "$(cat "$dir/err")"
 
 fake error

@@ -27,6 +27,7 @@ the Unix socket SOCKET instead, and writes no port. The modes:
     silent      read the client's HELLO and answer nothing
     version     answer HELLO with protocol version 2
     banner      answer with a line that is not the rcmd protocol
+    http        answer as a web server does to what it cannot parse
     error       answer ERROR 5 with a message holding escape sequences
     badexit     answer HELLO, then STARTED, then an EXIT of 3 bytes
     denied      answer ERROR 12 (denied), as rcmdd does to a peer that
@@ -80,6 +81,9 @@ def main():
                            b"fake 2.0"))
     elif mode == "banner":
         conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+    elif mode == "http":
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
+                     b"\r\n")
     elif mode == "error":
         conn.sendall(frame(0x86, struct.pack(">H", 5) +
                            b"go away\x1b[2J\x9b31m now"))
