@@ -18,8 +18,12 @@
 
 #include <sys/types.h>
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <histedit.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +58,7 @@
 
 static int	 prompt_load(void);
 static char	*prompt_text(EditLine *);
+static char	*prompt_history_path(void);
 
 /* sym_NAME for each function of PROMPT_SYMBOLS, and their table. */
 PROMPT_SYMBOLS(DLOAD_POINTER)
@@ -87,6 +92,44 @@ prompt_load(void)
 	return (0);
 }
 
+/*
+ * Return where the history is kept, or NULL for nowhere: $RCMD_HISTFILE
+ * (empty: no history file), else ${XDG_STATE_HOME:-~/.local/state}/rcmd/
+ * history, as the XDG base directory specification has it (a relative
+ * XDG_STATE_HOME is ignored). The folders are made, private to the user.
+ */
+static char *
+prompt_history_path(void)
+{
+	struct passwd	*pw;
+	const char	*env, *home;
+	char		*path, *p;
+
+	if ((env = getenv("RCMD_HISTFILE")) != NULL)
+		return (*env == '\0' ? NULL : xstrdup(env));
+	env = getenv("XDG_STATE_HOME");
+	if (env != NULL && *env == '/')
+		xasprintf(&path, "%s/rcmd/history", env);
+	else {
+		home = getenv("HOME");
+		if (home == NULL || *home == '\0') {
+			pw = getpwuid(getuid());
+			home = pw != NULL ? pw->pw_dir : "/";
+		}
+		xasprintf(&path, "%s/.local/state/rcmd/history", home);
+	}
+	/* mkdir -p of the folders below the file, mode 0700. */
+	for (p = strchr(path + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+			*p = '/';
+			return (path);	/* H_SAVE will fail; say so then */
+		}
+		*p = '/';
+	}
+	return (path);
+}
+
 /* Return the prompt, which names the host. */
 static char *
 prompt_text(EditLine *el)
@@ -108,9 +151,10 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose)
 	HistEvent		 ev;
 	struct conn_result	 r;
 	const char		*line;
-	char			*cmd, *cause = NULL;
+	char			*cmd, *cause = NULL, *histfile;
 	uint8_t			 junk[64];
 	size_t			 len;
+	mode_t			 umask_save;
 	int			 count, status = 0;
 
 	if (prompt_load() != 0)
@@ -128,6 +172,13 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose)
 	sym_el_set(el, EL_PROMPT, prompt_text);
 	sym_el_set(el, EL_HIST, sym_history, hist);
 	sym_el_source(el, NULL);
+	histfile = prompt_history_path();
+	if (histfile != NULL)
+		sym_history(hist, &ev, H_LOAD, histfile);
+	if (isatty(STDIN_FILENO))
+		printf("rcmd: connected to %s (%s). Each line runs as one "
+		    "command, audited, with no input: its stdin is at end of "
+		    "file. exit or Ctrl-D leaves.\n", c->host, c->server);
 
 	for (;;) {
 		errno = 0;
@@ -154,6 +205,14 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose)
 		}
 		if (len == 0)
 			continue;
+		if (len > EXEC_MAX_COMMAND) {
+			/* Refuse this line alone; the connection is fine. */
+			fprintf(stderr, "rcmd: the line is %zu bytes: a command "
+			    "may be at most %d; it was not run\n", len,
+			    EXEC_MAX_COMMAND);
+			status = RCMD_EXIT_ERROR;
+			continue;
+		}
 		cmd = xstrndup(line, len);
 		if (strcmp(cmd, "exit") == 0 || strcmp(cmd, "logout") == 0) {
 			free(cmd);
@@ -186,6 +245,15 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose)
 			free(cause);
 			cause = NULL;
 		}
+	}
+	if (histfile != NULL) {
+		umask_save = umask(077);
+		if (sym_history(hist, &ev, H_SAVE, histfile) == -1)
+			fprintf(stderr, "rcmd: cannot save the history in %s: "
+			    "%s (RCMD_HISTFILE= turns it off)\n", histfile,
+			    strerror(errno));
+		umask(umask_save);
+		free(histfile);
 	}
 	sym_history_end(hist);
 	sym_el_end(el);

@@ -37,3 +37,20 @@ printf 'exit 4\n' | rcmd_within 10 >/dev/null 2>&1
 expect_eq "status of exit 4" 4 "$?"
 printf 'echo end' | rcmd_within 10 >"$dir/out" 2>&1
 expect_eq "a last line without newline" "end" "$(cat "$dir/out")"
+
+# A line longer than a command may be is refused alone: the lines after it
+# still run, on the same connection.
+{
+	printf 'echo before\necho '
+	head -c 70000 /dev/zero | tr '\0' x
+	printf '\necho after\n'
+} | rcmd_within 10 >"$dir/out" 2>"$dir/err"
+expect_eq "status after the long line" 0 "$?"
+expect_eq "output around the long line" "before
+after" "$(cat "$dir/out")"
+expect_eq "the long line's message" \
+    "rcmd: the line is 70005 bytes: a command may be at most 65528; it was not run" \
+    "$(cat "$dir/err")"
+expect_sql "rows around the long line" \
+    "SELECT command FROM commands WHERE id > 5 ORDER BY id" "echo before
+echo after"
