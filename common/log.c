@@ -34,6 +34,8 @@
 
 static void	log_vwrite(int, const char *, va_list)
 		    __attribute__((__format__ (printf, 2, 0)));
+static void	log_crit(const char *, ...)
+		    __attribute__((__format__ (printf, 1, 2)));
 
 static int	 log_foreground = 1;
 static int	 log_tee;
@@ -144,6 +146,17 @@ log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Log at LOG_CRIT: the daemon stops, which its operator must see. */
+static void
+log_crit(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_CRIT, fmt, ap);
+	va_end(ap);
+}
+
 /* Log a fatal error with strerror(errno) and exit. */
 void
 fatal(const char *fmt, ...)
@@ -156,9 +169,9 @@ fatal(const char *fmt, ...)
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	if (saved_errno != 0)
-		log_warnx("fatal: %s: %s", buf, strerror(saved_errno));
+		log_crit("fatal: %s: %s", buf, strerror(saved_errno));
 	else
-		log_warnx("fatal: %s", buf);
+		log_crit("fatal: %s", buf);
 	exit(1);
 }
 
@@ -172,6 +185,6 @@ fatalx(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	log_warnx("fatal: %s", buf);
+	log_crit("fatal: %s", buf);
 	exit(1);
 }

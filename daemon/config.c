@@ -100,6 +100,7 @@ static const struct config_keyword config_keywords[] = {
 	{ "MaxCommands",	CONFIG_COUNT,	OFF(max_commands) },
 	{ "MaxConnections",	CONFIG_COUNT,	OFF(max_conns) },
 	{ "MaxConnectionsPerSource", CONFIG_COUNT, OFF(max_conns_source) },
+	{ "MaxHandshakes",	CONFIG_COUNT,	OFF(max_handshakes) },
 	{ "Path",		CONFIG_STRING,	OFF(path) },
 	{ "PidFile",		CONFIG_STRING,	OFF(pidfile) },
 	{ "Port",		CONFIG_PORT,	OFF(port) },
@@ -149,6 +150,8 @@ config_init(struct config *conf)
 	conf->head_interval_ms = 3600 * 1000;
 	conf->umask = 022;
 	conf->max_conns = 16384;
+	conf->max_conns_source = 64;
+	conf->max_handshakes = 1024;
 	conf->max_commands = 4096;
 	conf->idle_ms = 3600 * 1000;
 	conf->socket_mode = 0660;
@@ -538,6 +541,8 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 		    "ones, or none for plain TCP on loopback");
 		nerrors++;
 	}
+	conf->max_conns_given = config_seen(seen, "MaxConnections") != 0 ||
+	    config_seen(seen, "MaxCommands") != 0;
 	if (conf->handshake_ms == 0) {
 		config_error(errors, file, config_seen(seen, "HandshakeTimeout"),
 		    "HandshakeTimeout must be more than 0: a client that "
@@ -545,6 +550,51 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 		nerrors++;
 	}
 	return (nerrors);
+}
+
+/*
+ * Check that MaxConnections and MaxCommands fit a descriptor limit, when
+ * rcmdd needs base descriptors of its own: one a connection, JOB_FDS a
+ * command, and no more commands than connections (each runs one at a
+ * time). Return 0 if they do (or either is 0, no limit), or -1 with a
+ * cause that says what to lower, and to what.
+ */
+int
+config_check_fds(const struct config *conf, unsigned long limit, u_int base,
+    char **cause)
+{
+	unsigned long long	 need, cmds;
+	long long		 room, conns_fit, cmds_fit;
+	char			*hint;
+
+	if (conf->max_conns == 0 || conf->max_commands == 0)
+		return (0);
+	cmds = conf->max_commands < conf->max_conns ? conf->max_commands :
+	    conf->max_conns;
+	need = base + conf->max_conns + (unsigned long long)JOB_FDS * cmds;
+	if (need <= limit)
+		return (0);
+	room = (long long)limit - base;
+	conns_fit = room - (long long)JOB_FDS * conf->max_commands;
+	if (conns_fit < (long long)conf->max_commands)
+		conns_fit = room / (JOB_FDS + 1);
+	cmds_fit = (room - conf->max_conns) / JOB_FDS;
+	if (conns_fit >= 1 && cmds_fit >= 1)
+		xasprintf(&hint, "lower MaxConnections to %lld or MaxCommands "
+		    "to %lld", conns_fit, cmds_fit);
+	else if (conns_fit >= 1)
+		xasprintf(&hint, "lower MaxConnections to %lld", conns_fit);
+	else if (cmds_fit >= 1)
+		xasprintf(&hint, "lower MaxCommands to %lld", cmds_fit);
+	else
+		xasprintf(&hint, "lower both MaxConnections and MaxCommands");
+	xasprintf(cause, "MaxConnections %u and MaxCommands %u need up to %llu "
+	    "descriptors (one a connection, %d a command, and %u for rcmdd "
+	    "itself), but the descriptor limit is %lu: %s, or raise the limit "
+	    "(LimitNOFILE in rcmdd.service, ulimit -n)", conf->max_conns,
+	    conf->max_commands, need, JOB_FDS, base, limit, hint);
+	free(hint);
+	return (-1);
 }
 
 /* Read and parse a configuration file. Return the number of errors. */

@@ -227,19 +227,29 @@ job_trim_cb(int fd, short events, void *arg)
 }
 
 /*
- * Start a job for a session. The job takes ownership of params. Unless
- * JOB_INLINE is given, the worker thread starts now, with every signal
- * blocked; with it, the caller runs the job with job_run_inline.
+ * Start a job for a session. Unless JOB_INLINE is given, the worker thread
+ * starts now (or a waiting one takes the job), with every signal blocked;
+ * with it, the caller runs the job with job_run_inline. On success the job
+ * takes ownership of params. If the job's wake-up descriptor or its thread
+ * cannot be had, return NULL with a cause for the client, and the caller
+ * keeps params: the command is refused, and the daemon goes on.
  */
 struct job *
-job_start(struct job_params *params, int flags, job_event_cb cb, void *arg)
+job_start(struct job_params *params, int flags, job_event_cb cb, void *arg,
+    char **cause)
 {
-	struct job	*job;
+	struct job	*job, *j;
 	struct job_thread *t;
 	pthread_attr_t	 attr;
 	sigset_t	 all, old;
-	int		 error;
+	int		 fd, error;
 
+	if ((fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1) {
+		xasprintf(cause, "cannot run the command: rcmdd cannot open a "
+		    "descriptor for it (%s); try again later",
+		    strerror(errno));
+		return (NULL);
+	}
 	job = xcalloc(1, sizeof *job);
 	job->params = params;
 	job->flags = flags;
@@ -248,9 +258,7 @@ job_start(struct job_params *params, int flags, job_event_cb cb, void *arg)
 	STAILQ_INIT(&job->ctl);
 	STAILQ_INIT(&job->batch);
 	pthread_mutex_init(&job->lock, NULL);
-	job->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (job->wake_fd == -1)
-		fatal("eventfd");
+	job->wake_fd = fd;
 	TAILQ_INSERT_TAIL(&job_list, job, entry);
 	job_number++;
 
@@ -278,11 +286,34 @@ job_start(struct job_params *params, int flags, job_event_cb cb, void *arg)
 	error = pthread_create(&t->thread, &attr, job_worker_main, t);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
-	if (error != 0) {
-		errno = error;
-		fatal("pthread_create");
+	if (error == 0)
+		return (job);
+
+	/*
+	 * No thread: take the job back, unless a worker that finished its
+	 * own job took it meanwhile, in which case it runs.
+	 */
+	free(t);
+	pthread_mutex_lock(&job_idle_lock);
+	job_workers--;
+	STAILQ_FOREACH(j, &job_queue, queued) {
+		if (j == job)
+			break;
 	}
-	return (job);
+	if (j == NULL) {
+		pthread_mutex_unlock(&job_idle_lock);
+		return (job);
+	}
+	STAILQ_REMOVE(&job_queue, job, job, queued);
+	job_queued--;
+	pthread_mutex_unlock(&job_idle_lock);
+	xasprintf(cause, "cannot run the command: rcmdd cannot start a "
+	    "thread for it (%s: the limit on processes and threads, "
+	    "RLIMIT_NPROC or the service's TasksMax, is reached); try again "
+	    "later", strerror(error));
+	job->params = NULL;
+	job_free(job);
+	return (NULL);
 }
 
 /*

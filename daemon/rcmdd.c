@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -78,6 +79,15 @@ static void	head_schedule(void);
 static int	verify_audit(const char *, const char *);
 static int	run_export(const char *, const char *);
 static void	config_keep_path(char **, const char *, const char *);
+static u_int	fds_base_estimate(const struct config *);
+static u_int	fds_open(void);
+
+/*
+ * Descriptors kept free beside those counted at start-up, for what rcmdd
+ * opens for a moment: SQLite's temporary files, a user lookup, a reload
+ * reading its files.
+ */
+#define SERVER_FDS_SPARE	16
 
 struct config		*server_conf;
 struct event_base	*server_base;
@@ -169,7 +179,7 @@ main(int argc, char **argv)
 	const char	*pidfile, *errstr, *verify = NULL, *head = NULL;
 	const char	*export = NULL, *since = NULL;
 	char		*request = NULL;
-	char		*cause = NULL;
+	char		*cause = NULL, *fds_note = NULL;
 	pid_t		 otherpid;
 	gid_t		 audit_gid = (gid_t)-1;
 	int		 ch, check = 0, ready_fd = -1;
@@ -300,6 +310,22 @@ main(int argc, char **argv)
 		fprintf(stderr, "rcmdd: %s\n", cause);
 		exit(1);
 	}
+	/*
+	 * rcmdd raises its descriptor limit to the hard one: the limits set
+	 * in the file must fit it. The defaults need not: then the limit,
+	 * not MaxConnections, is what refuses connections, and start-up
+	 * says so.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_max != RLIM_INFINITY && config_check_fds(conf,
+	    (unsigned long)rl.rlim_max, fds_base_estimate(conf), &cause) != 0) {
+		if (conf->max_conns_given) {
+			fprintf(stderr, "rcmdd: %s\n", cause);
+			exit(1);
+		}
+		fds_note = cause;
+		cause = NULL;
+	}
 	if (check) {
 		printf("rcmdd: configuration OK\n");
 		exit(0);
@@ -405,9 +431,22 @@ main(int argc, char **argv)
 	    event_add(ev_signal, NULL) != 0)
 		fatalx("cannot add signal events");
 
+	/*
+	 * The descriptor budget: what is open now, with some to spare, is
+	 * rcmdd's own; each connection and command takes from the rest.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		session_set_fd_budget((u_long)rl.rlim_cur,
+		    fds_open() + SERVER_FDS_SPARE);
+
 	log_info("rcmdd %s started: %s mode, audit database %s",
 	    PACKAGE_VERSION, conf->single_thread ? "single-thread" :
 	    "threaded", conf->database);
+	if (fds_note != NULL) {
+		log_info("the defaults do not fit the descriptor limit, which "
+		    "refuses connections and commands first: %s", fds_note);
+		free(fds_note);
+	}
 	head_log();
 	head_schedule();
 	/* The port file says rcmdd is ready: it comes last. */
@@ -819,6 +858,36 @@ run_export(const char *path, const char *since)
 }
 
 /*
+ * Return how many descriptors rcmdd may need before any connection, for
+ * rcmdd -t: SERVER_FDS_BASE and two listeners (IPv4 and IPv6) per listen
+ * address, and the Unix socket.
+ */
+static u_int
+fds_base_estimate(const struct config *conf)
+{
+	return (SERVER_FDS_BASE + 2 * (conf->nlisten == 0 ? 1 : conf->nlisten) +
+	    (conf->socket_path != NULL));
+}
+
+/* Return how many descriptors are open, or an estimate without /proc. */
+static u_int
+fds_open(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	u_int		 n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return (fds_base_estimate(server_conf));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.')
+			n++;
+	}
+	closedir(d);
+	return (n > 0 ? n - 1 : 0);	/* not the one reading the folder */
+}
+
+/*
  * On reload, keep a path that only a restart may change, and warn if the
  * file now says otherwise.
  */
@@ -859,6 +928,7 @@ static int
 server_reload(const struct cmdline *cmd, char **verdict)
 {
 	struct config	*conf, *old = server_conf;
+	struct rlimit	 rl;
 	char		*cause = NULL;
 	u_int		 i;
 	int		 changed;
@@ -878,6 +948,10 @@ server_reload(const struct cmdline *cmd, char **verdict)
 	if ((conf->tls_cert == NULL) != (old->tls_cert == NULL))
 		xasprintf(&cause, "turning TLS %s takes a restart",
 		    old->tls_cert == NULL ? "on" : "off");
+	else if (conf->max_conns_given && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && config_check_fds(conf,
+	    (unsigned long)rl.rlim_cur, fds_base_estimate(conf), &cause) != 0)
+		;
 	/* A bad certificate is likelier than a bad RunAs: check it first. */
 	else if (tls_configure(conf, &cause) == 0)
 		exec_configure(conf, &cause);

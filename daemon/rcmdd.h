@@ -78,6 +78,9 @@ struct config {
 	u_int		 head_interval_ms;
 	u_int		 max_conns;
 	u_int		 max_conns_source;
+	u_int		 max_handshakes;
+	int		 max_conns_given;	/* MaxConnections or */
+						/* MaxCommands in the file */
 	u_int		 max_commands;
 	u_int		 idle_ms;
 	char		*run_as;
@@ -184,6 +187,22 @@ struct job_params {
 	struct exec_identity ident;
 };
 
+/*
+ * The descriptors one command holds at most: its worker's wake-up eventfd
+ * and both ends of its three pipes while it starts; then four of those
+ * and its pidfd. (A plain vfork's error pipe, under valgrind only, takes
+ * two more for a moment, from the spare.)
+ */
+#define JOB_FDS			7
+
+/*
+ * The descriptors rcmdd holds with no connection and no command, beside
+ * its listeners: standard ones, the spawn slots, the loop's, the audit
+ * database's and some to spare; rcmdd -t reckons with this, start-up
+ * counts them.
+ */
+#define SERVER_FDS_BASE		80
+
 /* The most output a worker reads at once: one frame's payload. */
 #define JOB_OUTPUT_SIZE		FRAME_MAX_PAYLOAD
 
@@ -270,6 +289,8 @@ int		 config_load(struct config *, const char *, char **);
 int		 config_set_listen(struct config *, const char *, char **);
 int		 config_parse_time(const char *, u_int *);
 int		 config_parse_size(const char *, size_t *);
+int		 config_check_fds(const struct config *, unsigned long, u_int,
+		     char **);
 
 /* auth.c: refusals recorded one by one, at once and then a second */
 #define AUTH_REFUSALS_BURST	20
@@ -317,6 +338,7 @@ void		 notify_close(void);
 #define SESSION_TLS		1
 #define SESSION_UNIX		2
 void		 session_new(int, const struct sockaddr *, socklen_t, int);
+void		 session_set_fd_budget(u_long, u_int);
 void		 session_shutdown_all(void);
 u_int		 session_count(void);
 
@@ -324,7 +346,8 @@ u_int		 session_count(void);
 void		 job_inbox_open(struct event_base *);
 void		 job_inbox_close(void);
 void		 job_workers_stop(void);
-struct job	*job_start(struct job_params *, int, job_event_cb, void *);
+struct job	*job_start(struct job_params *, int, job_event_cb, void *,
+		     char **);
 void		 job_run_inline(struct job *, struct job_pump *);
 void		 job_dispatch(void);
 void		 job_stdin(struct job *, const uint8_t *, size_t);

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/tree.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -57,6 +58,13 @@
  * and the Unix socket, after the handshake on TLS. A refused peer gets
  * ERR_DENIED (or, for a failed handshake, only TLS's alert) and a denied
  * row in the audit log, at the pace auth.c allows.
+ *
+ * What one client can cost is bounded: its connections (per source, and
+ * those still in the handshake), the replies it has not read (input stops
+ * while they are over SESSION_OUTPUT_HIGH), its errors (a run of
+ * SESSION_ERRORS_MAX closes the connection) and the log lines it causes
+ * (paced per connection and for all). A command is admitted only while
+ * rcmdd has the descriptors it needs (session_fds_room).
  */
 
 #define SESSION_TLS_HANDSHAKE	(-1)
@@ -72,7 +80,35 @@
 #define SESSION_FINAL		0x10
 #define SESSION_LINGER		0x20
 
+#define SESSION_OUT_PAUSED	0x40
+#define SESSION_COUNTED		0x80
+#define SESSION_HANDSHAKING	0x100
+
 #define SESSION_CLOSE_WAIT_MS	5000
+
+/*
+ * Input stops while more than this waits to be sent, and goes on once the
+ * socket has taken it all. A command's output never gets here (its worker
+ * stops at JOB_PENDING_MAX), so this bounds only the replies a client
+ * asks for and does not read: errors, STARTED and EXIT.
+ */
+#define SESSION_OUTPUT_HIGH	(1024 * 1024)
+
+/*
+ * Non-fatal errors (busy, a bad command) in a row on one connection, with
+ * no command run between them, before the connection is closed.
+ */
+#define SESSION_ERRORS_MAX	10
+
+/*
+ * Log lines about clients' errors: at most SESSION_LOG_PER_SESSION a
+ * connection, and for all connections a burst of SESSION_LOG_BURST, then
+ * SESSION_LOG_PER_SEC a second; the rest are counted and summed up in one
+ * line a second.
+ */
+#define SESSION_LOG_PER_SESSION	3
+#define SESSION_LOG_BURST	20
+#define SESSION_LOG_PER_SEC	10
 
 /*
  * The most a bufferevent writes to the socket in one go. libevent's
@@ -105,9 +141,22 @@ struct session {
 	char			*identity;
 	char			 fingerprint[TLS_FINGERPRINT_LEN + 1];
 	char			 name[HELLO_MAX_NAME * 4 + 1];
+	u_int			 errors;	/* in a row */
+	u_int			 logged;
+	u_int			 log_suppressed;
+	struct session_source	*src;
 	TAILQ_ENTRY(session)	 entry;
+	TAILQ_ENTRY(session)	 hs_entry;	/* in the handshake */
 };
 TAILQ_HEAD(sessions, session);
+
+/* The open connections of one source, for MaxConnectionsPerSource. */
+struct session_source {
+	char				 name[INET6_ADDRSTRLEN + 16];
+	u_int				 n;
+	RB_ENTRY(session_source)	 entry;
+};
+RB_HEAD(session_sources, session_source);
 
 static void	session_read_cb(struct bufferevent *, void *);
 static void	session_write_cb(struct bufferevent *, void *);
@@ -140,7 +189,22 @@ static void	session_tls_done(struct session *);
 static void	session_tls_failed(struct session *, const char *);
 static void	session_refused(struct session *, const char *);
 static void	session_deny(struct session *, const char *);
+static void	session_refuse_exec(struct session *, const char *);
+static void	session_refuse_fd(int, const struct sockaddr *, socklen_t, int);
 static void	session_refusals_cb(int, short, void *);
+static int	session_source_cmp(struct session_source *,
+		    struct session_source *);
+static void	session_count_add(struct session *);
+static void	session_count_remove(struct session *);
+static void	session_handshake_done(struct session *);
+static void	session_input_update(struct session *);
+static int	session_fds_room(u_int, u_int);
+static void	session_log(struct session *, int, const char *, ...)
+		    __attribute__((__format__ (printf, 3, 4)));
+static void	session_log_cb(int, short, void *);
+
+RB_PROTOTYPE(session_sources, session_source, entry,
+    session_source_cmp);
 
 static uint8_t		session_hello[FRAME_HEADER_LEN + 8 + HELLO_MAX_NAME];
 static size_t		session_hello_len;
@@ -149,6 +213,55 @@ static u_int		session_number;
 static uint64_t		session_next_id;
 static int		session_shutting_down;
 static struct event	*session_refusals_ev;
+static struct sessions	session_handshakes =
+			    TAILQ_HEAD_INITIALIZER(session_handshakes);
+static u_int		session_handshake_number;
+static struct session_sources session_sources =
+			    RB_INITIALIZER(&session_sources);
+static u_long		session_fd_limit;
+static u_int		session_fd_base;
+static struct event	*session_log_ev;
+static u_int		session_log_tokens = SESSION_LOG_BURST;
+static struct timespec	session_log_refill;
+static uint64_t		session_log_suppressed;
+static char		session_log_last[256];
+
+RB_GENERATE(session_sources, session_source, entry,
+    session_source_cmp);
+
+/* Order sources by name. */
+static int
+session_source_cmp(struct session_source *a, struct session_source *b)
+{
+	return (strcmp(a->name, b->name));
+}
+
+/*
+ * Set the descriptor budget: the process's limit, and how many rcmdd
+ * holds without any connection or command. Called once at start-up.
+ */
+void
+session_set_fd_budget(u_long limit, u_int base)
+{
+	session_fd_limit = limit;
+	session_fd_base = base;
+}
+
+/*
+ * Is there room for conns more connections and cmds more commands, each
+ * command taking JOB_FDS descriptors, beside those open now?
+ */
+static int
+session_fds_room(u_int conns, u_int cmds)
+{
+	unsigned long long	need;
+
+	if (session_fd_limit == 0)
+		return (1);
+	need = (unsigned long long)session_fd_base + session_number + conns +
+	    (unsigned long long)JOB_FDS * (job_count() + cmds);
+	return (need <= session_fd_limit);
+}
 
 /* Start a session for an accepted connection. Loop thread. */
 void
@@ -163,6 +276,10 @@ session_new(int fd, const struct sockaddr *sa, socklen_t salen, int kind)
 		session_hello_len = frame_encode_hello(session_hello,
 		    sizeof session_hello, MSG_SERVER_HELLO,
 		    "rcmdd " PACKAGE_VERSION);
+	if (!session_fds_room(1, 1)) {
+		session_refuse_fd(fd, sa, salen, kind);
+		return;
+	}
 	s = xcalloc(1, sizeof *s);
 	s->id = ++session_next_id;
 	s->fd = fd;
@@ -226,6 +343,10 @@ session_new(int fd, const struct sockaddr *sa, socklen_t salen, int kind)
 
 	TAILQ_INSERT_TAIL(&session_list, s, entry);
 	session_number++;
+	session_count_add(s);
+	TAILQ_INSERT_TAIL(&session_handshakes, s, hs_entry);
+	s->flags |= SESSION_HANDSHAKING;
+	session_handshake_number++;
 	log_debug("session %llu: connection from %s%s%s",
 	    (unsigned long long)s->id, s->peer,
 	    s->identity != NULL ? " user " : "",
@@ -233,6 +354,46 @@ session_new(int fd, const struct sockaddr *sa, socklen_t salen, int kind)
 	session_check_limits(s);
 	if (s->state == SESSION_HELLO)
 		session_authorize(s);
+}
+
+/*
+ * Refuse a connection when the descriptors left would not run one more
+ * command. Unlike the other refusals it does not wait for the client to
+ * read its ERROR, which would keep the descriptor: what the client sent is
+ * dropped, the ERROR written at once (plain TCP and the Unix socket only:
+ * TLS has no channel yet) and the connection closed.
+ */
+static void
+session_refuse_fd(int fd, const struct sockaddr *sa, socklen_t salen,
+    int kind)
+{
+	uint8_t	 buf[256];
+	char	 msg[128], host[NI_MAXHOST];
+	size_t	 len;
+
+	snprintf(msg, sizeof msg, "too many connections for the descriptors "
+	    "rcmdd may open (%lu): try again later", session_fd_limit);
+	if (kind == SESSION_UNIX)
+		strlcpy(host, "unix", sizeof host);
+	else if (getnameinfo(sa, salen, host, sizeof host, NULL, 0,
+	    NI_NUMERICHOST) != 0)
+		strlcpy(host, "unknown", sizeof host);
+	session_log(NULL, 0, "connection from %s refused: %s", host, msg);
+	if (kind != SESSION_TLS) {
+		while (recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+			;
+		len = strlen(msg);
+		frame_header(buf, MSG_ERROR, 2 + len);
+		buf[FRAME_HEADER_LEN] = ERR_LIMIT >> 8;
+		buf[FRAME_HEADER_LEN + 1] = ERR_LIMIT & 0xff;
+		memcpy(buf + FRAME_HEADER_LEN + 2, msg, len);
+		if (send(fd, buf, FRAME_HEADER_LEN + 2 + len,
+		    MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
+			log_debug("connection from %s: %s", host,
+			    strerror(errno));
+		shutdown(fd, SHUT_WR);
+	}
+	close(fd);
 }
 
 /*
@@ -341,6 +502,21 @@ session_tls_failed(struct session *s, const char *why)
 }
 
 /*
+ * Refuse an EXEC that rcmdd cannot run for want of a resource (a
+ * descriptor, a thread): record it as a refusal, tell the client why with
+ * ERR_LIMIT, and close, which gives back the connection's descriptor too.
+ */
+static void
+session_refuse_exec(struct session *s, const char *why)
+{
+	session_refused(s, why);
+	s->flags |= SESSION_FINAL;
+	session_send_error(s, ERR_LIMIT, why, strlen(why));
+	s->flags &= ~SESSION_FINAL;
+	session_close(s);
+}
+
+/*
  * Record a refusal: a denied row and a log line, unless refusals come too
  * fast, in which case they are counted and summed up later.
  */
@@ -404,16 +580,66 @@ session_refusals_cb(int fd, short events, void *arg)
 		evtimer_add(session_refusals_ev, &tv);
 }
 
+/* Count a new session against its source. */
+static void
+session_count_add(struct session *s)
+{
+	struct session_source	 find, *src;
+
+	strlcpy(find.name, s->source, sizeof find.name);
+	if ((src = RB_FIND(session_sources, &session_sources, &find)) ==
+	    NULL) {
+		src = xcalloc(1, sizeof *src);
+		strlcpy(src->name, s->source, sizeof src->name);
+		RB_INSERT(session_sources, &session_sources, src);
+	}
+	src->n++;
+	s->src = src;
+	s->flags |= SESSION_COUNTED;
+}
+
+/*
+ * A session closes: it no longer counts against its source, nor as one in
+ * the handshake.
+ */
+static void
+session_count_remove(struct session *s)
+{
+	session_handshake_done(s);
+	if (!(s->flags & SESSION_COUNTED))
+		return;
+	s->flags &= ~SESSION_COUNTED;
+	if (--s->src->n == 0) {
+		RB_REMOVE(session_sources, &session_sources, s->src);
+		free(s->src);
+	}
+	s->src = NULL;
+}
+
+/* The session is past its handshake (or closing). */
+static void
+session_handshake_done(struct session *s)
+{
+	if (!(s->flags & SESSION_HANDSHAKING))
+		return;
+	s->flags &= ~SESSION_HANDSHAKING;
+	TAILQ_REMOVE(&session_handshakes, s, hs_entry);
+	session_handshake_number--;
+}
+
 /*
  * Refuse a new connection past MaxConnections or MaxConnectionsPerSource
  * with an ERROR that names the limit; the session closes once it is
- * written.
+ * written. Past MaxHandshakes, the connection that has been in the
+ * handshake longest is dropped instead: a client that is slow on purpose
+ * holds a place longer than any other, and a new honest client still gets
+ * in.
  */
 static void
 session_check_limits(struct session *s)
 {
-	struct session	*s1;
-	u_int		 n = 0;
+	struct session	*old;
+	char		*why;
 
 	if (server_conf->max_conns != 0 &&
 	    session_number > server_conf->max_conns) {
@@ -422,17 +648,30 @@ session_check_limits(struct session *s)
 		    "later", server_conf->max_conns);
 		return;
 	}
-	if (server_conf->max_conns_source == 0)
-		return;
-	TAILQ_FOREACH(s1, &session_list, entry) {
-		if (s1->state != SESSION_CLOSING &&
-		    strcmp(s1->source, s->source) == 0)
-			n++;
-	}
-	if (n > server_conf->max_conns_source)
+	if (server_conf->max_conns_source != 0 &&
+	    s->src->n > server_conf->max_conns_source) {
 		session_error(s, ERR_LIMIT, "too many connections from %s: at "
 		    "most %u at once (MaxConnectionsPerSource); try again "
 		    "later", s->source, server_conf->max_conns_source);
+		return;
+	}
+	if (server_conf->max_handshakes == 0 ||
+	    session_handshake_number <= server_conf->max_handshakes)
+		return;
+	old = TAILQ_FIRST(&session_handshakes);
+	if (old->state == SESSION_TLS_HANDSHAKE) {
+		xasprintf(&why, "dropped during the TLS handshake: more than "
+		    "%u connections were in the handshake (MaxHandshakes), "
+		    "and this one had been in it longest",
+		    server_conf->max_handshakes);
+		session_tls_failed(old, why);
+		free(why);
+		return;
+	}
+	session_error(old, ERR_LIMIT, "too many connections in the "
+	    "handshake: more than %u have not said HELLO (MaxHandshakes), and "
+	    "this one had waited longest; closing it",
+	    server_conf->max_handshakes);
 }
 
 /* Arm the idle timer of a session waiting for its next EXEC. */
@@ -470,8 +709,42 @@ session_write_cb(struct bufferevent *bev, void *arg)
 	struct session	*s = arg;
 
 	(void)bev;
-	if (s->state == SESSION_CLOSING)
+	if (s->state == SESSION_CLOSING) {
 		session_linger(s);
+		return;
+	}
+	if (s->flags & SESSION_OUT_PAUSED) {
+		session_input_update(s);
+		event_active(s->resume, EV_READ, 1);
+	}
+}
+
+/*
+ * Stop reading a client while more than SESSION_OUTPUT_HIGH of replies
+ * wait for it, and go on once they are all sent; the write callback
+ * (output drained) or the pump calls this again. A paused session's
+ * frames stay in the socket, so its memory stays bounded. Loop thread.
+ */
+static void
+session_input_update(struct session *s)
+{
+	size_t	unsent;
+
+	unsent = evbuffer_get_length(bufferevent_get_output(s->bev));
+	if (!(s->flags & SESSION_OUT_PAUSED) && unsent > SESSION_OUTPUT_HIGH) {
+		s->flags |= SESSION_OUT_PAUSED;
+		log_debug("session %llu: %zu bytes unread by the client; "
+		    "reading no more from it until they are sent",
+		    (unsigned long long)s->id, unsent);
+		bufferevent_disable(s->bev, EV_READ);
+	} else if ((s->flags & SESSION_OUT_PAUSED) && unsent == 0) {
+		s->flags &= ~SESSION_OUT_PAUSED;
+		/* A full stdin queue keeps it off, but not inline. */
+		if (s->state != SESSION_CLOSING &&
+		    (!(s->flags & SESSION_STDIN_PAUSED) ||
+		    (s->flags & SESSION_INLINE)))
+			bufferevent_enable(s->bev, EV_READ);
+	}
 }
 
 /*
@@ -608,9 +881,10 @@ session_process(struct session *s)
 	int		 rc;
 
 	for (;;) {
+		session_input_update(s);
 		if (s->state == SESSION_CLOSING ||
 		    s->state == SESSION_TLS_HANDSHAKE ||
-		    (s->flags & SESSION_STDIN_PAUSED))
+		    (s->flags & (SESSION_STDIN_PAUSED | SESSION_OUT_PAUSED)))
 			return;
 		avail = evbuffer_get_length(in);
 		if (avail < sizeof hdr)
@@ -667,6 +941,7 @@ session_frame(struct session *s, const struct frame *f)
 		    VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL);
 		strlcpy(s->name, name, sizeof s->name);
 		s->state = SESSION_READY;
+		session_handshake_done(s);
 		session_idle(s);
 		session_send(s, session_hello, session_hello_len, NULL, 0);
 		log_debug("session %llu: HELLO from %s (%s)",
@@ -737,6 +1012,14 @@ session_exec(struct session *s, const struct frame *f)
 		    server_conf->max_commands);
 		return;
 	}
+	if (!session_fds_room(0, 1)) {
+		xasprintf(&cause, "cannot run the command: rcmdd has too few "
+		    "descriptors left (its limit is %lu, and a command needs "
+		    "%d); try again later", session_fd_limit, JOB_FDS);
+		session_refuse_exec(s, cause);
+		free(cause);
+		return;
+	}
 
 	p = xcalloc(1, sizeof *p);
 	p->command = xmalloc(e.command_len + 1);
@@ -771,8 +1054,16 @@ session_exec(struct session *s, const struct frame *f)
 	s->state = SESSION_RUNNING;
 	if (s->flags & SESSION_INLINE)
 		flags |= JOB_INLINE;
-	job = job_start(p, flags, session_job_cb, s);
+	job = job_start(p, flags, session_job_cb, s, &cause);
+	if (job == NULL) {
+		job_params_free(p);
+		s->state = SESSION_READY;
+		session_refuse_exec(s, cause);
+		free(cause);
+		return;
+	}
 	s->job = job;
+	s->errors = 0;
 	if (flags & JOB_INLINE) {
 		/*
 		 * The loop thread runs the command to its end now, serving
@@ -852,7 +1143,8 @@ session_pump(struct job_pump *jp)
 		/* A fatal error: its ERROR is written once the job ends. */
 		rc = JOB_PUMP_GONE;
 	} else {
-		if (!(s->flags & SESSION_STDIN_PAUSED))
+		session_input_update(s);
+		if (!(s->flags & (SESSION_STDIN_PAUSED | SESSION_OUT_PAUSED)))
 			jp->events[0] |= POLLIN;
 		if (evbuffer_get_length(out) != 0)
 			jp->events[0] |= POLLOUT;
@@ -916,7 +1208,7 @@ session_job_cb(struct job *job, struct job_event *ev, void *arg)
 	}
 	if (s->flags & SESSION_STDIN_PAUSED) {
 		s->flags &= ~SESSION_STDIN_PAUSED;
-		if (!(s->flags & SESSION_INLINE))
+		if (!(s->flags & (SESSION_INLINE | SESSION_OUT_PAUSED)))
 			bufferevent_enable(s->bev, EV_READ);
 	}
 	event_active(s->resume, EV_READ, 1);
@@ -988,27 +1280,120 @@ session_send_error(struct session *s, uint16_t code, const char *msg,
 
 /*
  * Tell the client what went wrong, and log it. A fatal error closes the
- * session once the ERROR is written.
+ * session once the ERROR is written, and so does the SESSION_ERRORS_MAX-th
+ * non-fatal one in a row: a client that only ever errs gets nothing more
+ * from the daemon.
  */
 static void
 session_error(struct session *s, uint16_t code, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg;
+	char	*msg, *last;
+	int	 is_fatal;
 
 	va_start(ap, fmt);
 	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
-	log_warnx("session %llu: %s: %s", (unsigned long long)s->id, s->peer,
-	    msg);
+	is_fatal = frame_error_is_fatal(code);
+	if (!is_fatal && ++s->errors >= SESSION_ERRORS_MAX) {
+		last = msg;
+		xasprintf(&msg, "too many errors: %u in a row on this "
+		    "connection without a command run (the last: %s); closing "
+		    "it", s->errors, last);
+		free(last);
+		code = ERR_LIMIT;
+		is_fatal = 1;
+	}
+	session_log(s, is_fatal, "session %llu: %s: %s",
+	    (unsigned long long)s->id, s->peer, msg);
 	if (s->state != SESSION_CLOSING) {
 		s->flags |= SESSION_FINAL;
 		session_send_error(s, code, msg, strlen(msg));
 		s->flags &= ~SESSION_FINAL;
 	}
 	free(msg);
-	if (frame_error_is_fatal(code))
+	if (is_fatal)
 		session_close(s);
+}
+
+/*
+ * Log a line about a client's error, at the pace the SESSION_LOG_* limits
+ * allow: a client's errors are its own to see in the ERRORs, and a flood
+ * of them must not fill the log. A connection's last (fatal) line always
+ * passes its own limit; s is NULL for a line about no one connection.
+ * What is held back is counted, and session_log_cb sums it up.
+ */
+static void
+session_log(struct session *s, int last, const char *fmt, ...)
+{
+	struct timespec	 now;
+	struct timeval	 tv = { 1, 0 };
+	va_list		 ap;
+	char		 line[1024];
+	long long	 ms;
+	u_int		 add;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (s != NULL && !last && s->logged >= SESSION_LOG_PER_SESSION) {
+		s->log_suppressed++;
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - session_log_refill.tv_sec) * 1000LL +
+	    (now.tv_nsec - session_log_refill.tv_nsec) / 1000000;
+	if (ms >= 1000 / SESSION_LOG_PER_SEC) {
+		add = ms / (1000 / SESSION_LOG_PER_SEC) > SESSION_LOG_BURST ?
+		    SESSION_LOG_BURST : ms / (1000 / SESSION_LOG_PER_SEC);
+		session_log_tokens += add;
+		if (session_log_tokens > SESSION_LOG_BURST)
+			session_log_tokens = SESSION_LOG_BURST;
+		session_log_refill = now;
+	}
+	if (session_log_tokens == 0) {
+		session_log_suppressed++;
+		strlcpy(session_log_last, line, sizeof session_log_last);
+		if (session_log_ev == NULL)
+			session_log_ev = evtimer_new(server_base,
+			    session_log_cb, NULL);
+		if (session_log_ev != NULL &&
+		    !evtimer_pending(session_log_ev, NULL))
+			evtimer_add(session_log_ev, &tv);
+		return;
+	}
+	session_log_tokens--;
+	if (s != NULL) {
+		s->logged++;
+		if (last && s->log_suppressed != 0) {
+			log_warnx("%s (%u similar messages on this connection "
+			    "suppressed)", line, s->log_suppressed);
+			s->log_suppressed = 0;
+			return;
+		}
+	}
+	log_warnx("%s", line);
+}
+
+/*
+ * Sum up the log lines held back in the last second, and look again in a
+ * second while they go on. Loop thread.
+ */
+static void
+session_log_cb(int fd, short events, void *arg)
+{
+	struct timeval	tv = { 1, 0 };
+
+	(void)fd;
+	(void)events;
+	(void)arg;
+	if (session_log_suppressed == 0)
+		return;
+	log_warnx("%llu similar messages suppressed (more than %d a second); "
+	    "the last: %s", (unsigned long long)session_log_suppressed,
+	    SESSION_LOG_PER_SEC, session_log_last);
+	session_log_suppressed = 0;
+	evtimer_add(session_log_ev, &tv);
 }
 
 /*
@@ -1023,6 +1408,7 @@ session_close(struct session *s)
 	if (s->state == SESSION_CLOSING)
 		return;
 	s->state = SESSION_CLOSING;
+	session_count_remove(s);
 	bufferevent_disable(s->bev, EV_READ);
 	tv.tv_sec = SESSION_CLOSE_WAIT_MS / 1000;
 	tv.tv_usec = 0;
@@ -1044,6 +1430,11 @@ session_free(struct session *s)
 	}
 	TAILQ_REMOVE(&session_list, s, entry);
 	session_number--;
+	session_count_remove(s);
+	if (s->log_suppressed != 0)
+		session_log(NULL, 0, "session %llu: %s: %u similar messages "
+		    "suppressed", (unsigned long long)s->id, s->peer,
+		    s->log_suppressed);
 	evbuffer_remove_cb(bufferevent_get_output(s->bev), session_sent_cb, s);
 	bufferevent_free(s->bev);
 	event_free(s->timer);

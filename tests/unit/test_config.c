@@ -186,16 +186,39 @@ test_config_runas_limits(void)
 
 	config_init(&conf);
 	CU_ASSERT_EQUAL(conf.max_conns, 16384);
-	CU_ASSERT_EQUAL(conf.max_conns_source, 0);
+	CU_ASSERT_EQUAL(conf.max_conns_source, 64);
+	CU_ASSERT_EQUAL(conf.max_handshakes, 1024);
 	CU_ASSERT_EQUAL(conf.max_commands, 4096);
 	CU_ASSERT_EQUAL(conf.idle_ms, 3600000);
-	CU_ASSERT_EQUAL(parse_text(&conf, "MaxConnections 10\n"
-	    "MaxConnectionsPerSource 2\nMaxCommands 0\nIdleTimeout 90s\n",
+	CU_ASSERT_EQUAL(conf.max_conns_given, 0);
+	/* The defaults fit the unit's LimitNOFILE (65536). */
+	CU_ASSERT_EQUAL(config_check_fds(&conf, 65536, SERVER_FDS_BASE + 2,
 	    &errors), 0);
+	CU_ASSERT_EQUAL(parse_text(&conf, "MaxConnections 10\n"
+	    "MaxConnectionsPerSource 2\nMaxHandshakes 3\nMaxCommands 0\n"
+	    "IdleTimeout 90s\n", &errors), 0);
 	CU_ASSERT_EQUAL(conf.max_conns, 10);
 	CU_ASSERT_EQUAL(conf.max_conns_source, 2);
+	CU_ASSERT_EQUAL(conf.max_handshakes, 3);
 	CU_ASSERT_EQUAL(conf.max_commands, 0);
 	CU_ASSERT_EQUAL(conf.idle_ms, 90000);
+	CU_ASSERT_EQUAL(conf.max_conns_given, 1);
+	free(errors);
+	errors = NULL;
+	config_clear(&conf);
+
+	/* MaxConnections and MaxCommands that do not fit: what to lower. */
+	config_init(&conf);
+	conf.max_conns = 1000;
+	conf.max_commands = 100;
+	CU_ASSERT_EQUAL(config_check_fds(&conf, 1782, 82, &errors), 0);
+	CU_ASSERT_EQUAL(config_check_fds(&conf, 1024, 82, &errors), -1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(errors);
+	CU_ASSERT_STRING_EQUAL(errors, "MaxConnections 1000 and MaxCommands "
+	    "100 need up to 1782 descriptors (one a connection, 7 a command, "
+	    "and 82 for rcmdd itself), but the descriptor limit is 1024: "
+	    "lower MaxConnections to 242, or raise the limit (LimitNOFILE in "
+	    "rcmdd.service, ulimit -n)");
 	free(errors);
 	errors = NULL;
 	config_clear(&conf);
