@@ -67,7 +67,12 @@ exec_child(void *arg)
 		goto fail;
 	if (a->probe)
 		syscall(SYS_exit, 0);
-	if (syscall(SYS_setpgid, 0, 0) == -1)
+	/*
+	 * A session of its own, so no controlling terminal: under rcmdd -f
+	 * started from a terminal, a command could otherwise write to it and
+	 * push input into it (TIOCSTI). Its process group id is its pid.
+	 */
+	if (syscall(SYS_setsid) == -1)
 		goto fail;
 	for (sig = 1; sig < 32; sig++) {
 		if (sig != SIGKILL && sig != SIGSTOP)

@@ -44,7 +44,8 @@
 
 /*
  * Spawning and signalling commands. A command runs as /bin/sh -c COMMAND
- * in its own process group, with a clean environment, default signal
+ * in a session and process group of its own, with no controlling terminal,
+ * with a clean environment, default signal
  * dispositions, an empty signal mask, the three pipes as its standard
  * descriptors and no other descriptor of ours, in its user's home, as
  * its user and under its limits. A vfork-style child sets all that up and
@@ -377,7 +378,8 @@ exec_probe(void)
 
 /*
  * Spawn /bin/sh -c command as id says, with fd_in, fd_out and fd_err as its
- * standard descriptors, in a new process group, in the user's home.
+ * standard descriptors, in a new session (whose process group id is the
+ * pid), in the user's home.
  * Return its pid, or -1 with *error set to the errno that stopped it.
  *
  * The child is a vfork (it shares our memory, and we wait until it has
