@@ -336,6 +336,8 @@ void		 job_report_flush(struct job *);
 void		 job_report_error(struct job *, uint16_t, const char *);
 void		 job_report_exit(struct job *, const struct frame_exit *);
 
+struct exec_cgroup;
+
 /* worker.c */
 void		*worker_main(void *);
 
@@ -345,7 +347,13 @@ int		 exec_configure(const struct config *, char **);
 void		 exec_set_files_soft(unsigned long, unsigned long);
 void		 exec_identity(struct exec_identity *);
 pid_t		 exec_spawn(const char *, char *const *,
-		     const struct exec_identity *, int, int, int, int *);
+		     const struct exec_identity *, struct exec_cgroup *, int,
+		     int, int, int *, const char **);
+int		 exec_cgroup_new(uint64_t, const struct exec_identity *,
+		     struct exec_cgroup **, char **);
+void		 exec_cgroup_kill(struct exec_cgroup *);
+void		 exec_cgroup_free(struct exec_cgroup *);
+int		 exec_cgroup_procs(struct exec_cgroup *);
 int		 exec_pidfd(pid_t);
 void		 exec_kill(pid_t, int);
 char		**exec_env(const struct config *, const char *);
