@@ -692,6 +692,7 @@ exec_cgroup_start(void)
 static int
 exec_cgroup_setup(char **cause)
 {
+	char	 path[PATH_MAX];
 	int	 parent;
 
 	if (exec_cgroup_find(exec_cg_parent, sizeof exec_cg_parent,
@@ -705,19 +706,19 @@ exec_cgroup_setup(char **cause)
 	}
 	exec_cgroup_stale(exec_cg_parent);
 	exec_cg_owner = getpid();
-	if ((size_t)snprintf(exec_cg_path, sizeof exec_cg_path,
-	    "%s/rcmdd-%ld", exec_cg_parent, (long)exec_cg_owner) >=
-	    sizeof exec_cg_path) {
+	if ((size_t)snprintf(path, sizeof path, "%s/rcmdd-%ld",
+	    exec_cg_parent, (long)exec_cg_owner) >= sizeof path) {
 		xasprintf(cause, "cgroup path too long");
 		close(parent);
 		return (-1);
 	}
-	if (mkdir(exec_cg_path, 0755) == -1) {
-		xasprintf(cause, "cannot create %s: %s", exec_cg_path,
+	if (mkdir(path, 0755) == -1) {
+		xasprintf(cause, "cannot create %s: %s", path,
 		    strerror(errno));
 		close(parent);
 		return (-1);
 	}
+	strlcpy(exec_cg_path, path, sizeof exec_cg_path);
 	exec_cg_root = open(exec_cg_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (exec_cg_root == -1) {
 		xasprintf(cause, "cannot open %s: %s", exec_cg_path,
@@ -947,15 +948,19 @@ exec_cgroup_clean(void)
 {
 	char	path[PATH_MAX];
 
-	if (exec_cg_root == -1)
+	if (exec_cg_path[0] == '\0')
 		return;
 	if ((size_t)snprintf(path, sizeof path, "%s/cgroup.procs",
 	    exec_cg_parent) < sizeof path)
 		exec_cgroup_write(AT_FDCWD, path, "0");
-	unlinkat(exec_cg_root, "daemon", AT_REMOVEDIR);
-	close(exec_cg_root);
-	exec_cg_root = -1;
+	if ((size_t)snprintf(path, sizeof path, "%s/daemon", exec_cg_path) <
+	    sizeof path)
+		rmdir(path);
 	rmdir(exec_cg_path);
+	if (exec_cg_root != -1)
+		close(exec_cg_root);
+	exec_cg_root = -1;
+	exec_cg_path[0] = '\0';
 }
 
 /* At exit, in the daemon only (not in a child that forked from it). */
