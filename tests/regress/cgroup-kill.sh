@@ -17,8 +17,9 @@
 # Where rcmdd may make cgroups, each command runs in one of its own, and
 # what it leaves behind ends with it, even a process that left its session
 # and process group with setsid and closed the output: after the command
-# exits, after its time limit, and when its client disconnects. rcmdd's
-# own tree is gone once it stops. Skipped (exit 77, with the reason) where
+# exits, after its time limit, and when its client disconnects. A command
+# whose cgroup cannot be made fails rather than run without. rcmdd's own
+# tree is gone once it stops. Skipped (exit 77, with the reason) where
 # this script cannot make a cgroup v2 in its own: then rcmdd cannot either.
 
 skip() {
@@ -94,9 +95,25 @@ gone "$shell" || fail "the shell $shell outlived its client"
 gone "$escaped" || fail "process $escaped, left by a command whose" \
     "client went away, outlived it"
 
+# 4. A command that cannot have its cgroup does not run outside one: with
+# no room for another cgroup in the tree, it fails, and says why.
+[ -e "$tree/cgroup.max.descendants" ] ||
+    fail "no $tree/cgroup.max.descendants"
+echo 1 >"$tree/cgroup.max.descendants" ||
+    fail "cannot limit $tree to its daemon cgroup"
+out=$(rcmd -n 'echo ran' 2>&1)
+rc=$?
+echo max >"$tree/cgroup.max.descendants"
+expect_eq "status of a command without its cgroup" 255 "$rc"
+expect_match "rcmd's message" "*could not start the command*" "$out"
+
 expect_sql "audit rows" "SELECT id, status FROM commands ORDER BY id" \
     "1|exited
 2|timeout
-3|disconnected"
+3|disconnected
+4|failed"
+expect_sql "the failed row's reason" \
+    "SELECT reason FROM commands WHERE id = 4" \
+    "cannot create cgroup $tree/cmd-4: Resource temporarily unavailable"
 stop_daemon
 [ ! -e "$tree" ] || fail "$tree is still there after rcmdd stopped"
