@@ -60,14 +60,29 @@ exec_child(void *arg)
 	struct exec_args			*a = arg;
 	const struct exec_identity		*id = a->id;
 	int					 errfd = a->errfd;
-	int					 sig, i, first;
+	int					 sig, i, first, rep[2];
 
+	/*
+	 * Join the command's cgroup first, while the descriptor is still
+	 * ours (close_range below closes it): writing 0 to cgroup.procs
+	 * moves the writer. A command that cannot join does not run.
+	 */
+	if (a->cgroup_fd != -1 &&
+	    syscall(SYS_write, a->cgroup_fd, "0", 1) != 1) {
+		a->step = EXEC_STEP_CGROUP;
+		goto fail;
+	}
 	if (errfd == -1 && syscall(SYS_close_range,
 	    (unsigned int)a->keep_below, ~0U, CLOSE_RANGE_UNSHARE) == -1)
 		goto fail;
 	if (a->probe)
 		syscall(SYS_exit, 0);
-	if (syscall(SYS_setpgid, 0, 0) == -1)
+	/*
+	 * A session of its own, so no controlling terminal: under rcmdd -f
+	 * started from a terminal, a command could otherwise write to it and
+	 * push input into it (TIOCSTI). Its process group id is its pid.
+	 */
+	if (syscall(SYS_setsid) == -1)
 		goto fail;
 	for (sig = 1; sig < 32; sig++) {
 		if (sig != SIGKILL && sig != SIGSTOP)
@@ -110,8 +125,10 @@ exec_child(void *arg)
 	syscall(SYS_execve, "/bin/sh", a->argv, a->envp);
 fail:
 	a->error = errno;
+	rep[0] = a->error;
+	rep[1] = a->step;
 	if (errfd != -1)
-		syscall(SYS_write, errfd, &a->error, sizeof a->error);
+		syscall(SYS_write, errfd, rep, sizeof rep);
 	syscall(SYS_exit, 127);
 	return (127);
 }

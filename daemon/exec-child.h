@@ -42,8 +42,14 @@ struct exec_args {
 	struct exec_limit		 limits[4];
 	int				 nlimits;
 	int				 probe;
+	int				 cgroup_fd;
 	volatile int			 error;
+	volatile int			 step;
 };
+
+/* The step that failed, in exec_args' step. */
+#define EXEC_STEP_START		0
+#define EXEC_STEP_CGROUP	1
 
 int	exec_child(void *);
 

@@ -188,12 +188,12 @@ struct job_params {
 };
 
 /*
- * The descriptors one command holds at most: its worker's wake-up eventfd
- * and both ends of its three pipes while it starts; then four of those
- * and its pidfd. (A plain vfork's error pipe, under valgrind only, takes
- * two more for a moment, from the spare.)
+ * The descriptors one command holds at most: its worker's wake-up eventfd,
+ * both ends of its three pipes and its cgroup's cgroup.procs while it
+ * starts; then four of those and its pidfd. (A plain vfork's error pipe,
+ * under valgrind only, takes two more for a moment, from the spare.)
  */
-#define JOB_FDS			7
+#define JOB_FDS			8
 
 /*
  * The descriptors rcmdd holds with no connection and no command, beside
@@ -381,6 +381,8 @@ void		 job_report_flush(struct job *);
 void		 job_report_error(struct job *, uint16_t, const char *);
 void		 job_report_exit(struct job *, const struct frame_exit *);
 
+struct exec_cgroup;
+
 /* worker.c */
 void		*worker_main(void *);
 
@@ -390,7 +392,14 @@ int		 exec_configure(const struct config *, char **);
 void		 exec_set_files_soft(unsigned long, unsigned long);
 void		 exec_identity(struct exec_identity *);
 pid_t		 exec_spawn(const char *, char *const *,
-		     const struct exec_identity *, int, int, int, int *);
+		     const struct exec_identity *, struct exec_cgroup *, int,
+		     int, int, int *, const char **);
+int		 exec_cgroup_new(uint64_t, const struct exec_identity *,
+		     struct exec_cgroup **, char **);
+void		 exec_cgroup_kill(struct exec_cgroup *);
+void		 exec_cgroup_free(struct exec_cgroup *);
+int		 exec_cgroup_procs(struct exec_cgroup *);
+void		 exec_cgroup_procs_close(struct exec_cgroup *);
 int		 exec_pidfd(pid_t);
 void		 exec_kill(pid_t, int);
 char		**exec_env(const struct config *, const char *);

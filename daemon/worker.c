@@ -45,7 +45,15 @@
  *
  * A command is done when its shell has exited and its output is drained;
  * a process it left behind holding the pipes open gets DrainTimeout, then
- * the pipes are closed and its process group is killed.
+ * the pipes are closed. Then whatever is left of the command is killed:
+ * its cgroup (exec.c), where commands have one, and its process group.
+ *
+ * The shell is reaped last. Its exit is seen with waitid(WNOWAIT), which
+ * leaves it a zombie: its pid, and so its process group id, cannot be
+ * given to another process while rcmdd may still signal the group. Reaped
+ * first, a command that moved its pipe holder out with setsid would free
+ * the number, and the drain's SIGKILL could reach an unrelated group that
+ * was given it.
  */
 
 #define WORKER_SMALL_READ	4096
@@ -65,8 +73,9 @@ struct worker {
 	int			 fd_err;
 	struct job_ctls		 stdin_queue;
 	int			 stdin_eof;
-	int			 reaped;
+	int			 exited;	/* a zombie, not reaped */
 	int			 wstatus;
+	struct exec_cgroup	*cgroup;
 	int			 timed_out;
 	int			 term_sent;
 	int			 cancel;
@@ -89,7 +98,8 @@ static void	 worker_read_ctl(struct worker *);
 static void	 worker_write_stdin(struct worker *);
 static void	 worker_read_pipe(struct worker *, int *, int);
 static ssize_t	 worker_read_chunk(struct worker *, int *, int);
-static void	 worker_reap(struct worker *);
+static void	 worker_check_exit(struct worker *);
+static void	 worker_end(struct worker *);
 static void	 worker_terminate(struct worker *, uint64_t);
 static void	 worker_finish(struct worker *);
 static void	 worker_log(struct worker *, const struct audit_end *,
@@ -128,6 +138,7 @@ worker_execute(struct worker *run)
 	struct audit_end	 ae;
 	struct frame_exit	 x;
 	char			*cause = NULL, *text;
+	const char		*what;
 	char			 hash[CHAIN_HASH_LEN + 1];
 	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	int			 err[2] = { -1, -1 }, error;
@@ -158,14 +169,25 @@ worker_execute(struct worker *run)
 		error = errno;
 		goto failed;
 	}
+	if (exec_cgroup_new(run->audit_id, &p->ident, &run->cgroup,
+	    &cause) != 0) {
+		strlcpy(run->reason, cause, sizeof run->reason);
+		free(cause);
+		cause = NULL;
+		error = EIO;
+		goto failed;
+	}
 	run->started = worker_now();
-	run->pid = exec_spawn(p->command, p->envp, &p->ident, in[0], out[1],
-	    err[1], &error);
+	run->pid = exec_spawn(p->command, p->envp, &p->ident, run->cgroup,
+	    in[0], out[1], err[1], &error, &what);
 	worker_close(&in[0]);
 	worker_close(&out[1]);
 	worker_close(&err[1]);
-	if (run->pid == -1)
+	if (run->pid == -1) {
+		snprintf(run->reason, sizeof run->reason, "cannot %s: %s",
+		    what, strerror(error));
 		goto failed;
+	}
 	run->fd_in = in[1];
 	run->fd_out = out[0];
 	run->fd_err = err[0];
@@ -179,18 +201,22 @@ worker_execute(struct worker *run)
 	    (long)run->pid);
 
 	worker_loop(run);
+	worker_end(run);
 	worker_finish(run);
 	return;
 
 failed:
+	if (run->reason[0] == '\0')
+		snprintf(run->reason, sizeof run->reason,
+		    "cannot start /bin/sh: %s", strerror(error));
+	exec_cgroup_free(run->cgroup);
+	run->cgroup = NULL;
 	worker_close(&in[0]);
 	worker_close(&in[1]);
 	worker_close(&out[0]);
 	worker_close(&out[1]);
 	worker_close(&err[0]);
 	worker_close(&err[1]);
-	snprintf(run->reason, sizeof run->reason, "cannot start /bin/sh: %s",
-	    strerror(error));
 	log_warnx("command %llu: %s", (unsigned long long)run->audit_id,
 	    run->reason);
 	memset(&ae, 0, sizeof ae);
@@ -234,7 +260,7 @@ worker_loop(struct worker *run)
 			if (rc != JOB_PUMP_OK && run->cancel == 0) {
 				run->cancel = rc == JOB_PUMP_GONE ?
 				    JOB_CANCEL_DISCONNECT : JOB_CANCEL_SHUTDOWN;
-				if (run->reaped)
+				if (run->exited)
 					run->drain_at = worker_now();
 				else if (!run->term_sent)
 					worker_terminate(run, worker_now());
@@ -247,27 +273,27 @@ worker_loop(struct worker *run)
 			worker_close(&run->fd_in);
 
 		now = worker_now();
-		if (!run->reaped && run->timeout_at != 0 &&
+		if (!run->exited && run->timeout_at != 0 &&
 		    now >= run->timeout_at && !run->timed_out) {
 			run->timed_out = 1;
 			snprintf(run->reason, sizeof run->reason,
 			    "timed out after %u ms", p->timeout_ms);
 			worker_terminate(run, now);
 		}
-		if (!run->reaped && run->kill_at != 0 && now >= run->kill_at) {
+		if (!run->exited && run->kill_at != 0 && now >= run->kill_at) {
 			exec_kill(run->pid, SIGKILL);
+			exec_cgroup_kill(run->cgroup);
 			run->kill_at = 0;
 		}
-		if (run->reaped && (run->fd_out != -1 || run->fd_err != -1) &&
+		if (run->exited && (run->fd_out != -1 || run->fd_err != -1) &&
 		    now >= run->drain_at) {
 			log_debug("command %llu: output still open %u ms after "
 			    "the shell exited; closing it",
 			    (unsigned long long)run->audit_id, p->drain_ms);
 			worker_close(&run->fd_out);
 			worker_close(&run->fd_err);
-			exec_kill(run->pid, SIGKILL);
 		}
-		if (run->reaped && run->fd_out == -1 && run->fd_err == -1)
+		if (run->exited && run->fd_out == -1 && run->fd_err == -1)
 			break;
 
 		can_read = job_may_read(job);
@@ -292,7 +318,7 @@ worker_loop(struct worker *run)
 			pfd[n].events = POLLOUT;
 			i_in = n++;
 		}
-		if (!run->reaped && run->pidfd != -1) {
+		if (!run->exited && run->pidfd != -1) {
 			pfd[n].fd = run->pidfd;
 			pfd[n].events = POLLIN;
 			i_pid = n++;
@@ -307,13 +333,13 @@ worker_loop(struct worker *run)
 		}
 
 		next = UINT64_MAX;
-		if (!run->reaped && run->timeout_at != 0 && !run->timed_out)
+		if (!run->exited && run->timeout_at != 0 && !run->timed_out)
 			next = run->timeout_at;
-		if (!run->reaped && run->kill_at != 0 && run->kill_at < next)
+		if (!run->exited && run->kill_at != 0 && run->kill_at < next)
 			next = run->kill_at;
-		if (run->reaped && run->drain_at < next)
+		if (run->exited && run->drain_at < next)
 			next = run->drain_at;
-		if (!run->reaped && run->pidfd == -1 &&
+		if (!run->exited && run->pidfd == -1 &&
 		    now + WORKER_REAP_TICK_MS < next)
 			next = now + WORKER_REAP_TICK_MS;
 		if (pump != NULL && pump->timeout_ms >= 0 &&
@@ -346,8 +372,8 @@ worker_loop(struct worker *run)
 			worker_read_pipe(run, &run->fd_err, JOB_EV_STDERR);
 		job_report_flush(job);
 		if ((i_pid != -1 && pfd[i_pid].revents != 0) ||
-		    (!run->reaped && run->pidfd == -1))
-			worker_reap(run);
+		    (!run->exited && run->pidfd == -1))
+			worker_check_exit(run);
 		if (i_pump != -1) {
 			for (i = 0; i < JOB_PUMP_FDS; i++)
 				pump->revents[i] = pfd[i_pump + i].revents;
@@ -384,7 +410,7 @@ worker_read_ctl(struct worker *run)
 			run->stdin_eof = 1;
 			break;
 		case JOB_CTL_SIGNAL:
-			if (!run->reaped) {
+			if (!run->exited) {
 				log_debug("command %llu: signal %d from the "
 				    "client", (unsigned long long)run->audit_id,
 				    c->arg);
@@ -394,7 +420,7 @@ worker_read_ctl(struct worker *run)
 		case JOB_CTL_CANCEL:
 			if (run->cancel == 0)
 				run->cancel = c->arg;
-			if (run->reaped)
+			if (run->exited)
 				run->drain_at = worker_now();
 			else if (!run->term_sent)
 				worker_terminate(run, worker_now());
@@ -518,22 +544,49 @@ worker_read_chunk(struct worker *run, int *fd, int type)
 	return (n);
 }
 
-/* Reap the shell if it has exited, and start the bounded drain. */
+/*
+ * See whether the shell has exited, and start the bounded drain if so.
+ * WNOWAIT: it stays a zombie, pinning its process group id, until
+ * worker_end has sent the last signal.
+ */
 static void
-worker_reap(struct worker *run)
+worker_check_exit(struct worker *run)
 {
-	pid_t	pid;
+	siginfo_t	si;
 
-	pid = waitpid(run->pid, &run->wstatus, WNOHANG);
-	if (pid == 0 || (pid == -1 && errno == EINTR))
+	memset(&si, 0, sizeof si);
+	if (waitid(P_PID, (id_t)run->pid, &si, WEXITED | WNOHANG |
+	    WNOWAIT) == -1) {
+		if (errno == EINTR)
+			return;
+		fatal("waitid %ld", (long)run->pid);
+	}
+	if (si.si_pid == 0)
 		return;
-	if (pid == -1)
-		fatal("waitpid %ld", (long)run->pid);
-	run->reaped = 1;
+	run->exited = 1;
 	run->drain_at = worker_now() + run->p->drain_ms;
 	if (run->cancel != 0)
 		run->drain_at = worker_now();
 	worker_close(&run->pidfd);
+}
+
+/*
+ * The shell has exited and the output is drained or closed: kill what is
+ * left of the command, its process group (still pinned by the zombie
+ * shell) and its cgroup, then reap the shell, and remove the cgroup.
+ */
+static void
+worker_end(struct worker *run)
+{
+	exec_kill(run->pid, SIGKILL);
+	exec_cgroup_kill(run->cgroup);
+	while (waitpid(run->pid, &run->wstatus, 0) == -1) {
+		if (errno != EINTR)
+			fatal("waitpid %ld", (long)run->pid);
+	}
+	run->pid = -1;
+	exec_cgroup_free(run->cgroup);
+	run->cgroup = NULL;
 }
 
 /* Ask the command's process group to stop; SIGKILL follows the grace. */

@@ -35,11 +35,11 @@ command -v prlimit >/dev/null 2>&1 || {
 write_config "MaxConnections 50" "MaxCommands 10"
 prlimit --nofile=200:200 "$RCMDD" -t -c "$conf" >"$dir/out" 2>"$dir/err"
 expect_eq "rcmdd -t status" 1 "$?"
-expect_eq "rcmdd -t message" "rcmdd: MaxConnections 50 and MaxCommands 10 need up to 202 descriptors (one a connection, 7 a command, and 82 for rcmdd itself), but the descriptor limit is 200: lower MaxConnections to 48 or MaxCommands to 9, or raise the limit (LimitNOFILE in rcmdd.service, ulimit -n)" \
+expect_eq "rcmdd -t message" "rcmdd: MaxConnections 50 and MaxCommands 10 need up to 212 descriptors (one a connection, 8 a command, and 82 for rcmdd itself), but the descriptor limit is 200: lower MaxConnections to 38 or MaxCommands to 8, or raise the limit (LimitNOFILE in rcmdd.service, ulimit -n)" \
     "$(cat "$dir/err")"
 prlimit --nofile=200:200 "$RCMDD" -f -c "$conf" >"$dir/out" 2>"$dir/err"
 expect_eq "start-up status" 1 "$?"
-expect_match "start-up message" "rcmdd: MaxConnections 50 and MaxCommands 10 need up to 202 descriptors*lower MaxConnections to 48 or MaxCommands to 9*" \
+expect_match "start-up message" "rcmdd: MaxConnections 50 and MaxCommands 10 need up to 212 descriptors*lower MaxConnections to 38 or MaxCommands to 8*" \
     "$(cat "$dir/err")"
 prlimit --nofile=300:300 "$RCMDD" -t -c "$conf" >"$dir/out" 2>&1
 expect_eq "rcmdd -t with room" "rcmdd: configuration OK" "$(cat "$dir/out")"
@@ -115,7 +115,7 @@ expect_eq "commands run" 1 "$(grep -c '^EXIT 0$' "$dir/flood.out")"
 expect_ge "connections refused" \
     "$(grep -c '^ERROR 11 too many connections for the descriptors rcmdd may open (100): try again later$' "$dir/flood.out")" 1
 expect_ge "EXECs refused for descriptors" \
-    "$(grep -c '^ERROR 11 cannot run the command: rcmdd has too few descriptors left (its limit is 100, and a command needs 7); try again later$' "$dir/flood.out")" 1
+    "$(grep -c '^ERROR 11 cannot run the command: rcmdd has too few descriptors left (its limit is 100, and a command needs 8); try again later$' "$dir/flood.out")" 1
 grep -v -e '^EXIT 0$' -e '^ERROR 11 cannot run the command: rcmdd has too few descriptors left' \
     -e '^ERROR 11 too many connections for the descriptors rcmdd may open (100): try again later$' \
     "$dir/flood.out" >"$dir/other"

@@ -211,13 +211,13 @@ test_config_runas_limits(void)
 	config_init(&conf);
 	conf.max_conns = 1000;
 	conf.max_commands = 100;
-	CU_ASSERT_EQUAL(config_check_fds(&conf, 1782, 82, &errors), 0);
+	CU_ASSERT_EQUAL(config_check_fds(&conf, 1882, 82, &errors), 0);
 	CU_ASSERT_EQUAL(config_check_fds(&conf, 1024, 82, &errors), -1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(errors);
 	CU_ASSERT_STRING_EQUAL(errors, "MaxConnections 1000 and MaxCommands "
-	    "100 need up to 1782 descriptors (one a connection, 7 a command, "
+	    "100 need up to 1882 descriptors (one a connection, 8 a command, "
 	    "and 82 for rcmdd itself), but the descriptor limit is 1024: "
-	    "lower MaxConnections to 242, or raise the limit (LimitNOFILE in "
+	    "lower MaxConnections to 142, or raise the limit (LimitNOFILE in "
 	    "rcmdd.service, ulimit -n)");
 	free(errors);
 	errors = NULL;
