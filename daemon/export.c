@@ -45,7 +45,8 @@
 				"identity, fingerprint, command, status, " \
 				"exit_code, " \
 				"signal, duration_ms, output, output_bytes, " \
-				"truncated, reason, seq, hash"
+				"truncated, reason, seq, hash, end_seq, " \
+				"end_hash, chain_version"
 #define EXPORT_TIME_LEN		24
 #define EXPORT_TIME_FORM	"dddd-dd-ddTdd:dd:dd.ddd"
 #define EXPORT_FIELD_MAX	128
