@@ -695,7 +695,7 @@ chain_finalize(void)
 	chain_db = NULL;
 }
 
-/* Name an event for a message: "row id 3 (seq 3)", "row id 3: its end (seq 6)". */
+/* Name an event for a message, as in "row id 3: its end (seq 6)". */
 static const char *
 chain_what(int what)
 {
@@ -887,9 +887,10 @@ chain_verify(const char *path, const char *expect, uint64_t *nrows,
 			if (strcmp(stored, hash) != 0 && first == NULL)
 				xasprintf(&first, "row id %" PRIu64 "%s%s(seq %"
 				    PRIu64 ") does not match its hash: its "
-				    "content or its link to seq %" PRIu64 " was "
-				    "changed", id, what == CHAIN_ROW ? " " :
-				    ": ", chain_what(what), seq, head->seq);
+				    "content or its link to seq %" PRIu64
+				    " was changed", id, what == CHAIN_ROW ?
+				    " " : ": ", chain_what(what), seq,
+				    head->seq);
 		}
 		head->seq = seq;
 		memcpy(head->hash, stored, CHAIN_HASH_LEN + 1);
@@ -949,18 +950,18 @@ chain_verify(const char *path, const char *expect, uint64_t *nrows,
 			id = (uint64_t)sqlite3_column_int64(stmt, 0);
 			stored = (const char *)sqlite3_column_text(stmt, 1);
 			if (sqlite3_column_int(stmt, 2) == 0)
-				xasprintf(&first, "row id %" PRIu64 " is %s but "
-				    "its end is not in the chain: it was changed "
-				    "outside rcmdd", id, stored);
+				xasprintf(&first, "row id %" PRIu64 " is %s "
+				    "but its end is not in the chain: it was "
+				    "changed outside rcmdd", id, stored);
 			else if (stored != NULL &&
 			    strcmp(stored, "running") == 0)
 				xasprintf(&first, "row id %" PRIu64 " is "
-				    "running but its start is not in the chain: "
-				    "it was inserted outside rcmdd", id);
+				    "running but its start is not in the "
+				    "chain: it was inserted outside rcmdd", id);
 			else
-				xasprintf(&first, "row id %" PRIu64 " is %s but "
-				    "not in the chain: it was inserted or changed "
-				    "outside rcmdd", id, stored);
+				xasprintf(&first, "row id %" PRIu64 " is %s "
+				    "but not in the chain: it was inserted or "
+				    "changed outside rcmdd", id, stored);
 		}
 		sqlite3_finalize(stmt);
 		stmt = NULL;
