@@ -18,7 +18,8 @@
 # that makes sqlite3 show "echo hello" over it, an OSC sequence that would
 # set the terminal's title, an ANSI sequence and a right-to-left override.
 # The table keeps its exact bytes (hex(command) shows them); the views
-# show every one escaped, in the plain sqlite3 shell; --export-audit
+# show every one escaped, in the plain sqlite3 shell, whole (the views cut
+# a command at 60 characters before escaping, not after); --export-audit
 # escapes the override too.
 
 . "$(dirname "$0")/lib.sh"
@@ -33,14 +34,14 @@ wait_sql 5 "SELECT count(*) FROM commands WHERE finished_at IS NOT NULL" 1 ||
 expect_sql "the exact bytes" "SELECT hex(command) FROM commands" \
     "6C73202F6E6F6E6578697374656E7420230D6563686F2068656C6C6F1B5D303B70776E6564071B5B324BE280AE7478742E657865"
 expect_sql "recent_commands" "SELECT command FROM recent_commands" \
-    'ls /nonexistent #\x0decho hello\x1b]0;pwned\x07\x1b[2K\u{202'
-expect_sql "safe_commands" "SELECT command FROM safe_commands" \
     'ls /nonexistent #\x0decho hello\x1b]0;pwned\x07\x1b[2K\u{202e}txt.exe'
+expect_sql "safe_commands" "SELECT command, command_60 FROM safe_commands" \
+    'ls /nonexistent #\x0decho hello\x1b]0;pwned\x07\x1b[2K\u{202e}txt.exe|ls /nonexistent #\x0decho hello\x1b]0;pwned\x07\x1b[2K\u{202e}txt.exe'
 expect_sql "longest_commands" "SELECT command FROM longest_commands" \
-    'ls /nonexistent #\x0decho hello\x1b]0;pwned\x07\x1b[2K\u{202'
+    'ls /nonexistent #\x0decho hello\x1b]0;pwned\x07\x1b[2K\u{202e}txt.exe'
 expect_sql "failed_commands" "SELECT count(*) FROM failed_commands" 1
 expect_sql "failed_commands" "SELECT command FROM failed_commands" \
-    'ls /nonexistent #\x0decho hello\x1b]0;pwned\x07\x1b[2K\u{202'
+    'ls /nonexistent #\x0decho hello\x1b]0;pwned\x07\x1b[2K\u{202e}txt.exe'
 # Nothing the views print holds a control character or the override.
 sql "SELECT * FROM recent_commands; SELECT * FROM failed_commands;
     SELECT * FROM safe_commands" >"$dir/views"

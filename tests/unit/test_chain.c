@@ -1663,10 +1663,17 @@ test_chain_views(void)
 	expect_text(fx.path, "SELECT command FROM safe_commands ORDER BY id "
 	    "DESC LIMIT 1", "echo evil\\x0decho hello\\x1b]0;title\\x07"
 	    "\\u{202e}cba\\x7f\\u{9b}2J\\x0a\\x09");
-	/* The views show the first 60 characters. */
+	/* The views cut at 60 characters, then escape. */
 	expect_text(fx.path, "SELECT command FROM recent_commands LIMIT 1",
 	    "echo evil\\x0decho hello\\x1b]0;title\\x07\\u{202e}cba\\x7f"
-	    "\\u{9b}");
+	    "\\u{9b}2J\\x0a\\x09");
+	if (db_exec(fx.path, "UPDATE commands SET command = 'echo ' || "
+	    "printf('%.54c', 'x') || char(27) || 'y' WHERE id = 1") != 0)
+		goto out;
+	expect_text(fx.path, "SELECT length(command) FROM longest_commands "
+	    "WHERE id = 1", "63");
+	expect_text(fx.path, "SELECT substr(command, 59) FROM longest_commands "
+	    "WHERE id = 1", "x\\x1b");
 	expect_text(fx.path, "SELECT hex(command) FROM commands WHERE id = "
 	    "(SELECT max(id) FROM commands)", "6563686F206576696C0D6563686F20"
 	    "68656C6C6F1B5D303B7469746C6507E280AE6362617FC29B324A0A09");
@@ -1677,8 +1684,8 @@ test_chain_views(void)
 	expect_text(fx.path, "SELECT identity FROM top_clients WHERE "
 	    "identity IS NOT NULL", "carol\\u{2066}x");
 	/* Plain text costs nothing and is shown as it is. */
-	expect_text(fx.path, "SELECT command FROM safe_commands WHERE id = 1",
-	    "echo row 1");
+	expect_text(fx.path, "SELECT command FROM safe_commands WHERE id = 2",
+	    "echo row 2");
 out:
 	fixture_free(&fx);
 }
