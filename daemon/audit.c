@@ -53,7 +53,7 @@
  * seconds going back to sleep.
  */
 
-#define AUDIT_SCHEMA_VERSION	3
+#define AUDIT_SCHEMA_VERSION	4
 #define AUDIT_BUSY_TIMEOUT_MS	5000
 #define AUDIT_PRUNE_BATCH	500
 #define AUDIT_PRUNE_EVERY_SEC	60
@@ -89,15 +89,15 @@ static void	 audit_episode(struct audit_reqs *);
 static int	 audit_recover(char **);
 static int	 audit_select_ids(const char *, uint64_t **, size_t *,
 		     char **);
-static int	 audit_seal_ids(const uint64_t *, size_t, char **);
-static int	 audit_seal_unsealed(char **);
+static int	 audit_seal_legacy(char **);
 static int	 audit_prune(void);
 static void	 audit_deny_free(struct audit_req *);
 static void	 audit_bind_peer(sqlite3_stmt *, const char *,
 		     const struct audit_start *);
 static int	 audit_fix_file(const char *, int, char **);
 
-extern const char audit_schema[], audit_migrate_2[], audit_migrate_3[];
+extern const char audit_schema[], audit_migrate_2[], audit_migrate_3[],
+    audit_migrate_4[], audit_views[];
 
 static sqlite3		*audit_db;
 static sqlite3_stmt	*audit_insert_stmt;
@@ -247,8 +247,9 @@ audit_open(const char *path, int sync_full, char **cause)
 	if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE", NULL, NULL,
 	    &errmsg) != SQLITE_OK)
 		goto sqlfail;
-	if (version == 0 && sqlite3_exec(audit_db, audit_schema, NULL, NULL,
-	    &errmsg) != SQLITE_OK)
+	if (version == 0 && (sqlite3_exec(audit_db, audit_schema, NULL, NULL,
+	    &errmsg) != SQLITE_OK || sqlite3_exec(audit_db, audit_views, NULL,
+	    NULL, &errmsg) != SQLITE_OK))
 		goto sqlrollback;
 	if (version == 1) {
 		log_info("audit: upgrading %s from schema version 1 to 2 and "
@@ -264,8 +265,16 @@ audit_open(const char *path, int sync_full, char **cause)
 		    &errmsg) != SQLITE_OK)
 			goto sqlrollback;
 	}
+	if (version >= 1 && version < 4) {
+		log_info("audit: upgrading %s to schema version 4 (each "
+		    "command's start and end chained, ids never reused)", path);
+		if (sqlite3_exec(audit_db, audit_migrate_4, NULL, NULL,
+		    &errmsg) != SQLITE_OK || sqlite3_exec(audit_db,
+		    audit_views, NULL, NULL, &errmsg) != SQLITE_OK)
+			goto sqlrollback;
+	}
 	if (chain_load(audit_db, &audit_chain, &why) != 0 ||
-	    (version == 1 && audit_seal_unsealed(&why) != 0) ||
+	    (version >= 1 && version < 4 && audit_seal_legacy(&why) != 0) ||
 	    audit_recover(&why) != 0) {
 		xasprintf(cause, "audit database %s: %s", path, why);
 		free(why);
@@ -367,9 +376,11 @@ fail:
 
 /*
  * Mark the rows left running by a daemon that died as interrupted, and
- * seal them into the chain, in id order. Only those rows: a final row
- * found outside the chain was not written by rcmdd, and sealing it would
- * hide it from rcmdd --verify-audit. Inside audit_open's transaction.
+ * chain their ends, in id order. Only the rows whose start rcmdd chained:
+ * a running row without a valid start was not written by rcmdd (someone
+ * with write access inserted it), and finishing it would make it look
+ * like one; it stays as it is, logged here and reported by rcmdd
+ * --verify-audit. Inside audit_open's transaction.
  */
 static int
 audit_recover(char **cause)
@@ -377,8 +388,8 @@ audit_recover(char **cause)
 	sqlite3_stmt	*stmt;
 	struct timespec	 ts;
 	uint64_t	*ids = NULL;
-	size_t		 n = 0;
-	char		 now[32];
+	size_t		 n = 0, i, done = 0;
+	char		 now[32], *why;
 	int		 rc;
 
 	if (audit_select_ids("SELECT id FROM commands WHERE status = "
@@ -392,24 +403,50 @@ audit_recover(char **cause)
 	if (sqlite3_prepare_v2(audit_db, "UPDATE commands SET "
 	    "status = 'interrupted', finished_at = ?, reason = "
 	    "'rcmdd stopped before the command finished' "
-	    "WHERE status = 'running'", -1, &stmt, NULL) != SQLITE_OK) {
+	    "WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK) {
 		free(ids);
 		*cause = audit_errmsg("recovery");
 		return (-1);
 	}
-	sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		sqlite3_finalize(stmt);
-		free(ids);
-		*cause = audit_errmsg("recovery");
-		return (-1);
+	for (i = 0; i < n; i++) {
+		why = NULL;
+		rc = chain_check_start(audit_db, ids[i], &audit_chain, &why);
+		if (rc == -1) {
+			*cause = why;
+			goto fail;
+		}
+		if (rc == 0) {
+			log_warnx("audit: row id %llu is running but %s: rcmdd "
+			    "did not write it; it stays as it is, for rcmdd "
+			    "--verify-audit to report",
+			    (unsigned long long)ids[i], why);
+			free(why);
+			continue;
+		}
+		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)ids[i]);
+		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			*cause = audit_errmsg("recovery");
+			goto fail;
+		}
+		sqlite3_reset(stmt);
+		if (chain_seal_end(audit_db, ids[i], &audit_chain, NULL,
+		    cause) != 0)
+			goto fail;
+		done++;
 	}
 	sqlite3_finalize(stmt);
-	log_warnx("audit: marked %zu command%s left running by a previous "
-	    "rcmdd as interrupted", n, n == 1 ? "" : "s");
-	rc = audit_seal_ids(ids, n, cause);
 	free(ids);
-	return (rc);
+	if (done != 0)
+		log_warnx("audit: marked %zu command%s left running by a "
+		    "previous rcmdd as interrupted", done, done == 1 ? "" :
+		    "s");
+	return (0);
+
+fail:
+	sqlite3_finalize(stmt);
+	free(ids);
+	return (-1);
 }
 
 /* Return the ids a query selects, in an allocated array. */
@@ -440,34 +477,36 @@ audit_select_ids(const char *sql, uint64_t **ids, size_t *n, char **cause)
 	return (0);
 }
 
-/* Seal rows into the chain, in the order given. */
-static int
-audit_seal_ids(const uint64_t *ids, size_t n, char **cause)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		if (chain_seal(audit_db, ids[i], &audit_chain, cause) != 0)
-			return (-1);
-	}
-	return (0);
-}
-
 /*
- * Seal every final row of a database upgraded from version 1, in id
- * order: none of them is in the chain yet.
+ * Chain the rows of a database upgraded from before schema 4 that are not
+ * in the chain yet, in id order: the start of each, and the end of each
+ * that is final. A running row among them was left by the rcmdd before
+ * the upgrade, which chained nothing at start; recovery then finishes it.
  */
 static int
-audit_seal_unsealed(char **cause)
+audit_seal_legacy(char **cause)
 {
-	uint64_t	*ids;
-	size_t		 n;
-	int		 rc;
+	uint64_t	*ids, *final;
+	size_t		 n, nfinal, i, j = 0;
+	int		 rc = 0;
 
-	if (audit_select_ids("SELECT id FROM commands WHERE seq IS NULL AND "
-	    "status != 'running' ORDER BY id", &ids, &n, cause) != 0)
+	if (audit_select_ids("SELECT id FROM commands WHERE seq IS NULL "
+	    "ORDER BY id", &ids, &n, cause) != 0)
 		return (-1);
-	rc = audit_seal_ids(ids, n, cause);
+	if (audit_select_ids("SELECT id FROM commands WHERE seq IS NULL AND "
+	    "status != 'running' ORDER BY id", &final, &nfinal, cause) != 0) {
+		free(ids);
+		return (-1);
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = chain_seal_start(audit_db, ids[i], &audit_chain, cause);
+		if (rc == 0 && j < nfinal && final[j] == ids[i]) {
+			j++;
+			rc = chain_seal_end(audit_db, ids[i], &audit_chain,
+			    NULL, cause);
+		}
+	}
+	free(final);
 	free(ids);
 	return (rc);
 }
@@ -771,13 +810,18 @@ audit_exec(struct audit_req *req)
 		sqlite3_bind_int64(stmt, 10, (sqlite3_int64)req->id);
 	}
 	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE && req->type != AUDIT_FINISH)
+	if (rc == SQLITE_DONE && req->type != AUDIT_FINISH) {
+		/* The start is chained with the row, before anything runs. */
 		req->id = (uint64_t)sqlite3_last_insert_rowid(audit_db);
-	if (rc == SQLITE_DONE && req->type == AUDIT_DENY) {
 		sqlite3_reset(stmt);
 		sqlite3_clear_bindings(stmt);
-		return (chain_seal(audit_db, req->id, &audit_chain,
-		    &req->cause));
+		if (chain_seal_start(audit_db, req->id, &audit_chain,
+		    &req->cause) != 0)
+			return (-1);
+		if (req->type == AUDIT_DENY)
+			return (chain_seal_end(audit_db, req->id, &audit_chain,
+			    NULL, &req->cause));
+		return (0);
 	}
 	if (rc == SQLITE_DONE && req->type == AUDIT_FINISH &&
 	    sqlite3_changes(audit_db) != 1) {
@@ -790,11 +834,8 @@ audit_exec(struct audit_req *req)
 	if (rc == SQLITE_DONE && req->type == AUDIT_FINISH) {
 		sqlite3_reset(stmt);
 		sqlite3_clear_bindings(stmt);
-		if (chain_seal(audit_db, req->id, &audit_chain,
-		    &req->cause) != 0)
-			return (-1);
-		memcpy(req->hash, audit_chain.hash, sizeof req->hash);
-		return (0);
+		return (chain_seal_end(audit_db, req->id, &audit_chain,
+		    req->hash, &req->cause));
 	}
 	if (rc != SQLITE_DONE)
 		req->cause = audit_errmsg(req->type == AUDIT_FINISH ?
@@ -1028,7 +1069,7 @@ audit_prune(void)
 	struct timespec	 ts;
 	struct chain_head base;
 	char		 cutoff[32], *why = NULL;
-	uint64_t	 limit = 0, max_rows, last;
+	uint64_t	 limit = 0, max_rows, last, cap;
 	u_int		 days;
 
 	pthread_mutex_lock(&audit_lock);
@@ -1047,7 +1088,8 @@ audit_prune(void)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec -= (time_t)days * 86400;
 		audit_format_time(&ts, cutoff, sizeof cutoff);
-		if (sqlite3_prepare_v2(audit_db, "SELECT max(seq) FROM "
+		if (sqlite3_prepare_v2(audit_db, "SELECT max(CASE WHEN "
+		    "chain_version = 2 THEN end_seq ELSE seq END) FROM "
 		    "commands WHERE seq IS NOT NULL AND finished_at < ?", -1,
 		    &stmt, NULL) != SQLITE_OK)
 			goto fail;
@@ -1057,16 +1099,32 @@ audit_prune(void)
 		sqlite3_finalize(stmt);
 		stmt = NULL;
 	}
-	if (max_rows != 0 && audit_chain.seq > max_rows &&
-	    audit_chain.seq - max_rows > limit)
-		limit = audit_chain.seq - max_rows;
-	if (limit <= base.seq) {
+	if (max_rows != 0) {
+		/* Up to the end of the newest row past the last max_rows. */
+		if (sqlite3_prepare_v2(audit_db, "SELECT end_seq FROM commands "
+		    "WHERE end_seq IS NOT NULL UNION ALL SELECT seq FROM "
+		    "commands WHERE seq IS NOT NULL AND chain_version IS NOT 2 "
+		    "ORDER BY 1 DESC LIMIT 1 OFFSET ?", -1, &stmt,
+		    NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int64(stmt, 1, (sqlite3_int64)max_rows);
+		if (sqlite3_step(stmt) == SQLITE_ROW &&
+		    (uint64_t)sqlite3_column_int64(stmt, 0) > limit)
+			limit = (uint64_t)sqlite3_column_int64(stmt, 0);
+		sqlite3_finalize(stmt);
+		stmt = NULL;
+	}
+	/* A batch is AUDIT_PRUNE_BATCH rows: their starts and ends. */
+	cap = limit;
+	if (cap > base.seq + 2 * AUDIT_PRUNE_BATCH)
+		cap = base.seq + 2 * AUDIT_PRUNE_BATCH;
+	if (cap <= base.seq || chain_cut_point(audit_db, base.seq, cap,
+	    &last, &why) != 0 || last <= base.seq) {
+		if (why != NULL)
+			goto fail;
 		sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
 		return (0);
 	}
-	last = limit;
-	if (last > base.seq + AUDIT_PRUNE_BATCH)
-		last = base.seq + AUDIT_PRUNE_BATCH;
 
 	if (chain_cut(audit_db, last, &why) != 0)
 		goto fail;
@@ -1074,7 +1132,8 @@ audit_prune(void)
 		goto fail;
 	log_info("audit: pruned the chain through seq %llu",
 	    (unsigned long long)last);
-	return (last < limit);
+	/* A row still running holds the cut: then wait for it to end. */
+	return (last == cap && cap < limit);
 
 fail:
 	if (why == NULL)

@@ -34,90 +34,266 @@
 #include "xmalloc.h"
 
 /*
- * The audit log's hash chain. When a row is final, the writer gives it the
- * next sequence number and a SHA-256 over its content and the previous
- * row's hash, so an edited field, a deleted, inserted or reordered row
- * breaks the chain at that row. The encoding, documented in rcmdd(8):
+ * The audit log's hash chain: a sequence of events, each with the next
+ * sequence number and a SHA-256 over its fields and the previous event's
+ * hash, so that an edited field, or a deleted, inserted or reordered event
+ * breaks the chain there. The encodings, documented in rcmdd(8),
+ * "Tamper evidence":
  *
- *	"rcmdd-chain-1\n", the previous hash in lowercase hex, "\n", then
- *	each field of CHAIN_FIELDS in order as a netstring of its bytes as
- *	stored ("5:hello,"; integers in decimal), or "-," for NULL.
+ *	Version 1 (rows sealed before schema 4): one event per final row,
+ *	its seq and hash. "rcmdd-chain-1\n", the previous hash in lowercase
+ *	hex, "\n", then each field of chain_v1 as a netstring of its bytes
+ *	as text ("5:hello,"; integers in decimal), or "-," for NULL; the
+ *	last field, fingerprint, only when it is not NULL.
  *
- *	The last field, fingerprint (schema 3), is hashed only when it is not
- *	NULL, so that rows without one hash as they did before it existed.
+ *	Version 2: two events per row. Its start (seq, hash) is chained in
+ *	the transaction that inserts the row, before the command runs; its
+ *	end (end_seq, end_hash) in the one that makes it final, over the
+ *	whole row. "rcmdd-chain-2\n", the previous hash, "\n", "start\n" or
+ *	"end\n", then each field of chain_start or chain_end that is not
+ *	NULL as the netstring of its name, a type letter (i, f, t, b for
+ *	SQLite's INTEGER, REAL, TEXT and BLOB) and the netstring of its
+ *	value: integers in decimal, reals as 8 bytes big-endian IEEE 754,
+ *	text and blobs as their bytes. A column added later is appended to
+ *	the lists, and a row where it is NULL hashes as before.
  *
- * The first row links to the chain base kept in audit_meta: 64 zeros,
- * then the hash of the last row pruned. Everything here runs on the audit
- * writer thread, or in rcmdd --verify-audit.
+ * The first event links to the chain base kept in audit_meta: 64 zeros,
+ * then the hash of the last event pruned. Everything here runs on the
+ * audit writer thread, at start-up, or in rcmdd --verify-audit.
  */
 
-#define CHAIN_MAGIC	"rcmdd-chain-1\n"
-#define CHAIN_REST	"id, started_at, finished_at, client_addr, " \
-			"client_port, client_name, identity, command, " \
-			"status, exit_code, signal, duration_ms, output, " \
-			"output_bytes, truncated, reason, fingerprint"
-#define CHAIN_FIELDS	"seq, " CHAIN_REST
-#define CHAIN_FIELDS_2	"seq, id, started_at, finished_at, client_addr, " \
-			"client_port, client_name, identity, command, " \
-			"status, exit_code, signal, duration_ms, output, " \
-			"output_bytes, truncated, reason, NULL"
-#define CHAIN_NFIELDS	17	/* always hashed */
-#define CHAIN_NCOLUMNS	18	/* with fingerprint, hashed unless NULL */
+#define CHAIN_MAGIC_1	"rcmdd-chain-1\n"
+#define CHAIN_MAGIC_2	"rcmdd-chain-2\n"
 #define CHAIN_HEX	"0123456789abcdefABCDEF"
+#define CHAIN_MAX_GAPS	10
 
-static int	chain_hash_row(sqlite3_stmt *, const char *, char *);
+/* The columns the chain reads, in the order its statements select them. */
+enum {
+	C_ID, C_STARTED_AT, C_FINISHED_AT, C_CLIENT_ADDR, C_CLIENT_PORT,
+	C_CLIENT_NAME, C_IDENTITY, C_FINGERPRINT, C_COMMAND, C_STATUS,
+	C_EXIT_CODE, C_SIGNAL, C_DURATION_MS, C_OUTPUT, C_OUTPUT_BYTES,
+	C_TRUNCATED, C_REASON, C_SEQ, C_HASH, C_END_SEQ, C_END_HASH,
+	C_CHAIN_VERSION, C_NCOLUMNS
+};
+static const char *chain_names[C_NCOLUMNS] = {
+	"id", "started_at", "finished_at", "client_addr", "client_port",
+	"client_name", "identity", "fingerprint", "command", "status",
+	"exit_code", "signal", "duration_ms", "output", "output_bytes",
+	"truncated", "reason", "seq", "hash", "end_seq", "end_hash",
+	"chain_version"
+};
+
+/* What each kind of event hashes, in order. */
+#define CHAIN_ROW	1	/* version 1: a final row */
+#define CHAIN_START	2	/* version 2: a row's start */
+#define CHAIN_END	3	/* version 2: a row's end */
+static const int chain_v1[] = {
+	C_SEQ, C_ID, C_STARTED_AT, C_FINISHED_AT, C_CLIENT_ADDR,
+	C_CLIENT_PORT, C_CLIENT_NAME, C_IDENTITY, C_COMMAND, C_STATUS,
+	C_EXIT_CODE, C_SIGNAL, C_DURATION_MS, C_OUTPUT, C_OUTPUT_BYTES,
+	C_TRUNCATED, C_REASON, C_FINGERPRINT
+};
+static const int chain_start[] = {
+	C_SEQ, C_ID, C_STARTED_AT, C_CLIENT_ADDR, C_CLIENT_PORT,
+	C_CLIENT_NAME, C_IDENTITY, C_FINGERPRINT, C_COMMAND
+};
+static const int chain_end[] = {
+	C_END_SEQ, C_SEQ, C_HASH, C_ID, C_STARTED_AT, C_FINISHED_AT,
+	C_CLIENT_ADDR, C_CLIENT_PORT, C_CLIENT_NAME, C_IDENTITY,
+	C_FINGERPRINT, C_COMMAND, C_STATUS, C_EXIT_CODE, C_SIGNAL,
+	C_DURATION_MS, C_OUTPUT, C_OUTPUT_BYTES, C_TRUNCATED, C_REASON
+};
+#define CHAIN_LEN(a)	(sizeof (a) / sizeof (a)[0])
+
+/* A range of missing numbers, for --verify-audit. */
+struct chain_gaps {
+	uint64_t	 from[CHAIN_MAX_GAPS];
+	uint64_t	 to[CHAIN_MAX_GAPS];
+	u_int		 n;
+	int		 more;
+};
+
+static char	*chain_columns(const char *, const char *, const int *);
+static int	 chain_update(EVP_MD_CTX *, const void *, size_t);
+static int	 chain_netstring(EVP_MD_CTX *, const void *, size_t);
+static int	 chain_hash(sqlite3_stmt *, int, int, const char *, char *);
 static char	*chain_error(sqlite3 *, const char *);
 static void	 chain_stmt_done(sqlite3_stmt *, int);
+static int	 chain_event_hash(sqlite3 *, uint64_t,
+		     const struct chain_head *, char *);
+static int	 chain_seal(sqlite3 *, int, uint64_t, struct chain_head *,
+		     char *, char **);
+static const char *chain_what(int);
+static void	 chain_gap_add(struct chain_gaps *, uint64_t, uint64_t);
+static void	 chain_gap_print(FILE *, const struct chain_gaps *);
+static int	 chain_present(sqlite3 *, int *);
 
 /*
- * The two statements chain_seal runs, prepared once for the writer's
+ * The statements chain_seal runs, prepared once for the writer's
  * database by chain_prepare: parsing them for every row cost more than
  * the rest of sealing it.
  */
 static sqlite3		*chain_db;
-static sqlite3_stmt	*chain_select_stmt;
-static sqlite3_stmt	*chain_update_stmt;
+static sqlite3_stmt	*chain_select_stmt[2];
+static sqlite3_stmt	*chain_update_stmt[2];
 
-#define CHAIN_SELECT_SQL	"SELECT ?, " CHAIN_REST " FROM commands " \
-				"WHERE id = ?"
-#define CHAIN_UPDATE_SQL	"UPDATE commands SET seq = ?, hash = ? " \
-				"WHERE id = ?"
+static const char *chain_update_sql[2] = {
+	"UPDATE commands SET seq = ?1, hash = ?2, chain_version = 2 "
+	    "WHERE id = ?3",
+	"UPDATE commands SET end_seq = ?1, end_hash = ?2 WHERE id = ?3"
+};
 
 /*
- * Hash the row stmt stands on (its first CHAIN_NCOLUMNS columns) linked to
- * prev, into hash (65 bytes). Return 0, or -1 if OpenSSL fails.
+ * Return the list of chain_names as an allocated SELECT list: the column
+ * named swap replaced by expr when swap is not NULL (the sealing
+ * statements bind the new sequence number so), and each column present
+ * does not mark replaced by NULL (a database not yet upgraded).
+ */
+static char *
+chain_columns(const char *swap, const char *expr, const int *present)
+{
+	const char	*name, *e;
+	char		*s = NULL, *t;
+	int		 i;
+
+	for (i = 0; i < C_NCOLUMNS; i++) {
+		name = chain_names[i];
+		if (swap != NULL && strcmp(name, swap) == 0)
+			e = expr;
+		else if (present != NULL && !present[i])
+			e = "NULL";
+		else
+			e = NULL;
+		if (e == NULL)
+			xasprintf(&t, "%s%s%s", s == NULL ? "" : s,
+			    s == NULL ? "" : ", ", name);
+		else
+			xasprintf(&t, "%s%s%s AS %s", s == NULL ? "" : s,
+			    s == NULL ? "" : ", ", e, name);
+		free(s);
+		s = t;
+	}
+	return (s);
+}
+
+/* Feed bytes to the digest; 0 or -1. */
+static int
+chain_update(EVP_MD_CTX *ctx, const void *p, size_t n)
+{
+	if (n == 0)
+		return (0);
+	return (EVP_DigestUpdate(ctx, p, n) == 1 ? 0 : -1);
+}
+
+/* Feed a netstring: the length in decimal, ':', the bytes and ','. */
+static int
+chain_netstring(EVP_MD_CTX *ctx, const void *p, size_t n)
+{
+	char	len[32];
+
+	snprintf(len, sizeof len, "%zu:", n);
+	if (chain_update(ctx, len, strlen(len)) != 0 ||
+	    chain_update(ctx, p, n) != 0 || chain_update(ctx, ",", 1) != 0)
+		return (-1);
+	return (0);
+}
+
+/*
+ * Hash the event of kind what held by the row stmt stands on, whose
+ * columns (in chain_names order) start at off, linked to prev, into hash
+ * (65 bytes). Return 0, or -1 if OpenSSL fails.
  */
 static int
-chain_hash_row(sqlite3_stmt *stmt, const char *prev, char *hash)
+chain_hash(sqlite3_stmt *stmt, int off, int what, const char *prev,
+    char *hash)
 {
 	EVP_MD_CTX	*ctx;
-	u_char		 md[EVP_MAX_MD_SIZE];
-	u_int		 mdlen, i;
-	char		 len[32];
+	const int	*fields;
 	const void	*p;
-	int		 n, rc = -1;
+	u_char		 md[EVP_MAX_MD_SIZE], be[8];
+	u_int		 mdlen, i, nfields;
+	char		 num[32], type;
+	uint64_t	 bits;
+	double		 f;
+	int		 c, n, j, rc = -1;
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return (-1);
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, CHAIN_MAGIC, strlen(CHAIN_MAGIC)) != 1 ||
-	    EVP_DigestUpdate(ctx, prev, CHAIN_HASH_LEN) != 1 ||
-	    EVP_DigestUpdate(ctx, "\n", 1) != 1)
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
 		goto out;
-	for (i = 0; i < CHAIN_NCOLUMNS; i++) {
-		if (sqlite3_column_type(stmt, i) == SQLITE_NULL) {
-			if (i >= CHAIN_NFIELDS)
+	if (what == CHAIN_ROW) {
+		fields = chain_v1;
+		nfields = CHAIN_LEN(chain_v1);
+	} else if (what == CHAIN_START) {
+		fields = chain_start;
+		nfields = CHAIN_LEN(chain_start);
+	} else {
+		fields = chain_end;
+		nfields = CHAIN_LEN(chain_end);
+	}
+	if (chain_update(ctx, what == CHAIN_ROW ? CHAIN_MAGIC_1 :
+	    CHAIN_MAGIC_2, strlen(CHAIN_MAGIC_1)) != 0 ||
+	    chain_update(ctx, prev, CHAIN_HASH_LEN) != 0 ||
+	    chain_update(ctx, "\n", 1) != 0)
+		goto out;
+	if (what == CHAIN_START && chain_update(ctx, "start\n", 6) != 0)
+		goto out;
+	if (what == CHAIN_END && chain_update(ctx, "end\n", 4) != 0)
+		goto out;
+
+	for (i = 0; i < nfields; i++) {
+		c = off + fields[i];
+		if (what == CHAIN_ROW) {
+			/* Version 1: text of any class; fingerprint if set. */
+			if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
+				if (fields[i] == C_FINGERPRINT)
+					continue;
+				if (chain_update(ctx, "-,", 2) != 0)
+					goto out;
 				continue;
-			if (EVP_DigestUpdate(ctx, "-,", 2) != 1)
+			}
+			p = sqlite3_column_text(stmt, c);
+			n = sqlite3_column_bytes(stmt, c);
+			if (chain_netstring(ctx, p, (size_t)n) != 0)
 				goto out;
 			continue;
 		}
-		p = sqlite3_column_text(stmt, i);
-		n = sqlite3_column_bytes(stmt, i);
-		snprintf(len, sizeof len, "%d:", n);
-		if (EVP_DigestUpdate(ctx, len, strlen(len)) != 1 ||
-		    (n != 0 && EVP_DigestUpdate(ctx, p, n) != 1) ||
-		    EVP_DigestUpdate(ctx, ",", 1) != 1)
+
+		/* Version 2: the name, the storage class and the value. */
+		switch (sqlite3_column_type(stmt, c)) {
+		case SQLITE_NULL:
+			continue;
+		case SQLITE_INTEGER:
+			type = 'i';
+			snprintf(num, sizeof num, "%lld",
+			    sqlite3_column_int64(stmt, c));
+			p = num;
+			n = (int)strlen(num);
+			break;
+		case SQLITE_FLOAT:
+			type = 'f';
+			f = sqlite3_column_double(stmt, c);
+			memcpy(&bits, &f, sizeof bits);
+			for (j = 0; j < 8; j++)
+				be[j] = (u_char)(bits >> (56 - 8 * j));
+			p = be;
+			n = 8;
+			break;
+		case SQLITE_TEXT:
+			type = 't';
+			p = sqlite3_column_text(stmt, c);
+			n = sqlite3_column_bytes(stmt, c);
+			break;
+		default:
+			type = 'b';
+			p = sqlite3_column_blob(stmt, c);
+			n = sqlite3_column_bytes(stmt, c);
+			break;
+		}
+		if (chain_netstring(ctx, chain_names[fields[i]],
+		    strlen(chain_names[fields[i]])) != 0 ||
+		    chain_update(ctx, &type, 1) != 0 ||
+		    chain_netstring(ctx, p, (size_t)n) != 0)
 			goto out;
 	}
 	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen * 2 !=
@@ -168,35 +344,89 @@ chain_base_read(sqlite3 *db, struct chain_head *base, char **cause)
 }
 
 /*
- * Cut the chain after seq last: delete every sealed row up to it and make
- * its hash the chain base, so that the rest still verifies. Inside the
- * writer's transaction, for retention.
+ * Put the stored hash of event seq (a version 1 row, a start or an end)
+ * in hash, or the base's if seq is the base. Return 0, or -1 if there is
+ * no such event.
+ */
+static int
+chain_event_hash(sqlite3 *db, uint64_t seq, const struct chain_head *base,
+    char *hash)
+{
+	sqlite3_stmt	*stmt;
+	const char	*h;
+	int		 rc = -1;
+
+	if (seq == base->seq) {
+		memcpy(hash, base->hash, CHAIN_HASH_LEN + 1);
+		return (0);
+	}
+	if (sqlite3_prepare_v2(db, "SELECT hash FROM commands WHERE seq = ?1 "
+	    "UNION ALL SELECT end_hash FROM commands WHERE end_seq = ?1", -1,
+	    &stmt, NULL) != SQLITE_OK)
+		return (-1);
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)seq);
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    (h = (const char *)sqlite3_column_text(stmt, 0)) != NULL &&
+	    strlen(h) == CHAIN_HASH_LEN) {
+		memcpy(hash, h, CHAIN_HASH_LEN + 1);
+		rc = 0;
+	}
+	sqlite3_finalize(stmt);
+	return (rc);
+}
+
+/*
+ * Find where retention may cut the chain: at limit, or before the start
+ * of the oldest row still running if that comes first, so that recovery
+ * can always check a running row's start. A row that has ended may
+ * straddle the cut: its end, after it, covers the whole row. Put it in
+ * cut (the base's seq if nothing may go). Inside the writer's transaction.
+ */
+int
+chain_cut_point(sqlite3 *db, uint64_t base, uint64_t limit, uint64_t *cut,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	uint64_t	 c = limit;
+
+	if (sqlite3_prepare_v2(db, "SELECT min(seq) FROM commands WHERE "
+	    "seq <= ? AND chain_version = 2 AND end_seq IS NULL", -1, &stmt,
+	    NULL) != SQLITE_OK) {
+		*cause = chain_error(db, "cannot find where to prune");
+		return (-1);
+	}
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)limit);
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+		c = (uint64_t)sqlite3_column_int64(stmt, 0) - 1;
+	sqlite3_finalize(stmt);
+	*cut = c < base ? base : c;
+	return (0);
+}
+
+/*
+ * Cut the chain after event last, which chain_cut_point chose: delete
+ * every row that ended at or before it, and make its hash the chain base,
+ * so that the rest still verifies. Inside the writer's transaction, for
+ * retention.
  */
 int
 chain_cut(sqlite3 *db, uint64_t last, char **cause)
 {
-	sqlite3_stmt	*stmt = NULL;
-	char		 hash[CHAIN_HASH_LEN + 1], seq[32];
-	const char	*h;
+	sqlite3_stmt		*stmt = NULL;
+	struct chain_head	 none;
+	char			 hash[CHAIN_HASH_LEN + 1], seq[32];
 
-	if (sqlite3_prepare_v2(db, "SELECT hash FROM commands WHERE seq = ?",
-	    -1, &stmt, NULL) != SQLITE_OK)
-		goto sqlfail;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)last);
-	if (sqlite3_step(stmt) != SQLITE_ROW ||
-	    (h = (const char *)sqlite3_column_text(stmt, 0)) == NULL ||
-	    strlen(h) != CHAIN_HASH_LEN) {
+	none.seq = UINT64_MAX;
+	if (chain_event_hash(db, last, &none, hash) != 0) {
 		xasprintf(cause, "seq %" PRIu64 " is missing or has no hash: "
 		    "run rcmdd --verify-audit", last);
-		sqlite3_finalize(stmt);
 		return (-1);
 	}
-	memcpy(hash, h, sizeof hash);
-	sqlite3_finalize(stmt);
-	stmt = NULL;
 
 	if (sqlite3_prepare_v2(db, "DELETE FROM commands WHERE seq IS NOT "
-	    "NULL AND seq <= ?", -1, &stmt, NULL) != SQLITE_OK)
+	    "NULL AND CASE WHEN chain_version = 2 THEN end_seq <= ?1 ELSE "
+	    "seq <= ?1 END", -1, &stmt, NULL) != SQLITE_OK)
 		goto sqlfail;
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)last);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
@@ -222,7 +452,7 @@ sqlfail:
 	return (-1);
 }
 
-/* Load the chain's head: its last sealed row, or its base. */
+/* Load the chain's head: its last event, or its base. */
 int
 chain_load(sqlite3 *db, struct chain_head *head, char **cause)
 {
@@ -232,9 +462,10 @@ chain_load(sqlite3 *db, struct chain_head *head, char **cause)
 
 	if (chain_base_read(db, head, cause) != 0)
 		return (-1);
-	if (sqlite3_prepare_v2(db, "SELECT seq, hash FROM commands WHERE "
-	    "seq IS NOT NULL ORDER BY seq DESC LIMIT 1", -1, &stmt,
-	    NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "SELECT n, h FROM (SELECT seq AS n, "
+	    "hash AS h FROM commands WHERE seq IS NOT NULL UNION ALL SELECT "
+	    "end_seq, end_hash FROM commands WHERE end_seq IS NOT NULL) "
+	    "ORDER BY n DESC LIMIT 1", -1, &stmt, NULL) != SQLITE_OK) {
 		*cause = chain_error(db, "cannot read the chain head");
 		return (-1);
 	}
@@ -260,31 +491,49 @@ chain_load(sqlite3 *db, struct chain_head *head, char **cause)
 }
 
 /*
- * Seal a final row: give it the next sequence number and its hash, and
- * move the head. Runs inside the writer's transaction; on failure the
- * caller rolls back and restores the head it saved.
+ * Chain a row's start (which 0) or end (1): give the event the next
+ * sequence number and its hash, and move the head; the hash also goes to
+ * out unless it is NULL. Runs inside the writer's transaction; on failure
+ * the caller rolls back and restores the head it saved.
  */
-int
-chain_seal(sqlite3 *db, uint64_t id, struct chain_head *head, char **cause)
+static int
+chain_seal(sqlite3 *db, int which, uint64_t id, struct chain_head *head,
+    char *out, char **cause)
 {
 	sqlite3_stmt	*select = NULL, *update = NULL;
-	char		 hash[CHAIN_HASH_LEN + 1];
+	char		 hash[CHAIN_HASH_LEN + 1], *cols, *sql;
 	uint64_t	 seq = head->seq + 1;
-	int		 cached = db == chain_db;
+	int		 cached = db == chain_db, rc;
 
 	if (cached) {
-		select = chain_select_stmt;
-		update = chain_update_stmt;
-	} else if (sqlite3_prepare_v2(db, CHAIN_SELECT_SQL, -1, &select,
-	    NULL) != SQLITE_OK || sqlite3_prepare_v2(db, CHAIN_UPDATE_SQL, -1,
-	    &update, NULL) != SQLITE_OK)
-		goto sqlfail;
-	/* The first column is the new seq, so the row hashes as it will be. */
+		select = chain_select_stmt[which];
+		update = chain_update_stmt[which];
+	} else {
+		cols = chain_columns(which == 0 ? "seq" : "end_seq", "?1",
+		    NULL);
+		xasprintf(&sql, "SELECT %s FROM commands WHERE id = ?2", cols);
+		rc = sqlite3_prepare_v2(db, sql, -1, &select, NULL);
+		free(sql);
+		free(cols);
+		if (rc != SQLITE_OK || sqlite3_prepare_v2(db,
+		    chain_update_sql[which], -1, &update, NULL) != SQLITE_OK)
+			goto sqlfail;
+	}
+	/* The new seq is bound in, so the row hashes as it will be. */
 	sqlite3_bind_int64(select, 1, (sqlite3_int64)seq);
 	sqlite3_bind_int64(select, 2, (sqlite3_int64)id);
-	if (sqlite3_step(select) != SQLITE_ROW)
+	if ((rc = sqlite3_step(select)) != SQLITE_ROW) {
+		if (rc == SQLITE_DONE) {
+			chain_stmt_done(select, cached);
+			chain_stmt_done(update, cached);
+			xasprintf(cause, "audit row %" PRIu64 " is missing",
+			    id);
+			return (-1);
+		}
 		goto sqlfail;
-	if (chain_hash_row(select, head->hash, hash) != 0) {
+	}
+	if (chain_hash(select, 0, which == 0 ? CHAIN_START : CHAIN_END,
+	    head->hash, hash) != 0) {
 		chain_stmt_done(select, cached);
 		chain_stmt_done(update, cached);
 		xasprintf(cause, "cannot hash audit row %" PRIu64, id);
@@ -300,13 +549,94 @@ chain_seal(sqlite3 *db, uint64_t id, struct chain_head *head, char **cause)
 	chain_stmt_done(update, cached);
 	head->seq = seq;
 	memcpy(head->hash, hash, CHAIN_HASH_LEN + 1);
+	if (out != NULL)
+		memcpy(out, hash, CHAIN_HASH_LEN + 1);
 	return (0);
 
 sqlfail:
-	*cause = chain_error(db, "cannot seal the audit row");
+	*cause = chain_error(db, "cannot chain the audit row");
 	chain_stmt_done(select, cached);
 	chain_stmt_done(update, cached);
 	return (-1);
+}
+
+/* Chain the start of row id, just inserted. */
+int
+chain_seal_start(sqlite3 *db, uint64_t id, struct chain_head *head,
+    char **cause)
+{
+	return (chain_seal(db, 0, id, head, NULL, cause));
+}
+
+/*
+ * Chain the end of row id, just made final, over the whole row; its hash
+ * goes to hash (CHAIN_HASH_LEN + 1 bytes) unless that is NULL.
+ */
+int
+chain_seal_end(sqlite3 *db, uint64_t id, struct chain_head *head,
+    char *hash, char **cause)
+{
+	return (chain_seal(db, 1, id, head, hash, cause));
+}
+
+/*
+ * Check that row id's start is one rcmdd chained: chain version 2, a seq
+ * after the base and not past the head, and a hash that matches its
+ * fields linked to the event before it. Return 1 if so, 0 if not (with
+ * why in cause), or -1 if the database cannot be read. At start-up, so
+ * that recovery finishes only what rcmdd itself began.
+ */
+int
+chain_check_start(sqlite3 *db, uint64_t id, const struct chain_head *head,
+    char **cause)
+{
+	sqlite3_stmt		*stmt = NULL;
+	struct chain_head	 base;
+	const char		*stored;
+	char			 prev[CHAIN_HASH_LEN + 1];
+	char			 hash[CHAIN_HASH_LEN + 1], *cols, *sql;
+	uint64_t		 seq;
+	int			 rc;
+
+	if (chain_base_read(db, &base, cause) != 0)
+		return (-1);
+	cols = chain_columns(NULL, NULL, NULL);
+	xasprintf(&sql, "SELECT %s FROM commands WHERE id = ?", cols);
+	free(cols);
+	rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+	free(sql);
+	if (rc != SQLITE_OK) {
+		*cause = chain_error(db, "cannot check a running row");
+		return (-1);
+	}
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)id);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		*cause = chain_error(db, "cannot check a running row");
+		sqlite3_finalize(stmt);
+		return (-1);
+	}
+	rc = 0;
+	if (sqlite3_column_type(stmt, C_SEQ) == SQLITE_NULL ||
+	    sqlite3_column_type(stmt, C_CHAIN_VERSION) != SQLITE_INTEGER ||
+	    sqlite3_column_int64(stmt, C_CHAIN_VERSION) != 2) {
+		xasprintf(cause, "has no start in the chain");
+		goto out;
+	}
+	seq = (uint64_t)sqlite3_column_int64(stmt, C_SEQ);
+	stored = (const char *)sqlite3_column_text(stmt, C_HASH);
+	if (sqlite3_column_type(stmt, C_SEQ) != SQLITE_INTEGER ||
+	    seq <= base.seq || seq > head->seq || stored == NULL ||
+	    chain_event_hash(db, seq - 1, &base, prev) != 0 ||
+	    chain_hash(stmt, 0, CHAIN_START, prev, hash) != 0 ||
+	    strcmp(stored, hash) != 0) {
+		xasprintf(cause, "its start does not verify (seq %" PRIu64 ")",
+		    seq);
+		goto out;
+	}
+	rc = 1;
+out:
+	sqlite3_finalize(stmt);
+	return (rc);
 }
 
 /* Reset a cached statement for its next use, or finalize a transient one. */
@@ -329,13 +659,23 @@ chain_stmt_done(sqlite3_stmt *stmt, int cached)
 int
 chain_prepare(sqlite3 *db)
 {
+	char	*cols, *sql;
+	int	 i, rc;
+
 	chain_finalize();
-	if (sqlite3_prepare_v3(db, CHAIN_SELECT_SQL, -1,
-	    SQLITE_PREPARE_PERSISTENT, &chain_select_stmt, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(db, CHAIN_UPDATE_SQL, -1,
-	    SQLITE_PREPARE_PERSISTENT, &chain_update_stmt, NULL) != SQLITE_OK) {
-		chain_finalize();
-		return (-1);
+	for (i = 0; i < 2; i++) {
+		cols = chain_columns(i == 0 ? "seq" : "end_seq", "?1", NULL);
+		xasprintf(&sql, "SELECT %s FROM commands WHERE id = ?2", cols);
+		free(cols);
+		rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+		    &chain_select_stmt[i], NULL);
+		free(sql);
+		if (rc != SQLITE_OK || sqlite3_prepare_v3(db,
+		    chain_update_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		    &chain_update_stmt[i], NULL) != SQLITE_OK) {
+			chain_finalize();
+			return (-1);
+		}
 	}
 	chain_db = db;
 	return (0);
@@ -345,18 +685,87 @@ chain_prepare(sqlite3 *db)
 void
 chain_finalize(void)
 {
-	sqlite3_finalize(chain_select_stmt);
-	sqlite3_finalize(chain_update_stmt);
-	chain_select_stmt = chain_update_stmt = NULL;
+	int	i;
+
+	for (i = 0; i < 2; i++) {
+		sqlite3_finalize(chain_select_stmt[i]);
+		sqlite3_finalize(chain_update_stmt[i]);
+		chain_select_stmt[i] = chain_update_stmt[i] = NULL;
+	}
 	chain_db = NULL;
 }
 
+/* Name an event for a message, as in "row id 3: its end (seq 6)". */
+static const char *
+chain_what(int what)
+{
+	if (what == CHAIN_START)
+		return ("its start ");
+	if (what == CHAIN_END)
+		return ("its end ");
+	return ("");
+}
+
+/* Note the numbers from to to as missing. */
+static void
+chain_gap_add(struct chain_gaps *g, uint64_t from, uint64_t to)
+{
+	if (g->n == CHAIN_MAX_GAPS) {
+		g->more = 1;
+		return;
+	}
+	g->from[g->n] = from;
+	g->to[g->n] = to;
+	g->n++;
+}
+
+/* Write the gaps as "7, 9-12". */
+static void
+chain_gap_print(FILE *fp, const struct chain_gaps *g)
+{
+	u_int	i;
+
+	for (i = 0; i < g->n; i++) {
+		fprintf(fp, "%s%" PRIu64, i == 0 ? "" : ", ", g->from[i]);
+		if (g->to[i] != g->from[i])
+			fprintf(fp, "-%" PRIu64, g->to[i]);
+	}
+	if (g->more)
+		fputs(" and more", fp);
+}
+
 /*
- * Check the whole chain of the database at path, read-only: every sealed
- * row's hash and link, that no sequence number is missing, that no final
- * row is outside the chain, and, if given, that the head "SEQ:HASH" (as
- * logged by rcmdd) is in it. Return 0 with the number of rows checked and
- * the head, or -1 with a cause naming the first row that does not match.
+ * Mark in present which of chain_names the table commands has: a
+ * database not yet upgraded lacks the newer ones. Return 0 or -1.
+ */
+static int
+chain_present(sqlite3 *db, int *present)
+{
+	sqlite3_stmt	*stmt;
+	const char	*name;
+	int		 i;
+
+	memset(present, 0, C_NCOLUMNS * sizeof *present);
+	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info("
+	    "'commands')", -1, &stmt, NULL) != SQLITE_OK)
+		return (-1);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(stmt, 0);
+		for (i = 0; name != NULL && i < C_NCOLUMNS; i++)
+			if (strcmp(name, chain_names[i]) == 0)
+				present[i] = 1;
+	}
+	sqlite3_finalize(stmt);
+	return (0);
+}
+
+/*
+ * Check the whole chain of the database at path, read-only: every event's
+ * hash and link, that no sequence number is missing, that every row is in
+ * the chain as far as it got, that no id is missing, and, if given, that
+ * the head "SEQ:HASH" (as logged by rcmdd) is in it. Return 0 with the
+ * number of rows checked and the head, or -1 with a cause naming the
+ * first event that does not match and every seq and id missing.
  */
 int
 chain_verify(const char *path, const char *expect, uint64_t *nrows,
@@ -365,12 +774,18 @@ chain_verify(const char *path, const char *expect, uint64_t *nrows,
 	sqlite3		*db = NULL;
 	sqlite3_stmt	*stmt = NULL;
 	struct chain_head base;
+	struct chain_gaps seqs, ids;
 	const char	*stored;
-	char		 hash[CHAIN_HASH_LEN + 1], *end = NULL;
-	uint64_t	 seq, id, want_seq = 0;
-	int		 rc, found = 0;
+	char		 hash[CHAIN_HASH_LEN + 1], *end = NULL, *cols, *sql;
+	char		*first = NULL, *buf = NULL;
+	uint64_t	 seq, id, want_seq = 0, last_id = 0, given;
+	size_t		 buflen;
+	FILE		*fp;
+	int		 present[C_NCOLUMNS], what, rc, found = 0, v4, gap;
 
 	*nrows = 0;
+	memset(&seqs, 0, sizeof seqs);
+	memset(&ids, 0, sizeof ids);
 	if (expect != NULL) {
 		/* strtoull would take "-1" as the largest seq: digits only. */
 		errno = 0;
@@ -392,60 +807,101 @@ chain_verify(const char *path, const char *expect, uint64_t *nrows,
 		goto fail;
 	}
 	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    chain_present(db, present) != 0) {
 		*cause = chain_error(db, path);
 		goto fail;
 	}
 	if (chain_base_read(db, &base, cause) != 0)
 		goto fail;
 	*head = base;
+	v4 = present[C_CHAIN_VERSION];
 
-	/* A schema 2 database, not yet upgraded, has no fingerprint. */
-	if (sqlite3_prepare_v2(db, "SELECT " CHAIN_FIELDS ", hash FROM "
-	    "commands WHERE seq IS NOT NULL ORDER BY seq", -1, &stmt,
-	    NULL) != SQLITE_OK && sqlite3_prepare_v2(db, "SELECT "
-	    CHAIN_FIELDS_2 ", hash FROM commands WHERE seq IS NOT NULL "
-	    "ORDER BY seq", -1, &stmt, NULL) != SQLITE_OK) {
+	/* Every event in order: version 1 rows, starts and ends. */
+	cols = chain_columns(NULL, NULL, present);
+	xasprintf(&sql, "SELECT n, w, %s FROM (SELECT seq AS n, CASE WHEN "
+	    "chain_version = 2 THEN %d ELSE %d END AS w, * FROM (SELECT %s "
+	    "FROM commands) WHERE seq IS NOT NULL UNION ALL SELECT end_seq, "
+	    "%d, * FROM (SELECT %s FROM commands) WHERE end_seq IS NOT NULL) "
+	    "ORDER BY n, w", cols, CHAIN_START, CHAIN_ROW, cols, CHAIN_END,
+	    cols);
+	free(cols);
+	rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+	free(sql);
+	if (rc != SQLITE_OK) {
 		*cause = chain_error(db, path);
 		goto fail;
 	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		seq = (uint64_t)sqlite3_column_int64(stmt, 0);
-		id = (uint64_t)sqlite3_column_int64(stmt, 1);
-		stored = (const char *)sqlite3_column_text(stmt, CHAIN_NCOLUMNS);
-		if (seq != head->seq + 1) {
-			if (seq <= head->seq)
-				xasprintf(cause, "row id %" PRIu64 " has seq %"
-				    PRIu64 ", not after seq %" PRIu64 ": a row "
-				    "was inserted or renumbered", id, seq,
+		what = sqlite3_column_int(stmt, 1);
+		id = (uint64_t)sqlite3_column_int64(stmt, 2 + C_ID);
+		stored = (const char *)sqlite3_column_text(stmt, 2 +
+		    (what == CHAIN_END ? C_END_HASH : C_HASH));
+		if (what == CHAIN_ROW &&
+		    sqlite3_column_type(stmt, 2 + C_CHAIN_VERSION) !=
+		    SQLITE_NULL &&
+		    sqlite3_column_int64(stmt, 2 + C_CHAIN_VERSION) != 1) {
+			xasprintf(cause, "row id %" PRIu64 " has chain version "
+			    "%s, which this rcmdd does not know", id,
+			    sqlite3_column_text(stmt, 2 + C_CHAIN_VERSION));
+			goto fail;
+		}
+		/* A row that ended after the base may have started before. */
+		if (seq <= base.seq && what == CHAIN_START &&
+		    sqlite3_column_type(stmt, 2 + C_END_SEQ) ==
+		    SQLITE_INTEGER && (uint64_t)sqlite3_column_int64(stmt,
+		    2 + C_END_SEQ) > base.seq) {
+			(*nrows)++;
+			continue;
+		}
+		if (seq <= head->seq) {
+			if (first == NULL)
+				xasprintf(&first, "row id %" PRIu64 "%s%s(seq %"
+				    PRIu64 ") is not after seq %" PRIu64 ": a "
+				    "row was inserted or renumbered", id,
+				    what == CHAIN_ROW ? " " : ": ",
+				    chain_what(what), seq, head->seq);
+			continue;
+		}
+		gap = seq != head->seq + 1;
+		if (gap)
+			chain_gap_add(&seqs, head->seq + 1, seq - 1);
+		if (stored == NULL || strlen(stored) != CHAIN_HASH_LEN) {
+			if (first == NULL)
+				xasprintf(&first, "row id %" PRIu64 "%s%s(seq %"
+				    PRIu64 ") has no valid hash", id,
+				    what == CHAIN_ROW ? " " : ": ",
+				    chain_what(what), seq);
+			head->seq = seq;
+			memset(head->hash, '0', CHAIN_HASH_LEN);
+			continue;
+		}
+		/* After a gap, the link cannot be checked: go on from here. */
+		if (!gap) {
+			if (chain_hash(stmt, 2, what, head->hash, hash) != 0) {
+				xasprintf(cause, "cannot hash row id %" PRIu64,
+				    id);
+				goto fail;
+			}
+			if (strcmp(stored, hash) != 0 && first == NULL)
+				xasprintf(&first, "row id %" PRIu64 "%s%s(seq %"
+				    PRIu64 ") does not match its hash: its "
+				    "content or its link to seq %" PRIu64
+				    " was changed", id, what == CHAIN_ROW ?
+				    " " : ": ", chain_what(what), seq,
 				    head->seq);
-			else
-				xasprintf(cause, "seq %" PRIu64 " is missing "
-				    "before row id %" PRIu64 " (seq %" PRIu64
-				    "): a row was deleted or renumbered",
-				    head->seq + 1, id, seq);
-			goto fail;
-		}
-		if (chain_hash_row(stmt, head->hash, hash) != 0) {
-			xasprintf(cause, "cannot hash row id %" PRIu64, id);
-			goto fail;
-		}
-		if (stored == NULL || strcmp(stored, hash) != 0) {
-			xasprintf(cause, "row id %" PRIu64 " (seq %" PRIu64
-			    ") does not match its hash: its content or its "
-			    "link to seq %" PRIu64 " was changed", id, seq,
-			    head->seq);
-			goto fail;
 		}
 		head->seq = seq;
-		memcpy(head->hash, hash, CHAIN_HASH_LEN + 1);
-		(*nrows)++;
+		memcpy(head->hash, stored, CHAIN_HASH_LEN + 1);
+		if (what != CHAIN_END)
+			(*nrows)++;
 		if (expect != NULL && seq == want_seq) {
-			if (strcasecmp(end + 1, hash) != 0) {
+			if (strcasecmp(end + 1, stored) != 0) {
 				xasprintf(cause, "row id %" PRIu64 " (seq %"
 				    PRIu64 ") has hash %s, but the head given "
 				    "says %s: the chain was rewritten", id, seq,
-				    hash, end + 1);
+				    stored, end + 1);
 				goto fail;
 			}
 			found = 1;
@@ -479,25 +935,114 @@ chain_verify(const char *path, const char *expect, uint64_t *nrows,
 			goto fail;
 	}
 
-	if (sqlite3_prepare_v2(db, "SELECT id, status FROM commands WHERE "
-	    "seq IS NULL AND status != 'running' ORDER BY id LIMIT 1", -1,
-	    &stmt, NULL) != SQLITE_OK) {
-		*cause = chain_error(db, path);
-		goto fail;
+	/* Rows outside the chain, or whose end is not in it. */
+	if (first == NULL) {
+		if (sqlite3_prepare_v2(db, v4 ? "SELECT id, status, seq IS "
+		    "NULL FROM commands WHERE seq IS NULL OR (chain_version "
+		    "= 2 AND end_seq IS NULL AND status != 'running') ORDER "
+		    "BY id LIMIT 1" : "SELECT id, status, 1 FROM commands "
+		    "WHERE seq IS NULL AND status != 'running' ORDER BY id "
+		    "LIMIT 1", -1, &stmt, NULL) != SQLITE_OK) {
+			*cause = chain_error(db, path);
+			goto fail;
+		}
+		if (sqlite3_step(stmt) == SQLITE_ROW) {
+			id = (uint64_t)sqlite3_column_int64(stmt, 0);
+			stored = (const char *)sqlite3_column_text(stmt, 1);
+			if (sqlite3_column_int(stmt, 2) == 0)
+				xasprintf(&first, "row id %" PRIu64 " is %s "
+				    "but its end is not in the chain: it was "
+				    "changed outside rcmdd", id, stored);
+			else if (stored != NULL &&
+			    strcmp(stored, "running") == 0)
+				xasprintf(&first, "row id %" PRIu64 " is "
+				    "running but its start is not in the "
+				    "chain: it was inserted outside rcmdd", id);
+			else
+				xasprintf(&first, "row id %" PRIu64 " is %s "
+				    "but not in the chain: it was inserted or "
+				    "changed outside rcmdd", id, stored);
+		}
+		sqlite3_finalize(stmt);
+		stmt = NULL;
 	}
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
-		xasprintf(cause, "row id %lld is %s but not in the chain: it "
-		    "was inserted or changed outside rcmdd",
-		    sqlite3_column_int64(stmt, 0),
-		    (const char *)sqlite3_column_text(stmt, 1));
-		goto fail;
+
+	/*
+	 * Ids: since schema 4, each row's id comes with its start, so among
+	 * the rows that started after the base no id is missing, and none
+	 * after the last (sqlite_sequence keeps the last id given).
+	 */
+	if (v4) {
+		if (sqlite3_prepare_v2(db, "SELECT id FROM commands WHERE seq "
+		    "IS NULL OR (chain_version = 2 AND seq > ?) ORDER BY id",
+		    -1, &stmt, NULL) != SQLITE_OK) {
+			*cause = chain_error(db, path);
+			goto fail;
+		}
+		sqlite3_bind_int64(stmt, 1, (sqlite3_int64)base.seq);
+		while (sqlite3_step(stmt) == SQLITE_ROW) {
+			id = (uint64_t)sqlite3_column_int64(stmt, 0);
+			if (last_id != 0 && id > last_id + 1)
+				chain_gap_add(&ids, last_id + 1, id - 1);
+			last_id = id;
+		}
+		sqlite3_finalize(stmt);
+		stmt = NULL;
+		given = 0;
+		if (sqlite3_prepare_v2(db, "SELECT seq FROM sqlite_sequence "
+		    "WHERE name = 'commands'", -1, &stmt, NULL) == SQLITE_OK &&
+		    sqlite3_step(stmt) == SQLITE_ROW)
+			given = (uint64_t)sqlite3_column_int64(stmt, 0);
+		sqlite3_finalize(stmt);
+		stmt = NULL;
+		if (sqlite3_prepare_v2(db, "SELECT max(id) FROM commands", -1,
+		    &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) ==
+		    SQLITE_ROW)
+			last_id = (uint64_t)sqlite3_column_int64(stmt, 0);
+		sqlite3_finalize(stmt);
+		stmt = NULL;
+		if (given > last_id) {
+			/* Join a gap that runs into the end. */
+			if (ids.n != 0 && ids.to[ids.n - 1] + 1 == last_id + 1)
+				ids.to[ids.n - 1] = given;
+			else
+				chain_gap_add(&ids, last_id + 1, given);
+		}
+	} else
+		given = 0;
+
+	if (first == NULL && seqs.n == 0 && ids.n == 0) {
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(db);
+		return (0);
 	}
-	sqlite3_finalize(stmt);
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if ((fp = open_memstream(&buf, &buflen)) == NULL)
+		fatal("open_memstream");
+	if (first != NULL)
+		fputs(first, fp);
+	if (seqs.n != 0 || ids.n != 0)
+		fprintf(fp, "%srows were deleted: ", first == NULL ? "" : "; ");
+	if (seqs.n != 0) {
+		fputs("seq ", fp);
+		chain_gap_print(fp, &seqs);
+		fputs(" missing from the chain", fp);
+	}
+	if (ids.n != 0) {
+		fprintf(fp, "%sid ", seqs.n == 0 ? "" : "; ");
+		chain_gap_print(fp, &ids);
+		fputs(" missing from the ids", fp);
+		if (given > last_id)
+			fprintf(fp, " (the last id given was %" PRIu64 ")",
+			    given);
+	}
+	fclose(fp);
+	*cause = buf;
+	free(first);
 	sqlite3_close(db);
-	return (0);
+	return (-1);
 
 fail:
+	free(first);
 	sqlite3_finalize(stmt);
 	sqlite3_close(db);
 	return (-1);

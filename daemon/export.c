@@ -45,7 +45,8 @@
 				"identity, fingerprint, command, status, " \
 				"exit_code, " \
 				"signal, duration_ms, output, output_bytes, " \
-				"truncated, reason, seq, hash"
+				"truncated, reason, seq, hash, end_seq, " \
+				"end_hash, chain_version"
 #define EXPORT_TIME_LEN		24
 #define EXPORT_TIME_FORM	"dddd-dd-ddTdd:dd:dd.ddd"
 #define EXPORT_FIELD_MAX	128
@@ -224,13 +225,17 @@ export_row(sqlite3_stmt *stmt, FILE *out)
 
 /*
  * Return whether a character must be escaped even where it is valid
- * UTF-8: C0 and C1 controls, DEL, and U+2028 and U+2029, which some
- * readers take as line breaks.
+ * UTF-8: C0 and C1 controls, DEL, U+2028 and U+2029, which some readers
+ * take as line breaks, and the bidirectional controls (U+200E, U+200F,
+ * U+202A to U+202E, U+2066 to U+2069), which make a reader see the
+ * characters around them in another order.
  */
 static int
 export_unsafe(uint32_t c)
 {
-	return (utf8_is_control(c) || c == 0x2028 || c == 0x2029);
+	return (utf8_is_control(c) || c == 0x2028 || c == 0x2029 ||
+	    c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2066 && c <= 0x2069));
 }
 
 /*

@@ -415,12 +415,18 @@ struct chain_head {
 /* chain.c */
 struct sqlite3;
 int		 chain_base_read(struct sqlite3 *, struct chain_head *, char **);
+int		 chain_check_start(struct sqlite3 *, uint64_t,
+		     const struct chain_head *, char **);
+int		 chain_cut_point(struct sqlite3 *, uint64_t, uint64_t,
+		     uint64_t *, char **);
 int		 chain_cut(struct sqlite3 *, uint64_t, char **);
 int		 chain_load(struct sqlite3 *, struct chain_head *, char **);
 int		 chain_prepare(struct sqlite3 *);
 void		 chain_finalize(void);
-int		 chain_seal(struct sqlite3 *, uint64_t, struct chain_head *,
-		     char **);
+int		 chain_seal_start(struct sqlite3 *, uint64_t,
+		     struct chain_head *, char **);
+int		 chain_seal_end(struct sqlite3 *, uint64_t, struct chain_head *,
+		     char *, char **);
 int		 chain_verify(const char *, const char *, uint64_t *,
 		     struct chain_head *, char **);
 

@@ -1,5 +1,6 @@
--- Example queries over the rcmdd audit log, most through the views that
--- schema version 2 adds (see rcmdd(8), "The audit log"). Run them all with:
+-- Example queries over the rcmdd audit log, most through the views of
+-- sql/views.sql (see rcmdd(8), "The audit log"); the views show what a
+-- client sent with control characters escaped. Run them all with:
 --   sqlite3 -box /var/lib/rcmdd/audit.db < /usr/share/doc/rcmdd/queries.sql
 -- or paste a single query: sqlite3 -box audit.db 'SELECT ...'
 
@@ -25,11 +26,25 @@ FROM longest_commands LIMIT 10;
 SELECT id, started_at, client_addr, client_port, identity, reason
 FROM denied_attempts LIMIT 20;
 
--- The hash chain: where it starts after pruning, how many rows it holds,
--- and its head, to compare with the last "audit chain head" in the log.
+-- One command as it was sent, byte for byte: the views escape control
+-- characters, so read the exact bytes from the table.
+-- (quote() would print them raw, control characters and all.)
+SELECT id, hex(command)
+FROM commands WHERE id = (SELECT max(id) FROM commands);
+
+-- Commands that held a control character or a bidirectional control,
+-- shown safe.
+SELECT id, started_at, client_addr, command
+FROM safe_commands
+WHERE command GLOB '*\x[0-9a-f][0-9a-f]*' OR command GLOB '*\u{*}*';
+
+-- The hash chain: where it starts after pruning, how many rows and events
+-- it holds, and its head (the last start or end chained), to compare with
+-- the last "audit chain head" in the log.
 SELECT (SELECT value FROM audit_meta WHERE key = 'chain_base_seq')
         AS base_seq,
-    count(seq) AS sealed,
-    max(seq) || ':' || (SELECT hash FROM commands
-        WHERE seq = (SELECT max(seq) FROM commands)) AS head
-FROM commands;
+    (SELECT count(*) FROM commands WHERE seq IS NOT NULL) AS rows,
+    (SELECT count(seq) + count(end_seq) FROM commands) AS events,
+    (SELECT n || ':' || h FROM (SELECT seq AS n, hash AS h FROM commands
+        UNION ALL SELECT end_seq, end_hash FROM commands)
+        WHERE n IS NOT NULL ORDER BY n DESC LIMIT 1) AS head;

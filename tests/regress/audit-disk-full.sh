@@ -118,6 +118,6 @@ expect_sql "the rows after" "SELECT count(*), count(seq), sum(command LIKE
     'touch %') FROM commands" "4|4|1"
 in_ns "$RCMDD" --verify-audit "$db" >"$dir/vout" 2>"$dir/verr"
 expect_eq "verify: exit status" 0 "$?"
-expect_match "verify" "$db: 4 rows verified; chain head 4:*" \
+expect_match "verify" "$db: 4 rows verified; chain head 8:*" \
     "$(cat "$dir/vout")"
 stop_daemon

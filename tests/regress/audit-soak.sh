@@ -87,10 +87,11 @@ if grep -i -e 'locked' -e 'busy' -e 'audit: cannot' "$log" >&2; then
 fi
 
 expect_sql "the rows" "SELECT count(*), sum(status = 'exited' AND
-    exit_code = 0), count(seq), max(seq), count(DISTINCT hash) FROM commands" \
-    "$sent|$sent|$sent|$sent|$sent"
+    exit_code = 0), count(seq), count(end_seq), max(end_seq),
+    count(DISTINCT end_hash) FROM commands" \
+    "$sent|$sent|$sent|$sent|$((2 * sent))|$sent"
 stop_daemon
 "$RCMDD" --verify-audit "$db" >"$dir/vout" 2>"$dir/verr"
 expect_eq "verify: exit status" 0 "$?"
-expect_match "verify" "$db: $sent rows verified; chain head $sent:*" \
+expect_match "verify" "$db: $sent rows verified; chain head $((2 * sent)):*" \
     "$(cat "$dir/vout")"

@@ -45,9 +45,9 @@ keys = ["id", "started_at", "finished_at", "client_addr", "client_port",
         "client_name", "identity", "fingerprint", "command", "status",
         "exit_code",
         "signal", "duration_ms", "output", "output_bytes", "truncated",
-        "reason", "seq", "hash"]
+        "reason", "seq", "hash", "end_seq", "end_hash", "chain_version"]
 ints = ["id", "client_port", "exit_code", "signal", "duration_ms",
-        "output_bytes", "truncated", "seq"]
+        "output_bytes", "truncated", "seq", "end_seq", "chain_version"]
 
 def bad_constant(name):
     raise ValueError("not strict JSON: " + name)
@@ -108,7 +108,8 @@ check_jsonl "$dir/all.jsonl" "$rows"
 sql -json "SELECT id, started_at, finished_at, client_addr, client_port,
     client_name, identity, fingerprint, command, status, exit_code, signal,
     duration_ms,
-    output, output_bytes, truncated, reason, seq, hash FROM commands
+    output, output_bytes, truncated, reason, seq, hash, end_seq, end_hash,
+    chain_version FROM commands
     WHERE id IN (1, 2, 4, 5, 6) ORDER BY id" >"$dir/sqlite.json"
 "$PYTHON" - "$dir/all.jsonl" "$dir/sqlite.json" "$dir/hostile" <<'EOF' ||
 import json, sys
@@ -131,7 +132,7 @@ if rows[5]["status"] != "signaled" or rows[5]["signal"] != 9 or \
         rows[5]["exit_code"] is not None:
     sys.exit("row 5: %r" % rows[5])
 if rows[6]["status"] != "running" or rows[6]["finished_at"] is not None \
-        or rows[6]["hash"] is not None:
+        or rows[6]["end_hash"] is not None or rows[6]["hash"] is None:
     sys.exit("row 6: %r" % rows[6])
 # The hostile command: its text, with U+FFFD for each byte not UTF-8.
 hostile = open(sys.argv[3], "rb").read()

@@ -15,16 +15,19 @@
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 
 # AuditMaxRows 5: after 12 commands, SIGHUP makes the writer prune the
-# oldest sealed rows down to the newest 5, while a command still running
-# keeps its row. The chain base moves, so the rest verifies; the log says
-# what was pruned; a head logged before the base is reported as pruned.
+# rows that ended first down to the newest 5, but never past the start of
+# a command still running, whose start recovery must be able to check:
+# while it runs nothing goes. Once it has ended, the rows before go; it
+# stays, as one of the 5 that ended last. The chain base moves, so the
+# rest verifies; the log says what was pruned; a head logged before the
+# base is reported as pruned.
 
 . "$(dirname "$0")/lib.sh"
 
 write_config "AuditMaxRows 5"
 start_daemon
 
-# Row 1 stays running through the first pruning.
+# Row 1 is running through the first SIGHUP.
 rcmd_bg -n 'echo started; exec sleep 30' >"$dir/out" 2>/dev/null
 sleeper=$rcmd_pid
 wait_for 5 grep -q started "$dir/out" || fail "the sleep did not start"
@@ -33,54 +36,47 @@ while [ "$i" -le 12 ]; do
 	rcmd -n "echo $i" >/dev/null || fail "command $i failed"
 	i=$((i + 1))
 done
-expect_sql "the rows before pruning" "SELECT count(*), count(seq), max(seq)
-    FROM commands" "13|12|12"
-hash7=$(sql "SELECT hash FROM commands WHERE seq = 7")
-hash12=$(sql "SELECT hash FROM commands WHERE seq = 12")
+# Row 1 started at seq 1; row k (2 to 13) at 2k - 2 and ended at 2k - 1.
+expect_sql "the rows before pruning" "SELECT count(*), count(seq),
+    max(end_seq) FROM commands" "13|13|25"
 
 kill -HUP "$daemon_pid"
-wait_sql 10 "SELECT count(seq) FROM commands" 5 ||
-    fail "the writer did not prune to 5 sealed rows within 10 s: $sql_got"
-expect_sql "the rows left" "SELECT id, seq, status FROM commands ORDER BY id" \
-    "1||running
-9|8|exited
-10|9|exited
-11|10|exited
-12|11|exited
-13|12|exited"
+expect_serving
+sleep 0.5
+expect_sql "nothing pruned while row 1 runs" "SELECT count(*) FROM commands" \
+    14
+grep -q "audit: pruned" "$log" && fail "the writer pruned past a running row"
+
+# The running command ends (rcmd passes SIGTERM on); row 14, the check
+# that rcmdd still serves, took seqs 26 and 27, so its end is seq 28.
+kill -TERM "$sleeper"
+wait "$sleeper"
+expect_sql "the sleep's row" "SELECT status, seq, end_seq FROM commands
+    WHERE id = 1" "signaled|1|28"
+hash19=$(sql "SELECT end_hash FROM commands WHERE end_seq = 19")
+hash28=$(sql "SELECT end_hash FROM commands WHERE end_seq = 28")
+kill -HUP "$daemon_pid"
+# The newest 5 ends are those of rows 1 (28), 14 (27), 13, 12 and 11 (21);
+# everything that ended at 19 (row 10) or before goes.
+wait_sql 10 "SELECT count(*) FROM commands" 5 ||
+    fail "the writer did not prune to 5 rows within 10 s: $sql_got"
+expect_sql "the rows left" "SELECT group_concat(id, ' ') FROM
+    (SELECT id FROM commands ORDER BY id)" "1 11 12 13 14"
 expect_sql "the chain base" "SELECT group_concat(value, ' ') FROM
-    (SELECT value FROM audit_meta ORDER BY key)" "$hash7 7"
-wait_for 5 grep -q "audit: pruned the chain through seq 7" "$log" ||
+    (SELECT value FROM audit_meta ORDER BY key)" "$hash19 19"
+wait_for 5 grep -q "audit: pruned the chain through seq 19" "$log" ||
     fail "the log does not say what was pruned"
 
 "$RCMDD" --verify-audit "$db" >"$dir/vout" 2>"$dir/verr"
 expect_eq "verify: exit status" 0 "$?"
-expect_eq "verify" "$db: 5 rows verified; chain head 12:$hash12" \
+expect_eq "verify" "$db: 5 rows verified; chain head 28:$hash28" \
     "$(cat "$dir/vout")"
-"$RCMDD" --verify-audit "$db" --head "7:$hash7" >/dev/null 2>&1
+"$RCMDD" --verify-audit "$db" --head "19:$hash19" >/dev/null 2>&1
 expect_eq "verify with the base as head: exit status" 0 "$?"
 start_head=$(sed -n 's/.*audit chain head \([0-9]*:[0-9a-f]*\)$/\1/p' "$log" |
     head -n 1)
 "$RCMDD" --verify-audit "$db" --head "$start_head" >/dev/null 2>"$dir/verr"
 expect_eq "verify with the head logged at start: exit status" 1 "$?"
 expect_eq "verify with the head logged at start" "rcmdd: $db: the head given \
-(seq 0) was pruned: the chain now starts after seq 7" "$(cat "$dir/verr")"
-
-# The running command ends (rcmd passes SIGTERM on): its row is sealed
-# last, and the next pruning keeps it among the newest 5.
-kill -TERM "$sleeper"
-wait "$sleeper"
-expect_sql "the sleep's row" "SELECT status, seq FROM commands WHERE id = 1" \
-    "signaled|13"
-kill -HUP "$daemon_pid"
-wait_sql 10 "SELECT min(seq) FROM commands" 9 ||
-    fail "the writer did not prune seq 8 within 10 s: $sql_got"
-expect_sql "the rows left" "SELECT group_concat(id, ' ') FROM
-    (SELECT id FROM commands ORDER BY id)" "1 10 11 12 13"
-wait_for 5 grep -q "audit: pruned the chain through seq 8" "$log" ||
-    fail "the log does not say what was pruned"
-"$RCMDD" --verify-audit "$db" >"$dir/vout" 2>"$dir/verr"
-expect_eq "verify after the second pruning: exit status" 0 "$?"
-expect_match "verify after the second pruning" \
-    "$db: 5 rows verified; chain head 13:*" "$(cat "$dir/vout")"
+(seq 0) was pruned: the chain now starts after seq 19" "$(cat "$dir/verr")"
 expect_serving

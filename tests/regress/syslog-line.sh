@@ -37,7 +37,7 @@ expect_line() {
 	    CASE WHEN exit_code IS NULL THEN '' ELSE ' code ' || exit_code END
 	    || CASE WHEN exit_code IS NULL AND signal IS NOT NULL
 	    THEN ' signal ' || signal ELSE '' END,
-	    coalesce(exit_code, '-'), coalesce(signal, '-'), duration_ms, hash
+	    coalesce(exit_code, '-'), coalesce(signal, '-'), duration_ms, end_hash
 	    FROM commands WHERE id = $1")
 	_el_old=$IFS
 	IFS='|'

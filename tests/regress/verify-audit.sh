@@ -18,7 +18,8 @@
 # prints how many rows it checked and the chain head, while the daemon runs
 # and after; the head logged at shutdown passes with --head. An edited, a
 # deleted and an inserted row, and a wrong --head, each make it exit 1 with
-# a message naming the row. rcmd -v prints the hash the row holds.
+# a message naming the row, or the seqs and ids missing. rcmd -v prints
+# the hash of the row's end, which covers the whole row.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -54,17 +55,18 @@ start_daemon
 rcmd -n 'echo one' >/dev/null || fail "echo one failed"
 rcmd -n 'echo two; exit 3' >/dev/null
 rcmd -v -n 'echo three' >/dev/null 2>"$dir/err" || fail "echo three failed"
-hash3=$(sql "SELECT hash FROM commands WHERE id = 3")
+hash3=$(sql "SELECT end_hash FROM commands WHERE id = 3")
 expect_match "row 3's hash" "$hex64" "$hash3"
 expect_eq "rcmd -v says" "rcmd: audit id 3 on 127.0.0.1, row hash $hash3" \
     "$(cat "$dir/err")"
 rcmd -n 'sleep 0.1; echo four' >/dev/null || fail "echo four failed"
-hash4=$(sql "SELECT hash FROM commands WHERE seq = 4")
+# Each row has two events: its start (seq) and its end (end_seq).
+hash4=$(sql "SELECT end_hash FROM commands WHERE end_seq = 8")
 
 # While the daemon runs.
 verify "$db"
 expect_eq "verify while running: exit status" 0 "$vrc"
-expect_eq "verify while running" "$db: 4 rows verified; chain head 4:$hash4" \
+expect_eq "verify while running" "$db: 4 rows verified; chain head 8:$hash4" \
     "$vout"
 expect_eq "verify while running: standard error" "" "$verr"
 
@@ -74,25 +76,26 @@ expect_eq "the head logged at start" \
     "0:0000000000000000000000000000000000000000000000000000000000000000" \
     "$(echo "$heads" | head -n 1)"
 head=$(echo "$heads" | tail -n 1)
-expect_eq "the head logged at shutdown" "4:$hash4" "$head"
+expect_eq "the head logged at shutdown" "8:$hash4" "$head"
 
 verify "$db" --head "$head"
 expect_eq "verify --head: exit status" 0 "$vrc"
-expect_eq "verify --head" "$db: 4 rows verified; chain head 4:$hash4" "$vout"
+expect_eq "verify --head" "$db: 4 rows verified; chain head 8:$hash4" "$vout"
 expect_eq "verify --head: standard error" "" "$verr"
-verify "$db" --head "3:$hash3"
+verify "$db" --head "6:$hash3"
 expect_eq "verify with an older head: exit status" 0 "$vrc"
 
 tamper "an updated output" \
     "UPDATE commands SET output = 'nothing to see' WHERE id = 2" \
-    "row id 2 (seq 2) does not match its hash*" --head "$head"
+    "row id 2: its end (seq 4) does not match its hash*" --head "$head"
 tamper "an updated status" \
     "UPDATE commands SET status = 'exited', exit_code = 0 WHERE id = 2" \
-    "row id 2 (seq 2) does not match its hash*"
+    "row id 2: its end (seq 4) does not match its hash*"
 tamper "a deleted row" "DELETE FROM commands WHERE id = 2" \
-    "seq 2 is missing before row id 3 (seq 3)*" --head "$head"
+    "rows were deleted: seq 3-4 missing from the chain; id 2 missing from the ids" \
+    --head "$head"
 tamper "the last row deleted" "DELETE FROM commands WHERE id = 4" \
-    "the head given (seq 4) is not in the chain, which ends at seq 3*" \
+    "the head given (seq 8) is not in the chain, which ends at seq 6*" \
     --head "$head"
 tamper "an inserted row" "INSERT INTO commands (started_at, finished_at,
     client_addr, client_port, command, status, exit_code, duration_ms,
@@ -101,23 +104,29 @@ tamper "an inserted row" "INSERT INTO commands (started_at, finished_at,
     "row id 5 is exited but not in the chain*"
 tamper "an inserted row with the next seq" "INSERT INTO commands
     (started_at, finished_at, client_addr, command, status, exit_code,
-    seq, hash) SELECT started_at, finished_at, client_addr, 'echo alibi',
-    status, 0, 5, hash FROM commands WHERE id = 4" \
-    "row id 5 (seq 5) does not match its hash*"
+    seq, hash, chain_version) SELECT started_at, finished_at, client_addr,
+    'echo alibi', status, 0, 9, hash, 2 FROM commands WHERE id = 4" \
+    "row id 5: its start (seq 9) does not match its hash*"
 
-# The last row deleted goes unseen without the head.
+# The last row deleted: without the head, the ids tell; with the last id
+# given rewritten too, it goes unseen.
+tamper "the last row deleted, without --head" \
+    "DELETE FROM commands WHERE id = 4" \
+    "rows were deleted: id 4 missing from the ids (the last id given was 4)"
 rm -f "$dir/copy.db"
 sql ".backup '$dir/copy.db'"
-"$SQLITE3" -batch "$dir/copy.db" "DELETE FROM commands WHERE id = 4"
+"$SQLITE3" -batch "$dir/copy.db" "DELETE FROM commands WHERE id = 4;
+    UPDATE sqlite_sequence SET seq = 3 WHERE name = 'commands'"
 verify "$dir/copy.db"
-expect_eq "the last row deleted, without --head: exit status" 0 "$vrc"
-expect_eq "the last row deleted, without --head" \
-    "$dir/copy.db: 3 rows verified; chain head 3:$hash3" "$vout"
+expect_eq "the last row and its id deleted, without --head: exit status" 0 \
+    "$vrc"
+expect_eq "the last row and its id deleted, without --head" \
+    "$dir/copy.db: 3 rows verified; chain head 6:$hash3" "$vout"
 
 # Heads that are wrong.
-verify "$db" --head "4:$hash3"
+verify "$db" --head "8:$hash3"
 expect_eq "a wrong head: exit status" 1 "$vrc"
-expect_eq "a wrong head" "rcmdd: $db: row id 4 (seq 4) has hash $hash4, but \
+expect_eq "a wrong head" "rcmdd: $db: row id 4 (seq 8) has hash $hash4, but \
 the head given says $hash3: the chain was rewritten" "$verr"
 verify "$db" --head "9:$hash4"
 expect_eq "a head past the end: exit status" 1 "$vrc"

@@ -100,7 +100,7 @@ static CU_TestInfo audit_tests[] = {
 	{ "audit_format_time", test_audit_format_time },
 	{ "audit_text keeps text and replaces what is unsafe",
 	    test_audit_text },
-	{ "audit_open creates a 0600 WAL database, version 3",
+	{ "audit_open creates a 0600 WAL database, version 4",
 	    test_audit_open },
 	{ "audit_open fails with the path", test_audit_open_fails },
 	{ "audit_begin without the writer", test_audit_not_running },
@@ -382,7 +382,7 @@ test_audit_open(void)
 		s = db_text(db, "PRAGMA user_version");
 		CU_ASSERT_PTR_NOT_NULL(s);
 		if (s != NULL)
-			CU_ASSERT_STRING_EQUAL(s, "3");
+			CU_ASSERT_STRING_EQUAL(s, "4");
 		free(s);
 		s = db_text(db, "PRAGMA journal_mode");
 		CU_ASSERT_PTR_NOT_NULL(s);

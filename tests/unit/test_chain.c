@@ -37,11 +37,12 @@
 
 /*
  * Unit tests of the audit hash chain in daemon/chain.c, with the writer of
- * daemon/audit.c that seals and prunes it. Each test builds its database
+ * daemon/audit.c that chains and prunes it. Each test builds its database
  * through audit_open, audit_begin and audit_finish in a directory of its
  * own, changes it through a second SQLite connection as someone covering
  * their tracks would, and checks what chain_verify says. The encoding is
- * checked against hashes computed apart from chain.c.
+ * checked against hashes computed apart from chain.c. Row i of a chain
+ * the writer built has its start at seq 2i - 1 and its end at seq 2i.
  */
 
 #define CHAIN_ROWS		5
@@ -57,9 +58,9 @@
 	"0000000000000000000000000000000000000000000000000000000000000000"
 
 /*
- * Two rows and their hashes, worked out with Python's hashlib from the
- * encoding rcmdd(8) documents, apart from any code of rcmdd's: the
- * strings are exactly the bytes hashed.
+ * Two rows and their hashes under chain version 1, worked out with
+ * Python's hashlib from the encoding rcmdd(8) documents, apart from any
+ * code of rcmdd's: the strings are exactly the bytes hashed.
  */
 #define KAT_BYTES_1 \
 	"rcmdd-chain-1\n" ZERO_HASH "\n" \
@@ -75,6 +76,26 @@
 	"23:timed out after 1000 ms,"
 #define KAT_HASH_2 \
 	"40d237758d5611100edec78c7554573205a369f52b5604c9714417a3131f8818"
+
+/* The first row of KAT 1 under chain version 2: its start and its end. */
+#define KAT_START \
+	"rcmdd-chain-2\n" ZERO_HASH "\nstart\n" \
+	"3:seq,i1:1,2:id,i1:1,10:started_at,t24:2026-01-02T03:04:05.678Z," \
+	"11:client_addr,t9:127.0.0.1,11:client_port,i5:40000," \
+	"11:client_name,t5:alice,7:command,t11:echo h\xc3\xa9llo,"
+#define KAT_START_HASH \
+	"3ad148488f2da992ea288a40ce7e2bf806c41a541db74a8dafe4c612f9d86010"
+#define KAT_END \
+	"rcmdd-chain-2\n" KAT_START_HASH "\nend\n" \
+	"7:end_seq,i1:2,3:seq,i1:1,4:hash,t64:" KAT_START_HASH "," \
+	"2:id,i1:1,10:started_at,t24:2026-01-02T03:04:05.678Z," \
+	"11:finished_at,t24:2026-01-02T03:04:06.789Z," \
+	"11:client_addr,t9:127.0.0.1,11:client_port,i5:40000," \
+	"11:client_name,t5:alice,7:command,t11:echo h\xc3\xa9llo," \
+	"6:status,t6:exited,9:exit_code,i1:0,11:duration_ms,i4:1111," \
+	"6:output,t7:h\xc3\xa9llo\n,12:output_bytes,i1:7,9:truncated,i1:0,"
+#define KAT_END_HASH \
+	"8f0e8d94ff4c9285c7f86c7c648216509fbd50fe7f041c579e9a07089028bc09"
 
 /* The schema of version 1, as commit 4ad38a0 created it. */
 static const char schema_v1[] =
@@ -110,14 +131,29 @@ static const char rows_v1[] =
 	"'2026-01-02T03:07:00.004Z', '127.0.0.1', 40002, 'bob', NULL, 'false',"
 	"'exited', 1, NULL, 4, '', 0, 0, NULL);";
 
-/* The columns of the chain, in the order rcmdd(8) documents. */
-static const char *chain_columns[] = {
-	"seq", "id", "started_at", "finished_at", "client_addr",
-	"client_port", "client_name", "identity", "command", "status",
-	"exit_code", "signal", "duration_ms", "output", "output_bytes",
-	"truncated", "reason"
+/* What a version 3 database adds to version 1: the chain, unsealed. */
+static const char schema_v3[] =
+	"ALTER TABLE commands ADD COLUMN seq INTEGER;"
+	"ALTER TABLE commands ADD COLUMN hash TEXT;"
+	"ALTER TABLE commands ADD COLUMN fingerprint TEXT;"
+	"CREATE UNIQUE INDEX commands_seq ON commands (seq);"
+	"CREATE TABLE audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"INSERT INTO audit_meta VALUES ('chain_base_seq', '0'),"
+	"('chain_base_hash', '" ZERO_HASH "');"
+	"PRAGMA user_version = 3;";
+
+/* The fields of a start and of an end, in the order rcmdd(8) documents. */
+static const char *start_fields[] = {
+	"seq", "id", "started_at", "client_addr", "client_port",
+	"client_name", "identity", "fingerprint", "command"
 };
-#define CHAIN_NCOLUMNS	(sizeof chain_columns / sizeof chain_columns[0])
+static const char *end_fields[] = {
+	"end_seq", "seq", "hash", "id", "started_at", "finished_at",
+	"client_addr", "client_port", "client_name", "identity",
+	"fingerprint", "command", "status", "exit_code", "signal",
+	"duration_ms", "output", "output_bytes", "truncated", "reason"
+};
+#define NFIELDS(a)	(sizeof (a) / sizeof (a)[0])
 
 /* A temporary directory holding the database under test. */
 struct fixture {
@@ -135,7 +171,8 @@ static int	 db_copy(struct fixture *);
 static int	 wait_text(const char *, const char *, const char *);
 static void	 expect_text(const char *, const char *, const char *);
 static void	 sha256_hex(const void *, size_t, char *);
-static int	 encode_row(sqlite3 *, uint64_t, const char *, char *);
+static int	 encode_event(sqlite3 *, uint64_t, const char *, char *,
+		     int *);
 static int	 chain_add(u_int, uint64_t *, char *);
 static int	 chain_build(struct fixture *, u_int,
 		     char [][CHAIN_HASH_LEN + 1]);
@@ -349,44 +386,75 @@ sha256_hex(const void *p, size_t len, char *hex)
 }
 
 /*
- * Hash the row with sequence number seq, linked to prev, as rcmdd(8)
- * documents it, with code of the test's own rather than chain.c's: the
- * magic line, prev and a newline, then each column of chain_columns as a
- * netstring of its bytes as stored, or "-," for NULL. Return 0, or -1 if
- * there is no such row.
+ * Hash the event with sequence number seq (a start or an end), linked to
+ * prev, as rcmdd(8) documents chain version 2, with code of the test's
+ * own rather than chain.c's: the magic line, prev, "start" or "end", each
+ * on a line, then each field not NULL as the netstring of its name, its
+ * type letter and the netstring of its value. Whether it is an end goes
+ * to is_end. Return 0, or -1 if there is no such event.
  */
 static int
-encode_row(sqlite3 *db, uint64_t seq, const char *prev, char *hex)
+encode_event(sqlite3 *db, uint64_t seq, const char *prev, char *hex,
+    int *is_end)
 {
 	sqlite3_stmt	*stmt = NULL;
 	FILE		*fp;
-	char		*sql = NULL, *cols = NULL, *s, *buf = NULL;
-	size_t		 len = 0, i;
-	int		 n, rc = -1;
+	const char	**fields;
+	const void	*p;
+	char		*sql = NULL, *buf = NULL, num[32];
+	size_t		 len = 0, i, nfields;
+	int		 c, n, rc = -1, type;
 
-	for (i = 0; i < CHAIN_NCOLUMNS; i++) {
-		xasprintf(&s, "%s%s%s", cols == NULL ? "" : cols,
-		    cols == NULL ? "" : ", ", chain_columns[i]);
-		free(cols);
-		cols = s;
+	for (*is_end = 0; *is_end < 2; (*is_end)++) {
+		fields = *is_end ? end_fields : start_fields;
+		nfields = *is_end ? NFIELDS(end_fields) : NFIELDS(start_fields);
+		free(sql);
+		sql = xstrdup("SELECT ");
+		for (i = 0; i < nfields; i++) {
+			xasprintf(&buf, "%s%s%s", sql, i == 0 ? "" : ", ",
+			    fields[i]);
+			free(sql);
+			sql = buf;
+		}
+		xasprintf(&buf, "%s FROM commands WHERE %s = %llu", sql,
+		    *is_end ? "end_seq" : "seq", (unsigned long long)seq);
+		free(sql);
+		sql = buf;
+		buf = NULL;
+		sqlite3_finalize(stmt);
+		if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+			goto out;
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			break;
 	}
-	xasprintf(&sql, "SELECT %s FROM commands WHERE seq = %llu", cols,
-	    (unsigned long long)seq);
-	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK ||
-	    sqlite3_step(stmt) != SQLITE_ROW)
+	if (*is_end == 2)
 		goto out;
 	if ((fp = open_memstream(&buf, &len)) == NULL)
 		goto out;
-	fprintf(fp, "rcmdd-chain-1\n%s\n", prev);
-	for (i = 0; i < CHAIN_NCOLUMNS; i++) {
-		if (sqlite3_column_type(stmt, (int)i) == SQLITE_NULL) {
-			fputs("-,", fp);
+	fprintf(fp, "rcmdd-chain-2\n%s\n%s\n", prev, *is_end ? "end" :
+	    "start");
+	for (i = 0; i < nfields; i++) {
+		c = (int)i;
+		type = sqlite3_column_type(stmt, c);
+		if (type == SQLITE_NULL)
+			continue;
+		fprintf(fp, "%zu:%s,", strlen(fields[i]), fields[i]);
+		if (type == SQLITE_INTEGER) {
+			snprintf(num, sizeof num, "%lld",
+			    sqlite3_column_int64(stmt, c));
+			fprintf(fp, "i%zu:%s,", strlen(num), num);
 			continue;
 		}
-		s = (char *)sqlite3_column_text(stmt, (int)i);
-		n = sqlite3_column_bytes(stmt, (int)i);
+		if (type == SQLITE_TEXT) {
+			p = sqlite3_column_text(stmt, c);
+			fputc('t', fp);
+		} else {
+			p = sqlite3_column_blob(stmt, c);
+			fputc('b', fp);
+		}
+		n = sqlite3_column_bytes(stmt, c);
 		fprintf(fp, "%d:", n);
-		fwrite(s, 1, (size_t)n, fp);
+		fwrite(p, 1, (size_t)n, fp);
 		fputc(',', fp);
 	}
 	if (fclose(fp) != 0)
@@ -397,7 +465,6 @@ out:
 	sqlite3_finalize(stmt);
 	free(buf);
 	free(sql);
-	free(cols);
 	return (rc);
 }
 
@@ -452,8 +519,9 @@ fail:
 }
 
 /*
- * Build a database of n final rows (ids and seqs 1 to n) through the
- * writer, and stop it; the hash of row i goes to hashes[i].
+ * Build a database of n final rows (ids 1 to n, starts at odd seqs, ends
+ * at even ones) through the writer, and stop it; the hash of row i's end
+ * goes to hashes[i].
  */
 static int
 chain_build(struct fixture *fx, u_int n, char hashes[][CHAIN_HASH_LEN + 1])
@@ -548,7 +616,7 @@ expect_refused(const char *path, const char *head, const char *want,
 
 /*
  * A chain built by the writer verifies, with its row count and its head,
- * which is the last row's hash, what audit_finish returned for EXIT and
+ * which is the last row's end, what audit_finish returned for EXIT and
  * what audit_head reports for the log; so does every head along it.
  */
 static void
@@ -565,26 +633,36 @@ test_chain_verify(void)
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
 	audit_head(&head);
-	CU_ASSERT_EQUAL(head.seq, CHAIN_ROWS);
+	CU_ASSERT_EQUAL(head.seq, 2 * CHAIN_ROWS);
 	CU_ASSERT_STRING_EQUAL(head.hash, hashes[CHAIN_ROWS]);
 
-	expect_verify(fx.path, NULL, CHAIN_ROWS, CHAIN_ROWS);
+	expect_verify(fx.path, NULL, CHAIN_ROWS, 2 * CHAIN_ROWS);
 	for (i = 1; i <= CHAIN_ROWS; i++) {
-		snprintf(sql, sizeof sql, "SELECT seq || ':' || hash FROM "
-		    "commands WHERE id = %u", i);
-		snprintf(given, sizeof given, "%u:%s", i, hashes[i]);
+		snprintf(sql, sizeof sql, "SELECT end_seq || ':' || end_hash "
+		    "FROM commands WHERE id = %u", i);
+		snprintf(given, sizeof given, "%u:%s", 2 * i, hashes[i]);
 		expect_text(fx.path, sql, given);
-		expect_verify(fx.path, given, CHAIN_ROWS, CHAIN_ROWS);
+		expect_verify(fx.path, given, CHAIN_ROWS, 2 * CHAIN_ROWS);
+		snprintf(sql, sizeof sql, "SELECT seq || ' ' || chain_version "
+		    "FROM commands WHERE id = %u", i);
+		snprintf(given, sizeof given, "%u 2", 2 * i - 1);
+		expect_text(fx.path, sql, given);
 	}
 	/* The chain base of an unpruned chain is a head too. */
-	expect_verify(fx.path, "0:" ZERO_HASH, CHAIN_ROWS, CHAIN_ROWS);
+	expect_verify(fx.path, "0:" ZERO_HASH, CHAIN_ROWS, 2 * CHAIN_ROWS);
 	expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
 	    "'chain_base_seq'", "0");
 	expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
 	    "'chain_base_hash'", ZERO_HASH);
 
-	/* An empty chain verifies too: no rows, head at the base. */
+	/* Every row deleted: the ids given tell. */
+	snprintf(given, sizeof given, "%u:%s", 2 * CHAIN_ROWS,
+	    hashes[CHAIN_ROWS]);
 	db_exec(fx.path, "DELETE FROM commands");
+	expect_refused(fx.path, NULL, "rows were deleted: id 1-5 missing "
+	    "from the ids (the last id given was 5)", NULL);
+	/* An empty chain verifies: no rows, head at the base. */
+	db_exec(fx.path, "DELETE FROM sqlite_sequence");
 	expect_verify(fx.path, NULL, 0, 0);
 	expect_refused(fx.path, given, "is not in the chain",
 	    "ends at seq 0");
@@ -593,24 +671,55 @@ out:
 }
 
 /*
- * The hash of a row is SHA-256 over exactly the bytes rcmdd(8) shows:
- * two rows with fixed contents, sealed by the migration from version 1,
- * against hashes worked out with Python.
+ * The hash of an event is SHA-256 over exactly the bytes rcmdd(8) shows,
+ * against hashes worked out with Python: rows sealed under version 1 in a
+ * database of version 3 verify before and after the upgrade to version 4,
+ * and a row of version 1 upgraded and chained under version 2 gets the
+ * known start and end.
  */
 static void
 test_chain_encoding(void)
 {
 	struct fixture	 fx;
-	char		 hex[CHAIN_HASH_LEN + 1], *cause = NULL;
+	char		 hex[CHAIN_HASH_LEN + 1], *cause = NULL, *rows;
 
 	/* The test's own strings and known answers agree. */
 	sha256_hex(KAT_BYTES_1, sizeof KAT_BYTES_1 - 1, hex);
 	CU_ASSERT_STRING_EQUAL(hex, KAT_HASH_1);
 	sha256_hex(KAT_BYTES_2, sizeof KAT_BYTES_2 - 1, hex);
 	CU_ASSERT_STRING_EQUAL(hex, KAT_HASH_2);
+	sha256_hex(KAT_START, sizeof KAT_START - 1, hex);
+	CU_ASSERT_STRING_EQUAL(hex, KAT_START_HASH);
+	sha256_hex(KAT_END, sizeof KAT_END - 1, hex);
+	CU_ASSERT_STRING_EQUAL(hex, KAT_END_HASH);
 
+	/* Version 1: sealed rows of a version 3 database. */
 	if (fixture_new(&fx) != 0)
 		return;
+	xasprintf(&rows, "%s%s UPDATE commands SET seq = id, hash = CASE id "
+	    "WHEN 1 THEN '%s' ELSE '%s' END WHERE id IN (1, 2); DELETE FROM "
+	    "commands WHERE id > 2;", rows_v1, schema_v3, KAT_HASH_1,
+	    KAT_HASH_2);
+	if (v1_build(fx.path, rows) != 0)
+		goto out;
+	expect_text(fx.path, "PRAGMA user_version", "3");
+	expect_verify(fx.path, "2:" KAT_HASH_2, 2, 2);
+	if (audit_open(fx.path, 0, &cause) != 0) {
+		fprintf(stderr, "\n    %s", cause);
+		free(cause);
+		CU_FAIL("audit_open failed");
+		goto out;
+	}
+	audit_stop();
+	expect_text(fx.path, "PRAGMA user_version", "4");
+	expect_text(fx.path, "SELECT group_concat(chain_version || ' ' || "
+	    "hash, ',') FROM commands", "1 " KAT_HASH_1 ",1 " KAT_HASH_2);
+	expect_verify(fx.path, "2:" KAT_HASH_2, 2, 2);
+	fixture_free(&fx);
+
+	/* Version 2: rows of a version 1 database, chained on upgrade. */
+	if (fixture_new(&fx) != 0)
+		goto out;
 	if (v1_build(fx.path, rows_v1) != 0)
 		goto out;
 	if (audit_open(fx.path, 0, &cause) != 0) {
@@ -620,18 +729,19 @@ test_chain_encoding(void)
 		goto out;
 	}
 	audit_stop();
-	expect_text(fx.path, "SELECT hash FROM commands WHERE id = 1",
-	    KAT_HASH_1);
-	expect_text(fx.path, "SELECT hash FROM commands WHERE id = 2",
-	    KAT_HASH_2);
-	expect_verify(fx.path, "2:" KAT_HASH_2, 4, 4);
+	expect_text(fx.path, "SELECT seq || ' ' || hash || ' ' || end_seq || "
+	    "' ' || end_hash FROM commands WHERE id = 1",
+	    "1 " KAT_START_HASH " 2 " KAT_END_HASH);
+	expect_verify(fx.path, "2:" KAT_END_HASH, 4, 8);
 out:
+	free(rows);
 	fixture_free(&fx);
 }
 
 /*
- * Every row the writer sealed re-hashes, with the test's own encoder,
- * to the hash it stores, each linked to the one before.
+ * Every event the writer chained re-hashes, with the test's own encoder,
+ * to the hash it stores, each linked to the one before; a row's end is
+ * what audit_finish returned.
  */
 static void
 test_chain_encoding_rows(void)
@@ -640,7 +750,9 @@ test_chain_encoding_rows(void)
 	sqlite3		*db = NULL;
 	char		 hashes[CHAIN_ROWS + 2][CHAIN_HASH_LEN + 1];
 	char		 prev[CHAIN_HASH_LEN + 1], hex[CHAIN_HASH_LEN + 1];
+	char		 sql[128], *stored;
 	uint64_t	 seq;
+	int		 is_end;
 
 	if (fixture_new(&fx) != 0)
 		return;
@@ -652,12 +764,21 @@ test_chain_encoding_rows(void)
 		goto out;
 	}
 	strlcpy(prev, ZERO_HASH, sizeof prev);
-	for (seq = 1; seq <= CHAIN_ROWS + 1; seq++) {
-		if (encode_row(db, seq, prev, hex) != 0) {
-			CU_FAIL("a row is missing");
+	for (seq = 1; seq <= 2 * (CHAIN_ROWS + 1); seq++) {
+		if (encode_event(db, seq, prev, hex, &is_end) != 0) {
+			CU_FAIL("an event is missing");
 			break;
 		}
-		CU_ASSERT_STRING_EQUAL(hex, hashes[seq]);
+		CU_ASSERT_EQUAL(is_end, seq % 2 == 0);
+		snprintf(sql, sizeof sql, "SELECT hash FROM commands WHERE seq "
+		    "= %llu UNION ALL SELECT end_hash FROM commands WHERE "
+		    "end_seq = %llu", (unsigned long long)seq,
+		    (unsigned long long)seq);
+		stored = db_text(fx.path, sql);
+		CU_ASSERT(stored != NULL && strcmp(stored, hex) == 0);
+		free(stored);
+		if (is_end)
+			CU_ASSERT_STRING_EQUAL(hex, hashes[seq / 2]);
 		strlcpy(prev, hex, sizeof prev);
 	}
 	sqlite3_close(db);
@@ -665,7 +786,11 @@ out:
 	fixture_free(&fx);
 }
 
-/* Editing any field of a sealed row breaks the chain at that row. */
+/*
+ * Editing any field of a chained row breaks the chain at its start or its
+ * end, whichever covers it; so does changing the storage class of a
+ * value, which the encoding hashes with it.
+ */
 static void
 test_chain_edit(void)
 {
@@ -674,50 +799,66 @@ test_chain_edit(void)
 		const char	*want;
 	} cases[] = {
 		{ "UPDATE commands SET command = 'rm -rf /tmp/x' WHERE id = 3",
-		    "row id 3 (seq 3) does not match its hash" },
+		    "row id 3: its start (seq 5) does not match its hash" },
 		{ "UPDATE commands SET output = 'nothing to see' WHERE id = 3",
-		    "row id 3 (seq 3) does not match its hash" },
+		    "row id 3: its end (seq 6) does not match its hash" },
 		{ "UPDATE commands SET output = output || ' ' WHERE id = 5",
-		    "row id 5 (seq 5) does not match its hash" },
+		    "row id 5: its end (seq 10) does not match its hash" },
 		{ "UPDATE commands SET status = 'failed' WHERE id = 2",
-		    "row id 2 (seq 2) does not match its hash" },
+		    "row id 2: its end (seq 4) does not match its hash" },
 		{ "UPDATE commands SET exit_code = 0 WHERE id = 2",
-		    "row id 2 (seq 2) does not match its hash" },
+		    "row id 2: its end (seq 4) does not match its hash" },
 		{ "UPDATE commands SET exit_code = NULL WHERE id = 1",
-		    "row id 1 (seq 1) does not match its hash" },
+		    "row id 1: its end (seq 2) does not match its hash" },
 		{ "UPDATE commands SET signal = NULL WHERE id = 3",
-		    "row id 3 (seq 3) does not match its hash" },
+		    "row id 3: its end (seq 6) does not match its hash" },
 		{ "UPDATE commands SET client_addr = '10.0.0.9' WHERE id = 4",
-		    "row id 4 (seq 4) does not match its hash" },
+		    "row id 4: its start (seq 7) does not match its hash" },
 		{ "UPDATE commands SET client_port = 1 WHERE id = 4",
-		    "row id 4 (seq 4) does not match its hash" },
+		    "row id 4: its start (seq 7) does not match its hash" },
 		{ "UPDATE commands SET client_name = 'mallory' WHERE id = 2",
-		    "row id 2 (seq 2) does not match its hash" },
+		    "row id 2: its start (seq 3) does not match its hash" },
 		{ "UPDATE commands SET identity = 'root' WHERE id = 2",
-		    "row id 2 (seq 2) does not match its hash" },
+		    "row id 2: its start (seq 3) does not match its hash" },
+		{ "UPDATE commands SET fingerprint = 'AB' WHERE id = 2",
+		    "row id 2: its start (seq 3) does not match its hash" },
 		{ "UPDATE commands SET started_at = "
 		    "'2000-01-01T00:00:00.000Z' WHERE id = 1",
-		    "row id 1 (seq 1) does not match its hash" },
+		    "row id 1: its start (seq 1) does not match its hash" },
 		{ "UPDATE commands SET finished_at = NULL WHERE id = 5",
-		    "row id 5 (seq 5) does not match its hash" },
+		    "row id 5: its end (seq 10) does not match its hash" },
 		{ "UPDATE commands SET duration_ms = 1 WHERE id = 4",
-		    "row id 4 (seq 4) does not match its hash" },
+		    "row id 4: its end (seq 8) does not match its hash" },
 		{ "UPDATE commands SET output_bytes = 0 WHERE id = 4",
-		    "row id 4 (seq 4) does not match its hash" },
+		    "row id 4: its end (seq 8) does not match its hash" },
 		{ "UPDATE commands SET truncated = 1 WHERE id = 4",
-		    "row id 4 (seq 4) does not match its hash" },
+		    "row id 4: its end (seq 8) does not match its hash" },
 		{ "UPDATE commands SET reason = NULL WHERE id = 3",
-		    "row id 3 (seq 3) does not match its hash" },
+		    "row id 3: its end (seq 6) does not match its hash" },
 		{ "UPDATE commands SET reason = '' WHERE id = 1",
-		    "row id 1 (seq 1) does not match its hash" },
+		    "row id 1: its end (seq 2) does not match its hash" },
+		{ "UPDATE commands SET command = CAST(command AS BLOB)",
+		    "row id 1: its start (seq 1) does not match its hash" },
+		{ "UPDATE commands SET output = CAST(output AS BLOB) "
+		    "WHERE id = 2",
+		    "row id 2: its end (seq 4) does not match its hash" },
+		{ "UPDATE commands SET exit_code = CAST(exit_code AS BLOB) "
+		    "WHERE id = 2",
+		    "row id 2: its end (seq 4) does not match its hash" },
+		{ "UPDATE commands SET client_port = x'3430303032' "
+		    "WHERE id = 2",
+		    "row id 2: its start (seq 3) does not match its hash" },
 		{ "UPDATE commands SET hash = replace(hash, substr(hash, 1, 1),"
 		    " 'x') WHERE id = 4",
-		    "row id 4 (seq 4) does not match its hash" },
-		{ "UPDATE commands SET hash = NULL WHERE id = 2",
-		    "row id 2 (seq 2) does not match its hash" },
+		    "row id 4: its start (seq 7) does not match its hash" },
+		{ "UPDATE commands SET end_hash = replace(end_hash, "
+		    "substr(end_hash, 1, 1), 'x') WHERE id = 4",
+		    "row id 4: its end (seq 8) does not match its hash" },
+		{ "UPDATE commands SET chain_version = 1 WHERE id = 2",
+		    "row id 2 (seq 3) does not match its hash" },
 		{ "UPDATE audit_meta SET value = 'f' || substr(value, 2) "
 		    "WHERE key = 'chain_base_hash'",
-		    "row id 1 (seq 1) does not match its hash" },
+		    "row id 1: its start (seq 1) does not match its hash" },
 	};
 	struct fixture	 fx;
 	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
@@ -732,15 +873,21 @@ test_chain_edit(void)
 			break;
 		expect_refused(fx.copy, NULL, cases[i].want, "changed");
 	}
+	/* A hash gone. */
+	if (db_copy(&fx) == 0 && db_exec(fx.copy, "UPDATE commands SET hash = "
+	    "NULL WHERE id = 2") == 0)
+		expect_refused(fx.copy, NULL, "row id 2: its start (seq 3) has "
+		    "no valid hash", NULL);
 	/* The original is untouched. */
-	expect_verify(fx.path, NULL, CHAIN_ROWS, CHAIN_ROWS);
+	expect_verify(fx.path, NULL, CHAIN_ROWS, 2 * CHAIN_ROWS);
 out:
 	fixture_free(&fx);
 }
 
 /*
- * A row deleted from the middle leaves a gap in seq. One deleted from
- * the end leaves none, so only the head logged before shows it.
+ * A row deleted from the middle leaves a gap in seq and in the ids, and
+ * verify names both. One deleted from the end leaves no gap in seq, but
+ * sqlite_sequence still has its id; the head logged before shows it too.
  */
 static void
 test_chain_delete(void)
@@ -753,27 +900,32 @@ test_chain_delete(void)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
-	snprintf(head, sizeof head, "%u:%s", CHAIN_ROWS, hashes[CHAIN_ROWS]);
+	snprintf(head, sizeof head, "%u:%s", 2 * CHAIN_ROWS,
+	    hashes[CHAIN_ROWS]);
 
 	if (db_copy(&fx) != 0 ||
 	    db_exec(fx.copy, "DELETE FROM commands WHERE id = 3") != 0)
 		goto out;
-	expect_refused(fx.copy, NULL, "seq 3 is missing before row id 4 "
-	    "(seq 4)", "deleted");
+	expect_refused(fx.copy, NULL, "rows were deleted: seq 5-6 missing "
+	    "from the chain; id 3 missing from the ids", NULL);
 
 	if (db_copy(&fx) != 0 ||
-	    db_exec(fx.copy, "DELETE FROM commands WHERE id = 1") != 0)
+	    db_exec(fx.copy, "DELETE FROM commands WHERE id IN (1, 3, 4)") != 0)
 		goto out;
-	expect_refused(fx.copy, NULL, "seq 1 is missing before row id 2",
-	    "deleted");
+	expect_refused(fx.copy, NULL, "rows were deleted: seq 1-2, 5-8 missing "
+	    "from the chain; id 3-4 missing from the ids", NULL);
 
 	if (db_copy(&fx) != 0 ||
 	    db_exec(fx.copy, "DELETE FROM commands WHERE id = 5") != 0)
 		goto out;
-	expect_verify(fx.copy, NULL, CHAIN_ROWS - 1, CHAIN_ROWS - 1);
-	expect_refused(fx.copy, head, "the head given (seq 5) is not in the "
-	    "chain, which ends at seq 4", "deleted from its end");
-	expect_verify(fx.path, head, CHAIN_ROWS, CHAIN_ROWS);
+	expect_refused(fx.copy, NULL, "rows were deleted: id 5 missing from "
+	    "the ids (the last id given was 5)", NULL);
+	expect_refused(fx.copy, head, "the head given (seq 10) is not in the "
+	    "chain, which ends at seq 8", "deleted from its end");
+	if (db_exec(fx.copy, "UPDATE sqlite_sequence SET seq = 4") != 0)
+		goto out;
+	expect_verify(fx.copy, NULL, CHAIN_ROWS - 1, 2 * CHAIN_ROWS - 2);
+	expect_verify(fx.path, head, CHAIN_ROWS, 2 * CHAIN_ROWS);
 out:
 	fixture_free(&fx);
 }
@@ -781,66 +933,77 @@ out:
 /*
  * A final row inserted without seq is outside the chain; one inserted
  * with the next seq does not match its hash; one that takes a seq already
- * used (past the unique index) comes out of order.
+ * used (past the unique index) comes out of order; a running row without
+ * a start in the chain is named too.
  */
 static void
 test_chain_insert(void)
 {
+	static const char copy[] = "started_at, finished_at, client_addr, "
+	    "client_port, client_name, identity, fingerprint, status, "
+	    "exit_code, signal, duration_ms, output, output_bytes, truncated, "
+	    "reason";
 	struct fixture	 fx;
-	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
+	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1], *sql;
 
 	if (fixture_new(&fx) != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
 
-	if (db_copy(&fx) != 0 || db_exec(fx.copy, "INSERT INTO commands "
-	    "SELECT NULL, started_at, finished_at, client_addr, client_port, "
-	    "client_name, identity, fingerprint, 'true', status, exit_code, "
-	    "signal, duration_ms, output, output_bytes, truncated, reason, "
-	    "NULL, NULL FROM commands WHERE id = 2") != 0)
+	xasprintf(&sql, "INSERT INTO commands (command, %s) SELECT 'true', %s "
+	    "FROM commands WHERE id = 2", copy, copy);
+	if (db_copy(&fx) != 0 || db_exec(fx.copy, sql) != 0)
 		goto out;
+	free(sql);
 	expect_refused(fx.copy, NULL, "row id 6 is exited but not in the "
 	    "chain", "outside rcmdd");
 
-	if (db_copy(&fx) != 0 || db_exec(fx.copy, "INSERT INTO commands "
-	    "SELECT 6, started_at, finished_at, client_addr, client_port, "
-	    "client_name, identity, fingerprint, 'true', status, exit_code, "
-	    "signal, duration_ms, output, output_bytes, truncated, reason, "
-	    "6, hash FROM commands WHERE id = 5") != 0)
+	xasprintf(&sql, "INSERT INTO commands (command, seq, hash, "
+	    "chain_version, %s) SELECT 'true', 11, hash, 2, %s FROM commands "
+	    "WHERE id = 5", copy, copy);
+	if (db_copy(&fx) != 0 || db_exec(fx.copy, sql) != 0)
 		goto out;
-	expect_refused(fx.copy, NULL, "row id 6 (seq 6) does not match its "
-	    "hash", NULL);
+	free(sql);
+	expect_refused(fx.copy, NULL, "row id 6: its start (seq 11) does not "
+	    "match its hash", NULL);
 
-	if (db_copy(&fx) != 0 || db_exec(fx.copy, "DROP INDEX commands_seq; "
-	    "INSERT INTO commands SELECT 6, started_at, finished_at, "
-	    "client_addr, client_port, client_name, identity, fingerprint, "
-	    "'true', status, exit_code, signal, duration_ms, output, "
-	    "output_bytes, truncated, reason, seq, hash FROM commands "
-	    "WHERE id = 3") != 0)
+	xasprintf(&sql, "DROP INDEX commands_seq; INSERT INTO commands "
+	    "(command, seq, hash, chain_version, %s) SELECT 'true', seq, hash, "
+	    "2, %s FROM commands WHERE id = 3", copy, copy);
+	if (db_copy(&fx) != 0 || db_exec(fx.copy, sql) != 0)
 		goto out;
-	expect_refused(fx.copy, NULL, "row id 6", NULL);
+	free(sql);
+	expect_refused(fx.copy, NULL, "(seq 5) is not after seq 5",
+	    "inserted");
 
 	/* A row in the middle, given a seq between two others. */
-	if (db_copy(&fx) != 0 || db_exec(fx.copy, "INSERT INTO commands "
-	    "SELECT 6, started_at, finished_at, client_addr, client_port, "
-	    "client_name, identity, fingerprint, 'true', status, exit_code, "
-	    "signal, duration_ms, output, output_bytes, truncated, reason, "
-	    "2.5, hash FROM commands WHERE id = 3") != 0)
+	xasprintf(&sql, "INSERT INTO commands (command, seq, hash, %s) SELECT "
+	    "'true', 2.5, hash, %s FROM commands WHERE id = 3", copy, copy);
+	if (db_copy(&fx) != 0 || db_exec(fx.copy, sql) != 0)
 		goto out;
-	expect_refused(fx.copy, NULL, "row id 6 has seq 2", "inserted");
+	free(sql);
+	sql = NULL;
+	expect_refused(fx.copy, NULL, "row id 6 (seq 2) is not after seq 2",
+	    "inserted");
 
-	/*
-	 * A row still running is not in the chain until it ends: rcmdd
-	 * seals it then.
-	 */
+	/* A running row rcmdd did not start. */
 	if (db_copy(&fx) != 0 || db_exec(fx.copy, "INSERT INTO commands "
 	    "(started_at, client_addr, command, status) VALUES "
 	    "('2026-01-01T00:00:00.000Z', '127.0.0.1', 'sleep 9', "
 	    "'running')") != 0)
 		goto out;
-	expect_verify(fx.copy, NULL, CHAIN_ROWS, CHAIN_ROWS);
+	expect_refused(fx.copy, NULL, "row id 6 is running but its start is "
+	    "not in the chain", "outside rcmdd");
+
+	/* A row made final outside rcmdd: its end is missing. */
+	if (db_copy(&fx) != 0 || db_exec(fx.copy, "UPDATE commands SET "
+	    "end_seq = NULL, end_hash = NULL WHERE id = 5") != 0)
+		goto out;
+	expect_refused(fx.copy, NULL, "row id 5 is exited but its end is not "
+	    "in the chain", NULL);
 out:
+	free(sql);
 	fixture_free(&fx);
 }
 
@@ -859,7 +1022,7 @@ test_chain_swap_renumber(void)
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
 
-	/* Rows 2 and 4 swap everything but id, seq and hash. */
+	/* Rows 2 and 4 swap everything but id and the chain. */
 	if (db_copy(&fx) != 0 || db_exec(fx.copy,
 	    "CREATE TEMP TABLE t AS SELECT * FROM commands WHERE id IN (2, 4);"
 	    "UPDATE commands SET (started_at, finished_at, client_addr, "
@@ -870,50 +1033,54 @@ test_chain_swap_renumber(void)
 	    "duration_ms, output, output_bytes, truncated, reason FROM t "
 	    "WHERE t.id = 6 - commands.id) WHERE id IN (2, 4)") != 0)
 		goto out;
-	expect_refused(fx.copy, NULL, "row id 2 (seq 2) does not match its "
-	    "hash", NULL);
+	expect_refused(fx.copy, NULL, "row id 2: its start (seq 3) does not "
+	    "match its hash", NULL);
 
-	/* Rows 2 and 4 swap their places in the chain: seq and hash. */
+	/* Rows 2 and 4 swap their places in the chain. */
 	if (db_copy(&fx) != 0 || db_exec(fx.copy,
-	    "CREATE TEMP TABLE t AS SELECT id, seq, hash FROM commands WHERE "
-	    "id IN (2, 4);"
-	    "UPDATE commands SET seq = -seq WHERE id IN (2, 4);"
-	    "UPDATE commands SET (seq, hash) = (SELECT seq, hash FROM t "
-	    "WHERE t.id = 6 - commands.id) WHERE id IN (2, 4)") != 0)
+	    "CREATE TEMP TABLE t AS SELECT id, seq, hash, end_seq, end_hash "
+	    "FROM commands WHERE id IN (2, 4);"
+	    "UPDATE commands SET seq = -seq, end_seq = -end_seq WHERE id IN "
+	    "(2, 4);"
+	    "UPDATE commands SET (seq, hash, end_seq, end_hash) = (SELECT seq, "
+	    "hash, end_seq, end_hash FROM t WHERE t.id = 6 - commands.id) "
+	    "WHERE id IN (2, 4)") != 0)
 		goto out;
-	expect_text(fx.copy, "SELECT seq FROM commands WHERE id = 2", "4");
-	expect_refused(fx.copy, NULL, "row id 4 (seq 2) does not match its "
-	    "hash", NULL);
+	expect_text(fx.copy, "SELECT seq FROM commands WHERE id = 2", "7");
+	expect_refused(fx.copy, NULL, "row id 4: its start (seq 3) does not "
+	    "match its hash", NULL);
 
-	/* The last row renumbered: a gap. */
+	/* The last end renumbered: a gap. */
 	if (db_copy(&fx) != 0 || db_exec(fx.copy,
-	    "UPDATE commands SET seq = 7 WHERE id = 5") != 0)
+	    "UPDATE commands SET end_seq = 12 WHERE id = 5") != 0)
 		goto out;
-	expect_refused(fx.copy, NULL, "seq 5 is missing before row id 5 "
-	    "(seq 7)", NULL);
+	expect_refused(fx.copy, NULL, "seq 10-11 missing from the chain",
+	    NULL);
 
 	/* A middle row renumbered past the end. */
 	if (db_copy(&fx) != 0 || db_exec(fx.copy,
-	    "UPDATE commands SET seq = 9 WHERE id = 3") != 0)
+	    "UPDATE commands SET seq = 19, end_seq = 20 WHERE id = 3") != 0)
 		goto out;
-	expect_refused(fx.copy, NULL, "seq 3 is missing before row id 4 "
-	    "(seq 4)", NULL);
+	expect_refused(fx.copy, NULL, "seq 5-6, 11-18 missing from the chain",
+	    NULL);
 
 	/* Rows 4 and 5 renumbered so that their order is swapped. */
 	if (db_copy(&fx) != 0 || db_exec(fx.copy,
-	    "UPDATE commands SET seq = -seq WHERE id IN (4, 5);"
-	    "UPDATE commands SET seq = 9 + seq WHERE id IN (4, 5)") != 0)
+	    "UPDATE commands SET seq = -seq, end_seq = -end_seq WHERE id IN "
+	    "(4, 5);"
+	    "UPDATE commands SET seq = 16 + seq, end_seq = 18 + end_seq "
+	    "WHERE id IN (4, 5)") != 0)
 		goto out;
-	expect_text(fx.copy, "SELECT seq FROM commands WHERE id = 5", "4");
-	expect_refused(fx.copy, NULL, "row id 5 (seq 4) does not match its "
-	    "hash", NULL);
+	expect_text(fx.copy, "SELECT seq FROM commands WHERE id = 5", "7");
+	expect_refused(fx.copy, NULL, "row id 5: its start (seq 7) does not "
+	    "match its hash", NULL);
 out:
 	fixture_free(&fx);
 }
 
 /*
- * Someone who edits a row and hashes it and every later row again gets a
- * chain that verifies alone; the head logged before tells.
+ * Someone who edits a row and hashes it and every later event again gets
+ * a chain that verifies alone; the head logged before tells.
  */
 static void
 test_chain_rewrite(void)
@@ -924,12 +1091,14 @@ test_chain_rewrite(void)
 	char		 prev[CHAIN_HASH_LEN + 1], hex[CHAIN_HASH_LEN + 1];
 	char		 head[HEAD_LEN], *sql;
 	uint64_t	 seq;
+	int		 is_end;
 
 	if (fixture_new(&fx) != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
-	snprintf(head, sizeof head, "%u:%s", CHAIN_ROWS, hashes[CHAIN_ROWS]);
+	snprintf(head, sizeof head, "%u:%s", 2 * CHAIN_ROWS,
+	    hashes[CHAIN_ROWS]);
 	if (db_copy(&fx) != 0 || db_exec(fx.copy, "UPDATE commands SET "
 	    "command = 'echo innocent' WHERE id = 3") != 0)
 		goto out;
@@ -939,13 +1108,14 @@ test_chain_rewrite(void)
 		goto out;
 	}
 	strlcpy(prev, hashes[2], sizeof prev);
-	for (seq = 3; seq <= CHAIN_ROWS; seq++) {
-		if (encode_row(db, seq, prev, hex) != 0) {
-			CU_FAIL("a row is missing");
+	for (seq = 5; seq <= 2 * CHAIN_ROWS; seq++) {
+		if (encode_event(db, seq, prev, hex, &is_end) != 0) {
+			CU_FAIL("an event is missing");
 			break;
 		}
-		xasprintf(&sql, "UPDATE commands SET hash = '%s' WHERE seq = "
-		    "%llu", hex, (unsigned long long)seq);
+		xasprintf(&sql, "UPDATE commands SET %s = '%s' WHERE %s = "
+		    "%llu", is_end ? "end_hash" : "hash", hex, is_end ?
+		    "end_seq" : "seq", (unsigned long long)seq);
 		CU_ASSERT_EQUAL(sqlite3_exec(db, sql, NULL, NULL, NULL),
 		    SQLITE_OK);
 		free(sql);
@@ -953,15 +1123,15 @@ test_chain_rewrite(void)
 	}
 	sqlite3_close(db);
 
-	expect_verify(fx.copy, NULL, CHAIN_ROWS, CHAIN_ROWS);
-	expect_refused(fx.copy, head, "row id 5 (seq 5) has hash", "the "
+	expect_verify(fx.copy, NULL, CHAIN_ROWS, 2 * CHAIN_ROWS);
+	expect_refused(fx.copy, head, "row id 5 (seq 10) has hash", "the "
 	    "chain was rewritten");
-	snprintf(head, sizeof head, "3:%s", hashes[3]);
-	expect_refused(fx.copy, head, "row id 3 (seq 3) has hash", "the "
+	snprintf(head, sizeof head, "6:%s", hashes[3]);
+	expect_refused(fx.copy, head, "row id 3 (seq 6) has hash", "the "
 	    "chain was rewritten");
 	/* A head from before the edit still matches. */
-	snprintf(head, sizeof head, "2:%s", hashes[2]);
-	expect_verify(fx.copy, head, CHAIN_ROWS, CHAIN_ROWS);
+	snprintf(head, sizeof head, "4:%s", hashes[2]);
+	expect_verify(fx.copy, head, CHAIN_ROWS, 2 * CHAIN_ROWS);
 out:
 	fixture_free(&fx);
 }
@@ -979,11 +1149,11 @@ test_chain_head(void)
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
 
-	snprintf(head, sizeof head, "3:%s", hashes[4]);
-	expect_refused(fx.path, head, "row id 3 (seq 3) has hash", hashes[4]);
-	snprintf(head, sizeof head, "9:%s", hashes[4]);
-	expect_refused(fx.path, head, "the head given (seq 9) is not in the "
-	    "chain, which ends at seq 5", NULL);
+	snprintf(head, sizeof head, "6:%s", hashes[4]);
+	expect_refused(fx.path, head, "row id 3 (seq 6) has hash", hashes[4]);
+	snprintf(head, sizeof head, "19:%s", hashes[4]);
+	expect_refused(fx.path, head, "the head given (seq 19) is not in the "
+	    "chain, which ends at seq 10", NULL);
 	snprintf(head, sizeof head, "0:f%.63s", ZERO_HASH);
 	expect_refused(fx.path, head, "the head given (seq 0)", "chain base");
 	expect_refused(fx.path, "3", "is not SEQ:HASH", NULL);
@@ -998,20 +1168,20 @@ out:
 }
 
 /*
- * AuditMaxRows: once the writer is told, it prunes the oldest sealed rows
- * down to the newest AuditMaxRows, never a running row, and moves the
- * chain base to the last row pruned, so that the rest verifies; a head
- * from before the base is reported as pruned.
+ * AuditMaxRows: once the writer is told, it prunes the rows that ended
+ * first down to the newest AuditMaxRows ends, never past the start of a
+ * running row, and moves the chain base to the last event pruned, so that
+ * the rest verifies; a head from before the base is reported as pruned.
  */
 static void
 test_chain_prune_rows(void)
 {
 	struct fixture	 fx;
 	char		 hashes[PRUNE_ROWS + 2][CHAIN_HASH_LEN + 1];
-	char		 head[HEAD_LEN], want[16], *cause = NULL;
+	char		 head[HEAD_LEN], want[64], *cause = NULL;
 	struct audit_start as;
 	struct audit_end ae;
-	uint64_t	 running, id;
+	uint64_t	 running, first, id;
 	u_int		 i;
 
 	if (fixture_new(&fx) != 0)
@@ -1027,56 +1197,69 @@ test_chain_prune_rows(void)
 	as.client_addr = "127.0.0.1";
 	as.command = "sleep 100";
 	as.command_len = strlen(as.command);
-	CU_ASSERT_EQUAL(audit_begin(&as, &running, NULL), 0);
-	for (i = 1; i <= PRUNE_ROWS; i++)
+
+	/* A row running from the start holds every pruning. */
+	CU_ASSERT_EQUAL(audit_begin(&as, &first, NULL), 0);
+	for (i = 1; i <= 3; i++)
 		if (chain_add(i, &id, hashes[i]) != 0)
 			goto stop;
-
-	audit_set_retention(0, PRUNE_KEEP);
-	snprintf(want, sizeof want, "%u", PRUNE_KEEP);
-	if (wait_text(fx.path, "SELECT count(*) FROM commands WHERE seq IS "
-	    "NOT NULL", want) != 0)
-		goto stop;
-	snprintf(want, sizeof want, "%u", PRUNE_ROWS - PRUNE_KEEP + 1);
-	expect_text(fx.path, "SELECT min(seq) FROM commands", want);
-	snprintf(want, sizeof want, "%u", PRUNE_ROWS - PRUNE_KEEP);
+	audit_set_retention(0, 1);
+	for (i = 4; i <= PRUNE_ROWS; i++)
+		if (chain_add(i, &id, hashes[i]) != 0)
+			goto stop;
+	snprintf(want, sizeof want, "%u", PRUNE_ROWS + 1);
+	expect_text(fx.path, "SELECT count(*) FROM commands", want);
 	expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
-	    "'chain_base_seq'", want);
-	expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
-	    "'chain_base_hash'", hashes[PRUNE_ROWS - PRUNE_KEEP]);
-	expect_text(fx.path, "SELECT status FROM commands WHERE id = 1",
-	    "running");
-	expect_verify(fx.path, NULL, PRUNE_KEEP, PRUNE_ROWS);
-
-	/* Heads: pruned, at the base, and after it. */
-	snprintf(head, sizeof head, "3:%s", hashes[3]);
-	expect_refused(fx.path, head, "the head given (seq 3) was pruned",
-	    "starts after seq 7");
-	snprintf(head, sizeof head, "%u:%s", PRUNE_ROWS - PRUNE_KEEP,
-	    hashes[PRUNE_ROWS - PRUNE_KEEP]);
-	expect_verify(fx.path, head, PRUNE_KEEP, PRUNE_ROWS);
-	snprintf(head, sizeof head, "%u:%s", PRUNE_ROWS, hashes[PRUNE_ROWS]);
-	expect_verify(fx.path, head, PRUNE_KEEP, PRUNE_ROWS);
-
-	/* The running row ends and is sealed next; then it counts too. */
+	    "'chain_base_seq'", "0");
 	memset(&ae, 0, sizeof ae);
 	ae.status = "exited";
 	ae.has_exit_code = 1;
+	CU_ASSERT_EQUAL(audit_finish(first, &ae, NULL, NULL), 0);
+
+	/* One running row started after the rest holds nothing back. */
+	CU_ASSERT_EQUAL(audit_begin(&as, &running, NULL), 0);
+	audit_set_retention(0, PRUNE_KEEP);
+	/*
+	 * Row 1 began at seq 1 and ended at 26; chain_add(i) is row i + 1,
+	 * from seq 2i to 2i + 1. The newest 5 ends are those of rows 1 and
+	 * 13 to 10, so rows 2 to 9 go, up to seq 17.
+	 */
+	if (wait_text(fx.path, "SELECT count(*) FROM commands", "6") != 0)
+		goto stop;
+	expect_text(fx.path, "SELECT group_concat(id, ' ') FROM (SELECT id "
+	    "FROM commands ORDER BY id)", "1 10 11 12 13 14");
+	snprintf(want, sizeof want, "%u", 2 * 8 + 1);
+	expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
+	    "'chain_base_seq'", want);
+	expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
+	    "'chain_base_hash'", hashes[8]);
+	expect_text(fx.path, "SELECT status FROM commands WHERE id = 14",
+	    "running");
+	/* Row 1 started before the base and is verified by its end. */
+	expect_verify(fx.path, NULL, 6, 2 * (PRUNE_ROWS + 1) + 1);
+
+	/* Heads: pruned, at the base, and after it. */
+	snprintf(head, sizeof head, "5:%s", hashes[2]);
+	expect_refused(fx.path, head, "the head given (seq 5) was pruned",
+	    "starts after seq 17");
+	snprintf(head, sizeof head, "17:%s", hashes[8]);
+	expect_verify(fx.path, head, 6, 2 * (PRUNE_ROWS + 1) + 1);
+
+	/* The running row ends; the next pruning keeps the newest 5. */
 	CU_ASSERT_EQUAL(audit_finish(running, &ae, hashes[PRUNE_ROWS + 1],
 	    NULL), 0);
-	snprintf(want, sizeof want, "%u", PRUNE_ROWS + 1);
-	expect_text(fx.path, "SELECT seq FROM commands WHERE id = 1", want);
 	audit_set_retention(0, PRUNE_KEEP);
-	snprintf(want, sizeof want, "%u", PRUNE_ROWS - PRUNE_KEEP + 1);
-	if (wait_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
-	    "'chain_base_seq'", want) == 0)
-		expect_verify(fx.path, NULL, PRUNE_KEEP, PRUNE_ROWS + 1);
+	if (wait_text(fx.path, "SELECT count(*) FROM commands", "5") == 0) {
+		expect_text(fx.path, "SELECT group_concat(id, ' ') FROM "
+		    "(SELECT id FROM commands ORDER BY id)", "1 11 12 13 14");
+		expect_verify(fx.path, NULL, 5, 2 * (PRUNE_ROWS + 1) + 2);
+	}
 
 	/* No limit: nothing more goes. */
 	audit_set_retention(0, 0);
 	for (i = 1; i <= 3; i++)
 		chain_add(PRUNE_ROWS + 1 + i, &id, hashes[0]);
-	expect_verify(fx.path, NULL, PRUNE_KEEP + 3, PRUNE_ROWS + 4);
+	expect_verify(fx.path, NULL, 8, 2 * (PRUNE_ROWS + 1) + 8);
 stop:
 	audit_stop();
 out:
@@ -1084,8 +1267,9 @@ out:
 }
 
 /*
- * A backlog is pruned in batches of 500 until it is gone, and once
- * retention is set, every 500 seals prune again without being asked.
+ * A backlog is pruned in batches of 500 rows until it is gone, and once
+ * retention is set, every 500 rows made final prune again without being
+ * asked.
  */
 static void
 test_chain_prune_batches(void)
@@ -1109,15 +1293,15 @@ test_chain_prune_batches(void)
 			goto stop;
 
 	audit_set_retention(0, BATCH_KEEP);
-	snprintf(want, sizeof want, "%u", BATCH_ROWS - BATCH_KEEP);
+	snprintf(want, sizeof want, "%u", 2 * (BATCH_ROWS - BATCH_KEEP));
 	if (wait_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
 	    "'chain_base_seq'", want) != 0)
 		goto stop;
 	snprintf(want, sizeof want, "%u", BATCH_KEEP);
 	expect_text(fx.path, "SELECT count(*) FROM commands", want);
-	expect_verify(fx.path, NULL, BATCH_KEEP, BATCH_ROWS);
+	expect_verify(fx.path, NULL, BATCH_KEEP, 2 * BATCH_ROWS);
 
-	/* 499 more seals: nothing is pruned yet. */
+	/* 499 more rows: nothing is pruned yet. */
 	for (i = 1; i < PRUNE_BATCH; i++)
 		if (chain_add(BATCH_ROWS + i, &id, hash) != 0)
 			goto stop;
@@ -1127,12 +1311,12 @@ test_chain_prune_batches(void)
 	/* The 500th: the writer prunes on its own. */
 	if (chain_add(BATCH_ROWS + PRUNE_BATCH, &id, hash) != 0)
 		goto stop;
-	snprintf(want, sizeof want, "%u", BATCH_ROWS + PRUNE_BATCH -
-	    BATCH_KEEP);
+	snprintf(want, sizeof want, "%u", 2 * (BATCH_ROWS + PRUNE_BATCH -
+	    BATCH_KEEP));
 	if (wait_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
 	    "'chain_base_seq'", want) == 0)
-		expect_verify(fx.path, NULL, BATCH_KEEP, BATCH_ROWS +
-		    PRUNE_BATCH);
+		expect_verify(fx.path, NULL, BATCH_KEEP, 2 * (BATCH_ROWS +
+		    PRUNE_BATCH));
 stop:
 	audit_stop();
 out:
@@ -1142,8 +1326,8 @@ out:
 /*
  * AuditRetainDays: rows that finished before the cutoff go, and the rest
  * verifies. The old rows are made by the migration from version 1, which
- * seals rows with the times they hold, so that every hash is valid before
- * pruning.
+ * chains rows with the times they hold, so that every hash is valid
+ * before pruning.
  */
 static void
 test_chain_prune_age(void)
@@ -1176,8 +1360,9 @@ test_chain_prune_age(void)
 		CU_FAIL("audit_open failed");
 		goto out;
 	}
-	h4 = db_text(fx.path, "SELECT hash FROM commands WHERE seq = 4");
-	expect_verify(fx.path, NULL, 6, 6);
+	h4 = db_text(fx.path, "SELECT end_hash FROM commands WHERE end_seq = "
+	    "8");
+	expect_verify(fx.path, NULL, 6, 12);
 
 	audit_start();
 	audit_set_retention(30, 0);
@@ -1185,12 +1370,12 @@ test_chain_prune_age(void)
 		expect_text(fx.path, "SELECT group_concat(id) FROM commands",
 		    "5,6");
 		expect_text(fx.path, "SELECT value FROM audit_meta WHERE key "
-		    "= 'chain_base_seq'", "4");
+		    "= 'chain_base_seq'", "8");
 		expect_text(fx.path, "SELECT value FROM audit_meta WHERE key "
 		    "= 'chain_base_hash'", h4);
-		expect_verify(fx.path, NULL, 2, 6);
-		snprintf(head, sizeof head, "4:%s", h4 == NULL ? "" : h4);
-		expect_verify(fx.path, head, 2, 6);
+		expect_verify(fx.path, NULL, 2, 12);
+		snprintf(head, sizeof head, "8:%s", h4 == NULL ? "" : h4);
+		expect_verify(fx.path, head, 2, 12);
 	}
 	audit_stop();
 out:
@@ -1218,7 +1403,8 @@ test_chain_prune_age_edited(void)
 	if (chain_build(&fx, 3, hashes) != 0 || db_exec(fx.path, "UPDATE "
 	    "commands SET finished_at = '2001-01-01T00:00:00.000Z'") != 0)
 		goto out;
-	expect_refused(fx.path, NULL, "row id 1 (seq 1) does not match", NULL);
+	expect_refused(fx.path, NULL, "row id 1: its end (seq 2) does not "
+	    "match", NULL);
 
 	if (audit_open(fx.path, 0, &cause) != 0) {
 		fprintf(stderr, "\n    %s", cause);
@@ -1231,10 +1417,10 @@ test_chain_prune_age_edited(void)
 		chain_add(i, &id, hashes[i - 3]);
 	audit_set_retention(1, 0);
 	if (wait_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
-	    "'chain_base_seq'", "3") == 0) {
+	    "'chain_base_seq'", "6") == 0) {
 		expect_text(fx.path, "SELECT group_concat(id) FROM commands",
 		    "4,5,6");
-		expect_verify(fx.path, NULL, 3, 6);
+		expect_verify(fx.path, NULL, 3, 12);
 	}
 	audit_stop();
 out:
@@ -1242,9 +1428,10 @@ out:
 }
 
 /*
- * A database of version 1 is upgraded to 2 on open: its final rows are
- * sealed in id order, and its running row is marked interrupted and
- * sealed after them; the chain verifies.
+ * A database of version 1 is upgraded to 4 on open: its rows are chained
+ * in id order under version 2, the final ones start and end, the running
+ * one its start, and then recovery marks it interrupted and chains its
+ * end; the chain verifies, and the views are there.
  */
 static void
 test_chain_migrate(void)
@@ -1264,25 +1451,31 @@ test_chain_migrate(void)
 		goto out;
 	}
 	audit_stop();
-	expect_text(fx.path, "PRAGMA user_version", "3");
-	expect_text(fx.path, "SELECT group_concat(id || ':' || seq, ' ') FROM "
-	    "(SELECT id, seq FROM commands ORDER BY seq)", "1:1 2:2 4:3 3:4");
+	expect_text(fx.path, "PRAGMA user_version", "4");
+	expect_text(fx.path, "SELECT group_concat(id || ':' || seq || ':' || "
+	    "end_seq, ' ') FROM (SELECT * FROM commands ORDER BY id)",
+	    "1:1:2 2:3:4 3:5:8 4:6:7");
 	expect_text(fx.path, "SELECT status || ' ' || (finished_at IS NOT "
 	    "NULL) || ' ' || reason FROM commands WHERE id = 3",
 	    "interrupted 1 rcmdd stopped before the command finished");
 	expect_text(fx.path, "SELECT count(*) FROM commands WHERE seq IS NULL "
-	    "OR length(hash) != 64", "0");
+	    "OR length(hash) != 64 OR length(end_hash) != 64 OR "
+	    "chain_version != 2", "0");
 	expect_text(fx.path, "SELECT count(*) FROM audit_meta", "2");
-	expect_text(fx.path, "SELECT count(*) FROM sqlite_master WHERE "
-	    "type = 'view'", "5");
-	expect_verify(fx.path, NULL, 4, 4);
-	expect_verify(fx.path, "0:" ZERO_HASH, 4, 4);
+	expect_text(fx.path, "SELECT group_concat(name, ' ') FROM (SELECT name "
+	    "FROM sqlite_master WHERE type = 'view' ORDER BY name)",
+	    "denied_attempts failed_commands longest_commands recent_commands "
+	    "safe_commands top_clients");
+	expect_text(fx.path, "SELECT seq FROM sqlite_sequence WHERE name = "
+	    "'commands'", "4");
+	expect_verify(fx.path, NULL, 4, 8);
+	expect_verify(fx.path, "0:" ZERO_HASH, 4, 8);
 out:
 	fixture_free(&fx);
 }
 
 /*
- * Opening an upgraded database again seals nothing again and changes
+ * Opening an upgraded database again chains nothing again and changes
  * no hash; the next row continues the chain.
  */
 static void
@@ -1299,7 +1492,8 @@ test_chain_reopen(void)
 	    chain_build(&fx, 0, hashes) != 0)
 		goto out;
 	before = db_text(fx.path, "SELECT group_concat(id || ' ' || seq || "
-	    "' ' || hash || ' ' || finished_at, ',') FROM commands");
+	    "' ' || hash || ' ' || end_seq || ' ' || end_hash || ' ' || "
+	    "finished_at, ',') FROM commands");
 	CU_ASSERT_PTR_NOT_NULL(before);
 	if (audit_open(fx.path, 0, &cause) != 0) {
 		fprintf(stderr, "\n    %s", cause);
@@ -1309,10 +1503,11 @@ test_chain_reopen(void)
 	}
 	audit_stop();
 	after = db_text(fx.path, "SELECT group_concat(id || ' ' || seq || "
-	    "' ' || hash || ' ' || finished_at, ',') FROM commands");
+	    "' ' || hash || ' ' || end_seq || ' ' || end_hash || ' ' || "
+	    "finished_at, ',') FROM commands");
 	CU_ASSERT(before != NULL && after != NULL &&
 	    strcmp(before, after) == 0);
-	expect_text(fx.path, "PRAGMA user_version", "3");
+	expect_text(fx.path, "PRAGMA user_version", "4");
 
 	if (audit_open(fx.path, 0, &cause) != 0) {
 		free(cause);
@@ -1322,8 +1517,9 @@ test_chain_reopen(void)
 	audit_start();
 	chain_add(5, &id, hashes[5]);
 	audit_stop();
-	expect_text(fx.path, "SELECT seq FROM commands WHERE id = 5", "5");
-	expect_verify(fx.path, NULL, 5, 5);
+	expect_text(fx.path, "SELECT seq || ' ' || end_seq FROM commands "
+	    "WHERE id = 5", "9 10");
+	expect_verify(fx.path, NULL, 5, 10);
 out:
 	free(before);
 	free(after);
@@ -1331,9 +1527,10 @@ out:
 }
 
 /*
- * At start-up, rows left running are marked interrupted and sealed; a
- * final row that someone inserted without seq meanwhile is not, so that
- * verify still names it.
+ * At start-up, rows left running whose start rcmdd chained are marked
+ * interrupted and their ends chained; a running row forged without a
+ * start, or with one that does not verify, is left running and named by
+ * verify, and so is a final row inserted without seq.
  */
 static void
 test_chain_recover_only_running(void)
@@ -1364,7 +1561,14 @@ test_chain_recover_only_running(void)
 	if (db_exec(fx.path, "INSERT INTO commands (id, started_at, "
 	    "finished_at, client_addr, command, status, exit_code) VALUES (5, "
 	    "'2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z', "
-	    "'127.0.0.1', 'echo forged', 'exited', 0)") != 0)
+	    "'127.0.0.1', 'echo forged', 'exited', 0);"
+	    "INSERT INTO commands (id, started_at, client_addr, command, "
+	    "status) VALUES (6, '2026-01-01T00:00:00.000Z', '127.0.0.1', "
+	    "'echo forged', 'running');"
+	    "INSERT INTO commands (id, started_at, client_addr, command, "
+	    "status, seq, hash, chain_version) SELECT 7, started_at, "
+	    "client_addr, 'echo forged', 'running', 8, hash, 2 FROM commands "
+	    "WHERE id = 4") != 0)
 		goto out;
 
 	if (audit_open(fx.path, 0, &cause) != 0) {
@@ -1374,30 +1578,52 @@ test_chain_recover_only_running(void)
 		goto out;
 	}
 	audit_stop();
-	expect_text(fx.path, "SELECT status || ' ' || seq FROM commands "
-	    "WHERE id = 4", "interrupted 4");
+	expect_text(fx.path, "SELECT status || ' ' || seq || ' ' || end_seq "
+	    "FROM commands WHERE id = 4", "interrupted 7 9");
 	expect_text(fx.path, "SELECT seq FROM commands WHERE id = 5", NULL);
+	expect_text(fx.path, "SELECT group_concat(status || ' ' || "
+	    "ifnull(end_seq, '-'), ',') FROM commands WHERE id IN (6, 7)",
+	    "running -,running -");
+	expect_refused(fx.path, NULL, "row id 7: its start (seq 8) does not "
+	    "match its hash", NULL);
+	if (db_exec(fx.path, "DELETE FROM commands WHERE id = 7") != 0)
+		goto out;
 	expect_refused(fx.path, NULL, "row id 5 is exited but not in the "
 	    "chain", NULL);
+	if (db_exec(fx.path, "DELETE FROM commands WHERE id = 5") != 0)
+		goto out;
+	expect_refused(fx.path, NULL, "row id 6 is running but its start is "
+	    "not in the chain", NULL);
 out:
 	fixture_free(&fx);
 }
 
-/* The views answer over the rows the writer made. */
+/*
+ * The views answer over the rows the writer made, and show what a client
+ * sent (command, client name, identity, reason) safe for a terminal: C0
+ * controls, DEL, C1 controls and the bidirectional controls escaped,
+ * while the table keeps the exact bytes.
+ */
 static void
 test_chain_views(void)
 {
-	struct fixture	 fx;
-	char		 hashes[CHAIN_ROWS + 2][CHAIN_HASH_LEN + 1];
+	static const char hostile[] = "echo evil\recho hello\033]0;title\a"
+	    "\xe2\x80\xae" "cba\x7f\xc2\x9b" "2J\n\t";
+	struct fixture		 fx;
+	struct audit_start	 as;
+	struct audit_end	 ae;
+	char			 hashes[CHAIN_ROWS + 2][CHAIN_HASH_LEN + 1];
+	char			*cause = NULL;
+	uint64_t		 id;
 
 	if (fixture_new(&fx) != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS + 1, hashes) != 0)
 		goto out;
 	if (db_exec(fx.path, "INSERT INTO commands (started_at, client_addr, "
-	    "client_port, command, status, reason, seq, hash) VALUES "
+	    "client_port, command, status, reason) VALUES "
 	    "('2026-01-01T00:00:00.000Z', '10.1.2.3', 5555, 'id', 'denied', "
-	    "'not allowed', 99, 'x')") != 0)
+	    "'not allowed')") != 0)
 		goto out;
 	expect_text(fx.path, "SELECT group_concat(id) FROM recent_commands",
 	    "7,6,5,4,3,2,1");
@@ -1413,6 +1639,53 @@ test_chain_views(void)
 	    "127.0.0.1 6 5 0,10.1.2.3 1 0 1");
 	expect_text(fx.path, "SELECT group_concat(id || ' ' || duration_ms) "
 	    "FROM longest_commands", "6 60,5 50,4 40,3 30,2 20,1 10");
+
+	/* What a client sent, shown safe. */
+	if (audit_open(fx.path, 0, &cause) != 0) {
+		fprintf(stderr, "\n    %s", cause);
+		free(cause);
+		CU_FAIL("audit_open failed");
+		goto out;
+	}
+	audit_start();
+	memset(&as, 0, sizeof as);
+	as.client_addr = "127.0.0.1";
+	as.client_name = "bob\r\033[2Kalice";
+	as.identity = "carol\xe2\x81\xa6x";
+	as.command = hostile;
+	as.command_len = strlen(hostile);
+	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), 0);
+	memset(&ae, 0, sizeof ae);
+	ae.status = "failed";
+	ae.reason = "no\x1b[8m hidden";
+	CU_ASSERT_EQUAL(audit_finish(id, &ae, NULL, NULL), 0);
+	audit_stop();
+	expect_text(fx.path, "SELECT command FROM safe_commands ORDER BY id "
+	    "DESC LIMIT 1", "echo evil\\x0decho hello\\x1b]0;title\\x07"
+	    "\\u{202e}cba\\x7f\\u{9b}2J\\x0a\\x09");
+	/* The views cut at 60 characters, then escape. */
+	expect_text(fx.path, "SELECT command FROM recent_commands LIMIT 1",
+	    "echo evil\\x0decho hello\\x1b]0;title\\x07\\u{202e}cba\\x7f"
+	    "\\u{9b}2J\\x0a\\x09");
+	if (db_exec(fx.path, "UPDATE commands SET command = 'echo ' || "
+	    "printf('%.54c', 'x') || char(27) || 'y' WHERE id = 1") != 0)
+		goto out;
+	expect_text(fx.path, "SELECT length(command) FROM longest_commands "
+	    "WHERE id = 1", "63");
+	expect_text(fx.path, "SELECT substr(command, 59) FROM longest_commands "
+	    "WHERE id = 1", "x\\x1b");
+	expect_text(fx.path, "SELECT hex(command) FROM commands WHERE id = "
+	    "(SELECT max(id) FROM commands)", "6563686F206576696C0D6563686F20"
+	    "68656C6C6F1B5D303B7469746C6507E280AE6362617FC29B324A0A09");
+	expect_text(fx.path, "SELECT reason || '|' || identity FROM "
+	    "failed_commands LIMIT 1", "no\\x1b[8m hidden|carol\\u{2066}x");
+	expect_text(fx.path, "SELECT client_name FROM safe_commands ORDER BY "
+	    "id DESC LIMIT 1", "bob\\x0d\\x1b[2Kalice");
+	expect_text(fx.path, "SELECT identity FROM top_clients WHERE "
+	    "identity IS NOT NULL", "carol\\u{2066}x");
+	/* Plain text costs nothing and is shown as it is. */
+	expect_text(fx.path, "SELECT command FROM safe_commands WHERE id = 2",
+	    "echo row 2");
 out:
 	fixture_free(&fx);
 }

@@ -73,6 +73,7 @@ static void	 record_fill(struct export_record *, const char *);
 static void	 test_export_json_plain(void);
 static void	 test_export_json_controls(void);
 static void	 test_export_json_utf8(void);
+static void	 test_export_bidi(void);
 static void	 test_export_sd_escape(void);
 static void	 test_export_sd_cap(void);
 static void	 test_export_sd_line(void);
@@ -89,6 +90,8 @@ static CU_TestInfo export_tests[] = {
 	    test_export_json_controls },
 	{ "JSON: UTF-8 kept, invalid bytes and NUL escaped",
 	    test_export_json_utf8 },
+	{ "JSON and SD: the bidirectional controls escaped",
+	    test_export_bidi },
 	{ "SD: RFC 5424 escapes and ours", test_export_sd_escape },
 	{ "SD: the cap cuts between escapes", test_export_sd_cap },
 	{ "SD line: a plain command", test_export_sd_line },
@@ -424,6 +427,28 @@ test_export_json_utf8(void)
 	    "\"echo \\\"a\\nb\\\\\\\\\\u001b[2J\\ufffd\"");
 }
 
+/*
+ * The bidirectional controls, which reorder what a reader sees (U+202E
+ * shows "txt.exe" as "exe.txt"), are escaped in both forms; other
+ * characters of the same block are not.
+ */
+static void
+test_export_bidi(void)
+{
+	expect_json("a\xe2\x80\xaetxt.exe", 11, "\"a\\u202etxt.exe\"");
+	expect_json("\xe2\x80\x8e\xe2\x80\x8f", 6, "\"\\u200e\\u200f\"");
+	expect_json("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad", 12,
+	    "\"\\u202a\\u202b\\u202c\\u202d\"");
+	expect_json("\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9", 12,
+	    "\"\\u2066\\u2067\\u2068\\u2069\"");
+	expect_json("\xe2\x80\x94\xe2\x80\xaf", 6,
+	    "\"\xe2\x80\x94\xe2\x80\xaf\"");
+	expect_sd("a\xe2\x80\xaetxt.exe", 11, 0, "a\\xe2\\x80\\xaetxt.exe");
+	expect_sd("\xe2\x81\xa6x\xe2\x81\xa9", 7, 0,
+	    "\\xe2\\x81\\xa6x\\xe2\\x81\\xa9");
+	expect_sd("\xe2\x80\x8e", 3, 0, "\\xe2\\x80\\x8e");
+}
+
 /* The three RFC 5424 escapes, and ours for controls and invalid bytes. */
 static void
 test_export_sd_escape(void)
@@ -700,6 +725,7 @@ test_export_audit(void)
 	    "\"exit_code\":0,\"signal\":null,\"duration_ms\":0,"
 	    "\"output\":\"out\\n\",\"output_bytes\":4,\"truncated\":0,"
 	    "\"reason\":null,\"seq\":1,\"hash\":\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\",\"end_seq\":2,\"end_hash\":\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"command\":\"echo \\\"a\\nb"
 	    "\\\\\\\\\\u001b[2J\\ufffd\""));
 	/* The stored output is already text, with U+FFFD for ESC. */
@@ -708,7 +734,9 @@ test_export_audit(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"command\":\"echo 4\","
 	    "\"status\":\"running\",\"exit_code\":null,\"signal\":null,"
 	    "\"duration_ms\":null,\"output\":null,\"output_bytes\":0,"
-	    "\"truncated\":0,\"reason\":null,\"seq\":null,\"hash\":null}\n"));
+	    "\"truncated\":0,\"reason\":null,\"seq\":"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"end_seq\":null,"
+	    "\"end_hash\":null,\"chain_version\":2}\n"));
 	/* In id order. */
 	CU_ASSERT(strstr(out, "\"echo 2\"") < strstr(out, "\"echo 3\""));
 	free(out);

@@ -1,0 +1,68 @@
+#!/bin/sh
+#
+# Copyright (c) 2026 The rcmdd authors
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+
+# A database of schema version 3, made by the rcmdd before chain version 2
+# (audit-v3.sql), is carried to version 4 when rcmdd opens it: its sealed
+# rows keep their seqs and hashes and verify under chain version 1 (the
+# row with a fingerprint too), the row left running is chained and marked
+# interrupted, and new rows continue the chain under version 2 with ids
+# that follow. rcmdd --verify-audit and chainverify.py agree before and
+# after.
+
+. "$(dirname "$0")/lib.sh"
+
+command -v "$PYTHON" >/dev/null 2>&1 || {
+	echo "$test_name: $PYTHON is needed for the second verifier" >&2
+	exit 77
+}
+
+# both WHAT N SEQ: both verifiers pass, over N rows, to the head at SEQ.
+both() {
+	"$RCMDD" --verify-audit "$db" >"$dir/vout" 2>&1 ||
+	    fail "$1: rcmdd --verify-audit: $(cat "$dir/vout")"
+	expect_match "$1: rcmdd --verify-audit" "$db: $2 rows verified; chain head $3:*" \
+	    "$(cat "$dir/vout")"
+	pout=$("$PYTHON" "$top_srcdir/tests/regress/chainverify.py" "$db") ||
+	    fail "$1: chainverify.py: $pout"
+	expect_eq "$1: chainverify.py" "$(sed "s|^$db: ||" "$dir/vout")" "$pout"
+}
+
+"$SQLITE3" -batch "$db" <"$top_srcdir/tests/regress/audit-v3.sql" ||
+    fail "cannot load audit-v3.sql"
+expect_sql "the version" "PRAGMA user_version" 3
+both "version 3" 7 7
+before=$(sql "SELECT group_concat(id || ' ' || seq || ' ' || hash, ',')
+    FROM commands WHERE seq IS NOT NULL")
+
+start_daemon
+expect_log "the upgrade" "audit: upgrading $db to schema version 4"
+expect_sql "the version after" "PRAGMA user_version" 4
+expect_sql "the old rows keep their chain" "SELECT group_concat(id || ' ' ||
+    seq || ' ' || hash, ',') FROM commands WHERE chain_version = 1" "$before"
+expect_sql "the row left running" "SELECT status, seq, end_seq, chain_version
+    FROM commands WHERE id = 8" "interrupted|8|9|2"
+expect_log "recovery" \
+    "audit: marked 1 command left running by a previous rcmdd as interrupted"
+rcmd -n 'echo new' >/dev/null || fail "echo new failed"
+expect_sql "the new row" "SELECT id, seq, end_seq, chain_version FROM commands
+    WHERE command = 'echo new'" "9|10|11|2"
+expect_sql "the views" "SELECT count(*) FROM sqlite_master WHERE type = 'view'" 6
+both "version 4" 9 11
+stop_daemon
+start_daemon
+expect_sql "opened again: nothing changes" "SELECT count(*), max(end_seq)
+    FROM commands" "9|11"
+both "opened again" 9 11
