@@ -86,6 +86,8 @@ static int	 audit_step(sqlite3_stmt *);
 static int	 audit_submit(struct audit_req *, char **);
 static void	 audit_commit(struct audit_reqs *);
 static void	 audit_episode(struct audit_reqs *);
+static void	 audit_count(struct audit_reqs *, const struct timespec *,
+		     const struct timespec *);
 static int	 audit_recover(char **);
 static int	 audit_select_ids(const char *, uint64_t **, size_t *,
 		     char **);
@@ -117,6 +119,7 @@ static struct chain_head audit_chain;
 static struct chain_head audit_chain_shared;	/* audit_lock */
 static u_int		 audit_retain_days;	/* audit_lock */
 static int		 audit_prune_now;	/* audit_lock */
+static struct audit_stats audit_counts;		/* audit_lock */
 
 /* Writer thread only: the current failure episode, and pruning pace. */
 static int		 audit_failing;
@@ -573,7 +576,7 @@ audit_main(void *arg)
 {
 	struct audit_reqs	 batch;
 	struct audit_req	*req;
-	struct timespec		 deadline;
+	struct timespec		 deadline, t0, t1;
 	time_t			 prune_at = 0;
 	int			 more = 0, prune;
 
@@ -593,14 +596,19 @@ audit_main(void *arg)
 		}
 		TAILQ_INIT(&batch);
 		TAILQ_CONCAT(&batch, &audit_queue, entry);
+		audit_counts.queued = 0;
 		pthread_mutex_unlock(&audit_lock);
 
 		if (!TAILQ_EMPTY(&batch)) {
+			clock_gettime(CLOCK_MONOTONIC, &t0);
 			audit_commit(&batch);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
 			audit_episode(&batch);
 		}
 
 		pthread_mutex_lock(&audit_lock);
+		if (!TAILQ_EMPTY(&batch))
+			audit_count(&batch, &t0, &t1);
 		audit_chain_shared = audit_chain;
 		while ((req = TAILQ_FIRST(&batch)) != NULL) {
 			TAILQ_REMOVE(&batch, req, entry);
@@ -629,6 +637,40 @@ audit_main(void *arg)
 		deadline.tv_sec += AUDIT_PRUNE_EVERY_SEC;
 	}
 	return (NULL);
+}
+
+/*
+ * Count a committed batch for the metrics: its records, failures and how
+ * long its transaction took. Writer thread, audit_lock held.
+ */
+static void
+audit_count(struct audit_reqs *batch, const struct timespec *t0,
+    const struct timespec *t1)
+{
+	struct audit_req	*req;
+	double			 s;
+
+	s = (double)(t1->tv_sec - t0->tv_sec) +
+	    (double)(t1->tv_nsec - t0->tv_nsec) / 1e9;
+	audit_counts.commits++;
+	audit_counts.commit_seconds += s;
+	audit_counts.last_commit_seconds = s;
+	TAILQ_FOREACH(req, batch, entry) {
+		if (req->rc == 0)
+			audit_counts.records++;
+		else
+			audit_counts.failed++;
+	}
+	audit_counts.failing = audit_failing;
+}
+
+/* Copy the writer's counts, for the metrics. Any thread. */
+void
+audit_get_stats(struct audit_stats *st)
+{
+	pthread_mutex_lock(&audit_lock);
+	*st = audit_counts;
+	pthread_mutex_unlock(&audit_lock);
 }
 
 /*
@@ -857,6 +899,7 @@ audit_submit(struct audit_req *req, char **cause)
 	pthread_cond_init(&req->wake, NULL);
 	pthread_mutex_lock(&audit_lock);
 	TAILQ_INSERT_TAIL(&audit_queue, req, entry);
+	audit_counts.queued++;
 	pthread_cond_signal(&audit_wake);
 	while (!req->done)
 		pthread_cond_wait(&req->wake, &audit_lock);
@@ -909,6 +952,8 @@ audit_deny(const struct audit_start *s, const char *reason)
 	req->deny_reason = xstrdup(reason);
 	pthread_mutex_lock(&audit_lock);
 	TAILQ_INSERT_TAIL(&audit_queue, req, entry);
+	audit_counts.queued++;
+	audit_counts.denied++;
 	pthread_cond_signal(&audit_wake);
 	pthread_mutex_unlock(&audit_lock);
 }

@@ -100,6 +100,8 @@ static const struct config_keyword config_keywords[] = {
 	{ "MaxCommands",	CONFIG_COUNT,	OFF(max_commands) },
 	{ "MaxConnections",	CONFIG_COUNT,	OFF(max_conns) },
 	{ "MaxConnectionsPerSource", CONFIG_COUNT, OFF(max_conns_source) },
+	{ "MetricsFile",	CONFIG_STRING,	OFF(metrics_path) },
+	{ "MetricsInterval",	CONFIG_TIME,	OFF(metrics_interval_ms) },
 	{ "MaxHandshakes",	CONFIG_COUNT,	OFF(max_handshakes) },
 	{ "Path",		CONFIG_STRING,	OFF(path) },
 	{ "PidFile",		CONFIG_STRING,	OFF(pidfile) },
@@ -137,6 +139,7 @@ config_init(struct config *conf)
 	conf->port = xstrdup(RCMDD_DEFAULT_PORT);
 	conf->database = xstrdup(RCMDD_DATABASE);
 	conf->control_path = xstrdup(RCMDD_CONTROL);
+	conf->metrics_interval_ms = 15 * 1000;
 	conf->path = xstrdup("/usr/local/bin:/usr/bin:/bin");
 	conf->lang = xstrdup("C.UTF-8");
 	conf->timeout_ms = 3600 * 1000;
@@ -188,6 +191,7 @@ config_clear(struct config *conf)
 	free(conf->socket_path);
 	free(conf->socket_group);
 	free(conf->control_path);
+	free(conf->metrics_path);
 	auth_clear(conf);
 	free(conf->audit_group);
 	memset(conf, 0, sizeof *conf);
@@ -547,6 +551,11 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 		config_error(errors, file, config_seen(seen, "HandshakeTimeout"),
 		    "HandshakeTimeout must be more than 0: a client that "
 		    "says nothing would be dropped at once");
+		nerrors++;
+	}
+	if (conf->metrics_interval_ms < 1000) {
+		config_error(errors, file, config_seen(seen, "MetricsInterval"),
+		    "MetricsInterval must be 1s or more");
 		nerrors++;
 	}
 	return (nerrors);

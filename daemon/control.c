@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -69,7 +68,6 @@ static int	control_connect(const char *, int);
 static struct evconnlistener	*control_listener;
 static char			*control_path;
 static u_int			 control_clients;
-static time_t			 control_started;
 
 /*
  * Listen on the control socket at path, unless path is NULL. A missing
@@ -85,7 +83,6 @@ control_start(struct event_base *base, const char *path, char **cause)
 	mode_t			 old;
 	int			 fd;
 
-	control_started = time(NULL);
 	if (path == NULL)
 		return (0);
 	copy = xstrdup(path);
@@ -246,7 +243,7 @@ control_answer(struct bufferevent *bev, const char *line, uid_t uid)
 		job_list_write(out);
 	} else if (strcmp(line, "status") == 0) {
 		evbuffer_add_printf(out, "ok\n");
-		control_status_write(out);
+		metrics_status_write(out);
 	} else if (strncmp(line, "end ", 4) == 0) {
 		id = strtonum(line + 4, 1, LLONG_MAX, &errstr);
 		if (errstr != NULL)
@@ -269,23 +266,6 @@ control_answer(struct bufferevent *bev, const char *line, uid_t uid)
 	bufferevent_setcb(bev, NULL, control_flushed_cb, control_event_cb,
 	    NULL);
 	bufferevent_enable(bev, EV_WRITE);
-}
-
-/*
- * Write rcmdd's state, one "name value" per line, for rcmdd --status and
- * monitoring: the same names as the metrics file. Loop thread.
- */
-void
-control_status_write(struct evbuffer *out)
-{
-	evbuffer_add_printf(out, "pid %ld\n", (long)getpid());
-	evbuffer_add_printf(out, "version %s\n", PACKAGE_VERSION);
-	evbuffer_add_printf(out, "uptime_seconds %lld\n",
-	    (long long)(time(NULL) - control_started));
-	evbuffer_add_printf(out, "connections %u\n", session_count());
-	evbuffer_add_printf(out, "commands_running %u\n", job_count());
-	evbuffer_add_printf(out, "commands_started_total %llu\n",
-	    (unsigned long long)job_started_count());
 }
 
 /* The answer is out: close. Loop thread. */

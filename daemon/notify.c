@@ -128,21 +128,18 @@ notify_close(void)
 static void
 notify_status_cb(int fd, short events, void *arg)
 {
-	static char	last[256];
-	char		status[256];
+	static char	 last[256];
+	char		*status;
 
 	(void)fd;
 	(void)events;
 	(void)arg;
-	snprintf(status, sizeof status, "%u command%s running, %u "
-	    "connection%s, %llu started since rcmdd did", job_count(),
-	    job_count() == 1 ? "" : "s", session_count(),
-	    session_count() == 1 ? "" : "s",
-	    (unsigned long long)job_started_count());
-	if (strcmp(status, last) == 0)
-		return;
-	strlcpy(last, status, sizeof last);
-	notify_send("STATUS=%s", status);
+	status = metrics_status_line();
+	if (strcmp(status, last) != 0) {
+		strlcpy(last, status, sizeof last);
+		notify_send("STATUS=%s", status);
+	}
+	free(status);
 }
 
 /* Say rcmdd is ready, and keep its STATUS= line current from now on. */

@@ -357,6 +357,7 @@ main(int argc, char **argv)
 			fatal("cannot create pidfile %s", pidfile);
 	}
 	notify_open();
+	metrics_init();
 	if (!cmd->foreground) {
 		ready_fd = daemon_start();
 		log_init("rcmdd", 0, log_getverbose());
@@ -454,10 +455,13 @@ main(int argc, char **argv)
 		write_port_file(conf->portfile, listen_port());
 	if (ready_fd != -1)
 		daemon_ready(ready_fd);
+	metrics_start(server_base, conf->metrics_path,
+	    conf->metrics_interval_ms);
 	notify_ready(server_base);
 
 	event_base_dispatch(server_base);
 
+	metrics_stop();
 	control_stop();
 	audit_stop();
 	head_log();
@@ -1017,6 +1021,8 @@ server_reload(const struct cmdline *cmd, char **verdict)
 	free(old);
 	audit_set_retention(conf->retain_days, conf->max_rows);
 	head_schedule();
+	metrics_start(server_base, conf->metrics_path,
+	    conf->metrics_interval_ms);
 	log_info("SIGHUP: configuration reloaded%s%s",
 	    cmd->config != NULL ? " from " : "",
 	    cmd->config != NULL ? cmd->config : "");

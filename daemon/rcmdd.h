@@ -91,6 +91,8 @@ struct config {
 	u_int		 socket_mode;
 	char		*socket_group;
 	char		*control_path;	/* "none": no control socket */
+	char		*metrics_path;
+	u_int		 metrics_interval_ms;
 	struct allow_rule *allow;
 	u_int		 nallow;
 	char		*audit_group;
@@ -323,8 +325,14 @@ int		 listen_is_loopback(const struct sockaddr *);
 /* control.c */
 int		 control_start(struct event_base *, const char *, char **);
 void		 control_stop(void);
-void		 control_status_write(struct evbuffer *);
 int		 control_request(const char *, const char *);
+
+/* metrics.c */
+void		 metrics_init(void);
+void		 metrics_status_write(struct evbuffer *);
+char		*metrics_status_line(void);
+void		 metrics_start(struct event_base *, const char *, u_int);
+void		 metrics_stop(void);
 
 /* notify.c */
 void		 notify_open(void);
@@ -431,6 +439,17 @@ int		 chain_verify(const char *, const char *, uint64_t *,
 		     struct chain_head *, char **);
 
 /* audit.c */
+/* What the audit writer has done since start-up, for the metrics. */
+struct audit_stats {
+	uint64_t	 queued;	/* records waiting now */
+	uint64_t	 commits;	/* transactions */
+	double		 commit_seconds;	/* their total time */
+	double		 last_commit_seconds;
+	uint64_t	 records;	/* committed */
+	uint64_t	 failed;	/* that could not be */
+	uint64_t	 denied;	/* refusals recorded */
+	int		 failing;	/* commands refused for it now */
+};
 int		 audit_lookup_group(const char *, gid_t *, char **);
 void		 audit_set_group(gid_t);
 int		 audit_open(const char *, int, char **);
@@ -441,6 +460,7 @@ int		 audit_finish(uint64_t, const struct audit_end *, char *,
 		     char **);
 void		 audit_deny(const struct audit_start *, const char *);
 void		 audit_head(struct chain_head *);
+void		 audit_get_stats(struct audit_stats *);
 void		 audit_set_retention(u_int, uint64_t);
 void		 audit_format_time(const struct timespec *, char *, size_t);
 char		*audit_text(const char *, size_t, size_t *);
