@@ -37,6 +37,7 @@
 #include <unistd.h>
 #include <vis.h>
 
+#include "addr.h"
 #include "rcmd.h"
 #include "xmalloc.h"
 
@@ -63,7 +64,6 @@ static int	conn_connect_one(const struct addrinfo *, int, int *);
 static void	conn_keepalive(int);
 static int	conn_resolve(struct conn *, const char *, const char *,
 		    struct addrinfo **, char **);
-static int	conn_is_loopback(const struct sockaddr *);
 static int	conn_check_plain(struct conn *, const char *,
 		    struct addrinfo **, char **);
 static int	conn_open_unix(struct conn *, const char *, char **);
@@ -288,28 +288,6 @@ conn_resolve(struct conn *c, const char *host, const char *port,
 	return (-1);
 }
 
-/* Return whether an address is on loopback: 127.0.0.0/8 or ::1. */
-static int
-conn_is_loopback(const struct sockaddr *sa)
-{
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
-
-	switch (sa->sa_family) {
-	case AF_INET:
-		sin = (const struct sockaddr_in *)sa;
-		return ((ntohl(sin->sin_addr.s_addr) >> 24) == 127);
-	case AF_INET6:
-		sin6 = (const struct sockaddr_in6 *)sa;
-		if (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
-			return (1);
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-			return (sin6->sin6_addr.s6_addr[12] == 127);
-		return (0);
-	}
-	return (0);
-}
-
 /*
  * Without TLS, every address of the host must be on loopback: rcmdd
  * accepts plain TCP there only, and commands and their output must not
@@ -324,7 +302,7 @@ conn_check_plain(struct conn *c, const char *host, struct addrinfo **res,
 	char		 addr[NI_MAXHOST];
 
 	for (ai = *res; ai != NULL; ai = ai->ai_next) {
-		if (conn_is_loopback(ai->ai_addr))
+		if (addr_is_loopback(ai->ai_addr))
 			continue;
 		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, addr,
 		    sizeof addr, NULL, 0, NI_NUMERICHOST) != 0)

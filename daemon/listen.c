@@ -36,6 +36,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "addr.h"
 #include "log.h"
 #include "rcmdd.h"
 #include "xmalloc.h"
@@ -88,28 +89,6 @@ static u_int		 listen_number;
 static struct event	*listen_pause_ev;
 static char		*listen_unix_path;
 
-/* Return whether an address is on loopback: 127.0.0.0/8 or ::1. */
-int
-listen_is_loopback(const struct sockaddr *sa)
-{
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
-
-	switch (sa->sa_family) {
-	case AF_INET:
-		sin = (const struct sockaddr_in *)sa;
-		return ((ntohl(sin->sin_addr.s_addr) >> 24) == 127);
-	case AF_INET6:
-		sin6 = (const struct sockaddr_in6 *)sa;
-		if (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
-			return (1);
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-			return (sin6->sin6_addr.s6_addr[12] == 127);
-		return (0);
-	}
-	return (0);
-}
-
 /*
  * Resolve every listen address of conf and check it, binding it unless
  * bind is 0 (for rcmdd -t). Return -1 with a cause on the first failure.
@@ -140,7 +119,7 @@ listen_resolve(struct config *conf, int bind, char **cause)
 			if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host,
 			    sizeof host, NULL, 0, NI_NUMERICHOST) != 0)
 				strlcpy(host, addr, sizeof host);
-			if (!listen_is_loopback(ai->ai_addr) &&
+			if (!addr_is_loopback(ai->ai_addr) &&
 			    conf->tls_cert == NULL) {
 				xasprintf(cause, "refusing to listen on %s "
 				    "(from \"%s\"): plain TCP is allowed on "

@@ -320,7 +320,6 @@ int		 listen_check(struct config *, char **);
 int		 listen_start(struct config *, char **);
 void		 listen_stop(void);
 int		 listen_port(void);
-int		 listen_is_loopback(const struct sockaddr *);
 
 /* control.c */
 int		 control_start(struct event_base *, const char *, char **);
