@@ -243,8 +243,11 @@ audit_open(const char *path, int sync_full, char **cause)
 	stmt = NULL;
 	if (version > AUDIT_SCHEMA_VERSION) {
 		xasprintf(cause, "audit database %s has schema version %d, "
-		    "newer than this rcmdd knows (%d): upgrade rcmdd", path,
-		    version, AUDIT_SCHEMA_VERSION);
+		    "newer than this rcmdd knows (%d): a newer rcmdd wrote "
+		    "it, and there is no downgrade; install that rcmdd again, "
+		    "or start this one on another database (-d) and keep "
+		    "this one for the newer", path, version,
+		    AUDIT_SCHEMA_VERSION);
 		goto fail;
 	}
 	if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE", NULL, NULL,

@@ -1144,6 +1144,7 @@ test_audit_newer_schema(void)
 	if (cause != NULL) {
 		CU_ASSERT_PTR_NOT_NULL(strstr(cause, "99"));
 		CU_ASSERT_PTR_NOT_NULL(strstr(cause, fx.path));
+		CU_ASSERT_PTR_NOT_NULL(strstr(cause, "there is no downgrade"));
 	}
 	free(cause);
 	audit_stop();
