@@ -187,7 +187,15 @@ cleanup() {
 		fi
 	fi
 }
-trap 'status=$?; cleanup; exit $status' EXIT
+# On a failure, the unit's journal in the container says what rcmdd did.
+dump_journal() {
+	[ -n "$init_pid" ] && [ -n "$nspawn_pid" ] && alive "$nspawn_pid" ||
+	    return 0
+	echo "$name: the last lines of journalctl -u rcmdd:" >&2
+	nsenter -t "$init_pid" -a journalctl -q -u rcmdd --no-pager -n 30 >&2
+}
+trap 'status=$?; [ "$status" -eq 0 ] || [ "$status" -eq 77 ] ||
+    dump_journal; cleanup; exit $status' EXIT
 trap 'exit 1' INT TERM HUP
 
 # --- What the host needs -------------------------------------------------
