@@ -194,6 +194,7 @@ dump_journal() {
 	echo "$name: the last lines of journalctl -u rcmdd:" >&2
 	nsenter -t "$init_pid" -a journalctl -q -u rcmdd --no-pager -n 30 >&2
 }
+# shellcheck disable=SC2154
 trap 'status=$?; [ "$status" -eq 0 ] || [ "$status" -eq 77 ] ||
     dump_journal; cleanup; exit $status' EXIT
 trap 'exit 1' INT TERM HUP
@@ -411,6 +412,7 @@ start_bg() {
 # wait_bg TAG SECONDS: wait for a background rcmd; print its status.
 wait_bg() {
 	eval "_pid=\$bg_$1"
+	# shellcheck disable=SC2154
 	wait_gone "$2" "$_pid" ||
 	    fail "rcmd of $1 did not end in $2 s: $(cat "$root/root/$1.out")"
 	cat "$root/root/$1.rc"
