@@ -1,14 +1,15 @@
 #!/bin/sh
 # Install what building and testing rcmdd needs, from Debian's packages
 # (dpkg-dev, debhelper, lintian and fakeroot: for the test that builds
-# the Debian packages).
+# the Debian packages; debootstrap and systemd-container: for make
+# check-system, which boots them under systemd in a container).
 # Runs apt-get through sudo when not root; does nothing when all is there.
 set -eu
 
 pkgs="build-essential autoconf automake pkg-config libevent-dev \
 libsqlite3-dev libbsd-dev libedit-dev libssl-dev libcap-ng-dev libcunit1-dev \
 sqlite3 mandoc python3 valgrind procps openssl iproute2 tmux \
-dpkg-dev debhelper lintian fakeroot"
+dpkg-dev debhelper lintian fakeroot debootstrap systemd-container"
 
 missing=
 for p in $pkgs; do
