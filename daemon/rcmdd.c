@@ -140,7 +140,7 @@ main(int argc, char **argv)
 	char			*cause = NULL, *fds_note = NULL;
 	pid_t			 otherpid;
 	gid_t			 audit_gid = (gid_t)-1;
-	int			 ch, check = 0, ready_fd = -1;
+	int			 ch, check = 0, ready_fd = -1, rc;
 
 	while ((ch = getopt_long(argc, argv, "c:d:fhl:p:stvV", longopts,
 	    NULL)) != -1) {
@@ -248,10 +248,18 @@ main(int argc, char **argv)
 	if (export != NULL)
 		exit(run_export(export, since));
 	conf = xcalloc(1, sizeof *conf);
-	if (config_read(conf, cmd, 1) != 0)
+	if (config_read(conf, cmd, 1) != 0) {
+		free(conf);
 		exit(1);
-	if (request != NULL)
-		exit(control_request(config_control_path(conf), request));
+	}
+	/* Freed before exit, so that a leak check finds nothing left. */
+	if (request != NULL) {
+		rc = control_request(config_control_path(conf), request);
+		config_clear(conf);
+		free(conf);
+		free(request);
+		exit(rc);
+	}
 	server_conf = conf;
 	if (conf->single_thread && conf->tls_cert != NULL) {
 		fprintf(stderr, "rcmdd: SingleThread (-s) serves plain TCP "
