@@ -20,7 +20,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -32,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -43,61 +41,23 @@
 #include "xmalloc.h"
 
 /*
- * rcmdd's main(): options, configuration, start-up in the right order
- * (database and listeners first, so that their errors reach the terminal),
- * signals, and the orderly shutdown that finalizes every audit row.
+ * rcmdd's main(): options, the one-shot modes (--verify-audit,
+ * --export-audit and the control requests), configuration, start-up in the
+ * right order (database and listeners first, so that their errors reach
+ * the terminal) and the teardown once the server (server.c) has stopped.
  */
 
-/* What the command line sets; it wins over the file, even on reload. */
-struct cmdline {
-	char		*config;
-	char		*listen[RCMDD_MAX_LISTEN];
-	u_int		 nlisten;
-	char		*port;
-	char		*database;
-	int		 single_thread;
-	int		 single_user;
-	int		 foreground;
-	int		 verbose;
-};
-
 static void	usage(int) __attribute__((__noreturn__));
-static int	load_config(struct config *, const struct cmdline *, int);
 static int	check_user(const struct config *, char **);
 static char	*absolute_path(const char *);
 static void	write_port_file(const char *, int);
 static int	daemon_start(void);
 static void	daemon_ready(int);
-static void	signal_handler(int);
-static void	signal_cb(int, short, void *);
-static void	shutdown_grace_cb(int, short, void *);
-static void	server_shutdown(void);
-static int	server_reload(const struct cmdline *, char **);
-static void	head_cb(int, short, void *);
-static void	head_log(void);
-static void	head_schedule(void);
 static int	verify_audit(const char *, const char *);
 static int	run_export(const char *, const char *);
-static void	config_keep_path(char **, const char *, const char *);
-static u_int	fds_base_estimate(const struct config *);
-static u_int	fds_open(void);
 
-/*
- * Descriptors kept free beside those counted at start-up, for what rcmdd
- * opens for a moment: SQLite's temporary files, a user lookup, a reload
- * reading its files.
- */
-#define SERVER_FDS_SPARE	16
-
-struct config		*server_conf;
-struct event_base	*server_base;
-
-static int		 server_stopping;
-static struct timespec	 server_grace_end;
-static struct event	*server_grace_ev;
-static struct event	*server_head_ev;
-static int		 server_signal_pipe[2] = { -1, -1 };
-static struct cmdline	 server_cmdline;
+/* Kept for the server's lifetime: each reload applies it again. */
+static struct config_cmdline	 rcmdd_cmdline;
 
 #define OPT_VERIFY_AUDIT	256
 #define OPT_HEAD		257
@@ -170,19 +130,17 @@ usage(int status)
 int
 main(int argc, char **argv)
 {
-	struct cmdline	*cmd = &server_cmdline;
-	struct config	*conf;
-	struct pidfh	*pfh = NULL;
-	struct event	*ev_signal;
-	struct sigaction sa;
-	struct rlimit	 rl;
-	const char	*pidfile, *errstr, *verify = NULL, *head = NULL;
-	const char	*export = NULL, *since = NULL;
-	char		*request = NULL;
-	char		*cause = NULL, *fds_note = NULL;
-	pid_t		 otherpid;
-	gid_t		 audit_gid = (gid_t)-1;
-	int		 ch, check = 0, ready_fd = -1;
+	struct config_cmdline	*cmd = &rcmdd_cmdline;
+	struct config		*conf;
+	struct pidfh		*pfh = NULL;
+	struct rlimit		 rl;
+	const char		*pidfile, *errstr, *verify = NULL, *head = NULL;
+	const char		*export = NULL, *since = NULL;
+	char			*request = NULL;
+	char			*cause = NULL, *fds_note = NULL;
+	pid_t			 otherpid;
+	gid_t			 audit_gid = (gid_t)-1;
+	int			 ch, check = 0, ready_fd = -1, rc;
 
 	while ((ch = getopt_long(argc, argv, "c:d:fhl:p:stvV", longopts,
 	    NULL)) != -1) {
@@ -290,10 +248,18 @@ main(int argc, char **argv)
 	if (export != NULL)
 		exit(run_export(export, since));
 	conf = xcalloc(1, sizeof *conf);
-	if (load_config(conf, cmd, 1) != 0)
+	if (config_read(conf, cmd, 1) != 0) {
+		free(conf);
 		exit(1);
-	if (request != NULL)
-		exit(control_request(config_control_path(conf), request));
+	}
+	/* Freed before exit, so that a leak check finds nothing left. */
+	if (request != NULL) {
+		rc = control_request(config_control_path(conf), request);
+		config_clear(conf);
+		free(conf);
+		free(request);
+		exit(rc);
+	}
 	server_conf = conf;
 	if (conf->single_thread && conf->tls_cert != NULL) {
 		fprintf(stderr, "rcmdd: SingleThread (-s) serves plain TCP "
@@ -318,7 +284,7 @@ main(int argc, char **argv)
 	 */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    rl.rlim_max != RLIM_INFINITY && config_check_fds(conf,
-	    (unsigned long)rl.rlim_max, fds_base_estimate(conf), &cause) != 0) {
+	    (unsigned long)rl.rlim_max, server_fds_base(conf), &cause) != 0) {
 		if (conf->max_conns_given) {
 			fprintf(stderr, "rcmdd: %s\n", cause);
 			exit(1);
@@ -408,38 +374,6 @@ main(int argc, char **argv)
 	audit_set_retention(conf->retain_days, conf->max_rows);
 	job_inbox_open(server_base);
 
-	/*
-	 * Signals reach the loop through a pipe rather than libevent's own
-	 * signal events, so that a command running inline in the loop
-	 * (--single-thread) can watch the pipe too.
-	 */
-	if (pipe2(server_signal_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
-		fatal("pipe");
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = signal_handler;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1 ||
-	    sigaction(SIGHUP, &sa, NULL) == -1)
-		fatal("sigaction");
-	ev_signal = event_new(server_base, server_signal_pipe[0],
-	    EV_READ | EV_PERSIST, signal_cb, NULL);
-	server_grace_ev = evtimer_new(server_base, shutdown_grace_cb, NULL);
-	server_head_ev = evtimer_new(server_base, head_cb, NULL);
-	if (ev_signal == NULL || server_grace_ev == NULL ||
-	    server_head_ev == NULL ||
-	    event_add(ev_signal, NULL) != 0)
-		fatalx("cannot add signal events");
-
-	/*
-	 * The descriptor budget: what is open now, with some to spare, is
-	 * rcmdd's own; each connection and command takes from the rest.
-	 */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		session_set_fd_budget((u_long)rl.rlim_cur,
-		    fds_open() + SERVER_FDS_SPARE);
-
 	log_info("rcmdd %s started: %s mode, audit database %s",
 	    PACKAGE_VERSION, conf->single_thread ? "single-thread" :
 	    "threaded", conf->database);
@@ -448,8 +382,8 @@ main(int argc, char **argv)
 		    "refuses connections and commands first: %s", fds_note);
 		free(fds_note);
 	}
-	head_log();
-	head_schedule();
+	/* Signals, timers and the descriptor budget; logs the chain head. */
+	server_start(cmd);
 	/* The port file says rcmdd is ready: it comes last. */
 	if (conf->portfile != NULL)
 		write_port_file(conf->portfile, listen_port());
@@ -464,14 +398,9 @@ main(int argc, char **argv)
 	metrics_stop();
 	control_stop();
 	audit_stop();
-	head_log();
+	server_stop();
 	job_workers_stop();
 	job_inbox_close();
-	event_free(ev_signal);
-	close(server_signal_pipe[0]);
-	close(server_signal_pipe[1]);
-	event_free(server_grace_ev);
-	event_free(server_head_ev);
 	notify_close();
 	event_base_free(server_base);
 	tls_free();
@@ -480,62 +409,6 @@ main(int argc, char **argv)
 	log_info("stopped");
 	config_clear(server_conf);
 	free(server_conf);
-	return (0);
-}
-
-/*
- * Build a configuration: defaults, then the file, then the command line.
- * At start-up (report set) errors go to stderr; on reload, to the log.
- */
-static int
-load_config(struct config *conf, const struct cmdline *cmd, int report)
-{
-	const char	*path = cmd->config;
-	char		*errors = NULL, *line, *next;
-	u_int		 i;
-	int		 n = 0;
-
-	config_init(conf);
-	if (path == NULL && access(RCMDD_CONF, F_OK) == 0)
-		path = RCMDD_CONF;
-	if (path != NULL)
-		n = config_load(conf, path, &errors);
-	if (n != 0) {
-		for (line = errors; line != NULL && *line != '\0';
-		    line = next) {
-			next = strchr(line, '\n');
-			if (next != NULL)
-				*next++ = '\0';
-			if (report)
-				fprintf(stderr, "rcmdd: %s\n", line);
-			else
-				log_warnx("%s", line);
-		}
-		if (report)
-			fprintf(stderr, "rcmdd: %d error%s in the "
-			    "configuration\n", n, n == 1 ? "" : "s");
-		free(errors);
-		config_clear(conf);
-		return (-1);
-	}
-	if (cmd->nlisten != 0) {
-		while (conf->nlisten > 0)
-			free(conf->listen[--conf->nlisten]);
-		for (i = 0; i < cmd->nlisten; i++)
-			conf->listen[conf->nlisten++] = xstrdup(cmd->listen[i]);
-	}
-	if (cmd->port != NULL) {
-		free(conf->port);
-		conf->port = xstrdup(cmd->port);
-	}
-	if (cmd->database != NULL) {
-		free(conf->database);
-		conf->database = xstrdup(cmd->database);
-	}
-	if (cmd->single_thread)
-		conf->single_thread = 1;
-	if (cmd->single_user)
-		conf->single_user = 1;
 	return (0);
 }
 
@@ -657,171 +530,6 @@ daemon_ready(int fd)
 	close(fd);
 }
 
-/* Pass a signal to the loop through the pipe. Only the loop gets them. */
-static void
-signal_handler(int sig)
-{
-	int	saved_errno = errno;
-	char	c = (char)sig;
-
-	if (write(server_signal_pipe[1], &c, 1) == -1) {
-		/* Full: the loop has signals to read already. */
-	}
-	errno = saved_errno;
-}
-
-/* The signal pipe is readable. Loop thread. */
-static void
-signal_cb(int fd, short events, void *arg)
-{
-	(void)fd;
-	(void)events;
-	(void)arg;
-	server_signal_dispatch();
-}
-
-/* Return the read end of the signal pipe, for an inline command's poll. */
-int
-server_signal_fd(void)
-{
-	return (server_signal_pipe[0]);
-}
-
-/* Handle the signals waiting: SIGTERM and SIGINT shut down, SIGHUP reloads. */
-void
-server_signal_dispatch(void)
-{
-	char	sigs[16];
-	ssize_t	n, i;
-
-	while ((n = read(server_signal_pipe[0], sigs, sizeof sigs)) > 0) {
-		for (i = 0; i < n; i++) {
-			if (sigs[i] == SIGHUP) {
-				server_reload_request(NULL);
-				continue;
-			}
-			log_info("%s: shutting down", strsignal(sigs[i]));
-			server_shutdown();
-		}
-	}
-}
-
-/*
- * Return the milliseconds left of the shutdown grace, 0 once it is over,
- * or -1 when not shutting down.
- */
-int
-server_grace_left(void)
-{
-	struct timespec	now;
-	long long	ms;
-
-	if (!server_stopping)
-		return (-1);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (server_grace_end.tv_sec - now.tv_sec) * 1000LL +
-	    (server_grace_end.tv_nsec - now.tv_nsec) / 1000000;
-	if (ms <= 0)
-		return (0);
-	return (ms > INT_MAX ? INT_MAX : (int)ms);
-}
-
-/*
- * Stop accepting, close idle sessions, and let running commands finish
- * for the grace period.
- */
-static void
-server_shutdown(void)
-{
-	struct timeval	tv;
-
-	if (server_stopping)
-		return;
-	server_stopping = 1;
-	notify_send("STOPPING=1");
-	clock_gettime(CLOCK_MONOTONIC, &server_grace_end);
-	server_grace_end.tv_sec += server_conf->shutdown_grace_ms / 1000;
-	server_grace_end.tv_nsec += (server_conf->shutdown_grace_ms % 1000) *
-	    1000000L;
-	if (server_grace_end.tv_nsec >= 1000000000L) {
-		server_grace_end.tv_sec++;
-		server_grace_end.tv_nsec -= 1000000000L;
-	}
-	listen_stop();
-	session_shutdown_all();
-	if (job_count() != 0) {
-		log_info("waiting up to %u ms for %u running command%s",
-		    server_conf->shutdown_grace_ms, job_count(),
-		    job_count() == 1 ? "" : "s");
-		tv.tv_sec = server_conf->shutdown_grace_ms / 1000;
-		tv.tv_usec = (server_conf->shutdown_grace_ms % 1000) * 1000;
-		evtimer_add(server_grace_ev, &tv);
-	}
-	server_check_exit();
-}
-
-/* The shutdown grace is over: stop the commands still running. */
-static void
-shutdown_grace_cb(int fd, short events, void *arg)
-{
-	(void)fd;
-	(void)events;
-	(void)arg;
-	log_warnx("shutdown grace over: stopping %u running command%s",
-	    job_count(), job_count() == 1 ? "" : "s");
-	job_cancel_all(JOB_CANCEL_SHUTDOWN);
-}
-
-/*
- * Called when a job or a session ends: once shutting down and both are
- * gone, leave the loop.
- */
-void
-server_check_exit(void)
-{
-	if (server_stopping && job_count() == 0 && session_count() == 0)
-		event_base_loopexit(server_base, NULL);
-}
-
-/*
- * Log the audit chain's head, as SEQ:HASH, so that a copy lives outside
- * the database: rcmdd --verify-audit --head checks a database against it.
- */
-static void
-head_log(void)
-{
-	struct chain_head	head;
-
-	audit_head(&head);
-	log_info("audit chain head %llu:%s", (unsigned long long)head.seq,
-	    head.hash);
-}
-
-/* (Re)arm the timer that logs the chain's head every AuditHeadInterval. */
-static void
-head_schedule(void)
-{
-	struct timeval	tv;
-
-	evtimer_del(server_head_ev);
-	if (server_conf->head_interval_ms == 0)
-		return;
-	tv.tv_sec = server_conf->head_interval_ms / 1000;
-	tv.tv_usec = (server_conf->head_interval_ms % 1000) * 1000;
-	evtimer_add(server_head_ev, &tv);
-}
-
-/* Time to log the chain's head again. Loop thread. */
-static void
-head_cb(int fd, short events, void *arg)
-{
-	(void)fd;
-	(void)events;
-	(void)arg;
-	head_log();
-	head_schedule();
-}
-
 /*
  * rcmdd --verify-audit: check a database's chain and print what was
  * verified. Return the exit status: 0 if it holds, 1 if not.
@@ -858,173 +566,5 @@ run_export(const char *path, const char *since)
 		free(cause);
 		return (1);
 	}
-	return (0);
-}
-
-/*
- * Return how many descriptors rcmdd may need before any connection, for
- * rcmdd -t: SERVER_FDS_BASE and two listeners (IPv4 and IPv6) per listen
- * address, and the Unix socket.
- */
-static u_int
-fds_base_estimate(const struct config *conf)
-{
-	return (SERVER_FDS_BASE + 2 * (conf->nlisten == 0 ? 1 : conf->nlisten) +
-	    (conf->socket_path != NULL));
-}
-
-/* Return how many descriptors are open, or an estimate without /proc. */
-static u_int
-fds_open(void)
-{
-	DIR		*d;
-	struct dirent	*de;
-	u_int		 n = 0;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		return (fds_base_estimate(server_conf));
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] != '.')
-			n++;
-	}
-	closedir(d);
-	return (n > 0 ? n - 1 : 0);	/* not the one reading the folder */
-}
-
-/*
- * On reload, keep a path that only a restart may change, and warn if the
- * file now says otherwise.
- */
-static void
-config_keep_path(char **path, const char *old, const char *keyword)
-{
-	if (*path != NULL && old != NULL && strcmp(*path, old) != 0 &&
-	    (*path)[0] == '/')
-		log_warnx("SIGHUP: %s changes only on restart; keeping %s",
-		    keyword, old);
-	free(*path);
-	*path = old == NULL ? NULL : xstrdup(old);
-}
-
-/*
- * Reload, on SIGHUP or through the control socket, telling systemd while
- * it lasts. Return 0, or -1 with the reason in cause (if not NULL) when
- * the running configuration was kept.
- */
-int
-server_reload_request(char **cause)
-{
-	int	rc;
-
-	notify_send("RELOADING=1");
-	rc = server_reload(&server_cmdline, cause);
-	notify_send("READY=1");
-	return (rc);
-}
-
-/*
- * Re-read the configuration file. Errors keep the old configuration; the
- * listeners, port and database stay as they are until a restart. Running
- * commands keep the settings they started with. Return 0, or -1 with the
- * reason in verdict (if not NULL).
- */
-static int
-server_reload(const struct cmdline *cmd, char **verdict)
-{
-	struct config	*conf, *old = server_conf;
-	struct rlimit	 rl;
-	char		*cause = NULL;
-	u_int		 i;
-	int		 changed;
-
-	conf = xcalloc(1, sizeof *conf);
-	if (load_config(conf, cmd, 0) != 0) {
-		log_warnx("SIGHUP: configuration has errors; keeping the "
-		    "running one");
-		if (verdict != NULL)
-			xasprintf(verdict, "the configuration has errors "
-			    "(rcmdd -t%s%s lists them); the running one is "
-			    "kept", cmd->config != NULL ? " -c " : "",
-			    cmd->config != NULL ? cmd->config : "");
-		free(conf);
-		return (-1);
-	}
-	if ((conf->tls_cert == NULL) != (old->tls_cert == NULL))
-		xasprintf(&cause, "turning TLS %s takes a restart",
-		    old->tls_cert == NULL ? "on" : "off");
-	else if (conf->max_conns_given && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-	    rl.rlim_cur != RLIM_INFINITY && config_check_fds(conf,
-	    (unsigned long)rl.rlim_cur, fds_base_estimate(conf), &cause) != 0)
-		;
-	/* A bad certificate is likelier than a bad RunAs: check it first. */
-	else if (tls_configure(conf, &cause) == 0)
-		exec_configure(conf, &cause);
-	if (cause != NULL) {
-		log_warnx("SIGHUP: %s; keeping the running configuration",
-		    cause);
-		if (verdict != NULL)
-			xasprintf(verdict, "%s; the running configuration is "
-			    "kept", cause);
-		free(cause);
-		config_clear(conf);
-		free(conf);
-		return (-1);
-	}
-	changed = strcmp(conf->port, old->port) != 0 ||
-	    conf->nlisten != old->nlisten ||
-	    (conf->socket_path == NULL) != (old->socket_path == NULL) ||
-	    (conf->socket_path != NULL &&
-	    strcmp(conf->socket_path, old->socket_path) != 0) ||
-	    conf->single_thread != old->single_thread;
-	for (i = 0; !changed && i < conf->nlisten; i++)
-		changed = strcmp(conf->listen[i], old->listen[i]) != 0;
-	if (changed)
-		log_warnx("SIGHUP: ListenAddress, ListenSocket, Port and "
-		    "SingleThread change only on restart; keeping the running "
-		    "ones");
-	/* What cannot change while running is carried over. */
-	while (conf->nlisten > 0)
-		free(conf->listen[--conf->nlisten]);
-	for (i = 0; i < old->nlisten; i++)
-		conf->listen[conf->nlisten++] = xstrdup(old->listen[i]);
-	free(conf->port);
-	conf->port = xstrdup(old->port);
-	conf->single_thread = old->single_thread;
-	if (conf->single_user != old->single_user)
-		log_warnx("SIGHUP: SingleUser changes only on restart; keeping "
-		    "%s", old->single_user ? "yes" : "no");
-	conf->single_user = old->single_user;
-	if (conf->audit_sync_full != old->audit_sync_full)
-		log_warnx("SIGHUP: AuditSync changes only on restart; keeping "
-		    "%s", old->audit_sync_full ? "full" : "normal");
-	conf->audit_sync_full = old->audit_sync_full;
-	if ((conf->audit_group == NULL) != (old->audit_group == NULL) ||
-	    (conf->audit_group != NULL &&
-	    strcmp(conf->audit_group, old->audit_group) != 0))
-		log_warnx("SIGHUP: AuditGroup changes only on restart; keeping "
-		    "%s", old->audit_group != NULL ? old->audit_group :
-		    "none");
-	free(conf->audit_group);
-	conf->audit_group = old->audit_group != NULL ?
-	    xstrdup(old->audit_group) : NULL;
-	config_keep_path(&conf->database, old->database, "Database");
-	config_keep_path(&conf->socket_path, old->socket_path,
-	    "ListenSocket");
-	config_keep_path(&conf->pidfile, old->pidfile, "PidFile");
-	config_keep_path(&conf->portfile, old->portfile, "PortFile");
-	config_keep_path(&conf->control_path, old->control_path,
-	    "ControlSocket");
-	log_setverbose(cmd->verbose > conf->verbose ? cmd->verbose :
-	    conf->verbose);
-	server_conf = conf;
-	config_clear(old);
-	free(old);
-	audit_set_retention(conf->retain_days, conf->max_rows);
-	head_schedule();
-	metrics_start(server_base, conf->metrics_path,
-	    conf->metrics_interval_ms);
-	log_info("SIGHUP: configuration reloaded%s%s",
-	    cmd->config != NULL ? " from " : "",
-	    cmd->config != NULL ? cmd->config : "");
 	return (0);
 }

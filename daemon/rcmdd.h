@@ -107,6 +107,19 @@ struct config {
 	int		 verbose;
 };
 
+/* What the command line sets; it wins over the file, even on reload. */
+struct config_cmdline {
+	char		*config;
+	char		*listen[RCMDD_MAX_LISTEN];
+	u_int		 nlisten;
+	char		*port;
+	char		*database;
+	int		 single_thread;
+	int		 single_user;
+	int		 foreground;
+	int		 verbose;
+};
+
 /* A row's first state, committed before the command is spawned. */
 struct audit_start {
 	const char	*client_addr;
@@ -273,14 +286,17 @@ struct job_pump {
 	void		*arg;
 };
 
-/* rcmdd.c */
+/* server.c */
 extern struct config	*server_conf;
 extern struct event_base *server_base;
-void		 server_check_exit(void);
-int		 server_reload_request(char **);
+void		 server_start(const struct config_cmdline *);
+void		 server_stop(void);
 int		 server_signal_fd(void);
 void		 server_signal_dispatch(void);
 int		 server_grace_left(void);
+void		 server_check_exit(void);
+int		 server_reload_request(char **);
+u_int		 server_fds_base(const struct config *);
 
 /* config.c */
 void		 config_init(struct config *);
@@ -293,6 +309,10 @@ int		 config_parse_time(const char *, u_int *);
 int		 config_parse_size(const char *, size_t *);
 int		 config_check_fds(const struct config *, unsigned long, u_int,
 		     char **);
+int		 config_read(struct config *, const struct config_cmdline *,
+		     int);
+int		 config_merge_reload(const struct config *, struct config *,
+		     char **, char **);
 
 /* auth.c: refusals recorded one by one, at once and then a second */
 #define AUTH_REFUSALS_BURST	20

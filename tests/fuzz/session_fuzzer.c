@@ -44,7 +44,9 @@
  * client sends on one connection, written into a real session on a
  * socketpair and served by the real event loop, job queues, workers and
  * audit writer. Built for fuzzing, exec.c runs "cat" whatever the EXEC
- * says. The first byte picks the mode (threaded or --single-thread).
+ * says. The first byte picks the mode (threaded or --single-thread). The
+ * server's lifetime (server.c) is linked but never started: no signals,
+ * and no shutdown, so server_check_exit never ends the loop.
  * Whatever the input, the session and its jobs must end once the client
  * has gone; a session or job left behind is a bug, and aborts.
  */
@@ -55,33 +57,7 @@
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-struct config		*server_conf;
-struct event_base	*server_base;
-
 static struct config	 fuzz_conf;
-
-/* What rcmdd.c provides to the daemon's objects; no signals here. */
-void
-server_check_exit(void)
-{
-}
-
-int
-server_signal_fd(void)
-{
-	return (-1);
-}
-
-void
-server_signal_dispatch(void)
-{
-}
-
-int
-server_grace_left(void)
-{
-	return (-1);
-}
 
 /* Return a monotonic time in milliseconds. */
 static uint64_t

@@ -19,7 +19,9 @@
 #include <sys/types.h>
 
 #include <CUnit/Basic.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +61,10 @@ static void	test_config_parse_time(void);
 static void	test_config_parse_size(void);
 static void	test_config_load(void);
 static void	test_config_audit(void);
+static void	test_config_read(void);
+static int	str_same(const char *, const char *);
+static void	test_config_reload_rules(void);
+static void	test_config_reload_takes(void);
 
 static CU_TestInfo config_tests[] = {
 	{ "RunAs, CommandUmask and limits", test_config_runas_limits },
@@ -84,6 +90,11 @@ static CU_TestInfo config_tests[] = {
 	{ "config_load", test_config_load },
 	{ "AuditSync, AuditMaxRows, AuditRetainDays, AuditHeadInterval",
 	    test_config_audit },
+	{ "config_read: the command line wins over the file",
+	    test_config_read },
+	{ "reload keeps what needs a restart, and says so",
+	    test_config_reload_rules },
+	{ "reload takes everything else", test_config_reload_takes },
 	CU_TEST_INFO_NULL
 };
 
@@ -938,6 +949,263 @@ test_config_audit(void)
 	    "AuditHeadInterval \"1d\" is not a time");
 	expect_error("AuditSync full\nAuditSync normal\n", 2,
 	    "AuditSync is given again (first on line 1)");
+}
+
+/*
+ * config_read: the defaults, then the file, then what the command line
+ * sets; a file with errors leaves a cleared configuration.
+ */
+static void
+test_config_read(void)
+{
+	struct config_cmdline	 cmd;
+	struct config		 conf;
+	FILE			*fp;
+	char			 dir[] = "/tmp/test_config.XXXXXX", path[128];
+	int			 saved, null, rc;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/rcmdd.conf", dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp = fopen(path, "w"));
+	fputs("Port 7\nListenAddress 127.0.0.2\nDatabase /x.db\n"
+	    "CommandTimeout 5s\n", fp);
+	fclose(fp);
+
+	memset(&cmd, 0, sizeof cmd);
+	cmd.config = path;
+	CU_ASSERT_EQUAL(config_read(&conf, &cmd, 1), 0);
+	CU_ASSERT_STRING_EQUAL(conf.port, "7");
+	CU_ASSERT_EQUAL(conf.nlisten, 1);
+	CU_ASSERT_STRING_EQUAL(conf.database, "/x.db");
+	CU_ASSERT_EQUAL(conf.timeout_ms, 5000);
+	CU_ASSERT_EQUAL(conf.single_thread, 0);
+	CU_ASSERT_EQUAL(conf.single_user, 0);
+	config_clear(&conf);
+
+	cmd.port = (char *)"9";
+	cmd.listen[0] = (char *)"::1";
+	cmd.listen[1] = (char *)"127.0.0.3";
+	cmd.nlisten = 2;
+	cmd.database = (char *)"/y.db";
+	cmd.single_thread = 1;
+	cmd.single_user = 1;
+	CU_ASSERT_EQUAL(config_read(&conf, &cmd, 1), 0);
+	CU_ASSERT_STRING_EQUAL(conf.port, "9");
+	CU_ASSERT_EQUAL_FATAL(conf.nlisten, 2);
+	CU_ASSERT_STRING_EQUAL(conf.listen[0], "::1");
+	CU_ASSERT_STRING_EQUAL(conf.listen[1], "127.0.0.3");
+	CU_ASSERT_STRING_EQUAL(conf.database, "/y.db");
+	CU_ASSERT_EQUAL(conf.timeout_ms, 5000);
+	CU_ASSERT_EQUAL(conf.single_thread, 1);
+	CU_ASSERT_EQUAL(conf.single_user, 1);
+	config_clear(&conf);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp = fopen(path, "w"));
+	fputs("Port 7\nNoSuchKeyword 1\n", fp);
+	fclose(fp);
+	/* The error goes to stderr: keep it out of the test's output. */
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	null = open("/dev/null", O_WRONLY);
+	CU_ASSERT_FATAL(saved != -1 && null != -1);
+	dup2(null, STDERR_FILENO);
+	rc = config_read(&conf, &cmd, 1);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(null);
+	CU_ASSERT_EQUAL(rc, -1);
+	CU_ASSERT_PTR_NULL(conf.port);
+	CU_ASSERT_EQUAL(conf.nlisten, 0);
+
+	unlink(path);
+	rmdir(dir);
+}
+
+/* Return whether two strings, either of which may be NULL, are the same. */
+static int
+str_same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
+#define RELOAD_LISTEN	"ListenAddress, ListenSocket, Port and SingleThread " \
+	"change only on restart; keeping the running ones\n"
+#define RELOAD_TLS	"TLSCertificate /c.pem\nTLSKey /k.pem\n" \
+	"TLSClientCA /ca.pem\n"
+
+/*
+ * Each rule of config_merge_reload, from the file the daemon runs with
+ * and the file it reloads: what only a restart may change is kept, with
+ * exactly these warnings, and turning TLS on or off is refused.
+ */
+static void
+test_config_reload_rules(void)
+{
+	static const struct {
+		const char	*old;
+		const char	*new;
+		int		 rc;
+		const char	*said;	/* the warnings, or the refusal */
+	} cases[] = {
+		{ "Port 7\n", "Port 7\n", 0, NULL },
+		{ "Port 7\n", "Port 8\n", 0, RELOAD_LISTEN },
+		{ "ListenAddress 127.0.0.1\n", "ListenAddress 127.0.0.2\n", 0,
+		    RELOAD_LISTEN },
+		{ "ListenAddress 127.0.0.1\n",
+		    "ListenAddress 127.0.0.1\nListenAddress ::1\n", 0,
+		    RELOAD_LISTEN },
+		{ "", "ListenSocket /run/b.sock\n", 0, RELOAD_LISTEN },
+		{ "ListenSocket /run/a.sock\n", "ListenSocket /run/b.sock\n", 0,
+		    RELOAD_LISTEN "ListenSocket changes only on restart; "
+		    "keeping /run/a.sock\n" },
+		{ "", "SingleThread yes\n", 0, RELOAD_LISTEN },
+		{ "SingleUser yes\n", "", 0, "SingleUser changes only on "
+		    "restart; keeping yes\n" },
+		{ "", "AuditSync normal\n", 0, "AuditSync changes only on "
+		    "restart; keeping full\n" },
+		{ "", "AuditGroup adm\n", 0, "AuditGroup changes only on "
+		    "restart; keeping none\n" },
+		{ "AuditGroup adm\n", "AuditGroup wheel\n", 0, "AuditGroup "
+		    "changes only on restart; keeping adm\n" },
+		{ "Database /a.db\n", "Database /b.db\n", 0, "Database changes "
+		    "only on restart; keeping /a.db\n" },
+		/* The running path was made absolute at start-up. */
+		{ "Database /a.db\n", "Database b.db\n", 0, NULL },
+		{ "PidFile /a.pid\n", "PidFile /b.pid\n", 0, "PidFile changes "
+		    "only on restart; keeping /a.pid\n" },
+		{ "", "PidFile /b.pid\n", 0, NULL },
+		{ "PortFile /a.port\n", "PortFile /b.port\n", 0, "PortFile "
+		    "changes only on restart; keeping /a.port\n" },
+		{ "ControlSocket /a.sock\n", "ControlSocket /b.sock\n", 0,
+		    "ControlSocket changes only on restart; keeping "
+		    "/a.sock\n" },
+		{ "Port 7\nAuditSync normal\nPidFile /a\n",
+		    "Port 8\nAuditSync full\nPidFile /b\n", 0, RELOAD_LISTEN
+		    "AuditSync changes only on restart; keeping normal\n"
+		    "PidFile changes only on restart; keeping /a\n" },
+		{ "Port 7\n", "Port 8\n" RELOAD_TLS, -1,
+		    "turning TLS on takes a restart" },
+		{ RELOAD_TLS, "AuditSync normal\n", -1,
+		    "turning TLS off takes a restart" },
+	};
+	struct config	 old, conf;
+	char		*errors, *warnings, *cause;
+	u_int		 i, j;
+	int		 rc;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		errors = warnings = cause = NULL;
+		config_init(&old);
+		config_init(&conf);
+		CU_ASSERT_EQUAL(parse_text(&old, cases[i].old, &errors), 0);
+		CU_ASSERT_EQUAL(parse_text(&conf, cases[i].new, &errors), 0);
+		CU_ASSERT_PTR_NULL(errors);
+		rc = config_merge_reload(&old, &conf, &warnings, &cause);
+		CU_ASSERT_EQUAL(rc, cases[i].rc);
+		if (rc != 0) {
+			CU_ASSERT_PTR_NULL(warnings);
+			CU_ASSERT(str_same(cause, cases[i].said));
+			/* Refused: the new configuration is as read. */
+			CU_ASSERT((conf.tls_cert == NULL) !=
+			    (old.tls_cert == NULL));
+		} else {
+			CU_ASSERT_PTR_NULL(cause);
+			CU_ASSERT(str_same(warnings, cases[i].said));
+			CU_ASSERT(str_same(conf.port, old.port));
+			CU_ASSERT_EQUAL(conf.nlisten, old.nlisten);
+			for (j = 0; j < conf.nlisten && j < old.nlisten; j++)
+				CU_ASSERT(str_same(conf.listen[j],
+				    old.listen[j]));
+			CU_ASSERT(str_same(conf.socket_path, old.socket_path));
+			CU_ASSERT_EQUAL(conf.single_thread, old.single_thread);
+			CU_ASSERT_EQUAL(conf.single_user, old.single_user);
+			CU_ASSERT_EQUAL(conf.audit_sync_full,
+			    old.audit_sync_full);
+			CU_ASSERT(str_same(conf.audit_group, old.audit_group));
+			CU_ASSERT(str_same(conf.database, old.database));
+			CU_ASSERT(str_same(conf.pidfile, old.pidfile));
+			CU_ASSERT(str_same(conf.portfile, old.portfile));
+			CU_ASSERT(str_same(conf.control_path,
+			    old.control_path));
+		}
+		if (rc != cases[i].rc || !str_same(rc != 0 ? cause : warnings,
+		    cases[i].said))
+			fprintf(stderr, "\n    from \"%s\" to \"%s\": got %d, "
+			    "\"%s\"", cases[i].old, cases[i].new, rc,
+			    rc != 0 ? cause : warnings);
+		free(errors);
+		free(warnings);
+		free(cause);
+		config_clear(&old);
+		config_clear(&conf);
+	}
+}
+
+/*
+ * A reload takes every other setting from the file, the new TLS files
+ * among them, without a warning.
+ */
+static void
+test_config_reload_takes(void)
+{
+#define OFF(f)	offsetof(struct config, f)
+	static const struct {
+		size_t		 off;
+		const char	*want;
+	} strs[] = {
+		{ OFF(tls_cert), "/c2.pem" }, { OFF(tls_key), "/k2.pem" },
+		{ OFF(tls_ca), "/ca2.pem" }, { OFF(run_as), "daemon" },
+		{ OFF(metrics_path), "/m.prom" }, { OFF(path), "/bin" },
+		{ OFF(socket_group), "adm" },
+	};
+	static const struct {
+		size_t		 off;
+		u_int		 want;
+	} nums[] = {
+		{ OFF(timeout_ms), 5000 }, { OFF(max_timeout_ms), 60000 },
+		{ OFF(kill_grace_ms), 1000 }, { OFF(drain_ms), 1000 },
+		{ OFF(retain_days), 3 }, { OFF(max_rows), 10 },
+		{ OFF(head_interval_ms), 60000 }, { OFF(umask), 077 },
+		{ OFF(nallow), 1 }, { OFF(max_conns), 10 },
+		{ OFF(max_commands), 5 }, { OFF(shutdown_grace_ms), 2000 },
+		{ OFF(socket_mode), 0600 },
+	};
+#undef OFF
+	struct config	 old, conf;
+	char		*errors = NULL, *warnings = NULL, *cause = NULL;
+	u_int		 i;
+
+	config_init(&old);
+	config_init(&conf);
+	CU_ASSERT_EQUAL(parse_text(&old, RELOAD_TLS, &errors), 0);
+	CU_ASSERT_EQUAL(parse_text(&conf, "TLSCertificate /c2.pem\n"
+	    "TLSKey /k2.pem\nTLSClientCA /ca2.pem\nCommandTimeout 5s\n"
+	    "MaxCommandTimeout 1m\nKillGrace 1s\nDrainTimeout 1s\n"
+	    "AuditOutputMax 4K\nAuditRetainDays 3\nAuditMaxRows 10\n"
+	    "AuditHeadInterval 1m\nRunAs daemon\nCommandUmask 077\n"
+	    "Allow \"uptime\"\nLogLevel debug\nMaxConnections 10\n"
+	    "MaxCommands 5\nMetricsFile /m.prom\nShutdownGrace 2s\n"
+	    "Path /bin\nListenSocketMode 0600\nListenSocketGroup adm\n",
+	    &errors), 0);
+	CU_ASSERT_PTR_NULL(errors);
+	CU_ASSERT_EQUAL(config_merge_reload(&old, &conf, &warnings, &cause),
+	    0);
+	CU_ASSERT_PTR_NULL(warnings);
+	CU_ASSERT_PTR_NULL(cause);
+	for (i = 0; i < sizeof strs / sizeof strs[0]; i++)
+		CU_ASSERT(str_same(*(char **)((char *)&conf + strs[i].off),
+		    strs[i].want));
+	for (i = 0; i < sizeof nums / sizeof nums[0]; i++)
+		CU_ASSERT_EQUAL(*(u_int *)((char *)&conf + nums[i].off),
+		    nums[i].want);
+	CU_ASSERT_EQUAL(conf.output_max, 4096);
+	CU_ASSERT_EQUAL(conf.verbose, 1);
+	CU_ASSERT_EQUAL(conf.max_conns_given, 1);
+	free(errors);
+	config_clear(&old);
+	config_clear(&conf);
 }
 
 /* Run the suite; exit non-zero if any test failed. */

@@ -1,0 +1,436 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/resource.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "rcmdd.h"
+#include "xmalloc.h"
+
+/*
+ * The running server's lifetime, once main() has started its parts: the
+ * signals (through a self-pipe), the reload they or the control socket
+ * ask for, the orderly shutdown with its grace for running commands, the
+ * check that ends the loop once the last session and command are gone,
+ * and the timer that logs the audit chain's head. All on the loop thread.
+ */
+
+static void	signal_handler(int);
+static void	signal_cb(int, short, void *);
+static void	server_shutdown(void);
+static void	shutdown_grace_cb(int, short, void *);
+static int	server_reload(char **);
+static void	server_log_warnings(char *);
+static void	head_log(void);
+static void	head_schedule(void);
+static void	head_cb(int, short, void *);
+static u_int	fds_open(void);
+
+/*
+ * Descriptors kept free beside those counted at start-up, for what rcmdd
+ * opens for a moment: SQLite's temporary files, a user lookup, a reload
+ * reading its files.
+ */
+#define SERVER_FDS_SPARE	16
+
+struct config		*server_conf;
+struct event_base	*server_base;
+
+static const struct config_cmdline *server_cmdline;
+static int		 server_stopping;
+static struct timespec	 server_grace_end;
+static struct event	*server_signal_ev;
+static struct event	*server_grace_ev;
+static struct event	*server_head_ev;
+static int		 server_signal_pipe[2] = { -1, -1 };
+
+/*
+ * Start the server's own events on server_base, once the listeners, the
+ * audit writer and the job inbox are up: the signals, the shutdown and
+ * chain-head timers, and the descriptor budget of what is open by then.
+ * cmd is what the command line set; it must outlive the server, as each
+ * reload applies it again.
+ */
+void
+server_start(const struct config_cmdline *cmd)
+{
+	struct sigaction sa;
+	struct rlimit	 rl;
+
+	server_cmdline = cmd;
+
+	/*
+	 * Signals reach the loop through a pipe rather than libevent's own
+	 * signal events, so that a command running inline in the loop
+	 * (--single-thread) can watch the pipe too.
+	 */
+	if (pipe2(server_signal_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		fatal("pipe");
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = signal_handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1)
+		fatal("sigaction");
+	server_signal_ev = event_new(server_base, server_signal_pipe[0],
+	    EV_READ | EV_PERSIST, signal_cb, NULL);
+	server_grace_ev = evtimer_new(server_base, shutdown_grace_cb, NULL);
+	server_head_ev = evtimer_new(server_base, head_cb, NULL);
+	if (server_signal_ev == NULL || server_grace_ev == NULL ||
+	    server_head_ev == NULL ||
+	    event_add(server_signal_ev, NULL) != 0)
+		fatalx("cannot add signal events");
+
+	/*
+	 * The descriptor budget: what is open now, with some to spare, is
+	 * rcmdd's own; each connection and command takes from the rest.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		session_set_fd_budget((u_long)rl.rlim_cur,
+		    fds_open() + SERVER_FDS_SPARE);
+
+	head_log();
+	head_schedule();
+}
+
+/* Pass a signal to the loop through the pipe. Only the loop gets them. */
+static void
+signal_handler(int sig)
+{
+	int	saved_errno = errno;
+	char	c = (char)sig;
+
+	if (write(server_signal_pipe[1], &c, 1) == -1) {
+		/* Full: the loop has signals to read already. */
+	}
+	errno = saved_errno;
+}
+
+/* The signal pipe is readable. Loop thread. */
+static void
+signal_cb(int fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	server_signal_dispatch();
+}
+
+/* Handle the signals waiting: SIGTERM and SIGINT shut down, SIGHUP reloads. */
+void
+server_signal_dispatch(void)
+{
+	char	sigs[16];
+	ssize_t	n, i;
+
+	while ((n = read(server_signal_pipe[0], sigs, sizeof sigs)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (sigs[i] == SIGHUP) {
+				server_reload_request(NULL);
+				continue;
+			}
+			log_info("%s: shutting down", strsignal(sigs[i]));
+			server_shutdown();
+		}
+	}
+}
+
+/*
+ * Stop accepting, close idle sessions, and let running commands finish
+ * for the grace period.
+ */
+static void
+server_shutdown(void)
+{
+	struct timeval	tv;
+
+	if (server_stopping)
+		return;
+	server_stopping = 1;
+	notify_send("STOPPING=1");
+	clock_gettime(CLOCK_MONOTONIC, &server_grace_end);
+	server_grace_end.tv_sec += server_conf->shutdown_grace_ms / 1000;
+	server_grace_end.tv_nsec += (server_conf->shutdown_grace_ms % 1000) *
+	    1000000L;
+	if (server_grace_end.tv_nsec >= 1000000000L) {
+		server_grace_end.tv_sec++;
+		server_grace_end.tv_nsec -= 1000000000L;
+	}
+	listen_stop();
+	session_shutdown_all();
+	if (job_count() != 0) {
+		log_info("waiting up to %u ms for %u running command%s",
+		    server_conf->shutdown_grace_ms, job_count(),
+		    job_count() == 1 ? "" : "s");
+		tv.tv_sec = server_conf->shutdown_grace_ms / 1000;
+		tv.tv_usec = (server_conf->shutdown_grace_ms % 1000) * 1000;
+		evtimer_add(server_grace_ev, &tv);
+	}
+	server_check_exit();
+}
+
+/* The shutdown grace is over: stop the commands still running. */
+static void
+shutdown_grace_cb(int fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	log_warnx("shutdown grace over: stopping %u running command%s",
+	    job_count(), job_count() == 1 ? "" : "s");
+	job_cancel_all(JOB_CANCEL_SHUTDOWN);
+}
+
+/*
+ * Called when a job or a session ends: once shutting down and both are
+ * gone, leave the loop.
+ */
+void
+server_check_exit(void)
+{
+	if (server_stopping && job_count() == 0 && session_count() == 0)
+		event_base_loopexit(server_base, NULL);
+}
+
+/*
+ * Reload, on SIGHUP or through the control socket, telling systemd while
+ * it lasts. Return 0, or -1 with the reason in cause (if not NULL) when
+ * the running configuration was kept.
+ */
+int
+server_reload_request(char **cause)
+{
+	int	rc;
+
+	notify_send("RELOADING=1");
+	rc = server_reload(cause);
+	notify_send("READY=1");
+	return (rc);
+}
+
+/*
+ * Re-read the configuration file. Errors keep the old configuration; what
+ * only a restart may change stays as it is (config_merge_reload). Running
+ * commands keep the settings they started with. Return 0, or -1 with the
+ * reason in verdict (if not NULL).
+ */
+static int
+server_reload(char **verdict)
+{
+	const struct config_cmdline	*cmd = server_cmdline;
+	struct config			*conf, *old = server_conf;
+	struct rlimit			 rl;
+	char				*cause = NULL, *warnings = NULL;
+	u_int				 base;
+
+	conf = xcalloc(1, sizeof *conf);
+	if (config_read(conf, cmd, 0) != 0) {
+		log_warnx("SIGHUP: configuration has errors; keeping the "
+		    "running one");
+		if (verdict != NULL)
+			xasprintf(verdict, "the configuration has errors "
+			    "(rcmdd -t%s%s lists them); the running one is "
+			    "kept", cmd->config != NULL ? " -c " : "",
+			    cmd->config != NULL ? cmd->config : "");
+		free(conf);
+		return (-1);
+	}
+	/* The limits are checked against the listeners the file names. */
+	base = server_fds_base(conf);
+	if (config_merge_reload(old, conf, &warnings, &cause) != 0)
+		;
+	else if (conf->max_conns_given && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && config_check_fds(conf,
+	    (unsigned long)rl.rlim_cur, base, &cause) != 0)
+		;
+	/* A bad certificate is likelier than a bad RunAs: check it first. */
+	else if (tls_configure(conf, &cause) == 0)
+		exec_configure(conf, &cause);
+	if (cause != NULL) {
+		log_warnx("SIGHUP: %s; keeping the running configuration",
+		    cause);
+		if (verdict != NULL)
+			xasprintf(verdict, "%s; the running configuration is "
+			    "kept", cause);
+		free(cause);
+		free(warnings);
+		config_clear(conf);
+		free(conf);
+		return (-1);
+	}
+	server_log_warnings(warnings);
+	log_setverbose(cmd->verbose > conf->verbose ? cmd->verbose :
+	    conf->verbose);
+	server_conf = conf;
+	config_clear(old);
+	free(old);
+	audit_set_retention(conf->retain_days, conf->max_rows);
+	head_schedule();
+	metrics_start(server_base, conf->metrics_path,
+	    conf->metrics_interval_ms);
+	log_info("SIGHUP: configuration reloaded%s%s",
+	    cmd->config != NULL ? " from " : "",
+	    cmd->config != NULL ? cmd->config : "");
+	return (0);
+}
+
+/* Log each line of a reload's warnings, and free them. */
+static void
+server_log_warnings(char *warnings)
+{
+	char	*line, *next;
+
+	for (line = warnings; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		log_warnx("SIGHUP: %s", line);
+	}
+	free(warnings);
+}
+
+/*
+ * Log the audit chain's head, as SEQ:HASH, so that a copy lives outside
+ * the database: rcmdd --verify-audit --head checks a database against it.
+ */
+static void
+head_log(void)
+{
+	struct chain_head	head;
+
+	audit_head(&head);
+	log_info("audit chain head %llu:%s", (unsigned long long)head.seq,
+	    head.hash);
+}
+
+/* (Re)arm the timer that logs the chain's head every AuditHeadInterval. */
+static void
+head_schedule(void)
+{
+	struct timeval	tv;
+
+	evtimer_del(server_head_ev);
+	if (server_conf->head_interval_ms == 0)
+		return;
+	tv.tv_sec = server_conf->head_interval_ms / 1000;
+	tv.tv_usec = (server_conf->head_interval_ms % 1000) * 1000;
+	evtimer_add(server_head_ev, &tv);
+}
+
+/* Time to log the chain's head again. Loop thread. */
+static void
+head_cb(int fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	head_log();
+	head_schedule();
+}
+
+/*
+ * Undo server_start once the loop has ended and the audit writer has
+ * stopped, logging the chain's head a last time.
+ */
+void
+server_stop(void)
+{
+	head_log();
+	event_free(server_signal_ev);
+	server_signal_ev = NULL;
+	event_free(server_grace_ev);
+	server_grace_ev = NULL;
+	event_free(server_head_ev);
+	server_head_ev = NULL;
+	/* A signal from now on finds no pipe, not another descriptor. */
+	close(server_signal_pipe[0]);
+	close(server_signal_pipe[1]);
+	server_signal_pipe[0] = server_signal_pipe[1] = -1;
+}
+
+/* Return the read end of the signal pipe, for an inline command's poll. */
+int
+server_signal_fd(void)
+{
+	return (server_signal_pipe[0]);
+}
+
+/*
+ * Return the milliseconds left of the shutdown grace, 0 once it is over,
+ * or -1 when not shutting down.
+ */
+int
+server_grace_left(void)
+{
+	struct timespec	now;
+	long long	ms;
+
+	if (!server_stopping)
+		return (-1);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (server_grace_end.tv_sec - now.tv_sec) * 1000LL +
+	    (server_grace_end.tv_nsec - now.tv_nsec) / 1000000;
+	if (ms <= 0)
+		return (0);
+	return (ms > INT_MAX ? INT_MAX : (int)ms);
+}
+
+/*
+ * Return how many descriptors rcmdd may need before any connection, for
+ * rcmdd -t and a reload: SERVER_FDS_BASE and two listeners (IPv4 and
+ * IPv6) per listen address, and the Unix socket.
+ */
+u_int
+server_fds_base(const struct config *conf)
+{
+	return (SERVER_FDS_BASE + 2 * (conf->nlisten == 0 ? 1 : conf->nlisten) +
+	    (conf->socket_path != NULL));
+}
+
+/* Return how many descriptors are open, or an estimate without /proc. */
+static u_int
+fds_open(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	u_int		 n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return (server_fds_base(server_conf));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.')
+			n++;
+	}
+	closedir(d);
+	return (n > 0 ? n - 1 : 0);	/* not the one reading the folder */
+}
