@@ -48,9 +48,12 @@
  * --connect-each); it prints commands per second, the latency from EXEC
  * (or from connect) to EXIT, and, given the daemon's PID, the daemon's
  * peak RSS over the run. --sync-start opens every connection first and
- * starts the clock when all have said HELLO. --idle holds C connections
- * open after HELLO and prints the daemon's RSS instead. Every run is
- * bounded by --time-limit.
+ * starts the clock when all have said HELLO. --duration runs for a fixed
+ * time instead of a count: each connection runs commands back to back,
+ * starts no new one once the time is up, and ends when its last command
+ * does, so that every connection completes at least one. --idle holds C
+ * connections open after HELLO and prints the daemon's RSS instead. Every
+ * run is bounded by --time-limit.
  */
 
 #define BENCH_NAME		"rcmd-bench"
@@ -98,6 +101,7 @@ static uint64_t			 bench_connect_us;
 static const char		*bench_command = "true";
 static long			 bench_pid = -1;
 static u_int			 bench_idle_s;
+static uint64_t			 bench_duration_us;
 static u_int			 bench_limit_s = 120;
 static uint8_t			 bench_exec_frame[BENCH_BUF_SIZE];
 static size_t			 bench_exec_len;
@@ -106,6 +110,8 @@ static uint8_t			 bench_hello_frame[FRAME_HEADER_LEN + 8 +
 static size_t			 bench_hello_len;
 static uint64_t			*bench_lat;
 static size_t			 bench_nlat;
+static size_t			 bench_lat_size;
+static size_t			 bench_nlat_window;
 static uint64_t			 bench_failed;
 static uint64_t			 bench_errors;
 static uint64_t			 bench_output;
@@ -258,16 +264,31 @@ bench_frame(struct bench_conn *c, const struct frame *f)
 	}
 }
 
-/* A command ended: note its latency, then run the next one. */
+/*
+ * A command ended: note its latency, then run the next one, unless the
+ * connection has run its count or, with --duration, the time is up.
+ */
 static void
 bench_command_done(struct bench_conn *c, int ok)
 {
-	if (bench_nlat < (size_t)bench_nconns * bench_per_conn)
-		bench_lat[bench_nlat++] = bench_now_us() - c->sent_us;
+	uint64_t	now = bench_now_us();
+	int		over;
+
+	if (bench_nlat == bench_lat_size) {
+		bench_lat_size = bench_lat_size == 0 ? 1024 :
+		    bench_lat_size * 2;
+		bench_lat = xreallocarray(bench_lat, bench_lat_size,
+		    sizeof *bench_lat);
+	}
+	bench_lat[bench_nlat++] = now - c->sent_us;
 	if (!ok)
 		bench_failed++;
 	c->done++;
-	if (c->done >= bench_per_conn) {
+	over = bench_duration_us != 0 &&
+	    now - bench_start_us >= bench_duration_us;
+	if (!over)
+		bench_nlat_window = bench_nlat;
+	if (c->done >= bench_per_conn || over) {
 		bench_conn_close(c);
 		return;
 	}
@@ -431,18 +452,26 @@ bench_reset_peak(void)
 
 /*
  * Return the CPU time the daemon has used, user and system, all threads,
- * in ms (fields 14 and 15 of /proc/PID/stat), or -1.
+ * in ms, or -1: from its CPU-time clock, to the nanosecond, or else from
+ * fields 14 and 15 of /proc/PID/stat, in clock ticks.
  */
 static double
 bench_proc_cpu_ms(void)
 {
 	FILE			*f;
+	struct timespec		 ts;
+	clockid_t		 clk;
 	char			 path[64], line[1024], *p;
 	unsigned long long	 utime, stime;
 	long			 hz;
 	int			 ok;
 
-	if (bench_pid <= 0 || (hz = sysconf(_SC_CLK_TCK)) <= 0)
+	if (bench_pid <= 0)
+		return (-1);
+	if (clock_getcpuclockid((pid_t)bench_pid, &clk) == 0 &&
+	    clock_gettime(clk, &ts) == 0)
+		return ((double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
+	if ((hz = sysconf(_SC_CLK_TCK)) <= 0)
 		return (-1);
 	snprintf(path, sizeof path, "/proc/%ld/stat", bench_pid);
 	if ((f = fopen(path, "r")) == NULL)
@@ -464,6 +493,7 @@ static void
 bench_report(void)
 {
 	double	seconds, cpu;
+	u_int	i, idle;
 
 	seconds = (double)(bench_end_us - bench_start_us) / 1e6;
 	printf("connections %u\n", bench_nconns);
@@ -474,6 +504,16 @@ bench_report(void)
 		printf("seconds %.3f\n", seconds);
 		printf("commands_per_second %.1f\n",
 		    seconds > 0 ? bench_nlat / seconds : 0.0);
+		if (bench_duration_us != 0) {
+			/* Connections that never completed a command. */
+			for (i = idle = 0; i < bench_nconns; i++)
+				idle += bench_conns[i].done == 0;
+			printf("duration_seconds %.3f\n",
+			    (double)bench_duration_us / 1e6);
+			printf("commands_in_duration %zu\n",
+			    bench_nlat_window);
+			printf("connections_without_a_command %u\n", idle);
+		}
 		printf("latency_ms p50 %.3f p90 %.3f p99 %.3f max %.3f\n",
 		    bench_percentile(50) / 1e3, bench_percentile(90) / 1e3,
 		    bench_percentile(99) / 1e3,
@@ -514,8 +554,9 @@ static void
 bench_usage(void)
 {
 	fprintf(stderr, "usage: %s [-eS] [-C command] [-c connections] "
-	    "[-H address] [-i seconds]\n"
-	    "\t[-n commands] [-P pid] [-T seconds] -p port\n", BENCH_NAME);
+	    "[-d seconds] [-H address]\n"
+	    "\t[-i seconds] [-n commands] [-P pid] [-T seconds] -p port\n",
+	    BENCH_NAME);
 	exit(2);
 }
 
@@ -526,6 +567,7 @@ main(int argc, char **argv)
 		{ "command",		required_argument,	NULL, 'C' },
 		{ "connections",	required_argument,	NULL, 'c' },
 		{ "connect-each",	no_argument,		NULL, 'e' },
+		{ "duration",		required_argument,	NULL, 'd' },
 		{ "host",		required_argument,	NULL, 'H' },
 		{ "idle",		required_argument,	NULL, 'i' },
 		{ "commands",		required_argument,	NULL, 'n' },
@@ -539,12 +581,14 @@ main(int argc, char **argv)
 	struct timeval	 tv;
 	struct rlimit	 rl;
 	const char	*host = "127.0.0.1", *errstr;
+	char		*end;
+	double		 d;
 	long		 port = -1;
-	int		 ch;
+	int		 ch, counted = 0;
 	u_int		 i;
 
 	log_init(BENCH_NAME, 1, 0);
-	while ((ch = getopt_long(argc, argv, "C:c:eH:i:n:P:p:ST:", longopts,
+	while ((ch = getopt_long(argc, argv, "C:c:d:eH:i:n:P:p:ST:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'C':
@@ -555,6 +599,15 @@ main(int argc, char **argv)
 			    &errstr);
 			if (errstr != NULL)
 				fatalx("connections %s: %s", optarg, errstr);
+			break;
+		case 'd':
+			errno = 0;
+			d = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || errno != 0 ||
+			    !(d >= 0.001 && d <= 86400))
+				fatalx("duration %s: give seconds from 0.001 "
+				    "to 86400, such as 2.5", optarg);
+			bench_duration_us = (uint64_t)(d * 1e6);
 			break;
 		case 'e':
 			bench_connect_each = 1;
@@ -572,6 +625,7 @@ main(int argc, char **argv)
 			    &errstr);
 			if (errstr != NULL)
 				fatalx("commands %s: %s", optarg, errstr);
+			counted = 1;
 			break;
 		case 'P':
 			bench_pid = strtonum(optarg, 1, INT32_MAX, &errstr);
@@ -597,7 +651,12 @@ main(int argc, char **argv)
 	}
 	if (optind != argc || port == -1)
 		bench_usage();
-	if ((size_t)bench_nconns * bench_per_conn > 100000000)
+	if (bench_duration_us != 0 && (counted || bench_idle_s != 0))
+		fatalx("--duration runs commands for a time, not a count: "
+		    "give it without --commands and --idle");
+	if (bench_duration_us != 0)
+		bench_per_conn = UINT32_MAX;
+	else if ((size_t)bench_nconns * bench_per_conn > 100000000)
 		fatalx("%u connections of %u commands is too many to time",
 		    bench_nconns, bench_per_conn);
 
@@ -625,9 +684,11 @@ main(int argc, char **argv)
 		fatalx("the command is longer than %d bytes", EXEC_MAX_COMMAND);
 	bench_hello_len = frame_encode_hello(bench_hello_frame,
 	    sizeof bench_hello_frame, MSG_HELLO, BENCH_NAME);
-	if (bench_idle_s == 0)
-		bench_lat = xreallocarray(NULL, (size_t)bench_nconns *
-		    bench_per_conn, sizeof *bench_lat);
+	if (bench_idle_s == 0 && bench_duration_us == 0) {
+		bench_lat_size = (size_t)bench_nconns * bench_per_conn;
+		bench_lat = xreallocarray(NULL, bench_lat_size,
+		    sizeof *bench_lat);
+	}
 
 	if ((bench_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");

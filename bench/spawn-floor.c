@@ -39,7 +39,7 @@
  * floor for N concurrent commands such as 1,000 "sleep 1".
  */
 
-#define FLOOR_MAX_THREADS	64
+#define FLOOR_MAX_THREADS	1024
 
 struct floor_thread;
 

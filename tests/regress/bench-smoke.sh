@@ -15,7 +15,8 @@
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 
 # rcmd-bench runs a few dozen commands against a test daemon, on shared
-# connections and on a connection per command, prints its figures, and
+# connections, on a connection per command and for a time (--duration,
+# where a connection finishes the command it runs), prints its figures, and
 # every command it ran is in the audit log with how it ended. No timing is
 # checked: the figures only have to be there and add up.
 
@@ -32,6 +33,11 @@ start_daemon
 "$bench" -p "$port" -c 2 -n 5 -e -T 30 -C 'echo bench-smoke' \
     >"$dir/each" 2>"$dir/each.err" ||
     fail "rcmd-bench --connect-each failed: $(cat "$dir/each.err")"
+# For a time: 3 connections run "sleep 1" for 0.2 s, and each still
+# completes the one command it started.
+"$bench" -p "$port" -S -c 3 -d 0.2 -T 30 -C 'sleep 1; echo bench-smoke' \
+    >"$dir/timed" 2>"$dir/timed.err" ||
+    fail "rcmd-bench --duration failed: $(cat "$dir/timed.err")"
 
 # figure FILE NAME: the value rcmd-bench printed for NAME.
 figure() {
@@ -53,10 +59,16 @@ expect_match "daemon peak RSS" "[1-9]*" "$rss"
 expect_ge "daemon peak RSS in KiB" "$rss" 1
 expect_eq "commands, a connection each" 10 "$(figure "$dir/each" commands)"
 expect_eq "failed, a connection each" 0 "$(figure "$dir/each" failed)"
+expect_eq "commands, for a time" 3 "$(figure "$dir/timed" commands)"
+expect_eq "commands within the time" 0 \
+    "$(figure "$dir/timed" commands_in_duration)"
+expect_eq "connections without a command" 0 \
+    "$(figure "$dir/timed" connections_without_a_command)"
+expect_eq "failed, for a time" 0 "$(figure "$dir/timed" failed)"
 
 expect_sql "audit rows" \
     "select count(*), min(status), max(status), sum(output_bytes)
-     from commands where command = 'echo bench-smoke' and exit_code = 0" \
-    "34|exited|exited|408"
+     from commands where command like '%echo bench-smoke' and exit_code = 0" \
+    "37|exited|exited|444"
 expect_sql "audit client name" \
-    "select count(*) from commands where client_name = 'rcmd-bench'" "34"
+    "select count(*) from commands where client_name = 'rcmd-bench'" "37"
