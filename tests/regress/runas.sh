@@ -67,21 +67,31 @@ rc=$?
     fail "a busy loop under CommandMaxCPU 3s: status $rc, not 152 or 137"
 stop_daemon
 
-# A shell that cannot start: with nobody over CommandMaxProcesses, the
+# A shell that cannot start: with its user over CommandMaxProcesses, the
 # kernel refuses the exec in the spawned child (EAGAIN). The child's error
 # reaches the daemon: a "failed" row with the reason, and rcmd says why
-# and exits 255. The limit counts nobody's processes elsewhere too.
-others=$(ps -u nobody --no-headers 2>/dev/null | wc -l)
-write_config "RunAs nobody" "CommandMaxProcesses $((others + 1))"
+# and exits 255. The limit counts the user's processes elsewhere too, so
+# this part runs commands as an idle system user of its own rather than
+# nobody, whom tests running beside this one use.
+limited=
+for _u in backup proxy mail man lp irc list uucp news games; do
+	id -u "$_u" >/dev/null 2>&1 || continue
+	[ -z "$(ps -U "$_u" --no-headers 2>/dev/null)" ] || continue
+	limited=$_u
+	break
+done
+[ -n "$limited" ] || fail "no idle system user for the CommandMaxProcesses check"
+others=$(ps -U "$limited" --no-headers 2>/dev/null | wc -l)
+write_config "RunAs $limited" "CommandMaxProcesses $((others + 1))"
 start_daemon
 rcmd_bg -n 'exec sleep 30'
 first=$rcmd_pid
 rcmd_bg -n 'exec sleep 30'
 second=$rcmd_pid
 wait_sql 10 "SELECT count(*) FROM commands WHERE status = 'running'" 2 ||
-    fail "two sleeps as nobody are not running: $sql_got"
-wait_for 5 test "$(ps -u nobody --no-headers | wc -l)" -ge "$((others + 2))" ||
-    fail "the two sleeps have not become nobody's"
+    fail "two sleeps as $limited are not running: $sql_got"
+wait_for 5 test "$(ps -U "$limited" --no-headers | wc -l)" -ge "$((others + 2))" ||
+    fail "the two sleeps have not become $limited's"
 out=$(rcmd -n 'echo ran' 2>&1)
 expect_eq "status of a command that could not start" 255 "$?"
 expect_match "rcmd's message" \
