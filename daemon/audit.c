@@ -64,16 +64,16 @@
 
 struct audit_req {
 	int				 type;
-	const struct audit_start	*start;
-	const struct audit_end		*end;
-	struct audit_start		 deny;
-	char				*deny_reason;
+	const struct cmd_record		*rec;	/* a refusal's: its own */
+	const char			*output;	/* made safe */
+	size_t				 output_len;
 	uint64_t			 id;
+	uint64_t			 seq;
+	uint8_t				 hash[RECORD_HASH_LEN];
 	int				 done;
 	pthread_cond_t			 wake;
 	int				 rc;
 	char				*cause;
-	char				 hash[CHAIN_HASH_LEN + 1];
 	TAILQ_ENTRY(audit_req)		 entry;
 };
 TAILQ_HEAD(audit_reqs, audit_req);
@@ -94,8 +94,10 @@ static int	 audit_select_ids(const char *, uint64_t **, size_t *,
 static int	 audit_seal_legacy(char **);
 static int	 audit_prune(void);
 static void	 audit_deny_free(struct audit_req *);
-static void	 audit_bind_peer(sqlite3_stmt *, const char *,
-		     const struct audit_start *);
+static char	*audit_sql(const char *, int, const char *, const char *,
+		     int);
+static int	 audit_bind(sqlite3_stmt *, int, const struct cmd_record *,
+		     int);
 static int	 audit_fix_file(const char *, int, char **);
 
 extern const char audit_schema[], audit_migrate_2[], audit_migrate_3[],
@@ -405,7 +407,7 @@ audit_recover(char **cause)
 		return (0);
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	audit_format_time(&ts, now, sizeof now);
+	text_time(&ts, now, sizeof now);
 	if (sqlite3_prepare_v2(audit_db, "UPDATE commands SET "
 	    "status = 'interrupted', finished_at = ?, reason = "
 	    "'rcmdd stopped before the command finished' "
@@ -505,7 +507,8 @@ audit_seal_legacy(char **cause)
 		return (-1);
 	}
 	for (i = 0; i < n && rc == 0; i++) {
-		rc = chain_seal_start(audit_db, ids[i], &audit_chain, cause);
+		rc = chain_seal_start(audit_db, ids[i], &audit_chain, NULL,
+		    cause);
 		if (rc == 0 && j < nfinal && final[j] == ids[i]) {
 			j++;
 			rc = chain_seal_end(audit_db, ids[i], &audit_chain,
@@ -524,6 +527,9 @@ audit_seal_legacy(char **cause)
 static int
 audit_prepare(void)
 {
+	char	*sql;
+	int	 rc;
+
 	if (sqlite3_prepare_v3(audit_db, "BEGIN IMMEDIATE", -1,
 	    SQLITE_PREPARE_PERSISTENT, &audit_begin_stmt, NULL) != SQLITE_OK)
 		return (-1);
@@ -532,22 +538,27 @@ audit_prepare(void)
 		return (-1);
 	if (chain_prepare(audit_db) != 0)
 		return (-1);
-	if (sqlite3_prepare_v3(audit_db, "INSERT INTO commands (started_at, "
-	    "client_addr, client_port, client_name, identity, fingerprint, "
-	    "command, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')", -1,
-	    SQLITE_PREPARE_PERSISTENT, &audit_insert_stmt, NULL) != SQLITE_OK)
+	/* The statements come from the record's field table. */
+	sql = audit_sql("INSERT INTO commands (started_at, ", RECORD_AT_START,
+	    ", status) VALUES (?", ", 'running')", 0);
+	rc = sqlite3_prepare_v3(audit_db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &audit_insert_stmt, NULL);
+	free(sql);
+	if (rc != SQLITE_OK)
 		return (-1);
-	if (sqlite3_prepare_v3(audit_db, "INSERT INTO commands (started_at, "
-	    "finished_at, client_addr, client_port, client_name, identity, "
-	    "fingerprint, command, status, duration_ms, reason) VALUES "
-	    "(?1, ?1, ?2, ?3, NULL, ?4, ?5, '', 'denied', 0, ?6)", -1,
-	    SQLITE_PREPARE_PERSISTENT, &audit_deny_stmt, NULL) != SQLITE_OK)
+	sql = audit_sql("INSERT INTO commands (started_at, finished_at, ",
+	    RECORD_AT_START | RECORD_AT_END, ") VALUES (?1, ?1", ")", 0);
+	rc = sqlite3_prepare_v3(audit_db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &audit_deny_stmt, NULL);
+	free(sql);
+	if (rc != SQLITE_OK)
 		return (-1);
-	if (sqlite3_prepare_v3(audit_db, "UPDATE commands SET "
-	    "finished_at = ?, status = ?, exit_code = ?, signal = ?, "
-	    "duration_ms = ?, output = ?, output_bytes = ?, truncated = ?, "
-	    "reason = ? WHERE id = ?", -1, SQLITE_PREPARE_PERSISTENT,
-	    &audit_update_stmt, NULL) != SQLITE_OK)
+	sql = audit_sql("UPDATE commands SET finished_at = ?, ", RECORD_AT_END,
+	    " WHERE id = ?", "", 1);
+	rc = sqlite3_prepare_v3(audit_db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &audit_update_stmt, NULL);
+	free(sql);
+	if (rc != SQLITE_OK)
 		return (-1);
 	return (0);
 }
@@ -792,67 +803,89 @@ audit_errmsg(const char *what)
 	return (s);
 }
 
-/* Bind the time and the peer, the first three parameters of an insert. */
-static void
-audit_bind_peer(sqlite3_stmt *stmt, const char *now,
-    const struct audit_start *s)
+/*
+ * Build a statement over the fields that have any of flags: head, their
+ * names (each with " = ?" if update), mid, a "?" for each unless update,
+ * and tail.
+ */
+static char *
+audit_sql(const char *head, int flags, const char *mid, const char *tail,
+    int update)
 {
-	sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 2, s->client_addr, -1, SQLITE_STATIC);
-	if (s->client_port >= 0)
-		sqlite3_bind_int(stmt, 3, s->client_port);
-	else
-		sqlite3_bind_null(stmt, 3);
+	char	*cols, *marks = NULL, *t, *sql;
+	u_int	 i;
+
+	cols = record_columns(flags, update ? " = ?" : "");
+	for (i = 0; !update && i < record_nfields; i++) {
+		if ((record_fields[i].flags & flags) == 0)
+			continue;
+		xasprintf(&t, "%s, ?", marks == NULL ? "" : marks);
+		free(marks);
+		marks = t;
+	}
+	xasprintf(&sql, "%s%s%s%s%s", head, cols, mid,
+	    marks == NULL ? "" : marks, tail);
+	free(marks);
+	free(cols);
+	return (sql);
+}
+
+/*
+ * Bind the record's fields that have any of flags, in table order, from
+ * parameter n on; return the next parameter's number.
+ */
+static int
+audit_bind(sqlite3_stmt *stmt, int n, const struct cmd_record *rec,
+    int flags)
+{
+	struct record_value	v;
+	u_int			i;
+
+	for (i = 0; i < record_nfields; i++) {
+		if ((record_fields[i].flags & flags) == 0)
+			continue;
+		record_get(rec, i, &v);
+		if (v.type == RECORD_INT)
+			sqlite3_bind_int64(stmt, n, v.i);
+		else if (v.type == RECORD_TEXT)
+			sqlite3_bind_text(stmt, n, v.s, (int)v.len,
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_null(stmt, n);
+		n++;
+	}
+	return (n);
 }
 
 /* Run one request's statement, inside the writer's transaction. */
 static int
 audit_exec(struct audit_req *req)
 {
-	const struct audit_start	*s = req->start;
-	const struct audit_end		*e = req->end;
-	sqlite3_stmt			*stmt;
-	struct timespec			 ts;
-	char				 now[32];
-	int				 rc;
+	sqlite3_stmt		*stmt;
+	struct cmd_record	 safe;
+	struct timespec		 ts;
+	char			 now[32];
+	int			 n, rc;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	audit_format_time(&ts, now, sizeof now);
+	text_time(&ts, now, sizeof now);
 	if (req->type == AUDIT_BEGIN) {
 		stmt = audit_insert_stmt;
-		audit_bind_peer(stmt, now, s);
-		sqlite3_bind_text(stmt, 4, s->client_name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 5, s->identity, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 6, s->fingerprint, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 7, s->command, (int)s->command_len,
-		    SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
+		audit_bind(stmt, 2, req->rec, RECORD_AT_START);
 	} else if (req->type == AUDIT_DENY) {
-		s = &req->deny;
 		stmt = audit_deny_stmt;
-		audit_bind_peer(stmt, now, s);
-		sqlite3_bind_text(stmt, 4, s->identity, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 5, s->fingerprint, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 6, req->deny_reason, -1,
-		    SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
+		audit_bind(stmt, 2, req->rec, RECORD_AT_START | RECORD_AT_END);
 	} else {
+		/* The record as it ends, with its output made safe. */
+		safe = *req->rec;
+		safe.output = (char *)req->output;
+		safe.output_len = req->output_len;
 		stmt = audit_update_stmt;
 		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(stmt, 2, e->status, -1, SQLITE_STATIC);
-		if (e->has_exit_code)
-			sqlite3_bind_int(stmt, 3, e->exit_code);
-		else
-			sqlite3_bind_null(stmt, 3);
-		if (e->has_signal)
-			sqlite3_bind_int(stmt, 4, e->signal);
-		else
-			sqlite3_bind_null(stmt, 4);
-		sqlite3_bind_int64(stmt, 5, (sqlite3_int64)e->duration_ms);
-		sqlite3_bind_text(stmt, 6, e->output == NULL ? "" : e->output,
-		    (int)e->output_len, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 7, (sqlite3_int64)e->output_bytes);
-		sqlite3_bind_int(stmt, 8, e->truncated ? 1 : 0);
-		sqlite3_bind_text(stmt, 9, e->reason, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 10, (sqlite3_int64)req->id);
+		n = audit_bind(stmt, 2, &safe, RECORD_AT_END);
+		sqlite3_bind_int64(stmt, n, (sqlite3_int64)req->id);
 	}
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_DONE && req->type != AUDIT_FINISH) {
@@ -861,8 +894,9 @@ audit_exec(struct audit_req *req)
 		sqlite3_reset(stmt);
 		sqlite3_clear_bindings(stmt);
 		if (chain_seal_start(audit_db, req->id, &audit_chain,
-		    &req->cause) != 0)
+		    req->hash, &req->cause) != 0)
 			return (-1);
+		req->seq = audit_chain.seq;
 		if (req->type == AUDIT_DENY)
 			return (chain_seal_end(audit_db, req->id, &audit_chain,
 			    NULL, &req->cause));
@@ -879,8 +913,11 @@ audit_exec(struct audit_req *req)
 	if (rc == SQLITE_DONE && req->type == AUDIT_FINISH) {
 		sqlite3_reset(stmt);
 		sqlite3_clear_bindings(stmt);
-		return (chain_seal_end(audit_db, req->id, &audit_chain,
-		    req->hash, &req->cause));
+		if (chain_seal_end(audit_db, req->id, &audit_chain,
+		    req->hash, &req->cause) != 0)
+			return (-1);
+		req->seq = audit_chain.seq;
+		return (0);
 	}
 	if (rc != SQLITE_DONE)
 		req->cause = audit_errmsg(req->type == AUDIT_FINISH ?
@@ -919,26 +956,24 @@ audit_submit(struct audit_req *req, char **cause)
 	return (0);
 }
 
-/* Free a refusal's request. */
+/* Free a refusal's request and its record. */
 static void
 audit_deny_free(struct audit_req *req)
 {
-	free((char *)req->deny.client_addr);
-	free((char *)req->deny.identity);
-	free((char *)req->deny.fingerprint);
-	free(req->deny_reason);
+	record_free((struct cmd_record *)req->rec);
 	free(req->cause);
 	free(req);
 }
 
 /*
- * Record a refused connection as a final row with status denied and the
- * reason, sealed into the chain like any other. It does not wait: the
- * loop thread calls it, and the writer commits it with the next batch.
- * A failure to commit it is logged with the writer's failure episode.
+ * Record a refused connection from peer as a final row with status denied
+ * and the reason, sealed into the chain like any other. It does not wait:
+ * the loop thread calls it, and the writer commits it with the next
+ * batch. A failure to commit it is logged with the writer's failure
+ * episode.
  */
 void
-audit_deny(const struct audit_start *s, const char *reason)
+audit_deny(const struct record_peer *peer, const char *reason)
 {
 	struct audit_req	*req;
 
@@ -946,13 +981,7 @@ audit_deny(const struct audit_start *s, const char *reason)
 		return;
 	req = xcalloc(1, sizeof *req);
 	req->type = AUDIT_DENY;
-	req->deny.client_addr = xstrdup(s->client_addr);
-	req->deny.client_port = s->client_port;
-	req->deny.identity = s->identity == NULL ? NULL :
-	    xstrdup(s->identity);
-	req->deny.fingerprint = s->fingerprint == NULL ? NULL :
-	    xstrdup(s->fingerprint);
-	req->deny_reason = xstrdup(reason);
+	req->rec = record_new_denied(peer, reason);
 	pthread_mutex_lock(&audit_lock);
 	TAILQ_INSERT_TAIL(&audit_queue, req, entry);
 	audit_counts.queued++;
@@ -962,85 +991,52 @@ audit_deny(const struct audit_start *s, const char *reason)
 }
 
 /*
- * Commit a command's running row and return its id. Blocks; called from a
- * worker thread, or the loop thread in --single-thread mode.
+ * Commit a command's running row; its id, seq and hash go to the record.
+ * Blocks; called from a worker thread, or the loop thread in
+ * --single-thread mode.
  */
 int
-audit_begin(const struct audit_start *s, uint64_t *id, char **cause)
+audit_begin(struct cmd_record *rec, char **cause)
 {
 	struct audit_req	req;
 
 	memset(&req, 0, sizeof req);
 	req.type = AUDIT_BEGIN;
-	req.start = s;
+	req.rec = rec;
 	if (audit_submit(&req, cause) != 0)
 		return (-1);
-	*id = req.id;
+	rec->id = req.id;
+	rec->seq = req.seq;
+	memcpy(rec->hash, req.hash, sizeof rec->hash);
 	return (0);
 }
 
 /*
- * Commit how a command ended and seal the row into the chain; its hash
- * goes to hash (CHAIN_HASH_LEN + 1 bytes) unless that is NULL. Blocks like
+ * Commit how the command of record rec->id ended and seal the row into
+ * the chain; its end_seq and end_hash go to the record. Blocks like
  * audit_begin. The output is made safe to read first, here on the
  * caller's thread rather than the writer's.
  */
 int
-audit_finish(uint64_t id, const struct audit_end *e, char *hash,
-    char **cause)
+audit_finish(struct cmd_record *rec, char **cause)
 {
 	struct audit_req	req;
-	struct audit_end	safe;
 	char			*text;
 	int			 rc;
 
-	safe = *e;
-	text = audit_text(e->output, e->output_len, &safe.output_len);
-	safe.output = text;
 	memset(&req, 0, sizeof req);
 	req.type = AUDIT_FINISH;
-	req.end = &safe;
-	req.id = id;
+	req.rec = rec;
+	req.id = rec->id;
+	text = text_safe(rec->output, rec->output_len, &req.output_len);
+	req.output = text;
 	rc = audit_submit(&req, cause);
 	free(text);
-	if (rc == 0 && hash != NULL)
-		memcpy(hash, req.hash, sizeof req.hash);
-	return (rc);
-}
-
-/*
- * Make command output safe to read as text in the sqlite3 shell: valid
- * UTF-8 stays, and so do tab, newline and carriage return; NUL, other
- * control characters (escape sequences would drive the auditor's
- * terminal) and bytes that are not UTF-8 become U+FFFD. Return an
- * allocated string and its length.
- */
-char *
-audit_text(const char *buf, size_t len, size_t *outlen)
-{
-	const uint8_t	*p = (const uint8_t *)buf;
-	uint32_t	 c;
-	size_t		 i, n, o = 0;
-	char		*out;
-
-	/* Each byte becomes at most the three bytes of U+FFFD. */
-	out = xreallocarray(NULL, len + 1, 3);
-	for (i = 0; i < len; i += n) {
-		n = utf8_decode(p + i, len - i, &c);
-		if (n == 0 || (utf8_is_control(c) && c != '\t' && c != '\n' &&
-		    c != '\r')) {
-			if (n == 0)
-				n = 1;
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			continue;
-		}
-		memcpy(out + o, p + i, n);
-		o += n;
-	}
-	out[o] = '\0';
-	*outlen = o;
-	return (out);
+	if (rc != 0)
+		return (-1);
+	rec->end_seq = req.seq;
+	memcpy(rec->end_hash, req.hash, sizeof rec->end_hash);
+	return (0);
 }
 
 /*
@@ -1135,7 +1131,7 @@ audit_prune(void)
 	if (days != 0) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec -= (time_t)days * 86400;
-		audit_format_time(&ts, cutoff, sizeof cutoff);
+		text_time(&ts, cutoff, sizeof cutoff);
 		if (sqlite3_prepare_v2(audit_db, "SELECT max(CASE WHEN "
 		    "chain_version = 2 THEN end_seq ELSE seq END) FROM "
 		    "commands WHERE seq IS NOT NULL AND finished_at < ?", -1,
@@ -1191,19 +1187,4 @@ fail:
 	sqlite3_finalize(stmt);
 	sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
 	return (0);
-}
-
-/* Format a time as UTC, YYYY-MM-DDTHH:MM:SS.mmmZ. */
-void
-audit_format_time(const struct timespec *ts, char *buf, size_t len)
-{
-	struct tm	tm;
-	size_t		n;
-	u_int		ms;
-
-	gmtime_r(&ts->tv_sec, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	ms = (u_int)(ts->tv_nsec / 1000000) % 1000;
-	if (n != 0)
-		snprintf(buf + n, len - n, ".%03uZ", ms);
 }
