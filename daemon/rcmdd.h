@@ -477,8 +477,6 @@ struct audit_stats {
 	uint64_t	 denied;	/* refusals recorded */
 	int		 failing;	/* commands refused for it now */
 };
-int		 audit_lookup_group(const char *, gid_t *, char **);
-void		 audit_set_group(gid_t);
 int		 audit_open(const char *, int, char **);
 void		 audit_start(void);
 void		 audit_stop(void);
@@ -488,6 +486,15 @@ void		 audit_deny(const struct record_peer *, const char *);
 void		 audit_head(struct chain_head *);
 void		 audit_get_stats(struct audit_stats *);
 void		 audit_set_retention(u_int, uint64_t);
+
+/* audit_db.c */
+int		 audit_lookup_group(const char *, gid_t *, char **);
+void		 audit_set_group(gid_t);
+int		 audit_db_open(const char *, int, struct sqlite3 **,
+		     struct chain_head *, char **);
+
+/* prune.c */
+int		 prune_run(struct sqlite3 *, u_int, uint64_t);
 
 /* record.c */
 extern const struct record_field record_fields[];
