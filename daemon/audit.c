@@ -84,8 +84,8 @@ static void	 audit_episode(struct audit_reqs *);
 static void	 audit_count(struct audit_reqs *, const struct timespec *,
 		     const struct timespec *);
 static void	 audit_deny_free(struct audit_req *);
-static char	*audit_sql(const char *, int, const char *, const char *,
-		     int);
+static int	 audit_sql(const char *, int, const char *, const char *,
+		     int, sqlite3_stmt **);
 static int	 audit_bind(sqlite3_stmt *, int, const struct cmd_record *,
 		     int);
 
@@ -143,9 +143,6 @@ audit_open(const char *path, int sync_full, char **cause)
 static int
 audit_prepare(void)
 {
-	char	*sql;
-	int	 rc;
-
 	if (sqlite3_prepare_v3(audit_db, "BEGIN IMMEDIATE", -1,
 	    SQLITE_PREPARE_PERSISTENT, &audit_begin_stmt, NULL) != SQLITE_OK)
 		return (-1);
@@ -155,26 +152,15 @@ audit_prepare(void)
 	if (chain_prepare(audit_db) != 0)
 		return (-1);
 	/* The statements come from the record's field table. */
-	sql = audit_sql("INSERT INTO commands (started_at, ", RECORD_AT_START,
-	    ", status) VALUES (?", ", 'running')", 0);
-	rc = sqlite3_prepare_v3(audit_db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &audit_insert_stmt, NULL);
-	free(sql);
-	if (rc != SQLITE_OK)
+	if (audit_sql("INSERT INTO commands (started_at, ", RECORD_AT_START,
+	    ", status) VALUES (?", ", 'running')", 0, &audit_insert_stmt) != 0)
 		return (-1);
-	sql = audit_sql("INSERT INTO commands (started_at, finished_at, ",
-	    RECORD_AT_START | RECORD_AT_END, ") VALUES (?1, ?1", ")", 0);
-	rc = sqlite3_prepare_v3(audit_db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &audit_deny_stmt, NULL);
-	free(sql);
-	if (rc != SQLITE_OK)
+	if (audit_sql("INSERT INTO commands (started_at, finished_at, ",
+	    RECORD_AT_START | RECORD_AT_END, ") VALUES (?1, ?1", ")", 0,
+	    &audit_deny_stmt) != 0)
 		return (-1);
-	sql = audit_sql("UPDATE commands SET finished_at = ?, ", RECORD_AT_END,
-	    " WHERE id = ?", "", 1);
-	rc = sqlite3_prepare_v3(audit_db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &audit_update_stmt, NULL);
-	free(sql);
-	if (rc != SQLITE_OK)
+	if (audit_sql("UPDATE commands SET finished_at = ?, ", RECORD_AT_END,
+	    " WHERE id = ?", "", 1, &audit_update_stmt) != 0)
 		return (-1);
 	return (0);
 }
@@ -440,16 +426,17 @@ audit_errmsg(const char *what)
 }
 
 /*
- * Build a statement over the fields that have any of flags: head, their
+ * Prepare a statement over the fields that have any of flags: head, their
  * names (each with " = ?" if update), mid, a "?" for each unless update,
- * and tail.
+ * and tail. Return 0, or -1.
  */
-static char *
+static int
 audit_sql(const char *head, int flags, const char *mid, const char *tail,
-    int update)
+    int update, sqlite3_stmt **stmt)
 {
 	char	*cols, *marks = NULL, *t, *sql;
 	u_int	 i;
+	int	 rc;
 
 	cols = record_columns(flags, update ? " = ?" : "");
 	for (i = 0; !update && i < record_nfields; i++) {
@@ -463,7 +450,10 @@ audit_sql(const char *head, int flags, const char *mid, const char *tail,
 	    marks == NULL ? "" : marks, tail);
 	free(marks);
 	free(cols);
-	return (sql);
+	rc = sqlite3_prepare_v3(audit_db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    stmt, NULL);
+	free(sql);
+	return (rc == SQLITE_OK ? 0 : -1);
 }
 
 /*

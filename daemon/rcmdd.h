@@ -449,6 +449,7 @@ struct chain_head {
 
 /* chain.c */
 struct sqlite3;
+struct sqlite3_stmt;
 int		 chain_base_read(struct sqlite3 *, struct chain_head *, char **);
 int		 chain_check_start(struct sqlite3 *, uint64_t,
 		     const struct chain_head *, char **);
@@ -462,6 +463,15 @@ int		 chain_seal_start(struct sqlite3 *, uint64_t,
 		     struct chain_head *, uint8_t *, char **);
 int		 chain_seal_end(struct sqlite3 *, uint64_t, struct chain_head *,
 		     uint8_t *, char **);
+#define CHAIN_ROW		1	/* version 1: a final row */
+#define CHAIN_START		2	/* version 2: a row's start */
+#define CHAIN_END		3	/* version 2: a row's end */
+char		*chain_columns(const char *, const char *, const int *);
+int		 chain_hash(struct sqlite3_stmt *, int, int, const char *,
+		     char *, uint8_t *);
+char		*chain_error(struct sqlite3 *, const char *);
+
+/* chain_verify.c */
 int		 chain_verify(const char *, const char *, uint64_t *,
 		     struct chain_head *, char **);
 
