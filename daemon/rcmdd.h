@@ -131,10 +131,11 @@ struct exec_identity {
 
 /*
  * The one record of a command (record.c): the peer, built once per
- * connection; the command, once per EXEC; and how it ended, filled by the
- * worker and the audit writer. The worker, the audit writer, the chain,
- * the log line and the export all read it, by const pointer, and the
- * field table in record.c is its one serialisation.
+ * connection; the command, once per EXEC; and how it ended, filled in by
+ * the worker, and by audit_begin and audit_finish (id, seq, hashes). The
+ * writer thread, the log line and --list read it by const pointer; the
+ * field table in record.c is its one serialisation, which the writer,
+ * the chain and the export use. The worker owns it through the job.
  */
 struct record_peer {
 	char		 client_addr[INET6_ADDRSTRLEN];	/* "unix", "-" */
