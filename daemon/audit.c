@@ -18,11 +18,8 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
-#include <sys/stat.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -35,7 +32,6 @@
 
 #include "log.h"
 #include "rcmdd.h"
-#include "utf8.h"
 #include "xmalloc.h"
 
 /*
@@ -53,9 +49,7 @@
  * seconds going back to sleep.
  */
 
-#define AUDIT_SCHEMA_VERSION	4
-#define AUDIT_BUSY_TIMEOUT_MS	5000
-#define AUDIT_PRUNE_BATCH	500
+#define AUDIT_PRUNE_BATCH	500	/* records between two prunes */
 #define AUDIT_PRUNE_EVERY_SEC	60
 
 #define AUDIT_BEGIN	1
@@ -64,16 +58,16 @@
 
 struct audit_req {
 	int				 type;
-	const struct audit_start	*start;
-	const struct audit_end		*end;
-	struct audit_start		 deny;
-	char				*deny_reason;
+	const struct cmd_record		*rec;	/* a refusal's: its own */
+	const char			*output;	/* made safe */
+	size_t				 output_len;
 	uint64_t			 id;
+	uint64_t			 seq;
+	uint8_t				 hash[RECORD_HASH_LEN];
 	int				 done;
 	pthread_cond_t			 wake;
 	int				 rc;
 	char				*cause;
-	char				 hash[CHAIN_HASH_LEN + 1];
 	TAILQ_ENTRY(audit_req)		 entry;
 };
 TAILQ_HEAD(audit_reqs, audit_req);
@@ -81,6 +75,7 @@ TAILQ_HEAD(audit_reqs, audit_req);
 static void	*audit_main(void *);
 static int	 audit_exec(struct audit_req *);
 static int	 audit_prepare(void);
+static void	 audit_finalize(void);
 static char	*audit_errmsg(const char *);
 static int	 audit_step(sqlite3_stmt *);
 static int	 audit_submit(struct audit_req *, char **);
@@ -88,18 +83,11 @@ static void	 audit_commit(struct audit_reqs *);
 static void	 audit_episode(struct audit_reqs *);
 static void	 audit_count(struct audit_reqs *, const struct timespec *,
 		     const struct timespec *);
-static int	 audit_recover(char **);
-static int	 audit_select_ids(const char *, uint64_t **, size_t *,
-		     char **);
-static int	 audit_seal_legacy(char **);
-static int	 audit_prune(void);
 static void	 audit_deny_free(struct audit_req *);
-static void	 audit_bind_peer(sqlite3_stmt *, const char *,
-		     const struct audit_start *);
-static int	 audit_fix_file(const char *, int, char **);
-
-extern const char audit_schema[], audit_migrate_2[], audit_migrate_3[],
-    audit_migrate_4[], audit_views[];
+static int	 audit_sql(const char *, int, const char *, const char *,
+		     int, sqlite3_stmt **);
+static int	 audit_bind(sqlite3_stmt *, int, const struct cmd_record *,
+		     int);
 
 static sqlite3		*audit_db;
 static sqlite3_stmt	*audit_insert_stmt;
@@ -127,394 +115,25 @@ static uint64_t		 audit_refused;
 static u_int		 audit_since_prune;
 static uint64_t		 audit_max_rows;	/* audit_lock */
 
-/* AuditGroup, or -1: who may read the database besides its owner. */
-static gid_t		 audit_group = (gid_t)-1;
-
 /*
- * Look up AuditGroup's name. Return 0 with its gid, or -1 with a cause that
- * names it. Called at start-up, before the database opens, and by -t.
- */
-int
-audit_lookup_group(const char *name, gid_t *gid, char **cause)
-{
-	struct group	*gr;
-
-	errno = 0;
-	if ((gr = getgrnam(name)) == NULL) {
-		if (errno != 0 && errno != ENOENT)
-			xasprintf(cause, "AuditGroup %s: cannot look the group "
-			    "up: %s", name, strerror(errno));
-		else
-			xasprintf(cause, "AuditGroup %s: no such group: create "
-			    "it (groupadd %s) or name an existing one", name,
-			    name);
-		return (-1);
-	}
-	*gid = gr->gr_gid;
-	return (0);
-}
-
-/*
- * Make the database, -wal and -shm files mode 0640 and owned by this group
- * from the next audit_open on; (gid_t)-1, the default, keeps them 0600.
- */
-void
-audit_set_group(gid_t gid)
-{
-	audit_group = gid;
-}
-
-/*
- * Open the database, creating it mode 0600 (0640 and AuditGroup's with
- * one) if needed, apply the schema, and mark rows left running by a daemon
- * that died as interrupted. Called before any thread starts.
+ * Open the database (audit_db.c) and prepare the writer's statements.
+ * Called before any thread starts.
  */
 int
 audit_open(const char *path, int sync_full, char **cause)
 {
-	sqlite3_stmt	*stmt = NULL;
-	struct stat	 st;
-	char		*errmsg = NULL, *why = NULL, *dir, *slash;
-	int		 fd, version, rc;
-
-	/*
-	 * Whoever can write the folder can replace the database, or plant
-	 * its -wal and -shm files before rcmdd creates them: refuse a folder
-	 * anyone may write, sticky or not.
-	 */
-	dir = xstrdup(path);
-	if ((slash = strrchr(dir, '/')) == NULL)
-		strlcpy(dir, ".", 2);
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	rc = stat(dir, &st);
-	if (rc == 0 && (st.st_mode & S_IWOTH)) {
-		xasprintf(cause, "audit database folder %s is world-writable, "
-		    "so anyone could replace the audit log: keep the database "
-		    "in a folder only rcmdd's user can write", dir);
-		free(dir);
+	if (audit_db_open(path, sync_full, &audit_db, &audit_chain,
+	    cause) != 0)
 		return (-1);
-	}
-	/* Auditors need to pass through the folder to read the files. */
-	if (rc == 0 && audit_group != (gid_t)-1 && !(st.st_mode & S_IXOTH) &&
-	    (st.st_gid != audit_group || !(st.st_mode & S_IXGRP)))
-		log_warnx("audit: AuditGroup (gid %ld) cannot reach the "
-		    "database through its folder %s: make the folder group "
-		    "%ld, mode 0750", (long)audit_group, dir,
-		    (long)audit_group);
-	free(dir);
-
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd == -1) {
-		xasprintf(cause, "cannot open audit database %s: %s", path,
-		    strerror(errno));
-		return (-1);
-	}
-	close(fd);
-	/*
-	 * Set the database's mode and group before SQLite opens it: SQLite
-	 * creates the -wal and -shm files with the database's mode and, as
-	 * root, gives them its owner and group.
-	 */
-	if (audit_fix_file(path, 0, cause) != 0)
-		return (-1);
-
-	if (sqlite3_open_v2(path, &audit_db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
-		xasprintf(cause, "cannot open audit database %s: %s", path,
-		    audit_db == NULL ? "out of memory" :
-		    sqlite3_errmsg(audit_db));
-		goto fail;
-	}
-	sqlite3_busy_timeout(audit_db, AUDIT_BUSY_TIMEOUT_MS);
-	if (sqlite3_exec(audit_db, "PRAGMA journal_mode = WAL", NULL, NULL,
-	    &errmsg) != SQLITE_OK || sqlite3_exec(audit_db, sync_full ?
-	    "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", NULL,
-	    NULL, &errmsg) != SQLITE_OK)
-		goto sqlfail;
-
-	if (sqlite3_prepare_v2(audit_db, "PRAGMA user_version", -1, &stmt,
-	    NULL) != SQLITE_OK || sqlite3_step(stmt) != SQLITE_ROW)
-		goto stmtfail;
-	version = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	stmt = NULL;
-	if (version > AUDIT_SCHEMA_VERSION) {
-		xasprintf(cause, "audit database %s has schema version %d, "
-		    "newer than this rcmdd knows (%d): a newer rcmdd wrote "
-		    "it, and there is no downgrade; install that rcmdd again, "
-		    "or start this one on another database (-d) and keep "
-		    "this one for the newer", path, version,
-		    AUDIT_SCHEMA_VERSION);
-		goto fail;
-	}
-	if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE", NULL, NULL,
-	    &errmsg) != SQLITE_OK)
-		goto sqlfail;
-	if (version == 0 && (sqlite3_exec(audit_db, audit_schema, NULL, NULL,
-	    &errmsg) != SQLITE_OK || sqlite3_exec(audit_db, audit_views, NULL,
-	    NULL, &errmsg) != SQLITE_OK))
-		goto sqlrollback;
-	if (version == 1) {
-		log_info("audit: upgrading %s from schema version 1 to 2 and "
-		    "sealing its rows into the hash chain", path);
-		if (sqlite3_exec(audit_db, audit_migrate_2, NULL, NULL,
-		    &errmsg) != SQLITE_OK)
-			goto sqlrollback;
-	}
-	if (version >= 1 && version < 3) {
-		log_info("audit: upgrading %s to schema version 3 (client "
-		    "certificate fingerprints)", path);
-		if (sqlite3_exec(audit_db, audit_migrate_3, NULL, NULL,
-		    &errmsg) != SQLITE_OK)
-			goto sqlrollback;
-	}
-	if (version >= 1 && version < 4) {
-		log_info("audit: upgrading %s to schema version 4 (each "
-		    "command's start and end chained, ids never reused)", path);
-		if (sqlite3_exec(audit_db, audit_migrate_4, NULL, NULL,
-		    &errmsg) != SQLITE_OK || sqlite3_exec(audit_db,
-		    audit_views, NULL, NULL, &errmsg) != SQLITE_OK)
-			goto sqlrollback;
-	}
-	if (chain_load(audit_db, &audit_chain, &why) != 0 ||
-	    (version >= 1 && version < 4 && audit_seal_legacy(&why) != 0) ||
-	    audit_recover(&why) != 0) {
-		xasprintf(cause, "audit database %s: %s", path, why);
-		free(why);
-		sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
-		goto fail;
-	}
-	if (sqlite3_exec(audit_db, "COMMIT", NULL, NULL, &errmsg) !=
-	    SQLITE_OK)
-		goto sqlrollback;
 	audit_chain_shared = audit_chain;
-
-	/* Those left by a daemon that died keep their old mode: fix them. */
-	if (audit_fix_file(path, 1, cause) != 0 ||
-	    audit_fix_file(path, 2, cause) != 0)
-		goto fail;
-	if (audit_prepare() != 0)
-		goto stmtfail;
-	return (0);
-
-stmtfail:
+	if (audit_prepare() == 0)
+		return (0);
 	xasprintf(cause, "audit database %s: %s", path,
 	    sqlite3_errmsg(audit_db));
-	goto fail;
-sqlrollback:
-	sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
-sqlfail:
-	xasprintf(cause, "audit database %s: %s", path,
-	    errmsg != NULL ? errmsg : sqlite3_errmsg(audit_db));
-	sqlite3_free(errmsg);
-fail:
-	sqlite3_finalize(stmt);
-	sqlite3_finalize(audit_insert_stmt);
-	sqlite3_finalize(audit_update_stmt);
-	sqlite3_finalize(audit_begin_stmt);
-	sqlite3_finalize(audit_commit_stmt);
-	audit_insert_stmt = audit_update_stmt = NULL;
-	audit_begin_stmt = audit_commit_stmt = NULL;
-	chain_finalize();
+	audit_finalize();
 	sqlite3_close(audit_db);
 	audit_db = NULL;
 	return (-1);
-}
-
-/*
- * Give the database (which 0), its -wal (1) or its -shm file (2) the mode
- * and group AuditGroup asks for: 0640 and that group, or 0600. Files from
- * an earlier run with another AuditGroup, or none, are brought in line. A
- * -wal or -shm file that is not there is fine.
- *
- * By path, never through a descriptor of our own: closing any descriptor
- * of a file drops every POSIX lock the process holds on it, SQLite's
- * included, and a reader that then finds the -shm file unlocked rebuilds
- * it under the writer's mapping (SIGBUS). The folder is not
- * world-writable, so the file cannot change between lstat and chmod.
- */
-static int
-audit_fix_file(const char *path, int which, char **cause)
-{
-	static const char	*suffix[] = { "", "-wal", "-shm" };
-	struct stat		 st;
-	mode_t			 mode;
-	char			*name;
-
-	mode = audit_group == (gid_t)-1 ? 0600 : 0640;
-	xasprintf(&name, "%s%s", path, suffix[which]);
-	if (lstat(name, &st) == -1) {
-		if (errno == ENOENT && which != 0) {
-			free(name);
-			return (0);
-		}
-		xasprintf(cause, "cannot stat %s: %s", name, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		xasprintf(cause, "%s is not a regular file: move it away",
-		    name);
-		goto fail;
-	}
-	if (audit_group != (gid_t)-1 && st.st_gid != audit_group &&
-	    lchown(name, (uid_t)-1, audit_group) == -1) {
-		xasprintf(cause, "cannot give %s to AuditGroup (gid %ld): %s: "
-		    "rcmdd needs CAP_CHOWN at start-up (root's, and in the "
-		    "unit's CapabilityBoundingSet), or to run as a member of "
-		    "that group", name, (long)audit_group, strerror(errno));
-		goto fail;
-	}
-	if ((st.st_mode & 07777) != mode && chmod(name, mode) == -1) {
-		xasprintf(cause, "cannot make %s mode %04o: %s", name,
-		    (u_int)mode, strerror(errno));
-		goto fail;
-	}
-	free(name);
-	return (0);
-
-fail:
-	free(name);
-	return (-1);
-}
-
-/*
- * Mark the rows left running by a daemon that died as interrupted, and
- * chain their ends, in id order. Only the rows whose start rcmdd chained:
- * a running row without a valid start was not written by rcmdd (someone
- * with write access inserted it), and finishing it would make it look
- * like one; it stays as it is, logged here and reported by rcmdd
- * --verify-audit. Inside audit_open's transaction.
- */
-static int
-audit_recover(char **cause)
-{
-	sqlite3_stmt	*stmt;
-	struct timespec	 ts;
-	uint64_t	*ids = NULL;
-	size_t		 n = 0, i, done = 0;
-	char		 now[32], *why;
-	int		 rc;
-
-	if (audit_select_ids("SELECT id FROM commands WHERE status = "
-	    "'running' ORDER BY id", &ids, &n, cause) != 0)
-		return (-1);
-	if (n == 0)
-		return (0);
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	audit_format_time(&ts, now, sizeof now);
-	if (sqlite3_prepare_v2(audit_db, "UPDATE commands SET "
-	    "status = 'interrupted', finished_at = ?, reason = "
-	    "'rcmdd stopped before the command finished' "
-	    "WHERE id = ?", -1, &stmt, NULL) != SQLITE_OK) {
-		free(ids);
-		*cause = audit_errmsg("recovery");
-		return (-1);
-	}
-	for (i = 0; i < n; i++) {
-		why = NULL;
-		rc = chain_check_start(audit_db, ids[i], &audit_chain, &why);
-		if (rc == -1) {
-			*cause = why;
-			goto fail;
-		}
-		if (rc == 0) {
-			log_warnx("audit: row id %llu is running but %s: rcmdd "
-			    "did not write it; it stays as it is, for rcmdd "
-			    "--verify-audit to report",
-			    (unsigned long long)ids[i], why);
-			free(why);
-			continue;
-		}
-		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)ids[i]);
-		if (sqlite3_step(stmt) != SQLITE_DONE) {
-			*cause = audit_errmsg("recovery");
-			goto fail;
-		}
-		sqlite3_reset(stmt);
-		if (chain_seal_end(audit_db, ids[i], &audit_chain, NULL,
-		    cause) != 0)
-			goto fail;
-		done++;
-	}
-	sqlite3_finalize(stmt);
-	free(ids);
-	if (done != 0)
-		log_warnx("audit: marked %zu command%s left running by a "
-		    "previous rcmdd as interrupted", done, done == 1 ? "" :
-		    "s");
-	return (0);
-
-fail:
-	sqlite3_finalize(stmt);
-	free(ids);
-	return (-1);
-}
-
-/* Return the ids a query selects, in an allocated array. */
-static int
-audit_select_ids(const char *sql, uint64_t **ids, size_t *n, char **cause)
-{
-	sqlite3_stmt	*stmt;
-	int		 rc;
-
-	*ids = NULL;
-	*n = 0;
-	if (sqlite3_prepare_v2(audit_db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-		*cause = audit_errmsg("sealing");
-		return (-1);
-	}
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		*ids = xreallocarray(*ids, *n + 1, sizeof **ids);
-		(*ids)[(*n)++] = (uint64_t)sqlite3_column_int64(stmt, 0);
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-		*cause = audit_errmsg("sealing");
-		return (-1);
-	}
-	return (0);
-}
-
-/*
- * Chain the rows of a database upgraded from before schema 4 that are not
- * in the chain yet, in id order: the start of each, and the end of each
- * that is final. A running row among them was left by the rcmdd before
- * the upgrade, which chained nothing at start; recovery then finishes it.
- */
-static int
-audit_seal_legacy(char **cause)
-{
-	uint64_t	*ids, *final;
-	size_t		 n, nfinal, i, j = 0;
-	int		 rc = 0;
-
-	if (audit_select_ids("SELECT id FROM commands WHERE seq IS NULL "
-	    "ORDER BY id", &ids, &n, cause) != 0)
-		return (-1);
-	if (audit_select_ids("SELECT id FROM commands WHERE seq IS NULL AND "
-	    "status != 'running' ORDER BY id", &final, &nfinal, cause) != 0) {
-		free(ids);
-		return (-1);
-	}
-	for (i = 0; i < n && rc == 0; i++) {
-		rc = chain_seal_start(audit_db, ids[i], &audit_chain, cause);
-		if (rc == 0 && j < nfinal && final[j] == ids[i]) {
-			j++;
-			rc = chain_seal_end(audit_db, ids[i], &audit_chain,
-			    NULL, cause);
-		}
-	}
-	free(final);
-	free(ids);
-	return (rc);
 }
 
 /*
@@ -532,24 +151,32 @@ audit_prepare(void)
 		return (-1);
 	if (chain_prepare(audit_db) != 0)
 		return (-1);
-	if (sqlite3_prepare_v3(audit_db, "INSERT INTO commands (started_at, "
-	    "client_addr, client_port, client_name, identity, fingerprint, "
-	    "command, status) VALUES (?, ?, ?, ?, ?, ?, ?, 'running')", -1,
-	    SQLITE_PREPARE_PERSISTENT, &audit_insert_stmt, NULL) != SQLITE_OK)
+	/* The statements come from the record's field table. */
+	if (audit_sql("INSERT INTO commands (started_at, ", RECORD_AT_START,
+	    ", status) VALUES (?", ", 'running')", 0, &audit_insert_stmt) != 0)
 		return (-1);
-	if (sqlite3_prepare_v3(audit_db, "INSERT INTO commands (started_at, "
-	    "finished_at, client_addr, client_port, client_name, identity, "
-	    "fingerprint, command, status, duration_ms, reason) VALUES "
-	    "(?1, ?1, ?2, ?3, NULL, ?4, ?5, '', 'denied', 0, ?6)", -1,
-	    SQLITE_PREPARE_PERSISTENT, &audit_deny_stmt, NULL) != SQLITE_OK)
+	if (audit_sql("INSERT INTO commands (started_at, finished_at, ",
+	    RECORD_AT_START | RECORD_AT_END, ") VALUES (?1, ?1", ")", 0,
+	    &audit_deny_stmt) != 0)
 		return (-1);
-	if (sqlite3_prepare_v3(audit_db, "UPDATE commands SET "
-	    "finished_at = ?, status = ?, exit_code = ?, signal = ?, "
-	    "duration_ms = ?, output = ?, output_bytes = ?, truncated = ?, "
-	    "reason = ? WHERE id = ?", -1, SQLITE_PREPARE_PERSISTENT,
-	    &audit_update_stmt, NULL) != SQLITE_OK)
+	if (audit_sql("UPDATE commands SET finished_at = ?, ", RECORD_AT_END,
+	    " WHERE id = ?", "", 1, &audit_update_stmt) != 0)
 		return (-1);
 	return (0);
+}
+
+/* Finalize the writer's statements and the chain's, before closing. */
+static void
+audit_finalize(void)
+{
+	sqlite3_finalize(audit_insert_stmt);
+	sqlite3_finalize(audit_update_stmt);
+	sqlite3_finalize(audit_deny_stmt);
+	sqlite3_finalize(audit_begin_stmt);
+	sqlite3_finalize(audit_commit_stmt);
+	audit_insert_stmt = audit_update_stmt = audit_deny_stmt = NULL;
+	audit_begin_stmt = audit_commit_stmt = NULL;
+	chain_finalize();
 }
 
 /* Start the writer thread with every signal blocked. */
@@ -581,6 +208,8 @@ audit_main(void *arg)
 	struct audit_req	*req;
 	struct timespec		 deadline, t0, t1;
 	time_t			 prune_at = 0;
+	uint64_t		 max_rows;
+	u_int			 days;
 	int			 more = 0, prune;
 
 	(void)arg;
@@ -633,7 +262,11 @@ audit_main(void *arg)
 		clock_gettime(CLOCK_REALTIME, &deadline);
 		if (more || prune || deadline.tv_sec >= prune_at ||
 		    audit_since_prune >= AUDIT_PRUNE_BATCH) {
-			more = audit_prune();
+			pthread_mutex_lock(&audit_lock);
+			days = audit_retain_days;
+			max_rows = audit_max_rows;
+			pthread_mutex_unlock(&audit_lock);
+			more = prune_run(audit_db, days, max_rows);
 			prune_at = deadline.tv_sec + AUDIT_PRUNE_EVERY_SEC;
 			audit_since_prune = 0;
 		}
@@ -792,67 +425,93 @@ audit_errmsg(const char *what)
 	return (s);
 }
 
-/* Bind the time and the peer, the first three parameters of an insert. */
-static void
-audit_bind_peer(sqlite3_stmt *stmt, const char *now,
-    const struct audit_start *s)
+/*
+ * Prepare a statement over the fields that have any of flags: head, their
+ * names (each with " = ?" if update), mid, a "?" for each unless update,
+ * and tail. Return 0, or -1.
+ */
+static int
+audit_sql(const char *head, int flags, const char *mid, const char *tail,
+    int update, sqlite3_stmt **stmt)
 {
-	sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 2, s->client_addr, -1, SQLITE_STATIC);
-	if (s->client_port >= 0)
-		sqlite3_bind_int(stmt, 3, s->client_port);
-	else
-		sqlite3_bind_null(stmt, 3);
+	char	*cols, *marks = NULL, *t, *sql;
+	u_int	 i;
+	int	 rc;
+
+	cols = record_columns(flags, update ? " = ?" : "");
+	for (i = 0; !update && i < record_nfields; i++) {
+		if ((record_fields[i].flags & flags) == 0)
+			continue;
+		xasprintf(&t, "%s, ?", marks == NULL ? "" : marks);
+		free(marks);
+		marks = t;
+	}
+	xasprintf(&sql, "%s%s%s%s%s", head, cols, mid,
+	    marks == NULL ? "" : marks, tail);
+	free(marks);
+	free(cols);
+	rc = sqlite3_prepare_v3(audit_db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    stmt, NULL);
+	free(sql);
+	return (rc == SQLITE_OK ? 0 : -1);
+}
+
+/*
+ * Bind the record's fields that have any of flags, in table order, from
+ * parameter n on; return the next parameter's number.
+ */
+static int
+audit_bind(sqlite3_stmt *stmt, int n, const struct cmd_record *rec,
+    int flags)
+{
+	struct record_value	v;
+	u_int			i;
+
+	for (i = 0; i < record_nfields; i++) {
+		if ((record_fields[i].flags & flags) == 0)
+			continue;
+		record_get(rec, i, &v);
+		if (v.type == RECORD_INT)
+			sqlite3_bind_int64(stmt, n, v.i);
+		else if (v.type == RECORD_TEXT)
+			sqlite3_bind_text(stmt, n, v.s, (int)v.len,
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_null(stmt, n);
+		n++;
+	}
+	return (n);
 }
 
 /* Run one request's statement, inside the writer's transaction. */
 static int
 audit_exec(struct audit_req *req)
 {
-	const struct audit_start	*s = req->start;
-	const struct audit_end		*e = req->end;
-	sqlite3_stmt			*stmt;
-	struct timespec			 ts;
-	char				 now[32];
-	int				 rc;
+	sqlite3_stmt		*stmt;
+	struct cmd_record	 safe;
+	struct timespec		 ts;
+	char			 now[32];
+	int			 n, rc;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	audit_format_time(&ts, now, sizeof now);
+	text_time(&ts, now, sizeof now);
 	if (req->type == AUDIT_BEGIN) {
 		stmt = audit_insert_stmt;
-		audit_bind_peer(stmt, now, s);
-		sqlite3_bind_text(stmt, 4, s->client_name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 5, s->identity, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 6, s->fingerprint, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 7, s->command, (int)s->command_len,
-		    SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
+		audit_bind(stmt, 2, req->rec, RECORD_AT_START);
 	} else if (req->type == AUDIT_DENY) {
-		s = &req->deny;
 		stmt = audit_deny_stmt;
-		audit_bind_peer(stmt, now, s);
-		sqlite3_bind_text(stmt, 4, s->identity, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 5, s->fingerprint, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 6, req->deny_reason, -1,
-		    SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
+		audit_bind(stmt, 2, req->rec, RECORD_AT_START | RECORD_AT_END);
 	} else {
+		/* The record as it ends, with its output made safe. */
+		safe = *req->rec;
+		safe.output = (char *)req->output;
+		safe.output_len = req->output_len;
 		stmt = audit_update_stmt;
 		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(stmt, 2, e->status, -1, SQLITE_STATIC);
-		if (e->has_exit_code)
-			sqlite3_bind_int(stmt, 3, e->exit_code);
-		else
-			sqlite3_bind_null(stmt, 3);
-		if (e->has_signal)
-			sqlite3_bind_int(stmt, 4, e->signal);
-		else
-			sqlite3_bind_null(stmt, 4);
-		sqlite3_bind_int64(stmt, 5, (sqlite3_int64)e->duration_ms);
-		sqlite3_bind_text(stmt, 6, e->output == NULL ? "" : e->output,
-		    (int)e->output_len, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 7, (sqlite3_int64)e->output_bytes);
-		sqlite3_bind_int(stmt, 8, e->truncated ? 1 : 0);
-		sqlite3_bind_text(stmt, 9, e->reason, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 10, (sqlite3_int64)req->id);
+		n = audit_bind(stmt, 2, &safe, RECORD_AT_END);
+		sqlite3_bind_int64(stmt, n, (sqlite3_int64)req->id);
 	}
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_DONE && req->type != AUDIT_FINISH) {
@@ -861,8 +520,9 @@ audit_exec(struct audit_req *req)
 		sqlite3_reset(stmt);
 		sqlite3_clear_bindings(stmt);
 		if (chain_seal_start(audit_db, req->id, &audit_chain,
-		    &req->cause) != 0)
+		    req->hash, &req->cause) != 0)
 			return (-1);
+		req->seq = audit_chain.seq;
 		if (req->type == AUDIT_DENY)
 			return (chain_seal_end(audit_db, req->id, &audit_chain,
 			    NULL, &req->cause));
@@ -879,8 +539,11 @@ audit_exec(struct audit_req *req)
 	if (rc == SQLITE_DONE && req->type == AUDIT_FINISH) {
 		sqlite3_reset(stmt);
 		sqlite3_clear_bindings(stmt);
-		return (chain_seal_end(audit_db, req->id, &audit_chain,
-		    req->hash, &req->cause));
+		if (chain_seal_end(audit_db, req->id, &audit_chain,
+		    req->hash, &req->cause) != 0)
+			return (-1);
+		req->seq = audit_chain.seq;
+		return (0);
 	}
 	if (rc != SQLITE_DONE)
 		req->cause = audit_errmsg(req->type == AUDIT_FINISH ?
@@ -919,26 +582,24 @@ audit_submit(struct audit_req *req, char **cause)
 	return (0);
 }
 
-/* Free a refusal's request. */
+/* Free a refusal's request and its record. */
 static void
 audit_deny_free(struct audit_req *req)
 {
-	free((char *)req->deny.client_addr);
-	free((char *)req->deny.identity);
-	free((char *)req->deny.fingerprint);
-	free(req->deny_reason);
+	record_free((struct cmd_record *)req->rec);
 	free(req->cause);
 	free(req);
 }
 
 /*
- * Record a refused connection as a final row with status denied and the
- * reason, sealed into the chain like any other. It does not wait: the
- * loop thread calls it, and the writer commits it with the next batch.
- * A failure to commit it is logged with the writer's failure episode.
+ * Record a refused connection from peer as a final row with status denied
+ * and the reason, sealed into the chain like any other. It does not wait:
+ * the loop thread calls it, and the writer commits it with the next
+ * batch. A failure to commit it is logged with the writer's failure
+ * episode.
  */
 void
-audit_deny(const struct audit_start *s, const char *reason)
+audit_deny(const struct record_peer *peer, const char *reason)
 {
 	struct audit_req	*req;
 
@@ -946,13 +607,7 @@ audit_deny(const struct audit_start *s, const char *reason)
 		return;
 	req = xcalloc(1, sizeof *req);
 	req->type = AUDIT_DENY;
-	req->deny.client_addr = xstrdup(s->client_addr);
-	req->deny.client_port = s->client_port;
-	req->deny.identity = s->identity == NULL ? NULL :
-	    xstrdup(s->identity);
-	req->deny.fingerprint = s->fingerprint == NULL ? NULL :
-	    xstrdup(s->fingerprint);
-	req->deny_reason = xstrdup(reason);
+	req->rec = record_new_denied(peer, reason);
 	pthread_mutex_lock(&audit_lock);
 	TAILQ_INSERT_TAIL(&audit_queue, req, entry);
 	audit_counts.queued++;
@@ -962,85 +617,52 @@ audit_deny(const struct audit_start *s, const char *reason)
 }
 
 /*
- * Commit a command's running row and return its id. Blocks; called from a
- * worker thread, or the loop thread in --single-thread mode.
+ * Commit a command's running row; its id, seq and hash go to the record.
+ * Blocks; called from a worker thread, or the loop thread in
+ * --single-thread mode.
  */
 int
-audit_begin(const struct audit_start *s, uint64_t *id, char **cause)
+audit_begin(struct cmd_record *rec, char **cause)
 {
 	struct audit_req	req;
 
 	memset(&req, 0, sizeof req);
 	req.type = AUDIT_BEGIN;
-	req.start = s;
+	req.rec = rec;
 	if (audit_submit(&req, cause) != 0)
 		return (-1);
-	*id = req.id;
+	rec->id = req.id;
+	rec->seq = req.seq;
+	memcpy(rec->hash, req.hash, sizeof rec->hash);
 	return (0);
 }
 
 /*
- * Commit how a command ended and seal the row into the chain; its hash
- * goes to hash (CHAIN_HASH_LEN + 1 bytes) unless that is NULL. Blocks like
+ * Commit how the command of record rec->id ended and seal the row into
+ * the chain; its end_seq and end_hash go to the record. Blocks like
  * audit_begin. The output is made safe to read first, here on the
  * caller's thread rather than the writer's.
  */
 int
-audit_finish(uint64_t id, const struct audit_end *e, char *hash,
-    char **cause)
+audit_finish(struct cmd_record *rec, char **cause)
 {
 	struct audit_req	req;
-	struct audit_end	safe;
 	char			*text;
 	int			 rc;
 
-	safe = *e;
-	text = audit_text(e->output, e->output_len, &safe.output_len);
-	safe.output = text;
 	memset(&req, 0, sizeof req);
 	req.type = AUDIT_FINISH;
-	req.end = &safe;
-	req.id = id;
+	req.rec = rec;
+	req.id = rec->id;
+	text = text_safe(rec->output, rec->output_len, &req.output_len);
+	req.output = text;
 	rc = audit_submit(&req, cause);
 	free(text);
-	if (rc == 0 && hash != NULL)
-		memcpy(hash, req.hash, sizeof req.hash);
-	return (rc);
-}
-
-/*
- * Make command output safe to read as text in the sqlite3 shell: valid
- * UTF-8 stays, and so do tab, newline and carriage return; NUL, other
- * control characters (escape sequences would drive the auditor's
- * terminal) and bytes that are not UTF-8 become U+FFFD. Return an
- * allocated string and its length.
- */
-char *
-audit_text(const char *buf, size_t len, size_t *outlen)
-{
-	const uint8_t	*p = (const uint8_t *)buf;
-	uint32_t	 c;
-	size_t		 i, n, o = 0;
-	char		*out;
-
-	/* Each byte becomes at most the three bytes of U+FFFD. */
-	out = xreallocarray(NULL, len + 1, 3);
-	for (i = 0; i < len; i += n) {
-		n = utf8_decode(p + i, len - i, &c);
-		if (n == 0 || (utf8_is_control(c) && c != '\t' && c != '\n' &&
-		    c != '\r')) {
-			if (n == 0)
-				n = 1;
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			continue;
-		}
-		memcpy(out + o, p + i, n);
-		o += n;
-	}
-	out[o] = '\0';
-	*outlen = o;
-	return (out);
+	if (rc != 0)
+		return (-1);
+	rec->end_seq = req.seq;
+	memcpy(rec->end_hash, req.hash, sizeof rec->end_hash);
+	return (0);
 }
 
 /*
@@ -1067,14 +689,7 @@ audit_stop(void)
 	audit_failing = 0;
 	audit_refused = 0;
 	audit_since_prune = 0;
-	sqlite3_finalize(audit_insert_stmt);
-	sqlite3_finalize(audit_update_stmt);
-	sqlite3_finalize(audit_deny_stmt);
-	sqlite3_finalize(audit_begin_stmt);
-	sqlite3_finalize(audit_commit_stmt);
-	audit_insert_stmt = audit_update_stmt = audit_deny_stmt = NULL;
-	audit_begin_stmt = audit_commit_stmt = NULL;
-	chain_finalize();
+	audit_finalize();
 	if (audit_db != NULL) {
 		sqlite3_close(audit_db);
 		audit_db = NULL;
@@ -1103,107 +718,4 @@ audit_set_retention(u_int days, uint64_t max_rows)
 	audit_prune_now = 1;
 	pthread_cond_signal(&audit_wake);
 	pthread_mutex_unlock(&audit_lock);
-}
-
-/*
- * Prune one batch of the oldest sealed rows past the retention, from the
- * start of the chain, and move the chain base to the last row pruned so
- * that the rest still verifies. Return 1 if more remain. Writer thread.
- */
-static int
-audit_prune(void)
-{
-	sqlite3_stmt	*stmt = NULL;
-	struct timespec	 ts;
-	struct chain_head base;
-	char		 cutoff[32], *why = NULL;
-	uint64_t	 limit = 0, max_rows, last, cap;
-	u_int		 days;
-
-	pthread_mutex_lock(&audit_lock);
-	days = audit_retain_days;
-	max_rows = audit_max_rows;
-	pthread_mutex_unlock(&audit_lock);
-	if (days == 0 && max_rows == 0)
-		return (0);
-
-	if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return (0);
-	if (chain_base_read(audit_db, &base, &why) != 0)
-		goto fail;
-	if (days != 0) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec -= (time_t)days * 86400;
-		audit_format_time(&ts, cutoff, sizeof cutoff);
-		if (sqlite3_prepare_v2(audit_db, "SELECT max(CASE WHEN "
-		    "chain_version = 2 THEN end_seq ELSE seq END) FROM "
-		    "commands WHERE seq IS NOT NULL AND finished_at < ?", -1,
-		    &stmt, NULL) != SQLITE_OK)
-			goto fail;
-		sqlite3_bind_text(stmt, 1, cutoff, -1, SQLITE_STATIC);
-		if (sqlite3_step(stmt) == SQLITE_ROW)
-			limit = (uint64_t)sqlite3_column_int64(stmt, 0);
-		sqlite3_finalize(stmt);
-		stmt = NULL;
-	}
-	if (max_rows != 0) {
-		/* Up to the end of the newest row past the last max_rows. */
-		if (sqlite3_prepare_v2(audit_db, "SELECT end_seq FROM commands "
-		    "WHERE end_seq IS NOT NULL UNION ALL SELECT seq FROM "
-		    "commands WHERE seq IS NOT NULL AND chain_version IS NOT 2 "
-		    "ORDER BY 1 DESC LIMIT 1 OFFSET ?", -1, &stmt,
-		    NULL) != SQLITE_OK)
-			goto fail;
-		sqlite3_bind_int64(stmt, 1, (sqlite3_int64)max_rows);
-		if (sqlite3_step(stmt) == SQLITE_ROW &&
-		    (uint64_t)sqlite3_column_int64(stmt, 0) > limit)
-			limit = (uint64_t)sqlite3_column_int64(stmt, 0);
-		sqlite3_finalize(stmt);
-		stmt = NULL;
-	}
-	/* A batch is AUDIT_PRUNE_BATCH rows: their starts and ends. */
-	cap = limit;
-	if (cap > base.seq + 2 * AUDIT_PRUNE_BATCH)
-		cap = base.seq + 2 * AUDIT_PRUNE_BATCH;
-	if (cap <= base.seq || chain_cut_point(audit_db, base.seq, cap,
-	    &last, &why) != 0 || last <= base.seq) {
-		if (why != NULL)
-			goto fail;
-		sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
-		return (0);
-	}
-
-	if (chain_cut(audit_db, last, &why) != 0)
-		goto fail;
-	if (sqlite3_exec(audit_db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	log_info("audit: pruned the chain through seq %llu",
-	    (unsigned long long)last);
-	/* A row still running holds the cut: then wait for it to end. */
-	return (last == cap && cap < limit);
-
-fail:
-	if (why == NULL)
-		why = audit_errmsg("pruning");
-	log_warnx("audit: cannot prune: %s", why);
-	free(why);
-	sqlite3_finalize(stmt);
-	sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
-	return (0);
-}
-
-/* Format a time as UTC, YYYY-MM-DDTHH:MM:SS.mmmZ. */
-void
-audit_format_time(const struct timespec *ts, char *buf, size_t len)
-{
-	struct tm	tm;
-	size_t		n;
-	u_int		ms;
-
-	gmtime_r(&ts->tv_sec, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	ms = (u_int)(ts->tv_nsec / 1000000) % 1000;
-	if (n != 0)
-		snprintf(buf + n, len - n, ".%03uZ", ms);
 }

@@ -282,7 +282,7 @@ auth_refusal_admit(const char *addr)
 		struct timespec	rt;
 
 		clock_gettime(CLOCK_REALTIME, &rt);
-		audit_format_time(&rt, auth_first_suppressed,
+		text_time(&rt, auth_first_suppressed,
 		    sizeof auth_first_suppressed);
 	}
 	strlcpy(auth_last_addr, addr, sizeof auth_last_addr);

@@ -18,8 +18,6 @@
 
 #include <sys/types.h>
 
-#include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -27,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "log.h"
 #include "rcmdd.h"
@@ -59,74 +56,49 @@
  *
  * The first event links to the chain base kept in audit_meta: 64 zeros,
  * then the hash of the last event pruned. Everything here runs on the
- * audit writer thread, at start-up, or in rcmdd --verify-audit.
+ * audit writer thread, at start-up, or in rcmdd --verify-audit
+ * (chain_verify.c).
  */
 
 #define CHAIN_MAGIC_1	"rcmdd-chain-1\n"
 #define CHAIN_MAGIC_2	"rcmdd-chain-2\n"
-#define CHAIN_HEX	"0123456789abcdefABCDEF"
-#define CHAIN_MAX_GAPS	10
 
-/* The columns the chain reads, in the order its statements select them. */
-enum {
-	C_ID, C_STARTED_AT, C_FINISHED_AT, C_CLIENT_ADDR, C_CLIENT_PORT,
-	C_CLIENT_NAME, C_IDENTITY, C_FINGERPRINT, C_COMMAND, C_STATUS,
-	C_EXIT_CODE, C_SIGNAL, C_DURATION_MS, C_OUTPUT, C_OUTPUT_BYTES,
-	C_TRUNCATED, C_REASON, C_SEQ, C_HASH, C_END_SEQ, C_END_HASH,
-	C_CHAIN_VERSION, C_NCOLUMNS
-};
-static const char *chain_names[C_NCOLUMNS] = {
-	"id", "started_at", "finished_at", "client_addr", "client_port",
-	"client_name", "identity", "fingerprint", "command", "status",
-	"exit_code", "signal", "duration_ms", "output", "output_bytes",
-	"truncated", "reason", "seq", "hash", "end_seq", "end_hash",
-	"chain_version"
-};
+/*
+ * The columns the chain reads are the record's fields (record.c), in
+ * their order. A version 2 event hashes its link first (its seq; an end
+ * also the start's seq and hash), then each field the record's table
+ * marks for it, in table order: a column added there is appended to the
+ * event, and hashes as before where it is NULL. Version 1 is frozen.
+ */
+#define C_ID		RECORD_F_ID
+#define C_FINGERPRINT	RECORD_F_FINGERPRINT
+#define C_SEQ		RECORD_F_SEQ
+#define C_HASH		RECORD_F_HASH
+#define C_END_SEQ	RECORD_F_END_SEQ
+#define C_CHAIN_VERSION	RECORD_F_CHAIN_VERSION
+#define C_NCOLUMNS	record_nfields
 
 /* What each kind of event hashes, in order. */
-#define CHAIN_ROW	1	/* version 1: a final row */
-#define CHAIN_START	2	/* version 2: a row's start */
-#define CHAIN_END	3	/* version 2: a row's end */
 static const int chain_v1[] = {
-	C_SEQ, C_ID, C_STARTED_AT, C_FINISHED_AT, C_CLIENT_ADDR,
-	C_CLIENT_PORT, C_CLIENT_NAME, C_IDENTITY, C_COMMAND, C_STATUS,
-	C_EXIT_CODE, C_SIGNAL, C_DURATION_MS, C_OUTPUT, C_OUTPUT_BYTES,
-	C_TRUNCATED, C_REASON, C_FINGERPRINT
+	C_SEQ, C_ID, RECORD_F_STARTED_AT, RECORD_F_FINISHED_AT,
+	RECORD_F_CLIENT_ADDR, RECORD_F_CLIENT_PORT, RECORD_F_CLIENT_NAME,
+	RECORD_F_IDENTITY, RECORD_F_COMMAND, RECORD_F_STATUS,
+	RECORD_F_EXIT_CODE, RECORD_F_SIGNAL, RECORD_F_DURATION_MS,
+	RECORD_F_OUTPUT, RECORD_F_OUTPUT_BYTES, RECORD_F_TRUNCATED,
+	RECORD_F_REASON, C_FINGERPRINT
 };
-static const int chain_start[] = {
-	C_SEQ, C_ID, C_STARTED_AT, C_CLIENT_ADDR, C_CLIENT_PORT,
-	C_CLIENT_NAME, C_IDENTITY, C_FINGERPRINT, C_COMMAND
-};
-static const int chain_end[] = {
-	C_END_SEQ, C_SEQ, C_HASH, C_ID, C_STARTED_AT, C_FINISHED_AT,
-	C_CLIENT_ADDR, C_CLIENT_PORT, C_CLIENT_NAME, C_IDENTITY,
-	C_FINGERPRINT, C_COMMAND, C_STATUS, C_EXIT_CODE, C_SIGNAL,
-	C_DURATION_MS, C_OUTPUT, C_OUTPUT_BYTES, C_TRUNCATED, C_REASON
-};
+static const int chain_start_link[] = { C_SEQ };
+static const int chain_end_link[] = { C_END_SEQ, C_SEQ, C_HASH };
 #define CHAIN_LEN(a)	(sizeof (a) / sizeof (a)[0])
 
-/* A range of missing numbers, for --verify-audit. */
-struct chain_gaps {
-	uint64_t	 from[CHAIN_MAX_GAPS];
-	uint64_t	 to[CHAIN_MAX_GAPS];
-	u_int		 n;
-	int		 more;
-};
-
-static char	*chain_columns(const char *, const char *, const int *);
 static int	 chain_update(EVP_MD_CTX *, const void *, size_t);
 static int	 chain_netstring(EVP_MD_CTX *, const void *, size_t);
-static int	 chain_hash(sqlite3_stmt *, int, int, const char *, char *);
-static char	*chain_error(sqlite3 *, const char *);
+static int	 chain_field(EVP_MD_CTX *, sqlite3_stmt *, int, int, int);
 static void	 chain_stmt_done(sqlite3_stmt *, int);
 static int	 chain_event_hash(sqlite3 *, uint64_t,
 		     const struct chain_head *, char *);
 static int	 chain_seal(sqlite3 *, int, uint64_t, struct chain_head *,
-		     char *, char **);
-static const char *chain_what(int);
-static void	 chain_gap_add(struct chain_gaps *, uint64_t, uint64_t);
-static void	 chain_gap_print(FILE *, const struct chain_gaps *);
-static int	 chain_present(sqlite3 *, int *);
+		     uint8_t *, char **);
 
 /*
  * The statements chain_seal runs, prepared once for the writer's
@@ -144,20 +116,20 @@ static const char *chain_update_sql[2] = {
 };
 
 /*
- * Return the list of chain_names as an allocated SELECT list: the column
+ * Return the record's field names as an allocated SELECT list: the column
  * named swap replaced by expr when swap is not NULL (the sealing
  * statements bind the new sequence number so), and each column present
  * does not mark replaced by NULL (a database not yet upgraded).
  */
-static char *
+char *
 chain_columns(const char *swap, const char *expr, const int *present)
 {
 	const char	*name, *e;
 	char		*s = NULL, *t;
 	int		 i;
 
-	for (i = 0; i < C_NCOLUMNS; i++) {
-		name = chain_names[i];
+	for (i = 0; i < (int)C_NCOLUMNS; i++) {
+		name = record_fields[i].name;
 		if (swap != NULL && strcmp(name, swap) == 0)
 			e = expr;
 		else if (present != NULL && !present[i])
@@ -199,38 +171,89 @@ chain_netstring(EVP_MD_CTX *ctx, const void *p, size_t n)
 }
 
 /*
- * Hash the event of kind what held by the row stmt stands on, whose
- * columns (in chain_names order) start at off, linked to prev, into hash
- * (65 bytes). Return 0, or -1 if OpenSSL fails.
+ * Feed field f of the row stmt stands on (column off + f) to a version
+ * 2 event: the netstring of its name, a type letter (i, f, t, b for
+ * SQLite's INTEGER, REAL, TEXT and BLOB) and the netstring of its value;
+ * nothing if it is NULL. Return 0, or -1 if OpenSSL fails.
  */
 static int
-chain_hash(sqlite3_stmt *stmt, int off, int what, const char *prev,
-    char *hash)
+chain_field(EVP_MD_CTX *ctx, sqlite3_stmt *stmt, int off, int f, int v1)
 {
-	EVP_MD_CTX	*ctx;
-	const int	*fields;
 	const void	*p;
-	u_char		 md[EVP_MAX_MD_SIZE], be[8];
-	u_int		 mdlen, i, nfields;
+	const char	*name = record_fields[f].name;
+	u_char		 be[8];
 	char		 num[32], type;
 	uint64_t	 bits;
-	double		 f;
-	int		 c, n, j, rc = -1;
+	double		 d;
+	int		 c = off + f, n, j;
+
+	if (v1) {
+		/* Version 1: text of any class; fingerprint only if set. */
+		if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
+			if (f == C_FINGERPRINT)
+				return (0);
+			return (chain_update(ctx, "-,", 2));
+		}
+		p = sqlite3_column_text(stmt, c);
+		n = sqlite3_column_bytes(stmt, c);
+		return (chain_netstring(ctx, p, (size_t)n));
+	}
+	switch (sqlite3_column_type(stmt, c)) {
+	case SQLITE_NULL:
+		return (0);
+	case SQLITE_INTEGER:
+		type = 'i';
+		snprintf(num, sizeof num, "%lld", sqlite3_column_int64(stmt, c));
+		p = num;
+		n = (int)strlen(num);
+		break;
+	case SQLITE_FLOAT:
+		type = 'f';
+		d = sqlite3_column_double(stmt, c);
+		memcpy(&bits, &d, sizeof bits);
+		for (j = 0; j < 8; j++)
+			be[j] = (u_char)(bits >> (56 - 8 * j));
+		p = be;
+		n = 8;
+		break;
+	case SQLITE_TEXT:
+		type = 't';
+		p = sqlite3_column_text(stmt, c);
+		n = sqlite3_column_bytes(stmt, c);
+		break;
+	default:
+		type = 'b';
+		p = sqlite3_column_blob(stmt, c);
+		n = sqlite3_column_bytes(stmt, c);
+		break;
+	}
+	if (chain_netstring(ctx, name, strlen(name)) != 0 ||
+	    chain_update(ctx, &type, 1) != 0 ||
+	    chain_netstring(ctx, p, (size_t)n) != 0)
+		return (-1);
+	return (0);
+}
+
+/*
+ * Hash the event of kind what held by the row stmt stands on, whose
+ * columns (in record_fields order) start at off, linked to prev, into
+ * hash (65 bytes, hex) and raw (RECORD_HASH_LEN bytes) unless it is NULL.
+ * Return 0, or -1 if OpenSSL fails.
+ */
+int
+chain_hash(sqlite3_stmt *stmt, int off, int what, const char *prev,
+    char *hash, uint8_t *raw)
+{
+	EVP_MD_CTX	*ctx;
+	const int	*link;
+	u_char		 md[EVP_MAX_MD_SIZE];
+	u_int		 mdlen, i, nlink;
+	int		 flag, rc = -1;
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return (-1);
 	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
 		goto out;
-	if (what == CHAIN_ROW) {
-		fields = chain_v1;
-		nfields = CHAIN_LEN(chain_v1);
-	} else if (what == CHAIN_START) {
-		fields = chain_start;
-		nfields = CHAIN_LEN(chain_start);
-	} else {
-		fields = chain_end;
-		nfields = CHAIN_LEN(chain_end);
-	}
 	if (chain_update(ctx, what == CHAIN_ROW ? CHAIN_MAGIC_1 :
 	    CHAIN_MAGIC_2, strlen(CHAIN_MAGIC_1)) != 0 ||
 	    chain_update(ctx, prev, CHAIN_HASH_LEN) != 0 ||
@@ -241,66 +264,36 @@ chain_hash(sqlite3_stmt *stmt, int off, int what, const char *prev,
 	if (what == CHAIN_END && chain_update(ctx, "end\n", 4) != 0)
 		goto out;
 
-	for (i = 0; i < nfields; i++) {
-		c = off + fields[i];
-		if (what == CHAIN_ROW) {
-			/* Version 1: text of any class; fingerprint if set. */
-			if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
-				if (fields[i] == C_FINGERPRINT)
-					continue;
-				if (chain_update(ctx, "-,", 2) != 0)
-					goto out;
-				continue;
-			}
-			p = sqlite3_column_text(stmt, c);
-			n = sqlite3_column_bytes(stmt, c);
-			if (chain_netstring(ctx, p, (size_t)n) != 0)
+	if (what == CHAIN_ROW) {
+		for (i = 0; i < CHAIN_LEN(chain_v1); i++)
+			if (chain_field(ctx, stmt, off, chain_v1[i], 1) != 0)
 				goto out;
-			continue;
+	} else {
+		if (what == CHAIN_START) {
+			link = chain_start_link;
+			nlink = CHAIN_LEN(chain_start_link);
+			flag = RECORD_CHAIN_START;
+		} else {
+			link = chain_end_link;
+			nlink = CHAIN_LEN(chain_end_link);
+			flag = RECORD_CHAIN_END;
 		}
-
-		/* Version 2: the name, the storage class and the value. */
-		switch (sqlite3_column_type(stmt, c)) {
-		case SQLITE_NULL:
-			continue;
-		case SQLITE_INTEGER:
-			type = 'i';
-			snprintf(num, sizeof num, "%lld",
-			    sqlite3_column_int64(stmt, c));
-			p = num;
-			n = (int)strlen(num);
-			break;
-		case SQLITE_FLOAT:
-			type = 'f';
-			f = sqlite3_column_double(stmt, c);
-			memcpy(&bits, &f, sizeof bits);
-			for (j = 0; j < 8; j++)
-				be[j] = (u_char)(bits >> (56 - 8 * j));
-			p = be;
-			n = 8;
-			break;
-		case SQLITE_TEXT:
-			type = 't';
-			p = sqlite3_column_text(stmt, c);
-			n = sqlite3_column_bytes(stmt, c);
-			break;
-		default:
-			type = 'b';
-			p = sqlite3_column_blob(stmt, c);
-			n = sqlite3_column_bytes(stmt, c);
-			break;
+		for (i = 0; i < nlink; i++)
+			if (chain_field(ctx, stmt, off, link[i], 0) != 0)
+				goto out;
+		for (i = 0; i < record_nfields; i++) {
+			if ((record_fields[i].flags & flag) != 0 &&
+			    chain_field(ctx, stmt, off, (int)i, 0) != 0)
+				goto out;
 		}
-		if (chain_netstring(ctx, chain_names[fields[i]],
-		    strlen(chain_names[fields[i]])) != 0 ||
-		    chain_update(ctx, &type, 1) != 0 ||
-		    chain_netstring(ctx, p, (size_t)n) != 0)
-			goto out;
 	}
 	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen * 2 !=
 	    CHAIN_HASH_LEN)
 		goto out;
 	for (i = 0; i < mdlen; i++)
 		snprintf(hash + 2 * i, 3, "%02x", md[i]);
+	if (raw != NULL)
+		memcpy(raw, md, RECORD_HASH_LEN);
 	rc = 0;
 out:
 	EVP_MD_CTX_free(ctx);
@@ -308,7 +301,7 @@ out:
 }
 
 /* Return an allocated message for the last SQLite error. */
-static char *
+char *
 chain_error(sqlite3 *db, const char *what)
 {
 	char	*s;
@@ -492,13 +485,13 @@ chain_load(sqlite3 *db, struct chain_head *head, char **cause)
 
 /*
  * Chain a row's start (which 0) or end (1): give the event the next
- * sequence number and its hash, and move the head; the hash also goes to
- * out unless it is NULL. Runs inside the writer's transaction; on failure
+ * sequence number and its hash, and move the head; the raw hash also goes
+ * to raw (RECORD_HASH_LEN bytes) unless it is NULL. Runs inside the writer's transaction; on failure
  * the caller rolls back and restores the head it saved.
  */
 static int
 chain_seal(sqlite3 *db, int which, uint64_t id, struct chain_head *head,
-    char *out, char **cause)
+    uint8_t *raw, char **cause)
 {
 	sqlite3_stmt	*select = NULL, *update = NULL;
 	char		 hash[CHAIN_HASH_LEN + 1], *cols, *sql;
@@ -533,7 +526,7 @@ chain_seal(sqlite3 *db, int which, uint64_t id, struct chain_head *head,
 		goto sqlfail;
 	}
 	if (chain_hash(select, 0, which == 0 ? CHAIN_START : CHAIN_END,
-	    head->hash, hash) != 0) {
+	    head->hash, hash, raw) != 0) {
 		chain_stmt_done(select, cached);
 		chain_stmt_done(update, cached);
 		xasprintf(cause, "cannot hash audit row %" PRIu64, id);
@@ -549,8 +542,6 @@ chain_seal(sqlite3 *db, int which, uint64_t id, struct chain_head *head,
 	chain_stmt_done(update, cached);
 	head->seq = seq;
 	memcpy(head->hash, hash, CHAIN_HASH_LEN + 1);
-	if (out != NULL)
-		memcpy(out, hash, CHAIN_HASH_LEN + 1);
 	return (0);
 
 sqlfail:
@@ -560,23 +551,23 @@ sqlfail:
 	return (-1);
 }
 
-/* Chain the start of row id, just inserted. */
-int
-chain_seal_start(sqlite3 *db, uint64_t id, struct chain_head *head,
-    char **cause)
-{
-	return (chain_seal(db, 0, id, head, NULL, cause));
-}
-
 /*
- * Chain the end of row id, just made final, over the whole row; its hash
- * goes to hash (CHAIN_HASH_LEN + 1 bytes) unless that is NULL.
+ * Chain the start of row id, just inserted; its raw hash goes to raw
+ * (RECORD_HASH_LEN bytes) unless that is NULL.
  */
 int
-chain_seal_end(sqlite3 *db, uint64_t id, struct chain_head *head,
-    char *hash, char **cause)
+chain_seal_start(sqlite3 *db, uint64_t id, struct chain_head *head,
+    uint8_t *raw, char **cause)
 {
-	return (chain_seal(db, 1, id, head, hash, cause));
+	return (chain_seal(db, 0, id, head, raw, cause));
+}
+
+/* Chain the end of row id, just made final, over the whole row; as above. */
+int
+chain_seal_end(sqlite3 *db, uint64_t id, struct chain_head *head,
+    uint8_t *raw, char **cause)
+{
+	return (chain_seal(db, 1, id, head, raw, cause));
 }
 
 /*
@@ -627,7 +618,7 @@ chain_check_start(sqlite3 *db, uint64_t id, const struct chain_head *head,
 	if (sqlite3_column_type(stmt, C_SEQ) != SQLITE_INTEGER ||
 	    seq <= base.seq || seq > head->seq || stored == NULL ||
 	    chain_event_hash(db, seq - 1, &base, prev) != 0 ||
-	    chain_hash(stmt, 0, CHAIN_START, prev, hash) != 0 ||
+	    chain_hash(stmt, 0, CHAIN_START, prev, hash, NULL) != 0 ||
 	    strcmp(stored, hash) != 0) {
 		xasprintf(cause, "its start does not verify (seq %" PRIu64 ")",
 		    seq);
@@ -695,355 +686,3 @@ chain_finalize(void)
 	chain_db = NULL;
 }
 
-/* Name an event for a message, as in "row id 3: its end (seq 6)". */
-static const char *
-chain_what(int what)
-{
-	if (what == CHAIN_START)
-		return ("its start ");
-	if (what == CHAIN_END)
-		return ("its end ");
-	return ("");
-}
-
-/* Note the numbers from to to as missing. */
-static void
-chain_gap_add(struct chain_gaps *g, uint64_t from, uint64_t to)
-{
-	if (g->n == CHAIN_MAX_GAPS) {
-		g->more = 1;
-		return;
-	}
-	g->from[g->n] = from;
-	g->to[g->n] = to;
-	g->n++;
-}
-
-/* Write the gaps as "7, 9-12". */
-static void
-chain_gap_print(FILE *fp, const struct chain_gaps *g)
-{
-	u_int	i;
-
-	for (i = 0; i < g->n; i++) {
-		fprintf(fp, "%s%" PRIu64, i == 0 ? "" : ", ", g->from[i]);
-		if (g->to[i] != g->from[i])
-			fprintf(fp, "-%" PRIu64, g->to[i]);
-	}
-	if (g->more)
-		fputs(" and more", fp);
-}
-
-/*
- * Mark in present which of chain_names the table commands has: a
- * database not yet upgraded lacks the newer ones. Return 0 or -1.
- */
-static int
-chain_present(sqlite3 *db, int *present)
-{
-	sqlite3_stmt	*stmt;
-	const char	*name;
-	int		 i;
-
-	memset(present, 0, C_NCOLUMNS * sizeof *present);
-	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info("
-	    "'commands')", -1, &stmt, NULL) != SQLITE_OK)
-		return (-1);
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
-		name = (const char *)sqlite3_column_text(stmt, 0);
-		for (i = 0; name != NULL && i < C_NCOLUMNS; i++)
-			if (strcmp(name, chain_names[i]) == 0)
-				present[i] = 1;
-	}
-	sqlite3_finalize(stmt);
-	return (0);
-}
-
-/*
- * Check the whole chain of the database at path, read-only: every event's
- * hash and link, that no sequence number is missing, that every row is in
- * the chain as far as it got, that no id is missing, and, if given, that
- * the head "SEQ:HASH" (as logged by rcmdd) is in it. Return 0 with the
- * number of rows checked and the head, or -1 with a cause naming the
- * first event that does not match and every seq and id missing.
- */
-int
-chain_verify(const char *path, const char *expect, uint64_t *nrows,
-    struct chain_head *head, char **cause)
-{
-	sqlite3		*db = NULL;
-	sqlite3_stmt	*stmt = NULL;
-	struct chain_head base;
-	struct chain_gaps seqs, ids;
-	const char	*stored;
-	char		 hash[CHAIN_HASH_LEN + 1], *end = NULL, *cols, *sql;
-	char		*first = NULL, *buf = NULL;
-	uint64_t	 seq, id, want_seq = 0, last_id = 0, given;
-	size_t		 buflen;
-	FILE		*fp;
-	int		 present[C_NCOLUMNS], what, rc, found = 0, v4, gap;
-
-	*nrows = 0;
-	memset(&seqs, 0, sizeof seqs);
-	memset(&ids, 0, sizeof ids);
-	if (expect != NULL) {
-		/* strtoull would take "-1" as the largest seq: digits only. */
-		errno = 0;
-		if (isdigit((u_char)*expect))
-			want_seq = strtoull(expect, &end, 10);
-		if (end == NULL || errno != 0 || *end != ':' ||
-		    strlen(end + 1) != CHAIN_HASH_LEN ||
-		    strspn(end + 1, CHAIN_HEX) != CHAIN_HASH_LEN) {
-			xasprintf(cause, "head \"%s\" is not SEQ:HASH (a "
-			    "number, a colon and 64 hex digits, as rcmdd "
-			    "logs it)", expect);
-			return (-1);
-		}
-	}
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		xasprintf(cause, "cannot open %s: %s", path, db == NULL ?
-		    "out of memory" : sqlite3_errmsg(db));
-		goto fail;
-	}
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    chain_present(db, present) != 0) {
-		*cause = chain_error(db, path);
-		goto fail;
-	}
-	if (chain_base_read(db, &base, cause) != 0)
-		goto fail;
-	*head = base;
-	v4 = present[C_CHAIN_VERSION];
-
-	/* Every event in order: version 1 rows, starts and ends. */
-	cols = chain_columns(NULL, NULL, present);
-	xasprintf(&sql, "SELECT n, w, %s FROM (SELECT seq AS n, CASE WHEN "
-	    "chain_version = 2 THEN %d ELSE %d END AS w, * FROM (SELECT %s "
-	    "FROM commands) WHERE seq IS NOT NULL UNION ALL SELECT end_seq, "
-	    "%d, * FROM (SELECT %s FROM commands) WHERE end_seq IS NOT NULL) "
-	    "ORDER BY n, w", cols, CHAIN_START, CHAIN_ROW, cols, CHAIN_END,
-	    cols);
-	free(cols);
-	rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
-	free(sql);
-	if (rc != SQLITE_OK) {
-		*cause = chain_error(db, path);
-		goto fail;
-	}
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		seq = (uint64_t)sqlite3_column_int64(stmt, 0);
-		what = sqlite3_column_int(stmt, 1);
-		id = (uint64_t)sqlite3_column_int64(stmt, 2 + C_ID);
-		stored = (const char *)sqlite3_column_text(stmt, 2 +
-		    (what == CHAIN_END ? C_END_HASH : C_HASH));
-		if (what == CHAIN_ROW &&
-		    sqlite3_column_type(stmt, 2 + C_CHAIN_VERSION) !=
-		    SQLITE_NULL &&
-		    sqlite3_column_int64(stmt, 2 + C_CHAIN_VERSION) != 1) {
-			xasprintf(cause, "row id %" PRIu64 " has chain version "
-			    "%s, which this rcmdd does not know", id,
-			    sqlite3_column_text(stmt, 2 + C_CHAIN_VERSION));
-			goto fail;
-		}
-		/* A row that ended after the base may have started before. */
-		if (seq <= base.seq && what == CHAIN_START &&
-		    sqlite3_column_type(stmt, 2 + C_END_SEQ) ==
-		    SQLITE_INTEGER && (uint64_t)sqlite3_column_int64(stmt,
-		    2 + C_END_SEQ) > base.seq) {
-			(*nrows)++;
-			continue;
-		}
-		if (seq <= head->seq) {
-			if (first == NULL)
-				xasprintf(&first, "row id %" PRIu64 "%s%s(seq %"
-				    PRIu64 ") is not after seq %" PRIu64 ": a "
-				    "row was inserted or renumbered", id,
-				    what == CHAIN_ROW ? " " : ": ",
-				    chain_what(what), seq, head->seq);
-			continue;
-		}
-		gap = seq != head->seq + 1;
-		if (gap)
-			chain_gap_add(&seqs, head->seq + 1, seq - 1);
-		if (stored == NULL || strlen(stored) != CHAIN_HASH_LEN) {
-			if (first == NULL)
-				xasprintf(&first, "row id %" PRIu64 "%s%s(seq %"
-				    PRIu64 ") has no valid hash", id,
-				    what == CHAIN_ROW ? " " : ": ",
-				    chain_what(what), seq);
-			head->seq = seq;
-			memset(head->hash, '0', CHAIN_HASH_LEN);
-			continue;
-		}
-		/* After a gap, the link cannot be checked: go on from here. */
-		if (!gap) {
-			if (chain_hash(stmt, 2, what, head->hash, hash) != 0) {
-				xasprintf(cause, "cannot hash row id %" PRIu64,
-				    id);
-				goto fail;
-			}
-			if (strcmp(stored, hash) != 0 && first == NULL)
-				xasprintf(&first, "row id %" PRIu64 "%s%s(seq %"
-				    PRIu64 ") does not match its hash: its "
-				    "content or its link to seq %" PRIu64
-				    " was changed", id, what == CHAIN_ROW ?
-				    " " : ": ", chain_what(what), seq,
-				    head->seq);
-		}
-		head->seq = seq;
-		memcpy(head->hash, stored, CHAIN_HASH_LEN + 1);
-		if (what != CHAIN_END)
-			(*nrows)++;
-		if (expect != NULL && seq == want_seq) {
-			if (strcasecmp(end + 1, stored) != 0) {
-				xasprintf(cause, "row id %" PRIu64 " (seq %"
-				    PRIu64 ") has hash %s, but the head given "
-				    "says %s: the chain was rewritten", id, seq,
-				    stored, end + 1);
-				goto fail;
-			}
-			found = 1;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		*cause = chain_error(db, path);
-		goto fail;
-	}
-	sqlite3_finalize(stmt);
-	stmt = NULL;
-
-	if (expect != NULL && !found) {
-		if (want_seq == base.seq && strcasecmp(end + 1, base.hash) == 0)
-			found = 1;
-		else if (want_seq == base.seq)
-			xasprintf(cause, "the head given (seq %" PRIu64 ") says "
-			    "%s, but the chain base in audit_meta says %s: the "
-			    "chain was rewritten", want_seq, end + 1,
-			    base.hash);
-		else if (want_seq < base.seq)
-			xasprintf(cause, "the head given (seq %" PRIu64 ") was "
-			    "pruned: the chain now starts after seq %" PRIu64,
-			    want_seq, base.seq);
-		else
-			xasprintf(cause, "the head given (seq %" PRIu64 ") is "
-			    "not in the chain, which ends at seq %" PRIu64 ": "
-			    "rows were deleted from its end", want_seq,
-			    head->seq);
-		if (!found)
-			goto fail;
-	}
-
-	/* Rows outside the chain, or whose end is not in it. */
-	if (first == NULL) {
-		if (sqlite3_prepare_v2(db, v4 ? "SELECT id, status, seq IS "
-		    "NULL FROM commands WHERE seq IS NULL OR (chain_version "
-		    "= 2 AND end_seq IS NULL AND status != 'running') ORDER "
-		    "BY id LIMIT 1" : "SELECT id, status, 1 FROM commands "
-		    "WHERE seq IS NULL AND status != 'running' ORDER BY id "
-		    "LIMIT 1", -1, &stmt, NULL) != SQLITE_OK) {
-			*cause = chain_error(db, path);
-			goto fail;
-		}
-		if (sqlite3_step(stmt) == SQLITE_ROW) {
-			id = (uint64_t)sqlite3_column_int64(stmt, 0);
-			stored = (const char *)sqlite3_column_text(stmt, 1);
-			if (sqlite3_column_int(stmt, 2) == 0)
-				xasprintf(&first, "row id %" PRIu64 " is %s "
-				    "but its end is not in the chain: it was "
-				    "changed outside rcmdd", id, stored);
-			else if (stored != NULL &&
-			    strcmp(stored, "running") == 0)
-				xasprintf(&first, "row id %" PRIu64 " is "
-				    "running but its start is not in the "
-				    "chain: it was inserted outside rcmdd", id);
-			else
-				xasprintf(&first, "row id %" PRIu64 " is %s "
-				    "but not in the chain: it was inserted or "
-				    "changed outside rcmdd", id, stored);
-		}
-		sqlite3_finalize(stmt);
-		stmt = NULL;
-	}
-
-	/*
-	 * Ids: since schema 4, each row's id comes with its start, so among
-	 * the rows that started after the base no id is missing, and none
-	 * after the last (sqlite_sequence keeps the last id given).
-	 */
-	if (v4) {
-		if (sqlite3_prepare_v2(db, "SELECT id FROM commands WHERE seq "
-		    "IS NULL OR (chain_version = 2 AND seq > ?) ORDER BY id",
-		    -1, &stmt, NULL) != SQLITE_OK) {
-			*cause = chain_error(db, path);
-			goto fail;
-		}
-		sqlite3_bind_int64(stmt, 1, (sqlite3_int64)base.seq);
-		while (sqlite3_step(stmt) == SQLITE_ROW) {
-			id = (uint64_t)sqlite3_column_int64(stmt, 0);
-			if (last_id != 0 && id > last_id + 1)
-				chain_gap_add(&ids, last_id + 1, id - 1);
-			last_id = id;
-		}
-		sqlite3_finalize(stmt);
-		stmt = NULL;
-		given = 0;
-		if (sqlite3_prepare_v2(db, "SELECT seq FROM sqlite_sequence "
-		    "WHERE name = 'commands'", -1, &stmt, NULL) == SQLITE_OK &&
-		    sqlite3_step(stmt) == SQLITE_ROW)
-			given = (uint64_t)sqlite3_column_int64(stmt, 0);
-		sqlite3_finalize(stmt);
-		stmt = NULL;
-		if (sqlite3_prepare_v2(db, "SELECT max(id) FROM commands", -1,
-		    &stmt, NULL) == SQLITE_OK && sqlite3_step(stmt) ==
-		    SQLITE_ROW)
-			last_id = (uint64_t)sqlite3_column_int64(stmt, 0);
-		sqlite3_finalize(stmt);
-		stmt = NULL;
-		if (given > last_id) {
-			/* Join a gap that runs into the end. */
-			if (ids.n != 0 && ids.to[ids.n - 1] + 1 == last_id + 1)
-				ids.to[ids.n - 1] = given;
-			else
-				chain_gap_add(&ids, last_id + 1, given);
-		}
-	} else
-		given = 0;
-
-	if (first == NULL && seqs.n == 0 && ids.n == 0) {
-		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-		sqlite3_close(db);
-		return (0);
-	}
-	if ((fp = open_memstream(&buf, &buflen)) == NULL)
-		fatal("open_memstream");
-	if (first != NULL)
-		fputs(first, fp);
-	if (seqs.n != 0 || ids.n != 0)
-		fprintf(fp, "%srows were deleted: ", first == NULL ? "" : "; ");
-	if (seqs.n != 0) {
-		fputs("seq ", fp);
-		chain_gap_print(fp, &seqs);
-		fputs(" missing from the chain", fp);
-	}
-	if (ids.n != 0) {
-		fprintf(fp, "%sid ", seqs.n == 0 ? "" : "; ");
-		chain_gap_print(fp, &ids);
-		fputs(" missing from the ids", fp);
-		if (given > last_id)
-			fprintf(fp, " (the last id given was %" PRIu64 ")",
-			    given);
-	}
-	fclose(fp);
-	*cause = buf;
-	free(first);
-	sqlite3_close(db);
-	return (-1);
-
-fail:
-	free(first);
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
-	return (-1);
-}

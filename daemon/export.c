@@ -40,13 +40,6 @@
  * threads and touches no shared state.
  */
 
-#define EXPORT_COLUMNS		"id, started_at, finished_at, " \
-				"client_addr, client_port, client_name, " \
-				"identity, fingerprint, command, status, " \
-				"exit_code, " \
-				"signal, duration_ms, output, output_bytes, " \
-				"truncated, reason, seq, hash, end_seq, " \
-				"end_hash, chain_version"
 #define EXPORT_TIME_LEN		24
 #define EXPORT_TIME_FORM	"dddd-dd-ddTdd:dd:dd.ddd"
 #define EXPORT_FIELD_MAX	128
@@ -119,7 +112,7 @@ export_audit(const char *path, const char *since, FILE *out, char **cause)
 {
 	sqlite3		*db = NULL;
 	sqlite3_stmt	*stmt = NULL;
-	char		 from[EXPORT_TIME_LEN + 1];
+	char		 from[EXPORT_TIME_LEN + 1], *cols, *sql;
 	int		 rc;
 
 	if (since != NULL && export_since(since, from, sizeof from,
@@ -133,12 +126,17 @@ export_audit(const char *path, const char *since, FILE *out, char **cause)
 	}
 	sqlite3_busy_timeout(db, 5000);
 
+	/* Every field of the record (record.c), in its order. */
+	cols = record_columns(0, "");
+	xasprintf(&sql, "SELECT %s FROM commands %sORDER BY id", cols,
+	    since == NULL ? "" : "WHERE started_at >= ? ");
+	free(cols);
 	/* One read transaction: a snapshot, whatever rcmdd writes meanwhile. */
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, since == NULL ?
-	    "SELECT " EXPORT_COLUMNS " FROM commands ORDER BY id" :
-	    "SELECT " EXPORT_COLUMNS " FROM commands WHERE started_at >= ? "
-	    "ORDER BY id", -1, &stmt, NULL) != SQLITE_OK) {
+	rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+	free(sql);
+	if (rc != SQLITE_OK) {
 		xasprintf(cause, "cannot read the audit log: %s",
 		    sqlite3_errmsg(db));
 		goto fail;
@@ -376,31 +374,36 @@ export_sd_value(const char *s, size_t cap)
 /*
  * Build the log line of a finished command: a short text for people, then
  * the RFC 5424 structured data element EXPORT_SD_ID with every field as a
- * parameter, "-" standing for none. What a client sent is escaped by
+ * parameter, "-" standing for none; the hash is the row's end_hash, none
+ * if its end was not sealed. What a client sent is escaped by
  * export_sd_escape, and the command is capped at EXPORT_COMMAND_MAX
  * escaped bytes, so the line stays one line and fits a log line (2048
  * bytes). Called on the command's worker thread. Return an allocated
  * string.
  */
 char *
-export_sd_line(const struct export_record *r)
+export_sd_line(const struct cmd_record *r)
 {
+	const struct record_peer *p = &r->peer;
 	char	*client, *addr, *identity, *status, *hash, *command, *line;
-	char	 how[32], exitbuf[16], sigbuf[16];
+	char	 how[32], exitbuf[16], sigbuf[16], hex[CHAIN_HASH_LEN + 1];
 
-	if (r->client_addr == NULL)
+	if (p->client_addr[0] == '\0')
 		client = xstrdup("-");
-	else if (r->client_port < 0)
-		client = xstrdup(r->client_addr);
-	else if (strchr(r->client_addr, ':') != NULL)
-		xasprintf(&client, "[%s]:%d", r->client_addr, r->client_port);
+	else if (p->client_port < 0)
+		client = xstrdup(p->client_addr);
+	else if (strchr(p->client_addr, ':') != NULL)
+		xasprintf(&client, "[%s]:%d", p->client_addr, p->client_port);
 	else
-		xasprintf(&client, "%s:%d", r->client_addr, r->client_port);
+		xasprintf(&client, "%s:%d", p->client_addr, p->client_port);
 	addr = export_sd_value(client, EXPORT_FIELD_MAX);
 	free(client);
-	identity = export_sd_value(r->identity, EXPORT_IDENTITY_MAX);
+	identity = export_sd_value(p->identity, EXPORT_IDENTITY_MAX);
 	status = export_sd_value(r->status, EXPORT_FIELD_MAX);
-	hash = export_sd_value(r->hash, EXPORT_FIELD_MAX);
+	hex[0] = '\0';
+	if (r->end_seq != 0)
+		record_hex(r->end_hash, hex);
+	hash = export_sd_value(hex, EXPORT_FIELD_MAX);
 	command = export_sd_escape(r->command, r->command_len,
 	    EXPORT_COMMAND_MAX);
 

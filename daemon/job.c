@@ -836,11 +836,7 @@ job_params_free(struct job_params *p)
 {
 	if (p == NULL)
 		return;
-	free(p->command);
-	free(p->client_addr);
-	free(p->client_name);
-	free(p->identity);
-	free(p->fingerprint);
+	record_free(p->rec);
 	exec_env_free(p->envp);
 	free(p);
 }
@@ -949,7 +945,7 @@ void
 job_list_write(struct evbuffer *out)
 {
 	struct job		*job;
-	const struct job_params	*p;
+	const struct cmd_record	*r;
 	time_t			 now;
 	char			*identity, *command;
 
@@ -957,15 +953,16 @@ job_list_write(struct evbuffer *out)
 	TAILQ_FOREACH(job, &job_list, entry) {
 		if (job->audit_id == 0)
 			continue;
-		p = job->params;
-		identity = job_escape(p->identity != NULL ? p->identity : "-",
-		    p->identity != NULL ? strlen(p->identity) : 1, 64);
-		command = job_escape(p->command, p->command_len, 200);
+		r = job->params->rec;
+		identity = job_escape(r->peer.identity != NULL ?
+		    r->peer.identity : "-", r->peer.identity != NULL ?
+		    strlen(r->peer.identity) : 1, 64);
+		command = job_escape(r->command, r->command_len, 200);
 		evbuffer_add_printf(out, "%llu\t%lld\t%s\t%s\t%s:%d\t%s\n",
 		    (unsigned long long)job->audit_id,
 		    (long long)(now - job->started), identity,
-		    p->ident.user[0] != '\0' ? p->ident.user : "-",
-		    p->client_addr, p->client_port, command);
+		    r->ident.user[0] != '\0' ? r->ident.user : "-",
+		    r->peer.client_addr, r->peer.client_port, command);
 		free(identity);
 		free(command);
 	}

@@ -21,6 +21,8 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -120,51 +122,6 @@ struct config_cmdline {
 	int		 verbose;
 };
 
-/* A row's first state, committed before the command is spawned. */
-struct audit_start {
-	const char	*client_addr;
-	int		 client_port;
-	const char	*client_name;
-	const char	*identity;
-	const char	*fingerprint;
-	const char	*command;
-	size_t		 command_len;
-};
-
-/* How a command ended, committed before EXIT is sent. */
-struct audit_end {
-	const char	*status;
-	int		 has_exit_code;
-	int		 exit_code;
-	int		 has_signal;
-	int		 signal;
-	uint64_t	 duration_ms;
-	const char	*output;
-	size_t		 output_len;
-	uint64_t	 output_bytes;
-	int		 truncated;
-	const char	*reason;
-};
-
-/* A finished command, as its log line tells it (export_sd_line). */
-#define EXPORT_SD_ID		"rcmd@32473"
-#define EXPORT_COMMAND_MAX	1024
-struct export_record {
-	uint64_t	 id;
-	const char	*client_addr;
-	int		 client_port;
-	const char	*identity;
-	const char	*status;
-	int		 has_exit_code;
-	int		 exit_code;
-	int		 has_signal;
-	int		 signal;
-	uint64_t	 duration_ms;
-	const char	*hash;
-	const char	*command;
-	size_t		 command_len;
-};
-
 /* Who a command runs as, and under which limits (0: not set). */
 #define EXEC_MAX_GROUPS		64
 struct exec_identity {
@@ -185,21 +142,93 @@ struct exec_identity {
 	unsigned long	 files_hard;
 };
 
-/* What a session gives a job to run. */
-struct job_params {
-	char		*command;
-	size_t		 command_len;
-	char		*client_addr;
-	int		 client_port;
-	char		*client_name;
+/*
+ * The one record of a command (record.c): the peer, built once per
+ * connection; the command, once per EXEC; and how it ended, filled in by
+ * the worker, and by audit_begin and audit_finish (id, seq, hashes). The
+ * writer thread, the log line and --list read it by const pointer; the
+ * field table in record.c is its one serialisation, which the writer,
+ * the chain and the export use. The worker owns it through the job.
+ */
+struct record_peer {
+	char		 client_addr[INET6_ADDRSTRLEN];	/* "unix", "-" */
+	int		 client_port;			/* -1: none */
+	char		*client_name;			/* NULL: none */
 	char		*identity;
 	char		*fingerprint;
-	u_int		 timeout_ms;
+};
+
+#define RECORD_HASH_LEN		32	/* a SHA-256, raw */
+struct cmd_record {
+	struct record_peer	 peer;
+
+	char			*command;
+	size_t			 command_len;
+	u_int			 timeout_ms;
+	struct exec_identity	 ident;
+
+	uint64_t		 id;
+	const char		*status;
+	int			 has_exit_code;
+	int			 exit_code;
+	int			 has_signal;
+	int			 signal;
+	uint64_t		 duration_ms;
+	char			*output;
+	size_t			 output_len;
+	uint64_t		 output_bytes;
+	int			 truncated;
+	char			*reason;
+	uint64_t		 seq;
+	uint8_t			 hash[RECORD_HASH_LEN];
+	uint64_t		 end_seq;
+	uint8_t			 end_hash[RECORD_HASH_LEN];
+};
+
+/*
+ * The fields of a record, as columns of the table commands, in its
+ * order. A new column goes at the end of record_fields, with its flags;
+ * those named here are the ones code refers to by index.
+ */
+enum {
+	RECORD_F_ID, RECORD_F_STARTED_AT, RECORD_F_FINISHED_AT,
+	RECORD_F_CLIENT_ADDR, RECORD_F_CLIENT_PORT, RECORD_F_CLIENT_NAME,
+	RECORD_F_IDENTITY, RECORD_F_FINGERPRINT, RECORD_F_COMMAND,
+	RECORD_F_STATUS, RECORD_F_EXIT_CODE, RECORD_F_SIGNAL,
+	RECORD_F_DURATION_MS, RECORD_F_OUTPUT, RECORD_F_OUTPUT_BYTES,
+	RECORD_F_TRUNCATED, RECORD_F_REASON, RECORD_F_SEQ, RECORD_F_HASH,
+	RECORD_F_END_SEQ, RECORD_F_END_HASH, RECORD_F_CHAIN_VERSION
+};
+
+/* Where a field goes: written at the start or the end, chained where. */
+#define RECORD_AT_START		0x1	/* bound from the record at start */
+#define RECORD_AT_END		0x2	/* bound from the record at the end */
+#define RECORD_CHAIN_START	0x4	/* hashed in the start event */
+#define RECORD_CHAIN_END	0x8	/* hashed in the end event */
+
+/* A field's value: SQLite's storage classes that the record uses. */
+#define RECORD_NULL		0
+#define RECORD_INT		1
+#define RECORD_TEXT		2
+struct record_value {
+	int		 type;
+	int64_t		 i;
+	const char	*s;
+	size_t		 len;
+};
+
+struct record_field {
+	const char	*name;
+	int		 flags;
+};
+
+/* What a session gives a job to run. */
+struct job_params {
+	struct cmd_record *rec;
 	u_int		 kill_grace_ms;
 	u_int		 drain_ms;
 	size_t		 output_max;
 	char		**envp;
-	struct exec_identity ident;
 };
 
 /*
@@ -441,6 +470,7 @@ struct chain_head {
 
 /* chain.c */
 struct sqlite3;
+struct sqlite3_stmt;
 int		 chain_base_read(struct sqlite3 *, struct chain_head *, char **);
 int		 chain_check_start(struct sqlite3 *, uint64_t,
 		     const struct chain_head *, char **);
@@ -451,9 +481,18 @@ int		 chain_load(struct sqlite3 *, struct chain_head *, char **);
 int		 chain_prepare(struct sqlite3 *);
 void		 chain_finalize(void);
 int		 chain_seal_start(struct sqlite3 *, uint64_t,
-		     struct chain_head *, char **);
+		     struct chain_head *, uint8_t *, char **);
 int		 chain_seal_end(struct sqlite3 *, uint64_t, struct chain_head *,
-		     char *, char **);
+		     uint8_t *, char **);
+#define CHAIN_ROW		1	/* version 1: a final row */
+#define CHAIN_START		2	/* version 2: a row's start */
+#define CHAIN_END		3	/* version 2: a row's end */
+char		*chain_columns(const char *, const char *, const int *);
+int		 chain_hash(struct sqlite3_stmt *, int, int, const char *,
+		     char *, uint8_t *);
+char		*chain_error(struct sqlite3 *, const char *);
+
+/* chain_verify.c */
 int		 chain_verify(const char *, const char *, uint64_t *,
 		     struct chain_head *, char **);
 
@@ -469,29 +508,53 @@ struct audit_stats {
 	uint64_t	 denied;	/* refusals recorded */
 	int		 failing;	/* commands refused for it now */
 };
-int		 audit_lookup_group(const char *, gid_t *, char **);
-void		 audit_set_group(gid_t);
 int		 audit_open(const char *, int, char **);
 void		 audit_start(void);
 void		 audit_stop(void);
-int		 audit_begin(const struct audit_start *, uint64_t *, char **);
-int		 audit_finish(uint64_t, const struct audit_end *, char *,
-		     char **);
-void		 audit_deny(const struct audit_start *, const char *);
+int		 audit_begin(struct cmd_record *, char **);
+int		 audit_finish(struct cmd_record *, char **);
+void		 audit_deny(const struct record_peer *, const char *);
 void		 audit_head(struct chain_head *);
 void		 audit_get_stats(struct audit_stats *);
 void		 audit_set_retention(u_int, uint64_t);
-void		 audit_format_time(const struct timespec *, char *, size_t);
-char		*audit_text(const char *, size_t, size_t *);
+
+/* audit_db.c */
+int		 audit_lookup_group(const char *, gid_t *, char **);
+void		 audit_set_group(gid_t);
+int		 audit_db_open(const char *, int, struct sqlite3 **,
+		     struct chain_head *, char **);
+
+/* prune.c */
+int		 prune_run(struct sqlite3 *, u_int, uint64_t);
+
+/* record.c */
+extern const struct record_field record_fields[];
+extern const u_int record_nfields;
+struct cmd_record *record_new(const struct record_peer *, const char *,
+		     size_t);
+struct cmd_record *record_new_denied(const struct record_peer *,
+		     const char *);
+void		 record_free(struct cmd_record *);
+void		 record_peer_clear(struct record_peer *);
+void		 record_get(const struct cmd_record *, u_int,
+		     struct record_value *);
+char		*record_columns(int, const char *);
+void		 record_hex(const uint8_t *, char *);
+
+/* text.c */
+char		*text_safe(const char *, size_t, size_t *);
+void		 text_time(const struct timespec *, char *, size_t);
 
 /* priv.c */
 int		 priv_drop(const struct config *, char **);
 int		 priv_is_dropped(void);
 
-/* export.c */
+/* export.c: the log line's element, and the command's cap in it */
+#define EXPORT_SD_ID		"rcmd@32473"
+#define EXPORT_COMMAND_MAX	1024
 int		 export_audit(const char *, const char *, FILE *, char **);
 char		*export_json_string(const char *, size_t);
 char		*export_sd_escape(const char *, size_t, size_t);
-char		*export_sd_line(const struct export_record *);
+char		*export_sd_line(const struct cmd_record *);
 
 #endif /* RCMDD_H */

@@ -133,14 +133,10 @@ struct session {
 	struct event		*resume;
 	struct job		*job;
 	int			 kind;
-	char			 addr[INET6_ADDRSTRLEN];
-	int			 port;
+	struct record_peer	 rp;	/* for the audit record */
 	char			 source[INET6_ADDRSTRLEN + 16];
 	char			 peer[INET6_ADDRSTRLEN + 16];	/* for the log */
 	struct sockaddr_storage	 sa;
-	char			*identity;
-	char			 fingerprint[TLS_FINGERPRINT_LEN + 1];
-	char			 name[HELLO_MAX_NAME * 4 + 1];
 	u_int			 errors;	/* in a row */
 	u_int			 logged;
 	u_int			 log_suppressed;
@@ -288,22 +284,22 @@ session_new(int fd, const struct sockaddr *sa, socklen_t salen, int kind)
 	if (kind == SESSION_UNIX)
 		session_unix_peer(s);
 	else {
-		if (getnameinfo(sa, salen, s->addr, sizeof s->addr, port,
+		if (getnameinfo(sa, salen, s->rp.client_addr, sizeof s->rp.client_addr, port,
 		    sizeof port, NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-			strlcpy(s->addr, "unknown", sizeof s->addr);
+			strlcpy(s->rp.client_addr, "unknown", sizeof s->rp.client_addr);
 			strlcpy(port, "0", sizeof port);
 		}
-		s->port = atoi(port);
-		strlcpy(s->source, s->addr, sizeof s->source);
+		s->rp.client_port = atoi(port);
+		strlcpy(s->source, s->rp.client_addr, sizeof s->source);
 		if (salen <= sizeof s->sa)
 			memcpy(&s->sa, sa, salen);
 	}
 	if (kind == SESSION_UNIX)
 		snprintf(s->peer, sizeof s->peer, "unix");
-	else if (strchr(s->addr, ':') != NULL)
-		snprintf(s->peer, sizeof s->peer, "[%s]:%d", s->addr, s->port);
+	else if (strchr(s->rp.client_addr, ':') != NULL)
+		snprintf(s->peer, sizeof s->peer, "[%s]:%d", s->rp.client_addr, s->rp.client_port);
 	else
-		snprintf(s->peer, sizeof s->peer, "%s:%d", s->addr, s->port);
+		snprintf(s->peer, sizeof s->peer, "%s:%d", s->rp.client_addr, s->rp.client_port);
 	if (server_conf->single_thread)
 		s->flags |= SESSION_INLINE;
 
@@ -323,7 +319,7 @@ session_new(int fd, const struct sockaddr *sa, socklen_t salen, int kind)
 	if (s->bev == NULL) {
 		log_warnx("cannot create a buffer for %s", s->peer);
 		close(fd);
-		free(s->identity);
+		record_peer_clear(&s->rp);
 		free(s);
 		return;
 	}
@@ -349,8 +345,8 @@ session_new(int fd, const struct sockaddr *sa, socklen_t salen, int kind)
 	session_handshake_number++;
 	log_debug("session %llu: connection from %s%s%s",
 	    (unsigned long long)s->id, s->peer,
-	    s->identity != NULL ? " user " : "",
-	    s->identity != NULL ? s->identity : "");
+	    s->rp.identity != NULL ? " user " : "",
+	    s->rp.identity != NULL ? s->rp.identity : "");
 	session_check_limits(s);
 	if (s->state == SESSION_HELLO)
 		session_authorize(s);
@@ -409,8 +405,8 @@ session_unix_peer(struct session *s)
 	socklen_t	 len = sizeof cred;
 	char		 buf[1024];
 
-	strlcpy(s->addr, "unix", sizeof s->addr);
-	s->port = -1;
+	strlcpy(s->rp.client_addr, "unix", sizeof s->rp.client_addr);
+	s->rp.client_port = -1;
 	if (getsockopt(s->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
 		log_warn("session %llu: SO_PEERCRED",
 		    (unsigned long long)s->id);
@@ -421,9 +417,9 @@ session_unix_peer(struct session *s)
 	    (u_int)cred.uid);
 	if (getpwuid_r(cred.uid, &pw, buf, sizeof buf, &res) == 0 &&
 	    res != NULL)
-		s->identity = xstrdup(pw.pw_name);
+		s->rp.identity = xstrdup(pw.pw_name);
 	else
-		xasprintf(&s->identity, "uid %u", (u_int)cred.uid);
+		xasprintf(&s->rp.identity, "uid %u", (u_int)cred.uid);
 }
 
 /* The peer's identity is known: may it run commands? */
@@ -433,16 +429,16 @@ session_authorize(struct session *s)
 	char	*why;
 
 	if (s->state == SESSION_CLOSING || auth_allowed(server_conf,
-	    s->identity, s->kind == SESSION_UNIX ? NULL :
+	    s->rp.identity, s->kind == SESSION_UNIX ? NULL :
 	    (struct sockaddr *)&s->sa))
 		return;
-	if (s->identity != NULL)
+	if (s->rp.identity != NULL)
 		xasprintf(&why, "not allowed: no Allow rule admits %s from %s",
-		    s->identity, s->kind == SESSION_UNIX ? "the local socket" :
-		    s->addr);
+		    s->rp.identity, s->kind == SESSION_UNIX ? "the local socket" :
+		    s->rp.client_addr);
 	else
 		xasprintf(&why, "not allowed: no Allow rule admits a client "
-		    "without an identity from %s (plain TCP)", s->addr);
+		    "without an identity from %s (plain TCP)", s->rp.client_addr);
 	session_deny(s, why);
 	free(why);
 }
@@ -463,21 +459,24 @@ static void
 session_tls_done(struct session *s)
 {
 	SSL	*ssl = bufferevent_openssl_get_ssl(s->bev);
-	char	 cn[256], *cause = NULL, *why;
+	char	 cn[256], fp[TLS_FINGERPRINT_LEN + 1], *cause = NULL, *why;
 
-	if (tls_peer(ssl, cn, sizeof cn, s->fingerprint,
-	    sizeof s->fingerprint, &cause) != 0) {
+	if (tls_peer(ssl, cn, sizeof cn, fp, sizeof fp, &cause) != 0) {
+		if (fp[0] != '\0')
+			s->rp.fingerprint = xstrdup(fp);
 		xasprintf(&why, "client certificate refused: %s", cause);
 		free(cause);
 		session_deny(s, why);
 		free(why);
 		return;
 	}
-	s->identity = xstrdup(cn);
+	s->rp.identity = xstrdup(cn);
+	if (fp[0] != '\0')
+		s->rp.fingerprint = xstrdup(fp);
 	s->state = SESSION_HELLO;
 	log_debug("session %llu: TLS from %s as %s (%s)",
-	    (unsigned long long)s->id, s->peer, s->identity,
-	    s->fingerprint);
+	    (unsigned long long)s->id, s->peer, s->rp.identity,
+	    s->rp.fingerprint != NULL ? s->rp.fingerprint : "");
 	session_authorize(s);
 }
 
@@ -523,10 +522,9 @@ session_refuse_exec(struct session *s, const char *why)
 static void
 session_refused(struct session *s, const char *why)
 {
-	struct audit_start	as;
-	struct timeval		tv = { 1, 0 };
+	struct timeval	tv = { 1, 0 };
 
-	if (!auth_refusal_admit(s->addr)) {
+	if (!auth_refusal_admit(s->rp.client_addr)) {
 		if (session_refusals_ev == NULL)
 			session_refusals_ev = evtimer_new(server_base,
 			    session_refusals_cb, NULL);
@@ -538,14 +536,9 @@ session_refused(struct session *s, const char *why)
 	session_refusals_cb(-1, 0, NULL);
 	log_warnx("session %llu: %s%s%s: refused: %s",
 	    (unsigned long long)s->id, s->peer,
-	    s->identity != NULL ? " as " : "",
-	    s->identity != NULL ? s->identity : "", why);
-	memset(&as, 0, sizeof as);
-	as.client_addr = s->addr;
-	as.client_port = s->port;
-	as.identity = s->identity;
-	as.fingerprint = s->fingerprint[0] != '\0' ? s->fingerprint : NULL;
-	audit_deny(&as, why);
+	    s->rp.identity != NULL ? " as " : "",
+	    s->rp.identity != NULL ? s->rp.identity : "", why);
+	audit_deny(&s->rp, why);
 }
 
 /*
@@ -555,7 +548,7 @@ session_refused(struct session *s, const char *why)
 static void
 session_refusals_cb(int fd, short events, void *arg)
 {
-	struct audit_start	 as;
+	struct record_peer	 rp;
 	struct timeval		 tv = { 1, 0 };
 	char			 since[32], last[INET6_ADDRSTRLEN], *why;
 	uint64_t		 n;
@@ -570,10 +563,10 @@ session_refusals_cb(int fd, short events, void *arg)
 	    (unsigned long long)n, n == 1 ? "" : "s", since,
 	    AUTH_REFUSALS_PER_SEC, last);
 	log_warnx("refused: %s", why);
-	memset(&as, 0, sizeof as);
-	as.client_addr = "-";
-	as.client_port = -1;
-	audit_deny(&as, why);
+	memset(&rp, 0, sizeof rp);
+	strlcpy(rp.client_addr, "-", sizeof rp.client_addr);
+	rp.client_port = -1;
+	audit_deny(&rp, why);
 	free(why);
 	/* From the timer: keep summing up while the flood lasts. */
 	if (events != 0 && session_refusals_ev != NULL)
@@ -939,13 +932,14 @@ session_frame(struct session *s, const struct frame *f)
 		/* Every control character escaped: it reaches log lines. */
 		strnvisx(name, sizeof name, h.name, strlen(h.name),
 		    VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL);
-		strlcpy(s->name, name, sizeof s->name);
+		free(s->rp.client_name);
+		s->rp.client_name = xstrdup(name);
 		s->state = SESSION_READY;
 		session_handshake_done(s);
 		session_idle(s);
 		session_send(s, session_hello, session_hello_len, NULL, 0);
 		log_debug("session %llu: HELLO from %s (%s)",
-		    (unsigned long long)s->id, s->peer, s->name);
+		    (unsigned long long)s->id, s->peer, s->rp.client_name);
 		return;
 	}
 
@@ -990,6 +984,7 @@ session_exec(struct session *s, const struct frame *f)
 {
 	struct frame_exec	 e;
 	struct job_params	*p;
+	struct cmd_record	*rec;
 	struct job		*job;
 	struct job_pump		 jp;
 	char			*cause = NULL, client[INET6_ADDRSTRLEN + 8];
@@ -1022,33 +1017,24 @@ session_exec(struct session *s, const struct frame *f)
 	}
 
 	p = xcalloc(1, sizeof *p);
-	p->command = xmalloc(e.command_len + 1);
-	memcpy(p->command, e.command, e.command_len);
-	p->command[e.command_len] = '\0';
-	p->command_len = e.command_len;
-	p->client_addr = xstrdup(s->addr);
-	p->client_port = s->port;
-	p->client_name = xstrdup(s->name);
-	if (s->identity != NULL)
-		p->identity = xstrdup(s->identity);
-	if (s->fingerprint[0] != '\0')
-		p->fingerprint = xstrdup(s->fingerprint);
+	p->rec = rec = record_new(&s->rp, (const char *)e.command,
+	    e.command_len);
 	/* The client may ask for any timeout up to the maximum. */
-	p->timeout_ms = server_conf->timeout_ms;
+	rec->timeout_ms = server_conf->timeout_ms;
 	if (e.timeout_ms != 0)
-		p->timeout_ms = e.timeout_ms;
-	if (server_conf->max_timeout_ms != 0 && (p->timeout_ms == 0 ||
-	    p->timeout_ms > server_conf->max_timeout_ms))
-		p->timeout_ms = server_conf->max_timeout_ms;
+		rec->timeout_ms = e.timeout_ms;
+	if (server_conf->max_timeout_ms != 0 && (rec->timeout_ms == 0 ||
+	    rec->timeout_ms > server_conf->max_timeout_ms))
+		rec->timeout_ms = server_conf->max_timeout_ms;
 	p->kill_grace_ms = server_conf->kill_grace_ms;
 	p->drain_ms = server_conf->drain_ms;
 	p->output_max = server_conf->output_max;
 	if (s->kind == SESSION_UNIX)
 		strlcpy(client, "unix", sizeof client);
 	else
-		snprintf(client, sizeof client, "%s %d", s->addr, s->port);
+		snprintf(client, sizeof client, "%s %d", s->rp.client_addr, s->rp.client_port);
 	p->envp = exec_env(server_conf, client);
-	exec_identity(&p->ident);
+	exec_identity(&rec->ident);
 
 	evtimer_del(s->timer);
 	s->state = SESSION_RUNNING;
@@ -1440,7 +1426,7 @@ session_free(struct session *s)
 	event_free(s->timer);
 	event_free(s->resume);
 	log_debug("session %llu: closed", (unsigned long long)s->id);
-	free(s->identity);
+	record_peer_clear(&s->rp);
 	free(s);
 	server_check_exit();
 }

@@ -163,9 +163,10 @@ tls_peer(SSL *ssl, char *cn, size_t cnlen, char *fp, size_t fplen,
 	}
 	if (X509_digest(cert, EVP_sha256(), md, &mdlen) == 1 &&
 	    mdlen * 3 <= fplen) {
+		/* The last byte has no colon: the NUL takes its place. */
 		for (i = 0; i < mdlen; i++)
-			snprintf(fp + 3 * i, 4, "%02X:", md[i]);
-		fp[mdlen * 3 - 1] = '\0';
+			snprintf(fp + 3 * i, fplen - 3 * i, "%02X%s", md[i],
+			    i + 1 < mdlen ? ":" : "");
 	}
 	subject = X509_get_subject_name(cert);
 	if ((idx = X509_NAME_get_index_by_NID(subject, NID_commonName,

@@ -65,7 +65,7 @@
 struct worker {
 	struct job		*job;
 	const struct job_params	*p;
-	uint64_t		 audit_id;
+	struct cmd_record	*rec;	/* the job's; its outcome is ours */
 	pid_t			 pid;
 	int			 pidfd;
 	int			 fd_in;
@@ -83,10 +83,6 @@ struct worker {
 	uint64_t		 timeout_at;
 	uint64_t		 kill_at;
 	uint64_t		 drain_at;
-	char			*output;
-	size_t			 output_len;
-	uint64_t		 output_bytes;
-	int			 truncated;
 	uint8_t			*rbuf;
 	int			 grown[2];	/* stdout, stderr */
 	char			 reason[256];
@@ -102,11 +98,8 @@ static void	 worker_check_exit(struct worker *);
 static void	 worker_end(struct worker *);
 static void	 worker_terminate(struct worker *, uint64_t);
 static void	 worker_finish(struct worker *);
-static void	 worker_log(struct worker *, const struct audit_end *,
-		     const char *);
+static void	 worker_record(struct worker *);
 static void	 worker_close(int *);
-static void	 worker_exit_hash(struct frame_exit *, const char *);
-static int	 worker_hex(char);
 static uint64_t	 worker_now(void);
 
 /*
@@ -121,6 +114,7 @@ worker_main(void *arg)
 	memset(&run, 0, sizeof run);
 	run.job = arg;
 	run.p = job_get_params(run.job);
+	run.rec = run.p->rec;
 	run.pid = -1;
 	run.pidfd = run.fd_in = run.fd_out = run.fd_err = -1;
 	STAILQ_INIT(&run.stdin_queue);
@@ -134,25 +128,15 @@ worker_execute(struct worker *run)
 {
 	struct job		*job = run->job;
 	const struct job_params	*p = run->p;
-	struct audit_start	 as;
-	struct audit_end	 ae;
+	struct cmd_record	*rec = run->rec;
 	struct frame_exit	 x;
 	char			*cause = NULL, *text;
 	const char		*what;
-	char			 hash[CHAIN_HASH_LEN + 1];
 	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	int			 err[2] = { -1, -1 }, error;
 
-	memset(&as, 0, sizeof as);
-	as.client_addr = p->client_addr;
-	as.client_port = p->client_port;
-	as.client_name = p->client_name;
-	as.identity = p->identity;
-	as.fingerprint = p->fingerprint;
-	as.command = p->command;
-	as.command_len = p->command_len;
-	if (audit_begin(&as, &run->audit_id, &cause) != 0) {
-		log_debug("command from %s refused: %s", p->client_addr,
+	if (audit_begin(rec, &cause) != 0) {
+		log_debug("command from %s refused: %s", rec->peer.client_addr,
 		    cause);
 		xasprintf(&text, "the audit log cannot record the command, "
 		    "so it was not run (%s); the operator should check the "
@@ -162,14 +146,14 @@ worker_execute(struct worker *run)
 		free(text);
 		return;
 	}
-	job_report_started(job, run->audit_id);
+	job_report_started(job, run->rec->id);
 
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
 	    pipe2(err, O_CLOEXEC) == -1) {
 		error = errno;
 		goto failed;
 	}
-	if (exec_cgroup_new(run->audit_id, &p->ident, &run->cgroup,
+	if (exec_cgroup_new(rec->id, &rec->ident, &run->cgroup,
 	    &cause) != 0) {
 		strlcpy(run->reason, cause, sizeof run->reason);
 		free(cause);
@@ -178,7 +162,7 @@ worker_execute(struct worker *run)
 		goto failed;
 	}
 	run->started = worker_now();
-	run->pid = exec_spawn(p->command, p->envp, &p->ident, run->cgroup,
+	run->pid = exec_spawn(rec->command, p->envp, &rec->ident, run->cgroup,
 	    in[0], out[1], err[1], &error, &what);
 	worker_close(&in[0]);
 	worker_close(&out[1]);
@@ -195,9 +179,9 @@ worker_execute(struct worker *run)
 	fcntl(run->fd_out, F_SETFL, O_NONBLOCK);
 	fcntl(run->fd_err, F_SETFL, O_NONBLOCK);
 	run->pidfd = exec_pidfd(run->pid);
-	if (p->timeout_ms != 0)
-		run->timeout_at = run->started + p->timeout_ms;
-	log_debug("command %llu: pid %ld", (unsigned long long)run->audit_id,
+	if (rec->timeout_ms != 0)
+		run->timeout_at = run->started + rec->timeout_ms;
+	log_debug("command %llu: pid %ld", (unsigned long long)run->rec->id,
 	    (long)run->pid);
 
 	worker_loop(run);
@@ -217,24 +201,18 @@ failed:
 	worker_close(&out[1]);
 	worker_close(&err[0]);
 	worker_close(&err[1]);
-	log_warnx("command %llu: %s", (unsigned long long)run->audit_id,
+	log_warnx("command %llu: %s", (unsigned long long)rec->id,
 	    run->reason);
-	memset(&ae, 0, sizeof ae);
-	ae.status = "failed";
-	ae.reason = run->reason;
-	hash[0] = '\0';
-	if (audit_finish(run->audit_id, &ae, hash, &cause) != 0) {
-		log_warnx("command %llu: %s", (unsigned long long)run->audit_id,
-		    cause);
-		free(cause);
-		hash[0] = '\0';
-	}
-	worker_log(run, &ae, hash);
+	rec->status = "failed";
+	worker_record(run);
 	memset(&x, 0, sizeof x);
 	x.kind = EXIT_FAILED;
 	x.code = error;
-	x.audit_id = run->audit_id;
-	worker_exit_hash(&x, hash);
+	x.audit_id = rec->id;
+	if (rec->end_seq != 0) {
+		memcpy(x.hash, rec->end_hash, EXIT_HASH_LEN);
+		x.has_hash = 1;
+	}
 	job_report_exit(job, &x);
 }
 
@@ -277,7 +255,7 @@ worker_loop(struct worker *run)
 		    now >= run->timeout_at && !run->timed_out) {
 			run->timed_out = 1;
 			snprintf(run->reason, sizeof run->reason,
-			    "timed out after %u ms", p->timeout_ms);
+			    "timed out after %u ms", run->rec->timeout_ms);
 			worker_terminate(run, now);
 		}
 		if (!run->exited && run->kill_at != 0 && now >= run->kill_at) {
@@ -289,7 +267,7 @@ worker_loop(struct worker *run)
 		    now >= run->drain_at) {
 			log_debug("command %llu: output still open %u ms after "
 			    "the shell exited; closing it",
-			    (unsigned long long)run->audit_id, p->drain_ms);
+			    (unsigned long long)run->rec->id, p->drain_ms);
 			worker_close(&run->fd_out);
 			worker_close(&run->fd_err);
 		}
@@ -393,7 +371,7 @@ worker_read_ctl(struct worker *run)
 	if (read(job_get_wake_fd(job), &value, sizeof value) == -1 &&
 	    errno != EAGAIN)
 		log_warn("command %llu: read wake fd",
-		    (unsigned long long)run->audit_id);
+		    (unsigned long long)run->rec->id);
 	job_take_ctl(job, &items);
 
 	while ((c = STAILQ_FIRST(&items)) != NULL) {
@@ -412,7 +390,7 @@ worker_read_ctl(struct worker *run)
 		case JOB_CTL_SIGNAL:
 			if (!run->exited) {
 				log_debug("command %llu: signal %d from the "
-				    "client", (unsigned long long)run->audit_id,
+				    "client", (unsigned long long)run->rec->id,
 				    c->arg);
 				exec_kill(run->pid, c->arg);
 			}
@@ -490,6 +468,7 @@ static ssize_t
 worker_read_chunk(struct worker *run, int *fd, int type)
 {
 	const struct job_params	*p = run->p;
+	struct cmd_record	*rec = run->rec;
 	uint8_t			*buf;
 	ssize_t			 n;
 	size_t			 keep;
@@ -515,20 +494,20 @@ worker_read_chunk(struct worker *run, int *fd, int type)
 		run->grown[type == JOB_EV_STDERR] = 1;
 		if (fcntl(*fd, F_SETPIPE_SZ, WORKER_PIPE_SIZE) == -1)
 			log_debug("command %llu: F_SETPIPE_SZ: %s",
-			    (unsigned long long)run->audit_id,
+			    (unsigned long long)run->rec->id,
 			    strerror(errno));
 	}
-	run->output_bytes += n;
+	rec->output_bytes += n;
 	keep = (size_t)n;
-	if (run->output_len + keep > p->output_max) {
-		keep = p->output_max - run->output_len;
-		run->truncated = 1;
+	if (rec->output_len + keep > p->output_max) {
+		keep = p->output_max - rec->output_len;
+		rec->truncated = 1;
 	}
 	if (keep != 0) {
-		run->output = xreallocarray(run->output, 1,
-		    run->output_len + keep);
-		memcpy(run->output + run->output_len, buf, keep);
-		run->output_len += keep;
+		rec->output = xreallocarray(rec->output, 1,
+		    rec->output_len + keep);
+		memcpy(rec->output + rec->output_len, buf, keep);
+		rec->output_len += keep;
 	}
 	/*
 	 * A full read goes to the loop in its buffer, without a copy; a
@@ -605,11 +584,9 @@ static void
 worker_finish(struct worker *run)
 {
 	struct job		*job = run->job;
-	struct audit_end	 ae;
+	struct cmd_record	*rec = run->rec;
 	struct frame_exit	 x;
 	struct job_ctl		*c;
-	char			*cause = NULL;
-	char			 hash[CHAIN_HASH_LEN + 1];
 
 	while ((c = STAILQ_FIRST(&run->stdin_queue)) != NULL) {
 		STAILQ_REMOVE_HEAD(&run->stdin_queue, entry);
@@ -618,62 +595,49 @@ worker_finish(struct worker *run)
 	worker_close(&run->fd_in);
 
 	memset(&x, 0, sizeof x);
-	x.audit_id = run->audit_id;
+	x.audit_id = rec->id;
 	x.duration_us = (worker_now() - run->started) * 1000;
 
-	memset(&ae, 0, sizeof ae);
-	ae.duration_ms = worker_now() - run->started;
-	ae.output = run->output;
-	ae.output_len = run->output_len;
-	ae.output_bytes = run->output_bytes;
-	ae.truncated = run->truncated;
+	rec->duration_ms = worker_now() - run->started;
 	if (WIFSIGNALED(run->wstatus)) {
-		ae.has_signal = 1;
-		ae.signal = WTERMSIG(run->wstatus);
+		rec->has_signal = 1;
+		rec->signal = WTERMSIG(run->wstatus);
 		x.kind = EXIT_SIGNALED;
-		x.code = ae.signal;
+		x.code = rec->signal;
 	} else {
-		ae.has_exit_code = 1;
-		ae.exit_code = WEXITSTATUS(run->wstatus);
+		rec->has_exit_code = 1;
+		rec->exit_code = WEXITSTATUS(run->wstatus);
 		x.kind = EXIT_EXITED;
-		x.code = ae.exit_code;
+		x.code = rec->exit_code;
 	}
 	if (run->cancel == JOB_CANCEL_DISCONNECT) {
-		ae.status = "disconnected";
+		rec->status = "disconnected";
 		strlcpy(run->reason, "the client disconnected",
 		    sizeof run->reason);
 		x.kind = EXIT_CANCELLED;
 	} else if (run->cancel == JOB_CANCEL_SHUTDOWN) {
-		ae.status = "cancelled";
+		rec->status = "cancelled";
 		strlcpy(run->reason, "rcmdd was shutting down",
 		    sizeof run->reason);
 		x.kind = EXIT_CANCELLED;
 	} else if (run->cancel == JOB_CANCEL_OPERATOR) {
-		ae.status = "cancelled";
+		rec->status = "cancelled";
 		strlcpy(run->reason, "ended by the operator (rcmdd --end)",
 		    sizeof run->reason);
 		x.kind = EXIT_CANCELLED;
 	} else if (run->timed_out) {
-		ae.status = "timeout";
+		rec->status = "timeout";
 		x.kind = EXIT_TIMEDOUT;
-	} else if (ae.has_signal)
-		ae.status = "signaled";
+	} else if (rec->has_signal)
+		rec->status = "signaled";
 	else
-		ae.status = "exited";
-	if (run->reason[0] != '\0')
-		ae.reason = run->reason;
+		rec->status = "exited";
 
-	hash[0] = '\0';
-	if (audit_finish(run->audit_id, &ae, hash, &cause) != 0) {
-		log_warnx("command %llu: cannot record how it ended: %s",
-		    (unsigned long long)run->audit_id, cause);
-		free(cause);
-		hash[0] = '\0';
+	worker_record(run);
+	if (rec->end_seq != 0) {
+		memcpy(x.hash, rec->end_hash, EXIT_HASH_LEN);
+		x.has_hash = 1;
 	}
-	worker_log(run, &ae, hash);
-	worker_exit_hash(&x, hash);
-	free(run->output);
-	run->output = NULL;
 	job_output_put(run->rbuf);
 	run->rbuf = NULL;
 
@@ -681,67 +645,24 @@ worker_finish(struct worker *run)
 	job_report_exit(job, &x);
 }
 
-/* Put the row's hash, if it was sealed, into the EXIT for the client. */
+/*
+ * Commit how the command ended, then log the one line that tells it, with
+ * its record as structured data for a central log store.
+ */
 static void
-worker_exit_hash(struct frame_exit *x, const char *hash)
+worker_record(struct worker *run)
 {
-	int	i, hi, lo;
+	struct cmd_record	*rec = run->rec;
+	char			*cause = NULL, *line;
 
-	if (strlen(hash) != CHAIN_HASH_LEN)
-		return;
-	for (i = 0; i < EXIT_HASH_LEN; i++) {
-		hi = worker_hex(hash[2 * i]);
-		lo = worker_hex(hash[2 * i + 1]);
-		if (hi == -1 || lo == -1)
-			return;
-		x->hash[i] = (uint8_t)(hi << 4 | lo);
+	if (run->reason[0] != '\0')
+		rec->reason = xstrdup(run->reason);
+	if (audit_finish(rec, &cause) != 0) {
+		log_warnx("command %llu: cannot record how it ended: %s",
+		    (unsigned long long)rec->id, cause);
+		free(cause);
 	}
-	x->has_hash = 1;
-}
-
-/*
- * Return the value of a hex digit, or -1. Not sscanf: it cost more than
- * the rest of finishing the command.
- */
-static int
-worker_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
-/*
- * Log the one line that tells how a command ended, with its record as
- * structured data for a central log store; hash is empty if the final row
- * was not committed.
- */
-static void
-worker_log(struct worker *run, const struct audit_end *ae, const char *hash)
-{
-	const struct job_params	*p = run->p;
-	struct export_record	 r;
-	char			*line;
-
-	memset(&r, 0, sizeof r);
-	r.id = run->audit_id;
-	r.client_addr = p->client_addr;
-	r.client_port = p->client_port;
-	r.identity = p->identity;
-	r.status = ae->status;
-	r.has_exit_code = ae->has_exit_code;
-	r.exit_code = ae->exit_code;
-	r.has_signal = ae->has_signal;
-	r.signal = ae->signal;
-	r.duration_ms = ae->duration_ms;
-	r.hash = hash;
-	r.command = p->command;
-	r.command_len = p->command_len;
-	line = export_sd_line(&r);
+	line = export_sd_line(rec);
 	log_info("%s", line);
 	free(line);
 }

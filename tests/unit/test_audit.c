@@ -33,6 +33,7 @@
 
 #include "log.h"
 #include "rcmdd.h"
+#include "records.h"
 #include "tmpdir.h"
 #include "xmalloc.h"
 #include "unit.h"
@@ -78,11 +79,11 @@ static void	 expect_column(sqlite3 *, uint64_t, const char *,
 		     const char *);
 static int	 is_audit_time(const char *);
 static void	 now_string(char *, size_t);
-static void	 start_fill(struct audit_start *, const char *);
+static void	 start_fill(struct cmd_record *, const char *);
 static void	*test_writer_main(void *);
 static int	 id_compare(const void *, const void *);
-static void	 test_audit_format_time(void);
-static void	test_audit_text(void);
+static void	 test_text_time(void);
+static void	test_text_safe(void);
 static void	 test_audit_open(void);
 static void	 test_audit_open_fails(void);
 static void	 test_audit_not_running(void);
@@ -97,9 +98,9 @@ static void	 test_audit_interrupted(void);
 static void	 test_audit_newer_schema(void);
 
 static CU_TestInfo audit_tests[] = {
-	{ "audit_format_time", test_audit_format_time },
-	{ "audit_text keeps text and replaces what is unsafe",
-	    test_audit_text },
+	{ "text_time", test_text_time },
+	{ "text_safe keeps text and replaces what is unsafe",
+	    test_text_safe },
 	{ "audit_open creates a 0600 WAL database, version 4",
 	    test_audit_open },
 	{ "audit_open fails with the path", test_audit_open_fails },
@@ -234,19 +235,20 @@ now_string(char *buf, size_t len)
 	struct timespec	ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	audit_format_time(&ts, buf, len);
+	text_time(&ts, buf, len);
 }
 
 /* Fill in a start record for a command. */
 static void
-start_fill(struct audit_start *as, const char *command)
+start_fill(struct cmd_record *as, const char *command)
 {
 	memset(as, 0, sizeof *as);
-	as->client_addr = "127.0.0.1";
-	as->client_port = 40000;
-	as->client_name = "test_audit";
-	as->identity = NULL;
-	as->command = command;
+	strlcpy(as->peer.client_addr, "127.0.0.1",
+	    sizeof as->peer.client_addr);
+	as->peer.client_port = 40000;
+	as->peer.client_name = "test_audit";
+	as->peer.identity = NULL;
+	as->command = (char *)(command);
 	as->command_len = strlen(command);
 }
 
@@ -258,8 +260,8 @@ static void *
 test_writer_main(void *arg)
 {
 	struct worker		*w = arg;
-	struct audit_start	 as;
-	struct audit_end	 ae;
+	struct cmd_record	 as;
+	struct cmd_record	 ae;
 	char			 command[64], output[64];
 	u_int			 i;
 
@@ -275,18 +277,18 @@ test_writer_main(void *arg)
 		if (w->bad) {
 			w->rc_begin[i] = 0;
 			w->ids[i] = 1000000 + w->index * 1000 + i;
-			w->rc_finish[i] = audit_finish(w->ids[i], &ae, NULL,
+			w->rc_finish[i] = records_finish(w->ids[i], &ae, NULL,
 			    &w->cause[i]);
 			continue;
 		}
 		snprintf(command, sizeof command, "thread %u record %u",
 		    w->index, i);
 		start_fill(&as, command);
-		as.client_port = (int)w->index;
-		w->rc_begin[i] = audit_begin(&as, &w->ids[i], &w->cause[i]);
+		as.peer.client_port = (int)w->index;
+		w->rc_begin[i] = records_begin(&as, &w->ids[i], &w->cause[i]);
 		if (w->rc_begin[i] != 0)
 			continue;
-		w->rc_finish[i] = audit_finish(w->ids[i], &ae, NULL, &w->cause[i]);
+		w->rc_finish[i] = records_finish(w->ids[i], &ae, NULL, &w->cause[i]);
 	}
 	return (NULL);
 }
@@ -302,7 +304,7 @@ id_compare(const void *a, const void *b)
 
 /* Times are formatted as UTC with milliseconds, whatever TZ says. */
 static void
-test_audit_format_time(void)
+test_text_time(void)
 {
 	static const struct {
 		time_t		 sec;
@@ -331,7 +333,7 @@ test_audit_format_time(void)
 		ts.tv_sec = cases[i].sec;
 		ts.tv_nsec = cases[i].nsec;
 		memset(buf, 'x', sizeof buf);
-		audit_format_time(&ts, buf, sizeof buf);
+		text_time(&ts, buf, sizeof buf);
 		CU_ASSERT_STRING_EQUAL(buf, cases[i].want);
 		CU_ASSERT(is_audit_time(buf));
 	}
@@ -452,23 +454,23 @@ test_audit_open_fails(void)
 static void
 test_audit_not_running(void)
 {
-	struct audit_start	 as;
-	struct audit_end	 ae;
+	struct cmd_record	 as;
+	struct cmd_record	 ae;
 	uint64_t		 id = 0;
 	char			*cause = NULL;
 
 	start_fill(&as, "true");
-	CU_ASSERT_EQUAL(audit_begin(&as, &id, &cause), -1);
+	CU_ASSERT_EQUAL(records_begin(&as, &id, &cause), -1);
 	CU_ASSERT_PTR_NOT_NULL(cause);
 	free(cause);
 
 	memset(&ae, 0, sizeof ae);
 	ae.status = "exited";
 	cause = NULL;
-	CU_ASSERT_EQUAL(audit_finish(1, &ae, NULL, &cause), -1);
+	CU_ASSERT_EQUAL(records_finish(1, &ae, NULL, &cause), -1);
 	CU_ASSERT_PTR_NOT_NULL(cause);
 	free(cause);
-	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), -1);
+	CU_ASSERT_EQUAL(records_begin(&as, &id, NULL), -1);
 }
 
 /*
@@ -479,7 +481,7 @@ static void
 test_audit_begin(void)
 {
 	struct fixture		 fx;
-	struct audit_start	 as;
+	struct cmd_record	 as;
 	sqlite3			*db = NULL;
 	uint64_t		 id[3];
 	char			 before[32], after[32], *cause = NULL, *s;
@@ -499,7 +501,7 @@ test_audit_begin(void)
 	for (i = 0; i < 3; i++) {
 		cause = NULL;
 		id[i] = 0;
-		CU_ASSERT_EQUAL(audit_begin(&as, &id[i], &cause), 0);
+		CU_ASSERT_EQUAL(records_begin(&as, &id[i], &cause), 0);
 		CU_ASSERT_PTR_NULL(cause);
 		free(cause);
 		CU_ASSERT(id[i] != 0);
@@ -510,12 +512,13 @@ test_audit_begin(void)
 
 	/* Another command from a local socket, with an identity. */
 	start_fill(&as, "ls -l 'a b' | wc -l");
-	as.client_addr = "unix";
-	as.client_port = -1;
-	as.client_name = NULL;
-	as.identity = "uid=1000";
+	strlcpy(as.peer.client_addr, "unix",
+	    sizeof as.peer.client_addr);
+	as.peer.client_port = -1;
+	as.peer.client_name = NULL;
+	as.peer.identity = "uid=1000";
 	cause = NULL;
-	CU_ASSERT_EQUAL(audit_begin(&as, &id[2], &cause), 0);
+	CU_ASSERT_EQUAL(records_begin(&as, &id[2], &cause), 0);
 	free(cause);
 
 	/* The rows are committed: another connection sees them now. */
@@ -566,8 +569,8 @@ static void
 test_audit_finish(void)
 {
 	struct fixture		 fx;
-	struct audit_start	 as;
-	struct audit_end	 ae;
+	struct cmd_record	 as;
+	struct cmd_record	 ae;
 	sqlite3			*db = NULL;
 	uint64_t		 id[4];
 	char			 before[32], after[32], *cause = NULL, *s;
@@ -585,7 +588,7 @@ test_audit_finish(void)
 	start_fill(&as, "printf 'hello\\nworld\\n'; exit 3");
 	for (i = 0; i < 4; i++) {
 		id[i] = 0;
-		CU_ASSERT_EQUAL(audit_begin(&as, &id[i], NULL), 0);
+		CU_ASSERT_EQUAL(records_begin(&as, &id[i], NULL), 0);
 	}
 
 	/* Exited with a code and output, no reason. */
@@ -599,7 +602,7 @@ test_audit_finish(void)
 	ae.output_len = 12;
 	ae.output_bytes = 12;
 	cause = NULL;
-	CU_ASSERT_EQUAL(audit_finish(id[0], &ae, NULL, &cause), 0);
+	CU_ASSERT_EQUAL(records_finish(id[0], &ae, NULL, &cause), 0);
 	CU_ASSERT_PTR_NULL(cause);
 	free(cause);
 	now_string(after, sizeof after);
@@ -614,14 +617,14 @@ test_audit_finish(void)
 	ae.output_len = 7;
 	ae.output_bytes = 7;
 	ae.reason = "timed out after 10000 ms";
-	CU_ASSERT_EQUAL(audit_finish(id[1], &ae, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(records_finish(id[1], &ae, NULL, NULL), 0);
 
 	/* No output at all. */
 	memset(&ae, 0, sizeof ae);
 	ae.status = "signaled";
 	ae.has_signal = 1;
 	ae.signal = 15;
-	CU_ASSERT_EQUAL(audit_finish(id[2], &ae, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(records_finish(id[2], &ae, NULL, NULL), 0);
 
 	/* Output over the cap: the first bytes, the whole count. */
 	memset(&ae, 0, sizeof ae);
@@ -634,7 +637,7 @@ test_audit_finish(void)
 	ae.output_bytes = 10ULL * 1024 * 1024 * 1024;
 	ae.truncated = 1;
 	ae.reason = "the client disconnected";
-	CU_ASSERT_EQUAL(audit_finish(id[3], &ae, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(records_finish(id[3], &ae, NULL, NULL), 0);
 
 	if ((db = db_open(fx.path)) == NULL)
 		goto stop;
@@ -703,8 +706,8 @@ test_audit_finish_not_utf8(void)
 {
 	static const char	 out[] = "abc\xff\xfe\x80" "def\xc3\xa9";
 	struct fixture		 fx;
-	struct audit_start	 as;
-	struct audit_end	 ae;
+	struct cmd_record	 as;
+	struct cmd_record	 ae;
 	sqlite3			*db = NULL;
 	uint64_t		 id = 0;
 	char			*cause = NULL, *s;
@@ -719,15 +722,15 @@ test_audit_finish_not_utf8(void)
 		goto out;
 	audit_start();
 	start_fill(&as, "cat /bin/sh");
-	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), 0);
+	CU_ASSERT_EQUAL(records_begin(&as, &id, NULL), 0);
 	memset(&ae, 0, sizeof ae);
 	ae.status = "exited";
 	ae.has_exit_code = 1;
-	ae.output = out;
+	ae.output = (char *)out;
 	ae.output_len = sizeof out - 1;
 	ae.output_bytes = sizeof out - 1;
 	cause = NULL;
-	CU_ASSERT_EQUAL(audit_finish(id, &ae, NULL, &cause), 0);
+	CU_ASSERT_EQUAL(records_finish(id, &ae, NULL, &cause), 0);
 	CU_ASSERT_PTR_NULL(cause);
 	free(cause);
 
@@ -765,8 +768,8 @@ test_audit_finish_nul(void)
 {
 	static const char	 out[] = "before\0after";
 	struct fixture		 fx;
-	struct audit_start	 as;
-	struct audit_end	 ae;
+	struct cmd_record	 as;
+	struct cmd_record	 ae;
 	sqlite3			*db = NULL;
 	uint64_t		 id = 0;
 	char			*cause = NULL, *s;
@@ -781,15 +784,15 @@ test_audit_finish_nul(void)
 		goto out;
 	audit_start();
 	start_fill(&as, "printf 'before\\0after'");
-	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), 0);
+	CU_ASSERT_EQUAL(records_begin(&as, &id, NULL), 0);
 	memset(&ae, 0, sizeof ae);
 	ae.status = "exited";
 	ae.has_exit_code = 1;
-	ae.output = out;
+	ae.output = (char *)out;
 	ae.output_len = sizeof out - 1;
 	ae.output_bytes = sizeof out - 1;
 	cause = NULL;
-	CU_ASSERT_EQUAL(audit_finish(id, &ae, NULL, &cause), 0);
+	CU_ASSERT_EQUAL(records_finish(id, &ae, NULL, &cause), 0);
 	CU_ASSERT_PTR_NULL(cause);
 	free(cause);
 
@@ -827,8 +830,8 @@ static void
 test_audit_finish_missing(void)
 {
 	struct fixture		 fx;
-	struct audit_start	 as;
-	struct audit_end	 ae;
+	struct cmd_record	 as;
+	struct cmd_record	 ae;
 	sqlite3			*db = NULL;
 	uint64_t		 id = 0;
 	char			*cause = NULL, *s;
@@ -847,25 +850,25 @@ test_audit_finish_missing(void)
 	ae.status = "exited";
 	ae.has_exit_code = 1;
 	cause = NULL;
-	CU_ASSERT_EQUAL(audit_finish(4242, &ae, NULL, &cause), -1);
+	CU_ASSERT_EQUAL(records_finish(4242, &ae, NULL, &cause), -1);
 	CU_ASSERT_PTR_NOT_NULL(cause);
 	if (cause != NULL)
 		CU_ASSERT_PTR_NOT_NULL(strstr(cause, "4242"));
 	free(cause);
-	CU_ASSERT_EQUAL(audit_finish(4243, &ae, NULL, NULL), -1);
+	CU_ASSERT_EQUAL(records_finish(4243, &ae, NULL, NULL), -1);
 
 	/* The writer goes on: a real record still commits. */
 	start_fill(&as, "true");
-	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), 0);
+	CU_ASSERT_EQUAL(records_begin(&as, &id, NULL), 0);
 	cause = NULL;
-	CU_ASSERT_EQUAL(audit_finish(id, &ae, NULL, &cause), 0);
+	CU_ASSERT_EQUAL(records_finish(id, &ae, NULL, &cause), 0);
 	CU_ASSERT_PTR_NULL(cause);
 	free(cause);
 
 	/* A status the schema does not allow is refused too. */
 	ae.status = "bogus";
 	cause = NULL;
-	CU_ASSERT_EQUAL(audit_finish(id, &ae, NULL, &cause), -1);
+	CU_ASSERT_EQUAL(records_finish(id, &ae, NULL, &cause), -1);
 	CU_ASSERT_PTR_NOT_NULL(cause);
 	free(cause);
 
@@ -1050,8 +1053,8 @@ static void
 test_audit_interrupted(void)
 {
 	struct fixture		 fx;
-	struct audit_start	 as;
-	struct audit_end	 ae;
+	struct cmd_record	 as;
+	struct cmd_record	 ae;
 	sqlite3			*db = NULL;
 	uint64_t		 running = 0, done = 0;
 	char			 before[32], after[32], *cause = NULL, *s;
@@ -1067,13 +1070,13 @@ test_audit_interrupted(void)
 		goto out;
 	audit_start();
 	start_fill(&as, "sleep 1000");
-	CU_ASSERT_EQUAL(audit_begin(&as, &running, NULL), 0);
+	CU_ASSERT_EQUAL(records_begin(&as, &running, NULL), 0);
 	start_fill(&as, "true");
-	CU_ASSERT_EQUAL(audit_begin(&as, &done, NULL), 0);
+	CU_ASSERT_EQUAL(records_begin(&as, &done, NULL), 0);
 	memset(&ae, 0, sizeof ae);
 	ae.status = "exited";
 	ae.has_exit_code = 1;
-	CU_ASSERT_EQUAL(audit_finish(done, &ae, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(records_finish(done, &ae, NULL, NULL), 0);
 	audit_stop();
 
 	if ((db = db_open(fx.path)) == NULL)
@@ -1164,11 +1167,11 @@ test_audit_newer_schema(void)
 }
 
 /*
- * audit_text keeps UTF-8, tab, newline and carriage return, and turns NUL,
+ * text_safe keeps UTF-8, tab, newline and carriage return, and turns NUL,
  * escape sequences, C1 controls and invalid bytes into U+FFFD.
  */
 static void
-test_audit_text(void)
+test_text_safe(void)
 {
 	static const struct {
 		const char	*in;
@@ -1192,7 +1195,7 @@ test_audit_text(void)
 	char	*out;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		out = audit_text(cases[i].in, cases[i].len, &len);
+		out = text_safe(cases[i].in, cases[i].len, &len);
 		CU_ASSERT_EQUAL(len, strlen(cases[i].out));
 		CU_ASSERT(memcmp(out, cases[i].out, strlen(cases[i].out)) ==
 		    0);

@@ -767,14 +767,14 @@ test_auth_refusals(void)
 	CU_ASSERT_STRING_EQUAL(last, "untouched");
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	audit_format_time(&ts, before, sizeof before);
+	text_time(&ts, before, sizeof before);
 	for (i = 0; i < 5; i++) {
 		snprintf(addr, sizeof addr, "198.51.100.%u", i + 1);
 		CU_ASSERT_EQUAL(auth_refusal_admit(addr), 0);
 	}
 	CU_ASSERT_EQUAL(auth_refusal_admit("2001:db8::1"), 0);
 	clock_gettime(CLOCK_REALTIME, &ts);
-	audit_format_time(&ts, after, sizeof after);
+	text_time(&ts, after, sizeof after);
 
 	n = auth_suppressed_take(since, sizeof since, last, sizeof last);
 	CU_ASSERT_EQUAL(n, 6);

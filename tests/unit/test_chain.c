@@ -31,6 +31,7 @@
 
 #include "log.h"
 #include "rcmdd.h"
+#include "records.h"
 #include "tmpdir.h"
 #include "xmalloc.h"
 #include "unit.h"
@@ -477,18 +478,19 @@ out:
 static int
 chain_add(u_int i, uint64_t *id, char *hash)
 {
-	struct audit_start	 as;
-	struct audit_end	 ae;
+	struct cmd_record	 as;
+	struct cmd_record	 ae;
 	char			 command[64], output[64], *cause = NULL;
 
 	snprintf(command, sizeof command, "echo row %u", i);
 	memset(&as, 0, sizeof as);
-	as.client_addr = "127.0.0.1";
-	as.client_port = (int)(40000 + i % 20000);
-	as.client_name = i % 2 == 0 ? "alice" : NULL;
-	as.command = command;
+	strlcpy(as.peer.client_addr, "127.0.0.1",
+	    sizeof as.peer.client_addr);
+	as.peer.client_port = (int)(40000 + i % 20000);
+	as.peer.client_name = i % 2 == 0 ? "alice" : NULL;
+	as.command = (char *)(command);
 	as.command_len = strlen(command);
-	if (audit_begin(&as, id, &cause) != 0)
+	if (records_begin(&as, id, &cause) != 0)
 		goto fail;
 
 	memset(&ae, 0, sizeof ae);
@@ -507,7 +509,7 @@ chain_add(u_int i, uint64_t *id, char *hash)
 	ae.output = output;
 	ae.output_len = strlen(output);
 	ae.output_bytes = ae.output_len;
-	if (audit_finish(*id, &ae, hash, &cause) != 0)
+	if (records_finish(*id, &ae, hash, &cause) != 0)
 		goto fail;
 	return (0);
 
@@ -1179,8 +1181,8 @@ test_chain_prune_rows(void)
 	struct fixture	 fx;
 	char		 hashes[PRUNE_ROWS + 2][CHAIN_HASH_LEN + 1];
 	char		 head[HEAD_LEN], want[64], *cause = NULL;
-	struct audit_start as;
-	struct audit_end ae;
+	struct cmd_record as;
+	struct cmd_record ae;
 	uint64_t	 running, first, id;
 	u_int		 i;
 
@@ -1194,12 +1196,13 @@ test_chain_prune_rows(void)
 	}
 	audit_start();
 	memset(&as, 0, sizeof as);
-	as.client_addr = "127.0.0.1";
-	as.command = "sleep 100";
+	strlcpy(as.peer.client_addr, "127.0.0.1",
+	    sizeof as.peer.client_addr);
+	as.command = (char *)("sleep 100");
 	as.command_len = strlen(as.command);
 
 	/* A row running from the start holds every pruning. */
-	CU_ASSERT_EQUAL(audit_begin(&as, &first, NULL), 0);
+	CU_ASSERT_EQUAL(records_begin(&as, &first, NULL), 0);
 	for (i = 1; i <= 3; i++)
 		if (chain_add(i, &id, hashes[i]) != 0)
 			goto stop;
@@ -1214,10 +1217,10 @@ test_chain_prune_rows(void)
 	memset(&ae, 0, sizeof ae);
 	ae.status = "exited";
 	ae.has_exit_code = 1;
-	CU_ASSERT_EQUAL(audit_finish(first, &ae, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(records_finish(first, &ae, NULL, NULL), 0);
 
 	/* One running row started after the rest holds nothing back. */
-	CU_ASSERT_EQUAL(audit_begin(&as, &running, NULL), 0);
+	CU_ASSERT_EQUAL(records_begin(&as, &running, NULL), 0);
 	audit_set_retention(0, PRUNE_KEEP);
 	/*
 	 * Row 1 began at seq 1 and ended at 26; chain_add(i) is row i + 1,
@@ -1246,7 +1249,7 @@ test_chain_prune_rows(void)
 	expect_verify(fx.path, head, 6, 2 * (PRUNE_ROWS + 1) + 1);
 
 	/* The running row ends; the next pruning keeps the newest 5. */
-	CU_ASSERT_EQUAL(audit_finish(running, &ae, hashes[PRUNE_ROWS + 1],
+	CU_ASSERT_EQUAL(records_finish(running, &ae, hashes[PRUNE_ROWS + 1],
 	    NULL), 0);
 	audit_set_retention(0, PRUNE_KEEP);
 	if (wait_text(fx.path, "SELECT count(*) FROM commands", "5") == 0) {
@@ -1341,7 +1344,7 @@ test_chain_prune_age(void)
 	if (fixture_new(&fx) != 0)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	audit_format_time(&ts, now, sizeof now);
+	text_time(&ts, now, sizeof now);
 	rows = xstrdup("");
 	for (i = 1; i <= 6; i++) {
 		xasprintf(&more, "%sINSERT INTO commands (id, started_at, "
@@ -1536,7 +1539,7 @@ static void
 test_chain_recover_only_running(void)
 {
 	struct fixture		 fx;
-	struct audit_start	 as;
+	struct cmd_record	 as;
 	char			 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
 	char			*cause = NULL;
 	uint64_t		 running;
@@ -1552,10 +1555,11 @@ test_chain_recover_only_running(void)
 	}
 	audit_start();
 	memset(&as, 0, sizeof as);
-	as.client_addr = "127.0.0.1";
-	as.command = "sleep 100";
+	strlcpy(as.peer.client_addr, "127.0.0.1",
+	    sizeof as.peer.client_addr);
+	as.command = (char *)("sleep 100");
 	as.command_len = strlen(as.command);
-	CU_ASSERT_EQUAL(audit_begin(&as, &running, NULL), 0);
+	CU_ASSERT_EQUAL(records_begin(&as, &running, NULL), 0);
 	CU_ASSERT_EQUAL(running, 4);
 	audit_stop();
 	if (db_exec(fx.path, "INSERT INTO commands (id, started_at, "
@@ -1610,8 +1614,8 @@ test_chain_views(void)
 	static const char hostile[] = "echo evil\recho hello\033]0;title\a"
 	    "\xe2\x80\xae" "cba\x7f\xc2\x9b" "2J\n\t";
 	struct fixture		 fx;
-	struct audit_start	 as;
-	struct audit_end	 ae;
+	struct cmd_record	 as;
+	struct cmd_record	 ae;
 	char			 hashes[CHAIN_ROWS + 2][CHAIN_HASH_LEN + 1];
 	char			*cause = NULL;
 	uint64_t		 id;
@@ -1649,16 +1653,17 @@ test_chain_views(void)
 	}
 	audit_start();
 	memset(&as, 0, sizeof as);
-	as.client_addr = "127.0.0.1";
-	as.client_name = "bob\r\033[2Kalice";
-	as.identity = "carol\xe2\x81\xa6x";
-	as.command = hostile;
+	strlcpy(as.peer.client_addr, "127.0.0.1",
+	    sizeof as.peer.client_addr);
+	as.peer.client_name = "bob\r\033[2Kalice";
+	as.peer.identity = "carol\xe2\x81\xa6x";
+	as.command = (char *)(hostile);
 	as.command_len = strlen(hostile);
-	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), 0);
+	CU_ASSERT_EQUAL(records_begin(&as, &id, NULL), 0);
 	memset(&ae, 0, sizeof ae);
 	ae.status = "failed";
 	ae.reason = "no\x1b[8m hidden";
-	CU_ASSERT_EQUAL(audit_finish(id, &ae, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(records_finish(id, &ae, NULL, NULL), 0);
 	audit_stop();
 	expect_text(fx.path, "SELECT command FROM safe_commands ORDER BY id "
 	    "DESC LIMIT 1", "echo evil\\x0decho hello\\x1b]0;title\\x07"

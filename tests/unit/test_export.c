@@ -29,6 +29,7 @@
 
 #include "log.h"
 #include "rcmdd.h"
+#include "records.h"
 #include "tmpdir.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -69,7 +70,8 @@ static char	*export_to_string(const char *, const char *, int *, char **);
 static u_int	 count_lines(const char *);
 static void	 expect_json(const char *, size_t, const char *);
 static void	 expect_sd(const char *, size_t, size_t, const char *);
-static void	 record_fill(struct export_record *, const char *);
+static void	 record_fill(struct cmd_record *, const char *);
+static void	 record_set_hash(struct cmd_record *, const char *);
 static void	 test_export_json_plain(void);
 static void	 test_export_json_controls(void);
 static void	 test_export_json_utf8(void);
@@ -131,8 +133,8 @@ fixture_free(struct fixture *fx)
 static int
 fixture_fill(struct fixture *fx, uint64_t *ids, u_int n)
 {
-	struct audit_start	 as;
-	struct audit_end	 ae;
+	struct cmd_record	 as;
+	struct cmd_record	 ae;
 	char			 command[32], *cause = NULL;
 	u_int			 i;
 	int			 rc = 0;
@@ -147,12 +149,13 @@ fixture_fill(struct fixture *fx, uint64_t *ids, u_int n)
 	for (i = 0; i < n && rc == 0; i++) {
 		snprintf(command, sizeof command, "echo %u", i);
 		memset(&as, 0, sizeof as);
-		as.client_addr = "127.0.0.1";
-		as.client_port = 40000 + (int)i;
-		as.client_name = "test_export";
-		as.command = i == 1 ? HOSTILE : command;
+		strlcpy(as.peer.client_addr, "127.0.0.1",
+	    sizeof as.peer.client_addr);
+		as.peer.client_port = 40000 + (int)i;
+		as.peer.client_name = "test_export";
+		as.command = (char *)(i == 1 ? HOSTILE : command);
 		as.command_len = strlen(as.command);
-		rc = audit_begin(&as, &ids[i], NULL);
+		rc = records_begin(&as, &ids[i], NULL);
 		if (rc != 0 || i == n - 1)
 			continue;
 		memset(&ae, 0, sizeof ae);
@@ -162,7 +165,7 @@ fixture_fill(struct fixture *fx, uint64_t *ids, u_int n)
 		ae.output = i == 1 ? "\x1b[31mred\n\t\"q\"\\" : "out\n";
 		ae.output_len = strlen(ae.output);
 		ae.output_bytes = ae.output_len;
-		rc = audit_finish(ids[i], &ae, NULL, NULL);
+		rc = records_finish(ids[i], &ae, NULL, NULL);
 	}
 	audit_stop();
 	CU_ASSERT_EQUAL(rc, 0);
@@ -345,22 +348,38 @@ expect_sd(const char *in, size_t len, size_t cap, const char *want)
 	free(got);
 }
 
+/* Give the record a sealed end whose hash is hex, or none for NULL. */
+static void
+record_set_hash(struct cmd_record *r, const char *hex)
+{
+	u_int	i, b;
+
+	r->end_seq = 0;
+	if (hex == NULL)
+		return;
+	for (i = 0; i < RECORD_HASH_LEN; i++) {
+		sscanf(hex + 2 * i, "%2x", &b);
+		r->end_hash[i] = (uint8_t)b;
+	}
+	r->end_seq = 1;
+}
+
 /* Fill in the record of a command that exited 0. */
 static void
-record_fill(struct export_record *r, const char *command)
+record_fill(struct cmd_record *r, const char *command)
 {
 	memset(r, 0, sizeof *r);
 	r->id = 12;
-	r->client_addr = "127.0.0.1";
-	r->client_port = 5555;
-	r->identity = NULL;
+	strlcpy(r->peer.client_addr, "127.0.0.1", sizeof r->peer.client_addr);
+	r->peer.client_port = 5555;
+	r->peer.identity = NULL;
 	r->status = "exited";
 	r->has_exit_code = 1;
 	r->exit_code = 0;
 	r->duration_ms = 3;
-	r->hash = "6d1ce2f0a0a1a2a3a4a5a6a7a8a9aaab"
-	    "acadaeafb0b1b2b3b4b5b6b7b8b9babb";
-	r->command = command;
+	record_set_hash(r, "6d1ce2f0a0a1a2a3a4a5a6a7a8a9aaab"
+	    "acadaeafb0b1b2b3b4b5b6b7b8b9babb");
+	r->command = (char *)command;
 	r->command_len = strlen(command);
 }
 
@@ -527,7 +546,7 @@ test_export_sd_cap(void)
 static void
 test_export_sd_line(void)
 {
-	struct export_record	 r;
+	struct cmd_record	 r;
 	char			*line;
 
 	record_fill(&r, "uptime");
@@ -553,7 +572,7 @@ test_export_sd_line_hostile(void)
 				     "hash", "command" };
 	static const char	 forge[] = "x\"] [rcmd@32473 id=\"99\"]\n"
 				     "Nov 23 rcmdd: command 99 exited\r\\";
-	struct export_record	 r;
+	struct cmd_record	 r;
 	struct sd_parsed	 sd;
 	char			*line;
 	u_int			 i;
@@ -594,7 +613,7 @@ test_export_sd_line_hostile(void)
 static void
 test_export_sd_line_fields(void)
 {
-	struct export_record	 r;
+	struct cmd_record	 r;
 	struct sd_parsed	 sd;
 	char			*line;
 
@@ -605,10 +624,10 @@ test_export_sd_line_fields(void)
 	r.has_signal = 1;
 	r.signal = 9;
 	r.duration_ms = 4303;
-	r.hash = "";
-	r.client_addr = "::1";
-	r.client_port = 40001;
-	r.identity = "CN=ops \"x\"]";
+	record_set_hash(&r, NULL);
+	strlcpy(r.peer.client_addr, "::1", sizeof r.peer.client_addr);
+	r.peer.client_port = 40001;
+	r.peer.identity = "CN=ops \"x\"]";
 	line = export_sd_line(&r);
 	CU_ASSERT(strncmp(line, "command 7 signaled signal 9 in 4303 ms [",
 	    40) == 0);
@@ -628,11 +647,11 @@ test_export_sd_line_fields(void)
 
 	/* A local socket has no port; a failed start has no exit code. */
 	record_fill(&r, "true");
-	r.client_addr = "unix";
-	r.client_port = -1;
+	strlcpy(r.peer.client_addr, "unix", sizeof r.peer.client_addr);
+	r.peer.client_port = -1;
 	r.status = "failed";
 	r.has_exit_code = 0;
-	r.hash = NULL;
+	record_set_hash(&r, NULL);
 	r.duration_ms = 0;
 	line = export_sd_line(&r);
 	CU_ASSERT(strncmp(line, "command 12 failed in 0 ms [", 27) == 0);
@@ -656,9 +675,9 @@ test_export_sd_line_fields(void)
 static void
 test_export_sd_line_longest(void)
 {
-	struct export_record	 r;
+	struct cmd_record	 r;
 	struct sd_parsed	 sd;
-	char			*command, *identity, *addr, *line;
+	char			*command, *identity, *line;
 
 	command = xmalloc(65528 + 1);
 	memset(command, '\xff', 65528);
@@ -666,22 +685,19 @@ test_export_sd_line_longest(void)
 	identity = xmalloc(4096 + 1);
 	memset(identity, '\x1b', 4096);
 	identity[4096] = '\0';
-	addr = xmalloc(512 + 1);
-	memset(addr, ']', 512);
-	addr[512] = '\0';
 	memset(&r, 0, sizeof r);
+	memset(r.peer.client_addr, ']', sizeof r.peer.client_addr - 1);
 	r.id = UINT64_MAX;
-	r.client_addr = addr;
-	r.client_port = 65535;
-	r.identity = identity;
+	r.peer.client_port = 65535;
+	r.peer.identity = identity;
 	r.status = "disconnected";
 	r.has_exit_code = 1;
 	r.exit_code = INT32_MIN;
 	r.has_signal = 1;
 	r.signal = INT32_MIN;
 	r.duration_ms = UINT64_MAX;
-	r.hash = "ffffffffffffffffffffffffffffffff"
-	    "ffffffffffffffffffffffffffffffff";
+	record_set_hash(&r, "ffffffffffffffffffffffffffffffff"
+	    "ffffffffffffffffffffffffffffffff");
 	r.command = command;
 	r.command_len = 65528;
 	line = export_sd_line(&r);
@@ -692,7 +708,6 @@ test_export_sd_line_longest(void)
 	free(line);
 	free(command);
 	free(identity);
-	free(addr);
 }
 
 /* Every row is one JSON object on one line, in id order. */

@@ -1,0 +1,123 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "log.h"
+#include "rcmdd.h"
+#include "xmalloc.h"
+
+/*
+ * Retention: the audit writer prunes the oldest rows past RetainDays or
+ * MaxRows, a batch at a time from the start of the hash chain, cutting
+ * the chain (chain.c) so that what is left still verifies.
+ */
+
+#define PRUNE_BATCH	500
+
+/*
+ * Prune one batch of the oldest sealed rows past the retention (rows
+ * older than days, 0: no limit; rows beyond the newest max_rows, 0: no
+ * limit), from the start of the chain, and move the chain base to the
+ * last row pruned so that the rest still verifies. Return 1 if more
+ * remain. Writer thread.
+ */
+int
+prune_run(sqlite3 *audit_db, u_int days, uint64_t max_rows)
+{
+	sqlite3_stmt	*stmt = NULL;
+	struct timespec	 ts;
+	struct chain_head base;
+	char		 cutoff[32], *why = NULL;
+	uint64_t	 limit = 0, last, cap;
+
+	if (days == 0 && max_rows == 0)
+		return (0);
+
+	if (sqlite3_exec(audit_db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return (0);
+	if (chain_base_read(audit_db, &base, &why) != 0)
+		goto fail;
+	if (days != 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec -= (time_t)days * 86400;
+		text_time(&ts, cutoff, sizeof cutoff);
+		if (sqlite3_prepare_v2(audit_db, "SELECT max(CASE WHEN "
+		    "chain_version = 2 THEN end_seq ELSE seq END) FROM "
+		    "commands WHERE seq IS NOT NULL AND finished_at < ?", -1,
+		    &stmt, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_text(stmt, 1, cutoff, -1, SQLITE_STATIC);
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			limit = (uint64_t)sqlite3_column_int64(stmt, 0);
+		sqlite3_finalize(stmt);
+		stmt = NULL;
+	}
+	if (max_rows != 0) {
+		/* Up to the end of the newest row past the last max_rows. */
+		if (sqlite3_prepare_v2(audit_db, "SELECT end_seq FROM commands "
+		    "WHERE end_seq IS NOT NULL UNION ALL SELECT seq FROM "
+		    "commands WHERE seq IS NOT NULL AND chain_version IS NOT 2 "
+		    "ORDER BY 1 DESC LIMIT 1 OFFSET ?", -1, &stmt,
+		    NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int64(stmt, 1, (sqlite3_int64)max_rows);
+		if (sqlite3_step(stmt) == SQLITE_ROW &&
+		    (uint64_t)sqlite3_column_int64(stmt, 0) > limit)
+			limit = (uint64_t)sqlite3_column_int64(stmt, 0);
+		sqlite3_finalize(stmt);
+		stmt = NULL;
+	}
+	/* A batch is PRUNE_BATCH rows: their starts and ends. */
+	cap = limit;
+	if (cap > base.seq + 2 * PRUNE_BATCH)
+		cap = base.seq + 2 * PRUNE_BATCH;
+	if (cap <= base.seq || chain_cut_point(audit_db, base.seq, cap,
+	    &last, &why) != 0 || last <= base.seq) {
+		if (why != NULL)
+			goto fail;
+		sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
+		return (0);
+	}
+
+	if (chain_cut(audit_db, last, &why) != 0)
+		goto fail;
+	if (sqlite3_exec(audit_db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	log_info("audit: pruned the chain through seq %llu",
+	    (unsigned long long)last);
+	/* A row still running holds the cut: then wait for it to end. */
+	return (last == cap && cap < limit);
+
+fail:
+	if (why == NULL)
+		xasprintf(&why, "audit pruning failed: %s",
+		    sqlite3_errmsg(audit_db));
+	log_warnx("audit: cannot prune: %s", why);
+	free(why);
+	sqlite3_finalize(stmt);
+	sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
+	return (0);
+}
