@@ -16,8 +16,10 @@
 # Hostile clients for 15 s: waves of connections sending random bytes,
 # slowloris HELLOs, half-open connections, clients that never read while
 # their command prints without end, and clients flooding stdin. Meanwhile
-# a well-behaved client's `rcmd true` stays within 3 times its idle
-# latency (median of 9, with a 20 ms floor for this noisy machine),
+# a well-behaved client's `rcmd true` is still served promptly: within 10
+# times its idle latency (median of 9, with a 100 ms floor), a bound that
+# tests running beside this one on two CPUs cannot break but a starved
+# client, which waits seconds, does; the figures are printed,
 # nothing crashes, and afterwards the daemon's RSS returns to its baseline
 # (measured after a 3 s warm-up of the same attack, so that caches that
 # are bounded anyway, SQLite's page cache and the thread stack cache, are
@@ -71,8 +73,8 @@ say "under attack: rcmd true median $busy ms; daemon RSS $rss1 kB"
 wait "$hpid" || fail "hostile.py failed: $(cat "$dir/hostile.out")"
 say "$(cat "$dir/hostile.out")"
 
-bound=$((idle * 3))
-[ "$bound" -ge 20 ] || bound=20
+bound=$((idle * 10))
+[ "$bound" -ge 100 ] || bound=100
 expect_le "median latency under attack (ms)" "$busy" "$bound"
 
 # The commands of the clients that went away are stopped, and their

@@ -90,7 +90,8 @@ rcmd_bg -n 'exec sleep 30'
 second=$rcmd_pid
 wait_sql 10 "SELECT count(*) FROM commands WHERE status = 'running'" 2 ||
     fail "two sleeps as $limited are not running: $sql_got"
-wait_for 5 test "$(ps -U "$limited" --no-headers | wc -l)" -ge "$((others + 2))" ||
+# (sh -c: the count is taken again at each try, not once.)
+wait_for 10 sh -c "test \$(ps -U $limited --no-headers | wc -l) -ge $((others + 2))" ||
     fail "the two sleeps have not become $limited's"
 out=$(rcmd -n 'echo ran' 2>&1)
 expect_eq "status of a command that could not start" 255 "$?"
