@@ -31,9 +31,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "log.h"
 #include "rcmdd.h"
-#include "tmpdir.h"
 #include "xmalloc.h"
 #include "unit.h"
 
@@ -52,11 +52,6 @@
 #define MIXED_RECORDS		25
 
 /* A temporary directory holding the database under test. */
-struct fixture {
-	char	dir[64];
-	char	path[128];
-};
-
 /* What one thread of the concurrency tests did. */
 struct worker {
 	pthread_t	 thread;
@@ -69,16 +64,11 @@ struct worker {
 	char		*cause[CONCURRENT_RECORDS];
 };
 
-static int	 fixture_new(struct fixture *);
-static void	 fixture_free(struct fixture *);
-static sqlite3	*db_open(const char *);
-static char	*db_text(sqlite3 *, const char *);
 static char	*row_text(sqlite3 *, uint64_t, const char *);
 static void	 expect_column(sqlite3 *, uint64_t, const char *,
 		     const char *);
 static int	 is_audit_time(const char *);
 static void	 now_string(char *, size_t);
-static void	 start_fill(struct audit_start *, const char *);
 static void	*test_writer_main(void *);
 static int	 id_compare(const void *, const void *);
 static void	 test_audit_format_time(void);
@@ -118,58 +108,6 @@ static CU_TestInfo audit_tests[] = {
 	CU_TEST_INFO_NULL
 };
 
-/* Make a directory for one test's database. */
-static int
-fixture_new(struct fixture *fx)
-{
-	if (tmpdir_new(fx->dir, sizeof fx->dir, "test_audit") != 0)
-		return (-1);
-	snprintf(fx->path, sizeof fx->path, "%s/audit.db", fx->dir);
-	return (0);
-}
-
-/* Remove the directory and whatever SQLite left in it. */
-static void
-fixture_free(struct fixture *fx)
-{
-	tmpdir_free(fx->dir);
-}
-
-/* Open a second connection to the database, as an operator would. */
-static sqlite3 *
-db_open(const char *path)
-{
-	sqlite3	*db = NULL;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK) {
-		CU_FAIL("cannot open the database for reading");
-		sqlite3_close(db);
-		return (NULL);
-	}
-	sqlite3_busy_timeout(db, 5000);
-	return (db);
-}
-
-/* Run a query and return its first column as text, or NULL. */
-static char *
-db_text(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt	*stmt;
-	char		*s = NULL;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-		fprintf(stderr, "\n    %s: %s", sql, sqlite3_errmsg(db));
-		CU_FAIL("cannot prepare a query");
-		return (NULL);
-	}
-	if (sqlite3_step(stmt) == SQLITE_ROW &&
-	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
-		s = xstrdup((const char *)sqlite3_column_text(stmt, 0));
-	sqlite3_finalize(stmt);
-	return (s);
-}
-
 /*
  * Return an expression over one row of commands as a C string, as the
  * sqlite3 shell would print it; NULL for SQL NULL or no row.
@@ -181,7 +119,7 @@ row_text(sqlite3 *db, uint64_t id, const char *expr)
 
 	xasprintf(&sql, "SELECT %s FROM commands WHERE id = %llu", expr,
 	    (unsigned long long)id);
-	s = db_text(db, sql);
+	s = fixture_db_text(db, sql);
 	free(sql);
 	return (s);
 }
@@ -237,19 +175,6 @@ now_string(char *buf, size_t len)
 	audit_format_time(&ts, buf, len);
 }
 
-/* Fill in a start record for a command. */
-static void
-start_fill(struct audit_start *as, const char *command)
-{
-	memset(as, 0, sizeof *as);
-	as->client_addr = "127.0.0.1";
-	as->client_port = 40000;
-	as->client_name = "test_audit";
-	as->identity = NULL;
-	as->command = command;
-	as->command_len = strlen(command);
-}
-
 /*
  * One thread of the concurrency tests: begin and finish its records, or
  * when it is a bad one, finish ids that do not exist.
@@ -281,7 +206,7 @@ test_writer_main(void *arg)
 		}
 		snprintf(command, sizeof command, "thread %u record %u",
 		    w->index, i);
-		start_fill(&as, command);
+		fixture_start(&as, 40000, "test_audit", command);
 		as.client_port = (int)w->index;
 		w->rc_begin[i] = audit_begin(&as, &w->ids[i], &w->cause[i]);
 		if (w->rc_begin[i] != 0)
@@ -357,7 +282,7 @@ test_audit_open(void)
 	char		*cause = NULL, *s, wal[160];
 	int		 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
 	old = umask(0);
 	rc = audit_open(fx.path, 1, &cause);
@@ -378,19 +303,20 @@ test_audit_open(void)
 	if (stat(wal, &sb) == 0)
 		CU_ASSERT_EQUAL(sb.st_mode & 07777, 0600);
 
-	if ((db = db_open(fx.path)) != NULL) {
-		s = db_text(db, "PRAGMA user_version");
+	if ((db = fixture_db_open(fx.path, SQLITE_OPEN_READWRITE)) != NULL) {
+		s = fixture_db_text(db, "PRAGMA user_version");
 		CU_ASSERT_PTR_NOT_NULL(s);
 		if (s != NULL)
 			CU_ASSERT_STRING_EQUAL(s, "4");
 		free(s);
-		s = db_text(db, "PRAGMA journal_mode");
+		s = fixture_db_text(db, "PRAGMA journal_mode");
 		CU_ASSERT_PTR_NOT_NULL(s);
 		if (s != NULL)
 			CU_ASSERT_STRING_EQUAL(s, "wal");
 		free(s);
-		s = db_text(db, "SELECT count(*) FROM (SELECT id, started_at, "
-		    "finished_at, client_addr, client_port, identity, command, "
+		s = fixture_db_text(db, "SELECT count(*) FROM (SELECT id, "
+		    "started_at, finished_at, client_addr, client_port, "
+		    "identity, command, "
 		    "status, exit_code, signal, duration_ms, output, "
 		    "output_bytes, truncated, reason FROM commands)");
 		CU_ASSERT_PTR_NOT_NULL(s);
@@ -421,7 +347,7 @@ test_audit_open_fails(void)
 	FILE		*fp;
 	char		 path[192], *cause = NULL;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
 	snprintf(path, sizeof path, "%s/no/such/dir/audit.db", fx.dir);
 	CU_ASSERT_EQUAL(audit_open(path, 1, &cause), -1);
@@ -457,7 +383,7 @@ test_audit_not_running(void)
 	uint64_t		 id = 0;
 	char			*cause = NULL;
 
-	start_fill(&as, "true");
+	fixture_start(&as, 40000, "test_audit", "true");
 	CU_ASSERT_EQUAL(audit_begin(&as, &id, &cause), -1);
 	CU_ASSERT_PTR_NOT_NULL(cause);
 	free(cause);
@@ -485,7 +411,7 @@ test_audit_begin(void)
 	char			 before[32], after[32], *cause = NULL, *s;
 	int			 i, rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
 	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
@@ -495,7 +421,7 @@ test_audit_begin(void)
 	audit_start();
 
 	now_string(before, sizeof before);
-	start_fill(&as, "uname -a");
+	fixture_start(&as, 40000, "test_audit", "uname -a");
 	for (i = 0; i < 3; i++) {
 		cause = NULL;
 		id[i] = 0;
@@ -509,7 +435,7 @@ test_audit_begin(void)
 	now_string(after, sizeof after);
 
 	/* Another command from a local socket, with an identity. */
-	start_fill(&as, "ls -l 'a b' | wc -l");
+	fixture_start(&as, 40000, "test_audit", "ls -l 'a b' | wc -l");
 	as.client_addr = "unix";
 	as.client_port = -1;
 	as.client_name = NULL;
@@ -519,7 +445,7 @@ test_audit_begin(void)
 	free(cause);
 
 	/* The rows are committed: another connection sees them now. */
-	if ((db = db_open(fx.path)) == NULL)
+	if ((db = fixture_db_open(fx.path, SQLITE_OPEN_READWRITE)) == NULL)
 		goto stop;
 	expect_column(db, id[0], "status", "running");
 	expect_column(db, id[0], "finished_at", NULL);
@@ -548,7 +474,7 @@ test_audit_begin(void)
 	expect_column(db, id[2], "client_name", NULL);
 	expect_column(db, id[2], "identity", "uid=1000");
 	expect_column(db, id[2], "command", "ls -l 'a b' | wc -l");
-	s = db_text(db, "SELECT count(*) FROM commands WHERE "
+	s = fixture_db_text(db, "SELECT count(*) FROM commands WHERE "
 	    "status = 'running'");
 	CU_ASSERT_PTR_NOT_NULL(s);
 	if (s != NULL)
@@ -574,7 +500,7 @@ test_audit_finish(void)
 	char			*started;
 	int			 i, rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
 	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
@@ -582,7 +508,8 @@ test_audit_finish(void)
 	if (rc != 0)
 		goto out;
 	audit_start();
-	start_fill(&as, "printf 'hello\\nworld\\n'; exit 3");
+	fixture_start(&as, 40000, "test_audit",
+	    "printf 'hello\\nworld\\n'; exit 3");
 	for (i = 0; i < 4; i++) {
 		id[i] = 0;
 		CU_ASSERT_EQUAL(audit_begin(&as, &id[i], NULL), 0);
@@ -636,7 +563,7 @@ test_audit_finish(void)
 	ae.reason = "the client disconnected";
 	CU_ASSERT_EQUAL(audit_finish(id[3], &ae, NULL, NULL), 0);
 
-	if ((db = db_open(fx.path)) == NULL)
+	if ((db = fixture_db_open(fx.path, SQLITE_OPEN_READWRITE)) == NULL)
 		goto stop;
 	expect_column(db, id[0], "status", "exited");
 	expect_column(db, id[0], "exit_code", "3");
@@ -710,7 +637,7 @@ test_audit_finish_not_utf8(void)
 	char			*cause = NULL, *s;
 	int			 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
 	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
@@ -718,7 +645,7 @@ test_audit_finish_not_utf8(void)
 	if (rc != 0)
 		goto out;
 	audit_start();
-	start_fill(&as, "cat /bin/sh");
+	fixture_start(&as, 40000, "test_audit", "cat /bin/sh");
 	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), 0);
 	memset(&ae, 0, sizeof ae);
 	ae.status = "exited";
@@ -731,7 +658,7 @@ test_audit_finish_not_utf8(void)
 	CU_ASSERT_PTR_NULL(cause);
 	free(cause);
 
-	if ((db = db_open(fx.path)) == NULL)
+	if ((db = fixture_db_open(fx.path, SQLITE_OPEN_READWRITE)) == NULL)
 		goto stop;
 	expect_column(db, id, "typeof(output)", "text");
 	expect_column(db, id, "output_bytes", "11");
@@ -772,7 +699,7 @@ test_audit_finish_nul(void)
 	char			*cause = NULL, *s;
 	int			 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
 	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
@@ -780,7 +707,7 @@ test_audit_finish_nul(void)
 	if (rc != 0)
 		goto out;
 	audit_start();
-	start_fill(&as, "printf 'before\\0after'");
+	fixture_start(&as, 40000, "test_audit", "printf 'before\\0after'");
 	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), 0);
 	memset(&ae, 0, sizeof ae);
 	ae.status = "exited";
@@ -793,7 +720,7 @@ test_audit_finish_nul(void)
 	CU_ASSERT_PTR_NULL(cause);
 	free(cause);
 
-	if ((db = db_open(fx.path)) == NULL)
+	if ((db = fixture_db_open(fx.path, SQLITE_OPEN_READWRITE)) == NULL)
 		goto stop;
 	expect_column(db, id, "output_bytes", "12");
 	expect_column(db, id, "truncated", "0");
@@ -834,7 +761,7 @@ test_audit_finish_missing(void)
 	char			*cause = NULL, *s;
 	int			 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
 	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
@@ -855,7 +782,7 @@ test_audit_finish_missing(void)
 	CU_ASSERT_EQUAL(audit_finish(4243, &ae, NULL, NULL), -1);
 
 	/* The writer goes on: a real record still commits. */
-	start_fill(&as, "true");
+	fixture_start(&as, 40000, "test_audit", "true");
 	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), 0);
 	cause = NULL;
 	CU_ASSERT_EQUAL(audit_finish(id, &ae, NULL, &cause), 0);
@@ -869,8 +796,8 @@ test_audit_finish_missing(void)
 	CU_ASSERT_PTR_NOT_NULL(cause);
 	free(cause);
 
-	if ((db = db_open(fx.path)) != NULL) {
-		s = db_text(db, "SELECT count(*) FROM commands");
+	if ((db = fixture_db_open(fx.path, SQLITE_OPEN_READWRITE)) != NULL) {
+		s = fixture_db_text(db, "SELECT count(*) FROM commands");
 		CU_ASSERT_PTR_NOT_NULL(s);
 		if (s != NULL)
 			CU_ASSERT_STRING_EQUAL(s, "1");
@@ -895,7 +822,7 @@ test_audit_concurrent(void)
 	u_int		 t, i, n, ok;
 	int		 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
 	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
@@ -933,8 +860,8 @@ test_audit_concurrent(void)
 	for (i = 1; i < n; i++)
 		CU_ASSERT(all[i] != all[i - 1]);
 
-	if ((db = db_open(fx.path)) != NULL) {
-		s = db_text(db, "SELECT count(*) FROM commands WHERE "
+	if ((db = fixture_db_open(fx.path, SQLITE_OPEN_READWRITE)) != NULL) {
+		s = fixture_db_text(db, "SELECT count(*) FROM commands WHERE "
 		    "status = 'exited' AND finished_at IS NOT NULL");
 		snprintf(want, sizeof want, "%u",
 		    CONCURRENT_THREADS * CONCURRENT_RECORDS);
@@ -942,7 +869,7 @@ test_audit_concurrent(void)
 		if (s != NULL)
 			CU_ASSERT_STRING_EQUAL(s, want);
 		free(s);
-		s = db_text(db, "SELECT count(*) FROM commands");
+		s = fixture_db_text(db, "SELECT count(*) FROM commands");
 		if (s != NULL)
 			CU_ASSERT_STRING_EQUAL(s, want);
 		free(s);
@@ -984,7 +911,7 @@ test_audit_bad_record_alone(void)
 	u_int		 t, i, good, bad, nthreads;
 	int		 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
 	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
@@ -1022,8 +949,8 @@ test_audit_bad_record_alone(void)
 	CU_ASSERT_EQUAL(good, MIXED_GOOD_THREADS * MIXED_RECORDS);
 	CU_ASSERT_EQUAL(bad, MIXED_BAD_THREADS * MIXED_RECORDS);
 
-	if ((db = db_open(fx.path)) != NULL) {
-		s = db_text(db, "SELECT count(*) FROM commands WHERE "
+	if ((db = fixture_db_open(fx.path, SQLITE_OPEN_READWRITE)) != NULL) {
+		s = fixture_db_text(db, "SELECT count(*) FROM commands WHERE "
 		    "status = 'exited'");
 		snprintf(want, sizeof want, "%u",
 		    MIXED_GOOD_THREADS * MIXED_RECORDS);
@@ -1058,7 +985,7 @@ test_audit_interrupted(void)
 	char			*finished = NULL;
 	int			 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
 	rc = audit_open(fx.path, 1, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
@@ -1066,9 +993,9 @@ test_audit_interrupted(void)
 	if (rc != 0)
 		goto out;
 	audit_start();
-	start_fill(&as, "sleep 1000");
+	fixture_start(&as, 40000, "test_audit", "sleep 1000");
 	CU_ASSERT_EQUAL(audit_begin(&as, &running, NULL), 0);
-	start_fill(&as, "true");
+	fixture_start(&as, 40000, "test_audit", "true");
 	CU_ASSERT_EQUAL(audit_begin(&as, &done, NULL), 0);
 	memset(&ae, 0, sizeof ae);
 	ae.status = "exited";
@@ -1076,7 +1003,7 @@ test_audit_interrupted(void)
 	CU_ASSERT_EQUAL(audit_finish(done, &ae, NULL, NULL), 0);
 	audit_stop();
 
-	if ((db = db_open(fx.path)) == NULL)
+	if ((db = fixture_db_open(fx.path, SQLITE_OPEN_READWRITE)) == NULL)
 		goto out;
 	expect_column(db, running, "status", "running");
 	finished = row_text(db, done, "finished_at");
@@ -1126,7 +1053,7 @@ test_audit_newer_schema(void)
 	sqlite3		*db = NULL;
 	char		*cause = NULL, *s;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
 	if (sqlite3_open_v2(fx.path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
@@ -1150,12 +1077,12 @@ test_audit_newer_schema(void)
 	audit_stop();
 
 	/* The database is left alone. */
-	if ((db = db_open(fx.path)) != NULL) {
-		s = db_text(db, "PRAGMA user_version");
+	if ((db = fixture_db_open(fx.path, SQLITE_OPEN_READWRITE)) != NULL) {
+		s = fixture_db_text(db, "PRAGMA user_version");
 		CU_ASSERT(s != NULL && strcmp(s, "99") == 0);
 		free(s);
-		s = db_text(db, "SELECT count(*) FROM sqlite_master WHERE "
-		    "name = 'commands'");
+		s = fixture_db_text(db, "SELECT count(*) FROM sqlite_master "
+		    "WHERE name = 'commands'");
 		CU_ASSERT(s != NULL && strcmp(s, "0") == 0);
 		free(s);
 		sqlite3_close(db);

@@ -29,9 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "log.h"
 #include "rcmdd.h"
-#include "tmpdir.h"
 #include "xmalloc.h"
 #include "unit.h"
 
@@ -156,15 +156,6 @@ static const char *end_fields[] = {
 #define NFIELDS(a)	(sizeof (a) / sizeof (a)[0])
 
 /* A temporary directory holding the database under test. */
-struct fixture {
-	char	dir[64];
-	char	path[128];
-	char	copy[128];
-	u_int	ncopies;
-};
-
-static int	 fixture_new(struct fixture *);
-static void	 fixture_free(struct fixture *);
 static int	 db_exec(const char *, const char *);
 static char	*db_text(const char *, const char *);
 static int	 db_copy(struct fixture *);
@@ -228,24 +219,6 @@ static CU_TestInfo chain_tests[] = {
 	CU_TEST_INFO_NULL
 };
 
-/* Make a directory for one test's database. */
-static int
-fixture_new(struct fixture *fx)
-{
-	memset(fx, 0, sizeof *fx);
-	if (tmpdir_new(fx->dir, sizeof fx->dir, "test_chain") != 0)
-		return (-1);
-	snprintf(fx->path, sizeof fx->path, "%s/audit.db", fx->dir);
-	return (0);
-}
-
-/* Remove the directory and whatever SQLite left in it. */
-static void
-fixture_free(struct fixture *fx)
-{
-	tmpdir_free(fx->dir);
-}
-
 /* Run SQL on a database through a connection of its own. */
 static int
 db_exec(const char *path, const char *sql)
@@ -273,26 +246,16 @@ out:
 	return (rc);
 }
 
-/* Run a query and return its first column as text, or NULL. */
+/* Run a query through a connection of its own; its first column, or NULL. */
 static char *
 db_text(const char *path, const char *sql)
 {
-	sqlite3		*db = NULL;
-	sqlite3_stmt	*stmt = NULL;
-	char		*s = NULL;
+	sqlite3	*db;
+	char	*s;
 
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK || sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-		fprintf(stderr, "\n    %s: %s", sql, sqlite3_errmsg(db));
-		CU_FAIL("cannot query the database");
-		goto out;
-	}
-	if (sqlite3_step(stmt) == SQLITE_ROW &&
-	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
-		s = xstrdup((const char *)sqlite3_column_text(stmt, 0));
-out:
-	sqlite3_finalize(stmt);
+	if ((db = fixture_db_open(path, SQLITE_OPEN_READONLY)) == NULL)
+		return (NULL);
+	s = fixture_db_text(db, sql);
 	sqlite3_close(db);
 	return (s);
 }
@@ -482,12 +445,8 @@ chain_add(u_int i, uint64_t *id, char *hash)
 	char			 command[64], output[64], *cause = NULL;
 
 	snprintf(command, sizeof command, "echo row %u", i);
-	memset(&as, 0, sizeof as);
-	as.client_addr = "127.0.0.1";
-	as.client_port = (int)(40000 + i % 20000);
-	as.client_name = i % 2 == 0 ? "alice" : NULL;
-	as.command = command;
-	as.command_len = strlen(command);
+	fixture_start(&as, (int)(40000 + i % 20000),
+	    i % 2 == 0 ? "alice" : NULL, command);
 	if (audit_begin(&as, id, &cause) != 0)
 		goto fail;
 
@@ -628,7 +587,7 @@ test_chain_verify(void)
 	char			 sql[128], given[HEAD_LEN];
 	u_int			 i;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
@@ -694,7 +653,7 @@ test_chain_encoding(void)
 	CU_ASSERT_STRING_EQUAL(hex, KAT_END_HASH);
 
 	/* Version 1: sealed rows of a version 3 database. */
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	xasprintf(&rows, "%s%s UPDATE commands SET seq = id, hash = CASE id "
 	    "WHEN 1 THEN '%s' ELSE '%s' END WHERE id IN (1, 2); DELETE FROM "
@@ -718,7 +677,7 @@ test_chain_encoding(void)
 	fixture_free(&fx);
 
 	/* Version 2: rows of a version 1 database, chained on upgrade. */
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		goto out;
 	if (v1_build(fx.path, rows_v1) != 0)
 		goto out;
@@ -754,7 +713,7 @@ test_chain_encoding_rows(void)
 	uint64_t	 seq;
 	int		 is_end;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS + 1, hashes) != 0)
 		goto out;
@@ -864,7 +823,7 @@ test_chain_edit(void)
 	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
 	size_t		 i;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
@@ -896,7 +855,7 @@ test_chain_delete(void)
 	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
 	char		 head[HEAD_LEN];
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
@@ -946,7 +905,7 @@ test_chain_insert(void)
 	struct fixture	 fx;
 	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1], *sql;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
@@ -1017,7 +976,7 @@ test_chain_swap_renumber(void)
 	struct fixture	 fx;
 	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
@@ -1093,7 +1052,7 @@ test_chain_rewrite(void)
 	uint64_t	 seq;
 	int		 is_end;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
@@ -1144,7 +1103,7 @@ test_chain_head(void)
 	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
 	char		 head[HEAD_LEN], path[192];
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
@@ -1184,7 +1143,7 @@ test_chain_prune_rows(void)
 	uint64_t	 running, first, id;
 	u_int		 i;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (audit_open(fx.path, 0, &cause) != 0) {
 		fprintf(stderr, "\n    %s", cause);
@@ -1279,7 +1238,7 @@ test_chain_prune_batches(void)
 	uint64_t	 id;
 	u_int		 i;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (audit_open(fx.path, 0, &cause) != 0) {
 		fprintf(stderr, "\n    %s", cause);
@@ -1338,7 +1297,7 @@ test_chain_prune_age(void)
 	char		 head[HEAD_LEN];
 	u_int		 i;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	audit_format_time(&ts, now, sizeof now);
@@ -1398,7 +1357,7 @@ test_chain_prune_age_edited(void)
 	uint64_t	 id;
 	u_int		 i;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, 3, hashes) != 0 || db_exec(fx.path, "UPDATE "
 	    "commands SET finished_at = '2001-01-01T00:00:00.000Z'") != 0)
@@ -1439,7 +1398,7 @@ test_chain_migrate(void)
 	struct fixture	 fx;
 	char		*cause = NULL;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (v1_build(fx.path, rows_v1) != 0)
 		goto out;
@@ -1486,7 +1445,7 @@ test_chain_reopen(void)
 	char		*before = NULL, *after = NULL, *cause = NULL;
 	uint64_t	 id;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (v1_build(fx.path, rows_v1) != 0 ||
 	    chain_build(&fx, 0, hashes) != 0)
@@ -1541,7 +1500,7 @@ test_chain_recover_only_running(void)
 	char			*cause = NULL;
 	uint64_t		 running;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, 3, hashes) != 0)
 		goto out;
@@ -1616,7 +1575,7 @@ test_chain_views(void)
 	char			*cause = NULL;
 	uint64_t		 id;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS + 1, hashes) != 0)
 		goto out;

@@ -27,9 +27,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "log.h"
 #include "rcmdd.h"
-#include "tmpdir.h"
 #include "utf8.h"
 #include "xmalloc.h"
 #include "unit.h"
@@ -46,11 +46,6 @@
 #define SD_NPARAMS	9
 
 /* A temporary directory holding the database under test. */
-struct fixture {
-	char	dir[64];
-	char	path[128];
-};
-
 /* An SD element parsed back: names, and values with RFC escapes undone. */
 struct sd_parsed {
 	u_int	 n;
@@ -58,8 +53,6 @@ struct sd_parsed {
 	char	*value[SD_NPARAMS + 1];
 };
 
-static int	 fixture_new(struct fixture *);
-static void	 fixture_free(struct fixture *);
 static int	 fixture_fill(struct fixture *, uint64_t *, u_int);
 static int	 sd_parse(const char *, struct sd_parsed *);
 static void	 sd_parsed_free(struct sd_parsed *);
@@ -106,23 +99,6 @@ static CU_TestInfo export_tests[] = {
 	CU_TEST_INFO_NULL
 };
 
-/* Make a directory for one test's database. */
-static int
-fixture_new(struct fixture *fx)
-{
-	if (tmpdir_new(fx->dir, sizeof fx->dir, "test_export") != 0)
-		return (-1);
-	snprintf(fx->path, sizeof fx->path, "%s/audit.db", fx->dir);
-	return (0);
-}
-
-/* Remove the directory and whatever SQLite left in it. */
-static void
-fixture_free(struct fixture *fx)
-{
-	tmpdir_free(fx->dir);
-}
-
 /*
  * Write n commands through the audit store: "echo 0", a hostile command,
  * then "echo 2" and on; the last one is left running. Return 0 with their
@@ -146,12 +122,8 @@ fixture_fill(struct fixture *fx, uint64_t *ids, u_int n)
 	audit_start();
 	for (i = 0; i < n && rc == 0; i++) {
 		snprintf(command, sizeof command, "echo %u", i);
-		memset(&as, 0, sizeof as);
-		as.client_addr = "127.0.0.1";
-		as.client_port = 40000 + (int)i;
-		as.client_name = "test_export";
-		as.command = i == 1 ? HOSTILE : command;
-		as.command_len = strlen(as.command);
+		fixture_start(&as, 40000 + (int)i, "test_export",
+		    i == 1 ? HOSTILE : command);
 		rc = audit_begin(&as, &ids[i], NULL);
 		if (rc != 0 || i == n - 1)
 			continue;
@@ -704,7 +676,7 @@ test_export_audit(void)
 	char		*out, *cause = NULL, want[64];
 	int		 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_export") != 0)
 		return;
 	if (fixture_fill(&fx, ids, 5) != 0)
 		goto out;
@@ -784,7 +756,7 @@ test_export_since(void)
 	size_t		 i;
 	int		 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_export") != 0)
 		return;
 	if (fixture_fill(&fx, ids, 4) != 0)
 		goto out;
@@ -851,7 +823,7 @@ test_export_fails(void)
 	char		*out, *cause = NULL;
 	int		 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_export") != 0)
 		return;
 	out = export_to_string(fx.path, NULL, &rc, &cause);
 	CU_ASSERT_EQUAL(rc, -1);

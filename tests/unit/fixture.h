@@ -14,13 +14,32 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-#ifndef TMPDIR_H
-#define TMPDIR_H
+#ifndef FIXTURE_H
+#define FIXTURE_H
 
-#include <stddef.h>
+#include <sys/types.h>
 
-/* tmpdir.c: a temporary folder for one test's database. */
-int	tmpdir_new(char *, size_t, const char *);
-void	tmpdir_free(const char *);
+#include <sqlite3.h>
 
-#endif /* TMPDIR_H */
+struct audit_start;
+
+/*
+ * A temporary folder holding one test's audit database (path) and the
+ * copies a test makes of it (copy names the last, ncopies counts them).
+ */
+struct fixture {
+	char	dir[64];
+	char	path[128];
+	char	copy[128];
+	u_int	ncopies;
+};
+
+/* fixture.c */
+int	 fixture_new(struct fixture *, const char *);
+void	 fixture_free(struct fixture *);
+sqlite3	*fixture_db_open(const char *, int);
+char	*fixture_db_text(sqlite3 *, const char *);
+void	 fixture_start(struct audit_start *, int, const char *,
+	     const char *);
+
+#endif /* FIXTURE_H */
