@@ -69,6 +69,8 @@ static void	 expect_column(sqlite3 *, uint64_t, const char *,
 		     const char *);
 static int	 is_audit_time(const char *);
 static void	 now_string(char *, size_t);
+static int	 output_row(struct fixture *, const char *, const char *,
+	     size_t, uint64_t *);
 static void	*test_writer_main(void *);
 static int	 id_compare(const void *, const void *);
 static void	 test_audit_format_time(void);
@@ -622,6 +624,41 @@ out:
 }
 
 /*
+ * Open the audit store in fx and start its writer, then record command
+ * as exited 0 with the output given; the writer is left running for the
+ * caller to stop. Return 0 with the row's id, or -1 with the store closed.
+ */
+static int
+output_row(struct fixture *fx, const char *command, const char *out,
+    size_t len, uint64_t *id)
+{
+	struct audit_start	 as;
+	struct audit_end	 ae;
+	char			*cause = NULL;
+	int			 rc;
+
+	rc = audit_open(fx->path, 1, &cause);
+	CU_ASSERT_EQUAL(rc, 0);
+	free(cause);
+	if (rc != 0)
+		return (-1);
+	audit_start();
+	fixture_start(&as, 40000, "test_audit", command);
+	CU_ASSERT_EQUAL(audit_begin(&as, id, NULL), 0);
+	memset(&ae, 0, sizeof ae);
+	ae.status = "exited";
+	ae.has_exit_code = 1;
+	ae.output = out;
+	ae.output_len = len;
+	ae.output_bytes = len;
+	cause = NULL;
+	CU_ASSERT_EQUAL(audit_finish(*id, &ae, NULL, &cause), 0);
+	CU_ASSERT_PTR_NULL(cause);
+	free(cause);
+	return (0);
+}
+
+/*
  * Output that is not UTF-8 is recorded, and stays readable around the
  * bytes that are not.
  */
@@ -630,34 +667,14 @@ test_audit_finish_not_utf8(void)
 {
 	static const char	 out[] = "abc\xff\xfe\x80" "def\xc3\xa9";
 	struct fixture		 fx;
-	struct audit_start	 as;
-	struct audit_end	 ae;
 	sqlite3			*db = NULL;
 	uint64_t		 id = 0;
-	char			*cause = NULL, *s;
-	int			 rc;
+	char			*s;
 
 	if (fixture_new(&fx, "test_audit") != 0)
 		return;
-	rc = audit_open(fx.path, 1, &cause);
-	CU_ASSERT_EQUAL(rc, 0);
-	free(cause);
-	if (rc != 0)
+	if (output_row(&fx, "cat /bin/sh", out, sizeof out - 1, &id) != 0)
 		goto out;
-	audit_start();
-	fixture_start(&as, 40000, "test_audit", "cat /bin/sh");
-	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), 0);
-	memset(&ae, 0, sizeof ae);
-	ae.status = "exited";
-	ae.has_exit_code = 1;
-	ae.output = out;
-	ae.output_len = sizeof out - 1;
-	ae.output_bytes = sizeof out - 1;
-	cause = NULL;
-	CU_ASSERT_EQUAL(audit_finish(id, &ae, NULL, &cause), 0);
-	CU_ASSERT_PTR_NULL(cause);
-	free(cause);
-
 	if ((db = fixture_db_open(fx.path, SQLITE_OPEN_READWRITE)) == NULL)
 		goto stop;
 	expect_column(db, id, "typeof(output)", "text");
@@ -692,34 +709,14 @@ test_audit_finish_nul(void)
 {
 	static const char	 out[] = "before\0after";
 	struct fixture		 fx;
-	struct audit_start	 as;
-	struct audit_end	 ae;
 	sqlite3			*db = NULL;
 	uint64_t		 id = 0;
-	char			*cause = NULL, *s;
-	int			 rc;
+	char			*s;
 
 	if (fixture_new(&fx, "test_audit") != 0)
 		return;
-	rc = audit_open(fx.path, 1, &cause);
-	CU_ASSERT_EQUAL(rc, 0);
-	free(cause);
-	if (rc != 0)
+	if (output_row(&fx, "printf 'before\\0after'", out, sizeof out - 1, &id) != 0)
 		goto out;
-	audit_start();
-	fixture_start(&as, 40000, "test_audit", "printf 'before\\0after'");
-	CU_ASSERT_EQUAL(audit_begin(&as, &id, NULL), 0);
-	memset(&ae, 0, sizeof ae);
-	ae.status = "exited";
-	ae.has_exit_code = 1;
-	ae.output = out;
-	ae.output_len = sizeof out - 1;
-	ae.output_bytes = sizeof out - 1;
-	cause = NULL;
-	CU_ASSERT_EQUAL(audit_finish(id, &ae, NULL, &cause), 0);
-	CU_ASSERT_PTR_NULL(cause);
-	free(cause);
-
 	if ((db = fixture_db_open(fx.path, SQLITE_OPEN_READWRITE)) == NULL)
 		goto stop;
 	expect_column(db, id, "output_bytes", "12");
