@@ -715,7 +715,8 @@ test_audit_finish_nul(void)
 
 	if (fixture_new(&fx, "test_audit") != 0)
 		return;
-	if (output_row(&fx, "printf 'before\\0after'", out, sizeof out - 1, &id) != 0)
+	if (output_row(&fx, "printf 'before\\0after'", out, sizeof out - 1,
+	    &id) != 0)
 		goto out;
 	if ((db = fixture_db_open(fx.path, SQLITE_OPEN_READWRITE)) == NULL)
 		goto stop;
