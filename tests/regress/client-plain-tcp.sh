@@ -44,9 +44,11 @@ refused() {
 	shift 2
 	rm -f "$dir/trace"
 	if [ -n "$use_strace" ]; then
-		timeout -s KILL 20 unshare -n strace -f -qq -e trace=connect \
-		    -o "$dir/trace" "$RCMD" "$@" "$_r_addr" true \
-		    >"$dir/out" 2>"$dir/err"
+		# LeakSanitizer cannot run under ptrace, and would fail rcmd.
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		    timeout -s KILL 20 unshare -n strace -f -qq \
+		    -e trace=connect -o "$dir/trace" "$RCMD" "$@" "$_r_addr" \
+		    true >"$dir/out" 2>"$dir/err"
 	else
 		timeout -s KILL 20 unshare -n "$RCMD" "$@" "$_r_addr" true \
 		    >"$dir/out" 2>"$dir/err"
