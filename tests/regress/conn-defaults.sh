@@ -13,7 +13,6 @@
 # WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
-# Connection limits: past MaxConnections, MaxConnectionsPerSource or
 
 # Connection limits that hold by default: one source (here 127.0.0.1)
 # holds at most 64 connections (MaxConnectionsPerSource) while another

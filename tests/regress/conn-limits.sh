@@ -13,6 +13,7 @@
 # WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+
 # Connection limits: past MaxConnections, MaxConnectionsPerSource or
 # MaxCommands the client gets ERROR 11 naming the limit before the
 # connection closes, and the daemon logs it; a connection that stays idle

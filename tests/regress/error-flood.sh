@@ -13,7 +13,6 @@
 # WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
-# Connection limits: past MaxConnections, MaxConnectionsPerSource or
 
 # A client that floods a connection with frames that each earn a
 # non-fatal ERROR (EXEC with a NUL byte, EXEC while a command runs) and

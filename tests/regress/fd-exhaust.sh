@@ -13,7 +13,6 @@
 # WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
-# Connection limits: past MaxConnections, MaxConnectionsPerSource or
 
 # No client can stop rcmdd by exhausting its descriptors. rcmdd -t and
 # start-up refuse MaxConnections and MaxCommands that do not fit the

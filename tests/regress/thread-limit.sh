@@ -13,7 +13,6 @@
 # WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
-# Connection limits: past MaxConnections, MaxConnectionsPerSource or
 
 # A thread that cannot be started refuses that one command, and the
 # daemon serves on. rcmdd runs as an unprivileged user (root is exempt

@@ -48,7 +48,7 @@ expect_file_eq "stdin: round trip through cat" "$dir/in" "$dir/out"
 raw -t 5 hello expect=HELLO exec=cat expect=STARTED exec=true expect=ERROR \
     stdin='inline\n' eof expect=EXIT >"$dir/out" ||
     fail "rawclient: $(cat "$dir/out")"
-expect_result "$dir/out" single-thread-io-busy
+expect_result "$dir/out" mode-single-thread-io-busy
 
 # SIGINT.
 rcmd_bg -n 'exec sleep 10'
