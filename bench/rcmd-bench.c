@@ -193,10 +193,7 @@ bench_read_cb(struct bufferevent *bev, void *arg)
 
 	while (c->bev == bev && (avail = evbuffer_get_length(in)) >= 4) {
 		p = evbuffer_pullup(in, 4);
-		used = 4 + (((size_t)p[0] << 24) | ((size_t)p[1] << 16) |
-		    ((size_t)p[2] << 8) | p[3]);
-		if (used > BENCH_BUF_SIZE + 4)
-			used = 4;
+		used = frame_size(p);
 		if (avail < used)
 			return;
 		p = evbuffer_pullup(in, used);

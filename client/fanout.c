@@ -50,13 +50,6 @@
 #define FANOUT_SUMMARY_NAMES	8
 #define FANOUT_RULE		"----------------"
 
-/* A growable byte buffer. */
-struct fanout_buf {
-	char		*data;
-	size_t		 len;
-	size_t		 size;
-};
-
 enum fanout_outcome {
 	FANOUT_OK,
 	FANOUT_FAILED,		/* exited non-zero or was killed */
@@ -81,10 +74,10 @@ struct fanout_host {
 	int			 status;
 	char			*reason;	/* short, for the summary */
 	uint64_t		 deadline;	/* 0: none */
-	struct fanout_buf	 line[2];	/* partial stdout, stderr line */
+	struct rbuf		 line[2];	/* partial stdout, stderr line */
 	int			 gather;	/* -g */
 	int			 raw;		/* --raw: no escaping */
-	struct fanout_buf	 gathered;	/* -g: all output */
+	struct rbuf		 gathered;	/* -g: all output */
 	struct fanout_host	*group;		/* -g: the first with the same */
 };
 
@@ -102,10 +95,8 @@ struct fanout {
 	const char		*cmd;
 };
 
-static void	fanout_buf_add(struct fanout_buf *, const void *, size_t);
 static int	fanout_unsafe(uint32_t);
-static void	fanout_sanitize(struct fanout_buf *, const char *, size_t,
-		    int);
+static void	fanout_sanitize(struct rbuf *, const uint8_t *, size_t, int);
 static void	fanout_start(struct fanout *, struct fanout_host *);
 static void	fanout_output_cb(struct conn *, int, const uint8_t *, size_t,
 		    void *);
@@ -121,20 +112,6 @@ static uint64_t	fanout_now_ms(void);
 static const char *fanout_outcome_names[FANOUT_NOUTCOMES] = {
 	"ok", "failed", "timed out", "unreachable", "refused"
 };
-
-/* Append bytes to a buffer. */
-static void
-fanout_buf_add(struct fanout_buf *b, const void *data, size_t len)
-{
-	if (len == 0)
-		return;
-	if (b->len + len > b->size) {
-		b->size = b->len + len + 1024;
-		b->data = xreallocarray(b->data, 1, b->size);
-	}
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-}
 
 /*
  * Return whether a character must not reach the terminal as it is: a C0
@@ -159,9 +136,8 @@ fanout_unsafe(uint32_t c)
  * and another unsafe character \u and its four hex digits.
  */
 static void
-fanout_sanitize(struct fanout_buf *b, const char *data, size_t len, int nl)
+fanout_sanitize(struct rbuf *b, const uint8_t *p, size_t len, int nl)
 {
-	const uint8_t	*p = (const uint8_t *)data;
 	uint32_t	 c;
 	size_t		 i, n;
 	char		 esc[16];
@@ -170,7 +146,7 @@ fanout_sanitize(struct fanout_buf *b, const char *data, size_t len, int nl)
 		n = utf8_decode(p + i, len - i, &c);
 		if (n != 0 && (c == '\t' || (c == '\n' && nl) ||
 		    !fanout_unsafe(c))) {
-			fanout_buf_add(b, p + i, n);
+			rbuf_add(b, p + i, n);
 			continue;
 		}
 		if (n == 0) {
@@ -178,7 +154,7 @@ fanout_sanitize(struct fanout_buf *b, const char *data, size_t len, int nl)
 			c = p[i];
 		} else if (c >= 0x80) {
 			snprintf(esc, sizeof esc, "\\u%04X", (u_int)c);
-			fanout_buf_add(b, esc, strlen(esc));
+			rbuf_add(b, esc, strlen(esc));
 			continue;
 		}
 		switch (c) {
@@ -201,7 +177,7 @@ fanout_sanitize(struct fanout_buf *b, const char *data, size_t len, int nl)
 			snprintf(esc, sizeof esc, "\\%03o", (u_int)c);
 			break;
 		}
-		fanout_buf_add(b, esc, strlen(esc));
+		rbuf_add(b, esc, strlen(esc));
 	}
 }
 
@@ -329,7 +305,7 @@ fanout_start(struct fanout *f, struct fanout_host *h)
 	h->deadline = fanout_now_ms() + f->connect_ms;
 	if (conn_start(&h->c, h->addr, h->port, strncmp(h->addr,
 	    RCMD_UNIX_PREFIX, strlen(RCMD_UNIX_PREFIX)) == 0 ? NULL : f->tc,
-	    &cause) != 0) {
+	    f->connect_ms, &cause) != 0) {
 		fanout_fail(h, cause);
 		free(cause);
 		return;
@@ -352,10 +328,10 @@ fanout_output_cb(struct conn *c, int err, const uint8_t *data, size_t len,
 
 	(void)c;
 	if (h->gather) {
-		fanout_buf_add(&h->gathered, data, len);
+		rbuf_add(&h->gathered, data, len);
 		return;
 	}
-	fanout_buf_add(&h->line[err], data, len);
+	rbuf_add(&h->line[err], data, len);
 	fanout_print_lines(h, err, 0);
 }
 
@@ -366,36 +342,33 @@ fanout_output_cb(struct conn *c, int err, const uint8_t *data, size_t len,
 static void
 fanout_print_lines(struct fanout_host *h, int err, int last)
 {
-	struct fanout_buf	*b = &h->line[err], safe;
-	FILE			*fp = err ? stderr : stdout;
-	char			*nl;
-	size_t			 off = 0, n;
+	struct rbuf	*b = &h->line[err], safe;
+	FILE		*fp = err ? stderr : stdout;
+	uint8_t		*p, *nl;
+	size_t		 n;
 
 	memset(&safe, 0, sizeof safe);
-	while (off < b->len) {
-		nl = memchr(b->data + off, '\n', b->len - off);
+	while (rbuf_length(b) > 0) {
+		p = rbuf_data(b);
+		nl = memchr(p, '\n', rbuf_length(b));
 		if (nl != NULL)
-			n = nl - (b->data + off);
-		else if (last || b->len - off > FANOUT_LINE_MAX)
-			n = b->len - off;
+			n = nl - p;
+		else if (last || rbuf_length(b) > FANOUT_LINE_MAX)
+			n = rbuf_length(b);
 		else
 			break;
 		if (h->raw)
-			fprintf(fp, "%s: %.*s\n", h->name, (int)n,
-			    b->data + off);
+			fprintf(fp, "%s: %.*s\n", h->name, (int)n, (char *)p);
 		else {
-			safe.len = 0;
-			fanout_sanitize(&safe, b->data + off, n, 0);
-			fprintf(fp, "%s: %.*s\n", h->name, (int)safe.len,
-			    safe.len == 0 ? "" : safe.data);
+			rbuf_drain(&safe, rbuf_length(&safe));
+			fanout_sanitize(&safe, p, n, 0);
+			fprintf(fp, "%s: %.*s\n", h->name,
+			    (int)rbuf_length(&safe), rbuf_length(&safe) == 0 ?
+			    "" : (char *)rbuf_data(&safe));
 		}
-		off += n + (nl != NULL);
+		rbuf_drain(b, n + (nl != NULL));
 	}
-	free(safe.data);
-	if (off != 0) {
-		memmove(b->data, b->data + off, b->len - off);
-		b->len -= off;
-	}
+	rbuf_free(&safe);
 	fflush(fp);
 }
 
@@ -409,7 +382,7 @@ fanout_step(struct fanout *f, struct fanout_host *h, int revents)
 	rc = conn_step(&h->c, revents, &h->r, &cause);
 	if (rc == 0 && h->c.phase == CONN_READY) {
 		rc = conn_exec(&h->c, f->cmd, strlen(f->cmd), f->timeout_ms,
-		    &cause);
+		    0, &cause);
 		h->deadline = 0;
 		if (rc == 0 && f->timeout_ms != 0)
 			h->deadline = fanout_now_ms() + f->timeout_ms +
@@ -485,9 +458,8 @@ fanout_finish(struct fanout_host *h, enum fanout_outcome outcome, int status,
 		fanout_print_lines(h, 0, 1);
 		fanout_print_lines(h, 1, 1);
 	}
-	free(h->line[0].data);
-	free(h->line[1].data);
-	memset(h->line, 0, sizeof h->line);
+	rbuf_free(&h->line[0]);
+	rbuf_free(&h->line[1]);
 	conn_close(&h->c);
 }
 
@@ -536,8 +508,7 @@ fanout_run(struct fanout *f, const char *cmd)
 			pfd[n].fd = h->c.fd;
 			pfd[n].events = conn_events(&h->c);
 			pfd[n].revents = 0;
-			if (h->c.phase != CONN_CONNECTING &&
-			    h->c.phase != CONN_TLS && conn_pending(&h->c))
+			if (conn_pending(&h->c))
 				pending = 1;
 			if (h->deadline != 0 &&
 			    (next == 0 || h->deadline < next))
@@ -557,9 +528,7 @@ fanout_run(struct fanout *f, const char *cmd)
 		now = fanout_now_ms();
 		for (i = 0; i < n; i++) {
 			h = active[i];
-			if (pfd[i].revents != 0 || (h->c.phase !=
-			    CONN_CONNECTING && h->c.phase != CONN_TLS &&
-			    conn_pending(&h->c)))
+			if (pfd[i].revents != 0 || conn_pending(&h->c))
 				fanout_step(f, h, pfd[i].revents);
 			if (h->state != FANOUT_ACTIVE || h->deadline == 0 ||
 			    now < h->deadline)
@@ -610,18 +579,20 @@ static void
 fanout_print_groups(struct fanout *f)
 {
 	struct fanout_host	*h, *g;
-	struct fanout_buf	 safe;
+	struct rbuf		 safe;
 	size_t			 i, j;
 
 	for (i = 0; i < f->nhosts; i++) {
 		h = &f->hosts[i];
-		if (h->gathered.len == 0 || h->group != NULL)
+		if (rbuf_length(&h->gathered) == 0 || h->group != NULL)
 			continue;
 		for (j = i + 1; j < f->nhosts; j++) {
 			g = &f->hosts[j];
-			if (g->group == NULL && g->gathered.len ==
-			    h->gathered.len && memcmp(g->gathered.data,
-			    h->gathered.data, h->gathered.len) == 0)
+			if (g->group == NULL && rbuf_length(&g->gathered) ==
+			    rbuf_length(&h->gathered) &&
+			    memcmp(rbuf_data(&g->gathered),
+			    rbuf_data(&h->gathered),
+			    rbuf_length(&h->gathered)) == 0)
 				g->group = h;
 		}
 		printf("%s\n%s", FANOUT_RULE, h->name);
@@ -631,15 +602,18 @@ fanout_print_groups(struct fanout *f)
 		}
 		printf("\n%s\n", FANOUT_RULE);
 		if (h->raw)
-			fwrite(h->gathered.data, 1, h->gathered.len, stdout);
+			fwrite(rbuf_data(&h->gathered), 1,
+			    rbuf_length(&h->gathered), stdout);
 		else {
 			memset(&safe, 0, sizeof safe);
-			fanout_sanitize(&safe, h->gathered.data,
-			    h->gathered.len, 1);
-			fwrite(safe.data, 1, safe.len, stdout);
-			free(safe.data);
+			fanout_sanitize(&safe, rbuf_data(&h->gathered),
+			    rbuf_length(&h->gathered), 1);
+			fwrite(rbuf_data(&safe), 1, rbuf_length(&safe),
+			    stdout);
+			rbuf_free(&safe);
 		}
-		if (h->gathered.data[h->gathered.len - 1] != '\n')
+		if (rbuf_data(&h->gathered)[rbuf_length(&h->gathered) - 1] !=
+		    '\n')
 			putchar('\n');
 	}
 	fflush(stdout);
@@ -705,9 +679,9 @@ fanout_free(struct fanout *f)
 		free(h->addr);
 		free(h->port);
 		free(h->reason);
-		free(h->line[0].data);
-		free(h->line[1].data);
-		free(h->gathered.data);
+		rbuf_free(&h->line[0]);
+		rbuf_free(&h->line[1]);
+		rbuf_free(&h->gathered);
 	}
 	free(f->hosts);
 	free(f);

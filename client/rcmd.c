@@ -455,7 +455,7 @@ main(int argc, char **argv)
 	}
 	tc = tls_setup(host, cert, key, ca, no_tls);
 	if (conn_open(&c, host, port, tc, RCMD_CONNECT_TIMEOUT_MS,
-	    &cause) != 0 || conn_hello(&c, &cause) != 0) {
+	    &cause) != 0) {
 		fprintf(stderr, "rcmd: %s\n", cause);
 		exit(RCMD_EXIT_ERROR);
 	}

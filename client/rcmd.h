@@ -26,16 +26,17 @@
 
 /*
  * rcmd's private header: a connection to rcmdd that runs commands one at a
- * time, and the interactive prompt on top of it.
+ * time, driven for one host, the interactive prompt or a fan-out to many.
  */
 
 #define RCMD_DEFAULT_PORT	"7514"
 #define RCMD_CONNECT_TIMEOUT_MS	10000
+#define RCMD_HELLO_TIMEOUT_MS	10000
 #define RCMD_EXIT_ERROR		255
 #define RCMD_EXIT_TIMEOUT	124
 #define RCMD_UNIX_PREFIX	"unix:"
 
-/* A growable byte buffer; data starts at off. */
+/* A growable byte buffer (rbuf.c); its data runs from off to len. */
 struct rbuf {
 	uint8_t		*data;
 	size_t		 off;
@@ -52,41 +53,41 @@ struct conn;
 typedef void conn_output_cb(struct conn *, int, const uint8_t *, size_t,
     void *);
 
-/* Where a connection made with conn_start is. */
+/* Where a connection is in the protocol (conn.c). */
 enum conn_phase {
 	CONN_CONNECTING,	/* the TCP connect is under way */
 	CONN_TLS,		/* the TLS handshake is */
 	CONN_HELLO,		/* HELLO is sent, the server's awaited */
 	CONN_READY,		/* ready for conn_exec */
 	CONN_RUNNING,		/* a command runs */
-	CONN_DONE		/* its EXIT has come */
+	CONN_DONE		/* its EXIT has come; ready for conn_exec */
 };
 
 /* A connection to a server. */
 struct conn {
+	enum conn_phase	 phase;
 	int		 fd;
+	struct tls_config *tc;		/* NULL: no TLS */
 	struct tls_conn	*tls;		/* NULL: plain TCP or a Unix socket */
 	char		*host;		/* as messages name it */
 	char		*port;		/* "" for a Unix socket */
 	char		*where;		/* "host port N", or "unix:PATH" */
+	struct addrinfo	*ai_list;	/* the addresses while connecting */
+	struct addrinfo	*ai_next;	/* the next one to try */
+	int		 attempt;	/* how many addresses were tried */
+	int		 connect_ms;	/* the connect timeout messages name */
 	struct rbuf	 in;
 	struct rbuf	 out;
 	char		 server[256];
-	int		 sigfd;
+	conn_output_cb	*output_cb;	/* NULL: write to stdout, stderr */
+	void		*output_arg;
+	int		 sigfd;		/* signals to pass on, or -1 */
 	int		 interrupts;
 	int		 broken;
 	int		 reset;		/* the peer reset the connection */
 	int		 refused;	/* the server sent ERROR */
 	int		 error;		/* errno of a failed connect, or 0 */
 	int		 plain;		/* plain TCP beyond loopback refused */
-
-	/* For conn_start and conn_step only. */
-	enum conn_phase	 phase;
-	struct tls_config *tc;
-	struct addrinfo	*ai_list;
-	struct addrinfo	*ai_next;
-	conn_output_cb	*output_cb;	/* NULL: write to stdout, stderr */
-	void		*output_arg;
 };
 
 /* How a command ended, as the server reported it. */
@@ -97,25 +98,47 @@ struct conn_result {
 };
 
 /* conn.c */
-int	conn_check_port(const char *, char **);
-int	conn_split_host(const char *, const char *, char **, char **,
-	    char **);
-int	conn_open(struct conn *, const char *, const char *,
-	    struct tls_config *, int, char **);
-int	conn_hello(struct conn *, char **);
-int	conn_run(struct conn *, const char *, size_t, uint32_t, int,
-	    struct conn_result *, char **);
-void	conn_close(struct conn *);
-int	conn_handle_frame(struct conn *, const struct frame *,
-	    struct conn_result *, char **);
-int	conn_exit_status(const struct conn_result *, const char *, char **);
-void	conn_print_receipt(const struct conn_result *, const char *);
 int	conn_start(struct conn *, const char *, const char *,
-	    struct tls_config *, char **);
+	    struct tls_config *, int, char **);
 int	conn_events(struct conn *);
 int	conn_pending(struct conn *);
 int	conn_step(struct conn *, int, struct conn_result *, char **);
-int	conn_exec(struct conn *, const char *, size_t, uint32_t, char **);
+int	conn_expire(struct conn *, char **);
+void	conn_send(struct conn *, uint8_t, const void *, size_t);
+int	conn_handle_frame(struct conn *, const struct frame *,
+	    struct conn_result *, char **);
+int	conn_exec(struct conn *, const char *, size_t, uint32_t, int,
+	    char **);
+int	conn_exit_status(const struct conn_result *, const char *, char **);
+void	conn_print_receipt(const struct conn_result *, const char *);
+void	conn_close(struct conn *);
+
+/* conn_addr.c */
+int	conn_check_port(const char *, char **);
+int	conn_split_host(const char *, const char *, char **, char **,
+	    char **);
+int	conn_resolve(struct conn *, const char *, const char *,
+	    struct addrinfo **, char **);
+int	conn_check_plain(struct conn *, const char *, struct addrinfo **,
+	    char **);
+int	conn_open_unix(struct conn *, const char *, char **);
+int	conn_connect_next(struct conn *, char **);
+int	conn_connect_done(struct conn *, char **);
+int	conn_connect_expire(struct conn *, char **);
+
+/* conn_blocking.c */
+int	conn_open(struct conn *, const char *, const char *,
+	    struct tls_config *, int, char **);
+int	conn_run(struct conn *, const char *, size_t, uint32_t, int,
+	    struct conn_result *, char **);
+
+/* rbuf.c */
+void	 rbuf_add(struct rbuf *, const void *, size_t);
+uint8_t	*rbuf_space(struct rbuf *, size_t);
+void	 rbuf_drain(struct rbuf *, size_t);
+void	 rbuf_free(struct rbuf *);
+uint8_t	*rbuf_data(const struct rbuf *);
+size_t	 rbuf_length(const struct rbuf *);
 
 /* fanout.c */
 struct fanout;
@@ -131,8 +154,6 @@ void	fanout_free(struct fanout *);
 struct tls_config *tls_config_new(const char *, const char *, const char *,
 	    char **);
 void	tls_config_free(struct tls_config *);
-struct tls_conn	*tls_connect(struct tls_config *, int, const char *,
-	    const char *, int, char **);
 struct tls_conn	*tls_start(struct tls_config *, int, const char *,
 	    const char *, char **);
 int	tls_handshake(struct tls_conn *, char **);

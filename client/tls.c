@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -41,8 +40,8 @@
 /*
  * The client's TLS: TLS 1.3 only, with a client certificate, verifying the
  * server's certificate against one CA file and its name or address against
- * the host rcmd was given. conn.c keeps its non-blocking socket and poll(2)
- * loop; this file turns OpenSSL's answers into "try again when the socket
+ * the host rcmd was given. conn.c keeps its non-blocking socket, and its
+ * drivers the poll(2) loops; this file turns OpenSSL's answers into "try again when the socket
  * is readable (or writable)" and into messages that say what was wrong.
  *
  * rcmd does not link libssl: loading and relocating libssl and libcrypto
@@ -122,7 +121,6 @@ static int	tls_is_ip(const char *);
 static void	tls_alert_cause(struct tls_conn *, char **);
 static void	tls_handshake_cause(struct tls_conn *, int, char **);
 static int	tls_io_error(struct tls_conn *, int, int, char **);
-static uint64_t	tls_now_ms(void);
 
 /* What every connection shares: the context with the three files. */
 struct tls_config {
@@ -574,47 +572,6 @@ tls_handshake(struct tls_conn *t, char **cause)
 }
 
 /*
- * Start TLS over a connected socket and finish the handshake within
- * timeout_ms. Return NULL with a cause on failure.
- */
-struct tls_conn *
-tls_connect(struct tls_config *tc, int fd, const char *host,
-    const char *port, int timeout_ms, char **cause)
-{
-	struct tls_conn	*t;
-	struct pollfd	 pfd;
-	uint64_t	 deadline;
-	int		 rc, wait;
-
-	if ((t = tls_start(tc, fd, host, port, cause)) == NULL)
-		return (NULL);
-	deadline = tls_now_ms() + timeout_ms;
-	while ((rc = tls_handshake(t, cause)) == 0) {
-		wait = (int)(deadline - tls_now_ms());
-		if (deadline <= tls_now_ms()) {
-			xasprintf(cause, "TLS handshake with %s port %s timed "
-			    "out after %d s: is it an rcmdd with TLS?", host,
-			    port, timeout_ms / 1000);
-			goto fail;
-		}
-		pfd.fd = fd;
-		pfd.events = t->events;
-		if (poll(&pfd, 1, wait) == -1 && errno != EINTR) {
-			xasprintf(cause, "poll: %s", strerror(errno));
-			goto fail;
-		}
-	}
-	if (rc == -1)
-		goto fail;
-	t->events = 0;
-	return (t);
-
-fail:
-	tls_close(t);
-	return (NULL);
-}
-
-/*
  * Say why a read or a write failed. A clean close is the caller's to
  * describe (-2); anything else is an error with a cause (-1).
  */
@@ -762,14 +719,4 @@ tls_close(struct tls_conn *t)
 	free(t->host);
 	free(t->port);
 	free(t);
-}
-
-/* Return a monotonic time in milliseconds. */
-static uint64_t
-tls_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }

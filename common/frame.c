@@ -129,6 +129,24 @@ frame_decode(const uint8_t *buf, size_t avail, struct frame *f, size_t *used,
 	return (1);
 }
 
+/*
+ * Return how many bytes of a stream the frame whose 4-byte length starts
+ * at buf takes, that length included: at most FRAME_HEADER_LEN +
+ * FRAME_MAX_PAYLOAD. For a length over the limit return 4, so that a
+ * reader holding that many bytes passes them to frame_decode, which says
+ * what is wrong with it.
+ */
+size_t
+frame_size(const uint8_t *buf)
+{
+	uint32_t	length;
+
+	length = get32(buf);
+	if (length > FRAME_MAX_PAYLOAD + 1)
+		return (4);
+	return (4 + (size_t)length);
+}
+
 /* Check that a frame sent by a client has a known type and a valid size. */
 int
 frame_check_client(const struct frame *f, uint16_t *code, char **cause)
@@ -277,6 +295,16 @@ frame_parse_exit(const struct frame *f, struct frame_exit *x)
 	x->has_hash = f->len == EXIT_PAYLOAD_HASH_LEN;
 	if (x->has_hash)
 		memcpy(x->hash, f->payload + EXIT_PAYLOAD_LEN, EXIT_HASH_LEN);
+	return (0);
+}
+
+/* Parse a checked frame whose payload is one 64-bit number (STARTED). */
+int
+frame_parse_u64(const struct frame *f, uint64_t *v)
+{
+	if (f->len != 8)
+		return (-1);
+	*v = get64(f->payload);
 	return (0);
 }
 

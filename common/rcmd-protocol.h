@@ -118,6 +118,7 @@ struct frame_exit {
 /* frame.c */
 int		 frame_decode(const uint8_t *, size_t, struct frame *, size_t *,
 		     uint16_t *, char **);
+size_t		 frame_size(const uint8_t *);
 int		 frame_check_client(const struct frame *, uint16_t *, char **);
 int		 frame_check_server(const struct frame *, uint16_t *, char **);
 int		 frame_parse_hello(const struct frame *, struct frame_hello *,
@@ -125,6 +126,7 @@ int		 frame_parse_hello(const struct frame *, struct frame_hello *,
 int		 frame_parse_exec(const struct frame *, struct frame_exec *,
 		     char **);
 int		 frame_parse_exit(const struct frame *, struct frame_exit *);
+int		 frame_parse_u64(const struct frame *, uint64_t *);
 int		 frame_parse_error(const struct frame *, uint16_t *, char *,
 		     size_t);
 const char	*frame_type_name(uint8_t);

@@ -883,10 +883,7 @@ session_process(struct session *s)
 		if (avail < sizeof hdr)
 			return;
 		evbuffer_copyout(in, hdr, sizeof hdr);
-		want = ((size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
-		    (size_t)hdr[2] << 8 | hdr[3]) + 4;
-		if (want > sizeof scratch)
-			want = sizeof hdr;
+		want = frame_size(hdr);
 		if (want > avail)
 			return;
 		evbuffer_copyout(in, scratch, want);

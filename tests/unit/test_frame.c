@@ -51,6 +51,7 @@ static void	test_frame_exit_round_trip(void);
 static void	test_frame_error_round_trip(void);
 static void	test_frame_length_zero(void);
 static void	test_frame_length_over_limit(void);
+static void	test_frame_size(void);
 static void	test_frame_max_payload(void);
 static void	test_frame_unknown_client_type(void);
 static void	test_frame_unknown_server_type(void);
@@ -82,6 +83,7 @@ static CU_TestInfo frame_tests[] = {
 	{ "ERROR round trip", test_frame_error_round_trip },
 	{ "length 0 is refused", test_frame_length_zero },
 	{ "length over 65,537 is refused", test_frame_length_over_limit },
+	{ "frame_size reads the length", test_frame_size },
 	{ "payload of 65,536 accepted, 65,537 refused",
 	    test_frame_max_payload },
 	{ "unknown types from a client", test_frame_unknown_client_type },
@@ -421,6 +423,7 @@ test_frame_started_round_trip(void)
 	static const uint64_t	 ids[] = { 0, 1, 0x0102030405060708ULL,
 	    UINT64_MAX };
 	struct frame		 f;
+	uint64_t		 id;
 	uint16_t		 code;
 	uint8_t			 buf[32];
 	size_t			 i, len;
@@ -433,7 +436,41 @@ test_frame_started_round_trip(void)
 		CU_ASSERT_EQUAL(f.type, MSG_STARTED);
 		CU_ASSERT_EQUAL(frame_check_server(&f, &code, NULL), 0);
 		CU_ASSERT_EQUAL(load64(f.payload), ids[i]);
+		CU_ASSERT_EQUAL(frame_parse_u64(&f, &id), 0);
+		CU_ASSERT_EQUAL(id, ids[i]);
 	}
+	/* frame_parse_u64 refuses a payload of the wrong size itself. */
+	f.len = 7;
+	CU_ASSERT_EQUAL(frame_parse_u64(&f, &id), -1);
+}
+
+/*
+ * frame_size gives the bytes a frame takes from its length, and 4 for a
+ * length over the limit, so that frame_decode of those bytes refuses it.
+ */
+static void
+test_frame_size(void)
+{
+	static const struct {
+		uint8_t	 hdr[4];
+		size_t	 size;
+	} cases[] = {
+		{ { 0x00, 0x00, 0x00, 0x00 }, 4 },
+		{ { 0x00, 0x00, 0x00, 0x01 }, 5 },
+		{ { 0x00, 0x00, 0x01, 0x00 }, 260 },
+		{ { 0x00, 0x01, 0x00, 0x01 },
+		    FRAME_HEADER_LEN + FRAME_MAX_PAYLOAD },
+		{ { 0x00, 0x01, 0x00, 0x02 }, 4 },
+		{ { 0x80, 0x00, 0x00, 0x01 }, 4 },
+		{ { 0xff, 0xff, 0xff, 0xff }, 4 }
+	};
+	uint8_t	buf[32];
+	size_t	i, len;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		CU_ASSERT_EQUAL(frame_size(cases[i].hdr), cases[i].size);
+	len = frame_encode_u64(buf, sizeof buf, MSG_STARTED, 7);
+	CU_ASSERT_EQUAL(frame_size(buf), len);
 }
 
 /* Encode and decode STDOUT and STDERR frames, empty ones included. */

@@ -1,0 +1,40 @@
+#!/bin/sh
+#
+# Copyright (c) 2026 The rcmdd authors
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+
+# A command that ignores SIGINT keeps running when rcmd passes the first
+# two on; at the third, rcmd gives up on it: it exits 255 at once and says
+# so, while the command may still run on the server.
+
+. "$(dirname "$0")/lib.sh"
+
+start_daemon
+rcmd_bg -n "trap '' INT; echo ready; sleep 20" >"$dir/out" 2>"$dir/err"
+pid=$rcmd_pid
+wait_for 5 grep -q ready "$dir/out" || fail "the command did not start"
+kill -INT "$pid"
+sleep 0.3
+kill -INT "$pid"
+sleep 0.3
+proc_alive "$pid" || fail "rcmd ended after two SIGINTs: $(cat "$dir/err")"
+t0=$(now_ms)
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+t1=$(now_ms)
+expect_eq "status" 255 "$rc"
+expect_eq "message" "rcmd: interrupted 3 times: giving up on the command" \
+    "$(cat "$dir/err")"
+expect_le "ms until rcmd exits after the third SIGINT" $((t1 - t0)) 3000
