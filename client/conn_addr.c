@@ -215,13 +215,9 @@ conn_open_unix(struct conn *c, const char *host, char **cause)
 		    "it, as in unix:/run/rcmdd/rcmdd.sock", host);
 		return (-1);
 	}
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof sun.sun_path) >=
-	    sizeof sun.sun_path) {
+	if (addr_unix(&sun, path) != 0) {
 		xasprintf(cause, "cannot connect to %s: the path is too long "
-		    "for a socket (at most %zu bytes)", host,
-		    sizeof sun.sun_path - 1);
+		    "for a socket (at most %zu bytes)", host, addr_unix_max());
 		return (-1);
 	}
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

@@ -138,9 +138,11 @@ fanout_unsafe(uint32_t c)
 static void
 fanout_sanitize(struct rbuf *b, const uint8_t *p, size_t len, int nl)
 {
-	uint32_t	 c;
-	size_t		 i, n;
-	char		 esc[16];
+	static const char	 shorts[] = "\r\a\b\v\f";
+	const char		*short_form;
+	uint32_t		 c;
+	size_t			 i, n;
+	char			 esc[16];
 
 	for (i = 0; i < len; i += n) {
 		n = utf8_decode(p + i, len - i, &c);
@@ -157,26 +159,12 @@ fanout_sanitize(struct rbuf *b, const uint8_t *p, size_t len, int nl)
 			rbuf_add(b, esc, strlen(esc));
 			continue;
 		}
-		switch (c) {
-		case '\r':
-			strlcpy(esc, "\\r", sizeof esc);
-			break;
-		case '\a':
-			strlcpy(esc, "\\a", sizeof esc);
-			break;
-		case '\b':
-			strlcpy(esc, "\\b", sizeof esc);
-			break;
-		case '\v':
-			strlcpy(esc, "\\v", sizeof esc);
-			break;
-		case '\f':
-			strlcpy(esc, "\\f", sizeof esc);
-			break;
-		default:
+		/* CR, BEL, BS, VT and FF in their C forms, the rest octal. */
+		if (c != 0 && (short_form = strchr(shorts, (int)c)) != NULL)
+			snprintf(esc, sizeof esc, "\\%c",
+			    "rabvf"[short_form - shorts]);
+		else
 			snprintf(esc, sizeof esc, "\\%03o", (u_int)c);
-			break;
-		}
 		rbuf_add(b, esc, strlen(esc));
 	}
 }

@@ -18,9 +18,12 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
+
+#include <string.h>
 
 #include "addr.h"
 
@@ -52,4 +55,28 @@ addr_is_loopback(const struct sockaddr *sa)
 		return (0);
 	}
 	return (0);
+}
+
+/*
+ * Fill a Unix socket address with path. Return 0, or -1 if the path is
+ * longer than addr_unix_max() bytes.
+ */
+int
+addr_unix(struct sockaddr_un *sun, const char *path)
+{
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	if (strlcpy(sun->sun_path, path, sizeof sun->sun_path) >=
+	    sizeof sun->sun_path)
+		return (-1);
+	return (0);
+}
+
+/* Return the longest path a Unix socket address holds. */
+size_t
+addr_unix_max(void)
+{
+	struct sockaddr_un	sun;
+
+	return (sizeof sun.sun_path - 1);
 }

@@ -17,9 +17,14 @@
 #ifndef ADDR_H
 #define ADDR_H
 
+#include <stddef.h>
+
 struct sockaddr;
+struct sockaddr_un;
 
 /* What both programs ask of a socket address. */
 int	addr_is_loopback(const struct sockaddr *);
+int	addr_unix(struct sockaddr_un *, const char *);
+size_t	addr_unix_max(void);
 
 #endif /* ADDR_H */

@@ -36,6 +36,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "addr.h"
 #include "log.h"
 #include "rcmdd.h"
 #include "xmalloc.h"
@@ -95,13 +96,9 @@ control_start(struct event_base *base, const char *path, char **cause)
 		return (0);
 	}
 	free(copy);
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof sun.sun_path) >=
-	    sizeof sun.sun_path) {
+	if (addr_unix(&sun, path) != 0) {
 		xasprintf(cause, "ControlSocket %s: the path is too long for "
-		    "a socket (at most %zu bytes)", path,
-		    sizeof sun.sun_path - 1);
+		    "a socket (at most %zu bytes)", path, addr_unix_max());
 		return (-1);
 	}
 	if (lstat(path, &sb) == 0) {
@@ -316,10 +313,7 @@ control_connect(const char *path, int report)
 	struct sockaddr_un	sun;
 	int			fd;
 
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof sun.sun_path) >=
-	    sizeof sun.sun_path) {
+	if (addr_unix(&sun, path) != 0) {
 		if (report)
 			fprintf(stderr, "rcmdd: control socket path %s is too "
 			    "long\n", path);

@@ -272,13 +272,9 @@ listen_unix_check(const struct config *conf, struct sockaddr_un *sun,
 	struct group	*gr;
 	const char	*path = conf->socket_path;
 
-	memset(sun, 0, sizeof *sun);
-	sun->sun_family = AF_UNIX;
-	if (path[0] != '/' ||
-	    strlcpy(sun->sun_path, path, sizeof sun->sun_path) >=
-	    sizeof sun->sun_path) {
+	if (path[0] != '/' || addr_unix(sun, path) != 0) {
 		xasprintf(cause, "ListenSocket %s: give an absolute path of "
-		    "at most %zu bytes", path, sizeof sun->sun_path - 1);
+		    "at most %zu bytes", path, addr_unix_max());
 		return (-1);
 	}
 	*gid = (gid_t)-1;
