@@ -540,6 +540,10 @@ void		 record_get(const struct cmd_record *, u_int,
 		     struct record_value *);
 char		*record_columns(int, const char *);
 void		 record_hex(const uint8_t *, char *);
+uint64_t	 record_mask(int);
+uint8_t		*record_pack(const struct cmd_record *, uint64_t, size_t *);
+int		 record_unpack(struct cmd_record *, uint64_t, const uint8_t *,
+		     size_t, char **);
 
 /* text.c */
 char		*text_safe(const char *, size_t, size_t *);

@@ -19,6 +19,7 @@
 
 #include <sys/types.h>
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,4 +266,345 @@ record_hex(const uint8_t *hash, char *out)
 		out[2 * i + 1] = hex[hash[i] & 0xf];
 	}
 	out[2 * RECORD_HASH_LEN] = '\0';
+}
+
+/*
+ * The record on the channel between rcmdd's two processes (privsep.c):
+ * the same field table and the same typed values as the row and the
+ * chain, each field as its index (u8), its type (u8) and its value: an
+ * integer as 8 bytes big-endian, a text as a 4-byte big-endian length and
+ * its bytes. Fields come in the table's order, each at most once, and
+ * only those a message may carry (a mask of field indices). Fields with
+ * no value (NULL) are left out. Both processes are the same binary, so
+ * the indices mean the same on both sides. A 2-byte big-endian count of
+ * the fields comes first, so that a cut at a field's end is seen too.
+ */
+
+#define RECORD_PACK_TEXT_MAX	4096	/* a name, an address, a reason */
+
+static const char *const record_statuses[] = {
+	"running", "exited", "signaled", "timeout", "cancelled",
+	"disconnected", "failed", "interrupted", "denied"
+};
+#define RECORD_NSTATUSES \
+    (sizeof record_statuses / sizeof record_statuses[0])
+
+static int	record_set(struct cmd_record *, u_int,
+		    const struct record_value *, char **);
+static int	record_set_text(char **, const struct record_value *, size_t,
+		    const char *, char **);
+
+/* Return the mask of the fields that have any of flags. */
+uint64_t
+record_mask(int flags)
+{
+	uint64_t	mask = 0;
+	u_int		i;
+
+	for (i = 0; i < record_nfields && i < 64; i++) {
+		if (record_fields[i].flags & flags)
+			mask |= (uint64_t)1 << i;
+	}
+	return (mask);
+}
+
+/*
+ * Serialise the fields of mask that rec has into an allocated buffer;
+ * its length goes to len.
+ */
+uint8_t *
+record_pack(const struct cmd_record *rec, uint64_t mask, size_t *len)
+{
+	struct record_value	 v;
+	uint8_t			*buf, *p;
+	size_t			 size = 2;
+	u_int			 i, pass, n = 0;
+	int			 j;
+
+	buf = NULL;
+	for (pass = 0; pass < 2; pass++) {
+		p = buf;
+		if (pass == 1) {
+			*p++ = (uint8_t)(n >> 8);
+			*p++ = (uint8_t)n;
+		}
+		for (i = 0; i < record_nfields && i < 64; i++) {
+			if ((mask & ((uint64_t)1 << i)) == 0)
+				continue;
+			record_get(rec, i, &v);
+			if (v.type == RECORD_NULL)
+				continue;
+			if (pass == 0) {
+				n++;
+				size += 2 + (v.type == RECORD_INT ? 8 :
+				    4 + v.len);
+				continue;
+			}
+			*p++ = (uint8_t)i;
+			*p++ = (uint8_t)v.type;
+			if (v.type == RECORD_INT) {
+				for (j = 7; j >= 0; j--)
+					*p++ = (uint8_t)((uint64_t)v.i >>
+					    (8 * j));
+				continue;
+			}
+			for (j = 3; j >= 0; j--)
+				*p++ = (uint8_t)(v.len >> (8 * j));
+			memcpy(p, v.s, v.len);
+			p += v.len;
+		}
+		if (pass == 0)
+			buf = xmalloc(size);
+	}
+	*len = size;
+	return (buf);
+}
+
+/*
+ * Read the fields a peer sent into rec: only those of mask, in order,
+ * each once, each with its field's type and a value it may hold. Return
+ * 0, or -1 with what was wrong in cause; rec then holds what was read
+ * before, which record_free releases.
+ */
+int
+record_unpack(struct cmd_record *rec, uint64_t mask, const uint8_t *buf,
+    size_t len, char **cause)
+{
+	struct record_value	 v;
+	size_t			 off = 2;
+	uint64_t		 u;
+	u_int			 i, n, k;
+	int			 last = -1, j;
+
+	if (len < 2) {
+		xasprintf(cause, "record truncated: %zu bytes, no field count",
+		    len);
+		return (-1);
+	}
+	n = (u_int)buf[0] << 8 | buf[1];
+	for (k = 0; k < n; k++) {
+		if (len - off < 2) {
+			xasprintf(cause, "record truncated at byte %zu: "
+			    "%u fields announced, %u read", off, n, k);
+			return (-1);
+		}
+		i = buf[off];
+		memset(&v, 0, sizeof v);
+		v.type = buf[off + 1];
+		off += 2;
+		if (i >= record_nfields || i >= 64) {
+			xasprintf(cause, "record field %u unknown", i);
+			return (-1);
+		}
+		if ((mask & ((uint64_t)1 << i)) == 0) {
+			xasprintf(cause, "record field %s not expected here",
+			    record_fields[i].name);
+			return (-1);
+		}
+		if ((int)i <= last) {
+			xasprintf(cause, "record field %s out of order or "
+			    "repeated", record_fields[i].name);
+			return (-1);
+		}
+		last = (int)i;
+		if (v.type == RECORD_INT) {
+			if (len - off < 8) {
+				xasprintf(cause, "record field %s truncated",
+				    record_fields[i].name);
+				return (-1);
+			}
+			u = 0;
+			for (j = 0; j < 8; j++)
+				u = (u << 8) | buf[off++];
+			v.i = (int64_t)u;
+		} else if (v.type == RECORD_TEXT) {
+			if (len - off < 4) {
+				xasprintf(cause, "record field %s truncated",
+				    record_fields[i].name);
+				return (-1);
+			}
+			u = 0;
+			for (j = 0; j < 4; j++)
+				u = (u << 8) | buf[off++];
+			if (u > len - off) {
+				xasprintf(cause, "record field %s truncated: "
+				    "%llu bytes announced, %zu left",
+				    record_fields[i].name,
+				    (unsigned long long)u, len - off);
+				return (-1);
+			}
+			v.s = (const char *)buf + off;
+			v.len = (size_t)u;
+			off += v.len;
+		} else {
+			xasprintf(cause, "record field %s has unknown type %d",
+			    record_fields[i].name, v.type);
+			return (-1);
+		}
+		if (record_set(rec, i, &v, cause) != 0)
+			return (-1);
+	}
+	if (off != len) {
+		xasprintf(cause, "record has %zu bytes after its %u fields",
+		    len - off, n);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Copy a text value into *dst, which must be NULL: at most max bytes,
+ * no NUL among them. Return 0, or -1 with the reason in cause.
+ */
+static int
+record_set_text(char **dst, const struct record_value *v, size_t max,
+    const char *name, char **cause)
+{
+	if (v->len > max) {
+		xasprintf(cause, "record field %s too long: %zu bytes, at "
+		    "most %zu", name, v->len, max);
+		return (-1);
+	}
+	if (memchr(v->s, '\0', v->len) != NULL) {
+		xasprintf(cause, "record field %s holds a NUL byte", name);
+		return (-1);
+	}
+	free(*dst);
+	*dst = xmalloc(v->len + 1);
+	memcpy(*dst, v->s, v->len);
+	(*dst)[v->len] = '\0';
+	return (0);
+}
+
+/*
+ * Set field i of rec from a value read off the channel: the inverse of
+ * record_get, with the bounds each field has. Return 0, or -1 with the
+ * reason in cause.
+ */
+static int
+record_set(struct cmd_record *rec, u_int i, const struct record_value *v,
+    char **cause)
+{
+	struct record_peer	*p = &rec->peer;
+	const char		*name = record_fields[i].name;
+	char			*s = NULL;
+	u_int			 k;
+	int			 want;
+
+	switch (i) {
+	case RECORD_F_CLIENT_ADDR:
+	case RECORD_F_CLIENT_NAME:
+	case RECORD_F_IDENTITY:
+	case RECORD_F_FINGERPRINT:
+	case RECORD_F_COMMAND:
+	case RECORD_F_STATUS:
+	case RECORD_F_OUTPUT:
+	case RECORD_F_REASON:
+		want = RECORD_TEXT;
+		break;
+	case RECORD_F_CLIENT_PORT:
+	case RECORD_F_EXIT_CODE:
+	case RECORD_F_SIGNAL:
+	case RECORD_F_DURATION_MS:
+	case RECORD_F_OUTPUT_BYTES:
+	case RECORD_F_TRUNCATED:
+		want = RECORD_INT;
+		break;
+	default:
+		xasprintf(cause, "record field %s is not sent", name);
+		return (-1);
+	}
+	if (v->type != want) {
+		xasprintf(cause, "record field %s has the wrong type", name);
+		return (-1);
+	}
+
+	switch (i) {
+	case RECORD_F_CLIENT_ADDR:
+		if (v->len >= sizeof p->client_addr) {
+			xasprintf(cause, "record field %s too long", name);
+			return (-1);
+		}
+		if (record_set_text(&s, v, v->len, name, cause) != 0)
+			return (-1);
+		strlcpy(p->client_addr, s, sizeof p->client_addr);
+		free(s);
+		break;
+	case RECORD_F_CLIENT_NAME:
+		return (record_set_text(&p->client_name, v,
+		    RECORD_PACK_TEXT_MAX, name, cause));
+	case RECORD_F_IDENTITY:
+		return (record_set_text(&p->identity, v, RECORD_PACK_TEXT_MAX,
+		    name, cause));
+	case RECORD_F_FINGERPRINT:
+		return (record_set_text(&p->fingerprint, v,
+		    RECORD_PACK_TEXT_MAX, name, cause));
+	case RECORD_F_COMMAND:
+		if (record_set_text(&rec->command, v, EXEC_MAX_COMMAND, name,
+		    cause) != 0)
+			return (-1);
+		rec->command_len = v->len;
+		break;
+	case RECORD_F_REASON:
+		return (record_set_text(&rec->reason, v, RECORD_PACK_TEXT_MAX,
+		    name, cause));
+	case RECORD_F_OUTPUT:
+		/* Output is bytes: NULs and all; its bound is the buffer's. */
+		free(rec->output);
+		rec->output = xmalloc(v->len == 0 ? 1 : v->len);
+		memcpy(rec->output, v->s, v->len);
+		rec->output_len = v->len;
+		break;
+	case RECORD_F_STATUS:
+		for (k = 0; k < RECORD_NSTATUSES; k++) {
+			if (strlen(record_statuses[k]) == v->len &&
+			    memcmp(record_statuses[k], v->s, v->len) == 0)
+				break;
+		}
+		if (k == RECORD_NSTATUSES) {
+			xasprintf(cause, "record field %s is not a status "
+			    "rcmdd writes", name);
+			return (-1);
+		}
+		rec->status = record_statuses[k];
+		break;
+	case RECORD_F_CLIENT_PORT:
+		if (v->i < 0 || v->i > 65535)
+			goto range;
+		p->client_port = (int)v->i;
+		break;
+	case RECORD_F_EXIT_CODE:
+		if (v->i < 0 || v->i > 255)
+			goto range;
+		rec->has_exit_code = 1;
+		rec->exit_code = (int)v->i;
+		break;
+	case RECORD_F_SIGNAL:
+		if (v->i < 1 || v->i >= NSIG)
+			goto range;
+		rec->has_signal = 1;
+		rec->signal = (int)v->i;
+		break;
+	case RECORD_F_DURATION_MS:
+		if (v->i < 0)
+			goto range;
+		rec->duration_ms = (uint64_t)v->i;
+		break;
+	case RECORD_F_OUTPUT_BYTES:
+		if (v->i < 0)
+			goto range;
+		rec->output_bytes = (uint64_t)v->i;
+		break;
+	case RECORD_F_TRUNCATED:
+		if (v->i != 0 && v->i != 1)
+			goto range;
+		rec->truncated = (int)v->i;
+		break;
+	}
+	return (0);
+
+range:
+	xasprintf(cause, "record field %s out of range: %lld", name,
+	    (long long)v->i);
+	return (-1);
 }
