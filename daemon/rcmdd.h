@@ -549,6 +549,91 @@ int		 record_unpack(struct cmd_record *, uint64_t, const uint8_t *,
 char		*text_safe(const char *, size_t, size_t *);
 void		 text_time(const struct timespec *, char *, size_t);
 
+/*
+ * The privilege split's channel (privsep_msg.c) and its messages: on the
+ * main channel from the network part, EXEC and DENY; on a command's own
+ * socket, STARTED, FAILED, EXITED and ENDED from the privileged part and
+ * SIGNAL, TERMINATE, KILL, OUTPUT and FINISH from the network part.
+ */
+#define PRIVSEP_MSG_MAX		(128 * 1024)	/* a payload, at most */
+#define PRIVSEP_MAX_FDS		3
+#define PRIVSEP_TEXT_MAX	4096		/* a reason, a user name */
+#define PRIVSEP_OUTPUT_CHUNK	(64 * 1024)	/* captured output */
+
+#define PRIVSEP_EXEC		1	/* runas len u16, runas, record; 1 fd */
+#define PRIVSEP_DENY		2	/* record of a refusal */
+#define PRIVSEP_STARTED		16	/* id, seq u64, hash; 3 fds */
+#define PRIVSEP_FAILED		17	/* kind, errno i32, id, end_seq u64, */
+					/* end_hash, reason */
+#define PRIVSEP_EXITED		18	/* wait status i32 */
+#define PRIVSEP_ENDED		19	/* recorded i32, end_seq u64, */
+					/* end_hash, reason */
+#define PRIVSEP_SIGNAL		32	/* signal i32 */
+#define PRIVSEP_TERMINATE	33	/* empty: SIGTERM to the group */
+#define PRIVSEP_KILL		34	/* empty: SIGKILL, cgroup.kill */
+#define PRIVSEP_OUTPUT		35	/* captured output, 1..CHUNK bytes */
+#define PRIVSEP_FINISH		36	/* record: the end fields but output */
+
+/* Why a command did not start (PRIVSEP_FAILED's kind). */
+#define PRIVSEP_FAIL_AUDIT	1	/* no row: not run */
+#define PRIVSEP_FAIL_START	2	/* row ended failed */
+#define PRIVSEP_FAIL_REFUSED	3	/* refused: a denied row */
+
+struct privsep_msg {
+	u_int		 type;
+	uint8_t		*data;
+	size_t		 len;
+	int		 fd[PRIVSEP_MAX_FDS];
+	u_int		 nfd;
+};
+
+/* privsep_msg.c */
+int		 privsep_socketpair(int [2], char **);
+int		 privsep_send(int, u_int, const void *, size_t, const int *,
+		     u_int, int, char **);
+int		 privsep_recv(int, size_t, struct privsep_msg *, int, char **);
+int		 privsep_msg_check(const struct privsep_msg *, u_int, size_t,
+		     size_t, char **);
+int		 privsep_msg_take_fd(struct privsep_msg *, u_int);
+void		 privsep_msg_clear(struct privsep_msg *);
+void		 privsep_put_u64(uint8_t *, uint64_t);
+uint64_t	 privsep_get_u64(const uint8_t *);
+void		 privsep_put_i32(uint8_t *, int32_t);
+int32_t		 privsep_get_i32(const uint8_t *);
+char		*privsep_text(const uint8_t *, size_t);
+uint64_t	 privsep_mask(u_int);
+
+/* privsep.c: the privileged part's command service */
+int		 privsep_serve(int, const struct config *);
+
+/* privsep_cmd.c: the network part's side of one command */
+struct privsep_cmd {
+	int		 ctl;		/* the command's own socket */
+	int		 fd_in;		/* its stdin, stdout and stderr */
+	int		 fd_out;
+	int		 fd_err;
+	int		 exited;
+	int		 wstatus;
+};
+#define PRIVSEP_CMD_NONE	0
+#define PRIVSEP_CMD_EXITED	1
+#define PRIVSEP_CMD_GONE	2
+int		 privsep_cmd_start(int, struct cmd_record *, const char *,
+		     struct privsep_cmd **, int *, char **);
+int		 privsep_cmd_signal(struct privsep_cmd *, int, char **);
+int		 privsep_cmd_terminate(struct privsep_cmd *, char **);
+int		 privsep_cmd_kill(struct privsep_cmd *, char **);
+int		 privsep_cmd_read(struct privsep_cmd *, char **);
+int		 privsep_cmd_finish(struct privsep_cmd *, struct cmd_record *,
+		     char **);
+void		 privsep_cmd_free(struct privsep_cmd *);
+int		 privsep_deny(int, const struct record_peer *, const char *,
+		     char **);
+
+/* confine.c */
+int		 confine_network(const struct config *, char **);
+int		 confine_test(const struct config *);
+
 /* priv.c */
 int		 priv_drop(const struct config *, char **);
 int		 priv_is_dropped(void);

@@ -50,7 +50,8 @@ static void	test_pack_bad(void);
 static CU_TestInfo pack_tests[] = {
 	{ "every field comes back as it went", test_pack_round_trip },
 	{ "a mask picks fields; others are refused", test_pack_masks },
-	{ "every truncation and trailing bytes are refused", test_pack_truncated },
+	{ "every truncation and trailing bytes are refused",
+	    test_pack_truncated },
 	{ "oversized values are refused", test_pack_oversize },
 	{ "bad types, orders, values and statuses are refused",
 	    test_pack_bad },

@@ -1,0 +1,763 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "rcmdd.h"
+#include "xmalloc.h"
+
+/*
+ * The privileged part's command service. rcmdd runs as two processes
+ * from one binary: the network part (listeners, TLS, sessions, workers),
+ * unprivileged and confined (confine.c), and this one, which keeps the
+ * audit database and its writer thread and starts commands when the
+ * network part asks, on its own event base.
+ *
+ * The network part sends EXEC on the main channel with the command's
+ * record and one end of a socketpair of the command's own. This side
+ * reads the record, checks it against the configuration (the run-as user
+ * is the one RunAs grants), commits the start row (audit_begin: nothing
+ * starts without its committed row), spawns the command (exec.c) and
+ * answers on the command's socket: STARTED with the command's three pipe
+ * ends, or FAILED. It watches the shell through its pidfd and sends
+ * EXITED when it exits; the shell stays a zombie, pinning its process
+ * group id, until the command is over. On the command's socket the
+ * network part sends SIGNAL, TERMINATE and KILL, then the captured output
+ * (OUTPUT) and FINISH with what it alone knows of the end; this side then
+ * kills what is left, reaps the shell, commits the end row with the exit
+ * status it saw itself, answers ENDED with the row's seq and hash and
+ * closes the socket.
+ *
+ * If a command's socket or the main channel ends before FINISH (the
+ * network part died or was killed), the command is killed (cgroup.kill
+ * and its process group) and its row ended as interrupted, as start-up
+ * recovery marks rows left running. A malformed message on the main
+ * channel ends the channel and every command; on a command's socket, that
+ * command. Nothing the network part sends reaches fatal().
+ *
+ * Everything here runs on the one thread of the privileged part's event
+ * loop; audit_begin and audit_finish wait for the writer thread.
+ */
+
+#define PRIVSEP_GONE_REASON	"the network part of rcmdd ended before the " \
+				"command finished"
+
+struct privsep_child {
+	TAILQ_ENTRY(privsep_child) entry;
+	struct cmd_record	*rec;
+	int			 ctl;
+	struct event		*ev_ctl;
+	struct event		*ev_pid;
+	pid_t			 pid;
+	int			 pidfd;
+	struct exec_cgroup	*cgroup;
+	uint64_t		 started;	/* monotonic ms */
+	int			 exited;	/* a zombie, not reaped */
+	int			 wstatus;
+	int			 finish;	/* FINISH came */
+	int			 gone;		/* the network end went */
+};
+TAILQ_HEAD(privsep_children, privsep_child);
+
+static void	privsep_chan_cb(int, short, void *);
+static void	privsep_chan_close(const char *);
+static int	privsep_exec(struct privsep_msg *);
+static int	privsep_exec_spawn(struct privsep_child *, char **);
+static void	privsep_failed(int, int, int, const struct cmd_record *,
+		    const char *);
+static int	privsep_deny_msg(struct privsep_msg *);
+static void	privsep_ctl_cb(int, short, void *);
+static int	privsep_ctl_msg(struct privsep_child *, struct privsep_msg *,
+		    char **);
+static void	privsep_pid_cb(int, short, void *);
+static void	privsep_gone(struct privsep_child *, const char *);
+static void	privsep_end(struct privsep_child *);
+static void	privsep_child_free(struct privsep_child *);
+static uint64_t	privsep_now(void);
+
+static struct event_base	*privsep_base;
+static const struct config	*privsep_conf;
+static int			 privsep_chan = -1;
+static struct event		*privsep_ev_chan;
+static struct privsep_children	 privsep_children =
+    TAILQ_HEAD_INITIALIZER(privsep_children);
+
+/*
+ * Serve the network part's requests on the main channel fd until it
+ * closes and every command started is over and recorded. The audit
+ * writer must be running (audit_open, audit_start) and exec.c set up
+ * (exec_start, exec_configure). Return 0, or -1 if the loop could not
+ * start.
+ */
+int
+privsep_serve(int fd, const struct config *conf)
+{
+	if ((privsep_base = event_base_new()) == NULL) {
+		log_warnx("privileged part: event_base_new failed");
+		return (-1);
+	}
+	privsep_conf = conf;
+	privsep_chan = fd;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1)
+		log_warn("privileged part: O_NONBLOCK on the channel");
+	privsep_ev_chan = event_new(privsep_base, fd, EV_READ | EV_PERSIST,
+	    privsep_chan_cb, NULL);
+	if (privsep_ev_chan == NULL || event_add(privsep_ev_chan,
+	    NULL) != 0) {
+		log_warnx("privileged part: cannot watch the channel");
+		event_free(privsep_ev_chan);
+		event_base_free(privsep_base);
+		privsep_base = NULL;
+		return (-1);
+	}
+	event_base_dispatch(privsep_base);
+	event_base_free(privsep_base);
+	privsep_base = NULL;
+	return (0);
+}
+
+/* The main channel is readable: take each waiting request. */
+static void
+privsep_chan_cb(int fd, short events, void *arg)
+{
+	struct privsep_msg	 m;
+	char			*cause = NULL;
+	int			 rc, i;
+
+	(void)events;
+	(void)arg;
+	for (i = 0; i < 64 && privsep_chan != -1; i++) {
+		rc = privsep_recv(fd, PRIVSEP_MSG_MAX, &m, MSG_DONTWAIT,
+		    &cause);
+		if (rc == -1 && errno == EAGAIN)
+			return;
+		if (rc == 0) {
+			privsep_chan_close(NULL);
+			return;
+		}
+		if (rc == 1) {
+			switch (m.type) {
+			case PRIVSEP_EXEC:
+				rc = privsep_exec(&m);
+				break;
+			case PRIVSEP_DENY:
+				rc = privsep_deny_msg(&m);
+				break;
+			default:
+				rc = -1;
+				xasprintf(&cause, "unknown request %u", m.type);
+				break;
+			}
+			privsep_msg_clear(&m);
+		}
+		if (rc == -1) {
+			log_warnx("privileged part: bad request from the "
+			    "network part (%s): ending the channel and every "
+			    "command", cause == NULL ? "malformed" : cause);
+			free(cause);
+			privsep_chan_close("the network part of rcmdd sent a "
+			    "malformed request");
+			return;
+		}
+	}
+}
+
+/*
+ * End the main channel: every command not finished is killed and ended
+ * as interrupted; the loop stops once none is left.
+ */
+static void
+privsep_chan_close(const char *why)
+{
+	struct privsep_child	*c, *next;
+
+	if (privsep_chan == -1)
+		return;
+	event_free(privsep_ev_chan);
+	privsep_ev_chan = NULL;
+	close(privsep_chan);
+	privsep_chan = -1;
+	TAILQ_FOREACH_SAFE(c, &privsep_children, entry, next) {
+		if (!c->finish && !c->gone)
+			privsep_gone(c, why == NULL ? PRIVSEP_GONE_REASON :
+			    why);
+	}
+	if (TAILQ_EMPTY(&privsep_children))
+		event_base_loopbreak(privsep_base);
+}
+
+/*
+ * EXEC: check the request, commit its start row, spawn it and answer on
+ * its own socket. Return 0 (whatever became of the command), or -1 if
+ * the request was malformed.
+ */
+static int
+privsep_exec(struct privsep_msg *m)
+{
+	struct privsep_child	*c;
+	struct cmd_record	*rec;
+	char			*cause = NULL, *runas, *why;
+	size_t			 rlen;
+	int			 ctl, type = 0, domain = 0;
+	socklen_t		 sl;
+
+	if (privsep_msg_check(m, 1, 2, PRIVSEP_MSG_MAX, &cause) != 0)
+		goto bad;
+	ctl = privsep_msg_take_fd(m, 0);
+	sl = sizeof type;
+	getsockopt(ctl, SOL_SOCKET, SO_TYPE, &type, &sl);
+	sl = sizeof domain;
+	getsockopt(ctl, SOL_SOCKET, SO_DOMAIN, &domain, &sl);
+	if (type != SOCK_SEQPACKET || domain != AF_UNIX) {
+		close(ctl);
+		xasprintf(&cause, "EXEC without a command socket");
+		goto bad;
+	}
+	rlen = (size_t)m->data[0] << 8 | m->data[1];
+	if (rlen > m->len - 2 || (runas = privsep_text(m->data + 2,
+	    rlen)) == NULL) {
+		close(ctl);
+		xasprintf(&cause, "EXEC with a bad run-as user");
+		goto bad;
+	}
+	rec = xcalloc(1, sizeof *rec);
+	rec->peer.client_port = -1;
+	if (record_unpack(rec, privsep_mask(PRIVSEP_EXEC), m->data + 2 +
+	    rlen, m->len - 2 - rlen, &cause) != 0 || rec->command == NULL ||
+	    rec->command_len == 0 || rec->peer.client_addr[0] == '\0') {
+		if (cause == NULL)
+			xasprintf(&cause, "EXEC without a command or a peer");
+		free(runas);
+		record_free(rec);
+		close(ctl);
+		goto bad;
+	}
+
+	/* Who runs it: only the user the configuration grants. */
+	exec_identity(&rec->ident);
+	if (strcmp(runas, rec->ident.user) != 0) {
+		xasprintf(&why, "refused to run a command as %s: the "
+		    "configuration runs commands as %s", runas,
+		    rec->ident.user);
+		log_warnx("privileged part: command from %s: %s",
+		    rec->peer.client_addr, why);
+		audit_deny(&rec->peer, why);
+		privsep_failed(ctl, PRIVSEP_FAIL_REFUSED, EPERM, NULL, why);
+		free(why);
+		free(runas);
+		record_free(rec);
+		close(ctl);
+		return (0);
+	}
+	free(runas);
+
+	/* Nothing starts without its committed row. */
+	if (audit_begin(rec, &cause) != 0) {
+		log_warnx("privileged part: command from %s not run: the "
+		    "audit log cannot record it: %s", rec->peer.client_addr,
+		    cause);
+		privsep_failed(ctl, PRIVSEP_FAIL_AUDIT, EIO, NULL, cause);
+		free(cause);
+		record_free(rec);
+		close(ctl);
+		return (0);
+	}
+
+	c = xcalloc(1, sizeof *c);
+	c->rec = rec;
+	c->ctl = ctl;
+	c->pid = -1;
+	c->pidfd = -1;
+	c->started = privsep_now();
+	TAILQ_INSERT_TAIL(&privsep_children, c, entry);
+	if (privsep_exec_spawn(c, &cause) != 0) {
+		log_warnx("command %llu: %s", (unsigned long long)rec->id,
+		    cause);
+		rec->status = "failed";
+		rec->reason = cause;
+		if (audit_finish(rec, &cause) != 0) {
+			log_warnx("command %llu: cannot record how it ended: "
+			    "%s", (unsigned long long)rec->id, cause);
+			free(cause);
+		}
+		privsep_failed(ctl, PRIVSEP_FAIL_START, EIO, rec, rec->reason);
+		privsep_child_free(c);
+		return (0);
+	}
+	return (0);
+
+bad:
+	return (-1);
+}
+
+/*
+ * Spawn a child's command and hand its pipes to the network part.
+ * Return 0, or -1 with the reason in cause (nothing runs then).
+ */
+static int
+privsep_exec_spawn(struct privsep_child *c, char **cause)
+{
+	struct cmd_record	*rec = c->rec;
+	char			**envp, client[INET6_ADDRSTRLEN + 8];
+	const char		*what;
+	uint8_t			 buf[8 + 8 + RECORD_HASH_LEN];
+	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 };
+	int			 err[2] = { -1, -1 }, fds[3], error, i;
+
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
+	    pipe2(err, O_CLOEXEC) == -1) {
+		xasprintf(cause, "cannot make pipes: %s", strerror(errno));
+		goto fail;
+	}
+	if (exec_cgroup_new(rec->id, &rec->ident, &c->cgroup, cause) != 0)
+		goto fail;
+	if (strcmp(rec->peer.client_addr, "unix") == 0)
+		strlcpy(client, "unix", sizeof client);
+	else
+		snprintf(client, sizeof client, "%s %d",
+		    rec->peer.client_addr, rec->peer.client_port);
+	envp = exec_env(privsep_conf, client);
+	c->pid = exec_spawn(rec->command, envp, &rec->ident, c->cgroup,
+	    in[0], out[1], err[1], &error, &what);
+	exec_env_free(envp);
+	if (c->pid == -1) {
+		xasprintf(cause, "cannot %s: %s", what, strerror(error));
+		goto fail;
+	}
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	in[0] = out[1] = err[1] = -1;
+
+	if ((c->pidfd = exec_pidfd(c->pid)) == -1) {
+		log_warn("command %llu: pidfd_open", (unsigned long long)
+		    rec->id);
+		c->pidfd = -1;
+	}
+	c->ev_pid = c->pidfd == -1 ? NULL : event_new(privsep_base,
+	    c->pidfd, EV_READ | EV_PERSIST, privsep_pid_cb, c);
+	c->ev_ctl = event_new(privsep_base, c->ctl, EV_READ | EV_PERSIST,
+	    privsep_ctl_cb, c);
+	fcntl(c->ctl, F_SETFL, fcntl(c->ctl, F_GETFL) | O_NONBLOCK);
+	if (c->ev_pid == NULL || c->ev_ctl == NULL ||
+	    event_add(c->ev_pid, NULL) != 0 ||
+	    event_add(c->ev_ctl, NULL) != 0) {
+		/* It runs: it cannot be watched, so it ends at once. */
+		exec_kill(c->pid, SIGKILL);
+		exec_cgroup_kill(c->cgroup);
+		while (waitpid(c->pid, &c->wstatus, 0) == -1 && errno == EINTR)
+			;
+		c->pid = -1;
+		xasprintf(cause, "cannot watch the command: ended");
+		goto fail;
+	}
+
+	log_debug("command %llu: pid %ld", (unsigned long long)rec->id,
+	    (long)c->pid);
+	privsep_put_u64(buf, rec->id);
+	privsep_put_u64(buf + 8, rec->seq);
+	memcpy(buf + 16, rec->hash, RECORD_HASH_LEN);
+	fds[0] = in[1];
+	fds[1] = out[0];
+	fds[2] = err[0];
+	if (privsep_send(c->ctl, PRIVSEP_STARTED, buf, sizeof buf, fds, 3,
+	    MSG_DONTWAIT, cause) != 0) {
+		log_warnx("command %llu: %s", (unsigned long long)rec->id,
+		    *cause);
+		free(*cause);
+		*cause = NULL;
+		privsep_gone(c, PRIVSEP_GONE_REASON);
+	}
+	close(in[1]);
+	close(out[0]);
+	close(err[0]);
+	return (0);
+
+fail:
+	for (i = 0; i < 2; i++) {
+		if (in[i] != -1)
+			close(in[i]);
+		if (out[i] != -1)
+			close(out[i]);
+		if (err[i] != -1)
+			close(err[i]);
+	}
+	return (-1);
+}
+
+/* Say on a command's socket that it did not start, and why. */
+static void
+privsep_failed(int ctl, int kind, int error, const struct cmd_record *rec,
+    const char *why)
+{
+	uint8_t	*buf;
+	size_t	 len, wlen;
+	char	*cause = NULL;
+
+	wlen = strlen(why);
+	if (wlen > PRIVSEP_TEXT_MAX)
+		wlen = PRIVSEP_TEXT_MAX;
+	len = 4 + 4 + 8 + 8 + RECORD_HASH_LEN + wlen;
+	buf = xcalloc(1, len);
+	privsep_put_i32(buf, kind);
+	privsep_put_i32(buf + 4, error);
+	if (rec != NULL) {
+		privsep_put_u64(buf + 8, rec->id);
+		privsep_put_u64(buf + 16, rec->end_seq);
+		memcpy(buf + 24, rec->end_hash, RECORD_HASH_LEN);
+	}
+	memcpy(buf + 24 + RECORD_HASH_LEN, why, wlen);
+	if (privsep_send(ctl, PRIVSEP_FAILED, buf, len, NULL, 0,
+	    MSG_DONTWAIT, &cause) != 0) {
+		log_warnx("privileged part: %s", cause);
+		free(cause);
+	}
+	free(buf);
+}
+
+/* DENY: record a refused connection. Return -1 if malformed. */
+static int
+privsep_deny_msg(struct privsep_msg *m)
+{
+	struct cmd_record	*rec;
+	char			*cause = NULL;
+
+	rec = xcalloc(1, sizeof *rec);
+	rec->peer.client_port = -1;
+	if (privsep_msg_check(m, 0, 0, PRIVSEP_MSG_MAX, &cause) != 0 ||
+	    record_unpack(rec, privsep_mask(PRIVSEP_DENY), m->data, m->len,
+	    &cause) != 0 || rec->reason == NULL ||
+	    rec->peer.client_addr[0] == '\0') {
+		log_warnx("privileged part: bad DENY: %s", cause == NULL ?
+		    "no reason or peer" : cause);
+		free(cause);
+		record_free(rec);
+		return (-1);
+	}
+	audit_deny(&rec->peer, rec->reason);
+	record_free(rec);
+	return (0);
+}
+
+/* A command's socket is readable: take what the network part sent. */
+static void
+privsep_ctl_cb(int fd, short events, void *arg)
+{
+	struct privsep_child	*c = arg;
+	struct privsep_msg	 m;
+	char			*cause = NULL;
+	int			 rc, i;
+
+	(void)events;
+	for (i = 0; i < 16 && !c->finish && !c->gone; i++) {
+		rc = privsep_recv(fd, PRIVSEP_MSG_MAX, &m, MSG_DONTWAIT,
+		    &cause);
+		if (rc == -1 && errno == EAGAIN)
+			return;
+		if (rc == 0) {
+			privsep_gone(c, PRIVSEP_GONE_REASON);
+			return;
+		}
+		if (rc == 1) {
+			rc = privsep_ctl_msg(c, &m, &cause);
+			privsep_msg_clear(&m);
+		}
+		if (rc == -1) {
+			log_warnx("command %llu: bad message from the network "
+			    "part (%s): ending the command",
+			    (unsigned long long)c->rec->id, cause);
+			free(cause);
+			privsep_gone(c, "the network part of rcmdd sent a "
+			    "malformed message");
+			return;
+		}
+		if (rc == 2)
+			return;		/* c may be gone */
+	}
+}
+
+/*
+ * Handle one message on a command's socket. Return 0, 2 once FINISH has
+ * been handled, or -1 with the reason in cause if it was malformed.
+ */
+static int
+privsep_ctl_msg(struct privsep_child *c, struct privsep_msg *m,
+    char **cause)
+{
+	struct cmd_record	*rec = c->rec;
+	size_t			 keep;
+	int			 sig;
+
+	switch (m->type) {
+	case PRIVSEP_SIGNAL:
+		if (privsep_msg_check(m, 0, 4, 4, cause) != 0)
+			return (-1);
+		sig = privsep_get_i32(m->data);
+		if (sig != SIGHUP && sig != SIGINT && sig != SIGQUIT &&
+		    sig != SIGKILL && sig != SIGTERM) {
+			xasprintf(cause, "signal %d is not one a client may "
+			    "send", sig);
+			return (-1);
+		}
+		log_debug("command %llu: signal %d from the client",
+		    (unsigned long long)rec->id, sig);
+		exec_kill(c->pid, sig);
+		return (0);
+	case PRIVSEP_TERMINATE:
+	case PRIVSEP_KILL:
+		if (privsep_msg_check(m, 0, 0, 0, cause) != 0)
+			return (-1);
+		exec_kill(c->pid, m->type == PRIVSEP_KILL ? SIGKILL : SIGTERM);
+		if (m->type == PRIVSEP_KILL)
+			exec_cgroup_kill(c->cgroup);
+		return (0);
+	case PRIVSEP_OUTPUT:
+		if (privsep_msg_check(m, 0, 1, PRIVSEP_OUTPUT_CHUNK,
+		    cause) != 0)
+			return (-1);
+		keep = m->len;
+		if (rec->output_len + keep > privsep_conf->output_max) {
+			keep = privsep_conf->output_max - rec->output_len;
+			rec->truncated = 1;
+		}
+		if (keep != 0) {
+			rec->output = xreallocarray(rec->output, 1,
+			    rec->output_len + keep);
+			memcpy(rec->output + rec->output_len, m->data, keep);
+			rec->output_len += keep;
+		}
+		return (0);
+	case PRIVSEP_FINISH:
+		if (privsep_msg_check(m, 0, 0, PRIVSEP_MSG_MAX, cause) != 0 ||
+		    record_unpack(rec, privsep_mask(PRIVSEP_FINISH), m->data,
+		    m->len, cause) != 0)
+			return (-1);
+		if (rec->status == NULL ||
+		    strcmp(rec->status, "running") == 0 ||
+		    strcmp(rec->status, "denied") == 0) {
+			xasprintf(cause, "FINISH without an end status");
+			return (-1);
+		}
+		c->finish = 1;
+		event_del(c->ev_ctl);
+		if (c->exited)
+			privsep_end(c);
+		else {
+			/* Ended before its shell: nothing of it stays. */
+			exec_kill(c->pid, SIGKILL);
+			exec_cgroup_kill(c->cgroup);
+		}
+		return (2);
+	}
+	xasprintf(cause, "unknown message %u", m->type);
+	return (-1);
+}
+
+/*
+ * The shell has exited: say so, leave it a zombie (WNOWAIT: its process
+ * group id stays pinned while the group may still be signalled), and
+ * end the command if the network part is done with it.
+ */
+static void
+privsep_pid_cb(int fd, short events, void *arg)
+{
+	struct privsep_child	*c = arg;
+	siginfo_t		 si;
+	uint8_t			 buf[4];
+	char			*cause = NULL;
+
+	(void)fd;
+	(void)events;
+	memset(&si, 0, sizeof si);
+	if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG |
+	    WNOWAIT) == -1 || si.si_pid == 0)
+		return;
+	c->exited = 1;
+	if (si.si_code == CLD_EXITED)
+		c->wstatus = W_EXITCODE(si.si_status, 0);
+	else
+		c->wstatus = si.si_status | (si.si_code == CLD_DUMPED ?
+		    0x80 : 0);
+	event_free(c->ev_pid);
+	c->ev_pid = NULL;
+	close(c->pidfd);
+	c->pidfd = -1;
+	if (c->finish || c->gone) {
+		privsep_end(c);
+		return;
+	}
+	privsep_put_i32(buf, c->wstatus);
+	if (privsep_send(c->ctl, PRIVSEP_EXITED, buf, sizeof buf, NULL, 0,
+	    MSG_DONTWAIT, &cause) != 0) {
+		log_warnx("command %llu: %s", (unsigned long long)c->rec->id,
+		    cause);
+		free(cause);
+		privsep_gone(c, PRIVSEP_GONE_REASON);
+	}
+}
+
+/*
+ * The network part is gone for this command: kill it, and end its row as
+ * interrupted once its shell has exited.
+ */
+static void
+privsep_gone(struct privsep_child *c, const char *why)
+{
+	c->gone = 1;
+	free(c->rec->reason);
+	c->rec->reason = xstrdup(why);
+	if (c->ev_ctl != NULL)
+		event_del(c->ev_ctl);
+	if (c->exited) {
+		privsep_end(c);
+		return;
+	}
+	log_warnx("command %llu: %s: killing it",
+	    (unsigned long long)c->rec->id, why);
+	exec_kill(c->pid, SIGKILL);
+	exec_cgroup_kill(c->cgroup);
+	if (c->ev_pid == NULL) {
+		/* No pidfd to watch: wait here, SIGKILL is on its way. */
+		while (waitpid(c->pid, &c->wstatus, 0) == -1 &&
+		    errno == EINTR)
+			;
+		c->exited = 1;
+		c->pid = -1;
+		privsep_end(c);
+	}
+}
+
+/*
+ * The shell has exited and the command is over: kill what is left of it,
+ * reap the shell, commit the end row with the status seen here and
+ * answer ENDED.
+ */
+static void
+privsep_end(struct privsep_child *c)
+{
+	struct cmd_record	*rec = c->rec;
+	uint8_t			*buf;
+	size_t			 len, clen = 0;
+	char			*cause = NULL, *line;
+	int			 recorded;
+
+	if (c->pid != -1) {
+		exec_kill(c->pid, SIGKILL);
+		exec_cgroup_kill(c->cgroup);
+		while (waitpid(c->pid, &c->wstatus, 0) == -1) {
+			if (errno != EINTR)
+				break;
+		}
+		c->pid = -1;
+	}
+	exec_cgroup_free(c->cgroup);
+	c->cgroup = NULL;
+
+	/* The exit status is the one seen here, not one the peer says. */
+	rec->has_exit_code = rec->has_signal = 0;
+	rec->exit_code = rec->signal = 0;
+	if (WIFSIGNALED(c->wstatus)) {
+		rec->has_signal = 1;
+		rec->signal = WTERMSIG(c->wstatus);
+	} else {
+		rec->has_exit_code = 1;
+		rec->exit_code = WEXITSTATUS(c->wstatus);
+	}
+	if (c->gone) {
+		rec->status = "interrupted";
+		rec->duration_ms = privsep_now() - c->started;
+	} else if (strcmp(rec->status, "exited") == 0 ||
+	    strcmp(rec->status, "signaled") == 0)
+		rec->status = rec->has_signal ? "signaled" : "exited";
+
+	recorded = audit_finish(rec, &cause) == 0;
+	if (!recorded)
+		log_warnx("command %llu: cannot record how it ended: %s",
+		    (unsigned long long)rec->id, cause);
+	line = export_sd_line(rec);
+	log_info("%s", line);
+	free(line);
+
+	if (!c->gone) {
+		if (cause != NULL)
+			clen = strlen(cause) > PRIVSEP_TEXT_MAX ?
+			    PRIVSEP_TEXT_MAX : strlen(cause);
+		len = 4 + 8 + RECORD_HASH_LEN + clen;
+		buf = xcalloc(1, len);
+		privsep_put_i32(buf, recorded);
+		privsep_put_u64(buf + 4, rec->end_seq);
+		memcpy(buf + 12, rec->end_hash, RECORD_HASH_LEN);
+		if (clen != 0)
+			memcpy(buf + 12 + RECORD_HASH_LEN, cause, clen);
+		free(cause);
+		cause = NULL;
+		if (privsep_send(c->ctl, PRIVSEP_ENDED, buf, len, NULL, 0,
+		    MSG_DONTWAIT, &cause) != 0)
+			log_warnx("command %llu: %s",
+			    (unsigned long long)rec->id, cause);
+		free(buf);
+	}
+	free(cause);
+	privsep_child_free(c);
+	if (privsep_chan == -1 && TAILQ_EMPTY(&privsep_children))
+		event_base_loopbreak(privsep_base);
+}
+
+/* Free a command's state and close its socket. */
+static void
+privsep_child_free(struct privsep_child *c)
+{
+	TAILQ_REMOVE(&privsep_children, c, entry);
+	if (c->ev_ctl != NULL)
+		event_free(c->ev_ctl);
+	if (c->ev_pid != NULL)
+		event_free(c->ev_pid);
+	if (c->pidfd != -1)
+		close(c->pidfd);
+	if (c->ctl != -1)
+		close(c->ctl);
+	exec_cgroup_free(c->cgroup);
+	record_free(c->rec);
+	free(c);
+}
+
+/* Return a monotonic time in milliseconds. */
+static uint64_t
+privsep_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
