@@ -108,6 +108,7 @@ static const struct config_keyword config_keywords[] = {
 	{ "MetricsFile",	CONFIG_STRING,	OFF(metrics_path) },
 	{ "MetricsInterval",	CONFIG_TIME,	OFF(metrics_interval_ms) },
 	{ "MaxHandshakes",	CONFIG_COUNT,	OFF(max_handshakes) },
+	{ "NetworkUser",	CONFIG_STRING,	OFF(network_user) },
 	{ "Path",		CONFIG_STRING,	OFF(path) },
 	{ "PidFile",		CONFIG_STRING,	OFF(pidfile) },
 	{ "Port",		CONFIG_PORT,	OFF(port) },
@@ -163,6 +164,7 @@ config_init(struct config *conf)
 	conf->max_commands = 4096;
 	conf->idle_ms = 3600 * 1000;
 	conf->socket_mode = 0660;
+	conf->network_user = xstrdup("rcmdd");
 }
 
 /* Return the control socket's path, or NULL for ControlSocket none. */
@@ -190,6 +192,7 @@ config_clear(struct config *conf)
 	free(conf->path);
 	free(conf->lang);
 	free(conf->run_as);
+	free(conf->network_user);
 	free(conf->tls_cert);
 	free(conf->tls_key);
 	free(conf->tls_ca);
@@ -710,9 +713,9 @@ config_keep_path(char **path, const char *old, const char *keyword,
  * Turning TLS on or off is refused: return -1 with the reason in cause,
  * conf untouched. Otherwise conf takes old's listeners, port, socket,
  * SingleThread, SingleUser, AuditSync, AuditGroup, Database, PidFile,
- * PortFile and ControlSocket, which change only on restart, with a line
- * in *warnings for each the file changed; everything else is conf's own.
- * Return 0.
+ * PortFile, ControlSocket and NetworkUser, which change only on restart,
+ * with a line in *warnings for each the file changed; everything else is
+ * conf's own. Return 0.
  */
 int
 config_merge_reload(const struct config *old, struct config *conf,
@@ -770,5 +773,7 @@ config_merge_reload(const struct config *old, struct config *conf,
 	config_keep_path(&conf->portfile, old->portfile, "PortFile", warnings);
 	config_keep_path(&conf->control_path, old->control_path,
 	    "ControlSocket", warnings);
+	config_keep_path(&conf->network_user, old->network_user,
+	    "NetworkUser", warnings);
 	return (0);
 }

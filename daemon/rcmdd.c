@@ -68,6 +68,7 @@ static struct config_cmdline	 rcmdd_cmdline;
 #define OPT_LIST		262
 #define OPT_END			263
 #define OPT_STATUS		264
+#define OPT_TEST_CONFINEMENT	265
 
 static const struct option longopts[] = {
 	{ "check-config",	no_argument,		NULL,	't' },
@@ -75,6 +76,8 @@ static const struct option longopts[] = {
 	{ "list",		no_argument,		NULL,	OPT_LIST },
 	{ "reload",		no_argument,		NULL,	OPT_RELOAD },
 	{ "status",		no_argument,		NULL,	OPT_STATUS },
+	{ "test-confinement",	no_argument,		NULL,
+	    OPT_TEST_CONFINEMENT },
 	{ "export-audit",	required_argument,	NULL,	OPT_EXPORT },
 	{ "head",		required_argument,	NULL,	OPT_HEAD },
 	{ "since",		required_argument,	NULL,	OPT_SINCE },
@@ -122,7 +125,10 @@ usage(int status)
 	    "       rcmdd [-c file] --reload | --list | --status | --end ID\n"
 	    "  ask the running rcmdd, through its control socket, to reload\n"
 	    "  (and say whether it did), to list the commands running, to\n"
-	    "  report its state, or to end the command with that audit id\n",
+	    "  report its state, or to end the command with that audit id\n"
+	    "       rcmdd [-c file] --test-confinement\n"
+	    "  confine a child as the network part is, and show that what it\n"
+	    "  must not do is refused (root only)\n",
 	    RCMDD_CONF, RCMDD_DEFAULT_PORT, RCMDD_DATABASE);
 	exit(status);
 }
@@ -141,6 +147,7 @@ main(int argc, char **argv)
 	pid_t			 otherpid;
 	gid_t			 audit_gid = (gid_t)-1;
 	int			 ch, check = 0, ready_fd = -1, rc;
+	int			 test_confinement = 0;
 
 	while ((ch = getopt_long(argc, argv, "c:d:fhl:p:stvV", longopts,
 	    NULL)) != -1) {
@@ -203,6 +210,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_SINGLE_USER:
 			cmd->single_user = 1;
+			break;
+		case OPT_TEST_CONFINEMENT:
+			test_confinement = 1;
 			break;
 		case OPT_RELOAD:
 		case OPT_LIST:
@@ -310,6 +320,12 @@ main(int argc, char **argv)
 		conf->portfile = absolute_path(conf->portfile);
 	if (conf->pidfile != NULL)
 		conf->pidfile = absolute_path(conf->pidfile);
+	if (test_confinement) {
+		rc = confine_test(conf);
+		config_clear(conf);
+		free(conf);
+		exit(rc);
+	}
 
 	pidfile = conf->pidfile;
 	if (pidfile == NULL && !cmd->foreground)

@@ -86,6 +86,7 @@ struct config {
 	u_int		 max_commands;
 	u_int		 idle_ms;
 	char		*run_as;
+	char		*network_user;
 	char		*tls_cert;
 	char		*tls_key;
 	char		*tls_ca;
