@@ -43,6 +43,7 @@
  */
 
 static int	count_fds(void);
+static void	raw_header(uint8_t *, uint32_t, uint32_t);
 static void	raw_send(int, const void *, size_t, const int *, u_int);
 static void	expect_bad(int, size_t, const char *);
 static void	test_msg_round_trip(void);
@@ -85,6 +86,14 @@ count_fds(void)
 	}
 	closedir(d);
 	return (n - 1);
+}
+
+/* Write a message header as privsep_msg.c does: type and length. */
+static void
+raw_header(uint8_t *buf, uint32_t type, uint32_t len)
+{
+	memcpy(buf, &type, 4);
+	memcpy(buf + 4, &len, 4);
 }
 
 /* Send one datagram of raw bytes and descriptors, header and all. */
@@ -231,7 +240,6 @@ static void
 test_msg_short(void)
 {
 	uint8_t		 buf[16];
-	uint32_t	 v;
 	int		 sv[2], p[2], before;
 	char		*cause = NULL;
 
@@ -240,10 +248,7 @@ test_msg_short(void)
 	memset(buf, 0, sizeof buf);
 	raw_send(sv[0], buf, 5, NULL, 0);
 	expect_bad(sv[1], 64, "shorter than its header");
-	v = 1;
-	memcpy(buf, &v, 4);
-	v = 10;
-	memcpy(buf + 4, &v, 4);
+	raw_header(buf, 1, 10);
 	CU_ASSERT_EQUAL(pipe(p), 0);
 	/* It brings descriptors: they are closed with it. */
 	raw_send(sv[0], buf, 11, p, 2);
@@ -260,7 +265,6 @@ static void
 test_msg_extra_fds(void)
 {
 	uint8_t		 buf[8];
-	uint32_t	 v;
 	int		 sv[2], p[2][2], fds[4], before;
 	char		*cause = NULL;
 
@@ -272,10 +276,7 @@ test_msg_extra_fds(void)
 	fds[1] = p[0][1];
 	fds[2] = p[1][0];
 	fds[3] = p[1][1];
-	v = 1;
-	memcpy(buf, &v, 4);
-	v = 0;
-	memcpy(buf + 4, &v, 4);
+	raw_header(buf, 1, 0);
 	raw_send(sv[0], buf, sizeof buf, fds, 4);
 	close(p[0][0]);
 	close(p[0][1]);

@@ -67,6 +67,8 @@ static struct cmd_record *new_record(const char *);
 static char	*read_all(int);
 static int	 wait_exited(struct privsep_cmd *, int);
 static char	*db_text(const struct fixture *, const char *);
+static void	 expect_row(const struct fixture *, uint64_t, const char *,
+		    const char *);
 static void	 test_serve_run(void);
 static void	 test_serve_fail_closed(void);
 static void	 test_serve_signals(void);
@@ -253,6 +255,24 @@ db_text(const struct fixture *fx, const char *sql)
 	return (s == NULL ? xstrdup("") : s);
 }
 
+/* The row of id gives expected for the SQL expression what. */
+static void
+expect_row(const struct fixture *fx, uint64_t id, const char *what,
+    const char *expected)
+{
+	char	*sql, *s;
+
+	xasprintf(&sql, "select %s from commands where id = %llu", what,
+	    (unsigned long long)id);
+	s = db_text(fx, sql);
+	if (strcmp(s, expected) != 0)
+		fprintf(stderr, "row %llu: \"%s\" is \"%s\", not \"%s\"\n",
+		    (unsigned long long)id, what, s, expected);
+	CU_ASSERT_STRING_EQUAL(s, expected);
+	free(s);
+	free(sql);
+}
+
 /*
  * A command runs: it reads its own row with sqlite3 and finds it
  * committed as running; its output comes on the pipes passed back,
@@ -265,8 +285,7 @@ test_serve_run(void)
 	struct cmd_record	*rec;
 	struct privsep_cmd	*cmd;
 	const char		*sqlite3_shell;
-	char			*command, *out, *err, *cause = NULL, *s;
-	char			 sql[256];
+	char			*command, *out, *err, *cause = NULL;
 	int			 kind;
 
 	if ((sqlite3_shell = getenv("SQLITE3")) == NULL ||
@@ -301,12 +320,9 @@ test_serve_run(void)
 	rec->duration_ms = 12;
 	CU_ASSERT_EQUAL(privsep_cmd_finish(cmd, rec, &cause), 0);
 	CU_ASSERT(rec->end_seq > rec->seq);
-	snprintf(sql, sizeof sql, "select status || ' ' || exit_code || ' ' "
-	    "|| output_bytes || ' ' || output from commands where id = %llu",
-	    (unsigned long long)rec->id);
-	s = db_text(&fx, sql);
-	CU_ASSERT_STRING_EQUAL(s, "exited 3 23 hello\nrow:running\n");
-	free(s);
+	expect_row(&fx, rec->id, "status || ' ' || exit_code || ' ' || "
+	    "output_bytes || ' ' || output",
+	    "exited 3 23 hello\nrow:running\n");
 	privsep_cmd_free(cmd);
 	free(err);
 	record_free(rec);
@@ -372,7 +388,7 @@ test_serve_signals(void)
 	struct fixture		 fx;
 	struct cmd_record	*rec;
 	struct privsep_cmd	*cmd;
-	char			*cause = NULL, *s, sql[160], buf[6];
+	char			*cause = NULL, buf[6];
 	int			 kind;
 
 	if (fx_start(&fx) != 0)
@@ -389,11 +405,7 @@ test_serve_signals(void)
 	/* The peer says exited: the status seen by the waiter wins. */
 	rec->status = "exited";
 	CU_ASSERT_EQUAL(privsep_cmd_finish(cmd, rec, &cause), 0);
-	snprintf(sql, sizeof sql, "select status || ' ' || signal from "
-	    "commands where id = %llu", (unsigned long long)rec->id);
-	s = db_text(&fx, sql);
-	CU_ASSERT_STRING_EQUAL(s, "signaled 2");
-	free(s);
+	expect_row(&fx, rec->id, "status || ' ' || signal", "signaled 2");
 	privsep_cmd_free(cmd);
 	record_free(rec);
 
@@ -411,12 +423,8 @@ test_serve_signals(void)
 	rec->status = "timeout";
 	rec->reason = xstrdup("timed out after 1 ms");
 	CU_ASSERT_EQUAL(privsep_cmd_finish(cmd, rec, &cause), 0);
-	snprintf(sql, sizeof sql, "select status || ' ' || signal || ' ' || "
-	    "reason from commands where id = %llu",
-	    (unsigned long long)rec->id);
-	s = db_text(&fx, sql);
-	CU_ASSERT_STRING_EQUAL(s, "timeout 9 timed out after 1 ms");
-	free(s);
+	expect_row(&fx, rec->id, "status || ' ' || signal || ' ' || reason",
+	    "timeout 9 timed out after 1 ms");
 	privsep_cmd_free(cmd);
 	record_free(rec);
 	CU_ASSERT_EQUAL(fx_stop(&fx), 0);
@@ -481,7 +489,7 @@ test_serve_malformed(void)
 	struct fixture		 fx;
 	struct cmd_record	*rec;
 	struct privsep_cmd	*cmd;
-	char			*cause = NULL, *s, sql[160];
+	char			*cause = NULL;
 	int			 kind, i, rc = PRIVSEP_CMD_NONE;
 
 	if (fx_start(&fx) != 0)
@@ -499,13 +507,9 @@ test_serve_malformed(void)
 	}
 	CU_ASSERT_EQUAL(rc, PRIVSEP_CMD_GONE);
 	CU_ASSERT_EQUAL(fx_stop(&fx), 0);
-	snprintf(sql, sizeof sql, "select status || ' ' || signal || ' ' || "
-	    "reason from commands where id = %llu",
-	    (unsigned long long)rec->id);
-	s = db_text(&fx, sql);
-	CU_ASSERT_STRING_EQUAL(s, "interrupted 9 the network part of rcmdd "
-	    "sent a malformed request");
-	free(s);
+	expect_row(&fx, rec->id, "status || ' ' || signal || ' ' || reason",
+	    "interrupted 9 the network part of rcmdd sent a malformed "
+	    "request");
 	privsep_cmd_free(cmd);
 	record_free(rec);
 	tmpdir_free(fx.dir);
