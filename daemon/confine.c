@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -76,6 +77,7 @@
 static int	confine_filter(char **);
 static int	confine_deny(scmp_filter_ctx, const char *, int, char **);
 static int	confine_probe(const char *, int, int *);
+static void	*confine_thread(void *);
 
 /* System calls the network part never makes: refused with EPERM. */
 static const char *const confine_denied[] = {
@@ -319,11 +321,19 @@ confine_probe(const char *what, int ok, int *allowed)
 	return (1);
 }
 
+/* A thread that does nothing: the network part needs threads. */
+static void *
+confine_thread(void *arg)
+{
+	return (arg);
+}
+
 /*
  * rcmdd --test-confinement: confine a forked child exactly as the network
- * part is confined, then try from inside what it must not do, one line
- * each. Return the exit status: 0 if every probe was refused, 1 if any
- * worked or the confinement could not be applied.
+ * part is confined, check that a thread and a socketpair still work, then
+ * try from inside what it must not do, one line each. Return the exit
+ * status: 0 if every probe was refused, 1 if any worked (or what must
+ * work did not), 2 if the confinement could not be applied.
  */
 int
 confine_test(const struct config *conf)
@@ -333,7 +343,8 @@ confine_test(const struct config *conf)
 		    NULL };
 	char	*envp[] = { NULL };
 	pid_t	 pid;
-	int	 status, allowed = 0, fd = -1, rc;
+	pthread_t thread;
+	int	 status, allowed = 0, fd = -1, rc, sv[2];
 
 	fflush(stdout);
 	switch (pid = fork()) {
@@ -363,6 +374,23 @@ confine_test(const struct config *conf)
 		fflush(stderr);
 		_exit(2);
 	}
+	/* What the network part needs must still work. */
+	if ((rc = pthread_create(&thread, NULL, confine_thread, NULL)) != 0 ||
+	    pthread_join(thread, NULL) != 0) {
+		printf("FAILED: start a thread: %s\n", strerror(rc));
+		allowed++;
+	} else
+		printf("works: start a thread\n");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1) {
+		printf("FAILED: make a command's socketpair: %s\n",
+		    strerror(errno));
+		allowed++;
+	} else {
+		printf("works: make a command's socketpair\n");
+		close(sv[0]);
+		close(sv[1]);
+	}
+
 	snprintf(what, sizeof what, "open the audit database %s for reading",
 	    conf->database);
 	fd = open(conf->database, O_RDONLY);

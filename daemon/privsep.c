@@ -92,7 +92,7 @@ TAILQ_HEAD(privsep_children, privsep_child);
 
 static void	privsep_chan_cb(int, short, void *);
 static void	privsep_chan_close(const char *);
-static int	privsep_exec(struct privsep_msg *);
+static int	privsep_exec(struct privsep_msg *, char **);
 static int	privsep_exec_spawn(struct privsep_child *, char **);
 static void	privsep_failed(int, int, int, const struct cmd_record *,
 		    const char *);
@@ -169,7 +169,7 @@ privsep_chan_cb(int fd, short events, void *arg)
 		if (rc == 1) {
 			switch (m.type) {
 			case PRIVSEP_EXEC:
-				rc = privsep_exec(&m);
+				rc = privsep_exec(&m, &cause);
 				break;
 			case PRIVSEP_DENY:
 				rc = privsep_deny_msg(&m);
@@ -219,11 +219,11 @@ privsep_chan_close(const char *why)
 
 /*
  * EXEC: check the request, commit its start row, spawn it and answer on
- * its own socket. Return 0 (whatever became of the command), or -1 if
- * the request was malformed.
+ * its own socket. Return 0 (whatever became of the command), or -1 with
+ * the reason in bad if the request was malformed.
  */
 static int
-privsep_exec(struct privsep_msg *m)
+privsep_exec(struct privsep_msg *m, char **bad)
 {
 	struct privsep_child	*c;
 	struct cmd_record	*rec;
@@ -318,6 +318,7 @@ privsep_exec(struct privsep_msg *m)
 	return (0);
 
 bad:
+	*bad = cause;
 	return (-1);
 }
 

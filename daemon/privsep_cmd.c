@@ -201,8 +201,11 @@ privsep_cmd_read(struct privsep_cmd *cmd, char **cause)
 	if (privsep_cmd_wait(cmd, MSG_DONTWAIT, &m, cause) != 0) {
 		if (errno == EAGAIN)
 			return (PRIVSEP_CMD_NONE);
-		if (errno == EPIPE)
+		if (errno == EPIPE) {
+			free(*cause);
+			*cause = NULL;
 			return (PRIVSEP_CMD_GONE);
+		}
 		return (-1);
 	}
 	if (m.type != PRIVSEP_EXITED || cmd->exited ||

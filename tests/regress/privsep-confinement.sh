@@ -20,7 +20,7 @@
 # database for reading and for writing, create a file, become root
 # again, raise a capability, trace the privileged part, open a TCP
 # socket, mount, make a user namespace and execute a program. Each must
-# be refused, with its errno. A NetworkUser that does not exist, or that
+# be refused, with its errno; a thread and a socketpair still work. A NetworkUser that does not exist, or that
 # is the RunAs user, and a start without root are refused, saying why.
 # Skipped, saying so, without root or mount namespaces.
 
@@ -57,7 +57,10 @@ for probe in \
 	grep -qxF "refused: $probe" "$dir/out" ||
 	    fail "no \"refused: $probe\" in: $(cat "$dir/out")"
 done
-expect_eq "probes" 10 "$(grep -c . "$dir/out")"
+expect_eq "probes" 10 "$(grep -c '^refused: ' "$dir/out")"
+expect_eq "what still works" "works: start a thread
+works: make a command's socketpair" "$(grep '^works: ' "$dir/out")"
+expect_eq "lines" 12 "$(grep -c . "$dir/out")"
 expect_eq "probes that worked" 0 "$(grep -c ALLOWED "$dir/out")"
 [ ! -e "$db.probe" ] || fail "the confined probe created $db.probe"
 
