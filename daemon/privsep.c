@@ -109,6 +109,7 @@ static uint64_t	privsep_now(void);
 static struct event_base	*privsep_base;
 static const struct config	*privsep_conf;
 static int			 privsep_chan = -1;
+static u_int			 privsep_nchildren;
 static struct event		*privsep_ev_chan;
 static struct privsep_children	 privsep_children =
     TAILQ_HEAD_INITIALIZER(privsep_children);
@@ -264,12 +265,21 @@ privsep_exec(struct privsep_msg *m, char **bad)
 		goto bad;
 	}
 
-	/* Who runs it: only the user the configuration grants. */
+	/*
+	 * Who runs it: only the user the configuration grants; and no more
+	 * commands than MaxCommands, which the network part enforces too.
+	 */
 	exec_identity(&rec->ident);
-	if (strcmp(runas, rec->ident.user) != 0) {
+	why = NULL;
+	if (strcmp(runas, rec->ident.user) != 0)
 		xasprintf(&why, "refused to run a command as %s: the "
 		    "configuration runs commands as %s", runas,
 		    rec->ident.user);
+	else if (privsep_conf->max_commands != 0 &&
+	    privsep_nchildren >= privsep_conf->max_commands)
+		xasprintf(&why, "refused to run a command: %u are running "
+		    "(MaxCommands)", privsep_nchildren);
+	if (why != NULL) {
 		log_warnx("privileged part: command from %s: %s",
 		    rec->peer.client_addr, why);
 		audit_deny(&rec->peer, why);
@@ -301,6 +311,7 @@ privsep_exec(struct privsep_msg *m, char **bad)
 	c->pidfd = -1;
 	c->started = privsep_now();
 	TAILQ_INSERT_TAIL(&privsep_children, c, entry);
+	privsep_nchildren++;
 	if (privsep_exec_spawn(c, &cause) != 0) {
 		log_warnx("command %llu: %s", (unsigned long long)rec->id,
 		    cause);
@@ -740,6 +751,7 @@ static void
 privsep_child_free(struct privsep_child *c)
 {
 	TAILQ_REMOVE(&privsep_children, c, entry);
+	privsep_nchildren--;
 	if (c->ev_ctl != NULL)
 		event_free(c->ev_ctl);
 	if (c->ev_pid != NULL)

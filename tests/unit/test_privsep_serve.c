@@ -61,7 +61,7 @@ struct fixture {
 	char	 runas[64];
 };
 
-static int	 fx_start(struct fixture *);
+static int	 fx_start(struct fixture *, u_int);
 static int	 fx_stop(struct fixture *);
 static struct cmd_record *new_record(const char *);
 static char	*read_all(int);
@@ -83,8 +83,8 @@ static CU_TestInfo serve_tests[] = {
 	    test_serve_fail_closed },
 	{ "SIGNAL, TERMINATE and KILL reach the command",
 	    test_serve_signals },
-	{ "a run-as the configuration does not grant, and DENY, are "
-	    "recorded", test_serve_refusals },
+	{ "a run-as the configuration does not grant, a command past "
+	    "MaxCommands, and DENY, are recorded", test_serve_refusals },
 	{ "a malformed request ends the channel and every command",
 	    test_serve_malformed },
 	{ "a network part killed by SIGKILL leaves no command running or "
@@ -93,11 +93,11 @@ static CU_TestInfo serve_tests[] = {
 };
 
 /*
- * Fork a privileged part serving a fresh database; the channel's other
- * end stays in fx->chan. Return 0, or -1 (the test has failed).
+ * Fork a privileged part serving a fresh database, with MaxCommands
+ * max_commands; the channel's other end stays in fx->chan. Return 0, or -1 (the test has failed).
  */
 static int
-fx_start(struct fixture *fx)
+fx_start(struct fixture *fx, u_int max_commands)
 {
 	struct config	 conf;
 	struct passwd	*pw;
@@ -125,6 +125,7 @@ fx_start(struct fixture *fx)
 		config_init(&conf);
 		if (geteuid() == 0)
 			conf.run_as = xstrdup("root");
+		conf.max_commands = max_commands;
 		if (exec_configure(&conf, &cause) != 0 ||
 		    exec_start(&cause) != 0 ||
 		    audit_open(fx->db, 0, &cause) != 0) {
@@ -291,7 +292,7 @@ test_serve_run(void)
 	if ((sqlite3_shell = getenv("SQLITE3")) == NULL ||
 	    *sqlite3_shell == '\0')
 		sqlite3_shell = "sqlite3";
-	if (fx_start(&fx) != 0)
+	if (fx_start(&fx, 0) != 0)
 		return;
 	xasprintf(&command, "echo hello; echo oops >&2; %s %s \"select "
 	    "'row:' || status from commands where command like "
@@ -345,7 +346,7 @@ test_serve_fail_closed(void)
 	char			*cause = NULL, *command, ran[192];
 	int			 kind;
 
-	if (fx_start(&fx) != 0)
+	if (fx_start(&fx, 0) != 0)
 		return;
 	/* The first command creates the database's tables. */
 	rec = new_record("true");
@@ -391,7 +392,7 @@ test_serve_signals(void)
 	char			*cause = NULL, buf[6];
 	int			 kind;
 
-	if (fx_start(&fx) != 0)
+	if (fx_start(&fx, 0) != 0)
 		return;
 	/* Once it runs: a signal sent before its setsid finds no group. */
 	rec = new_record("echo ready; exec sleep 30");
@@ -431,18 +432,22 @@ test_serve_signals(void)
 	tmpdir_free(fx.dir);
 }
 
-/* A run-as user not granted is refused and recorded; so is DENY. */
+/*
+ * A run-as user not granted, and a command past MaxCommands, are refused
+ * and recorded as denied; so is a refused connection (DENY).
+ */
 static void
 test_serve_refusals(void)
 {
 	struct fixture		 fx;
 	struct cmd_record	*rec;
 	struct record_peer	 peer;
-	struct privsep_cmd	*cmd;
+	struct privsep_cmd	*cmd, *busy;
+	struct cmd_record	*running;
 	char			*cause = NULL, *s;
 	int			 kind, i;
 
-	if (fx_start(&fx) != 0)
+	if (fx_start(&fx, 1) != 0)
 		return;
 	rec = new_record("id");
 	CU_ASSERT_EQUAL(privsep_cmd_start(fx.chan, rec, "not-the-runas-user",
@@ -452,7 +457,24 @@ test_serve_refusals(void)
 	    "as not-the-runas-user") != NULL);
 	free(cause);
 	cause = NULL;
+
+	/* MaxCommands 1: a second command waits its turn. */
+	running = new_record("exec sleep 30");
+	CU_ASSERT_EQUAL_FATAL(privsep_cmd_start(fx.chan, running, fx.runas,
+	    &busy, &kind, &cause), 0);
+	CU_ASSERT_EQUAL(privsep_cmd_start(fx.chan, rec, fx.runas, &cmd,
+	    &kind, &cause), -1);
+	CU_ASSERT_EQUAL(kind, PRIVSEP_FAIL_REFUSED);
+	CU_ASSERT(cause != NULL && strstr(cause, "MaxCommands") != NULL);
+	free(cause);
+	cause = NULL;
 	record_free(rec);
+	CU_ASSERT_EQUAL(privsep_cmd_kill(busy, &cause), 0);
+	CU_ASSERT_EQUAL(wait_exited(busy, 5000), 0);
+	running->status = "cancelled";
+	CU_ASSERT_EQUAL(privsep_cmd_finish(busy, running, &cause), 0);
+	privsep_cmd_free(busy);
+	record_free(running);
 
 	memset(&peer, 0, sizeof peer);
 	strlcpy(peer.client_addr, "192.0.2.7", sizeof peer.client_addr);
@@ -465,11 +487,11 @@ test_serve_refusals(void)
 		free(s);
 		s = db_text(&fx, "select count(*) from commands where "
 		    "status = 'denied'");
-		if (strcmp(s, "2") == 0)
+		if (strcmp(s, "3") == 0)
 			break;
 		usleep(10000);
 	}
-	CU_ASSERT_STRING_EQUAL(s, "2");
+	CU_ASSERT_STRING_EQUAL(s, "3");
 	free(s);
 	s = db_text(&fx, "select identity || ' ' || client_port || ' ' || "
 	    "reason from commands where client_addr = '192.0.2.7'");
@@ -492,7 +514,7 @@ test_serve_malformed(void)
 	char			*cause = NULL;
 	int			 kind, i, rc = PRIVSEP_CMD_NONE;
 
-	if (fx_start(&fx) != 0)
+	if (fx_start(&fx, 0) != 0)
 		return;
 	rec = new_record("sleep 30");
 	CU_ASSERT_EQUAL_FATAL(privsep_cmd_start(fx.chan, rec, fx.runas, &cmd,
@@ -533,7 +555,7 @@ test_serve_network_killed(void)
 	int			 p[2], kind, i, status;
 	FILE			*fp;
 
-	if (fx_start(&fx) != 0)
+	if (fx_start(&fx, 0) != 0)
 		return;
 	CU_ASSERT_EQUAL_FATAL(pipe(p), 0);
 	switch (net = fork()) {
