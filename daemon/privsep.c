@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -66,8 +67,16 @@
  * channel ends the channel and every command; on a command's socket, that
  * command. Nothing the network part sends reaches fatal().
  *
- * Everything here runs on the one thread of the privileged part's event
- * loop; audit_begin and audit_finish wait for the writer thread.
+ * The event loop's thread reads and checks every message and owns every
+ * event. What blocks runs on a thread of its own per command, as the
+ * workers do in a single process, so that concurrent commands share the
+ * audit writer's transactions and one slow cgroup does not hold up the
+ * others: privsep_start_main commits the start row and spawns the
+ * command, privsep_end_main reaps it, removes its cgroup and commits the
+ * end row. While a thread has a command (busy), no event of the command
+ * is armed and the loop does not touch it; the thread hands it back
+ * through privsep_done and the wake-up pipe (STYLE.md's four steps).
+ * privsep_lock guards privsep_done alone.
  */
 
 #define PRIVSEP_GONE_REASON	"the network part of rcmdd ended before the " \
@@ -87,13 +96,25 @@ struct privsep_child {
 	int			 wstatus;
 	int			 finish;	/* FINISH came */
 	int			 gone;		/* the network end went */
+	int			 busy;		/* a thread has it */
+	int			 ended;		/* the end row is done */
+	int			 fail_kind;	/* PRIVSEP_FAIL_*, or 0 */
+	char			*fail_reason;
+	int			 fds[3];	/* for STARTED */
+	STAILQ_ENTRY(privsep_child) done_entry;
 };
 TAILQ_HEAD(privsep_children, privsep_child);
+STAILQ_HEAD(privsep_dones, privsep_child);
 
 static void	privsep_chan_cb(int, short, void *);
 static void	privsep_chan_close(const char *);
 static int	privsep_exec(struct privsep_msg *, char **);
-static int	privsep_exec_spawn(struct privsep_child *, char **);
+static void	privsep_thread(struct privsep_child *, void *(*)(void *));
+static void	*privsep_start_main(void *);
+static int	privsep_spawn(struct privsep_child *, char **);
+static void	privsep_done(struct privsep_child *);
+static void	privsep_wake_cb(int, short, void *);
+static void	privsep_started(struct privsep_child *);
 static void	privsep_failed(int, int, int, const struct cmd_record *,
 		    const char *);
 static int	privsep_deny_msg(struct privsep_msg *);
@@ -103,6 +124,7 @@ static int	privsep_ctl_msg(struct privsep_child *, struct privsep_msg *,
 static void	privsep_pid_cb(int, short, void *);
 static void	privsep_gone(struct privsep_child *, const char *);
 static void	privsep_end(struct privsep_child *);
+static void	*privsep_end_main(void *);
 static void	privsep_child_free(struct privsep_child *);
 static uint64_t	privsep_now(void);
 
@@ -113,6 +135,11 @@ static u_int			 privsep_nchildren;
 static struct event		*privsep_ev_chan;
 static struct privsep_children	 privsep_children =
     TAILQ_HEAD_INITIALIZER(privsep_children);
+static pthread_mutex_t		 privsep_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct privsep_dones	 privsep_dones =
+    STAILQ_HEAD_INITIALIZER(privsep_dones);
+static int			 privsep_wake[2] = { -1, -1 };
+static struct event		*privsep_ev_wake;
 
 /*
  * Serve the network part's requests on the main channel fd until it
@@ -132,6 +159,15 @@ privsep_serve(int fd, const struct config *conf)
 	privsep_chan = fd;
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1)
 		log_warn("privileged part: O_NONBLOCK on the channel");
+	if (pipe2(privsep_wake, O_NONBLOCK | O_CLOEXEC) == -1 ||
+	    (privsep_ev_wake = event_new(privsep_base, privsep_wake[0],
+	    EV_READ | EV_PERSIST, privsep_wake_cb, NULL)) == NULL ||
+	    event_add(privsep_ev_wake, NULL) != 0) {
+		log_warn("privileged part: cannot make its wake-up pipe");
+		event_base_free(privsep_base);
+		privsep_base = NULL;
+		return (-1);
+	}
 	privsep_ev_chan = event_new(privsep_base, fd, EV_READ | EV_PERSIST,
 	    privsep_chan_cb, NULL);
 	if (privsep_ev_chan == NULL || event_add(privsep_ev_chan,
@@ -143,6 +179,11 @@ privsep_serve(int fd, const struct config *conf)
 		return (-1);
 	}
 	event_base_dispatch(privsep_base);
+	event_free(privsep_ev_wake);
+	privsep_ev_wake = NULL;
+	close(privsep_wake[0]);
+	close(privsep_wake[1]);
+	privsep_wake[0] = privsep_wake[1] = -1;
 	event_base_free(privsep_base);
 	privsep_base = NULL;
 	return (0);
@@ -209,8 +250,9 @@ privsep_chan_close(const char *why)
 	privsep_ev_chan = NULL;
 	close(privsep_chan);
 	privsep_chan = -1;
+	/* A busy command is seen to when its thread hands it back. */
 	TAILQ_FOREACH_SAFE(c, &privsep_children, entry, next) {
-		if (!c->finish && !c->gone)
+		if (!c->finish && !c->gone && !c->busy)
 			privsep_gone(c, why == NULL ? PRIVSEP_GONE_REASON :
 			    why);
 	}
@@ -292,40 +334,16 @@ privsep_exec(struct privsep_msg *m, char **bad)
 	}
 	free(runas);
 
-	/* Nothing starts without its committed row. */
-	if (audit_begin(rec, &cause) != 0) {
-		log_warnx("privileged part: command from %s not run: the "
-		    "audit log cannot record it: %s", rec->peer.client_addr,
-		    cause);
-		privsep_failed(ctl, PRIVSEP_FAIL_AUDIT, EIO, NULL, cause);
-		free(cause);
-		record_free(rec);
-		close(ctl);
-		return (0);
-	}
-
 	c = xcalloc(1, sizeof *c);
 	c->rec = rec;
 	c->ctl = ctl;
 	c->pid = -1;
 	c->pidfd = -1;
+	c->fds[0] = c->fds[1] = c->fds[2] = -1;
 	c->started = privsep_now();
 	TAILQ_INSERT_TAIL(&privsep_children, c, entry);
 	privsep_nchildren++;
-	if (privsep_exec_spawn(c, &cause) != 0) {
-		log_warnx("command %llu: %s", (unsigned long long)rec->id,
-		    cause);
-		rec->status = "failed";
-		rec->reason = cause;
-		if (audit_finish(rec, &cause) != 0) {
-			log_warnx("command %llu: cannot record how it ended: "
-			    "%s", (unsigned long long)rec->id, cause);
-			free(cause);
-		}
-		privsep_failed(ctl, PRIVSEP_FAIL_START, EIO, rec, rec->reason);
-		privsep_child_free(c);
-		return (0);
-	}
+	privsep_thread(c, privsep_start_main);
 	return (0);
 
 bad:
@@ -334,18 +352,81 @@ bad:
 }
 
 /*
- * Spawn a child's command and hand its pipes to the network part.
- * Return 0, or -1 with the reason in cause (nothing runs then).
+ * Give a command to a thread of its own running fn, with every signal
+ * blocked. Without a thread, fn runs here: slower, as correct.
+ */
+static void
+privsep_thread(struct privsep_child *c, void *(*fn)(void *))
+{
+	pthread_attr_t	attr;
+	pthread_t	thread;
+	sigset_t	all, old;
+	int		error;
+
+	c->busy = 1;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	error = pthread_create(&thread, &attr, fn, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (error != 0) {
+		log_warnx("privileged part: pthread_create: %s",
+		    strerror(error));
+		fn(c);
+	}
+}
+
+/*
+ * A command's start, on its own thread: commit the start row (nothing
+ * starts without it), then spawn the command; or note why not, with
+ * the end row of a command that could not start.
+ */
+static void *
+privsep_start_main(void *arg)
+{
+	struct privsep_child	*c = arg;
+	struct cmd_record	*rec = c->rec;
+	char			*cause = NULL;
+
+	if (audit_begin(rec, &cause) != 0) {
+		log_warnx("privileged part: command from %s not run: the "
+		    "audit log cannot record it: %s", rec->peer.client_addr,
+		    cause);
+		c->fail_kind = PRIVSEP_FAIL_AUDIT;
+		c->fail_reason = cause;
+	} else if (privsep_spawn(c, &cause) != 0) {
+		log_warnx("command %llu: %s", (unsigned long long)rec->id,
+		    cause);
+		rec->status = "failed";
+		rec->reason = cause;
+		cause = NULL;
+		if (audit_finish(rec, &cause) != 0) {
+			log_warnx("command %llu: cannot record how it ended: "
+			    "%s", (unsigned long long)rec->id, cause);
+			free(cause);
+		}
+		c->fail_kind = PRIVSEP_FAIL_START;
+		c->fail_reason = xstrdup(rec->reason);
+	}
+	privsep_done(c);
+	return (NULL);
+}
+
+/*
+ * Spawn a command with its pipes, cgroup and pidfd; the network part's
+ * ends of the pipes wait in c->fds. Return 0, or -1 with the reason in
+ * cause (nothing runs then). A command's thread.
  */
 static int
-privsep_exec_spawn(struct privsep_child *c, char **cause)
+privsep_spawn(struct privsep_child *c, char **cause)
 {
 	struct cmd_record	*rec = c->rec;
 	char			**envp, client[INET6_ADDRSTRLEN + 8];
 	const char		*what;
-	uint8_t			 buf[8 + 8 + RECORD_HASH_LEN];
 	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 };
-	int			 err[2] = { -1, -1 }, fds[3], error, i;
+	int			 err[2] = { -1, -1 }, error, i;
 
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
 	    pipe2(err, O_CLOEXEC) == -1) {
@@ -370,50 +451,23 @@ privsep_exec_spawn(struct privsep_child *c, char **cause)
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
-	in[0] = out[1] = err[1] = -1;
-
 	if ((c->pidfd = exec_pidfd(c->pid)) == -1) {
-		log_warn("command %llu: pidfd_open", (unsigned long long)
-		    rec->id);
-		c->pidfd = -1;
-	}
-	c->ev_pid = c->pidfd == -1 ? NULL : event_new(privsep_base,
-	    c->pidfd, EV_READ | EV_PERSIST, privsep_pid_cb, c);
-	c->ev_ctl = event_new(privsep_base, c->ctl, EV_READ | EV_PERSIST,
-	    privsep_ctl_cb, c);
-	fcntl(c->ctl, F_SETFL, fcntl(c->ctl, F_GETFL) | O_NONBLOCK);
-	if (c->ev_pid == NULL || c->ev_ctl == NULL ||
-	    event_add(c->ev_pid, NULL) != 0 ||
-	    event_add(c->ev_ctl, NULL) != 0) {
-		/* It runs: it cannot be watched, so it ends at once. */
+		/* It runs and cannot be watched: it ends at once. */
+		xasprintf(cause, "cannot watch the command (pidfd_open: %s): "
+		    "ended", strerror(errno));
 		exec_kill(c->pid, SIGKILL);
 		exec_cgroup_kill(c->cgroup);
 		while (waitpid(c->pid, &c->wstatus, 0) == -1 && errno == EINTR)
 			;
 		c->pid = -1;
-		xasprintf(cause, "cannot watch the command: ended");
+		in[0] = out[1] = err[1] = -1;
 		goto fail;
 	}
-
 	log_debug("command %llu: pid %ld", (unsigned long long)rec->id,
 	    (long)c->pid);
-	privsep_put_u64(buf, rec->id);
-	privsep_put_u64(buf + 8, rec->seq);
-	memcpy(buf + 16, rec->hash, RECORD_HASH_LEN);
-	fds[0] = in[1];
-	fds[1] = out[0];
-	fds[2] = err[0];
-	if (privsep_send(c->ctl, PRIVSEP_STARTED, buf, sizeof buf, fds, 3,
-	    MSG_DONTWAIT, cause) != 0) {
-		log_warnx("command %llu: %s", (unsigned long long)rec->id,
-		    *cause);
-		free(*cause);
-		*cause = NULL;
-		privsep_gone(c, PRIVSEP_GONE_REASON);
-	}
-	close(in[1]);
-	close(out[0]);
-	close(err[0]);
+	c->fds[0] = in[1];
+	c->fds[1] = out[0];
+	c->fds[2] = err[0];
 	return (0);
 
 fail:
@@ -425,7 +479,105 @@ fail:
 		if (err[i] != -1)
 			close(err[i]);
 	}
+	exec_cgroup_free(c->cgroup);
+	c->cgroup = NULL;
 	return (-1);
+}
+
+/* Hand a command back to the loop, from its thread. */
+static void
+privsep_done(struct privsep_child *c)
+{
+	int	was_empty;
+
+	pthread_mutex_lock(&privsep_lock);
+	was_empty = STAILQ_EMPTY(&privsep_dones);
+	STAILQ_INSERT_TAIL(&privsep_dones, c, done_entry);
+	pthread_mutex_unlock(&privsep_lock);
+	if (was_empty && write(privsep_wake[1], "", 1) == -1 &&
+	    errno != EAGAIN)
+		log_warn("privileged part: wake-up pipe");
+}
+
+/*
+ * The loop takes back the commands their threads are done with: free
+ * those that ended, answer FAILED for those that did not start, and
+ * STARTED for the others.
+ */
+static void
+privsep_wake_cb(int fd, short events, void *arg)
+{
+	struct privsep_dones	 dones;
+	struct privsep_child	*c;
+	char			 buf[64];
+
+	(void)events;
+	(void)arg;
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	STAILQ_INIT(&dones);
+	pthread_mutex_lock(&privsep_lock);
+	STAILQ_CONCAT(&dones, &privsep_dones);
+	pthread_mutex_unlock(&privsep_lock);
+	while ((c = STAILQ_FIRST(&dones)) != NULL) {
+		STAILQ_REMOVE_HEAD(&dones, done_entry);
+		c->busy = 0;
+		if (c->ended)
+			privsep_child_free(c);
+		else if (c->fail_kind != 0) {
+			privsep_failed(c->ctl, c->fail_kind, EIO,
+			    c->fail_kind == PRIVSEP_FAIL_START ? c->rec : NULL,
+			    c->fail_reason);
+			privsep_child_free(c);
+		} else
+			privsep_started(c);
+	}
+	if (privsep_chan == -1 && TAILQ_EMPTY(&privsep_children))
+		event_base_loopbreak(privsep_base);
+}
+
+/*
+ * A command runs: watch it and its socket, and hand its pipes to the
+ * network part; if the network part went meanwhile, end it.
+ */
+static void
+privsep_started(struct privsep_child *c)
+{
+	struct cmd_record	*rec = c->rec;
+	uint8_t			 buf[8 + 8 + RECORD_HASH_LEN];
+	char			*cause = NULL;
+	int			 fds[3], i;
+
+	/* The pipes' ends are ours to close, whatever becomes of c. */
+	memcpy(fds, c->fds, sizeof fds);
+	c->ev_pid = event_new(privsep_base, c->pidfd, EV_READ | EV_PERSIST,
+	    privsep_pid_cb, c);
+	c->ev_ctl = event_new(privsep_base, c->ctl, EV_READ | EV_PERSIST,
+	    privsep_ctl_cb, c);
+	fcntl(c->ctl, F_SETFL, fcntl(c->ctl, F_GETFL) | O_NONBLOCK);
+	if (c->ev_pid == NULL || c->ev_ctl == NULL ||
+	    event_add(c->ev_pid, NULL) != 0) {
+		event_free(c->ev_pid);
+		c->ev_pid = NULL;
+		privsep_gone(c, "rcmdd could not watch the command");
+	} else if (privsep_chan == -1)
+		privsep_gone(c, PRIVSEP_GONE_REASON);
+	else if (event_add(c->ev_ctl, NULL) != 0)
+		privsep_gone(c, "rcmdd could not watch the command");
+	else {
+		privsep_put_u64(buf, rec->id);
+		privsep_put_u64(buf + 8, rec->seq);
+		memcpy(buf + 16, rec->hash, RECORD_HASH_LEN);
+		if (privsep_send(c->ctl, PRIVSEP_STARTED, buf, sizeof buf,
+		    fds, 3, MSG_DONTWAIT, &cause) != 0) {
+			log_warnx("command %llu: %s",
+			    (unsigned long long)rec->id, cause);
+			free(cause);
+			privsep_gone(c, PRIVSEP_GONE_REASON);
+		}
+	}
+	for (i = 0; i < 3; i++)
+		close(fds[i]);
 }
 
 /* Say on a command's socket that it did not start, and why. */
@@ -670,14 +822,22 @@ privsep_gone(struct privsep_child *c, const char *why)
 	}
 }
 
-/*
- * The shell has exited and the command is over: kill what is left of it,
- * reap the shell, commit the end row with the status seen here and
- * answer ENDED.
- */
+/* The command is over: its end goes to a thread of its own. */
 static void
 privsep_end(struct privsep_child *c)
 {
+	privsep_thread(c, privsep_end_main);
+}
+
+/*
+ * The shell has exited and the command is over: kill what is left of it,
+ * reap the shell, remove its cgroup, commit the end row with the status
+ * seen here and answer ENDED. A command's thread.
+ */
+static void *
+privsep_end_main(void *arg)
+{
+	struct privsep_child	*c = arg;
 	struct cmd_record	*rec = c->rec;
 	uint8_t			*buf;
 	size_t			 len, clen = 0;
@@ -741,9 +901,9 @@ privsep_end(struct privsep_child *c)
 		free(buf);
 	}
 	free(cause);
-	privsep_child_free(c);
-	if (privsep_chan == -1 && TAILQ_EMPTY(&privsep_children))
-		event_base_loopbreak(privsep_base);
+	c->ended = 1;
+	privsep_done(c);
+	return (NULL);
 }
 
 /* Free a command's state and close its socket. */
@@ -762,6 +922,7 @@ privsep_child_free(struct privsep_child *c)
 		close(c->ctl);
 	exec_cgroup_free(c->cgroup);
 	record_free(c->rec);
+	free(c->fail_reason);
 	free(c);
 }
 
