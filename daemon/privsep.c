@@ -109,6 +109,10 @@ STAILQ_HEAD(privsep_dones, privsep_child);
 static void	privsep_chan_cb(int, short, void *);
 static void	privsep_chan_close(const char *);
 static int	privsep_exec(struct privsep_msg *, char **);
+static void	privsep_signal(struct privsep_child *, int);
+static void	privsep_kill(struct privsep_child *);
+static int	privsep_cgroup_new(struct privsep_child *, char **);
+static void	privsep_cgroup_free(struct privsep_child *);
 static void	privsep_thread(struct privsep_child *, void *(*)(void *));
 static void	*privsep_start_main(void *);
 static int	privsep_spawn(struct privsep_child *, char **);
@@ -352,6 +356,40 @@ bad:
 }
 
 /*
+ * What this file uses of exec.c, in one place, so that a rename there
+ * is followed here: signal a command's process group (pinned by its
+ * zombie shell until privsep_end_main reaps it), kill all of it with
+ * its cgroup, and make and remove its cgroup. privsep_spawn is the rest.
+ */
+static void
+privsep_signal(struct privsep_child *c, int sig)
+{
+	if (c->pid != -1)
+		exec_kill(c->pid, sig);
+}
+
+static void
+privsep_kill(struct privsep_child *c)
+{
+	privsep_signal(c, SIGKILL);
+	exec_cgroup_kill(c->cgroup);
+}
+
+static int
+privsep_cgroup_new(struct privsep_child *c, char **cause)
+{
+	return (exec_cgroup_new(c->rec->id, &c->rec->ident, &c->cgroup,
+	    cause));
+}
+
+static void
+privsep_cgroup_free(struct privsep_child *c)
+{
+	exec_cgroup_free(c->cgroup);
+	c->cgroup = NULL;
+}
+
+/*
  * Give a command to a thread of its own running fn, with every signal
  * blocked. Without a thread, fn runs here: slower, as correct.
  */
@@ -433,7 +471,7 @@ privsep_spawn(struct privsep_child *c, char **cause)
 		xasprintf(cause, "cannot make pipes: %s", strerror(errno));
 		goto fail;
 	}
-	if (exec_cgroup_new(rec->id, &rec->ident, &c->cgroup, cause) != 0)
+	if (privsep_cgroup_new(c, cause) != 0)
 		goto fail;
 	if (strcmp(rec->peer.client_addr, "unix") == 0)
 		strlcpy(client, "unix", sizeof client);
@@ -455,8 +493,7 @@ privsep_spawn(struct privsep_child *c, char **cause)
 		/* It runs and cannot be watched: it ends at once. */
 		xasprintf(cause, "cannot watch the command (pidfd_open: %s): "
 		    "ended", strerror(errno));
-		exec_kill(c->pid, SIGKILL);
-		exec_cgroup_kill(c->cgroup);
+		privsep_kill(c);
 		while (waitpid(c->pid, &c->wstatus, 0) == -1 && errno == EINTR)
 			;
 		c->pid = -1;
@@ -479,8 +516,7 @@ fail:
 		if (err[i] != -1)
 			close(err[i]);
 	}
-	exec_cgroup_free(c->cgroup);
-	c->cgroup = NULL;
+	privsep_cgroup_free(c);
 	return (-1);
 }
 
@@ -696,15 +732,16 @@ privsep_ctl_msg(struct privsep_child *c, struct privsep_msg *m,
 		}
 		log_debug("command %llu: signal %d from the client",
 		    (unsigned long long)rec->id, sig);
-		exec_kill(c->pid, sig);
+		privsep_signal(c, sig);
 		return (0);
 	case PRIVSEP_TERMINATE:
 	case PRIVSEP_KILL:
 		if (privsep_msg_check(m, 0, 0, 0, cause) != 0)
 			return (-1);
-		exec_kill(c->pid, m->type == PRIVSEP_KILL ? SIGKILL : SIGTERM);
 		if (m->type == PRIVSEP_KILL)
-			exec_cgroup_kill(c->cgroup);
+			privsep_kill(c);
+		else
+			privsep_signal(c, SIGTERM);
 		return (0);
 	case PRIVSEP_OUTPUT:
 		if (privsep_msg_check(m, 0, 1, PRIVSEP_OUTPUT_CHUNK,
@@ -739,8 +776,7 @@ privsep_ctl_msg(struct privsep_child *c, struct privsep_msg *m,
 			privsep_end(c);
 		else {
 			/* Ended before its shell: nothing of it stays. */
-			exec_kill(c->pid, SIGKILL);
-			exec_cgroup_kill(c->cgroup);
+			privsep_kill(c);
 		}
 		return (2);
 	}
@@ -809,8 +845,7 @@ privsep_gone(struct privsep_child *c, const char *why)
 	}
 	log_warnx("command %llu: %s: killing it",
 	    (unsigned long long)c->rec->id, why);
-	exec_kill(c->pid, SIGKILL);
-	exec_cgroup_kill(c->cgroup);
+	privsep_kill(c);
 	if (c->ev_pid == NULL) {
 		/* No pidfd to watch: wait here, SIGKILL is on its way. */
 		while (waitpid(c->pid, &c->wstatus, 0) == -1 &&
@@ -845,16 +880,14 @@ privsep_end_main(void *arg)
 	int			 recorded;
 
 	if (c->pid != -1) {
-		exec_kill(c->pid, SIGKILL);
-		exec_cgroup_kill(c->cgroup);
+		privsep_kill(c);
 		while (waitpid(c->pid, &c->wstatus, 0) == -1) {
 			if (errno != EINTR)
 				break;
 		}
 		c->pid = -1;
 	}
-	exec_cgroup_free(c->cgroup);
-	c->cgroup = NULL;
+	privsep_cgroup_free(c);
 
 	/* The exit status is the one seen here, not one the peer says. */
 	rec->has_exit_code = rec->has_signal = 0;
@@ -920,7 +953,7 @@ privsep_child_free(struct privsep_child *c)
 		close(c->pidfd);
 	if (c->ctl != -1)
 		close(c->ctl);
-	exec_cgroup_free(c->cgroup);
+	privsep_cgroup_free(c);
 	record_free(c->rec);
 	free(c->fail_reason);
 	free(c);
