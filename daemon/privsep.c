@@ -96,6 +96,7 @@ struct privsep_child {
 	int			 wstatus;
 	int			 finish;	/* FINISH came */
 	int			 gone;		/* the network end went */
+	int			 capped;	/* output past the cap */
 	int			 busy;		/* a thread has it */
 	int			 ended;		/* the end row is done */
 	int			 fail_kind;	/* PRIVSEP_FAIL_*, or 0 */
@@ -680,8 +681,9 @@ privsep_ctl_cb(int fd, short events, void *arg)
 	int			 rc, i;
 
 	(void)events;
+	/* The largest message here is OUTPUT; FINISH is a few KiB. */
 	for (i = 0; i < 16 && !c->finish && !c->gone; i++) {
-		rc = privsep_recv(fd, PRIVSEP_MSG_MAX, &m, MSG_DONTWAIT,
+		rc = privsep_recv(fd, PRIVSEP_OUTPUT_CHUNK, &m, MSG_DONTWAIT,
 		    &cause);
 		if (rc == -1 && errno == EAGAIN)
 			return;
@@ -750,7 +752,7 @@ privsep_ctl_msg(struct privsep_child *c, struct privsep_msg *m,
 		keep = m->len;
 		if (rec->output_len + keep > privsep_conf->output_max) {
 			keep = privsep_conf->output_max - rec->output_len;
-			rec->truncated = 1;
+			c->capped = 1;
 		}
 		if (keep != 0) {
 			rec->output = xreallocarray(rec->output, 1,
@@ -770,6 +772,9 @@ privsep_ctl_msg(struct privsep_child *c, struct privsep_msg *m,
 			xasprintf(cause, "FINISH without an end status");
 			return (-1);
 		}
+		/* Capped here or by the network part: truncated either way. */
+		if (c->capped)
+			rec->truncated = 1;
 		c->finish = 1;
 		event_del(c->ev_ctl);
 		if (c->exited)

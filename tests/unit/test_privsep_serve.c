@@ -70,6 +70,7 @@ static char	*db_text(const struct fixture *, const char *);
 static void	 expect_row(const struct fixture *, uint64_t, const char *,
 		    const char *);
 static void	 test_serve_run(void);
+static void	 test_serve_output(void);
 static void	 test_serve_fail_closed(void);
 static void	 test_serve_signals(void);
 static void	 test_serve_refusals(void);
@@ -79,6 +80,8 @@ static void	 test_serve_network_killed(void);
 static CU_TestInfo serve_tests[] = {
 	{ "a command runs after its row is committed, and is recorded",
 	    test_serve_run },
+	{ "captured output crosses in chunks, capped by AuditOutputMax",
+	    test_serve_output },
 	{ "a command whose row cannot be committed never runs",
 	    test_serve_fail_closed },
 	{ "SIGNAL, TERMINATE and KILL reach the command",
@@ -94,7 +97,8 @@ static CU_TestInfo serve_tests[] = {
 
 /*
  * Fork a privileged part serving a fresh database, with MaxCommands
- * max_commands; the channel's other end stays in fx->chan. Return 0, or -1 (the test has failed).
+ * max_commands; the channel's other end stays in fx->chan. Return 0, or
+ * -1 (the test has failed).
  */
 static int
 fx_start(struct fixture *fx, u_int max_commands)
@@ -327,6 +331,49 @@ test_serve_run(void)
 	privsep_cmd_free(cmd);
 	free(err);
 	record_free(rec);
+	CU_ASSERT_EQUAL(fx_stop(&fx), 0);
+	tmpdir_free(fx.dir);
+}
+
+/*
+ * The output the network part captured crosses in OUTPUT messages of
+ * at most PRIVSEP_OUTPUT_CHUNK bytes, in order, and the privileged part
+ * keeps at most its own AuditOutputMax (1M) of it.
+ */
+static void
+test_serve_output(void)
+{
+	struct fixture		 fx;
+	struct cmd_record	*rec;
+	struct privsep_cmd	*cmd;
+	char			*cause = NULL;
+	size_t			 sizes[2] = { 3 * PRIVSEP_OUTPUT_CHUNK + 5,
+	    1024 * 1024 + 7 };
+	const char		*expected[2] = { "196613 0 196613 120",
+	    "1048576 1 1048583 97" };
+	int			 kind, i;
+
+	if (fx_start(&fx, 0) != 0)
+		return;
+	for (i = 0; i < 2; i++) {
+		rec = new_record("true");
+		CU_ASSERT_EQUAL_FATAL(privsep_cmd_start(fx.chan, rec, fx.runas,
+		    &cmd, &kind, &cause), 0);
+		CU_ASSERT_EQUAL_FATAL(wait_exited(cmd, 5000), 0);
+		rec->status = "exited";
+		rec->output_len = sizes[i];
+		rec->output_bytes = sizes[i];
+		rec->output = xmalloc(sizes[i]);
+		memset(rec->output, 'a', sizes[i]);
+		rec->output[sizes[i] - 1] = 'x';
+		CU_ASSERT_EQUAL(privsep_cmd_finish(cmd, rec, &cause), 0);
+		/* The last byte kept: x (120) if all was, else a (97). */
+		expect_row(&fx, rec->id, "length(cast(output as blob)) || ' ' "
+		    "|| truncated || ' ' || output_bytes || ' ' || "
+		    "unicode(substr(cast(output as blob), -1))", expected[i]);
+		privsep_cmd_free(cmd);
+		record_free(rec);
+	}
 	CU_ASSERT_EQUAL(fx_stop(&fx), 0);
 	tmpdir_free(fx.dir);
 }
