@@ -605,7 +605,21 @@ char		*privsep_text(const uint8_t *, size_t);
 uint64_t	 privsep_mask(u_int);
 
 /* privsep.c: the privileged part's command service */
+#define PRIVSEP_GONE_REASON	"the network part of rcmdd ended before the " \
+				"command finished"
+extern struct event_base *privsep_base;
+extern const struct config *privsep_conf;
+extern int	 privsep_chan;
 int		 privsep_serve(int, const struct config *);
+
+/* privsep_child.c: a command's life in the privileged part */
+int		 privsep_child_open(char **);
+void		 privsep_child_close(void);
+void		 privsep_child_start(struct cmd_record *, int);
+void		 privsep_child_gone_all(const char *);
+u_int		 privsep_child_count(void);
+void		 privsep_child_failed(int, int, int, const struct cmd_record *,
+		     const char *);
 
 /* privsep_cmd.c: the network part's side of one command */
 struct privsep_cmd {

@@ -1,0 +1,777 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "rcmdd.h"
+#include "xmalloc.h"
+
+/*
+ * A command's life in the privileged part (privsep.c has the protocol):
+ * its start, on a thread of its own (commit the start row, then spawn);
+ * STARTED or FAILED on its socket; what the network part sends on that
+ * socket; EXITED when the pidfd fires; and its end, on a thread of its
+ * own again (reap, remove the cgroup, commit the end row, ENDED). The
+ * event loop's thread reads the socket and owns every event; while a
+ * thread has a command (busy), no event of it is armed and the loop does
+ * not touch it, and the thread hands it back through privsep_dones and
+ * the wake-up pipe (STYLE.md's four steps). privsep_lock guards
+ * privsep_dones alone.
+ */
+
+struct privsep_child {
+	TAILQ_ENTRY(privsep_child) entry;
+	struct cmd_record	*rec;
+	int			 ctl;
+	struct event		*ev_ctl;
+	struct event		*ev_pid;
+	pid_t			 pid;
+	int			 pidfd;
+	struct exec_cgroup	*cgroup;
+	uint64_t		 started;	/* monotonic ms */
+	int			 exited;	/* a zombie, not reaped */
+	int			 wstatus;
+	int			 finish;	/* FINISH came */
+	int			 gone;		/* the network end went */
+	int			 capped;	/* output past the cap */
+	int			 busy;		/* a thread has it */
+	int			 ended;		/* the end row is done */
+	int			 fail_kind;	/* PRIVSEP_FAIL_*, or 0 */
+	char			*fail_reason;
+	int			 fds[3];	/* for STARTED */
+	STAILQ_ENTRY(privsep_child) done_entry;
+};
+TAILQ_HEAD(privsep_children, privsep_child);
+STAILQ_HEAD(privsep_dones, privsep_child);
+
+static void	privsep_signal(struct privsep_child *, int);
+static void	privsep_kill(struct privsep_child *);
+static int	privsep_cgroup_new(struct privsep_child *, char **);
+static void	privsep_cgroup_free(struct privsep_child *);
+static void	privsep_thread(struct privsep_child *, void *(*)(void *));
+static void	*privsep_start_main(void *);
+static int	privsep_spawn(struct privsep_child *, char **);
+static void	privsep_done(struct privsep_child *);
+static void	privsep_wake_cb(int, short, void *);
+static void	privsep_started(struct privsep_child *);
+static void	privsep_ctl_cb(int, short, void *);
+static int	privsep_ctl_msg(struct privsep_child *, struct privsep_msg *,
+		    char **);
+static void	privsep_pid_cb(int, short, void *);
+static void	privsep_gone(struct privsep_child *, const char *);
+static void	privsep_end(struct privsep_child *);
+static void	*privsep_end_main(void *);
+static void	privsep_child_free(struct privsep_child *);
+static uint64_t	privsep_now(void);
+
+static u_int			 privsep_nchildren;
+static struct privsep_children	 privsep_children =
+    TAILQ_HEAD_INITIALIZER(privsep_children);
+static pthread_mutex_t		 privsep_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct privsep_dones	 privsep_dones =
+    STAILQ_HEAD_INITIALIZER(privsep_dones);
+static int			 privsep_wake[2] = { -1, -1 };
+static struct event		*privsep_ev_wake;
+
+/* Make the wake-up pipe the commands' threads report on. */
+int
+privsep_child_open(char **cause)
+{
+	if (pipe2(privsep_wake, O_NONBLOCK | O_CLOEXEC) == -1) {
+		xasprintf(cause, "pipe: %s", strerror(errno));
+		return (-1);
+	}
+	privsep_ev_wake = event_new(privsep_base, privsep_wake[0],
+	    EV_READ | EV_PERSIST, privsep_wake_cb, NULL);
+	if (privsep_ev_wake == NULL || event_add(privsep_ev_wake,
+	    NULL) != 0) {
+		xasprintf(cause, "cannot watch the wake-up pipe");
+		privsep_child_close();
+		return (-1);
+	}
+	return (0);
+}
+
+/* Remove the wake-up pipe, once no command is left. */
+void
+privsep_child_close(void)
+{
+	if (privsep_ev_wake != NULL)
+		event_free(privsep_ev_wake);
+	privsep_ev_wake = NULL;
+	if (privsep_wake[0] != -1)
+		close(privsep_wake[0]);
+	if (privsep_wake[1] != -1)
+		close(privsep_wake[1]);
+	privsep_wake[0] = privsep_wake[1] = -1;
+}
+
+/*
+ * Start the command of an EXEC that passed its checks: rec, answered on
+ * its socket ctl. Both are the command's now.
+ */
+void
+privsep_child_start(struct cmd_record *rec, int ctl)
+{
+	struct privsep_child	*c;
+
+	c = xcalloc(1, sizeof *c);
+	c->rec = rec;
+	c->ctl = ctl;
+	c->pid = -1;
+	c->pidfd = -1;
+	c->fds[0] = c->fds[1] = c->fds[2] = -1;
+	c->started = privsep_now();
+	TAILQ_INSERT_TAIL(&privsep_children, c, entry);
+	privsep_nchildren++;
+	privsep_thread(c, privsep_start_main);
+}
+
+/*
+ * The main channel has ended: every command not finished is killed and
+ * ended as interrupted, for why. A busy command is seen to when its
+ * thread hands it back.
+ */
+void
+privsep_child_gone_all(const char *why)
+{
+	struct privsep_child	*c, *next;
+
+	TAILQ_FOREACH_SAFE(c, &privsep_children, entry, next) {
+		if (!c->finish && !c->gone && !c->busy)
+			privsep_gone(c, why);
+	}
+}
+
+/* Return how many commands the privileged part has. */
+u_int
+privsep_child_count(void)
+{
+	return (privsep_nchildren);
+}
+
+/*
+ * What this file uses of exec.c, in one place, so that a rename there
+ * is followed here: signal a command's process group (pinned by its
+ * zombie shell until privsep_end_main reaps it), kill all of it with
+ * its cgroup, and make and remove its cgroup. privsep_spawn is the rest.
+ */
+static void
+privsep_signal(struct privsep_child *c, int sig)
+{
+	if (c->pid != -1)
+		exec_kill(c->pid, sig);
+}
+
+static void
+privsep_kill(struct privsep_child *c)
+{
+	privsep_signal(c, SIGKILL);
+	exec_cgroup_kill(c->cgroup);
+}
+
+static int
+privsep_cgroup_new(struct privsep_child *c, char **cause)
+{
+	return (exec_cgroup_new(c->rec->id, &c->rec->ident, &c->cgroup,
+	    cause));
+}
+
+static void
+privsep_cgroup_free(struct privsep_child *c)
+{
+	exec_cgroup_free(c->cgroup);
+	c->cgroup = NULL;
+}
+
+/*
+ * Give a command to a thread of its own running fn, with every signal
+ * blocked. Without a thread, fn runs here: slower, as correct.
+ */
+static void
+privsep_thread(struct privsep_child *c, void *(*fn)(void *))
+{
+	pthread_attr_t	attr;
+	pthread_t	thread;
+	sigset_t	all, old;
+	int		error;
+
+	c->busy = 1;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	error = pthread_create(&thread, &attr, fn, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (error != 0) {
+		log_warnx("privileged part: pthread_create: %s",
+		    strerror(error));
+		fn(c);
+	}
+}
+
+/*
+ * A command's start, on its own thread: commit the start row (nothing
+ * starts without it), then spawn the command; or note why not, with
+ * the end row of a command that could not start.
+ */
+static void *
+privsep_start_main(void *arg)
+{
+	struct privsep_child	*c = arg;
+	struct cmd_record	*rec = c->rec;
+	char			*cause = NULL;
+
+	if (audit_begin(rec, &cause) != 0) {
+		log_warnx("privileged part: command from %s not run: the "
+		    "audit log cannot record it: %s", rec->peer.client_addr,
+		    cause);
+		c->fail_kind = PRIVSEP_FAIL_AUDIT;
+		c->fail_reason = cause;
+	} else if (privsep_spawn(c, &cause) != 0) {
+		log_warnx("command %llu: %s", (unsigned long long)rec->id,
+		    cause);
+		rec->status = "failed";
+		rec->reason = cause;
+		cause = NULL;
+		if (audit_finish(rec, &cause) != 0) {
+			log_warnx("command %llu: cannot record how it ended: "
+			    "%s", (unsigned long long)rec->id, cause);
+			free(cause);
+		}
+		c->fail_kind = PRIVSEP_FAIL_START;
+		c->fail_reason = xstrdup(rec->reason);
+	}
+	privsep_done(c);
+	return (NULL);
+}
+
+/*
+ * Spawn a command with its pipes, cgroup and pidfd; the network part's
+ * ends of the pipes wait in c->fds. Return 0, or -1 with the reason in
+ * cause (nothing runs then). A command's thread.
+ */
+static int
+privsep_spawn(struct privsep_child *c, char **cause)
+{
+	struct cmd_record	*rec = c->rec;
+	char			**envp, client[INET6_ADDRSTRLEN + 8];
+	const char		*what;
+	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 };
+	int			 err[2] = { -1, -1 }, error, i;
+
+	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
+	    pipe2(err, O_CLOEXEC) == -1) {
+		xasprintf(cause, "cannot make pipes: %s", strerror(errno));
+		goto fail;
+	}
+	if (privsep_cgroup_new(c, cause) != 0)
+		goto fail;
+	if (strcmp(rec->peer.client_addr, "unix") == 0)
+		strlcpy(client, "unix", sizeof client);
+	else
+		snprintf(client, sizeof client, "%s %d",
+		    rec->peer.client_addr, rec->peer.client_port);
+	envp = exec_env(privsep_conf, client);
+	c->pid = exec_spawn(rec->command, envp, &rec->ident, c->cgroup,
+	    in[0], out[1], err[1], &error, &what);
+	exec_env_free(envp);
+	if (c->pid == -1) {
+		xasprintf(cause, "cannot %s: %s", what, strerror(error));
+		goto fail;
+	}
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	if ((c->pidfd = exec_pidfd(c->pid)) == -1) {
+		/* It runs and cannot be watched: it ends at once. */
+		xasprintf(cause, "cannot watch the command (pidfd_open: %s): "
+		    "ended", strerror(errno));
+		privsep_kill(c);
+		while (waitpid(c->pid, &c->wstatus, 0) == -1 && errno == EINTR)
+			;
+		c->pid = -1;
+		in[0] = out[1] = err[1] = -1;
+		goto fail;
+	}
+	log_debug("command %llu: pid %ld", (unsigned long long)rec->id,
+	    (long)c->pid);
+	c->fds[0] = in[1];
+	c->fds[1] = out[0];
+	c->fds[2] = err[0];
+	return (0);
+
+fail:
+	for (i = 0; i < 2; i++) {
+		if (in[i] != -1)
+			close(in[i]);
+		if (out[i] != -1)
+			close(out[i]);
+		if (err[i] != -1)
+			close(err[i]);
+	}
+	privsep_cgroup_free(c);
+	return (-1);
+}
+
+/* Hand a command back to the loop, from its thread. */
+static void
+privsep_done(struct privsep_child *c)
+{
+	int	was_empty;
+
+	pthread_mutex_lock(&privsep_lock);
+	was_empty = STAILQ_EMPTY(&privsep_dones);
+	STAILQ_INSERT_TAIL(&privsep_dones, c, done_entry);
+	pthread_mutex_unlock(&privsep_lock);
+	if (was_empty && write(privsep_wake[1], "", 1) == -1 &&
+	    errno != EAGAIN)
+		log_warn("privileged part: wake-up pipe");
+}
+
+/*
+ * The loop takes back the commands their threads are done with: free
+ * those that ended, answer FAILED for those that did not start, and
+ * STARTED for the others.
+ */
+static void
+privsep_wake_cb(int fd, short events, void *arg)
+{
+	struct privsep_dones	 dones;
+	struct privsep_child	*c;
+	char			 buf[64];
+
+	(void)events;
+	(void)arg;
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	STAILQ_INIT(&dones);
+	pthread_mutex_lock(&privsep_lock);
+	STAILQ_CONCAT(&dones, &privsep_dones);
+	pthread_mutex_unlock(&privsep_lock);
+	while ((c = STAILQ_FIRST(&dones)) != NULL) {
+		STAILQ_REMOVE_HEAD(&dones, done_entry);
+		c->busy = 0;
+		if (c->ended)
+			privsep_child_free(c);
+		else if (c->fail_kind != 0) {
+			privsep_child_failed(c->ctl, c->fail_kind, EIO,
+			    c->fail_kind == PRIVSEP_FAIL_START ? c->rec : NULL,
+			    c->fail_reason);
+			privsep_child_free(c);
+		} else
+			privsep_started(c);
+	}
+	if (privsep_chan == -1 && TAILQ_EMPTY(&privsep_children))
+		event_base_loopbreak(privsep_base);
+}
+
+/*
+ * A command runs: watch it and its socket, and hand its pipes to the
+ * network part; if the network part went meanwhile, end it.
+ */
+static void
+privsep_started(struct privsep_child *c)
+{
+	struct cmd_record	*rec = c->rec;
+	uint8_t			 buf[8 + 8 + RECORD_HASH_LEN];
+	char			*cause = NULL;
+	int			 fds[3], i;
+
+	/* The pipes' ends are ours to close, whatever becomes of c. */
+	memcpy(fds, c->fds, sizeof fds);
+	c->ev_pid = event_new(privsep_base, c->pidfd, EV_READ | EV_PERSIST,
+	    privsep_pid_cb, c);
+	c->ev_ctl = event_new(privsep_base, c->ctl, EV_READ | EV_PERSIST,
+	    privsep_ctl_cb, c);
+	fcntl(c->ctl, F_SETFL, fcntl(c->ctl, F_GETFL) | O_NONBLOCK);
+	if (c->ev_pid == NULL || c->ev_ctl == NULL ||
+	    event_add(c->ev_pid, NULL) != 0) {
+		event_free(c->ev_pid);
+		c->ev_pid = NULL;
+		privsep_gone(c, "rcmdd could not watch the command");
+	} else if (privsep_chan == -1)
+		privsep_gone(c, PRIVSEP_GONE_REASON);
+	else if (event_add(c->ev_ctl, NULL) != 0)
+		privsep_gone(c, "rcmdd could not watch the command");
+	else {
+		privsep_put_u64(buf, rec->id);
+		privsep_put_u64(buf + 8, rec->seq);
+		memcpy(buf + 16, rec->hash, RECORD_HASH_LEN);
+		if (privsep_send(c->ctl, PRIVSEP_STARTED, buf, sizeof buf,
+		    fds, 3, MSG_DONTWAIT, &cause) != 0) {
+			log_warnx("command %llu: %s",
+			    (unsigned long long)rec->id, cause);
+			free(cause);
+			privsep_gone(c, PRIVSEP_GONE_REASON);
+		}
+	}
+	for (i = 0; i < 3; i++)
+		close(fds[i]);
+}
+
+/* Say on a command's socket that it did not start, and why. */
+void
+privsep_child_failed(int ctl, int kind, int error, const struct cmd_record *rec,
+    const char *why)
+{
+	uint8_t	*buf;
+	size_t	 len, wlen;
+	char	*cause = NULL;
+
+	wlen = strlen(why);
+	if (wlen > PRIVSEP_TEXT_MAX)
+		wlen = PRIVSEP_TEXT_MAX;
+	len = 4 + 4 + 8 + 8 + RECORD_HASH_LEN + wlen;
+	buf = xcalloc(1, len);
+	privsep_put_i32(buf, kind);
+	privsep_put_i32(buf + 4, error);
+	if (rec != NULL) {
+		privsep_put_u64(buf + 8, rec->id);
+		privsep_put_u64(buf + 16, rec->end_seq);
+		memcpy(buf + 24, rec->end_hash, RECORD_HASH_LEN);
+	}
+	memcpy(buf + 24 + RECORD_HASH_LEN, why, wlen);
+	if (privsep_send(ctl, PRIVSEP_FAILED, buf, len, NULL, 0,
+	    MSG_DONTWAIT, &cause) != 0) {
+		log_warnx("privileged part: %s", cause);
+		free(cause);
+	}
+	free(buf);
+}
+
+/* A command's socket is readable: take what the network part sent. */
+static void
+privsep_ctl_cb(int fd, short events, void *arg)
+{
+	struct privsep_child	*c = arg;
+	struct privsep_msg	 m;
+	char			*cause = NULL;
+	int			 rc, i;
+
+	(void)events;
+	/* The largest message here is OUTPUT; FINISH is a few KiB. */
+	for (i = 0; i < 16 && !c->finish && !c->gone; i++) {
+		rc = privsep_recv(fd, PRIVSEP_OUTPUT_CHUNK, &m, MSG_DONTWAIT,
+		    &cause);
+		if (rc == -1 && errno == EAGAIN)
+			return;
+		if (rc == 0) {
+			privsep_gone(c, PRIVSEP_GONE_REASON);
+			return;
+		}
+		if (rc == 1) {
+			rc = privsep_ctl_msg(c, &m, &cause);
+			privsep_msg_clear(&m);
+		}
+		if (rc == -1) {
+			log_warnx("command %llu: bad message from the network "
+			    "part (%s): ending the command",
+			    (unsigned long long)c->rec->id, cause);
+			free(cause);
+			privsep_gone(c, "the network part of rcmdd sent a "
+			    "malformed message");
+			return;
+		}
+		if (rc == 2)
+			return;		/* c may be gone */
+	}
+}
+
+/*
+ * Handle one message on a command's socket. Return 0, 2 once FINISH has
+ * been handled, or -1 with the reason in cause if it was malformed.
+ */
+static int
+privsep_ctl_msg(struct privsep_child *c, struct privsep_msg *m,
+    char **cause)
+{
+	struct cmd_record	*rec = c->rec;
+	size_t			 keep;
+	int			 sig;
+
+	switch (m->type) {
+	case PRIVSEP_SIGNAL:
+		if (privsep_msg_check(m, 0, 4, 4, cause) != 0)
+			return (-1);
+		sig = privsep_get_i32(m->data);
+		if (sig != SIGHUP && sig != SIGINT && sig != SIGQUIT &&
+		    sig != SIGKILL && sig != SIGTERM) {
+			xasprintf(cause, "signal %d is not one a client may "
+			    "send", sig);
+			return (-1);
+		}
+		log_debug("command %llu: signal %d from the client",
+		    (unsigned long long)rec->id, sig);
+		privsep_signal(c, sig);
+		return (0);
+	case PRIVSEP_TERMINATE:
+	case PRIVSEP_KILL:
+		if (privsep_msg_check(m, 0, 0, 0, cause) != 0)
+			return (-1);
+		if (m->type == PRIVSEP_KILL)
+			privsep_kill(c);
+		else
+			privsep_signal(c, SIGTERM);
+		return (0);
+	case PRIVSEP_OUTPUT:
+		if (privsep_msg_check(m, 0, 1, PRIVSEP_OUTPUT_CHUNK,
+		    cause) != 0)
+			return (-1);
+		keep = m->len;
+		if (rec->output_len + keep > privsep_conf->output_max) {
+			keep = privsep_conf->output_max - rec->output_len;
+			c->capped = 1;
+		}
+		if (keep != 0) {
+			rec->output = xreallocarray(rec->output, 1,
+			    rec->output_len + keep);
+			memcpy(rec->output + rec->output_len, m->data, keep);
+			rec->output_len += keep;
+		}
+		return (0);
+	case PRIVSEP_FINISH:
+		if (privsep_msg_check(m, 0, 0, PRIVSEP_MSG_MAX, cause) != 0 ||
+		    record_unpack(rec, privsep_mask(PRIVSEP_FINISH), m->data,
+		    m->len, cause) != 0)
+			return (-1);
+		if (rec->status == NULL ||
+		    strcmp(rec->status, "running") == 0 ||
+		    strcmp(rec->status, "denied") == 0) {
+			xasprintf(cause, "FINISH without an end status");
+			return (-1);
+		}
+		/* Capped here or by the network part: truncated either way. */
+		if (c->capped)
+			rec->truncated = 1;
+		c->finish = 1;
+		event_del(c->ev_ctl);
+		if (c->exited)
+			privsep_end(c);
+		else {
+			/* Ended before its shell: nothing of it stays. */
+			privsep_kill(c);
+		}
+		return (2);
+	}
+	xasprintf(cause, "unknown message %u", m->type);
+	return (-1);
+}
+
+/*
+ * The shell has exited: say so, leave it a zombie (WNOWAIT: its process
+ * group id stays pinned while the group may still be signalled), and
+ * end the command if the network part is done with it.
+ */
+static void
+privsep_pid_cb(int fd, short events, void *arg)
+{
+	struct privsep_child	*c = arg;
+	siginfo_t		 si;
+	uint8_t			 buf[4];
+	char			*cause = NULL;
+
+	(void)fd;
+	(void)events;
+	memset(&si, 0, sizeof si);
+	if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG |
+	    WNOWAIT) == -1 || si.si_pid == 0)
+		return;
+	c->exited = 1;
+	if (si.si_code == CLD_EXITED)
+		c->wstatus = W_EXITCODE(si.si_status, 0);
+	else
+		c->wstatus = si.si_status | (si.si_code == CLD_DUMPED ?
+		    0x80 : 0);
+	event_free(c->ev_pid);
+	c->ev_pid = NULL;
+	close(c->pidfd);
+	c->pidfd = -1;
+	if (c->finish || c->gone) {
+		privsep_end(c);
+		return;
+	}
+	privsep_put_i32(buf, c->wstatus);
+	if (privsep_send(c->ctl, PRIVSEP_EXITED, buf, sizeof buf, NULL, 0,
+	    MSG_DONTWAIT, &cause) != 0) {
+		log_warnx("command %llu: %s", (unsigned long long)c->rec->id,
+		    cause);
+		free(cause);
+		privsep_gone(c, PRIVSEP_GONE_REASON);
+	}
+}
+
+/*
+ * The network part is gone for this command: kill it, and end its row as
+ * interrupted once its shell has exited.
+ */
+static void
+privsep_gone(struct privsep_child *c, const char *why)
+{
+	c->gone = 1;
+	free(c->rec->reason);
+	c->rec->reason = xstrdup(why);
+	if (c->ev_ctl != NULL)
+		event_del(c->ev_ctl);
+	if (c->exited) {
+		privsep_end(c);
+		return;
+	}
+	log_warnx("command %llu: %s: killing it",
+	    (unsigned long long)c->rec->id, why);
+	privsep_kill(c);
+	if (c->ev_pid == NULL) {
+		/* No pidfd to watch: wait here, SIGKILL is on its way. */
+		while (waitpid(c->pid, &c->wstatus, 0) == -1 &&
+		    errno == EINTR)
+			;
+		c->exited = 1;
+		c->pid = -1;
+		privsep_end(c);
+	}
+}
+
+/* The command is over: its end goes to a thread of its own. */
+static void
+privsep_end(struct privsep_child *c)
+{
+	privsep_thread(c, privsep_end_main);
+}
+
+/*
+ * The shell has exited and the command is over: kill what is left of it,
+ * reap the shell, remove its cgroup, commit the end row with the status
+ * seen here and answer ENDED. A command's thread.
+ */
+static void *
+privsep_end_main(void *arg)
+{
+	struct privsep_child	*c = arg;
+	struct cmd_record	*rec = c->rec;
+	uint8_t			*buf;
+	size_t			 len, clen = 0;
+	char			*cause = NULL, *line;
+	int			 recorded;
+
+	if (c->pid != -1) {
+		privsep_kill(c);
+		while (waitpid(c->pid, &c->wstatus, 0) == -1) {
+			if (errno != EINTR)
+				break;
+		}
+		c->pid = -1;
+	}
+	privsep_cgroup_free(c);
+
+	/* The exit status is the one seen here, not one the peer says. */
+	rec->has_exit_code = rec->has_signal = 0;
+	rec->exit_code = rec->signal = 0;
+	if (WIFSIGNALED(c->wstatus)) {
+		rec->has_signal = 1;
+		rec->signal = WTERMSIG(c->wstatus);
+	} else {
+		rec->has_exit_code = 1;
+		rec->exit_code = WEXITSTATUS(c->wstatus);
+	}
+	if (c->gone) {
+		rec->status = "interrupted";
+		rec->duration_ms = privsep_now() - c->started;
+	} else if (strcmp(rec->status, "exited") == 0 ||
+	    strcmp(rec->status, "signaled") == 0)
+		rec->status = rec->has_signal ? "signaled" : "exited";
+
+	recorded = audit_finish(rec, &cause) == 0;
+	if (!recorded)
+		log_warnx("command %llu: cannot record how it ended: %s",
+		    (unsigned long long)rec->id, cause);
+	line = export_sd_line(rec);
+	log_info("%s", line);
+	free(line);
+
+	if (!c->gone) {
+		if (cause != NULL)
+			clen = strlen(cause) > PRIVSEP_TEXT_MAX ?
+			    PRIVSEP_TEXT_MAX : strlen(cause);
+		len = 4 + 8 + RECORD_HASH_LEN + clen;
+		buf = xcalloc(1, len);
+		privsep_put_i32(buf, recorded);
+		privsep_put_u64(buf + 4, rec->end_seq);
+		memcpy(buf + 12, rec->end_hash, RECORD_HASH_LEN);
+		if (clen != 0)
+			memcpy(buf + 12 + RECORD_HASH_LEN, cause, clen);
+		free(cause);
+		cause = NULL;
+		if (privsep_send(c->ctl, PRIVSEP_ENDED, buf, len, NULL, 0,
+		    MSG_DONTWAIT, &cause) != 0)
+			log_warnx("command %llu: %s",
+			    (unsigned long long)rec->id, cause);
+		free(buf);
+	}
+	free(cause);
+	c->ended = 1;
+	privsep_done(c);
+	return (NULL);
+}
+
+/* Free a command's state and close its socket. */
+static void
+privsep_child_free(struct privsep_child *c)
+{
+	TAILQ_REMOVE(&privsep_children, c, entry);
+	privsep_nchildren--;
+	if (c->ev_ctl != NULL)
+		event_free(c->ev_ctl);
+	if (c->ev_pid != NULL)
+		event_free(c->ev_pid);
+	if (c->pidfd != -1)
+		close(c->pidfd);
+	if (c->ctl != -1)
+		close(c->ctl);
+	privsep_cgroup_free(c);
+	record_free(c->rec);
+	free(c->fail_reason);
+	free(c);
+}
+
+/* Return a monotonic time in milliseconds. */
+static uint64_t
+privsep_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
