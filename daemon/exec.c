@@ -40,7 +40,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "exec-child.h"
+#include "exec_child.h"
 #include "log.h"
 #include "rcmdd.h"
 #include "xmalloc.h"
