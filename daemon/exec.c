@@ -259,7 +259,7 @@ exec_identity(struct exec_identity *id)
  * the daemon's own environment passes through.
  */
 char **
-exec_env(const struct config *conf, const char *client)
+exec_env_new(const struct config *conf, const char *client)
 {
 	char	**envp;
 	u_int	  n = 0;
@@ -276,7 +276,7 @@ exec_env(const struct config *conf, const char *client)
 	return (envp);
 }
 
-/* Free an environment from exec_env. */
+/* Free an environment from exec_env_new. */
 void
 exec_env_free(char **envp)
 {

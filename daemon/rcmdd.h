@@ -452,7 +452,7 @@ pid_t		 exec_spawn(const char *, char *const *,
 		     int, int *, const char **);
 int		 exec_pidfd(pid_t);
 void		 exec_kill(pid_t, int);
-char		**exec_env(const struct config *, const char *);
+char		**exec_env_new(const struct config *, const char *);
 void		 exec_env_free(char **);
 
 /* cgroup.c */
