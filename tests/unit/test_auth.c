@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "parse_text.h"
 #include "rcmdd.h"
 #include "xmalloc.h"
 #include "unit.h"
@@ -39,11 +40,9 @@
  * recorded; and of the config.c keywords that feed them.
  */
 
-#define TEST_FILE	"test.conf"
 #define TEST_BADSRC	"\" is not a source: use an address, a CIDR block " \
 			"such as 10.0.0.0/8 or fd00::/8, or unix"
 
-static int	parse_text(struct config *, const char *, char **);
 static void	rules(struct config *, const char **);
 static struct sockaddr *peer(struct sockaddr_storage *, const char *);
 static int	allowed(const struct config *, const char *, const char *);
@@ -93,26 +92,6 @@ static CU_TestInfo auth_tests[] = {
 	{ "auth_refusal_admit and auth_suppressed_take", test_auth_refusals },
 	CU_TEST_INFO_NULL
 };
-
-/* Parse a string as the file "test.conf"; return the number of errors. */
-static int
-parse_text(struct config *conf, const char *text, char **errors)
-{
-	FILE	*fp;
-	char	*copy;
-	int	 n;
-
-	copy = xstrdup(text);
-	if ((fp = fmemopen(copy, strlen(copy), "r")) == NULL) {
-		CU_FAIL("fmemopen failed");
-		free(copy);
-		return (-1);
-	}
-	n = config_parse(conf, TEST_FILE, fp, errors);
-	fclose(fp);
-	free(copy);
-	return (n);
-}
 
 /* Set up conf with the rules of a NULL-terminated list, which must parse. */
 static void

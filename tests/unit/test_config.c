@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parse_text.h"
 #include "rcmdd.h"
 #include "xmalloc.h"
 #include "unit.h"
@@ -38,9 +39,6 @@
  * reported as "file:line: reason" and counted.
  */
 
-#define TEST_FILE	"test.conf"
-
-static int	parse_text(struct config *, const char *, char **);
 static u_int	count_lines(const char *);
 static void	expect_error(const char *, u_int, const char *);
 static void	test_config_defaults(void);
@@ -97,26 +95,6 @@ static CU_TestInfo config_tests[] = {
 	{ "reload takes everything else", test_config_reload_takes },
 	CU_TEST_INFO_NULL
 };
-
-/* Parse a string as the file "test.conf"; return the number of errors. */
-static int
-parse_text(struct config *conf, const char *text, char **errors)
-{
-	FILE	*fp;
-	char	*copy;
-	int	 n;
-
-	copy = xstrdup(text);
-	if ((fp = fmemopen(copy, strlen(copy), "r")) == NULL) {
-		CU_FAIL("fmemopen failed");
-		free(copy);
-		return (-1);
-	}
-	n = config_parse(conf, TEST_FILE, fp, errors);
-	fclose(fp);
-	free(copy);
-	return (n);
-}
 
 /* Count the lines of an error list. */
 static u_int
