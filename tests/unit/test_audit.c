@@ -71,6 +71,8 @@ static void	 expect_column(sqlite3 *, uint64_t, const char *,
 static int	 is_audit_time(const char *);
 static void	 now_string(char *, size_t);
 static void	 start_fill(struct cmd_record *, const char *);
+static void	 expect_output_read(const char *, const char *, size_t,
+		     const char *, const char *, u_int);
 static void	*test_writer_main(void *);
 static int	 id_compare(const void *, const void *);
 static void	 test_text_time(void);
@@ -218,6 +220,65 @@ id_compare(const void *a, const void *b)
 	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return (x < y ? -1 : x > y);
+}
+
+/*
+ * Record a command whose output is out, len bytes, and check that the row
+ * holds them all as text that starts with head, holds tail and is at least
+ * minlen characters long, as the sqlite3 shell reads it.
+ */
+static void
+expect_output_read(const char *command, const char *out, size_t len,
+    const char *head, const char *tail, u_int minlen)
+{
+	struct fixture		 fx;
+	struct cmd_record	 as;
+	struct cmd_record	 ae;
+	sqlite3			*db = NULL;
+	uint64_t		 id = 0;
+	char			*cause = NULL, *s, bytes[32], expr[64];
+
+	if (fixture_new(&fx, "test_audit") != 0)
+		return;
+	if (fixture_open(&fx, 1) != 0)
+		goto out;
+	audit_start();
+	start_fill(&as, command);
+	CU_ASSERT_EQUAL(records_begin(&as, &id, NULL), 0);
+	records_exited(&ae, 0, NULL);
+	ae.output = (char *)out;
+	ae.output_len = len;
+	ae.output_bytes = len;
+	CU_ASSERT_EQUAL(records_finish(id, &ae, NULL, &cause), 0);
+	CU_ASSERT_PTR_NULL(cause);
+	free(cause);
+
+	if ((db = db_open(fx.path)) == NULL)
+		goto stop;
+	snprintf(bytes, sizeof bytes, "%zu", len);
+	expect_column(db, id, "typeof(output)", "text");
+	expect_column(db, id, "output_bytes", bytes);
+	expect_column(db, id, "truncated", "0");
+	s = row_text(db, id, "output");
+	CU_ASSERT_PTR_NOT_NULL(s);
+	if (s != NULL) {
+		CU_ASSERT(strncmp(s, head, strlen(head)) == 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(s, tail));
+		if (strstr(s, tail) == NULL)
+			fprintf(stderr, "\n    output reads as \"%s\"", s);
+	}
+	free(s);
+	snprintf(expr, sizeof expr, "length(output) >= %u", minlen);
+	s = row_text(db, id, expr);
+	CU_ASSERT_PTR_NOT_NULL(s);
+	if (s != NULL)
+		CU_ASSERT_STRING_EQUAL(s, "1");
+	free(s);
+	sqlite3_close(db);
+stop:
+	audit_stop();
+out:
+	fixture_free(&fx);
 }
 
 /* Times are formatted as UTC with milliseconds, whatever TZ says. */
@@ -624,53 +685,9 @@ static void
 test_audit_finish_not_utf8(void)
 {
 	static const char	 out[] = "abc\xff\xfe\x80" "def\xc3\xa9";
-	struct fixture		 fx;
-	struct cmd_record	 as;
-	struct cmd_record	 ae;
-	sqlite3			*db = NULL;
-	uint64_t		 id = 0;
-	char			*cause = NULL, *s;
 
-	if (fixture_new(&fx, "test_audit") != 0)
-		return;
-	if (fixture_open(&fx, 1) != 0)
-		goto out;
-	audit_start();
-	start_fill(&as, "cat /bin/sh");
-	CU_ASSERT_EQUAL(records_begin(&as, &id, NULL), 0);
-	memset(&ae, 0, sizeof ae);
-	ae.status = "exited";
-	ae.has_exit_code = 1;
-	ae.output = (char *)out;
-	ae.output_len = sizeof out - 1;
-	ae.output_bytes = sizeof out - 1;
-	cause = NULL;
-	CU_ASSERT_EQUAL(records_finish(id, &ae, NULL, &cause), 0);
-	CU_ASSERT_PTR_NULL(cause);
-	free(cause);
-
-	if ((db = db_open(fx.path)) == NULL)
-		goto stop;
-	expect_column(db, id, "typeof(output)", "text");
-	expect_column(db, id, "output_bytes", "11");
-	expect_column(db, id, "truncated", "0");
-	s = row_text(db, id, "output");
-	CU_ASSERT_PTR_NOT_NULL(s);
-	if (s != NULL) {
-		CU_ASSERT(strncmp(s, "abc", 3) == 0);
-		CU_ASSERT_PTR_NOT_NULL(strstr(s, "def\xc3\xa9"));
-	}
-	free(s);
-	s = row_text(db, id, "length(output) >= 8");
-	CU_ASSERT_PTR_NOT_NULL(s);
-	if (s != NULL)
-		CU_ASSERT_STRING_EQUAL(s, "1");
-	free(s);
-	sqlite3_close(db);
-stop:
-	audit_stop();
-out:
-	fixture_free(&fx);
+	expect_output_read("cat /bin/sh", out, sizeof out - 1, "abc",
+	    "def\xc3\xa9", 8);
 }
 
 /*
@@ -682,58 +699,9 @@ static void
 test_audit_finish_nul(void)
 {
 	static const char	 out[] = "before\0after";
-	struct fixture		 fx;
-	struct cmd_record	 as;
-	struct cmd_record	 ae;
-	sqlite3			*db = NULL;
-	uint64_t		 id = 0;
-	char			*cause = NULL, *s;
 
-	if (fixture_new(&fx, "test_audit") != 0)
-		return;
-	if (fixture_open(&fx, 1) != 0)
-		goto out;
-	audit_start();
-	start_fill(&as, "printf 'before\\0after'");
-	CU_ASSERT_EQUAL(records_begin(&as, &id, NULL), 0);
-	memset(&ae, 0, sizeof ae);
-	ae.status = "exited";
-	ae.has_exit_code = 1;
-	ae.output = (char *)out;
-	ae.output_len = sizeof out - 1;
-	ae.output_bytes = sizeof out - 1;
-	cause = NULL;
-	CU_ASSERT_EQUAL(records_finish(id, &ae, NULL, &cause), 0);
-	CU_ASSERT_PTR_NULL(cause);
-	free(cause);
-
-	if ((db = db_open(fx.path)) == NULL)
-		goto stop;
-	expect_column(db, id, "output_bytes", "12");
-	expect_column(db, id, "truncated", "0");
-	expect_column(db, id, "typeof(output)", "text");
-	s = row_text(db, id, "output");
-	CU_ASSERT_PTR_NOT_NULL(s);
-	if (s != NULL) {
-		CU_ASSERT(strncmp(s, "before", 6) == 0);
-		CU_ASSERT_PTR_NOT_NULL(strstr(s, "after"));
-		if (strstr(s, "after") == NULL)
-			fprintf(stderr, "\n    output reads as \"%s\"", s);
-	}
-	free(s);
-	s = row_text(db, id, "length(output)");
-	CU_ASSERT_PTR_NOT_NULL(s);
-	if (s != NULL) {
-		CU_ASSERT(atoi(s) >= 11);
-		if (atoi(s) < 11)
-			fprintf(stderr, "\n    length(output) is %s", s);
-	}
-	free(s);
-	sqlite3_close(db);
-stop:
-	audit_stop();
-out:
-	fixture_free(&fx);
+	expect_output_read("printf 'before\\0after'", out, sizeof out - 1,
+	    "before", "after", 11);
 }
 
 /* audit_finish on an id that has no row fails with a cause. */
