@@ -411,46 +411,48 @@ test_config_syntax(void)
 static void
 test_config_listen(void)
 {
+	/* The addresses set before the file, the file, the list after. */
+	static const struct {
+		const char	*before[3];
+		const char	*text;
+		const char	*want[4];
+	} cases[] = {
+		{ { NULL }, "ListenAddress 10.0.0.1\nPort 1\n"
+		    "ListenAddress 10.0.0.2\nListenAddress ::1\n",
+		    { "10.0.0.1", "10.0.0.2", "::1", NULL } },
+		/* A list already set (the default) is replaced. */
+		{ { "127.0.0.1", "192.0.2.7", NULL },
+		    "ListenAddress ::1\nListenAddress 0.0.0.0\n",
+		    { "::1", "0.0.0.0", NULL } },
+		/* Without ListenAddress in the file, the list is kept. */
+		{ { "127.0.0.1", NULL }, "Port 1\n", { "127.0.0.1", NULL } },
+	};
 	struct config	 conf;
-	char		*errors = NULL, *cause = NULL;
+	char		*errors, *cause = NULL;
+	u_int		 i, j, n;
 
-	config_init(&conf);
-	CU_ASSERT_EQUAL(parse_text(&conf, "ListenAddress 10.0.0.1\n"
-	    "Port 1\nListenAddress 10.0.0.2\nListenAddress ::1\n", &errors), 0);
-	CU_ASSERT_PTR_NULL(errors);
-	CU_ASSERT_EQUAL_FATAL(conf.nlisten, 3);
-	CU_ASSERT_STRING_EQUAL(conf.listen[0], "10.0.0.1");
-	CU_ASSERT_STRING_EQUAL(conf.listen[1], "10.0.0.2");
-	CU_ASSERT_STRING_EQUAL(conf.listen[2], "::1");
-	free(errors);
-	config_clear(&conf);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		config_init(&conf);
+		for (j = 0; cases[i].before[j] != NULL; j++)
+			CU_ASSERT_EQUAL(config_set_listen(&conf,
+			    cases[i].before[j], &cause), 0);
+		CU_ASSERT_PTR_NULL(cause);
+		errors = NULL;
+		CU_ASSERT_EQUAL(parse_text(&conf, cases[i].text, &errors), 0);
+		CU_ASSERT_PTR_NULL(errors);
+		free(errors);
+		for (n = 0; cases[i].want[n] != NULL; n++)
+			continue;
+		CU_ASSERT_EQUAL(conf.nlisten, n);
+		for (j = 0; j < n && j < conf.nlisten; j++)
+			CU_ASSERT_STRING_EQUAL(conf.listen[j],
+			    cases[i].want[j]);
+		config_clear(&conf);
+	}
 
-	/* A list already set (the default) is replaced, not added to. */
-	errors = NULL;
-	config_init(&conf);
-	CU_ASSERT_EQUAL(config_set_listen(&conf, "127.0.0.1", &cause), 0);
-	CU_ASSERT_EQUAL(config_set_listen(&conf, "192.0.2.7", &cause), 0);
-	CU_ASSERT_PTR_NULL(cause);
-	CU_ASSERT_EQUAL(parse_text(&conf, "ListenAddress ::1\n"
-	    "ListenAddress 0.0.0.0\n", &errors), 0);
-	CU_ASSERT_PTR_NULL(errors);
-	CU_ASSERT_EQUAL_FATAL(conf.nlisten, 2);
-	CU_ASSERT_STRING_EQUAL(conf.listen[0], "::1");
-	CU_ASSERT_STRING_EQUAL(conf.listen[1], "0.0.0.0");
-	free(errors);
-	config_clear(&conf);
-
-	/* Without ListenAddress in the file, the list is kept. */
-	errors = NULL;
+	/* An empty address is refused and the list kept. */
 	config_init(&conf);
 	CU_ASSERT_EQUAL(config_set_listen(&conf, "127.0.0.1", &cause), 0);
-	CU_ASSERT_EQUAL(parse_text(&conf, "Port 1\n", &errors), 0);
-	CU_ASSERT_EQUAL_FATAL(conf.nlisten, 1);
-	CU_ASSERT_STRING_EQUAL(conf.listen[0], "127.0.0.1");
-	free(errors);
-
-	/* An empty address is refused. */
-	cause = NULL;
 	CU_ASSERT_EQUAL(config_set_listen(&conf, "", &cause), -1);
 	CU_ASSERT_PTR_NOT_NULL(cause);
 	CU_ASSERT_EQUAL(conf.nlisten, 1);

@@ -38,6 +38,7 @@
 
 static uint64_t	load64(const uint8_t *);
 static int	decode_whole(const uint8_t *, size_t, struct frame *);
+static void	decode_fails(const uint8_t *, size_t, uint16_t, const char *);
 static void	check_fails(int (*)(const struct frame *, uint16_t *, char **),
 		    uint8_t, const void *, size_t, uint16_t);
 static void	client_fails(uint8_t, const void *, size_t, uint16_t);
@@ -139,6 +140,26 @@ decode_whole(const uint8_t *buf, size_t len, struct frame *f)
 	CU_ASSERT_PTR_NULL(cause);
 	free(cause);
 	return (rc == 1 && used == len ? 0 : -1);
+}
+
+/*
+ * Check that frame_decode refuses buf with the code want and a cause that
+ * holds in unless that is NULL.
+ */
+static void
+decode_fails(const uint8_t *buf, size_t len, uint16_t want, const char *in)
+{
+	struct frame	 f;
+	size_t		 used = 0;
+	uint16_t	 code = 0;
+	char		*cause = NULL;
+
+	CU_ASSERT_EQUAL(frame_decode(buf, len, &f, &used, &code, &cause), -1);
+	CU_ASSERT_EQUAL(code, want);
+	CU_ASSERT_PTR_NOT_NULL(cause);
+	if (cause != NULL && in != NULL)
+		CU_ASSERT_PTR_NOT_NULL(strstr(cause, in));
+	free(cause);
 }
 
 /*
@@ -641,21 +662,10 @@ test_frame_length_zero(void)
 	struct frame		 f;
 	size_t			 used = 0;
 	uint16_t		 code = 0;
-	char			*cause = NULL;
 
-	CU_ASSERT_EQUAL(frame_decode(zero, sizeof zero, &f, &used, &code,
-	    &cause), -1);
-	CU_ASSERT_EQUAL(code, ERR_MALFORMED);
-	CU_ASSERT_PTR_NOT_NULL(cause);
-	free(cause);
-
+	decode_fails(zero, sizeof zero, ERR_MALFORMED, NULL);
 	/* The length alone is enough to refuse it. */
-	cause = NULL;
-	code = 0;
-	CU_ASSERT_EQUAL(frame_decode(zero, 4, &f, &used, &code, &cause), -1);
-	CU_ASSERT_EQUAL(code, ERR_MALFORMED);
-	CU_ASSERT_PTR_NOT_NULL(cause);
-	free(cause);
+	decode_fails(zero, 4, ERR_MALFORMED, NULL);
 
 	/* Fewer than 4 bytes are not yet a length. */
 	CU_ASSERT_EQUAL(frame_decode(zero, 3, &f, &used, &code, NULL), 0);
@@ -672,24 +682,9 @@ test_frame_length_over_limit(void)
 	struct frame		 f;
 	size_t			 used = 0;
 	uint16_t		 code = 0;
-	char			*cause = NULL;
 
-	CU_ASSERT_EQUAL(frame_decode(over, sizeof over, &f, &used, &code,
-	    &cause), -1);
-	CU_ASSERT_EQUAL(code, ERR_TOO_LARGE);
-	CU_ASSERT_PTR_NOT_NULL(cause);
-	if (cause != NULL)
-		CU_ASSERT_PTR_NOT_NULL(strstr(cause, "65538"));
-	free(cause);
-
-	cause = NULL;
-	code = 0;
-	CU_ASSERT_EQUAL(frame_decode(huge, sizeof huge, &f, &used, &code,
-	    &cause), -1);
-	CU_ASSERT_EQUAL(code, ERR_TOO_LARGE);
-	CU_ASSERT_PTR_NOT_NULL(cause);
-	free(cause);
-
+	decode_fails(over, sizeof over, ERR_TOO_LARGE, "65538");
+	decode_fails(huge, sizeof huge, ERR_TOO_LARGE, NULL);
 	code = 0;
 	CU_ASSERT_EQUAL(frame_decode(high, sizeof high, &f, &used, &code,
 	    NULL), -1);
