@@ -41,8 +41,9 @@
  * The client's TLS: TLS 1.3 only, with a client certificate, verifying the
  * server's certificate against one CA file and its name or address against
  * the host rcmd was given. conn.c keeps its non-blocking socket, and its
- * drivers the poll(2) loops; this file turns OpenSSL's answers into "try again when the socket
- * is readable (or writable)" and into messages that say what was wrong.
+ * drivers the poll(2) loops; this file turns OpenSSL's answers into "try
+ * again when the socket is readable (or writable)" and into messages that
+ * say what was wrong.
  *
  * rcmd does not link libssl: loading and relocating libssl and libcrypto
  * would cost most of its start-up time, on every run, also for plain TCP
@@ -138,7 +139,7 @@ struct tls_conn {
 	char			*host;
 	char			*port;
 	int			 alert;		/* -1, or the last one read */
-	int			 events;	/* what the last call waits for */
+	int			 events;	/* what the last call awaits */
 };
 
 /* sym_NAME for each function of TLS_SYMBOLS, and their table. */

@@ -185,7 +185,8 @@ exec_configure(const struct config *conf, char **cause)
 		strlcpy(id.home, "/", sizeof id.home);
 	if (id.change_user) {
 		n = EXEC_MAX_GROUPS;
-		if (getgrouplist(pw->pw_name, pw->pw_gid, id.groups, &n) == -1) {
+		if (getgrouplist(pw->pw_name, pw->pw_gid, id.groups,
+		    &n) == -1) {
 			xasprintf(cause, "RunAs %s is in more than %d groups",
 			    pw->pw_name, EXEC_MAX_GROUPS);
 			return (-1);
@@ -196,7 +197,8 @@ exec_configure(const struct config *conf, char **cause)
 	id.umask_set = conf->umask_set || id.change_user;
 	id.umask = (mode_t)conf->umask;
 	id.max_procs = conf->max_procs;
-	id.max_cpu = conf->max_cpu_ms == 0 ? 0 : (conf->max_cpu_ms + 999) / 1000;
+	id.max_cpu = conf->max_cpu_ms == 0 ? 0 :
+	    (conf->max_cpu_ms + 999) / 1000;
 	id.max_memory = conf->max_memory;
 	id.max_files = conf->max_files;
 	id.files_soft = exec_files_soft;
@@ -517,7 +519,8 @@ exec_limits(const struct exec_identity *id, struct exec_args *a)
 	if (id->max_files != 0)
 		exec_limit_add(a, RLIMIT_NOFILE, id->max_files, id->max_files);
 	else
-		exec_limit_add(a, RLIMIT_NOFILE, id->files_soft, id->files_hard);
+		exec_limit_add(a, RLIMIT_NOFILE, id->files_soft,
+		    id->files_hard);
 }
 
 /* Add a limit for the child to set, unless cur is 0 (not set). */
@@ -571,7 +574,8 @@ static pid_t
 exec_clone_raw(int (*fn)(void *), void *stack, int flags, void *arg)
 {
 #ifdef EXEC_TSAN
-	static int	(*real_clone)(int (*)(void *), void *, int, void *, ...);
+	static int	(*real_clone)(int (*)(void *), void *, int, void *,
+		    ...);
 	void		*libc;
 
 	if (real_clone == NULL) {
