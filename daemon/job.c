@@ -54,17 +54,9 @@
  * job, so a job pointer in the inbox is always valid.
  *
  * Locks: inbox_lock guards the inbox; job->lock guards the job's control
- * queue and counters; job_pool_lock guards the pool of output buffers. No
- * thread holds two at once (nor one of them with worker_pool.c's), and
- * none is held across a system call or a callback.
- *
- * Output buffers: a worker reads its pipes straight into a message from
- * the pool (job_output_get), hands the message over whole, and the loop
- * puts it back once the session has taken the bytes; a session that keeps
- * a large chunk for its socket (job_output_keep) puts it back once the
- * socket has sent it. Streaming then costs no copy in the worker and no
- * malloc per read: a fresh buffer per read would have the kernel fault in
- * and zero new pages for every chunk.
+ * queue and counters; job_output.c's lock guards the pool of output
+ * buffers. No thread holds two at once (nor one of them with
+ * worker_pool.c's), and none is held across a system call or a callback.
  *
  * An inline job (--single-thread) goes through the same queues: its
  * session drives the worker machine on the loop thread and calls
@@ -76,21 +68,6 @@
 #define JOB_STDIN_MAX		(256 * 1024)
 #define JOB_STDIN_LOW		(64 * 1024)
 #define JOB_TRIM_DELAY_MS	200
-#define JOB_POOL_KEEP		32
-
-/* A report from a worker to the loop. */
-struct job_msg {
-	int			 type;
-	struct job		*job;
-	uint64_t		 audit_id;
-	struct frame_exit	 exit;
-	uint16_t		 error_code;
-	int			 pooled;
-	size_t			 len;
-	STAILQ_ENTRY(job_msg)	 entry;
-	uint8_t			 data[];
-};
-STAILQ_HEAD(job_msgs, job_msg);
 
 struct job {
 	/* Set before the worker starts, then read-only. */
@@ -125,7 +102,6 @@ static void	 job_free(struct job *);
 static void	 job_ctl_add(struct job *, int, int, const uint8_t *, size_t);
 static void	 job_inbox_cb(int, short, void *);
 static void	 job_trim_cb(int, short, void *);
-static void	 job_msg_free(struct job_msg *);
 static char	*job_escape(const char *, size_t, size_t);
 
 static struct jobs	 job_list = TAILQ_HEAD_INITIALIZER(job_list);
@@ -136,9 +112,6 @@ static struct job_msgs	 inbox = STAILQ_HEAD_INITIALIZER(inbox);
 static int		 inbox_fd = -1;
 static struct event	*inbox_ev;
 static struct event	*job_trim_ev;
-static pthread_mutex_t	 job_pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct job_msgs	 job_pool = STAILQ_HEAD_INITIALIZER(job_pool);
-static u_int		 job_pool_count;
 
 /* Create the inbox and its event; called once on the loop thread. */
 void
@@ -166,21 +139,13 @@ job_inbox_open(struct event_base *base)
 static void
 job_trim_cb(int fd, short events, void *arg)
 {
-	struct job_msg	*msg;
-
 	(void)fd;
 	(void)events;
 	(void)arg;
 	if (job_number != 0)
 		return;
 	worker_pool_join();
-	pthread_mutex_lock(&job_pool_lock);
-	while ((msg = STAILQ_FIRST(&job_pool)) != NULL) {
-		STAILQ_REMOVE_HEAD(&job_pool, entry);
-		free(msg);
-	}
-	job_pool_count = 0;
-	pthread_mutex_unlock(&job_pool_lock);
+	job_output_trim();
 	malloc_trim(0);
 }
 
@@ -234,40 +199,6 @@ job_report_output(struct job *job, int type, const void *data, size_t len)
 }
 
 /*
- * Return a buffer of JOB_OUTPUT_SIZE bytes for a worker to read output
- * into, from the pool when it has one. Any thread.
- */
-uint8_t *
-job_output_get(void)
-{
-	struct job_msg	*msg;
-
-	pthread_mutex_lock(&job_pool_lock);
-	if ((msg = STAILQ_FIRST(&job_pool)) != NULL) {
-		STAILQ_REMOVE_HEAD(&job_pool, entry);
-		job_pool_count--;
-	}
-	pthread_mutex_unlock(&job_pool_lock);
-	if (msg == NULL)
-		msg = xmalloc(sizeof *msg + JOB_OUTPUT_SIZE);
-	memset(msg, 0, sizeof *msg);
-	msg->pooled = 1;
-	return (msg->data);
-}
-
-/*
- * Give back a buffer from job_output_get that was not reported, or the
- * output of a report that was kept with job_output_keep. Any thread.
- */
-void
-job_output_put(uint8_t *buf)
-{
-	if (buf != NULL)
-		job_msg_free((struct job_msg *)(buf -
-		    offsetof(struct job_msg, data)));
-}
-
-/*
  * Report output read into a buffer from job_output_get; the buffer goes
  * with the report, and the caller must not touch it again. Worker thread.
  */
@@ -284,22 +215,6 @@ job_report_output_buf(struct job *job, int type, uint8_t *buf, size_t len)
 	msg->job = job;
 	msg->len = len;
 	job_push_msg(msg);
-}
-
-/* Free a message, or put a pooled buffer back while the pool is small. */
-static void
-job_msg_free(struct job_msg *msg)
-{
-	if (msg->pooled) {
-		pthread_mutex_lock(&job_pool_lock);
-		if (job_pool_count < JOB_POOL_KEEP) {
-			STAILQ_INSERT_HEAD(&job_pool, msg, entry);
-			job_pool_count++;
-			msg = NULL;
-		}
-		pthread_mutex_unlock(&job_pool_lock);
-	}
-	free(msg);
 }
 
 /* Report that the command's row is committed and it starts. */

@@ -21,11 +21,13 @@
 /*
  * The private side of a job, between job.c (the loop's view and the
  * queues) and the worker machine and its pool (worker.c,
- * worker_pool.c): the control items the loop sends a worker, and what a
- * worker reports back. Nothing else includes this header.
+ * worker_pool.c): the control items the loop sends a worker, what a
+ * worker reports back, and the pool of buffers it reads output into
+ * (job_output.c). Nothing else includes this header.
  */
 
-struct frame_exit;
+#include "rcmd-protocol.h"
+
 struct job;
 struct job_params;
 
@@ -44,6 +46,20 @@ struct job_ctl {
 };
 STAILQ_HEAD(job_ctls, job_ctl);
 
+/* A report from a worker to the loop. */
+struct job_msg {
+	int			 type;
+	struct job		*job;
+	uint64_t		 audit_id;
+	struct frame_exit	 exit;
+	uint16_t		 error_code;
+	int			 pooled;
+	size_t			 len;
+	STAILQ_ENTRY(job_msg)	 entry;
+	uint8_t			 data[];
+};
+STAILQ_HEAD(job_msgs, job_msg);
+
 /* job.c: what a worker reads, and how it reports */
 const struct job_params *job_get_params(struct job *);
 int		 job_get_wake_fd(struct job *);
@@ -52,11 +68,15 @@ void		 job_take_ctl(struct job *, struct job_ctls *);
 void		 job_stdin_consumed(struct job *, size_t);
 void		 job_report_started(struct job *, uint64_t);
 void		 job_report_output(struct job *, int, const void *, size_t);
-uint8_t		*job_output_get(void);
 void		 job_report_output_buf(struct job *, int, uint8_t *, size_t);
 void		 job_report_flush(struct job *);
 void		 job_report_error(struct job *, uint16_t, const char *);
 void		 job_report_exit(struct job *, const struct frame_exit *);
+
+/* job_output.c */
+uint8_t		*job_output_get(void);
+void		 job_msg_free(struct job_msg *);
+void		 job_output_trim(void);
 
 /* worker_pool.c: how job.c hands a job to a pool thread */
 int		 worker_pool_add(struct job *, char **);
