@@ -82,6 +82,7 @@ static void	session_refusals_cb(int, short, void *);
 static int	session_source_cmp(struct session_source *,
 		    struct session_source *);
 static void	session_log_cb(int, short, void *);
+static void	session_summary_arm(struct event **, event_callback_fn);
 
 RB_PROTOTYPE(session_sources, session_source, entry,
     session_source_cmp);
@@ -206,15 +207,8 @@ session_refuse_exec(struct session *s, const char *why)
 static void
 session_refused(struct session *s, const char *why)
 {
-	struct timeval	tv = { 1, 0 };
-
 	if (!auth_refusal_admit(s->rp.client_addr)) {
-		if (session_refusals_ev == NULL)
-			session_refusals_ev = evtimer_new(server_base,
-			    session_refusals_cb, NULL);
-		if (session_refusals_ev != NULL &&
-		    !evtimer_pending(session_refusals_ev, NULL))
-			evtimer_add(session_refusals_ev, &tv);
+		session_summary_arm(&session_refusals_ev, session_refusals_cb);
 		return;
 	}
 	session_refusals_cb(-1, 0, NULL);
@@ -365,7 +359,6 @@ void
 session_log(struct session *s, int last, const char *fmt, ...)
 {
 	struct timespec	 now;
-	struct timeval	 tv = { 1, 0 };
 	va_list		 ap;
 	char		 line[1024];
 	long long	 ms;
@@ -392,12 +385,7 @@ session_log(struct session *s, int last, const char *fmt, ...)
 	if (session_log_tokens == 0) {
 		session_log_suppressed++;
 		strlcpy(session_log_last, line, sizeof session_log_last);
-		if (session_log_ev == NULL)
-			session_log_ev = evtimer_new(server_base,
-			    session_log_cb, NULL);
-		if (session_log_ev != NULL &&
-		    !evtimer_pending(session_log_ev, NULL))
-			evtimer_add(session_log_ev, &tv);
+		session_summary_arm(&session_log_ev, session_log_cb);
 		return;
 	}
 	session_log_tokens--;
@@ -432,4 +420,19 @@ session_log_cb(int fd, short events, void *arg)
 	    SESSION_LOG_PER_SEC, session_log_last);
 	session_log_suppressed = 0;
 	evtimer_add(session_log_ev, &tv);
+}
+
+/*
+ * Arm a one-second timer that sums up what was held back, creating it on
+ * first use; one already pending is left as it is.
+ */
+static void
+session_summary_arm(struct event **ev, event_callback_fn cb)
+{
+	struct timeval	tv = { 1, 0 };
+
+	if (*ev == NULL)
+		*ev = evtimer_new(server_base, cb, NULL);
+	if (*ev != NULL && !evtimer_pending(*ev, NULL))
+		evtimer_add(*ev, &tv);
 }

@@ -16,12 +16,11 @@
 
 # In single-thread mode a command runs inline in the event loop, and the
 # loop still hears what stops it: a client that vanishes stops its
-# command, SIGHUP reloads while a command runs, and SIGTERM's shutdown
-# grace ends a command that outlives it.
+# command, and SIGHUP reloads while a command runs. (SIGTERM's shutdown
+# grace: shutdown-cancel.sh.)
 
 . "$(dirname "$0")/lib.sh"
 
-write_config "ShutdownGrace 1s"
 start_daemon -s
 
 # The client vanishes: the command stops, the row says why.
@@ -54,24 +53,4 @@ expect_le "SIGHUP: ms until the reload" $((t1 - t0)) 2000
 wait "$pid"
 expect_eq "SIGHUP: the command's exit status" 0 "$?"
 expect_eq "SIGHUP: the command's output" done "$(cat "$dir/out")"
-
-# SIGTERM while a command runs: the grace passes, the command is stopped
-# and rcmdd exits.
-rcmd_bg -n 'sleep 30' 2>"$dir/err"
-pid=$rcmd_pid
-wait_sql 5 "SELECT status FROM commands WHERE command = 'sleep 30'" running ||
-    fail "SIGTERM: the command is not running: $sql_got"
-t0=$(now_ms)
-kill -TERM "$daemon_pid"
-wait_daemon_exit 8 || fail "SIGTERM: rcmdd still runs 8 s after SIGTERM"
-t1=$(now_ms)
-expect_eq "SIGTERM: rcmdd's exit status" 0 "$daemon_status"
-expect_ge "SIGTERM: ms until rcmdd exits" $((t1 - t0)) 900
-expect_le "SIGTERM: ms until rcmdd exits" $((t1 - t0)) 4000
-wait "$pid"
-expect_eq "SIGTERM: rcmd's exit status" 255 "$?"
-expect_eq "SIGTERM: rcmd's message" \
-    "rcmd: command cancelled by 127.0.0.1 (the server is shutting down, or its operator ended the command)" \
-    "$(cat "$dir/err")"
-expect_sql "SIGTERM: audit row" "SELECT status, reason FROM commands
-     WHERE command = 'sleep 30'" "cancelled|rcmdd was shutting down"
+expect_serving
