@@ -58,8 +58,8 @@
 
 /*
  * The most a bufferevent writes to the socket in one go. libevent's
- * default, 16 KiB, cut every 64 KiB output frame into four writev calls
- * and four trips round the loop.
+ * default is a fraction of a full output frame, which it would cut into
+ * several writev calls and as many trips round the loop.
  */
 #define SESSION_WRITE_MAX	(256 * 1024)
 

@@ -542,7 +542,7 @@ worker_read_chunk(struct worker *run, int *fd, int type)
 	/*
 	 * A full read goes to the loop in its buffer, without a copy; a
 	 * small one is copied into a message its size, so that a command
-	 * writing a line at a time does not queue 64 KiB per line.
+	 * writing a line at a time does not queue a whole buffer per line.
 	 */
 	if (n < WORKER_SMALL_READ)
 		job_report_output(run->job, type, buf, n);
