@@ -49,7 +49,7 @@
  * has ended and it resumes the session.
  */
 
-/* Where the driver's own descriptors go, after the worker's. */
+/* The poll set: the worker's descriptors, the socket, the signal pipe. */
 #define SESSION_INLINE_FDS	(WORKER_POLL_FDS + 2)
 
 static void	session_inline_io(struct session *, short);
@@ -92,7 +92,9 @@ session_inline_run(struct session *s, struct job *job)
 		pfd[n].events = session_inline_events(s);
 		pfd[n + 1].fd = server_signal_fd();
 		pfd[n + 1].events = POLLIN;
-		if (grace >= 0 && (timeout == -1 || grace < timeout))
+		/* Until the grace ends; then the command's own deadlines. */
+		if (!cancelled && grace >= 0 &&
+		    (timeout == -1 || grace < timeout))
 			timeout = grace;
 		if (poll(pfd, n + 2, timeout) == -1) {
 			if (errno != EINTR)
