@@ -539,7 +539,7 @@ tls_start(struct tls_config *tc, int fd, const char *host, const char *port,
 	return (t);
 
 fail:
-	tls_close(t);
+	tls_stop(t);
 	return (NULL);
 }
 
@@ -701,7 +701,7 @@ tls_events(struct tls_conn *t)
  * and free. The caller closes the socket. NULL is allowed.
  */
 void
-tls_close(struct tls_conn *t)
+tls_stop(struct tls_conn *t)
 {
 	struct sigaction	old;
 

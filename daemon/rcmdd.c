@@ -423,8 +423,9 @@ check_user(const struct config *conf, char **cause)
 {
 	struct passwd	*pw;
 	const char	*name = "?";
-	long		 uid = (long)geteuid();
+	long		 uid;
 
+	uid = (long)geteuid();
 	if (uid == 0)
 		return (0);
 	if ((pw = getpwuid(geteuid())) != NULL)

@@ -390,7 +390,7 @@ void		 job_list_write(struct evbuffer *);
 int		 job_end(uint64_t);
 uint64_t	 job_started_count(void);
 
-struct exec_cgroup;
+struct cgroup;
 struct pollfd;
 
 /*
@@ -414,18 +414,21 @@ int		 exec_configure(const struct config *, char **);
 void		 exec_set_files_soft(unsigned long, unsigned long);
 void		 exec_identity(struct exec_identity *);
 pid_t		 exec_spawn(const char *, char *const *,
-		     const struct exec_identity *, struct exec_cgroup *, int,
-		     int, int, int *, const char **);
-int		 exec_cgroup_new(uint64_t, const struct exec_identity *,
-		     struct exec_cgroup **, char **);
-void		 exec_cgroup_kill(struct exec_cgroup *);
-void		 exec_cgroup_free(struct exec_cgroup *);
-int		 exec_cgroup_procs(struct exec_cgroup *);
-void		 exec_cgroup_procs_close(struct exec_cgroup *);
+		     const struct exec_identity *, struct cgroup *, int, int,
+		     int, int *, const char **);
 int		 exec_pidfd(pid_t);
 void		 exec_kill(pid_t, int);
-char		**exec_env(const struct config *, const char *);
+char		**exec_env_new(const struct config *, const char *);
 void		 exec_env_free(char **);
+
+/* cgroup.c */
+void		 cgroup_start(void);
+int		 cgroup_new(uint64_t, const struct exec_identity *,
+		     struct cgroup **, char **);
+void		 cgroup_kill(struct cgroup *);
+void		 cgroup_free(struct cgroup *);
+int		 cgroup_procs(struct cgroup *);
+void		 cgroup_procs_close(struct cgroup *);
 
 /* The head of the audit hash chain: its last sequence number and hash. */
 #define CHAIN_HASH_LEN		64

@@ -241,7 +241,7 @@ session_exec(struct session *s, const struct frame *f)
 	else
 		snprintf(client, sizeof client, "%s %d", s->rp.client_addr,
 		    s->rp.client_port);
-	p->envp = exec_env(server_conf, client);
+	p->envp = exec_env_new(server_conf, client);
 	exec_identity(&rec->ident);
 
 	evtimer_del(s->timer);

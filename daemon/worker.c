@@ -54,7 +54,7 @@
  * A command is done when its shell has exited and its output is drained;
  * a process it left behind holding the pipes open gets DrainTimeout, then
  * the pipes are closed. Then whatever is left of the command is killed:
- * its cgroup (exec.c), where commands have one, and its process group.
+ * its cgroup (cgroup.c), where commands have one, and its process group.
  *
  * The shell is reaped last. Its exit is seen with waitid(WNOWAIT), which
  * leaves it a zombie: its pid, and so its process group id, cannot be
@@ -84,7 +84,7 @@ struct worker {
 	int			 stdin_eof;
 	int			 exited;	/* a zombie, not reaped */
 	int			 wstatus;
-	struct exec_cgroup	*cgroup;
+	struct cgroup		*cgroup;
 	int			 timed_out;
 	int			 term_sent;
 	int			 cancel;
@@ -180,7 +180,7 @@ worker_begin(struct worker *run)
 		worker_failed(run, errno, in, out, err);
 		return;
 	}
-	if (exec_cgroup_new(rec->id, &rec->ident, &run->cgroup,
+	if (cgroup_new(rec->id, &rec->ident, &run->cgroup,
 	    &cause) != 0) {
 		strlcpy(run->reason, cause, sizeof run->reason);
 		free(cause);
@@ -225,7 +225,7 @@ worker_failed(struct worker *run, int error, int *in, int *out, int *err)
 	if (run->reason[0] == '\0')
 		snprintf(run->reason, sizeof run->reason,
 		    "cannot start /bin/sh: %s", strerror(error));
-	exec_cgroup_free(run->cgroup);
+	cgroup_free(run->cgroup);
 	run->cgroup = NULL;
 	worker_close(&in[0]);
 	worker_close(&in[1]);
@@ -372,7 +372,7 @@ worker_tick(struct worker *run)
 	}
 	if (!run->exited && run->kill_at != 0 && now >= run->kill_at) {
 		exec_kill(run->pid, SIGKILL);
-		exec_cgroup_kill(run->cgroup);
+		cgroup_kill(run->cgroup);
 		run->kill_at = 0;
 	}
 	if (run->exited && (run->fd_out != -1 || run->fd_err != -1) &&
@@ -588,13 +588,13 @@ static void
 worker_end(struct worker *run)
 {
 	exec_kill(run->pid, SIGKILL);
-	exec_cgroup_kill(run->cgroup);
+	cgroup_kill(run->cgroup);
 	while (waitpid(run->pid, &run->wstatus, 0) == -1) {
 		if (errno != EINTR)
 			fatal("waitpid %ld", (long)run->pid);
 	}
 	run->pid = -1;
-	exec_cgroup_free(run->cgroup);
+	cgroup_free(run->cgroup);
 	run->cgroup = NULL;
 }
 
