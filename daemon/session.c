@@ -81,6 +81,18 @@ static u_int		session_number;
 static uint64_t		session_next_id;
 static u_int		session_fd_base;
 
+/* The names of the states, for the log. */
+static const char *const session_state_names[] = {
+	[SESSION_NEW] = "new",
+	[SESSION_TLS_HANDSHAKE] = "tls-handshake",
+	[SESSION_HELLO] = "hello",
+	[SESSION_READY] = "ready",
+	[SESSION_RUNNING] = "running",
+	[SESSION_CLOSING] = "closing",
+	[SESSION_LINGERING] = "lingering",
+	[SESSION_LOST] = "lost"
+};
+
 /*
  * Set the descriptor budget: the process's limit, and how many rcmdd
  * holds without any connection or command. Called once at start-up.
@@ -268,18 +280,6 @@ session_unix_peer(struct session *s)
 	else
 		xasprintf(&s->rp.identity, "uid %u", (u_int)cred.uid);
 }
-
-/* The names of the states, for the log. */
-static const char *const session_state_names[] = {
-	[SESSION_NEW] = "new",
-	[SESSION_TLS_HANDSHAKE] = "tls-handshake",
-	[SESSION_HELLO] = "hello",
-	[SESSION_READY] = "ready",
-	[SESSION_RUNNING] = "running",
-	[SESSION_CLOSING] = "closing",
-	[SESSION_LINGERING] = "lingering",
-	[SESSION_LOST] = "lost"
-};
 
 /*
  * Change a session's state: the one place that does, so that the debug

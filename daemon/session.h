@@ -46,6 +46,18 @@
 /*
  * A session's state. Each change goes through session_set_state, which
  * logs it. The last three are the closing ones (session_closing).
+ *
+ *	NEW -> TLS_HANDSHAKE -> HELLO, or NEW -> HELLO, at accept
+ *	HELLO -> READY		the client said HELLO
+ *	READY -> RUNNING	an EXEC started a job
+ *	RUNNING -> READY	the job reported EXIT or ERROR
+ *	RUNNING -> LOST		the client went, the command running inline
+ *	any but those three -> CLOSING	a fatal error, a refusal, shutdown
+ *	CLOSING -> LINGERING	the last words are written
+ *
+ * A session is freed from CLOSING (the close wait ended), LINGERING (the
+ * client closed too), LOST (on resume), or at once when its connection
+ * ends or its TLS handshake fails.
  */
 enum session_state {
 	SESSION_NEW,		/* accepted, not yet set up */
