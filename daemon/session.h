@@ -51,7 +51,8 @@
  *	HELLO -> READY		the client said HELLO
  *	READY -> RUNNING	an EXEC started a job
  *	RUNNING -> READY	the job reported EXIT or ERROR
- *	RUNNING -> LOST		the client went, the command running inline
+ *	RUNNING, CLOSING -> LOST	the client went while its command
+ *				ran inline
  *	any but those three -> CLOSING	a fatal error, a refusal, shutdown
  *	CLOSING -> LINGERING	the last words are written
  *
