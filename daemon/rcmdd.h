@@ -31,8 +31,9 @@
 
 /*
  * rcmdd's private header. The event loop thread owns listeners, sessions
- * and the job table; each job's worker thread owns its child and pipes;
- * the audit thread owns the SQLite handle.
+ * and the job table; each job's worker (driven by a pool thread, or by
+ * the loop thread inline) owns its child and pipes; the audit thread owns
+ * the SQLite handle.
  */
 
 #define RCMDD_DEFAULT_PORT	"7514"
