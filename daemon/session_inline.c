@@ -99,7 +99,7 @@ session_inline_run(struct session *s, struct job *job)
 		if (poll(pfd, n + 2, timeout) == -1) {
 			if (errno != EINTR)
 				fatal("poll");
-			/* A signal: its byte in the pipe wakes the next poll. */
+			/* A signal: its byte wakes the next poll. */
 			for (i = 0; i < n + 2; i++)
 				pfd[i].revents = 0;
 		}

@@ -452,7 +452,7 @@ worker_write_stdin(struct worker *run)
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (n == -1) {
-			/* EPIPE: the command closed its stdin; drop the rest. */
+			/* EPIPE: the command closed stdin; drop the rest. */
 			while ((c = STAILQ_FIRST(&run->stdin_queue)) != NULL) {
 				STAILQ_REMOVE_HEAD(&run->stdin_queue, entry);
 				done += c->len - c->off;

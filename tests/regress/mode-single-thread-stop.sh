@@ -32,11 +32,13 @@ track_group "$group"
 kill -KILL "$pid"
 wait_sql 5 "SELECT status, reason FROM commands WHERE id = 1" \
     "disconnected|the client disconnected" ||
-    fail "disconnect: the row is not disconnected 5 s after the client died: $sql_got"
+    fail "disconnect: the row is not disconnected 5 s after the client" \
+    "died: $sql_got"
 expect_log "disconnect: log" \
     "disconnected while its command ran; stopping the command"
 left=$(proc_group "$group")
-[ -z "$left" ] || fail "disconnect: processes of the command's group remain: $left"
+[ -z "$left" ] ||
+    fail "disconnect: processes of the command's group remain: $left"
 expect_serving
 
 # SIGHUP while a command runs: the reload happens at once, not after it.
