@@ -399,7 +399,7 @@ main(int argc, char **argv)
 	control_stop();
 	audit_stop();
 	server_stop();
-	job_workers_stop();
+	worker_pool_stop();
 	job_inbox_close();
 	notify_close();
 	event_base_free(server_base);
