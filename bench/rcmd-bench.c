@@ -183,7 +183,7 @@ static void
 bench_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct bench_conn	*c = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct evbuffer		*in;
 	struct frame		 f;
 	uint8_t			*p;
 	size_t			 avail, used;
@@ -191,6 +191,7 @@ bench_read_cb(struct bufferevent *bev, void *arg)
 	char			*cause = NULL;
 	int			 rc;
 
+	in = bufferevent_get_input(bev);
 	while (c->bev == bev && (avail = evbuffer_get_length(in)) >= 4) {
 		p = evbuffer_pullup(in, 4);
 		used = frame_size(p);
@@ -268,9 +269,10 @@ bench_frame(struct bench_conn *c, const struct frame *f)
 static void
 bench_command_done(struct bench_conn *c, int ok)
 {
-	uint64_t	now = bench_now_us();
+	uint64_t	now;
 	int		over;
 
+	now = bench_now_us();
 	if (bench_nlat == bench_lat_size) {
 		bench_lat_size = bench_lat_size == 0 ? 1024 :
 		    bench_lat_size * 2;
@@ -408,11 +410,12 @@ bench_proc_kib(const char *field)
 {
 	FILE	*f;
 	char	 path[64], line[256];
-	size_t	 len = strlen(field);
+	size_t	 len;
 	long	 v = -1;
 
 	if (bench_pid <= 0)
 		return (-1);
+	len = strlen(field);
 	snprintf(path, sizeof path, "/proc/%ld/status", bench_pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return (-1);

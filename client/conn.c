@@ -666,7 +666,7 @@ conn_print_receipt(const struct conn_result *r, const char *host)
 void
 conn_close(struct conn *c)
 {
-	tls_close(c->tls);
+	tls_stop(c->tls);
 	c->tls = NULL;
 	if (c->fd != -1)
 		close(c->fd);

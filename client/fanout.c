@@ -74,11 +74,11 @@ struct fanout_host {
 	int			 status;
 	char			*reason;	/* short, for the summary */
 	uint64_t		 deadline;	/* 0: none */
-	struct rbuf		 line[2];	/* partial stdout, stderr line */
+	struct rbuf		 line[2];	/* partial stdout and stderr */
 	int			 gather;	/* -g */
 	int			 raw;		/* --raw: no escaping */
 	struct rbuf		 gathered;	/* -g: all output */
-	struct fanout_host	*group;		/* -g: the first with the same */
+	struct fanout_host	*group;		/* -g: first with the same */
 };
 
 struct fanout {

@@ -197,7 +197,8 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose)
 			break;
 		}
 		len = strcspn(line, "\r\n");
-		while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+		while (len > 0 &&
+		    (line[len - 1] == ' ' || line[len - 1] == '\t'))
 			len--;
 		while (len > 0 && (*line == ' ' || *line == '\t')) {
 			line++;
@@ -207,8 +208,8 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose)
 			continue;
 		if (len > EXEC_MAX_COMMAND) {
 			/* Refuse this line alone; the connection is fine. */
-			fprintf(stderr, "rcmd: the line is %zu bytes: a command "
-			    "may be at most %d; it was not run\n", len,
+			fprintf(stderr, "rcmd: the line is %zu bytes: a "
+			    "command may be at most %d; it was not run\n", len,
 			    EXEC_MAX_COMMAND);
 			status = RCMD_EXIT_ERROR;
 			continue;

@@ -161,7 +161,7 @@ ssize_t	tls_read(struct tls_conn *, void *, size_t, char **);
 ssize_t	tls_write(struct tls_conn *, const void *, size_t, char **);
 int	tls_pending(struct tls_conn *);
 int	tls_events(struct tls_conn *);
-void	tls_close(struct tls_conn *);
+void	tls_stop(struct tls_conn *);
 
 /* dload.c */
 struct dload_symbol {

@@ -41,8 +41,9 @@
  * The client's TLS: TLS 1.3 only, with a client certificate, verifying the
  * server's certificate against one CA file and its name or address against
  * the host rcmd was given. conn.c keeps its non-blocking socket, and its
- * drivers the poll(2) loops; this file turns OpenSSL's answers into "try again when the socket
- * is readable (or writable)" and into messages that say what was wrong.
+ * drivers the poll(2) loops; this file turns OpenSSL's answers into "try
+ * again when the socket is readable (or writable)" and into messages that
+ * say what was wrong.
  *
  * rcmd does not link libssl: loading and relocating libssl and libcrypto
  * would cost most of its start-up time, on every run, also for plain TCP
@@ -138,7 +139,7 @@ struct tls_conn {
 	char			*host;
 	char			*port;
 	int			 alert;		/* -1, or the last one read */
-	int			 events;	/* what the last call waits for */
+	int			 events;	/* what the last call awaits */
 };
 
 /* sym_NAME for each function of TLS_SYMBOLS, and their table. */
@@ -539,7 +540,7 @@ tls_start(struct tls_config *tc, int fd, const char *host, const char *port,
 	return (t);
 
 fail:
-	tls_close(t);
+	tls_stop(t);
 	return (NULL);
 }
 
@@ -701,7 +702,7 @@ tls_events(struct tls_conn *t)
  * and free. The caller closes the socket. NULL is allowed.
  */
 void
-tls_close(struct tls_conn *t)
+tls_stop(struct tls_conn *t)
 {
 	struct sigaction	old;
 

@@ -169,7 +169,8 @@ frame_check_client(const struct frame *f, uint16_t *code, char **cause)
 	case MSG_STDIN:
 		if (f->len == 0)
 			return (check_fail(code, cause, ERR_MALFORMED,
-			    "empty STDIN frame: send STDIN_EOF to close stdin"));
+			    "empty STDIN frame: send STDIN_EOF to close "
+			    "stdin"));
 		break;
 	case MSG_STDIN_EOF:
 		if (f->len != 0)

@@ -54,7 +54,7 @@
 
 #define AUDIT_BEGIN	1
 #define AUDIT_FINISH	2
-#define AUDIT_DENY	3	/* a refusal; nobody waits, the writer frees it */
+#define AUDIT_DENY	3	/* a refusal; the writer frees it */
 
 struct audit_req {
 	int				 type;

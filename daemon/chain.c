@@ -203,7 +203,8 @@ chain_field(EVP_MD_CTX *ctx, sqlite3_stmt *stmt, int off, int f, int v1)
 		return (0);
 	case SQLITE_INTEGER:
 		type = 'i';
-		snprintf(num, sizeof num, "%lld", sqlite3_column_int64(stmt, c));
+		snprintf(num, sizeof num, "%lld",
+		    sqlite3_column_int64(stmt, c));
 		p = num;
 		n = (int)strlen(num);
 		break;
@@ -486,8 +487,9 @@ chain_load(sqlite3 *db, struct chain_head *head, char **cause)
 /*
  * Chain a row's start (which 0) or end (1): give the event the next
  * sequence number and its hash, and move the head; the raw hash also goes
- * to raw (RECORD_HASH_LEN bytes) unless it is NULL. Runs inside the writer's transaction; on failure
- * the caller rolls back and restores the head it saved.
+ * to raw (RECORD_HASH_LEN bytes) unless it is NULL. Runs inside the
+ * writer's transaction; on failure the caller rolls back and restores the
+ * head it saved.
  */
 static int
 chain_seal(sqlite3 *db, int which, uint64_t id, struct chain_head *head,

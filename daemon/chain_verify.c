@@ -246,7 +246,8 @@ chain_verify(const char *path, const char *expect, uint64_t *nrows,
 		}
 		/* After a gap, the link cannot be checked: go on from here. */
 		if (!gap) {
-			if (chain_hash(stmt, 2, what, head->hash, hash, NULL) != 0) {
+			if (chain_hash(stmt, 2, what, head->hash, hash,
+			    NULL) != 0) {
 				xasprintf(cause, "cannot hash row id %" PRIu64,
 				    id);
 				goto fail;
@@ -285,8 +286,8 @@ chain_verify(const char *path, const char *expect, uint64_t *nrows,
 		if (want_seq == base.seq && strcasecmp(end + 1, base.hash) == 0)
 			found = 1;
 		else if (want_seq == base.seq)
-			xasprintf(cause, "the head given (seq %" PRIu64 ") says "
-			    "%s, but the chain base in audit_meta says %s: the "
+			xasprintf(cause, "the head given (seq %" PRIu64 ") "
+			    "says %s, but the chain base in audit_meta says %s: the "
 			    "chain was rewritten", want_seq, end + 1,
 			    base.hash);
 		else if (want_seq < base.seq)

@@ -537,8 +537,8 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 		line_a = config_seen(seen, "CommandTimeout");
 		line_b = config_seen(seen, "MaxCommandTimeout");
 		config_error(errors, file, line_a > line_b ? line_a : line_b,
-		    "CommandTimeout (%u ms%s) is over MaxCommandTimeout (%u ms): "
-		    "lower it or raise the maximum", conf->timeout_ms,
+		    "CommandTimeout (%u ms%s) is over MaxCommandTimeout "
+		    "(%u ms): lower it or raise the maximum", conf->timeout_ms,
 		    conf->timeout_ms == 0 ? ", no limit" : "",
 		    conf->max_timeout_ms);
 		nerrors++;
@@ -558,7 +558,8 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 	conf->max_conns_given = config_seen(seen, "MaxConnections") != 0 ||
 	    config_seen(seen, "MaxCommands") != 0;
 	if (conf->handshake_ms == 0) {
-		config_error(errors, file, config_seen(seen, "HandshakeTimeout"),
+		config_error(errors, file,
+		    config_seen(seen, "HandshakeTimeout"),
 		    "HandshakeTimeout must be more than 0: a client that "
 		    "says nothing would be dropped at once");
 		nerrors++;

@@ -194,10 +194,11 @@ control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 static void
 control_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct evbuffer	*in = bufferevent_get_input(bev);
+	struct evbuffer	*in;
 	char		*line;
 	size_t		 n;
 
+	in = bufferevent_get_input(bev);
 	line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
 	if (line == NULL) {
 		if (evbuffer_get_length(in) > CONTROL_LINE_MAX) {
@@ -218,11 +219,12 @@ control_read_cb(struct bufferevent *bev, void *arg)
 static void
 control_answer(struct bufferevent *bev, const char *line, uid_t uid)
 {
-	struct evbuffer	*out = bufferevent_get_output(bev);
+	struct evbuffer	*out;
 	char		*cause = NULL;
 	const char	*errstr;
 	long long	 id;
 
+	out = bufferevent_get_output(bev);
 	bufferevent_disable(bev, EV_READ);
 	if (line == NULL)
 		evbuffer_add_printf(out, "error: the request is longer than "

@@ -23,13 +23,10 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <limits.h>
 #include <linux/close_range.h>
-#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
@@ -40,20 +37,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "exec-child.h"
+#include "exec_child.h"
 #include "log.h"
 #include "rcmdd.h"
 #include "xmalloc.h"
 
 /*
- * Spawning and signalling commands. A command runs as /bin/sh -c COMMAND
- * in a session and process group of its own, with no controlling terminal,
- * with a clean environment, default signal
+ * Spawning and signalling commands, and who they run as. A command runs
+ * as /bin/sh -c COMMAND in a session and process group of its own, with
+ * no controlling terminal, with a clean environment, default signal
  * dispositions, an empty signal mask, the three pipes as its standard
  * descriptors and no other descriptor of ours, in its user's home, as
- * its user and under its limits. A vfork-style child sets all that up and
- * executes the shell, so a large daemon is never copied, and neither is
- * its table of descriptors (see exec_spawn).
+ * its user and under its limits. A vfork-style child (exec_child.c) sets
+ * all that up and executes the shell, so a large daemon is never copied,
+ * and neither is its table of descriptors (see exec_spawn). The cgroup a
+ * command runs in is cgroup.c's.
  */
 
 #if defined(__SANITIZE_THREAD__)
@@ -72,9 +70,10 @@
 
 /*
  * Three reserved descriptors and a stack for one spawn under way. A slot
- * is held from the clone until the child has executed the shell; with 4,
- * 64 connections running true spent 60 to 100 us more of daemon CPU per
- * command waiting for slots than with 16, which stay below descriptor 60.
+ * is held from the clone until the child has executed the shell: enough
+ * slots that busy workers seldom wait for one, and few enough that they
+ * stay low in the descriptor table, since the child keeps every
+ * descriptor below them.
  */
 #define EXEC_SLOTS		16
 #define EXEC_STACK_SIZE		(64 * 1024)
@@ -102,42 +101,6 @@ static pthread_cond_t	 exec_slot_cond = PTHREAD_COND_INITIALIZER;
 static int		 exec_slots_top;
 static int		 exec_shared;
 static int		 exec_null = -1;
-
-/*
- * Per-command cgroups. At start-up rcmdd looks for its own cgroup v2
- * (from /proc/self/cgroup's "0::" line and the cgroup2 mount in
- * /proc/self/mountinfo) and, if it may create cgroups there (systemd's
- * Delegate=yes, or root on a host without systemd), makes a tree of its
- * own, rcmdd-PID, moves itself into its leaf "daemon" (cgroup v2 keeps
- * processes out of a cgroup whose children have controllers) and gives
- * each command a cgroup "cmd-ID" (the audit id) that the command's child
- * joins before anything else. When the command is over, cgroup.kill ends
- * whatever it left, wherever it went (setsid, double fork), and the
- * cgroup is removed. Where the pids controller can be enabled in the
- * tree, CommandMaxProcesses becomes pids.max per command as well.
- * Elsewhere rcmdd runs without, and says so once at start-up.
- */
-struct exec_cgroup {
-	char		 name[32];
-	int		 made;
-	int		 procs;
-};
-
-static int	 exec_cgroup_setup(char **);
-static int	 exec_cgroup_find(char *, size_t, char **);
-static int	 exec_cgroup_write(int, const char *, const char *);
-static int	 exec_cgroup_has(int, const char *, const char *);
-static int	 exec_cgroup_fd_has(int, const char *);
-static void	 exec_cgroup_clean(void);
-static void	 exec_cgroup_atexit(void);
-static void	 exec_cgroup_stale(const char *);
-static void	 exec_cgroup_start(void);
-
-static int	 exec_cg_root = -1;		/* rcmdd-PID, or -1: none */
-static int	 exec_cg_pids;			/* pids.max per command */
-static pid_t	 exec_cg_owner;
-static char	 exec_cg_parent[PATH_MAX];	/* where rcmdd started */
-static char	 exec_cg_path[PATH_MAX];	/* rcmdd-PID */
 
 /* Who commands run as, and under which limits; loop thread only. */
 static struct exec_identity exec_ident;
@@ -222,7 +185,8 @@ exec_configure(const struct config *conf, char **cause)
 		strlcpy(id.home, "/", sizeof id.home);
 	if (id.change_user) {
 		n = EXEC_MAX_GROUPS;
-		if (getgrouplist(pw->pw_name, pw->pw_gid, id.groups, &n) == -1) {
+		if (getgrouplist(pw->pw_name, pw->pw_gid, id.groups,
+		    &n) == -1) {
 			xasprintf(cause, "RunAs %s is in more than %d groups",
 			    pw->pw_name, EXEC_MAX_GROUPS);
 			return (-1);
@@ -233,7 +197,8 @@ exec_configure(const struct config *conf, char **cause)
 	id.umask_set = conf->umask_set || id.change_user;
 	id.umask = (mode_t)conf->umask;
 	id.max_procs = conf->max_procs;
-	id.max_cpu = conf->max_cpu_ms == 0 ? 0 : (conf->max_cpu_ms + 999) / 1000;
+	id.max_cpu = conf->max_cpu_ms == 0 ? 0 :
+	    (conf->max_cpu_ms + 999) / 1000;
 	id.max_memory = conf->max_memory;
 	id.max_files = conf->max_files;
 	id.files_soft = exec_files_soft;
@@ -296,7 +261,7 @@ exec_identity(struct exec_identity *id)
  * the daemon's own environment passes through.
  */
 char **
-exec_env(const struct config *conf, const char *client)
+exec_env_new(const struct config *conf, const char *client)
 {
 	char	**envp;
 	u_int	  n = 0;
@@ -313,7 +278,7 @@ exec_env(const struct config *conf, const char *client)
 	return (envp);
 }
 
-/* Free an environment from exec_env. */
+/* Free an environment from exec_env_new. */
 void
 exec_env_free(char **envp)
 {
@@ -364,7 +329,10 @@ exec_start(char **cause)
 		/* A guard page below, as a thread's stack has. */
 		mprotect(slot->stack, (size_t)getpagesize(), PROT_NONE);
 	}
-	exec_cgroup_start();
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+	/* A fuzzer's sessions run only cat, and touch no cgroup. */
+	cgroup_start();
+#endif
 	if (exec_valgrind()) {
 		log_warnx("under valgrind, commands start with a plain vfork");
 		return (0);
@@ -429,15 +397,14 @@ exec_probe(void)
  * first (CLONE_FILES): its first act is close_range(CLOSE_RANGE_UNSHARE)
  * from just above the spawn slots, which gives it a private table holding
  * only the slots' descriptors and those below them. A plain vfork or
- * posix_spawn copies the whole table, then closes it on exec: with
- * thousands of connections open that cost milliseconds per command. The
- * command's three pipe ends wait in a slot, a set of three low descriptors
- * reserved at start-up, while the child starts; EXEC_SLOTS spawns can be
- * under way at once.
+ * posix_spawn copies the whole table, then closes it on exec, a cost that
+ * grows with every connection open. The command's three pipe ends wait in
+ * a slot, a set of three low descriptors reserved at start-up, while the
+ * child starts; EXEC_SLOTS spawns can be under way at once.
  */
 pid_t
 exec_spawn(const char *command, char *const *envp,
-    const struct exec_identity *id, struct exec_cgroup *cg, int fd_in,
+    const struct exec_identity *id, struct cgroup *cg, int fd_in,
     int fd_out, int fd_err, int *error, const char **what)
 {
 	struct exec_slot	*slot;
@@ -461,7 +428,7 @@ exec_spawn(const char *command, char *const *envp,
 	a.id = id;
 	a.keep_below = exec_slots_top;
 	a.errfd = -1;
-	a.cgroup_fd = exec_cgroup_procs(cg);
+	a.cgroup_fd = cgroup_procs(cg);
 	exec_limits(id, &a);
 	*what = "start /bin/sh";
 	fd[0] = fd_in;
@@ -491,7 +458,7 @@ out:
 	}
 	exec_slot_put(slot);
 	/* The child has joined its cgroup, or failed to: done with it. */
-	exec_cgroup_procs_close(cg);
+	cgroup_procs_close(cg);
 	return (pid);
 }
 
@@ -552,7 +519,8 @@ exec_limits(const struct exec_identity *id, struct exec_args *a)
 	if (id->max_files != 0)
 		exec_limit_add(a, RLIMIT_NOFILE, id->max_files, id->max_files);
 	else
-		exec_limit_add(a, RLIMIT_NOFILE, id->files_soft, id->files_hard);
+		exec_limit_add(a, RLIMIT_NOFILE, id->files_soft,
+		    id->files_hard);
 }
 
 /* Add a limit for the child to set, unless cur is 0 (not set). */
@@ -606,7 +574,8 @@ static pid_t
 exec_clone_raw(int (*fn)(void *), void *stack, int flags, void *arg)
 {
 #ifdef EXEC_TSAN
-	static int	(*real_clone)(int (*)(void *), void *, int, void *, ...);
+	static int	(*real_clone)(int (*)(void *), void *, int, void *,
+		    ...);
 	void		*libc;
 
 	if (real_clone == NULL) {
@@ -660,439 +629,6 @@ exec_slot_put(struct exec_slot *slot)
 	slot->busy = 0;
 	pthread_cond_signal(&exec_slot_cond);
 	pthread_mutex_unlock(&exec_slot_lock);
-}
-
-/*
- * Set up the per-command cgroups, or say why there are none, at info
- * level: it changes what a command may leave behind. Called once from
- * exec_start, before any thread.
- */
-static void
-exec_cgroup_start(void)
-{
-	char	*cause = NULL;
-
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-	/* A fuzzer's sessions run only cat, and touch no cgroup. */
-	return;
-#endif
-	if (exec_cgroup_setup(&cause) == 0) {
-		log_info("commands: each in a cgroup of its own under %s, "
-		    "ended with cgroup.kill with whatever it leaves behind; "
-		    "CommandMaxProcesses %s", exec_cg_path, exec_cg_pids ?
-		    "also applies per command (pids.max)" : "counts per user "
-		    "only (no pids controller in the cgroup tree)");
-		return;
-	}
-	log_info("commands: no cgroup of their own (%s); processes a command "
-	    "moves out of its process group (setsid) outlive it: give rcmdd "
-	    "a cgroup v2 it may manage (Delegate=yes in its unit)", cause);
-	free(cause);
-}
-
-/* Find our cgroup, make rcmdd-PID and daemon, and move there. */
-static int
-exec_cgroup_setup(char **cause)
-{
-	char	 path[PATH_MAX];
-	int	 parent;
-
-	if (exec_cgroup_find(exec_cg_parent, sizeof exec_cg_parent,
-	    cause) != 0)
-		return (-1);
-	if ((parent = open(exec_cg_parent, O_PATH | O_DIRECTORY |
-	    O_CLOEXEC)) == -1) {
-		xasprintf(cause, "cannot open %s: %s", exec_cg_parent,
-		    strerror(errno));
-		return (-1);
-	}
-	exec_cgroup_stale(exec_cg_parent);
-	exec_cg_owner = getpid();
-	if ((size_t)snprintf(path, sizeof path, "%s/rcmdd-%ld",
-	    exec_cg_parent, (long)exec_cg_owner) >= sizeof path) {
-		xasprintf(cause, "cgroup path too long");
-		close(parent);
-		return (-1);
-	}
-	if (mkdir(path, 0755) == -1) {
-		xasprintf(cause, "cannot create %s: %s", path,
-		    strerror(errno));
-		close(parent);
-		return (-1);
-	}
-	strlcpy(exec_cg_path, path, sizeof exec_cg_path);
-	exec_cg_root = open(exec_cg_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (exec_cg_root == -1) {
-		xasprintf(cause, "cannot open %s: %s", exec_cg_path,
-		    strerror(errno));
-		goto fail;
-	}
-	if (faccessat(exec_cg_root, "cgroup.kill", W_OK, 0) == -1) {
-		xasprintf(cause, "%s/cgroup.kill: %s (it came with Linux "
-		    "5.14)", exec_cg_path, strerror(errno));
-		goto fail;
-	}
-	if (mkdirat(exec_cg_root, "daemon", 0755) == -1) {
-		xasprintf(cause, "cannot create %s/daemon: %s", exec_cg_path,
-		    strerror(errno));
-		goto fail;
-	}
-	if (exec_cgroup_write(exec_cg_root, "daemon/cgroup.procs", "0") != 0) {
-		xasprintf(cause, "cannot move rcmdd into %s/daemon: %s",
-		    exec_cg_path, strerror(errno));
-		goto fail;
-	}
-	atexit(exec_cgroup_atexit);
-
-	/*
-	 * The pids controller, for pids.max per command: enabled in our
-	 * parent's children if it can be (a delegated cgroup holds no other
-	 * process once we moved out), then in ours. Best effort.
-	 */
-	if (!exec_cgroup_has(exec_cg_root, "cgroup.controllers", "pids") &&
-	    exec_cgroup_has(parent, "cgroup.controllers", "pids"))
-		exec_cgroup_write(parent, "cgroup.subtree_control", "+pids");
-	if (exec_cgroup_has(exec_cg_root, "cgroup.controllers", "pids") &&
-	    exec_cgroup_write(exec_cg_root, "cgroup.subtree_control",
-	    "+pids") == 0)
-		exec_cg_pids = 1;
-	close(parent);
-	return (0);
-
-fail:
-	exec_cgroup_clean();
-	close(parent);
-	return (-1);
-}
-
-/*
- * Find the folder of our cgroup v2: the "0::" line of /proc/self/cgroup,
- * under the cgroup2 mount whose root it is in (/sys/fs/cgroup, or
- * /sys/fs/cgroup/unified on a hybrid host).
- */
-static int
-exec_cgroup_find(char *out, size_t outlen, char **cause)
-{
-	FILE	*f;
-	char	*line = NULL, *p, *fields[5], *rel;
-	char	 cg[PATH_MAX];
-	size_t	 size = 0, rootlen;
-	int	 found = 0, i;
-
-	if ((f = fopen("/proc/self/cgroup", "re")) == NULL) {
-		xasprintf(cause, "cannot read /proc/self/cgroup: %s",
-		    strerror(errno));
-		return (-1);
-	}
-	while (getline(&line, &size, f) != -1) {
-		if (strncmp(line, "0::/", 4) == 0) {
-			line[strcspn(line, "\n")] = '\0';
-			found = strlcpy(cg, line + 3, sizeof cg) < sizeof cg;
-			break;
-		}
-	}
-	fclose(f);
-	if (!found) {
-		free(line);
-		xasprintf(cause, "no cgroup v2 in /proc/self/cgroup");
-		return (-1);
-	}
-
-	if ((f = fopen("/proc/self/mountinfo", "re")) == NULL) {
-		free(line);
-		xasprintf(cause, "cannot read /proc/self/mountinfo: %s",
-		    strerror(errno));
-		return (-1);
-	}
-	found = 0;
-	while (!found && getline(&line, &size, f) != -1) {
-		if ((p = strstr(line, " - cgroup2 ")) == NULL)
-			continue;
-		*p = '\0';
-		p = line;
-		for (i = 0; i < 5; i++)
-			fields[i] = strsep(&p, " ");
-		if (fields[4] == NULL || strchr(fields[4], '\\') != NULL)
-			continue;
-		/* The mount's root (field 4) must hold our cgroup. */
-		rootlen = strlen(fields[3]);
-		if (strcmp(fields[3], "/") == 0)
-			rel = cg;
-		else if (strncmp(cg, fields[3], rootlen) == 0 &&
-		    (cg[rootlen] == '/' || cg[rootlen] == '\0'))
-			rel = cg + rootlen;
-		else
-			continue;
-		if (strcmp(rel, "/") == 0)
-			rel = "";
-		found = (size_t)snprintf(out, outlen, "%s%s", fields[4], rel) <
-		    outlen;
-	}
-	fclose(f);
-	free(line);
-	if (!found) {
-		xasprintf(cause, "no cgroup2 mount holds cgroup %s", cg);
-		return (-1);
-	}
-	return (0);
-}
-
-/*
- * Remove what a dead rcmdd left in our parent cgroup: trees rcmdd-PID
- * whose PID is no process and that hold no process. A tree still holding
- * processes (commands of a daemon that was SIGKILLed) is left alone.
- */
-static void
-exec_cgroup_stale(const char *parent)
-{
-	DIR		*d;
-	struct dirent	*de;
-	char		 path[PATH_MAX];
-	const char	*num;
-	char		*end;
-	long		 pid;
-	int		 fd;
-	DIR		*sub;
-	struct dirent	*se;
-
-	if ((d = opendir(parent)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, "rcmdd-", 6) != 0)
-			continue;
-		num = de->d_name + 6;
-		errno = 0;
-		pid = strtol(num, &end, 10);
-		if (*num == '\0' || *end != '\0' || pid <= 0 || errno != 0 ||
-		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
-		if ((size_t)snprintf(path, sizeof path, "%s/%s", parent,
-		    de->d_name) >= sizeof path ||
-		    (fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
-			continue;
-		if (exec_cgroup_has(fd, "cgroup.events", "populated 0") &&
-		    (sub = opendir(path)) != NULL) {
-			while ((se = readdir(sub)) != NULL) {
-				if (se->d_type == DT_DIR &&
-				    se->d_name[0] != '.')
-					unlinkat(fd, se->d_name, AT_REMOVEDIR);
-			}
-			closedir(sub);
-			if (rmdir(path) == 0)
-				log_debug("removed %s, left by an rcmdd "
-				    "that is gone", path);
-		}
-		close(fd);
-	}
-	closedir(d);
-}
-
-/* Write a string to a file in a cgroup folder; -1 with errno on error. */
-static int
-exec_cgroup_write(int dirfd, const char *file, const char *value)
-{
-	ssize_t	n;
-	int	fd, saved;
-
-	if ((fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC)) == -1)
-		return (-1);
-	n = write(fd, value, strlen(value));
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return (n == (ssize_t)strlen(value) ? 0 : -1);
-}
-
-/*
- * Return whether a cgroup file holds a word or line (cgroup.controllers'
- * "pids", cgroup.events' "populated 0").
- */
-static int
-exec_cgroup_has(int dirfd, const char *file, const char *what)
-{
-	int	fd, found;
-
-	if ((fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC)) == -1)
-		return (0);
-	found = exec_cgroup_fd_has(fd, what);
-	close(fd);
-	return (found);
-}
-
-/* The same on an open file, read again from its start. */
-static int
-exec_cgroup_fd_has(int fd, const char *what)
-{
-	char	 buf[512], *p;
-	ssize_t	 n;
-	size_t	 len = strlen(what);
-
-	n = pread(fd, buf, sizeof buf - 1, 0);
-	if (n <= 0)
-		return (0);
-	buf[n] = '\0';
-	for (p = buf; (p = strstr(p, what)) != NULL; p += len) {
-		if ((p == buf || p[-1] == ' ' || p[-1] == '\n') &&
-		    (p[len] == ' ' || p[len] == '\n' || p[len] == '\0'))
-			return (1);
-	}
-	return (0);
-}
-
-/*
- * Undo exec_cgroup_setup: move back to the cgroup rcmdd started in (a
- * delegated one with controllers enabled refuses: its service manager
- * removes the tree) and remove the tree, which is empty unless commands
- * are still running.
- */
-static void
-exec_cgroup_clean(void)
-{
-	char	path[PATH_MAX];
-
-	if (exec_cg_path[0] == '\0')
-		return;
-	if ((size_t)snprintf(path, sizeof path, "%s/cgroup.procs",
-	    exec_cg_parent) < sizeof path)
-		exec_cgroup_write(AT_FDCWD, path, "0");
-	if ((size_t)snprintf(path, sizeof path, "%s/daemon", exec_cg_path) <
-	    sizeof path)
-		rmdir(path);
-	rmdir(exec_cg_path);
-	if (exec_cg_root != -1)
-		close(exec_cg_root);
-	exec_cg_root = -1;
-	exec_cg_path[0] = '\0';
-}
-
-/* At exit, in the daemon only (not in a child that forked from it). */
-static void
-exec_cgroup_atexit(void)
-{
-	if (getpid() == exec_cg_owner)
-		exec_cgroup_clean();
-}
-
-/*
- * Make the cgroup of the command with audit id id, with pids.max from its
- * CommandMaxProcesses where the pids controller is on, and open its
- * cgroup.procs for the child to join. Return 0 with *cgp NULL when
- * commands get no cgroup, or -1 with the reason in cause. Worker threads.
- */
-int
-exec_cgroup_new(uint64_t id, const struct exec_identity *ident,
-    struct exec_cgroup **cgp, char **cause)
-{
-	struct exec_cgroup	*cg;
-	char			 file[64], value[32];
-
-	*cgp = NULL;
-	if (exec_cg_root == -1)
-		return (0);
-	cg = xcalloc(1, sizeof *cg);
-	cg->procs = -1;
-	snprintf(cg->name, sizeof cg->name, "cmd-%llu",
-	    (unsigned long long)id);
-	if (mkdirat(exec_cg_root, cg->name, 0755) == -1) {
-		xasprintf(cause, "cannot create cgroup %s/%s: %s",
-		    exec_cg_path, cg->name, strerror(errno));
-		free(cg);
-		return (-1);
-	}
-	cg->made = 1;
-	if (exec_cg_pids && ident->max_procs != 0) {
-		snprintf(file, sizeof file, "%s/pids.max", cg->name);
-		snprintf(value, sizeof value, "%lu", ident->max_procs);
-		if (exec_cgroup_write(exec_cg_root, file, value) != 0) {
-			xasprintf(cause, "cannot set %s/%s: %s", exec_cg_path,
-			    file, strerror(errno));
-			goto fail;
-		}
-	}
-	snprintf(file, sizeof file, "%s/cgroup.procs", cg->name);
-	if ((cg->procs = openat(exec_cg_root, file, O_WRONLY |
-	    O_CLOEXEC)) == -1) {
-		xasprintf(cause, "cannot open %s/%s: %s", exec_cg_path, file,
-		    strerror(errno));
-		goto fail;
-	}
-	*cgp = cg;
-	return (0);
-
-fail:
-	exec_cgroup_free(cg);
-	return (-1);
-}
-
-/*
- * Kill every process in a command's cgroup, wherever in it, without
- * waiting. Worker thread.
- */
-void
-exec_cgroup_kill(struct exec_cgroup *cg)
-{
-	char	file[64];
-
-	if (cg == NULL || !cg->made)
-		return;
-	snprintf(file, sizeof file, "%s/cgroup.kill", cg->name);
-	if (exec_cgroup_write(exec_cg_root, file, "1") != 0)
-		log_warn("cannot write 1 to %s/%s", exec_cg_path, file);
-}
-
-/*
- * End what is left of a command once its shell has exited: kill its
- * cgroup, wait up to two seconds for it to empty, and remove it. Worker
- * thread.
- */
-void
-exec_cgroup_free(struct exec_cgroup *cg)
-{
-	struct pollfd	pfd;
-	char		file[64];
-	int		i, empty = 0;
-
-	if (cg == NULL)
-		return;
-	if (cg->procs != -1)
-		close(cg->procs);
-	if (cg->made) {
-		exec_cgroup_kill(cg);
-		snprintf(file, sizeof file, "%s/cgroup.events", cg->name);
-		pfd.fd = openat(exec_cg_root, file, O_RDONLY | O_CLOEXEC);
-		pfd.events = POLLPRI;
-		/* A change of cgroup.events wakes poll with POLLPRI. */
-		for (i = 0; i < 200 && pfd.fd != -1; i++) {
-			if ((empty = exec_cgroup_fd_has(pfd.fd,
-			    "populated 0")) != 0)
-				break;
-			poll(&pfd, 1, 10);
-		}
-		if (pfd.fd != -1)
-			close(pfd.fd);
-		if (unlinkat(exec_cg_root, cg->name, AT_REMOVEDIR) == -1)
-			log_warn("cannot remove cgroup %s/%s%s", exec_cg_path,
-			    cg->name, empty ? "" : ", which still holds "
-			    "processes 2 s after cgroup.kill");
-	}
-	free(cg);
-}
-
-/* Return the descriptor a command's child joins its cgroup with, or -1. */
-int
-exec_cgroup_procs(struct exec_cgroup *cg)
-{
-	return (cg == NULL ? -1 : cg->procs);
-}
-
-/* Close that descriptor once the child has used it. */
-void
-exec_cgroup_procs_close(struct exec_cgroup *cg)
-{
-	if (cg != NULL && cg->procs != -1) {
-		close(cg->procs);
-		cg->procs = -1;
-	}
 }
 
 /*

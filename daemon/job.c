@@ -35,13 +35,15 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "job_worker.h"
 #include "log.h"
 #include "rcmdd.h"
 #include "xmalloc.h"
 
 /*
  * Jobs: one command from EXEC to EXIT, seen from the loop thread, and the
- * queues between the loop and the job's worker (worker.c). Output and
+ * queues between the loop and the job's worker machine (worker.c), which
+ * a pool thread (worker_pool.c) or, inline, the session drives. Output and
  * results go to the loop through the inbox and its eventfd; stdin, signals
  * and cancellation go to the worker through the job's control queue and
  * wake fd. Each side wakes the other only when the queue it appends to was
@@ -52,53 +54,25 @@
  * job, so a job pointer in the inbox is always valid.
  *
  * Locks: inbox_lock guards the inbox; job->lock guards the job's control
- * queue and counters; job_pool_lock guards the pool of output buffers. No
- * thread holds two at once, and none is held across a system call or a
- * callback.
+ * queue and counters; job_output.c's lock guards the pool of output
+ * buffers. No thread holds two at once (nor one of them with
+ * worker_pool.c's), and none is held across a system call or a callback.
  *
- * Output buffers: a worker reads its pipes straight into a message from
- * the pool (job_output_get), hands the message over whole, and the loop
- * puts it back once the session has taken the bytes; a session that keeps
- * a large chunk for its socket (job_output_keep) puts it back once the
- * socket has sent it. Streaming then costs
- * no copy in the worker and no malloc per read: a fresh 64 KiB buffer per
- * read had the kernel fault in and zero new pages for every chunk.
- *
- * In --single-thread mode the loop thread runs the worker inline and the
- * worker calls the session's pump between polls, so that the session's
- * own socket is served while everyone else waits.
+ * An inline job (--single-thread) goes through the same queues: its
+ * session drives the worker machine on the loop thread and calls
+ * job_dispatch between steps.
  */
 
 #define JOB_PENDING_MAX		(256 * 1024)
 #define JOB_PENDING_LOW		(64 * 1024)
 #define JOB_STDIN_MAX		(256 * 1024)
 #define JOB_STDIN_LOW		(64 * 1024)
-#define JOB_STACK_SIZE		(256 * 1024)
-#define JOB_IDLE_KEEP		128
-#define JOB_IDLE_SECONDS	30
 #define JOB_TRIM_DELAY_MS	200
-#define JOB_POOL_KEEP		32
-
-/* A report from a worker to the loop. */
-struct job_msg {
-	int			 type;
-	struct job		*job;
-	uint64_t		 audit_id;
-	struct frame_exit	 exit;
-	uint16_t		 error_code;
-	int			 pooled;
-	size_t			 len;
-	STAILQ_ENTRY(job_msg)	 entry;
-	uint8_t			 data[];
-};
-STAILQ_HEAD(job_msgs, job_msg);
 
 struct job {
 	/* Set before the worker starts, then read-only. */
 	struct job_params	*params;
-	int			 flags;
 	int			 wake_fd;
-	struct job_pump		*pump;
 
 	/* Loop thread only. */
 	job_event_cb		 cb;
@@ -107,10 +81,7 @@ struct job {
 	uint64_t		 audit_id;	/* 0 until STARTED */
 	time_t			 started;
 
-	/* Guarded by job_idle_lock, until a worker takes the job. */
-	STAILQ_ENTRY(job)	 queued;
-
-	/* Worker thread only: output not yet pushed to the inbox. */
+	/* The worker's thread only: output not yet pushed to the inbox. */
 	struct job_msgs		 batch;
 
 	/* Guarded by lock. */
@@ -131,9 +102,6 @@ static void	 job_free(struct job *);
 static void	 job_ctl_add(struct job *, int, int, const uint8_t *, size_t);
 static void	 job_inbox_cb(int, short, void *);
 static void	 job_trim_cb(int, short, void *);
-static void	 job_msg_free(struct job_msg *);
-static void	*job_worker_main(void *);
-static void	 job_join_ended(void);
 static char	*job_escape(const char *, size_t, size_t);
 
 static struct jobs	 job_list = TAILQ_HEAD_INITIALIZER(job_list);
@@ -144,48 +112,11 @@ static struct job_msgs	 inbox = STAILQ_HEAD_INITIALIZER(inbox);
 static int		 inbox_fd = -1;
 static struct event	*inbox_ev;
 static struct event	*job_trim_ev;
-static pthread_mutex_t	 job_pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct job_msgs	 job_pool = STAILQ_HEAD_INITIALIZER(job_pool);
-static u_int		 job_pool_count;
-
-/*
- * Worker threads: a job's worker runs it to its end, then waits up to
- * JOB_IDLE_SECONDS for the next job, and JOB_IDLE_KEEP at most wait so.
- * Taking a waiting thread costs a wake-up; a new thread, its creation
- * and, at its end, its exit and a join on the loop thread. The audit
- * writer's group commits end many commands at once, so fewer waiting
- * threads than connections running commands means creating the rest
- * again each round: 64 connections with 16 kept created a thread for one
- * command in eight. An idle thread costs about 4 KiB of memory.
- */
-STAILQ_HEAD(job_queue, job);
-struct job_thread {
-	pthread_t			 thread;
-	STAILQ_ENTRY(job_thread)	 entry;
-};
-STAILQ_HEAD(job_threads, job_thread);
-static pthread_mutex_t	 job_idle_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	 job_idle_cond;
-static pthread_cond_t	 job_gone_cond = PTHREAD_COND_INITIALIZER;
-static struct job_queue	 job_queue = STAILQ_HEAD_INITIALIZER(job_queue);
-static u_int		 job_queued;
-static u_int		 job_idle;
-static u_int		 job_workers;
-static int		 job_stopping;
-static struct job_threads job_ended = STAILQ_HEAD_INITIALIZER(job_ended);
 
 /* Create the inbox and its event; called once on the loop thread. */
 void
 job_inbox_open(struct event_base *base)
 {
-	pthread_condattr_t	attr;
-
-	/* Idle workers time out on the monotonic clock. */
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&job_idle_cond, &attr);
-	pthread_condattr_destroy(&attr);
-
 	inbox_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (inbox_fd == -1)
 		fatal("eventfd");
@@ -208,41 +139,30 @@ job_inbox_open(struct event_base *base)
 static void
 job_trim_cb(int fd, short events, void *arg)
 {
-	struct job_msg	*msg;
-
 	(void)fd;
 	(void)events;
 	(void)arg;
 	if (job_number != 0)
 		return;
-	job_join_ended();
-	pthread_mutex_lock(&job_pool_lock);
-	while ((msg = STAILQ_FIRST(&job_pool)) != NULL) {
-		STAILQ_REMOVE_HEAD(&job_pool, entry);
-		free(msg);
-	}
-	job_pool_count = 0;
-	pthread_mutex_unlock(&job_pool_lock);
+	worker_pool_join();
+	job_output_trim();
 	malloc_trim(0);
 }
 
 /*
- * Start a job for a session. Unless JOB_INLINE is given, the worker thread
- * starts now (or a waiting one takes the job), with every signal blocked;
- * with it, the caller runs the job with job_run_inline. On success the job
- * takes ownership of params. If the job's wake-up descriptor or its thread
- * cannot be had, return NULL with a cause for the client, and the caller
- * keeps params: the command is refused, and the daemon goes on.
+ * Start a job for a session. Unless JOB_INLINE is given, a pool thread
+ * runs its worker (worker_pool.c); with it, the caller drives the worker
+ * itself. On success the job takes ownership of params. If the job's
+ * wake-up descriptor or a thread cannot be had, return NULL with a cause
+ * for the client, and the caller keeps params: the command is refused,
+ * and the daemon goes on.
  */
 struct job *
 job_start(struct job_params *params, int flags, job_event_cb cb, void *arg,
     char **cause)
 {
-	struct job	*job, *j;
-	struct job_thread *t;
-	pthread_attr_t	 attr;
-	sigset_t	 all, old;
-	int		 fd, error;
+	struct job	*job;
+	int		 fd;
 
 	if ((fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1) {
 		xasprintf(cause, "cannot run the command: rcmdd cannot open a "
@@ -252,7 +172,6 @@ job_start(struct job_params *params, int flags, job_event_cb cb, void *arg,
 	}
 	job = xcalloc(1, sizeof *job);
 	job->params = params;
-	job->flags = flags;
 	job->cb = cb;
 	job->cb_arg = arg;
 	STAILQ_INIT(&job->ctl);
@@ -262,153 +181,11 @@ job_start(struct job_params *params, int flags, job_event_cb cb, void *arg,
 	TAILQ_INSERT_TAIL(&job_list, job, entry);
 	job_number++;
 
-	if (flags & JOB_INLINE)
+	if ((flags & JOB_INLINE) || worker_pool_add(job, cause) == 0)
 		return (job);
-
-	pthread_mutex_lock(&job_idle_lock);
-	STAILQ_INSERT_TAIL(&job_queue, job, queued);
-	job_queued++;
-	if (job_idle >= job_queued) {
-		/* A waiting worker takes it. */
-		pthread_cond_signal(&job_idle_cond);
-		pthread_mutex_unlock(&job_idle_lock);
-		return (job);
-	}
-	job_workers++;
-	pthread_mutex_unlock(&job_idle_lock);
-	job_join_ended();
-
-	t = xcalloc(1, sizeof *t);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, JOB_STACK_SIZE);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	error = pthread_create(&t->thread, &attr, job_worker_main, t);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (error == 0)
-		return (job);
-
-	/*
-	 * No thread: take the job back, unless a worker that finished its
-	 * own job took it meanwhile, in which case it runs.
-	 */
-	free(t);
-	pthread_mutex_lock(&job_idle_lock);
-	job_workers--;
-	STAILQ_FOREACH(j, &job_queue, queued) {
-		if (j == job)
-			break;
-	}
-	if (j == NULL) {
-		pthread_mutex_unlock(&job_idle_lock);
-		return (job);
-	}
-	STAILQ_REMOVE(&job_queue, job, job, queued);
-	job_queued--;
-	pthread_mutex_unlock(&job_idle_lock);
-	xasprintf(cause, "cannot run the command: rcmdd cannot start a "
-	    "thread for it (%s: the limit on processes and threads, "
-	    "RLIMIT_NPROC or the service's TasksMax, is reached); try again "
-	    "later", strerror(error));
 	job->params = NULL;
 	job_free(job);
 	return (NULL);
-}
-
-/*
- * A worker thread: run queued jobs, then wait for more; end after waiting
- * JOB_IDLE_SECONDS, when JOB_IDLE_KEEP others already wait, or when the
- * daemon stops. Every signal is blocked. job_start starts a thread when
- * fewer wait than jobs are queued, so a queued job always has a worker
- * waiting or on its way.
- */
-static void *
-job_worker_main(void *arg)
-{
-	struct job_thread	*t = arg;
-	struct job		*job;
-	struct timespec		 deadline;
-	int			 rc;
-
-	pthread_mutex_lock(&job_idle_lock);
-	for (;;) {
-		while ((job = STAILQ_FIRST(&job_queue)) != NULL) {
-			STAILQ_REMOVE_HEAD(&job_queue, queued);
-			job_queued--;
-			pthread_mutex_unlock(&job_idle_lock);
-			worker_main(job);
-			pthread_mutex_lock(&job_idle_lock);
-		}
-		if (job_stopping || job_idle >= JOB_IDLE_KEEP)
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += JOB_IDLE_SECONDS;
-		job_idle++;
-		rc = 0;
-		while (STAILQ_EMPTY(&job_queue) && !job_stopping && rc == 0)
-			rc = pthread_cond_timedwait(&job_idle_cond,
-			    &job_idle_lock, &deadline);
-		job_idle--;
-		if (STAILQ_EMPTY(&job_queue))
-			break;
-	}
-	/* The loop thread joins it (job_join_ended). */
-	STAILQ_INSERT_TAIL(&job_ended, t, entry);
-	job_workers--;
-	pthread_cond_broadcast(&job_gone_cond);
-	pthread_mutex_unlock(&job_idle_lock);
-	return (NULL);
-}
-
-/*
- * Join the worker threads that have ended, so that none is left half
- * gone. Loop thread: when a thread starts, when the daemon goes idle, and
- * at exit.
- */
-static void
-job_join_ended(void)
-{
-	struct job_threads	 ended;
-	struct job_thread	*t;
-
-	STAILQ_INIT(&ended);
-	pthread_mutex_lock(&job_idle_lock);
-	STAILQ_CONCAT(&ended, &job_ended);
-	pthread_mutex_unlock(&job_idle_lock);
-	while ((t = STAILQ_FIRST(&ended)) != NULL) {
-		STAILQ_REMOVE_HEAD(&ended, entry);
-		pthread_join(t->thread, NULL);
-		free(t);
-	}
-}
-
-/*
- * Stop the waiting workers and wait until every worker thread has left
- * its loop; at exit, once no job runs. Loop thread.
- */
-void
-job_workers_stop(void)
-{
-	pthread_mutex_lock(&job_idle_lock);
-	job_stopping = 1;
-	pthread_cond_broadcast(&job_idle_cond);
-	while (job_workers > 0)
-		pthread_cond_wait(&job_gone_cond, &job_idle_lock);
-	pthread_mutex_unlock(&job_idle_lock);
-	job_join_ended();
-}
-
-/*
- * Run an inline job to its end on the loop thread, calling the pump before
- * each poll so that the session's socket and the signal pipe are served.
- */
-void
-job_run_inline(struct job *job, struct job_pump *pump)
-{
-	job->pump = pump;
-	worker_main(job);
-	job->pump = NULL;
 }
 
 /* Report output read from the command's pipes. Worker thread. */
@@ -419,40 +196,6 @@ job_report_output(struct job *job, int type, const void *data, size_t len)
 	job->pending += len;
 	pthread_mutex_unlock(&job->lock);
 	job_push(job, type, data, len);
-}
-
-/*
- * Return a buffer of JOB_OUTPUT_SIZE bytes for a worker to read output
- * into, from the pool when it has one. Any thread.
- */
-uint8_t *
-job_output_get(void)
-{
-	struct job_msg	*msg;
-
-	pthread_mutex_lock(&job_pool_lock);
-	if ((msg = STAILQ_FIRST(&job_pool)) != NULL) {
-		STAILQ_REMOVE_HEAD(&job_pool, entry);
-		job_pool_count--;
-	}
-	pthread_mutex_unlock(&job_pool_lock);
-	if (msg == NULL)
-		msg = xmalloc(sizeof *msg + JOB_OUTPUT_SIZE);
-	memset(msg, 0, sizeof *msg);
-	msg->pooled = 1;
-	return (msg->data);
-}
-
-/*
- * Give back a buffer from job_output_get that was not reported, or the
- * output of a report that was kept with job_output_keep. Any thread.
- */
-void
-job_output_put(uint8_t *buf)
-{
-	if (buf != NULL)
-		job_msg_free((struct job_msg *)(buf -
-		    offsetof(struct job_msg, data)));
 }
 
 /*
@@ -472,22 +215,6 @@ job_report_output_buf(struct job *job, int type, uint8_t *buf, size_t len)
 	msg->job = job;
 	msg->len = len;
 	job_push_msg(msg);
-}
-
-/* Free a message, or put a pooled buffer back while the pool is small. */
-static void
-job_msg_free(struct job_msg *msg)
-{
-	if (msg->pooled) {
-		pthread_mutex_lock(&job_pool_lock);
-		if (job_pool_count < JOB_POOL_KEEP) {
-			STAILQ_INSERT_HEAD(&job_pool, msg, entry);
-			job_pool_count++;
-			msg = NULL;
-		}
-		pthread_mutex_unlock(&job_pool_lock);
-	}
-	free(msg);
 }
 
 /* Report that the command's row is committed and it starts. */
@@ -878,13 +605,6 @@ int
 job_get_wake_fd(struct job *job)
 {
 	return (job->wake_fd);
-}
-
-/* Return the pump of an inline job, or NULL on a worker thread. */
-struct job_pump *
-job_get_pump(struct job *job)
-{
-	return (job->pump);
 }
 
 /*

@@ -392,8 +392,9 @@ listen_error_cb(struct evconnlistener *lev, void *arg)
 {
 	struct timeval	tv = { LISTEN_PAUSE_SEC, 0 };
 	u_int		i;
-	int		error = EVUTIL_SOCKET_ERROR();
+	int		error;
 
+	error = EVUTIL_SOCKET_ERROR();
 	(void)lev;
 	(void)arg;
 	if (error == EMFILE || error == ENFILE) {

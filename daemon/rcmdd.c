@@ -415,7 +415,7 @@ main(int argc, char **argv)
 	control_stop();
 	audit_stop();
 	server_stop();
-	job_workers_stop();
+	worker_pool_stop();
 	job_inbox_close();
 	notify_close();
 	event_base_free(server_base);
@@ -439,8 +439,9 @@ check_user(const struct config *conf, char **cause)
 {
 	struct passwd	*pw;
 	const char	*name = "?";
-	long		 uid = (long)geteuid();
+	long		 uid;
 
+	uid = (long)geteuid();
 	if (uid == 0)
 		return (0);
 	if ((pw = getpwuid(geteuid())) != NULL)

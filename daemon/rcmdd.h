@@ -31,8 +31,9 @@
 
 /*
  * rcmdd's private header. The event loop thread owns listeners, sessions
- * and the job table; each job's worker thread owns its child and pipes;
- * the audit thread owns the SQLite handle.
+ * and the job table; each job's worker (driven by a pool thread, or by
+ * the loop thread inline) owns its child and pipes; the audit thread owns
+ * the SQLite handle.
  */
 
 #define RCMDD_DEFAULT_PORT	"7514"
@@ -251,23 +252,11 @@ struct job_params {
 /* The most output a worker reads at once: one frame's payload. */
 #define JOB_OUTPUT_SIZE		FRAME_MAX_PAYLOAD
 
-/* How a job runs: on its own worker thread, or inline in the loop. */
+/*
+ * How a job runs: on a pool thread, or inline, its worker driven by the
+ * loop thread itself (--single-thread).
+ */
 #define JOB_INLINE		0x1
-
-/* A control item from the loop to a job's worker. */
-#define JOB_CTL_STDIN		1
-#define JOB_CTL_STDIN_EOF	2
-#define JOB_CTL_SIGNAL		3
-#define JOB_CTL_CANCEL		4
-struct job_ctl {
-	int			 type;
-	int			 arg;
-	size_t			 len;
-	size_t			 off;
-	STAILQ_ENTRY(job_ctl)	 entry;
-	uint8_t			 data[];
-};
-STAILQ_HEAD(job_ctls, job_ctl);
 
 /* Why a job was cancelled. */
 #define JOB_CANCEL_DISCONNECT	1
@@ -297,24 +286,6 @@ struct job_event {
 	int			 kept;
 };
 typedef void (*job_event_cb)(struct job *, struct job_event *, void *);
-
-/*
- * How an inline job (--single-thread) serves the loop's own descriptors:
- * before each poll the job calls cb, which handles the revents of the last
- * poll and sets the descriptors, events and timeout for the next one.
- */
-#define JOB_PUMP_FDS		2
-#define JOB_PUMP_OK		0
-#define JOB_PUMP_GONE		1
-#define JOB_PUMP_SHUTDOWN	2
-struct job_pump {
-	int		 fd[JOB_PUMP_FDS];
-	short		 events[JOB_PUMP_FDS];
-	short		 revents[JOB_PUMP_FDS];
-	int		 timeout_ms;
-	int		(*cb)(struct job_pump *);
-	void		*arg;
-};
 
 /* server.c */
 extern struct config	*server_conf;
@@ -399,13 +370,11 @@ void		 session_set_fd_budget(u_long, u_int);
 void		 session_shutdown_all(void);
 u_int		 session_count(void);
 
-/* job.c: the loop thread's side */
+/* job.c: the loop's view of a job (the worker's side is job_worker.h) */
 void		 job_inbox_open(struct event_base *);
 void		 job_inbox_close(void);
-void		 job_workers_stop(void);
 struct job	*job_start(struct job_params *, int, job_event_cb, void *,
 		     char **);
-void		 job_run_inline(struct job *, struct job_pump *);
 void		 job_dispatch(void);
 void		 job_stdin(struct job *, const uint8_t *, size_t);
 void		 job_stdin_eof(struct job *);
@@ -416,32 +385,30 @@ void		 job_cancel_all(int);
 void		 job_detach(struct job *);
 void		 job_output_sent(struct job *, size_t);
 uint8_t		*job_output_keep(struct job_event *);
+void		 job_output_put(uint8_t *);
 u_int		 job_count(void);
 void		 job_params_free(struct job_params *);
 void		 job_list_write(struct evbuffer *);
 int		 job_end(uint64_t);
 uint64_t	 job_started_count(void);
 
-/* job.c: the worker's side */
-const struct job_params *job_get_params(struct job *);
-int		 job_get_wake_fd(struct job *);
-struct job_pump	*job_get_pump(struct job *);
-int		 job_may_read(struct job *);
-void		 job_take_ctl(struct job *, struct job_ctls *);
-void		 job_stdin_consumed(struct job *, size_t);
-void		 job_report_started(struct job *, uint64_t);
-void		 job_report_output(struct job *, int, const void *, size_t);
-uint8_t		*job_output_get(void);
-void		 job_output_put(uint8_t *);
-void		 job_report_output_buf(struct job *, int, uint8_t *, size_t);
-void		 job_report_flush(struct job *);
-void		 job_report_error(struct job *, uint16_t, const char *);
-void		 job_report_exit(struct job *, const struct frame_exit *);
+struct cgroup;
+struct pollfd;
 
-struct exec_cgroup;
+/*
+ * worker.c: one command's machine, driven by a pool thread or, inline,
+ * by its session; it polls at most WORKER_POLL_FDS descriptors.
+ */
+#define WORKER_POLL_FDS		5
+struct worker;
+struct worker	*worker_new(struct job *);
+int		 worker_fill(struct worker *, struct pollfd *, int *);
+void		 worker_step(struct worker *, const struct pollfd *);
+int		 worker_done(struct worker *);
+void		 worker_free(struct worker *);
 
-/* worker.c */
-void		*worker_main(void *);
+/* worker_pool.c */
+void		 worker_pool_stop(void);
 
 /* exec.c */
 int		 exec_start(char **);
@@ -449,18 +416,21 @@ int		 exec_configure(const struct config *, char **);
 void		 exec_set_files_soft(unsigned long, unsigned long);
 void		 exec_identity(struct exec_identity *);
 pid_t		 exec_spawn(const char *, char *const *,
-		     const struct exec_identity *, struct exec_cgroup *, int,
-		     int, int, int *, const char **);
-int		 exec_cgroup_new(uint64_t, const struct exec_identity *,
-		     struct exec_cgroup **, char **);
-void		 exec_cgroup_kill(struct exec_cgroup *);
-void		 exec_cgroup_free(struct exec_cgroup *);
-int		 exec_cgroup_procs(struct exec_cgroup *);
-void		 exec_cgroup_procs_close(struct exec_cgroup *);
+		     const struct exec_identity *, struct cgroup *, int, int,
+		     int, int *, const char **);
 int		 exec_pidfd(pid_t);
 void		 exec_kill(pid_t, int);
-char		**exec_env(const struct config *, const char *);
+char		**exec_env_new(const struct config *, const char *);
 void		 exec_env_free(char **);
+
+/* cgroup.c */
+void		 cgroup_start(void);
+int		 cgroup_new(uint64_t, const struct exec_identity *,
+		     struct cgroup **, char **);
+void		 cgroup_kill(struct cgroup *);
+void		 cgroup_free(struct cgroup *);
+int		 cgroup_procs(struct cgroup *);
+void		 cgroup_procs_close(struct cgroup *);
 
 /* The head of the audit hash chain: its last sequence number and hash. */
 #define CHAIN_HASH_LEN		64

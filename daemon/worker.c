@@ -31,22 +31,30 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "job_worker.h"
 #include "log.h"
 #include "rcmdd.h"
 #include "xmalloc.h"
 
 /*
- * The worker: what runs one command, on the command's own thread (or on
- * the loop thread, inline, in --single-thread mode). It commits the
- * running row, spawns the child, moves bytes between the child's pipes
- * and the job's queues (job.c), enforces the timeout, reaps the child,
- * commits the final row and reports EXIT. It owns the child and its pipes
- * and never touches a session.
+ * The worker: the machine that runs one command. It commits the running
+ * row, spawns the child, moves bytes between the child's pipes and the
+ * job's queues (job.c), enforces the timeout, reaps the child, commits
+ * the final row and reports EXIT. It owns the child and its pipes and
+ * never touches a session.
+ *
+ * It does not poll by itself: worker_fill gives the descriptors to poll
+ * and the timeout, worker_step takes the poll's results and moves the
+ * command on, and worker_done says when it has ended. A pool thread
+ * (worker_pool.c) drives it with poll alone; in --single-thread mode the
+ * session drives the same machine on the loop thread, polling its own
+ * socket in the same call (session_inline.c). Either way the machine
+ * talks to the session only through the job's queues.
  *
  * A command is done when its shell has exited and its output is drained;
  * a process it left behind holding the pipes open gets DrainTimeout, then
  * the pipes are closed. Then whatever is left of the command is killed:
- * its cgroup (exec.c), where commands have one, and its process group.
+ * its cgroup (cgroup.c), where commands have one, and its process group.
  *
  * The shell is reaped last. Its exit is seen with waitid(WNOWAIT), which
  * leaves it a zombie: its pid, and so its process group id, cannot be
@@ -66,6 +74,7 @@ struct worker {
 	struct job		*job;
 	const struct job_params	*p;
 	struct cmd_record	*rec;	/* the job's; its outcome is ours */
+	int			 done;	/* EXIT or ERROR reported */
 	pid_t			 pid;
 	int			 pidfd;
 	int			 fd_in;
@@ -75,7 +84,7 @@ struct worker {
 	int			 stdin_eof;
 	int			 exited;	/* a zombie, not reaped */
 	int			 wstatus;
-	struct exec_cgroup	*cgroup;
+	struct cgroup		*cgroup;
 	int			 timed_out;
 	int			 term_sent;
 	int			 cancel;
@@ -86,10 +95,18 @@ struct worker {
 	uint8_t			*rbuf;
 	int			 grown[2];	/* stdout, stderr */
 	char			 reason[256];
+
+	/* Where worker_fill put each descriptor; -1: not polled. */
+	int			 i_wake;
+	int			 i_out;
+	int			 i_err;
+	int			 i_in;
+	int			 i_pid;
 };
 
-static void	 worker_execute(struct worker *);
-static void	 worker_loop(struct worker *);
+static void	 worker_begin(struct worker *);
+static void	 worker_failed(struct worker *, int, int *, int *, int *);
+static void	 worker_tick(struct worker *);
 static void	 worker_read_ctl(struct worker *);
 static void	 worker_write_stdin(struct worker *);
 static void	 worker_read_pipe(struct worker *, int *, int);
@@ -103,33 +120,42 @@ static void	 worker_close(int *);
 static uint64_t	 worker_now(void);
 
 /*
- * Run one job to its end: the body of a worker thread, or called by the
- * loop thread itself for an inline job.
+ * Start the machine for a job: commit the running row and spawn the
+ * command. If either fails, the job's final report is already sent and
+ * the worker is done at once. Called by whoever drives it, a pool thread
+ * or the loop thread (inline); the same thread drives it to its end.
  */
-void *
-worker_main(void *arg)
+struct worker *
+worker_new(struct job *job)
 {
-	struct worker	run;
+	struct worker	*run;
 
-	memset(&run, 0, sizeof run);
-	run.job = arg;
-	run.p = job_get_params(run.job);
-	run.rec = run.p->rec;
-	run.pid = -1;
-	run.pidfd = run.fd_in = run.fd_out = run.fd_err = -1;
-	STAILQ_INIT(&run.stdin_queue);
-	worker_execute(&run);
-	return (NULL);
+	run = xcalloc(1, sizeof *run);
+	run->job = job;
+	run->p = job_get_params(job);
+	run->rec = run->p->rec;
+	run->pid = -1;
+	run->pidfd = run->fd_in = run->fd_out = run->fd_err = -1;
+	run->i_wake = run->i_out = run->i_err = run->i_in = run->i_pid = -1;
+	STAILQ_INIT(&run->stdin_queue);
+	worker_begin(run);
+	return (run);
 }
 
-/* Record, spawn, run and finish one command. */
+/* Free a worker once it is done; the job is the loop's by then. */
+void
+worker_free(struct worker *run)
+{
+	free(run);
+}
+
+/* Record and spawn the command. */
 static void
-worker_execute(struct worker *run)
+worker_begin(struct worker *run)
 {
 	struct job		*job = run->job;
 	const struct job_params	*p = run->p;
 	struct cmd_record	*rec = run->rec;
-	struct frame_exit	 x;
 	char			*cause = NULL, *text;
 	const char		*what;
 	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 };
@@ -142,6 +168,7 @@ worker_execute(struct worker *run)
 		    "so it was not run (%s); the operator should check the "
 		    "daemon's log and the audit database", cause);
 		free(cause);
+		run->done = 1;
 		job_report_error(job, ERR_AUDIT, text);
 		free(text);
 		return;
@@ -150,16 +177,15 @@ worker_execute(struct worker *run)
 
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
 	    pipe2(err, O_CLOEXEC) == -1) {
-		error = errno;
-		goto failed;
+		worker_failed(run, errno, in, out, err);
+		return;
 	}
-	if (exec_cgroup_new(rec->id, &rec->ident, &run->cgroup,
+	if (cgroup_new(rec->id, &rec->ident, &run->cgroup,
 	    &cause) != 0) {
 		strlcpy(run->reason, cause, sizeof run->reason);
 		free(cause);
-		cause = NULL;
-		error = EIO;
-		goto failed;
+		worker_failed(run, EIO, in, out, err);
+		return;
 	}
 	run->started = worker_now();
 	run->pid = exec_spawn(rec->command, p->envp, &rec->ident, run->cgroup,
@@ -170,7 +196,8 @@ worker_execute(struct worker *run)
 	if (run->pid == -1) {
 		snprintf(run->reason, sizeof run->reason, "cannot %s: %s",
 		    what, strerror(error));
-		goto failed;
+		worker_failed(run, error, in, out, err);
+		return;
 	}
 	run->fd_in = in[1];
 	run->fd_out = out[0];
@@ -183,17 +210,22 @@ worker_execute(struct worker *run)
 		run->timeout_at = run->started + rec->timeout_ms;
 	log_debug("command %llu: pid %ld", (unsigned long long)run->rec->id,
 	    (long)run->pid);
+}
 
-	worker_loop(run);
-	worker_end(run);
-	worker_finish(run);
-	return;
+/*
+ * The command could not be started: close what was opened, commit the
+ * failed row and report EXIT, which ends the job.
+ */
+static void
+worker_failed(struct worker *run, int error, int *in, int *out, int *err)
+{
+	struct cmd_record	*rec = run->rec;
+	struct frame_exit	 x;
 
-failed:
 	if (run->reason[0] == '\0')
 		snprintf(run->reason, sizeof run->reason,
 		    "cannot start /bin/sh: %s", strerror(error));
-	exec_cgroup_free(run->cgroup);
+	cgroup_free(run->cgroup);
 	run->cgroup = NULL;
 	worker_close(&in[0]);
 	worker_close(&in[1]);
@@ -213,149 +245,147 @@ failed:
 		memcpy(x.hash, rec->end_hash, EXIT_HASH_LEN);
 		x.has_hash = 1;
 	}
-	job_report_exit(job, &x);
+	run->done = 1;
+	job_report_exit(run->job, &x);
 }
 
 /*
- * Move bytes until the shell has exited and its output is drained, or the
- * drain grace after its exit has passed.
+ * Fill pfd (WORKER_POLL_FDS entries at most) with the descriptors the
+ * machine waits on, and *timeout with how long it may wait (-1: no
+ * limit); return how many were filled. The driver polls them, maybe with
+ * descriptors of its own after them, and passes the same array to
+ * worker_step.
+ */
+int
+worker_fill(struct worker *run, struct pollfd *pfd, int *timeout)
+{
+	uint64_t	now, next;
+	int		n = 0, can_read;
+
+	run->i_wake = run->i_out = run->i_err = run->i_in = run->i_pid = -1;
+	if (run->done) {
+		*timeout = 0;
+		return (0);
+	}
+	can_read = job_may_read(run->job);
+	pfd[n].fd = job_get_wake_fd(run->job);
+	pfd[n].events = POLLIN;
+	run->i_wake = n++;
+	if (can_read && run->fd_out != -1) {
+		pfd[n].fd = run->fd_out;
+		pfd[n].events = POLLIN;
+		run->i_out = n++;
+	}
+	if (can_read && run->fd_err != -1) {
+		pfd[n].fd = run->fd_err;
+		pfd[n].events = POLLIN;
+		run->i_err = n++;
+	}
+	if (run->fd_in != -1 && !STAILQ_EMPTY(&run->stdin_queue)) {
+		pfd[n].fd = run->fd_in;
+		pfd[n].events = POLLOUT;
+		run->i_in = n++;
+	}
+	if (!run->exited && run->pidfd != -1) {
+		pfd[n].fd = run->pidfd;
+		pfd[n].events = POLLIN;
+		run->i_pid = n++;
+	}
+
+	now = worker_now();
+	next = UINT64_MAX;
+	if (!run->exited && run->timeout_at != 0 && !run->timed_out)
+		next = run->timeout_at;
+	if (!run->exited && run->kill_at != 0 && run->kill_at < next)
+		next = run->kill_at;
+	if (run->exited && run->drain_at < next)
+		next = run->drain_at;
+	if (!run->exited && run->pidfd == -1 &&
+	    now + WORKER_REAP_TICK_MS < next)
+		next = now + WORKER_REAP_TICK_MS;
+	if (next == UINT64_MAX)
+		*timeout = -1;
+	else if (next <= now)
+		*timeout = 0;
+	else if (next - now > INT32_MAX)
+		*timeout = INT32_MAX;
+	else
+		*timeout = (int)(next - now);
+	return (n);
+}
+
+/*
+ * One step: handle what the poll over worker_fill's descriptors found
+ * (their revents, all 0 after a timeout or EINTR), then the deadlines;
+ * once the shell has exited and its output is drained, end the command
+ * and report EXIT, after which the machine is done.
+ */
+void
+worker_step(struct worker *run, const struct pollfd *pfd)
+{
+	if (run->done)
+		return;
+	if (run->i_wake != -1 && pfd[run->i_wake].revents != 0)
+		worker_read_ctl(run);
+	if (run->i_in != -1 && pfd[run->i_in].revents != 0)
+		worker_write_stdin(run);
+	if (run->i_out != -1 && pfd[run->i_out].revents != 0)
+		worker_read_pipe(run, &run->fd_out, JOB_EV_STDOUT);
+	if (run->i_err != -1 && pfd[run->i_err].revents != 0)
+		worker_read_pipe(run, &run->fd_err, JOB_EV_STDERR);
+	job_report_flush(run->job);
+	if ((run->i_pid != -1 && pfd[run->i_pid].revents != 0) ||
+	    (!run->exited && run->pidfd == -1))
+		worker_check_exit(run);
+	worker_tick(run);
+}
+
+/* Return whether the command has ended and its final report is sent. */
+int
+worker_done(struct worker *run)
+{
+	return (run->done);
+}
+
+/*
+ * Close stdin once it is all written, act on the deadlines (the timeout,
+ * the SIGKILL after the grace, the drain after the shell's exit), and
+ * finish once the shell has exited and its output is closed.
  */
 static void
-worker_loop(struct worker *run)
+worker_tick(struct worker *run)
 {
-	struct job		*job = run->job;
-	const struct job_params	*p = run->p;
-	struct job_pump		*pump = job_get_pump(job);
-	struct pollfd		 pfd[5 + JOB_PUMP_FDS];
-	uint64_t		 now, next;
-	int			 n, i, i_wake, i_out, i_err, i_in, i_pid, i_pump;
-	int			 can_read, timeout, rc;
+	uint64_t	now;
 
-	for (;;) {
-		if (pump != NULL) {
-			rc = pump->cb(pump);
-			memset(pump->revents, 0, sizeof pump->revents);
-			if (rc != JOB_PUMP_OK && run->cancel == 0) {
-				run->cancel = rc == JOB_PUMP_GONE ?
-				    JOB_CANCEL_DISCONNECT : JOB_CANCEL_SHUTDOWN;
-				if (run->exited)
-					run->drain_at = worker_now();
-				else if (!run->term_sent)
-					worker_terminate(run, worker_now());
-			}
-			worker_read_ctl(run);
-		}
-		/* Close stdin once the client said EOF and all is written. */
-		if (run->fd_in != -1 && run->stdin_eof &&
-		    STAILQ_EMPTY(&run->stdin_queue))
-			worker_close(&run->fd_in);
+	/* Close stdin once the client said EOF and all is written. */
+	if (run->fd_in != -1 && run->stdin_eof &&
+	    STAILQ_EMPTY(&run->stdin_queue))
+		worker_close(&run->fd_in);
 
-		now = worker_now();
-		if (!run->exited && run->timeout_at != 0 &&
-		    now >= run->timeout_at && !run->timed_out) {
-			run->timed_out = 1;
-			snprintf(run->reason, sizeof run->reason,
-			    "timed out after %u ms", run->rec->timeout_ms);
-			worker_terminate(run, now);
-		}
-		if (!run->exited && run->kill_at != 0 && now >= run->kill_at) {
-			exec_kill(run->pid, SIGKILL);
-			exec_cgroup_kill(run->cgroup);
-			run->kill_at = 0;
-		}
-		if (run->exited && (run->fd_out != -1 || run->fd_err != -1) &&
-		    now >= run->drain_at) {
-			log_debug("command %llu: output still open %u ms after "
-			    "the shell exited; closing it",
-			    (unsigned long long)run->rec->id, p->drain_ms);
-			worker_close(&run->fd_out);
-			worker_close(&run->fd_err);
-		}
-		if (run->exited && run->fd_out == -1 && run->fd_err == -1)
-			break;
-
-		can_read = job_may_read(job);
-
-		n = 0;
-		i_out = i_err = i_in = i_pid = i_pump = -1;
-		pfd[n].fd = job_get_wake_fd(job);
-		pfd[n].events = POLLIN;
-		i_wake = n++;
-		if (can_read && run->fd_out != -1) {
-			pfd[n].fd = run->fd_out;
-			pfd[n].events = POLLIN;
-			i_out = n++;
-		}
-		if (can_read && run->fd_err != -1) {
-			pfd[n].fd = run->fd_err;
-			pfd[n].events = POLLIN;
-			i_err = n++;
-		}
-		if (run->fd_in != -1 && !STAILQ_EMPTY(&run->stdin_queue)) {
-			pfd[n].fd = run->fd_in;
-			pfd[n].events = POLLOUT;
-			i_in = n++;
-		}
-		if (!run->exited && run->pidfd != -1) {
-			pfd[n].fd = run->pidfd;
-			pfd[n].events = POLLIN;
-			i_pid = n++;
-		}
-		if (pump != NULL) {
-			i_pump = n;
-			for (i = 0; i < JOB_PUMP_FDS; i++) {
-				pfd[n].fd = pump->fd[i];
-				pfd[n].events = pump->events[i];
-				n++;
-			}
-		}
-
-		next = UINT64_MAX;
-		if (!run->exited && run->timeout_at != 0 && !run->timed_out)
-			next = run->timeout_at;
-		if (!run->exited && run->kill_at != 0 && run->kill_at < next)
-			next = run->kill_at;
-		if (run->exited && run->drain_at < next)
-			next = run->drain_at;
-		if (!run->exited && run->pidfd == -1 &&
-		    now + WORKER_REAP_TICK_MS < next)
-			next = now + WORKER_REAP_TICK_MS;
-		if (pump != NULL && pump->timeout_ms >= 0 &&
-		    now + (uint64_t)pump->timeout_ms < next)
-			next = now + pump->timeout_ms;
-		if (next == UINT64_MAX)
-			timeout = -1;
-		else if (next <= now)
-			timeout = 0;
-		else if (next - now > INT32_MAX)
-			timeout = INT32_MAX;
-		else
-			timeout = (int)(next - now);
-
-		if (poll(pfd, n, timeout) == -1) {
-			if (errno != EINTR)
-				fatal("poll");
-			/* A signal (inline only): the pump reads the pipe. */
-			for (i = 0; i < n; i++)
-				pfd[i].revents = 0;
-		}
-
-		if (pfd[i_wake].revents != 0)
-			worker_read_ctl(run);
-		if (i_in != -1 && pfd[i_in].revents != 0)
-			worker_write_stdin(run);
-		if (i_out != -1 && pfd[i_out].revents != 0)
-			worker_read_pipe(run, &run->fd_out, JOB_EV_STDOUT);
-		if (i_err != -1 && pfd[i_err].revents != 0)
-			worker_read_pipe(run, &run->fd_err, JOB_EV_STDERR);
-		job_report_flush(job);
-		if ((i_pid != -1 && pfd[i_pid].revents != 0) ||
-		    (!run->exited && run->pidfd == -1))
-			worker_check_exit(run);
-		if (i_pump != -1) {
-			for (i = 0; i < JOB_PUMP_FDS; i++)
-				pump->revents[i] = pfd[i_pump + i].revents;
-		}
+	now = worker_now();
+	if (!run->exited && run->timeout_at != 0 &&
+	    now >= run->timeout_at && !run->timed_out) {
+		run->timed_out = 1;
+		snprintf(run->reason, sizeof run->reason,
+		    "timed out after %u ms", run->rec->timeout_ms);
+		worker_terminate(run, now);
+	}
+	if (!run->exited && run->kill_at != 0 && now >= run->kill_at) {
+		exec_kill(run->pid, SIGKILL);
+		cgroup_kill(run->cgroup);
+		run->kill_at = 0;
+	}
+	if (run->exited && (run->fd_out != -1 || run->fd_err != -1) &&
+	    now >= run->drain_at) {
+		log_debug("command %llu: output still open %u ms after "
+		    "the shell exited; closing it",
+		    (unsigned long long)run->rec->id, run->p->drain_ms);
+		worker_close(&run->fd_out);
+		worker_close(&run->fd_err);
+	}
+	if (run->exited && run->fd_out == -1 && run->fd_err == -1) {
+		worker_end(run);
+		worker_finish(run);
 	}
 }
 
@@ -422,7 +452,7 @@ worker_write_stdin(struct worker *run)
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (n == -1) {
-			/* EPIPE: the command closed its stdin; drop the rest. */
+			/* EPIPE: the command closed stdin; drop the rest. */
 			while ((c = STAILQ_FIRST(&run->stdin_queue)) != NULL) {
 				STAILQ_REMOVE_HEAD(&run->stdin_queue, entry);
 				done += c->len - c->off;
@@ -512,7 +542,7 @@ worker_read_chunk(struct worker *run, int *fd, int type)
 	/*
 	 * A full read goes to the loop in its buffer, without a copy; a
 	 * small one is copied into a message its size, so that a command
-	 * writing a line at a time does not queue 64 KiB per line.
+	 * writing a line at a time does not queue a whole buffer per line.
 	 */
 	if (n < WORKER_SMALL_READ)
 		job_report_output(run->job, type, buf, n);
@@ -558,13 +588,13 @@ static void
 worker_end(struct worker *run)
 {
 	exec_kill(run->pid, SIGKILL);
-	exec_cgroup_kill(run->cgroup);
+	cgroup_kill(run->cgroup);
 	while (waitpid(run->pid, &run->wstatus, 0) == -1) {
 		if (errno != EINTR)
 			fatal("waitpid %ld", (long)run->pid);
 	}
 	run->pid = -1;
-	exec_cgroup_free(run->cgroup);
+	cgroup_free(run->cgroup);
 	run->cgroup = NULL;
 }
 
@@ -642,6 +672,7 @@ worker_finish(struct worker *run)
 	run->rbuf = NULL;
 
 	/* The last touch of the job: the loop frees it on this report. */
+	run->done = 1;
 	job_report_exit(job, &x);
 }
 

@@ -16,29 +16,41 @@
 
 # SIGTERM while a long command runs, with ShutdownGrace 1s: at the end of
 # the grace the command is stopped, its row is cancelled, rcmd exits 255
-# saying why, and the daemon exits 0 within a few seconds.
+# saying why, and the daemon exits 0 within a few seconds. The same in
+# single-thread mode, where the command runs inline in the event loop.
 
 . "$(dirname "$0")/lib.sh"
 
 write_config "ShutdownGrace 1s"
-start_daemon
-rcmd_bg -n 'sleep 30' 2>"$dir/err"
-pid=$rcmd_pid
-wait_sql 5 "SELECT status FROM commands" running ||
-    fail "the command is not running: $sql_got"
+for mode in threaded single-thread; do
+	case $mode in
+	threaded)	start_daemon ;;
+	*)		start_daemon -s ;;
+	esac
+	rcmd_bg -n "sleep 30 # $mode" 2>"$dir/err"
+	pid=$rcmd_pid
+	wait_sql 5 "SELECT status FROM commands
+	    WHERE command = 'sleep 30 # $mode'" running ||
+	    fail "$mode: the command is not running: $sql_got"
 
-t0=$(now_ms)
-kill -TERM "$daemon_pid"
-wait_daemon_exit 8 || fail "rcmdd still runs 8 s after SIGTERM"
-t1=$(now_ms)
-expect_eq "rcmdd's exit status" 0 "$daemon_status"
-expect_ge "ms until rcmdd exits" $((t1 - t0)) 900
-expect_le "ms until rcmdd exits" $((t1 - t0)) 4000
-wait "$pid"
-expect_eq "rcmd's exit status" 255 "$?"
-expect_eq "rcmd's message" \
-    "rcmd: command cancelled by 127.0.0.1 (the server is shutting down, or its operator ended the command)" \
-    "$(cat "$dir/err")"
-expect_sql "audit row" "SELECT status, reason, finished_at IS NOT NULL
-     FROM commands" "cancelled|rcmdd was shutting down|1"
-expect_log "log" "shutdown grace over: stopping 1 running command"
+	t0=$(now_ms)
+	kill -TERM "$daemon_pid"
+	wait_daemon_exit 8 || fail "$mode: rcmdd still runs 8 s after SIGTERM"
+	t1=$(now_ms)
+	expect_eq "$mode: rcmdd's exit status" 0 "$daemon_status"
+	expect_ge "$mode: ms until rcmdd exits" $((t1 - t0)) 900
+	expect_le "$mode: ms until rcmdd exits" $((t1 - t0)) 4000
+	wait "$pid"
+	expect_eq "$mode: rcmd's exit status" 255 "$?"
+	expect_eq "$mode: rcmd's message" \
+	    "rcmd: command cancelled by 127.0.0.1 (the server is shutting down, or its operator ended the command)" \
+	    "$(cat "$dir/err")"
+	expect_sql "$mode: audit row" "SELECT status, reason,
+	     finished_at IS NOT NULL FROM commands
+	     WHERE command = 'sleep 30 # $mode'" \
+	    "cancelled|rcmdd was shutting down|1"
+	# The loop thread runs an inline command: no timer ends it there.
+	[ "$mode" = single-thread ] ||
+	    expect_log "$mode: log" \
+	    "shutdown grace over: stopping 1 running command"
+done

@@ -29,7 +29,7 @@
 /*
  * The audit writer's calls as the unit tests make them: a record on the
  * stack, its id given and taken apart from it, and the row's end hash as
- * hex, as the chain stores it.
+ * hex, as the chain stores it; and the records the tests fill in.
  */
 
 /* Commit the running row of r; its id goes to id. */
@@ -56,4 +56,32 @@ records_finish(uint64_t id, struct cmd_record *r, char *hash, char **cause)
 	if (hash != NULL)
 		record_hex(r->end_hash, hash);
 	return (0);
+}
+
+/*
+ * Fill in r as the record of command from a client on 127.0.0.1 with no
+ * other field; the test sets what else it needs.
+ */
+void
+records_fill(struct cmd_record *r, const char *command)
+{
+	memset(r, 0, sizeof *r);
+	strlcpy(r->peer.client_addr, "127.0.0.1", sizeof r->peer.client_addr);
+	r->command = (char *)command;
+	r->command_len = strlen(command);
+}
+
+/* Fill in r as the end of a command that exited with code and output. */
+void
+records_exited(struct cmd_record *r, int code, const char *output)
+{
+	memset(r, 0, sizeof *r);
+	r->status = "exited";
+	r->has_exit_code = 1;
+	r->exit_code = code;
+	if (output != NULL) {
+		r->output = (char *)output;
+		r->output_len = strlen(output);
+		r->output_bytes = r->output_len;
+	}
 }

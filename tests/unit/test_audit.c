@@ -31,10 +31,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db.h"
+#include "fixture.h"
 #include "log.h"
 #include "rcmdd.h"
 #include "records.h"
-#include "tmpdir.h"
 #include "xmalloc.h"
 #include "unit.h"
 
@@ -52,12 +53,6 @@
 #define MIXED_BAD_THREADS	2
 #define MIXED_RECORDS		25
 
-/* A temporary directory holding the database under test. */
-struct fixture {
-	char	dir[64];
-	char	path[128];
-};
-
 /* What one thread of the concurrency tests did. */
 struct worker {
 	pthread_t	 thread;
@@ -70,16 +65,14 @@ struct worker {
 	char		*cause[CONCURRENT_RECORDS];
 };
 
-static int	 fixture_new(struct fixture *);
-static void	 fixture_free(struct fixture *);
-static sqlite3	*db_open(const char *);
-static char	*db_text(sqlite3 *, const char *);
 static char	*row_text(sqlite3 *, uint64_t, const char *);
 static void	 expect_column(sqlite3 *, uint64_t, const char *,
 		     const char *);
 static int	 is_audit_time(const char *);
 static void	 now_string(char *, size_t);
 static void	 start_fill(struct cmd_record *, const char *);
+static void	 expect_output_read(const char *, const char *, size_t,
+		     const char *, const char *, u_int);
 static void	*test_writer_main(void *);
 static int	 id_compare(const void *, const void *);
 static void	 test_text_time(void);
@@ -119,58 +112,6 @@ static CU_TestInfo audit_tests[] = {
 	CU_TEST_INFO_NULL
 };
 
-/* Make a directory for one test's database. */
-static int
-fixture_new(struct fixture *fx)
-{
-	if (tmpdir_new(fx->dir, sizeof fx->dir, "test_audit") != 0)
-		return (-1);
-	snprintf(fx->path, sizeof fx->path, "%s/audit.db", fx->dir);
-	return (0);
-}
-
-/* Remove the directory and whatever SQLite left in it. */
-static void
-fixture_free(struct fixture *fx)
-{
-	tmpdir_free(fx->dir);
-}
-
-/* Open a second connection to the database, as an operator would. */
-static sqlite3 *
-db_open(const char *path)
-{
-	sqlite3	*db = NULL;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK) {
-		CU_FAIL("cannot open the database for reading");
-		sqlite3_close(db);
-		return (NULL);
-	}
-	sqlite3_busy_timeout(db, 5000);
-	return (db);
-}
-
-/* Run a query and return its first column as text, or NULL. */
-static char *
-db_text(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt	*stmt;
-	char		*s = NULL;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-		fprintf(stderr, "\n    %s: %s", sql, sqlite3_errmsg(db));
-		CU_FAIL("cannot prepare a query");
-		return (NULL);
-	}
-	if (sqlite3_step(stmt) == SQLITE_ROW &&
-	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
-		s = xstrdup((const char *)sqlite3_column_text(stmt, 0));
-	sqlite3_finalize(stmt);
-	return (s);
-}
-
 /*
  * Return an expression over one row of commands as a C string, as the
  * sqlite3 shell would print it; NULL for SQL NULL or no row.
@@ -182,7 +123,7 @@ row_text(sqlite3 *db, uint64_t id, const char *expr)
 
 	xasprintf(&sql, "SELECT %s FROM commands WHERE id = %llu", expr,
 	    (unsigned long long)id);
-	s = db_text(db, sql);
+	s = db_query(db, sql);
 	free(sql);
 	return (s);
 }
@@ -191,22 +132,12 @@ row_text(sqlite3 *db, uint64_t id, const char *expr)
 static void
 expect_column(sqlite3 *db, uint64_t id, const char *expr, const char *want)
 {
-	char	*got;
-	int	 same;
+	char	*sql;
 
-	got = row_text(db, id, expr);
-	if (want == NULL)
-		same = got == NULL;
-	else
-		same = got != NULL && strcmp(got, want) == 0;
-	CU_ASSERT(same);
-	if (!same)
-		fprintf(stderr, "\n    row %llu %s: got %s%s%s, want %s%s%s",
-		    (unsigned long long)id, expr,
-		    got == NULL ? "" : "\"", got == NULL ? "NULL" : got,
-		    got == NULL ? "" : "\"", want == NULL ? "" : "\"",
-		    want == NULL ? "NULL" : want, want == NULL ? "" : "\"");
-	free(got);
+	xasprintf(&sql, "SELECT %s FROM commands WHERE id = %llu", expr,
+	    (unsigned long long)id);
+	db_expect(db, sql, want);
+	free(sql);
 }
 
 /* Return whether s has the form YYYY-MM-DDTHH:MM:SS.mmmZ. */
@@ -242,14 +173,9 @@ now_string(char *buf, size_t len)
 static void
 start_fill(struct cmd_record *as, const char *command)
 {
-	memset(as, 0, sizeof *as);
-	strlcpy(as->peer.client_addr, "127.0.0.1",
-	    sizeof as->peer.client_addr);
+	records_fill(as, command);
 	as->peer.client_port = 40000;
 	as->peer.client_name = "test_audit";
-	as->peer.identity = NULL;
-	as->command = (char *)(command);
-	as->command_len = strlen(command);
 }
 
 /*
@@ -266,14 +192,8 @@ test_writer_main(void *arg)
 	u_int			 i;
 
 	for (i = 0; i < w->records; i++) {
-		memset(&ae, 0, sizeof ae);
-		ae.status = "exited";
-		ae.has_exit_code = 1;
-		ae.exit_code = (int)(w->index * 100 + i);
 		snprintf(output, sizeof output, "out %u %u\n", w->index, i);
-		ae.output = output;
-		ae.output_len = strlen(output);
-		ae.output_bytes = ae.output_len;
+		records_exited(&ae, (int)(w->index * 100 + i), output);
 		if (w->bad) {
 			w->rc_begin[i] = 0;
 			w->ids[i] = 1000000 + w->index * 1000 + i;
@@ -300,6 +220,65 @@ id_compare(const void *a, const void *b)
 	uint64_t	x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return (x < y ? -1 : x > y);
+}
+
+/*
+ * Record a command whose output is out, len bytes, and check that the row
+ * holds them all as text that starts with head, holds tail and is at least
+ * minlen characters long, as the sqlite3 shell reads it.
+ */
+static void
+expect_output_read(const char *command, const char *out, size_t len,
+    const char *head, const char *tail, u_int minlen)
+{
+	struct fixture		 fx;
+	struct cmd_record	 as;
+	struct cmd_record	 ae;
+	sqlite3			*db = NULL;
+	uint64_t		 id = 0;
+	char			*cause = NULL, *s, bytes[32], expr[64];
+
+	if (fixture_new(&fx, "test_audit") != 0)
+		return;
+	if (fixture_open(&fx, 1) != 0)
+		goto out;
+	audit_start();
+	start_fill(&as, command);
+	CU_ASSERT_EQUAL(records_begin(&as, &id, NULL), 0);
+	records_exited(&ae, 0, NULL);
+	ae.output = (char *)out;
+	ae.output_len = len;
+	ae.output_bytes = len;
+	CU_ASSERT_EQUAL(records_finish(id, &ae, NULL, &cause), 0);
+	CU_ASSERT_PTR_NULL(cause);
+	free(cause);
+
+	if ((db = db_open(fx.path)) == NULL)
+		goto stop;
+	snprintf(bytes, sizeof bytes, "%zu", len);
+	expect_column(db, id, "typeof(output)", "text");
+	expect_column(db, id, "output_bytes", bytes);
+	expect_column(db, id, "truncated", "0");
+	s = row_text(db, id, "output");
+	CU_ASSERT_PTR_NOT_NULL(s);
+	if (s != NULL) {
+		CU_ASSERT(strncmp(s, head, strlen(head)) == 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(s, tail));
+		if (strstr(s, tail) == NULL)
+			fprintf(stderr, "\n    output reads as \"%s\"", s);
+	}
+	free(s);
+	snprintf(expr, sizeof expr, "length(output) >= %u", minlen);
+	s = row_text(db, id, expr);
+	CU_ASSERT_PTR_NOT_NULL(s);
+	if (s != NULL)
+		CU_ASSERT_STRING_EQUAL(s, "1");
+	free(s);
+	sqlite3_close(db);
+stop:
+	audit_stop();
+out:
+	fixture_free(&fx);
 }
 
 /* Times are formatted as UTC with milliseconds, whatever TZ says. */
@@ -359,7 +338,7 @@ test_audit_open(void)
 	char		*cause = NULL, *s, wal[160];
 	int		 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
 	old = umask(0);
 	rc = audit_open(fx.path, 1, &cause);
@@ -381,17 +360,17 @@ test_audit_open(void)
 		CU_ASSERT_EQUAL(sb.st_mode & 07777, 0600);
 
 	if ((db = db_open(fx.path)) != NULL) {
-		s = db_text(db, "PRAGMA user_version");
+		s = db_query(db, "PRAGMA user_version");
 		CU_ASSERT_PTR_NOT_NULL(s);
 		if (s != NULL)
 			CU_ASSERT_STRING_EQUAL(s, "4");
 		free(s);
-		s = db_text(db, "PRAGMA journal_mode");
+		s = db_query(db, "PRAGMA journal_mode");
 		CU_ASSERT_PTR_NOT_NULL(s);
 		if (s != NULL)
 			CU_ASSERT_STRING_EQUAL(s, "wal");
 		free(s);
-		s = db_text(db, "SELECT count(*) FROM (SELECT id, started_at, "
+		s = db_query(db, "SELECT count(*) FROM (SELECT id, started_at, "
 		    "finished_at, client_addr, client_port, identity, command, "
 		    "status, exit_code, signal, duration_ms, output, "
 		    "output_bytes, truncated, reason FROM commands)");
@@ -423,7 +402,7 @@ test_audit_open_fails(void)
 	FILE		*fp;
 	char		 path[192], *cause = NULL;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
 	snprintf(path, sizeof path, "%s/no/such/dir/audit.db", fx.dir);
 	CU_ASSERT_EQUAL(audit_open(path, 1, &cause), -1);
@@ -485,14 +464,11 @@ test_audit_begin(void)
 	sqlite3			*db = NULL;
 	uint64_t		 id[3];
 	char			 before[32], after[32], *cause = NULL, *s;
-	int			 i, rc;
+	int			 i;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
-	rc = audit_open(fx.path, 1, &cause);
-	CU_ASSERT_EQUAL(rc, 0);
-	free(cause);
-	if (rc != 0)
+	if (fixture_open(&fx, 1) != 0)
 		goto out;
 	audit_start();
 
@@ -551,7 +527,7 @@ test_audit_begin(void)
 	expect_column(db, id[2], "client_name", NULL);
 	expect_column(db, id[2], "identity", "uid=1000");
 	expect_column(db, id[2], "command", "ls -l 'a b' | wc -l");
-	s = db_text(db, "SELECT count(*) FROM commands WHERE "
+	s = db_query(db, "SELECT count(*) FROM commands WHERE "
 	    "status = 'running'");
 	CU_ASSERT_PTR_NOT_NULL(s);
 	if (s != NULL)
@@ -568,6 +544,45 @@ out:
 static void
 test_audit_finish(void)
 {
+	/* What each row holds: the row, an expression, its value. */
+	static const struct {
+		u_int		 row;
+		const char	*expr;
+		const char	*want;
+	} columns[] = {
+		{ 0, "status", "exited" },
+		{ 0, "exit_code", "3" },
+		{ 0, "signal", NULL },
+		{ 0, "duration_ms", "1234" },
+		{ 0, "output", "hello\nworld\n" },
+		{ 0, "typeof(output)", "text" },
+		{ 0, "length(output)", "12" },
+		{ 0, "output_bytes", "12" },
+		{ 0, "truncated", "0" },
+		{ 0, "reason", NULL },
+		{ 0, "command", "printf 'hello\\nworld\\n'; exit 3" },
+		{ 1, "status", "timeout" },
+		{ 1, "exit_code", NULL },
+		{ 1, "signal", "9" },
+		{ 1, "duration_ms", "10000" },
+		{ 1, "output", "partial" },
+		{ 1, "reason", "timed out after 10000 ms" },
+		{ 2, "status", "signaled" },
+		{ 2, "signal", "15" },
+		{ 2, "exit_code", NULL },
+		{ 2, "duration_ms", "0" },
+		{ 2, "output", "" },
+		{ 2, "output_bytes", "0" },
+		{ 2, "truncated", "0" },
+		{ 3, "status", "disconnected" },
+		{ 3, "exit_code", "0" },
+		{ 3, "duration_ms", "4294967296" },
+		{ 3, "output", "yyyy" },
+		{ 3, "length(output)", "4" },
+		{ 3, "output_bytes", "10737418240" },
+		{ 3, "truncated", "1" },
+		{ 3, "reason", "the client disconnected" },
+	};
 	struct fixture		 fx;
 	struct cmd_record	 as;
 	struct cmd_record	 ae;
@@ -575,14 +590,11 @@ test_audit_finish(void)
 	uint64_t		 id[4];
 	char			 before[32], after[32], *cause = NULL, *s;
 	char			*started;
-	int			 i, rc;
+	int			 i;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
-	rc = audit_open(fx.path, 1, &cause);
-	CU_ASSERT_EQUAL(rc, 0);
-	free(cause);
-	if (rc != 0)
+	if (fixture_open(&fx, 1) != 0)
 		goto out;
 	audit_start();
 	start_fill(&as, "printf 'hello\\nworld\\n'; exit 3");
@@ -641,18 +653,9 @@ test_audit_finish(void)
 
 	if ((db = db_open(fx.path)) == NULL)
 		goto stop;
-	expect_column(db, id[0], "status", "exited");
-	expect_column(db, id[0], "exit_code", "3");
-	expect_column(db, id[0], "signal", NULL);
-	expect_column(db, id[0], "duration_ms", "1234");
-	expect_column(db, id[0], "output", "hello\nworld\n");
-	expect_column(db, id[0], "typeof(output)", "text");
-	expect_column(db, id[0], "length(output)", "12");
-	expect_column(db, id[0], "output_bytes", "12");
-	expect_column(db, id[0], "truncated", "0");
-	expect_column(db, id[0], "reason", NULL);
-	expect_column(db, id[0], "command", "printf 'hello\\nworld\\n'; "
-	    "exit 3");
+	for (i = 0; i < (int)(sizeof columns / sizeof columns[0]); i++)
+		expect_column(db, id[columns[i].row], columns[i].expr,
+		    columns[i].want);
 	s = row_text(db, id[0], "finished_at");
 	started = row_text(db, id[0], "started_at");
 	CU_ASSERT(is_audit_time(s));
@@ -664,32 +667,9 @@ test_audit_finish(void)
 	free(started);
 	free(s);
 
-	expect_column(db, id[1], "status", "timeout");
-	expect_column(db, id[1], "exit_code", NULL);
-	expect_column(db, id[1], "signal", "9");
-	expect_column(db, id[1], "duration_ms", "10000");
-	expect_column(db, id[1], "output", "partial");
-	expect_column(db, id[1], "reason", "timed out after 10000 ms");
 	s = row_text(db, id[1], "finished_at");
 	CU_ASSERT(is_audit_time(s));
 	free(s);
-
-	expect_column(db, id[2], "status", "signaled");
-	expect_column(db, id[2], "signal", "15");
-	expect_column(db, id[2], "exit_code", NULL);
-	expect_column(db, id[2], "duration_ms", "0");
-	expect_column(db, id[2], "output", "");
-	expect_column(db, id[2], "output_bytes", "0");
-	expect_column(db, id[2], "truncated", "0");
-
-	expect_column(db, id[3], "status", "disconnected");
-	expect_column(db, id[3], "exit_code", "0");
-	expect_column(db, id[3], "duration_ms", "4294967296");
-	expect_column(db, id[3], "output", "yyyy");
-	expect_column(db, id[3], "length(output)", "4");
-	expect_column(db, id[3], "output_bytes", "10737418240");
-	expect_column(db, id[3], "truncated", "1");
-	expect_column(db, id[3], "reason", "the client disconnected");
 	sqlite3_close(db);
 stop:
 	audit_stop();
@@ -705,57 +685,9 @@ static void
 test_audit_finish_not_utf8(void)
 {
 	static const char	 out[] = "abc\xff\xfe\x80" "def\xc3\xa9";
-	struct fixture		 fx;
-	struct cmd_record	 as;
-	struct cmd_record	 ae;
-	sqlite3			*db = NULL;
-	uint64_t		 id = 0;
-	char			*cause = NULL, *s;
-	int			 rc;
 
-	if (fixture_new(&fx) != 0)
-		return;
-	rc = audit_open(fx.path, 1, &cause);
-	CU_ASSERT_EQUAL(rc, 0);
-	free(cause);
-	if (rc != 0)
-		goto out;
-	audit_start();
-	start_fill(&as, "cat /bin/sh");
-	CU_ASSERT_EQUAL(records_begin(&as, &id, NULL), 0);
-	memset(&ae, 0, sizeof ae);
-	ae.status = "exited";
-	ae.has_exit_code = 1;
-	ae.output = (char *)out;
-	ae.output_len = sizeof out - 1;
-	ae.output_bytes = sizeof out - 1;
-	cause = NULL;
-	CU_ASSERT_EQUAL(records_finish(id, &ae, NULL, &cause), 0);
-	CU_ASSERT_PTR_NULL(cause);
-	free(cause);
-
-	if ((db = db_open(fx.path)) == NULL)
-		goto stop;
-	expect_column(db, id, "typeof(output)", "text");
-	expect_column(db, id, "output_bytes", "11");
-	expect_column(db, id, "truncated", "0");
-	s = row_text(db, id, "output");
-	CU_ASSERT_PTR_NOT_NULL(s);
-	if (s != NULL) {
-		CU_ASSERT(strncmp(s, "abc", 3) == 0);
-		CU_ASSERT_PTR_NOT_NULL(strstr(s, "def\xc3\xa9"));
-	}
-	free(s);
-	s = row_text(db, id, "length(output) >= 8");
-	CU_ASSERT_PTR_NOT_NULL(s);
-	if (s != NULL)
-		CU_ASSERT_STRING_EQUAL(s, "1");
-	free(s);
-	sqlite3_close(db);
-stop:
-	audit_stop();
-out:
-	fixture_free(&fx);
+	expect_output_read("cat /bin/sh", out, sizeof out - 1, "abc",
+	    "def\xc3\xa9", 8);
 }
 
 /*
@@ -767,62 +699,9 @@ static void
 test_audit_finish_nul(void)
 {
 	static const char	 out[] = "before\0after";
-	struct fixture		 fx;
-	struct cmd_record	 as;
-	struct cmd_record	 ae;
-	sqlite3			*db = NULL;
-	uint64_t		 id = 0;
-	char			*cause = NULL, *s;
-	int			 rc;
 
-	if (fixture_new(&fx) != 0)
-		return;
-	rc = audit_open(fx.path, 1, &cause);
-	CU_ASSERT_EQUAL(rc, 0);
-	free(cause);
-	if (rc != 0)
-		goto out;
-	audit_start();
-	start_fill(&as, "printf 'before\\0after'");
-	CU_ASSERT_EQUAL(records_begin(&as, &id, NULL), 0);
-	memset(&ae, 0, sizeof ae);
-	ae.status = "exited";
-	ae.has_exit_code = 1;
-	ae.output = (char *)out;
-	ae.output_len = sizeof out - 1;
-	ae.output_bytes = sizeof out - 1;
-	cause = NULL;
-	CU_ASSERT_EQUAL(records_finish(id, &ae, NULL, &cause), 0);
-	CU_ASSERT_PTR_NULL(cause);
-	free(cause);
-
-	if ((db = db_open(fx.path)) == NULL)
-		goto stop;
-	expect_column(db, id, "output_bytes", "12");
-	expect_column(db, id, "truncated", "0");
-	expect_column(db, id, "typeof(output)", "text");
-	s = row_text(db, id, "output");
-	CU_ASSERT_PTR_NOT_NULL(s);
-	if (s != NULL) {
-		CU_ASSERT(strncmp(s, "before", 6) == 0);
-		CU_ASSERT_PTR_NOT_NULL(strstr(s, "after"));
-		if (strstr(s, "after") == NULL)
-			fprintf(stderr, "\n    output reads as \"%s\"", s);
-	}
-	free(s);
-	s = row_text(db, id, "length(output)");
-	CU_ASSERT_PTR_NOT_NULL(s);
-	if (s != NULL) {
-		CU_ASSERT(atoi(s) >= 11);
-		if (atoi(s) < 11)
-			fprintf(stderr, "\n    length(output) is %s", s);
-	}
-	free(s);
-	sqlite3_close(db);
-stop:
-	audit_stop();
-out:
-	fixture_free(&fx);
+	expect_output_read("printf 'before\\0after'", out, sizeof out - 1,
+	    "before", "after", 11);
 }
 
 /* audit_finish on an id that has no row fails with a cause. */
@@ -835,14 +714,10 @@ test_audit_finish_missing(void)
 	sqlite3			*db = NULL;
 	uint64_t		 id = 0;
 	char			*cause = NULL, *s;
-	int			 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
-	rc = audit_open(fx.path, 1, &cause);
-	CU_ASSERT_EQUAL(rc, 0);
-	free(cause);
-	if (rc != 0)
+	if (fixture_open(&fx, 1) != 0)
 		goto out;
 	audit_start();
 
@@ -873,7 +748,7 @@ test_audit_finish_missing(void)
 	free(cause);
 
 	if ((db = db_open(fx.path)) != NULL) {
-		s = db_text(db, "SELECT count(*) FROM commands");
+		s = db_query(db, "SELECT count(*) FROM commands");
 		CU_ASSERT_PTR_NOT_NULL(s);
 		if (s != NULL)
 			CU_ASSERT_STRING_EQUAL(s, "1");
@@ -894,16 +769,12 @@ test_audit_concurrent(void)
 	struct worker	*w;
 	sqlite3		*db = NULL;
 	uint64_t	*all;
-	char		*cause = NULL, *s, want[64];
+	char		*s, want[64];
 	u_int		 t, i, n, ok;
-	int		 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
-	rc = audit_open(fx.path, 1, &cause);
-	CU_ASSERT_EQUAL(rc, 0);
-	free(cause);
-	if (rc != 0) {
+	if (fixture_open(&fx, 1) != 0) {
 		fixture_free(&fx);
 		return;
 	}
@@ -937,7 +808,7 @@ test_audit_concurrent(void)
 		CU_ASSERT(all[i] != all[i - 1]);
 
 	if ((db = db_open(fx.path)) != NULL) {
-		s = db_text(db, "SELECT count(*) FROM commands WHERE "
+		s = db_query(db, "SELECT count(*) FROM commands WHERE "
 		    "status = 'exited' AND finished_at IS NOT NULL");
 		snprintf(want, sizeof want, "%u",
 		    CONCURRENT_THREADS * CONCURRENT_RECORDS);
@@ -945,7 +816,7 @@ test_audit_concurrent(void)
 		if (s != NULL)
 			CU_ASSERT_STRING_EQUAL(s, want);
 		free(s);
-		s = db_text(db, "SELECT count(*) FROM commands");
+		s = db_query(db, "SELECT count(*) FROM commands");
 		if (s != NULL)
 			CU_ASSERT_STRING_EQUAL(s, want);
 		free(s);
@@ -983,16 +854,12 @@ test_audit_bad_record_alone(void)
 	struct fixture	 fx;
 	struct worker	*w;
 	sqlite3		*db = NULL;
-	char		*cause = NULL, *s, want[32];
+	char		*s, want[32];
 	u_int		 t, i, good, bad, nthreads;
-	int		 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
-	rc = audit_open(fx.path, 1, &cause);
-	CU_ASSERT_EQUAL(rc, 0);
-	free(cause);
-	if (rc != 0) {
+	if (fixture_open(&fx, 1) != 0) {
 		fixture_free(&fx);
 		return;
 	}
@@ -1026,7 +893,7 @@ test_audit_bad_record_alone(void)
 	CU_ASSERT_EQUAL(bad, MIXED_BAD_THREADS * MIXED_RECORDS);
 
 	if ((db = db_open(fx.path)) != NULL) {
-		s = db_text(db, "SELECT count(*) FROM commands WHERE "
+		s = db_query(db, "SELECT count(*) FROM commands WHERE "
 		    "status = 'exited'");
 		snprintf(want, sizeof want, "%u",
 		    MIXED_GOOD_THREADS * MIXED_RECORDS);
@@ -1061,12 +928,9 @@ test_audit_interrupted(void)
 	char			*finished = NULL;
 	int			 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
-	rc = audit_open(fx.path, 1, &cause);
-	CU_ASSERT_EQUAL(rc, 0);
-	free(cause);
-	if (rc != 0)
+	if (fixture_open(&fx, 1) != 0)
 		goto out;
 	audit_start();
 	start_fill(&as, "sleep 1000");
@@ -1129,7 +993,7 @@ test_audit_newer_schema(void)
 	sqlite3		*db = NULL;
 	char		*cause = NULL, *s;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_audit") != 0)
 		return;
 	if (sqlite3_open_v2(fx.path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK ||
@@ -1154,10 +1018,10 @@ test_audit_newer_schema(void)
 
 	/* The database is left alone. */
 	if ((db = db_open(fx.path)) != NULL) {
-		s = db_text(db, "PRAGMA user_version");
+		s = db_query(db, "PRAGMA user_version");
 		CU_ASSERT(s != NULL && strcmp(s, "99") == 0);
 		free(s);
-		s = db_text(db, "SELECT count(*) FROM sqlite_master WHERE "
+		s = db_query(db, "SELECT count(*) FROM sqlite_master WHERE "
 		    "name = 'commands'");
 		CU_ASSERT(s != NULL && strcmp(s, "0") == 0);
 		free(s);

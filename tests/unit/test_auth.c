@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "parse_text.h"
 #include "rcmdd.h"
 #include "xmalloc.h"
 #include "unit.h"
@@ -39,12 +40,22 @@
  * recorded; and of the config.c keywords that feed them.
  */
 
-#define TEST_FILE	"test.conf"
 #define TEST_BADSRC	"\" is not a source: use an address, a CIDR block " \
 			"such as 10.0.0.0/8 or fd00::/8, or unix"
 
-static int	parse_text(struct config *, const char *, char **);
+/* A question to the rules: is identity allowed from addr (NULL: unix)? */
+struct verdict {
+	const char	*identity;
+	const char	*addr;
+	int		 want;
+};
+
+#define EXPECT_VERDICTS(list, v) \
+	expect_verdicts((list), (v), sizeof (v) / sizeof (v)[0])
+
 static void	rules(struct config *, const char **);
+static void	expect_verdicts(const char **, const struct verdict *,
+		    size_t);
 static struct sockaddr *peer(struct sockaddr_storage *, const char *);
 static int	allowed(const struct config *, const char *, const char *);
 static void	test_auth_rule_name(void);
@@ -94,26 +105,6 @@ static CU_TestInfo auth_tests[] = {
 	CU_TEST_INFO_NULL
 };
 
-/* Parse a string as the file "test.conf"; return the number of errors. */
-static int
-parse_text(struct config *conf, const char *text, char **errors)
-{
-	FILE	*fp;
-	char	*copy;
-	int	 n;
-
-	copy = xstrdup(text);
-	if ((fp = fmemopen(copy, strlen(copy), "r")) == NULL) {
-		CU_FAIL("fmemopen failed");
-		free(copy);
-		return (-1);
-	}
-	n = config_parse(conf, TEST_FILE, fp, errors);
-	fclose(fp);
-	free(copy);
-	return (n);
-}
-
 /* Set up conf with the rules of a NULL-terminated list, which must parse. */
 static void
 rules(struct config *conf, const char **list)
@@ -162,6 +153,27 @@ allowed(const struct config *conf, const char *identity, const char *addr)
 	if (addr == NULL)
 		return (auth_allowed(conf, identity, NULL));
 	return (auth_allowed(conf, identity, peer(&ss, addr)));
+}
+
+/* Set up the rules of list and ask them each question of a table of n. */
+static void
+expect_verdicts(const char **list, const struct verdict *v, size_t n)
+{
+	struct config	 conf;
+	size_t		 i;
+	int		 got;
+
+	rules(&conf, list);
+	for (i = 0; i < n; i++) {
+		got = allowed(&conf, v[i].identity, v[i].addr);
+		CU_ASSERT_EQUAL(got, v[i].want);
+		if (got != v[i].want)
+			fprintf(stderr, "\n    \"%s\" from %s: got %d, want %d",
+			    v[i].identity == NULL ? "(none)" : v[i].identity,
+			    v[i].addr == NULL ? "unix" : v[i].addr, got,
+			    v[i].want);
+	}
+	config_clear(&conf);
 }
 
 /* A rule of a name alone has no sources: every source matches. */
@@ -339,26 +351,26 @@ test_auth_names(void)
 {
 	static const char	*list[] = { "alice", "ops-*", "?ob",
 	    "db[0-9]", NULL };
-	struct config		 conf;
+	static const struct verdict	 list_v[] = {
+		{ "alice", "192.0.2.1", 1 },
+		{ "alice", NULL, 1 },
+		{ "Alice", "192.0.2.1", 0 },
+		{ "alice2", "192.0.2.1", 0 },
+		{ "alic", "192.0.2.1", 0 },
+		{ "ops-1", "192.0.2.1", 1 },
+		{ "ops-", "192.0.2.1", 1 },
+		{ "ops-a/b", "192.0.2.1", 1 },
+		{ "ops", "192.0.2.1", 0 },
+		{ "dev-ops-1", "192.0.2.1", 0 },
+		{ "bob", "::1", 1 },
+		{ "rob", "::1", 1 },
+		{ "ob", "::1", 0 },
+		{ "db7", "::1", 1 },
+		{ "dbx", "::1", 0 },
+		{ "", "::1", 0 },
+	};
 
-	rules(&conf, list);
-	CU_ASSERT_EQUAL(allowed(&conf, "alice", "192.0.2.1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "alice", NULL), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "Alice", "192.0.2.1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "alice2", "192.0.2.1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "alic", "192.0.2.1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "ops-1", "192.0.2.1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "ops-", "192.0.2.1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "ops-a/b", "192.0.2.1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "ops", "192.0.2.1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "dev-ops-1", "192.0.2.1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "bob", "::1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "rob", "::1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "ob", "::1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "db7", "::1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "dbx", "::1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "", "::1"), 0);
-	config_clear(&conf);
+	EXPECT_VERDICTS(list, list_v);
 }
 
 /* A peer without an identity matches "*" and no other pattern. */
@@ -368,20 +380,21 @@ test_auth_null_identity(void)
 	static const char	*named[] = { "alice", "ops-*", "?*", "[a-z]*",
 	    NULL };
 	static const char	*star[] = { "alice", "*", NULL };
-	struct config		 conf;
+	static const struct verdict	 named_v[] = {
+		{ NULL, "127.0.0.1", 0 },
+		{ NULL, "::1", 0 },
+		{ NULL, NULL, 0 },
+		{ "alice", "127.0.0.1", 1 },
+	};
+	static const struct verdict	 star_v[] = {
+		{ NULL, "127.0.0.1", 1 },
+		{ NULL, "::1", 1 },
+		{ NULL, NULL, 1 },
+	};
 
-	rules(&conf, named);
-	CU_ASSERT_EQUAL(allowed(&conf, NULL, "127.0.0.1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, NULL, "::1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, NULL, NULL), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "alice", "127.0.0.1"), 1);
-	config_clear(&conf);
+	EXPECT_VERDICTS(named, named_v);
 
-	rules(&conf, star);
-	CU_ASSERT_EQUAL(allowed(&conf, NULL, "127.0.0.1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, NULL, "::1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, NULL, NULL), 1);
-	config_clear(&conf);
+	EXPECT_VERDICTS(star, star_v);
 }
 
 /* IPv4 blocks: /0, /8, /31, /32, a bare address and /23 off a byte. */
@@ -395,53 +408,57 @@ test_auth_ipv4(void)
 	    "b from 192.0.2.7", NULL };
 	static const char	*odd[] = { "a from 10.1.2.0/23",
 	    "b from 10.1.3.9/23", NULL };
-	struct config		 conf;
+	static const struct verdict	 all_v[] = {
+		{ "a", "0.0.0.0", 1 },
+		{ "a", "1.2.3.4", 1 },
+		{ "a", "255.255.255.255", 1 },
+		{ "a", "::1", 0 },
+		{ "a", NULL, 0 },
+		{ "b", "1.2.3.4", 0 },
+	};
+	static const struct verdict	 eight_v[] = {
+		{ "a", "10.0.0.0", 1 },
+		{ "a", "10.255.255.255", 1 },
+		{ "a", "9.255.255.255", 0 },
+		{ "a", "11.0.0.0", 0 },
+	};
+	static const struct verdict	 pair_v[] = {
+		{ "a", "192.0.2.3", 0 },
+		{ "a", "192.0.2.4", 1 },
+		{ "a", "192.0.2.5", 1 },
+		{ "a", "192.0.2.6", 0 },
+		{ "a", "192.0.3.4", 0 },
+	};
+	static const struct verdict	 one_v[] = {
+		{ "a", "192.0.2.7", 1 },
+		{ "a", "192.0.2.6", 0 },
+		{ "a", "192.0.2.8", 0 },
+		{ "b", "192.0.2.7", 1 },
+		{ "b", "192.0.2.6", 0 },
+		{ "b", "192.0.2.8", 0 },
+	};
+	static const struct verdict	 odd_v[] = {
+		{ "a", "10.1.1.255", 0 },
+		{ "a", "10.1.2.0", 1 },
+		{ "a", "10.1.3.255", 1 },
+		{ "a", "10.1.4.0", 0 },
+		{ "a", "10.0.2.0", 0 },
+		{ "b", "10.1.1.255", 0 },
+		{ "b", "10.1.2.0", 1 },
+		{ "b", "10.1.3.255", 1 },
+		{ "b", "10.1.4.0", 0 },
+	};
 
-	rules(&conf, all);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "0.0.0.0"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "1.2.3.4"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "255.255.255.255"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "::1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", NULL), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "b", "1.2.3.4"), 0);
-	config_clear(&conf);
+	EXPECT_VERDICTS(all, all_v);
 
-	rules(&conf, eight);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "10.0.0.0"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "10.255.255.255"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "9.255.255.255"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "11.0.0.0"), 0);
-	config_clear(&conf);
+	EXPECT_VERDICTS(eight, eight_v);
 
-	rules(&conf, pair);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "192.0.2.3"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "192.0.2.4"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "192.0.2.5"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "192.0.2.6"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "192.0.3.4"), 0);
-	config_clear(&conf);
+	EXPECT_VERDICTS(pair, pair_v);
 
-	rules(&conf, one);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "192.0.2.7"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "192.0.2.6"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "192.0.2.8"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "b", "192.0.2.7"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "b", "192.0.2.6"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "b", "192.0.2.8"), 0);
-	config_clear(&conf);
+	EXPECT_VERDICTS(one, one_v);
 
 	/* 10.1.2.0/23 is 10.1.2.0 to 10.1.3.255, whatever the host bits. */
-	rules(&conf, odd);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "10.1.1.255"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "10.1.2.0"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "10.1.3.255"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "10.1.4.0"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "10.0.2.0"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "b", "10.1.1.255"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "b", "10.1.2.0"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "b", "10.1.3.255"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "b", "10.1.4.0"), 0);
-	config_clear(&conf);
+	EXPECT_VERDICTS(odd, odd_v);
 }
 
 /* IPv6 blocks: ::1/128, fd00::/8, ::/0 and a prefix off a byte. */
@@ -452,44 +469,45 @@ test_auth_ipv6(void)
 	static const char	*ula[] = { "a from fd00::/8", NULL };
 	static const char	*all[] = { "a from ::/0", NULL };
 	static const char	*odd[] = { "a from 2001:db8::/33", NULL };
-	struct config		 conf;
+	static const struct verdict	 one_v[] = {
+		{ "a", "::1", 1 },
+		{ "a", "::", 0 },
+		{ "a", "::2", 0 },
+		{ "a", "1::1", 0 },
+		{ "a", "127.0.0.1", 0 },
+		{ "a", NULL, 0 },
+	};
+	static const struct verdict	 ula_v[] = {
+		{ "a", "fd00::", 1 },
+		{ "a", "fd12:3456::1", 1 },
+		{ "a", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
+		{ "a", "fc00::1", 0 },
+		{ "a", "fe00::", 0 },
+		{ "a", "::1", 0 },
+		{ "a", "10.0.0.1", 0 },
+	};
+	static const struct verdict	 all_v[] = {
+		{ "a", "::", 1 },
+		{ "a", "::1", 1 },
+		{ "a", "2001:db8::1", 1 },
+		{ "a", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
+		{ "a", "10.0.0.1", 0 },
+		{ "a", NULL, 0 },
+	};
+	static const struct verdict	 odd_v[] = {
+		{ "a", "2001:db8::", 1 },
+		{ "a", "2001:db8:7fff:ffff::1", 1 },
+		{ "a", "2001:db8:8000::", 0 },
+		{ "a", "2001:db9::", 0 },
+	};
 
-	rules(&conf, one);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "::1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "::"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "::2"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "1::1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "127.0.0.1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", NULL), 0);
-	config_clear(&conf);
+	EXPECT_VERDICTS(one, one_v);
 
-	rules(&conf, ula);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "fd00::"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "fd12:3456::1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a",
-	    "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "fc00::1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "fe00::"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "::1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "10.0.0.1"), 0);
-	config_clear(&conf);
+	EXPECT_VERDICTS(ula, ula_v);
 
-	rules(&conf, all);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "::"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "::1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "2001:db8::1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a",
-	    "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "10.0.0.1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", NULL), 0);
-	config_clear(&conf);
+	EXPECT_VERDICTS(all, all_v);
 
-	rules(&conf, odd);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "2001:db8::"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "2001:db8:7fff:ffff::1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "2001:db8:8000::"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "2001:db9::"), 0);
-	config_clear(&conf);
+	EXPECT_VERDICTS(odd, odd_v);
 }
 
 /* A peer on an IPv6 socket at ::ffff:a.b.c.d is the IPv4 peer a.b.c.d. */
@@ -500,27 +518,27 @@ test_auth_mapped(void)
 	    "b from 192.0.2.1", NULL };
 	static const char	*mapped[] = { "c from ::ffff:10.1.0.0/112",
 	    "d from ::ffff:192.0.2.7", NULL };
-	struct config		 conf;
+	static const struct verdict	 v4_v[] = {
+		{ "a", "::ffff:10.0.0.1", 1 },
+		{ "a", "::ffff:10.255.255.255", 1 },
+		{ "a", "::ffff:11.0.0.1", 0 },
+		{ "b", "::ffff:192.0.2.1", 1 },
+		{ "b", "::ffff:192.0.2.2", 0 },
+		/* Only the mapped form: an IPv4-compatible address is IPv6. */
+		{ "a", "::10.0.0.1", 0 },
+	};
+	static const struct verdict	 mapped_v[] = {
+		{ "c", "10.1.2.3", 1 },
+		{ "c", "::ffff:10.1.2.3", 1 },
+		{ "c", "10.2.0.1", 0 },
+		{ "d", "192.0.2.7", 1 },
+		{ "d", "192.0.2.8", 0 },
+	};
 
-	rules(&conf, v4);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "::ffff:10.0.0.1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "::ffff:10.255.255.255"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "::ffff:11.0.0.1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "b", "::ffff:192.0.2.1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "b", "::ffff:192.0.2.2"), 0);
-
-	/* Only the mapped form: an IPv4-compatible address is IPv6. */
-	CU_ASSERT_EQUAL(allowed(&conf, "a", "::10.0.0.1"), 0);
-	config_clear(&conf);
+	EXPECT_VERDICTS(v4, v4_v);
 
 	/* A rule in mapped form is an IPv4 rule, for both kinds of peer. */
-	rules(&conf, mapped);
-	CU_ASSERT_EQUAL(allowed(&conf, "c", "10.1.2.3"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "c", "::ffff:10.1.2.3"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "c", "10.2.0.1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "d", "192.0.2.7"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "d", "192.0.2.8"), 0);
-	config_clear(&conf);
+	EXPECT_VERDICTS(mapped, mapped_v);
 }
 
 /* "unix" matches only the socket, and an IP source never matches it. */
@@ -530,22 +548,23 @@ test_auth_unix(void)
 	static const char	*sock[] = { "* from unix", NULL };
 	static const char	*ip[] = { "* from 0.0.0.0/0 ::/0 127.0.0.1 ::1",
 	    NULL };
-	struct config		 conf;
+	static const struct verdict	 sock_v[] = {
+		{ "alice", NULL, 1 },
+		{ NULL, NULL, 1 },
+		{ "alice", "127.0.0.1", 0 },
+		{ "alice", "::1", 0 },
+		{ NULL, "::ffff:127.0.0.1", 0 },
+	};
+	static const struct verdict	 ip_v[] = {
+		{ "alice", NULL, 0 },
+		{ NULL, NULL, 0 },
+		{ "alice", "127.0.0.1", 1 },
+		{ "alice", "::1", 1 },
+	};
 
-	rules(&conf, sock);
-	CU_ASSERT_EQUAL(allowed(&conf, "alice", NULL), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, NULL, NULL), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "alice", "127.0.0.1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "alice", "::1"), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, NULL, "::ffff:127.0.0.1"), 0);
-	config_clear(&conf);
+	EXPECT_VERDICTS(sock, sock_v);
 
-	rules(&conf, ip);
-	CU_ASSERT_EQUAL(allowed(&conf, "alice", NULL), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, NULL, NULL), 0);
-	CU_ASSERT_EQUAL(allowed(&conf, "alice", "127.0.0.1"), 1);
-	CU_ASSERT_EQUAL(allowed(&conf, "alice", "::1"), 1);
-	config_clear(&conf);
+	EXPECT_VERDICTS(ip, ip_v);
 }
 
 /* A peer is allowed if any rule matches, not only the first. */

@@ -31,8 +31,9 @@
 
 #include "log.h"
 #include "rcmdd.h"
+#include "db.h"
+#include "fixture.h"
 #include "records.h"
-#include "tmpdir.h"
 #include "xmalloc.h"
 #include "unit.h"
 
@@ -156,21 +157,8 @@ static const char *end_fields[] = {
 };
 #define NFIELDS(a)	(sizeof (a) / sizeof (a)[0])
 
-/* A temporary directory holding the database under test. */
-struct fixture {
-	char	dir[64];
-	char	path[128];
-	char	copy[128];
-	u_int	ncopies;
-};
-
-static int	 fixture_new(struct fixture *);
-static void	 fixture_free(struct fixture *);
-static int	 db_exec(const char *, const char *);
-static char	*db_text(const char *, const char *);
 static int	 db_copy(struct fixture *);
 static int	 wait_text(const char *, const char *, const char *);
-static void	 expect_text(const char *, const char *, const char *);
 static void	 sha256_hex(const void *, size_t, char *);
 static int	 encode_event(sqlite3 *, uint64_t, const char *, char *,
 		     int *);
@@ -229,75 +217,6 @@ static CU_TestInfo chain_tests[] = {
 	CU_TEST_INFO_NULL
 };
 
-/* Make a directory for one test's database. */
-static int
-fixture_new(struct fixture *fx)
-{
-	memset(fx, 0, sizeof *fx);
-	if (tmpdir_new(fx->dir, sizeof fx->dir, "test_chain") != 0)
-		return (-1);
-	snprintf(fx->path, sizeof fx->path, "%s/audit.db", fx->dir);
-	return (0);
-}
-
-/* Remove the directory and whatever SQLite left in it. */
-static void
-fixture_free(struct fixture *fx)
-{
-	tmpdir_free(fx->dir);
-}
-
-/* Run SQL on a database through a connection of its own. */
-static int
-db_exec(const char *path, const char *sql)
-{
-	sqlite3	*db = NULL;
-	char	*errmsg = NULL;
-	int	 rc = -1;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		fprintf(stderr, "\n    cannot open %s", path);
-		goto out;
-	}
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_exec(db, sql, NULL, NULL, &errmsg) != SQLITE_OK) {
-		fprintf(stderr, "\n    %s: %s", sql, errmsg);
-		goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_free(errmsg);
-	sqlite3_close(db);
-	if (rc != 0)
-		CU_FAIL("cannot change the database");
-	return (rc);
-}
-
-/* Run a query and return its first column as text, or NULL. */
-static char *
-db_text(const char *path, const char *sql)
-{
-	sqlite3		*db = NULL;
-	sqlite3_stmt	*stmt = NULL;
-	char		*s = NULL;
-
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK || sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-		fprintf(stderr, "\n    %s: %s", sql, sqlite3_errmsg(db));
-		CU_FAIL("cannot query the database");
-		goto out;
-	}
-	if (sqlite3_step(stmt) == SQLITE_ROW &&
-	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
-		s = xstrdup((const char *)sqlite3_column_text(stmt, 0));
-out:
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
-	return (s);
-}
-
 /*
  * Copy the test's database, with the SQLite backup API, to a new file
  * named in fx->copy, so that each tampering starts from the same rows.
@@ -353,25 +272,6 @@ wait_text(const char *path, const char *sql, const char *want)
 	}
 	CU_FAIL("the writer did not get there in time");
 	return (-1);
-}
-
-/* Check that a query prints want; want NULL means SQL NULL. */
-static void
-expect_text(const char *path, const char *sql, const char *want)
-{
-	char	*got;
-	int	 same;
-
-	got = db_text(path, sql);
-	if (want == NULL)
-		same = got == NULL;
-	else
-		same = got != NULL && strcmp(got, want) == 0;
-	CU_ASSERT(same);
-	if (!same)
-		fprintf(stderr, "\n    %s: got %s, want %s", sql,
-		    got == NULL ? "NULL" : got, want == NULL ? "NULL" : want);
-	free(got);
 }
 
 /* SHA-256 of some bytes, in lowercase hex (65 bytes with the NUL). */
@@ -483,32 +383,23 @@ chain_add(u_int i, uint64_t *id, char *hash)
 	char			 command[64], output[64], *cause = NULL;
 
 	snprintf(command, sizeof command, "echo row %u", i);
-	memset(&as, 0, sizeof as);
-	strlcpy(as.peer.client_addr, "127.0.0.1",
-	    sizeof as.peer.client_addr);
+	records_fill(&as, command);
 	as.peer.client_port = (int)(40000 + i % 20000);
 	as.peer.client_name = i % 2 == 0 ? "alice" : NULL;
-	as.command = (char *)(command);
-	as.command_len = strlen(command);
 	if (records_begin(&as, id, &cause) != 0)
 		goto fail;
 
-	memset(&ae, 0, sizeof ae);
+	snprintf(output, sizeof output, "row %u\n", i);
+	records_exited(&ae, (int)(i % 4), output);
 	if (i % 3 == 0) {
 		ae.status = "signaled";
+		ae.has_exit_code = 0;
+		ae.exit_code = 0;
 		ae.has_signal = 1;
 		ae.signal = 15;
 		ae.reason = "rcmdd was shutting down";
-	} else {
-		ae.status = "exited";
-		ae.has_exit_code = 1;
-		ae.exit_code = (int)(i % 4);
 	}
-	snprintf(output, sizeof output, "row %u\n", i);
 	ae.duration_ms = i * 10;
-	ae.output = output;
-	ae.output_len = strlen(output);
-	ae.output_bytes = ae.output_len;
 	if (records_finish(*id, &ae, hash, &cause) != 0)
 		goto fail;
 	return (0);
@@ -529,16 +420,11 @@ static int
 chain_build(struct fixture *fx, u_int n, char hashes[][CHAIN_HASH_LEN + 1])
 {
 	uint64_t	 id;
-	char		*cause = NULL;
 	u_int		 i;
 	int		 rc = 0;
 
-	if (audit_open(fx->path, 0, &cause) != 0) {
-		fprintf(stderr, "\n    %s", cause);
-		free(cause);
-		CU_FAIL("audit_open failed");
+	if (fixture_open(fx, 0) != 0)
 		return (-1);
-	}
 	audit_start();
 	for (i = 1; i <= n && rc == 0; i++) {
 		rc = chain_add(i, &id, hashes[i]);
@@ -630,7 +516,7 @@ test_chain_verify(void)
 	char			 sql[128], given[HEAD_LEN];
 	u_int			 i;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
@@ -643,18 +529,18 @@ test_chain_verify(void)
 		snprintf(sql, sizeof sql, "SELECT end_seq || ':' || end_hash "
 		    "FROM commands WHERE id = %u", i);
 		snprintf(given, sizeof given, "%u:%s", 2 * i, hashes[i]);
-		expect_text(fx.path, sql, given);
+		db_expect_text(fx.path, sql, given);
 		expect_verify(fx.path, given, CHAIN_ROWS, 2 * CHAIN_ROWS);
 		snprintf(sql, sizeof sql, "SELECT seq || ' ' || chain_version "
 		    "FROM commands WHERE id = %u", i);
 		snprintf(given, sizeof given, "%u 2", 2 * i - 1);
-		expect_text(fx.path, sql, given);
+		db_expect_text(fx.path, sql, given);
 	}
 	/* The chain base of an unpruned chain is a head too. */
 	expect_verify(fx.path, "0:" ZERO_HASH, CHAIN_ROWS, 2 * CHAIN_ROWS);
-	expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
+	db_expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
 	    "'chain_base_seq'", "0");
-	expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
+	db_expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
 	    "'chain_base_hash'", ZERO_HASH);
 
 	/* Every row deleted: the ids given tell. */
@@ -683,7 +569,7 @@ static void
 test_chain_encoding(void)
 {
 	struct fixture	 fx;
-	char		 hex[CHAIN_HASH_LEN + 1], *cause = NULL, *rows;
+	char		 hex[CHAIN_HASH_LEN + 1], *rows;
 
 	/* The test's own strings and known answers agree. */
 	sha256_hex(KAT_BYTES_1, sizeof KAT_BYTES_1 - 1, hex);
@@ -696,7 +582,7 @@ test_chain_encoding(void)
 	CU_ASSERT_STRING_EQUAL(hex, KAT_END_HASH);
 
 	/* Version 1: sealed rows of a version 3 database. */
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	xasprintf(&rows, "%s%s UPDATE commands SET seq = id, hash = CASE id "
 	    "WHEN 1 THEN '%s' ELSE '%s' END WHERE id IN (1, 2); DELETE FROM "
@@ -704,35 +590,27 @@ test_chain_encoding(void)
 	    KAT_HASH_2);
 	if (v1_build(fx.path, rows) != 0)
 		goto out;
-	expect_text(fx.path, "PRAGMA user_version", "3");
+	db_expect_text(fx.path, "PRAGMA user_version", "3");
 	expect_verify(fx.path, "2:" KAT_HASH_2, 2, 2);
-	if (audit_open(fx.path, 0, &cause) != 0) {
-		fprintf(stderr, "\n    %s", cause);
-		free(cause);
-		CU_FAIL("audit_open failed");
+	if (fixture_open(&fx, 0) != 0)
 		goto out;
-	}
 	audit_stop();
-	expect_text(fx.path, "PRAGMA user_version", "4");
-	expect_text(fx.path, "SELECT group_concat(chain_version || ' ' || "
+	db_expect_text(fx.path, "PRAGMA user_version", "4");
+	db_expect_text(fx.path, "SELECT group_concat(chain_version || ' ' || "
 	    "hash, ',') FROM commands", "1 " KAT_HASH_1 ",1 " KAT_HASH_2);
 	expect_verify(fx.path, "2:" KAT_HASH_2, 2, 2);
 	fixture_free(&fx);
 
 	/* Version 2: rows of a version 1 database, chained on upgrade. */
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		goto out;
 	if (v1_build(fx.path, rows_v1) != 0)
 		goto out;
-	if (audit_open(fx.path, 0, &cause) != 0) {
-		fprintf(stderr, "\n    %s", cause);
-		free(cause);
-		CU_FAIL("audit_open failed");
+	if (fixture_open(&fx, 0) != 0)
 		goto out;
-	}
 	audit_stop();
-	expect_text(fx.path, "SELECT seq || ' ' || hash || ' ' || end_seq || "
-	    "' ' || end_hash FROM commands WHERE id = 1",
+	db_expect_text(fx.path, "SELECT seq || ' ' || hash || ' ' || "
+	    "end_seq || ' ' || end_hash FROM commands WHERE id = 1",
 	    "1 " KAT_START_HASH " 2 " KAT_END_HASH);
 	expect_verify(fx.path, "2:" KAT_END_HASH, 4, 8);
 out:
@@ -756,7 +634,7 @@ test_chain_encoding_rows(void)
 	uint64_t	 seq;
 	int		 is_end;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS + 1, hashes) != 0)
 		goto out;
@@ -866,7 +744,7 @@ test_chain_edit(void)
 	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
 	size_t		 i;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
@@ -898,7 +776,7 @@ test_chain_delete(void)
 	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
 	char		 head[HEAD_LEN];
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
@@ -948,7 +826,7 @@ test_chain_insert(void)
 	struct fixture	 fx;
 	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1], *sql;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
@@ -1019,7 +897,7 @@ test_chain_swap_renumber(void)
 	struct fixture	 fx;
 	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
@@ -1048,7 +926,7 @@ test_chain_swap_renumber(void)
 	    "hash, end_seq, end_hash FROM t WHERE t.id = 6 - commands.id) "
 	    "WHERE id IN (2, 4)") != 0)
 		goto out;
-	expect_text(fx.copy, "SELECT seq FROM commands WHERE id = 2", "7");
+	db_expect_text(fx.copy, "SELECT seq FROM commands WHERE id = 2", "7");
 	expect_refused(fx.copy, NULL, "row id 4: its start (seq 3) does not "
 	    "match its hash", NULL);
 
@@ -1073,7 +951,7 @@ test_chain_swap_renumber(void)
 	    "UPDATE commands SET seq = 16 + seq, end_seq = 18 + end_seq "
 	    "WHERE id IN (4, 5)") != 0)
 		goto out;
-	expect_text(fx.copy, "SELECT seq FROM commands WHERE id = 5", "7");
+	db_expect_text(fx.copy, "SELECT seq FROM commands WHERE id = 5", "7");
 	expect_refused(fx.copy, NULL, "row id 5: its start (seq 7) does not "
 	    "match its hash", NULL);
 out:
@@ -1095,7 +973,7 @@ test_chain_rewrite(void)
 	uint64_t	 seq;
 	int		 is_end;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
@@ -1146,7 +1024,7 @@ test_chain_head(void)
 	char		 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
 	char		 head[HEAD_LEN], path[192];
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS, hashes) != 0)
 		goto out;
@@ -1180,26 +1058,18 @@ test_chain_prune_rows(void)
 {
 	struct fixture	 fx;
 	char		 hashes[PRUNE_ROWS + 2][CHAIN_HASH_LEN + 1];
-	char		 head[HEAD_LEN], want[64], *cause = NULL;
+	char		 head[HEAD_LEN], want[64];
 	struct cmd_record as;
 	struct cmd_record ae;
 	uint64_t	 running, first, id;
 	u_int		 i;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
-	if (audit_open(fx.path, 0, &cause) != 0) {
-		fprintf(stderr, "\n    %s", cause);
-		free(cause);
-		CU_FAIL("audit_open failed");
+	if (fixture_open(&fx, 0) != 0)
 		goto out;
-	}
 	audit_start();
-	memset(&as, 0, sizeof as);
-	strlcpy(as.peer.client_addr, "127.0.0.1",
-	    sizeof as.peer.client_addr);
-	as.command = (char *)("sleep 100");
-	as.command_len = strlen(as.command);
+	records_fill(&as, "sleep 100");
 
 	/* A row running from the start holds every pruning. */
 	CU_ASSERT_EQUAL(records_begin(&as, &first, NULL), 0);
@@ -1211,8 +1081,8 @@ test_chain_prune_rows(void)
 		if (chain_add(i, &id, hashes[i]) != 0)
 			goto stop;
 	snprintf(want, sizeof want, "%u", PRUNE_ROWS + 1);
-	expect_text(fx.path, "SELECT count(*) FROM commands", want);
-	expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
+	db_expect_text(fx.path, "SELECT count(*) FROM commands", want);
+	db_expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
 	    "'chain_base_seq'", "0");
 	memset(&ae, 0, sizeof ae);
 	ae.status = "exited";
@@ -1229,14 +1099,14 @@ test_chain_prune_rows(void)
 	 */
 	if (wait_text(fx.path, "SELECT count(*) FROM commands", "6") != 0)
 		goto stop;
-	expect_text(fx.path, "SELECT group_concat(id, ' ') FROM (SELECT id "
+	db_expect_text(fx.path, "SELECT group_concat(id, ' ') FROM (SELECT id "
 	    "FROM commands ORDER BY id)", "1 10 11 12 13 14");
 	snprintf(want, sizeof want, "%u", 2 * 8 + 1);
-	expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
+	db_expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
 	    "'chain_base_seq'", want);
-	expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
+	db_expect_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
 	    "'chain_base_hash'", hashes[8]);
-	expect_text(fx.path, "SELECT status FROM commands WHERE id = 14",
+	db_expect_text(fx.path, "SELECT status FROM commands WHERE id = 14",
 	    "running");
 	/* Row 1 started before the base and is verified by its end. */
 	expect_verify(fx.path, NULL, 6, 2 * (PRUNE_ROWS + 1) + 1);
@@ -1253,7 +1123,7 @@ test_chain_prune_rows(void)
 	    NULL), 0);
 	audit_set_retention(0, PRUNE_KEEP);
 	if (wait_text(fx.path, "SELECT count(*) FROM commands", "5") == 0) {
-		expect_text(fx.path, "SELECT group_concat(id, ' ') FROM "
+		db_expect_text(fx.path, "SELECT group_concat(id, ' ') FROM "
 		    "(SELECT id FROM commands ORDER BY id)", "1 11 12 13 14");
 		expect_verify(fx.path, NULL, 5, 2 * (PRUNE_ROWS + 1) + 2);
 	}
@@ -1278,18 +1148,14 @@ static void
 test_chain_prune_batches(void)
 {
 	struct fixture	 fx;
-	char		 hash[CHAIN_HASH_LEN + 1], want[16], *cause = NULL;
+	char		 hash[CHAIN_HASH_LEN + 1], want[16];
 	uint64_t	 id;
 	u_int		 i;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
-	if (audit_open(fx.path, 0, &cause) != 0) {
-		fprintf(stderr, "\n    %s", cause);
-		free(cause);
-		CU_FAIL("audit_open failed");
+	if (fixture_open(&fx, 0) != 0)
 		goto out;
-	}
 	audit_start();
 	for (i = 1; i <= BATCH_ROWS; i++)
 		if (chain_add(i, &id, hash) != 0)
@@ -1301,7 +1167,7 @@ test_chain_prune_batches(void)
 	    "'chain_base_seq'", want) != 0)
 		goto stop;
 	snprintf(want, sizeof want, "%u", BATCH_KEEP);
-	expect_text(fx.path, "SELECT count(*) FROM commands", want);
+	db_expect_text(fx.path, "SELECT count(*) FROM commands", want);
 	expect_verify(fx.path, NULL, BATCH_KEEP, 2 * BATCH_ROWS);
 
 	/* 499 more rows: nothing is pruned yet. */
@@ -1309,7 +1175,7 @@ test_chain_prune_batches(void)
 		if (chain_add(BATCH_ROWS + i, &id, hash) != 0)
 			goto stop;
 	snprintf(want, sizeof want, "%u", BATCH_KEEP + PRUNE_BATCH - 1);
-	expect_text(fx.path, "SELECT count(*) FROM commands", want);
+	db_expect_text(fx.path, "SELECT count(*) FROM commands", want);
 
 	/* The 500th: the writer prunes on its own. */
 	if (chain_add(BATCH_ROWS + PRUNE_BATCH, &id, hash) != 0)
@@ -1337,11 +1203,11 @@ test_chain_prune_age(void)
 {
 	struct fixture	 fx;
 	struct timespec	 ts;
-	char		 now[32], *rows, *more, *cause = NULL, *h4 = NULL;
+	char		 now[32], *rows, *more, *h4 = NULL;
 	char		 head[HEAD_LEN];
 	u_int		 i;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	text_time(&ts, now, sizeof now);
@@ -1357,12 +1223,8 @@ test_chain_prune_age(void)
 	}
 	if (v1_build(fx.path, rows) != 0)
 		goto out;
-	if (audit_open(fx.path, 0, &cause) != 0) {
-		fprintf(stderr, "\n    %s", cause);
-		free(cause);
-		CU_FAIL("audit_open failed");
+	if (fixture_open(&fx, 0) != 0)
 		goto out;
-	}
 	h4 = db_text(fx.path, "SELECT end_hash FROM commands WHERE end_seq = "
 	    "8");
 	expect_verify(fx.path, NULL, 6, 12);
@@ -1370,12 +1232,12 @@ test_chain_prune_age(void)
 	audit_start();
 	audit_set_retention(30, 0);
 	if (wait_text(fx.path, "SELECT count(*) FROM commands", "2") == 0) {
-		expect_text(fx.path, "SELECT group_concat(id) FROM commands",
+		db_expect_text(fx.path, "SELECT group_concat(id) FROM commands",
 		    "5,6");
-		expect_text(fx.path, "SELECT value FROM audit_meta WHERE key "
-		    "= 'chain_base_seq'", "8");
-		expect_text(fx.path, "SELECT value FROM audit_meta WHERE key "
-		    "= 'chain_base_hash'", h4);
+		db_expect_text(fx.path, "SELECT value FROM audit_meta "
+		    "WHERE key = 'chain_base_seq'", "8");
+		db_expect_text(fx.path, "SELECT value FROM audit_meta "
+		    "WHERE key = 'chain_base_hash'", h4);
 		expect_verify(fx.path, NULL, 2, 12);
 		snprintf(head, sizeof head, "8:%s", h4 == NULL ? "" : h4);
 		expect_verify(fx.path, head, 2, 12);
@@ -1397,11 +1259,10 @@ test_chain_prune_age_edited(void)
 {
 	struct fixture	 fx;
 	char		 hashes[CHAIN_ROWS + 2][CHAIN_HASH_LEN + 1];
-	char		*cause = NULL;
 	uint64_t	 id;
 	u_int		 i;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, 3, hashes) != 0 || db_exec(fx.path, "UPDATE "
 	    "commands SET finished_at = '2001-01-01T00:00:00.000Z'") != 0)
@@ -1409,19 +1270,15 @@ test_chain_prune_age_edited(void)
 	expect_refused(fx.path, NULL, "row id 1: its end (seq 2) does not "
 	    "match", NULL);
 
-	if (audit_open(fx.path, 0, &cause) != 0) {
-		fprintf(stderr, "\n    %s", cause);
-		free(cause);
-		CU_FAIL("audit_open failed");
+	if (fixture_open(&fx, 0) != 0)
 		goto out;
-	}
 	audit_start();
 	for (i = 4; i <= 6; i++)
 		chain_add(i, &id, hashes[i - 3]);
 	audit_set_retention(1, 0);
 	if (wait_text(fx.path, "SELECT value FROM audit_meta WHERE key = "
 	    "'chain_base_seq'", "6") == 0) {
-		expect_text(fx.path, "SELECT group_concat(id) FROM commands",
+		db_expect_text(fx.path, "SELECT group_concat(id) FROM commands",
 		    "4,5,6");
 		expect_verify(fx.path, NULL, 3, 12);
 	}
@@ -1440,36 +1297,32 @@ static void
 test_chain_migrate(void)
 {
 	struct fixture	 fx;
-	char		*cause = NULL;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (v1_build(fx.path, rows_v1) != 0)
 		goto out;
-	expect_text(fx.path, "PRAGMA user_version", "1");
-	if (audit_open(fx.path, 1, &cause) != 0) {
-		fprintf(stderr, "\n    %s", cause);
-		free(cause);
-		CU_FAIL("audit_open failed");
+	db_expect_text(fx.path, "PRAGMA user_version", "1");
+	if (fixture_open(&fx, 1) != 0)
 		goto out;
-	}
 	audit_stop();
-	expect_text(fx.path, "PRAGMA user_version", "4");
-	expect_text(fx.path, "SELECT group_concat(id || ':' || seq || ':' || "
-	    "end_seq, ' ') FROM (SELECT * FROM commands ORDER BY id)",
+	db_expect_text(fx.path, "PRAGMA user_version", "4");
+	db_expect_text(fx.path, "SELECT group_concat(id || ':' || seq || "
+	    "':' || end_seq, ' ') FROM (SELECT * FROM commands ORDER BY id)",
 	    "1:1:2 2:3:4 3:5:8 4:6:7");
-	expect_text(fx.path, "SELECT status || ' ' || (finished_at IS NOT "
+	db_expect_text(fx.path, "SELECT status || ' ' || (finished_at IS NOT "
 	    "NULL) || ' ' || reason FROM commands WHERE id = 3",
 	    "interrupted 1 rcmdd stopped before the command finished");
-	expect_text(fx.path, "SELECT count(*) FROM commands WHERE seq IS NULL "
-	    "OR length(hash) != 64 OR length(end_hash) != 64 OR "
+	db_expect_text(fx.path, "SELECT count(*) FROM commands WHERE "
+	    "seq IS NULL OR length(hash) != 64 OR length(end_hash) != 64 OR "
 	    "chain_version != 2", "0");
-	expect_text(fx.path, "SELECT count(*) FROM audit_meta", "2");
-	expect_text(fx.path, "SELECT group_concat(name, ' ') FROM (SELECT name "
-	    "FROM sqlite_master WHERE type = 'view' ORDER BY name)",
+	db_expect_text(fx.path, "SELECT count(*) FROM audit_meta", "2");
+	db_expect_text(fx.path, "SELECT group_concat(name, ' ') FROM "
+	    "(SELECT name FROM sqlite_master WHERE type = 'view' "
+	    "ORDER BY name)",
 	    "denied_attempts failed_commands longest_commands recent_commands "
 	    "safe_commands top_clients");
-	expect_text(fx.path, "SELECT seq FROM sqlite_sequence WHERE name = "
+	db_expect_text(fx.path, "SELECT seq FROM sqlite_sequence WHERE name = "
 	    "'commands'", "4");
 	expect_verify(fx.path, NULL, 4, 8);
 	expect_verify(fx.path, "0:" ZERO_HASH, 4, 8);
@@ -1486,10 +1339,10 @@ test_chain_reopen(void)
 {
 	struct fixture	 fx;
 	char		 hashes[CHAIN_ROWS + 2][CHAIN_HASH_LEN + 1];
-	char		*before = NULL, *after = NULL, *cause = NULL;
+	char		*before = NULL, *after = NULL;
 	uint64_t	 id;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (v1_build(fx.path, rows_v1) != 0 ||
 	    chain_build(&fx, 0, hashes) != 0)
@@ -1498,29 +1351,22 @@ test_chain_reopen(void)
 	    "' ' || hash || ' ' || end_seq || ' ' || end_hash || ' ' || "
 	    "finished_at, ',') FROM commands");
 	CU_ASSERT_PTR_NOT_NULL(before);
-	if (audit_open(fx.path, 0, &cause) != 0) {
-		fprintf(stderr, "\n    %s", cause);
-		free(cause);
-		CU_FAIL("audit_open failed");
+	if (fixture_open(&fx, 0) != 0)
 		goto out;
-	}
 	audit_stop();
 	after = db_text(fx.path, "SELECT group_concat(id || ' ' || seq || "
 	    "' ' || hash || ' ' || end_seq || ' ' || end_hash || ' ' || "
 	    "finished_at, ',') FROM commands");
 	CU_ASSERT(before != NULL && after != NULL &&
 	    strcmp(before, after) == 0);
-	expect_text(fx.path, "PRAGMA user_version", "4");
+	db_expect_text(fx.path, "PRAGMA user_version", "4");
 
-	if (audit_open(fx.path, 0, &cause) != 0) {
-		free(cause);
-		CU_FAIL("audit_open failed");
+	if (fixture_open(&fx, 0) != 0)
 		goto out;
-	}
 	audit_start();
 	chain_add(5, &id, hashes[5]);
 	audit_stop();
-	expect_text(fx.path, "SELECT seq || ' ' || end_seq FROM commands "
+	db_expect_text(fx.path, "SELECT seq || ' ' || end_seq FROM commands "
 	    "WHERE id = 5", "9 10");
 	expect_verify(fx.path, NULL, 5, 10);
 out:
@@ -1541,24 +1387,16 @@ test_chain_recover_only_running(void)
 	struct fixture		 fx;
 	struct cmd_record	 as;
 	char			 hashes[CHAIN_ROWS + 1][CHAIN_HASH_LEN + 1];
-	char			*cause = NULL;
 	uint64_t		 running;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, 3, hashes) != 0)
 		goto out;
-	if (audit_open(fx.path, 0, &cause) != 0) {
-		free(cause);
-		CU_FAIL("audit_open failed");
+	if (fixture_open(&fx, 0) != 0)
 		goto out;
-	}
 	audit_start();
-	memset(&as, 0, sizeof as);
-	strlcpy(as.peer.client_addr, "127.0.0.1",
-	    sizeof as.peer.client_addr);
-	as.command = (char *)("sleep 100");
-	as.command_len = strlen(as.command);
+	records_fill(&as, "sleep 100");
 	CU_ASSERT_EQUAL(records_begin(&as, &running, NULL), 0);
 	CU_ASSERT_EQUAL(running, 4);
 	audit_stop();
@@ -1575,17 +1413,13 @@ test_chain_recover_only_running(void)
 	    "WHERE id = 4") != 0)
 		goto out;
 
-	if (audit_open(fx.path, 0, &cause) != 0) {
-		fprintf(stderr, "\n    %s", cause);
-		free(cause);
-		CU_FAIL("audit_open failed");
+	if (fixture_open(&fx, 0) != 0)
 		goto out;
-	}
 	audit_stop();
-	expect_text(fx.path, "SELECT status || ' ' || seq || ' ' || end_seq "
+	db_expect_text(fx.path, "SELECT status || ' ' || seq || ' ' || end_seq "
 	    "FROM commands WHERE id = 4", "interrupted 7 9");
-	expect_text(fx.path, "SELECT seq FROM commands WHERE id = 5", NULL);
-	expect_text(fx.path, "SELECT group_concat(status || ' ' || "
+	db_expect_text(fx.path, "SELECT seq FROM commands WHERE id = 5", NULL);
+	db_expect_text(fx.path, "SELECT group_concat(status || ' ' || "
 	    "ifnull(end_seq, '-'), ',') FROM commands WHERE id IN (6, 7)",
 	    "running -,running -");
 	expect_refused(fx.path, NULL, "row id 7: its start (seq 8) does not "
@@ -1617,10 +1451,9 @@ test_chain_views(void)
 	struct cmd_record	 as;
 	struct cmd_record	 ae;
 	char			 hashes[CHAIN_ROWS + 2][CHAIN_HASH_LEN + 1];
-	char			*cause = NULL;
 	uint64_t		 id;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_chain") != 0)
 		return;
 	if (chain_build(&fx, CHAIN_ROWS + 1, hashes) != 0)
 		goto out;
@@ -1629,68 +1462,60 @@ test_chain_views(void)
 	    "('2026-01-01T00:00:00.000Z', '10.1.2.3', 5555, 'id', 'denied', "
 	    "'not allowed')") != 0)
 		goto out;
-	expect_text(fx.path, "SELECT group_concat(id) FROM recent_commands",
+	db_expect_text(fx.path, "SELECT group_concat(id) FROM recent_commands",
 	    "7,6,5,4,3,2,1");
 	/* Rows 1, 2 and 5 exited 1, 2, 1; rows 3 and 6 were signaled. */
-	expect_text(fx.path, "SELECT group_concat(id || ' ' || status) FROM "
+	db_expect_text(fx.path, "SELECT group_concat(id || ' ' || status) FROM "
 	    "failed_commands", "6 signaled,5 exited,3 signaled,2 exited,"
 	    "1 exited");
-	expect_text(fx.path, "SELECT id || ' ' || client_addr || ' ' || "
+	db_expect_text(fx.path, "SELECT id || ' ' || client_addr || ' ' || "
 	    "client_port || ' ' || reason FROM denied_attempts",
 	    "7 10.1.2.3 5555 not allowed");
-	expect_text(fx.path, "SELECT group_concat(client_addr || ' ' || "
+	db_expect_text(fx.path, "SELECT group_concat(client_addr || ' ' || "
 	    "commands || ' ' || failed || ' ' || denied, ',') FROM top_clients",
 	    "127.0.0.1 6 5 0,10.1.2.3 1 0 1");
-	expect_text(fx.path, "SELECT group_concat(id || ' ' || duration_ms) "
+	db_expect_text(fx.path, "SELECT group_concat(id || ' ' || duration_ms) "
 	    "FROM longest_commands", "6 60,5 50,4 40,3 30,2 20,1 10");
 
 	/* What a client sent, shown safe. */
-	if (audit_open(fx.path, 0, &cause) != 0) {
-		fprintf(stderr, "\n    %s", cause);
-		free(cause);
-		CU_FAIL("audit_open failed");
+	if (fixture_open(&fx, 0) != 0)
 		goto out;
-	}
 	audit_start();
-	memset(&as, 0, sizeof as);
-	strlcpy(as.peer.client_addr, "127.0.0.1",
-	    sizeof as.peer.client_addr);
+	records_fill(&as, hostile);
 	as.peer.client_name = "bob\r\033[2Kalice";
 	as.peer.identity = "carol\xe2\x81\xa6x";
-	as.command = (char *)(hostile);
-	as.command_len = strlen(hostile);
 	CU_ASSERT_EQUAL(records_begin(&as, &id, NULL), 0);
 	memset(&ae, 0, sizeof ae);
 	ae.status = "failed";
 	ae.reason = "no\x1b[8m hidden";
 	CU_ASSERT_EQUAL(records_finish(id, &ae, NULL, NULL), 0);
 	audit_stop();
-	expect_text(fx.path, "SELECT command FROM safe_commands ORDER BY id "
+	db_expect_text(fx.path, "SELECT command FROM safe_commands ORDER BY id "
 	    "DESC LIMIT 1", "echo evil\\x0decho hello\\x1b]0;title\\x07"
 	    "\\u{202e}cba\\x7f\\u{9b}2J\\x0a\\x09");
 	/* The views cut at 60 characters, then escape. */
-	expect_text(fx.path, "SELECT command FROM recent_commands LIMIT 1",
+	db_expect_text(fx.path, "SELECT command FROM recent_commands LIMIT 1",
 	    "echo evil\\x0decho hello\\x1b]0;title\\x07\\u{202e}cba\\x7f"
 	    "\\u{9b}2J\\x0a\\x09");
 	if (db_exec(fx.path, "UPDATE commands SET command = 'echo ' || "
 	    "printf('%.54c', 'x') || char(27) || 'y' WHERE id = 1") != 0)
 		goto out;
-	expect_text(fx.path, "SELECT length(command) FROM longest_commands "
+	db_expect_text(fx.path, "SELECT length(command) FROM longest_commands "
 	    "WHERE id = 1", "63");
-	expect_text(fx.path, "SELECT substr(command, 59) FROM longest_commands "
-	    "WHERE id = 1", "x\\x1b");
-	expect_text(fx.path, "SELECT hex(command) FROM commands WHERE id = "
+	db_expect_text(fx.path, "SELECT substr(command, 59) FROM "
+	    "longest_commands WHERE id = 1", "x\\x1b");
+	db_expect_text(fx.path, "SELECT hex(command) FROM commands WHERE id = "
 	    "(SELECT max(id) FROM commands)", "6563686F206576696C0D6563686F20"
 	    "68656C6C6F1B5D303B7469746C6507E280AE6362617FC29B324A0A09");
-	expect_text(fx.path, "SELECT reason || '|' || identity FROM "
+	db_expect_text(fx.path, "SELECT reason || '|' || identity FROM "
 	    "failed_commands LIMIT 1", "no\\x1b[8m hidden|carol\\u{2066}x");
-	expect_text(fx.path, "SELECT client_name FROM safe_commands ORDER BY "
-	    "id DESC LIMIT 1", "bob\\x0d\\x1b[2Kalice");
-	expect_text(fx.path, "SELECT identity FROM top_clients WHERE "
+	db_expect_text(fx.path, "SELECT client_name FROM safe_commands "
+	    "ORDER BY id DESC LIMIT 1", "bob\\x0d\\x1b[2Kalice");
+	db_expect_text(fx.path, "SELECT identity FROM top_clients WHERE "
 	    "identity IS NOT NULL", "carol\\u{2066}x");
 	/* Plain text costs nothing and is shown as it is. */
-	expect_text(fx.path, "SELECT command FROM safe_commands WHERE id = 2",
-	    "echo row 2");
+	db_expect_text(fx.path, "SELECT command FROM safe_commands WHERE "
+	    "id = 2", "echo row 2");
 out:
 	fixture_free(&fx);
 }

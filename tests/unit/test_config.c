@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parse_text.h"
 #include "rcmdd.h"
 #include "xmalloc.h"
 #include "unit.h"
@@ -38,9 +39,6 @@
  * reported as "file:line: reason" and counted.
  */
 
-#define TEST_FILE	"test.conf"
-
-static int	parse_text(struct config *, const char *, char **);
 static u_int	count_lines(const char *);
 static void	expect_error(const char *, u_int, const char *);
 static void	test_config_defaults(void);
@@ -97,26 +95,6 @@ static CU_TestInfo config_tests[] = {
 	{ "reload takes everything else", test_config_reload_takes },
 	CU_TEST_INFO_NULL
 };
-
-/* Parse a string as the file "test.conf"; return the number of errors. */
-static int
-parse_text(struct config *conf, const char *text, char **errors)
-{
-	FILE	*fp;
-	char	*copy;
-	int	 n;
-
-	copy = xstrdup(text);
-	if ((fp = fmemopen(copy, strlen(copy), "r")) == NULL) {
-		CU_FAIL("fmemopen failed");
-		free(copy);
-		return (-1);
-	}
-	n = config_parse(conf, TEST_FILE, fp, errors);
-	fclose(fp);
-	free(copy);
-	return (n);
-}
 
 /* Count the lines of an error list. */
 static u_int
@@ -433,46 +411,48 @@ test_config_syntax(void)
 static void
 test_config_listen(void)
 {
+	/* The addresses set before the file, the file, the list after. */
+	static const struct {
+		const char	*before[3];
+		const char	*text;
+		const char	*want[4];
+	} cases[] = {
+		{ { NULL }, "ListenAddress 10.0.0.1\nPort 1\n"
+		    "ListenAddress 10.0.0.2\nListenAddress ::1\n",
+		    { "10.0.0.1", "10.0.0.2", "::1", NULL } },
+		/* A list already set (the default) is replaced. */
+		{ { "127.0.0.1", "192.0.2.7", NULL },
+		    "ListenAddress ::1\nListenAddress 0.0.0.0\n",
+		    { "::1", "0.0.0.0", NULL } },
+		/* Without ListenAddress in the file, the list is kept. */
+		{ { "127.0.0.1", NULL }, "Port 1\n", { "127.0.0.1", NULL } },
+	};
 	struct config	 conf;
-	char		*errors = NULL, *cause = NULL;
+	char		*errors, *cause = NULL;
+	u_int		 i, j, n;
 
-	config_init(&conf);
-	CU_ASSERT_EQUAL(parse_text(&conf, "ListenAddress 10.0.0.1\n"
-	    "Port 1\nListenAddress 10.0.0.2\nListenAddress ::1\n", &errors), 0);
-	CU_ASSERT_PTR_NULL(errors);
-	CU_ASSERT_EQUAL_FATAL(conf.nlisten, 3);
-	CU_ASSERT_STRING_EQUAL(conf.listen[0], "10.0.0.1");
-	CU_ASSERT_STRING_EQUAL(conf.listen[1], "10.0.0.2");
-	CU_ASSERT_STRING_EQUAL(conf.listen[2], "::1");
-	free(errors);
-	config_clear(&conf);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		config_init(&conf);
+		for (j = 0; cases[i].before[j] != NULL; j++)
+			CU_ASSERT_EQUAL(config_set_listen(&conf,
+			    cases[i].before[j], &cause), 0);
+		CU_ASSERT_PTR_NULL(cause);
+		errors = NULL;
+		CU_ASSERT_EQUAL(parse_text(&conf, cases[i].text, &errors), 0);
+		CU_ASSERT_PTR_NULL(errors);
+		free(errors);
+		for (n = 0; cases[i].want[n] != NULL; n++)
+			continue;
+		CU_ASSERT_EQUAL(conf.nlisten, n);
+		for (j = 0; j < n && j < conf.nlisten; j++)
+			CU_ASSERT_STRING_EQUAL(conf.listen[j],
+			    cases[i].want[j]);
+		config_clear(&conf);
+	}
 
-	/* A list already set (the default) is replaced, not added to. */
-	errors = NULL;
-	config_init(&conf);
-	CU_ASSERT_EQUAL(config_set_listen(&conf, "127.0.0.1", &cause), 0);
-	CU_ASSERT_EQUAL(config_set_listen(&conf, "192.0.2.7", &cause), 0);
-	CU_ASSERT_PTR_NULL(cause);
-	CU_ASSERT_EQUAL(parse_text(&conf, "ListenAddress ::1\n"
-	    "ListenAddress 0.0.0.0\n", &errors), 0);
-	CU_ASSERT_PTR_NULL(errors);
-	CU_ASSERT_EQUAL_FATAL(conf.nlisten, 2);
-	CU_ASSERT_STRING_EQUAL(conf.listen[0], "::1");
-	CU_ASSERT_STRING_EQUAL(conf.listen[1], "0.0.0.0");
-	free(errors);
-	config_clear(&conf);
-
-	/* Without ListenAddress in the file, the list is kept. */
-	errors = NULL;
+	/* An empty address is refused and the list kept. */
 	config_init(&conf);
 	CU_ASSERT_EQUAL(config_set_listen(&conf, "127.0.0.1", &cause), 0);
-	CU_ASSERT_EQUAL(parse_text(&conf, "Port 1\n", &errors), 0);
-	CU_ASSERT_EQUAL_FATAL(conf.nlisten, 1);
-	CU_ASSERT_STRING_EQUAL(conf.listen[0], "127.0.0.1");
-	free(errors);
-
-	/* An empty address is refused. */
-	cause = NULL;
 	CU_ASSERT_EQUAL(config_set_listen(&conf, "", &cause), -1);
 	CU_ASSERT_PTR_NOT_NULL(cause);
 	CU_ASSERT_EQUAL(conf.nlisten, 1);

@@ -29,8 +29,8 @@
 
 #include "log.h"
 #include "rcmdd.h"
+#include "fixture.h"
 #include "records.h"
-#include "tmpdir.h"
 #include "utf8.h"
 #include "xmalloc.h"
 #include "unit.h"
@@ -46,12 +46,6 @@
 #define SD_PREFIX	"[" EXPORT_SD_ID " "
 #define SD_NPARAMS	9
 
-/* A temporary directory holding the database under test. */
-struct fixture {
-	char	dir[64];
-	char	path[128];
-};
-
 /* An SD element parsed back: names, and values with RFC escapes undone. */
 struct sd_parsed {
 	u_int	 n;
@@ -59,9 +53,7 @@ struct sd_parsed {
 	char	*value[SD_NPARAMS + 1];
 };
 
-static int	 fixture_new(struct fixture *);
-static void	 fixture_free(struct fixture *);
-static int	 fixture_fill(struct fixture *, uint64_t *, u_int);
+static int	 rows_fill(struct fixture *, uint64_t *, u_int);
 static int	 sd_parse(const char *, struct sd_parsed *);
 static void	 sd_parsed_free(struct sd_parsed *);
 static const char *sd_get(const struct sd_parsed *, const char *);
@@ -108,63 +100,33 @@ static CU_TestInfo export_tests[] = {
 	CU_TEST_INFO_NULL
 };
 
-/* Make a directory for one test's database. */
-static int
-fixture_new(struct fixture *fx)
-{
-	if (tmpdir_new(fx->dir, sizeof fx->dir, "test_export") != 0)
-		return (-1);
-	snprintf(fx->path, sizeof fx->path, "%s/audit.db", fx->dir);
-	return (0);
-}
-
-/* Remove the directory and whatever SQLite left in it. */
-static void
-fixture_free(struct fixture *fx)
-{
-	tmpdir_free(fx->dir);
-}
-
 /*
  * Write n commands through the audit store: "echo 0", a hostile command,
  * then "echo 2" and on; the last one is left running. Return 0 with their
  * ids, or -1.
  */
 static int
-fixture_fill(struct fixture *fx, uint64_t *ids, u_int n)
+rows_fill(struct fixture *fx, uint64_t *ids, u_int n)
 {
 	struct cmd_record	 as;
 	struct cmd_record	 ae;
-	char			 command[32], *cause = NULL;
+	char			 command[32];
 	u_int			 i;
 	int			 rc = 0;
 
-	if (audit_open(fx->path, 1, &cause) != 0) {
-		fprintf(stderr, "\n    %s", cause);
-		free(cause);
-		CU_FAIL("audit_open failed");
+	if (fixture_open(fx, 1) != 0)
 		return (-1);
-	}
 	audit_start();
 	for (i = 0; i < n && rc == 0; i++) {
 		snprintf(command, sizeof command, "echo %u", i);
-		memset(&as, 0, sizeof as);
-		strlcpy(as.peer.client_addr, "127.0.0.1",
-	    sizeof as.peer.client_addr);
+		records_fill(&as, i == 1 ? HOSTILE : command);
 		as.peer.client_port = 40000 + (int)i;
 		as.peer.client_name = "test_export";
-		as.command = (char *)(i == 1 ? HOSTILE : command);
-		as.command_len = strlen(as.command);
 		rc = records_begin(&as, &ids[i], NULL);
 		if (rc != 0 || i == n - 1)
 			continue;
-		memset(&ae, 0, sizeof ae);
-		ae.status = "exited";
-		ae.has_exit_code = 1;
-		ae.exit_code = (int)i;
-		ae.output = i == 1 ? "\x1b[31mred\n\t\"q\"\\" : "out\n";
-		ae.output_len = strlen(ae.output);
-		ae.output_bytes = ae.output_len;
+		records_exited(&ae, (int)i,
+		    i == 1 ? "\x1b[31mred\n\t\"q\"\\" : "out\n");
 		rc = records_finish(ids[i], &ae, NULL, NULL);
 	}
 	audit_stop();
@@ -368,19 +330,15 @@ record_set_hash(struct cmd_record *r, const char *hex)
 static void
 record_fill(struct cmd_record *r, const char *command)
 {
-	memset(r, 0, sizeof *r);
+	records_fill(r, command);
 	r->id = 12;
-	strlcpy(r->peer.client_addr, "127.0.0.1", sizeof r->peer.client_addr);
 	r->peer.client_port = 5555;
-	r->peer.identity = NULL;
 	r->status = "exited";
 	r->has_exit_code = 1;
 	r->exit_code = 0;
 	r->duration_ms = 3;
 	record_set_hash(r, "6d1ce2f0a0a1a2a3a4a5a6a7a8a9aaab"
 	    "acadaeafb0b1b2b3b4b5b6b7b8b9babb");
-	r->command = (char *)command;
-	r->command_len = strlen(command);
 }
 
 /* Quotes and backslashes are escaped; plain text is kept. */
@@ -719,9 +677,9 @@ test_export_audit(void)
 	char		*out, *cause = NULL, want[64];
 	int		 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_export") != 0)
 		return;
-	if (fixture_fill(&fx, ids, 5) != 0)
+	if (rows_fill(&fx, ids, 5) != 0)
 		goto out;
 	out = export_to_string(fx.path, NULL, &rc, &cause);
 	CU_ASSERT_EQUAL(rc, 0);
@@ -799,9 +757,9 @@ test_export_since(void)
 	size_t		 i;
 	int		 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_export") != 0)
 		return;
-	if (fixture_fill(&fx, ids, 4) != 0)
+	if (rows_fill(&fx, ids, 4) != 0)
 		goto out;
 	if (sqlite3_open_v2(fx.path, &db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK) {
@@ -866,7 +824,7 @@ test_export_fails(void)
 	char		*out, *cause = NULL;
 	int		 rc;
 
-	if (fixture_new(&fx) != 0)
+	if (fixture_new(&fx, "test_export") != 0)
 		return;
 	out = export_to_string(fx.path, NULL, &rc, &cause);
 	CU_ASSERT_EQUAL(rc, -1);

@@ -38,6 +38,9 @@
 
 static uint64_t	load64(const uint8_t *);
 static int	decode_whole(const uint8_t *, size_t, struct frame *);
+static void	decode_fails(const uint8_t *, size_t, uint16_t, const char *);
+static void	check_fails(int (*)(const struct frame *, uint16_t *, char **),
+		    uint8_t, const void *, size_t, uint16_t);
 static void	client_fails(uint8_t, const void *, size_t, uint16_t);
 static void	server_fails(uint8_t, const void *, size_t, uint16_t);
 static void	test_frame_wire_format(void);
@@ -139,9 +142,34 @@ decode_whole(const uint8_t *buf, size_t len, struct frame *f)
 	return (rc == 1 && used == len ? 0 : -1);
 }
 
-/* Check that a client frame is refused with the given code and a reason. */
+/*
+ * Check that frame_decode refuses buf with the code want and a cause that
+ * holds in unless that is NULL.
+ */
 static void
-client_fails(uint8_t type, const void *payload, size_t len, uint16_t want)
+decode_fails(const uint8_t *buf, size_t len, uint16_t want, const char *in)
+{
+	struct frame	 f;
+	size_t		 used = 0;
+	uint16_t	 code = 0;
+	char		*cause = NULL;
+
+	CU_ASSERT_EQUAL(frame_decode(buf, len, &f, &used, &code, &cause), -1);
+	CU_ASSERT_EQUAL(code, want);
+	CU_ASSERT_PTR_NOT_NULL(cause);
+	if (cause != NULL && in != NULL)
+		CU_ASSERT_PTR_NOT_NULL(strstr(cause, in));
+	free(cause);
+}
+
+/*
+ * Check that check (frame_check_client or frame_check_server) refuses a
+ * frame with the given code and a reason, and with the same code without
+ * a cause pointer.
+ */
+static void
+check_fails(int (*check)(const struct frame *, uint16_t *, char **),
+    uint8_t type, const void *payload, size_t len, uint16_t want)
 {
 	struct frame	 f;
 	uint16_t	 code = 0;
@@ -150,40 +178,30 @@ client_fails(uint8_t type, const void *payload, size_t len, uint16_t want)
 	f.type = type;
 	f.payload = payload;
 	f.len = len;
-	CU_ASSERT_EQUAL(frame_check_client(&f, &code, &cause), -1);
+	CU_ASSERT_EQUAL(check(&f, &code, &cause), -1);
 	CU_ASSERT_EQUAL(code, want);
 	CU_ASSERT_PTR_NOT_NULL(cause);
 	if (cause != NULL)
 		CU_ASSERT(strlen(cause) > 10);
 	free(cause);
 
-	/* Without a cause pointer the answer is the same. */
 	code = 0;
-	CU_ASSERT_EQUAL(frame_check_client(&f, &code, NULL), -1);
+	CU_ASSERT_EQUAL(check(&f, &code, NULL), -1);
 	CU_ASSERT_EQUAL(code, want);
+}
+
+/* Check that a client frame is refused with the given code and a reason. */
+static void
+client_fails(uint8_t type, const void *payload, size_t len, uint16_t want)
+{
+	check_fails(frame_check_client, type, payload, len, want);
 }
 
 /* Check that a server frame is refused with the given code and a reason. */
 static void
 server_fails(uint8_t type, const void *payload, size_t len, uint16_t want)
 {
-	struct frame	 f;
-	uint16_t	 code = 0;
-	char		*cause = NULL;
-
-	f.type = type;
-	f.payload = payload;
-	f.len = len;
-	CU_ASSERT_EQUAL(frame_check_server(&f, &code, &cause), -1);
-	CU_ASSERT_EQUAL(code, want);
-	CU_ASSERT_PTR_NOT_NULL(cause);
-	if (cause != NULL)
-		CU_ASSERT(strlen(cause) > 10);
-	free(cause);
-
-	code = 0;
-	CU_ASSERT_EQUAL(frame_check_server(&f, &code, NULL), -1);
-	CU_ASSERT_EQUAL(code, want);
+	check_fails(frame_check_server, type, payload, len, want);
 }
 
 /* Check the bytes of encoded frames against the protocol's table. */
@@ -644,21 +662,10 @@ test_frame_length_zero(void)
 	struct frame		 f;
 	size_t			 used = 0;
 	uint16_t		 code = 0;
-	char			*cause = NULL;
 
-	CU_ASSERT_EQUAL(frame_decode(zero, sizeof zero, &f, &used, &code,
-	    &cause), -1);
-	CU_ASSERT_EQUAL(code, ERR_MALFORMED);
-	CU_ASSERT_PTR_NOT_NULL(cause);
-	free(cause);
-
+	decode_fails(zero, sizeof zero, ERR_MALFORMED, NULL);
 	/* The length alone is enough to refuse it. */
-	cause = NULL;
-	code = 0;
-	CU_ASSERT_EQUAL(frame_decode(zero, 4, &f, &used, &code, &cause), -1);
-	CU_ASSERT_EQUAL(code, ERR_MALFORMED);
-	CU_ASSERT_PTR_NOT_NULL(cause);
-	free(cause);
+	decode_fails(zero, 4, ERR_MALFORMED, NULL);
 
 	/* Fewer than 4 bytes are not yet a length. */
 	CU_ASSERT_EQUAL(frame_decode(zero, 3, &f, &used, &code, NULL), 0);
@@ -675,24 +682,9 @@ test_frame_length_over_limit(void)
 	struct frame		 f;
 	size_t			 used = 0;
 	uint16_t		 code = 0;
-	char			*cause = NULL;
 
-	CU_ASSERT_EQUAL(frame_decode(over, sizeof over, &f, &used, &code,
-	    &cause), -1);
-	CU_ASSERT_EQUAL(code, ERR_TOO_LARGE);
-	CU_ASSERT_PTR_NOT_NULL(cause);
-	if (cause != NULL)
-		CU_ASSERT_PTR_NOT_NULL(strstr(cause, "65538"));
-	free(cause);
-
-	cause = NULL;
-	code = 0;
-	CU_ASSERT_EQUAL(frame_decode(huge, sizeof huge, &f, &used, &code,
-	    &cause), -1);
-	CU_ASSERT_EQUAL(code, ERR_TOO_LARGE);
-	CU_ASSERT_PTR_NOT_NULL(cause);
-	free(cause);
-
+	decode_fails(over, sizeof over, ERR_TOO_LARGE, "65538");
+	decode_fails(huge, sizeof huge, ERR_TOO_LARGE, NULL);
 	code = 0;
 	CU_ASSERT_EQUAL(frame_decode(high, sizeof high, &f, &used, &code,
 	    NULL), -1);

@@ -18,7 +18,7 @@
 #define EXEC_CHILD_H
 
 /*
- * Between exec.c and the first code a spawned command runs (exec-child.c),
+ * Between exec.c and the first code a spawned command runs (exec_child.c),
  * which is built without sanitizers: it runs on the daemon's memory.
  */
 

@@ -29,7 +29,15 @@
 #include <unistd.h>
 
 #include "rcmdd.h"
-#include "exec-child.h"
+#include "exec_child.h"
+
+/*
+ * The first code a spawned command runs, before /bin/sh: it joins the
+ * command's cgroup, takes a descriptor table of its own and sets the
+ * session, signals, descriptors, limits, user and folder that exec.c
+ * worked out. It runs on the daemon's memory, so it is built apart
+ * (libexecchild.a) without sanitizers.
+ */
 
 /* The kernel's struct sigaction, as rt_sigaction takes it. */
 struct exec_ksigaction {
