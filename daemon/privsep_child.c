@@ -59,7 +59,7 @@ struct privsep_child {
 	struct event		*ev_pid;
 	pid_t			 pid;
 	int			 pidfd;
-	struct exec_cgroup	*cgroup;
+	struct cgroup		*cgroup;
 	uint64_t		 started;	/* monotonic ms */
 	int			 exited;	/* a zombie, not reaped */
 	int			 wstatus;
@@ -199,20 +199,20 @@ static void
 privsep_kill(struct privsep_child *c)
 {
 	privsep_signal(c, SIGKILL);
-	exec_cgroup_kill(c->cgroup);
+	cgroup_kill(c->cgroup);
 }
 
 static int
 privsep_cgroup_new(struct privsep_child *c, char **cause)
 {
-	return (exec_cgroup_new(c->rec->id, &c->rec->ident, &c->cgroup,
+	return (cgroup_new(c->rec->id, &c->rec->ident, &c->cgroup,
 	    cause));
 }
 
 static void
 privsep_cgroup_free(struct privsep_child *c)
 {
-	exec_cgroup_free(c->cgroup);
+	cgroup_free(c->cgroup);
 	c->cgroup = NULL;
 }
 
@@ -305,7 +305,7 @@ privsep_spawn(struct privsep_child *c, char **cause)
 	else
 		snprintf(client, sizeof client, "%s %d",
 		    rec->peer.client_addr, rec->peer.client_port);
-	envp = exec_env(privsep_conf, client);
+	envp = exec_env_new(privsep_conf, client);
 	c->pid = exec_spawn(rec->command, envp, &rec->ident, c->cgroup,
 	    in[0], out[1], err[1], &error, &what);
 	exec_env_free(envp);
