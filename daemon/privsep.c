@@ -72,11 +72,16 @@ static void	privsep_chan_cb(int, short, void *);
 static void	privsep_chan_close(const char *);
 static int	privsep_exec(struct privsep_msg *, char **);
 static int	privsep_deny_msg(struct privsep_msg *);
+static int	privsep_ready_msg(struct privsep_msg *, char **);
+static void	privsep_head_schedule(void);
+static void	privsep_head_cb(int, short, void *);
 
 struct event_base		*privsep_base;
 const struct config		*privsep_conf;
 int				 privsep_chan = -1;
 static struct event		*privsep_ev_chan;
+static struct event		*privsep_ev_head;
+static privsep_ready_cb		 privsep_on_ready;
 
 /*
  * Serve the network part's requests on the main channel fd until it
@@ -115,11 +120,44 @@ privsep_serve(int fd, const struct config *conf)
 		privsep_base = NULL;
 		return (-1);
 	}
+	if ((privsep_ev_head = evtimer_new(privsep_base, privsep_head_cb,
+	    NULL)) == NULL)
+		log_warnx("privileged part: cannot log the chain head "
+		    "every AuditHeadInterval");
+	privsep_head_schedule();
 	event_base_dispatch(privsep_base);
+	if (privsep_ev_head != NULL)
+		event_free(privsep_ev_head);
+	privsep_ev_head = NULL;
 	privsep_child_close();
 	event_base_free(privsep_base);
 	privsep_base = NULL;
 	return (0);
+}
+
+/* (Re)arm the timer that logs the chain's head every AuditHeadInterval. */
+static void
+privsep_head_schedule(void)
+{
+	struct timeval	tv;
+
+	if (privsep_ev_head == NULL || privsep_conf->head_interval_ms == 0)
+		return;
+	evtimer_del(privsep_ev_head);
+	tv.tv_sec = privsep_conf->head_interval_ms / 1000;
+	tv.tv_usec = (privsep_conf->head_interval_ms % 1000) * 1000;
+	evtimer_add(privsep_ev_head, &tv);
+}
+
+/* Time to log the chain's head again. */
+static void
+privsep_head_cb(int fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	server_head_log();
+	privsep_head_schedule();
 }
 
 /* The main channel is readable: take each waiting request. */
@@ -148,6 +186,9 @@ privsep_chan_cb(int fd, short events, void *arg)
 				break;
 			case PRIVSEP_DENY:
 				rc = privsep_deny_msg(&m);
+				break;
+			case PRIVSEP_READY:
+				rc = privsep_ready_msg(&m, &cause);
 				break;
 			default:
 				rc = -1;
@@ -266,6 +307,30 @@ privsep_exec(struct privsep_msg *m, char **bad)
 bad:
 	*bad = cause;
 	return (-1);
+}
+
+/* Have cb called when the network part says it is ready, with its port. */
+void
+privsep_set_ready_cb(privsep_ready_cb cb)
+{
+	privsep_on_ready = cb;
+}
+
+/*
+ * READY: the network part is confined and serving on the port it gives;
+ * once only. Return 0, or -1 with the reason in cause if malformed.
+ */
+static int
+privsep_ready_msg(struct privsep_msg *m, char **cause)
+{
+	privsep_ready_cb	cb = privsep_on_ready;
+
+	if (privsep_msg_check(m, 0, 4, 4, cause) != 0)
+		return (-1);
+	privsep_on_ready = NULL;
+	if (cb != NULL)
+		cb(privsep_get_i32(m->data));
+	return (0);
 }
 
 /* DENY: record a refused connection. Return -1 if malformed. */

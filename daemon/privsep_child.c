@@ -69,6 +69,7 @@ struct privsep_child {
 	int			 busy;		/* a thread has it */
 	int			 ended;		/* the end row is done */
 	int			 fail_kind;	/* PRIVSEP_FAIL_*, or 0 */
+	int			 fail_errno;	/* why it did not run */
 	char			*fail_reason;
 	int			 fds[3];	/* for STARTED */
 	STAILQ_ENTRY(privsep_child) done_entry;
@@ -253,7 +254,7 @@ privsep_start_main(void *arg)
 {
 	struct privsep_child	*c = arg;
 	struct cmd_record	*rec = c->rec;
-	char			*cause = NULL;
+	char			*cause = NULL, *line;
 
 	if (audit_begin(rec, &cause) != 0) {
 		log_warnx("privileged part: command from %s not run: the "
@@ -272,6 +273,9 @@ privsep_start_main(void *arg)
 			    "%s", (unsigned long long)rec->id, cause);
 			free(cause);
 		}
+		line = export_sd_line(rec);
+		log_info("%s", line);
+		free(line);
 		c->fail_kind = PRIVSEP_FAIL_START;
 		c->fail_reason = xstrdup(rec->reason);
 	}
@@ -295,6 +299,7 @@ privsep_spawn(struct privsep_child *c, char **cause)
 
 	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
 	    pipe2(err, O_CLOEXEC) == -1) {
+		c->fail_errno = errno;
 		xasprintf(cause, "cannot make pipes: %s", strerror(errno));
 		goto fail;
 	}
@@ -310,6 +315,7 @@ privsep_spawn(struct privsep_child *c, char **cause)
 	    in[0], out[1], err[1], &error, &what);
 	exec_env_free(envp);
 	if (c->pid == -1) {
+		c->fail_errno = error;
 		xasprintf(cause, "cannot %s: %s", what, strerror(error));
 		goto fail;
 	}
@@ -318,6 +324,7 @@ privsep_spawn(struct privsep_child *c, char **cause)
 	close(err[1]);
 	if ((c->pidfd = exec_pidfd(c->pid)) == -1) {
 		/* It runs and cannot be watched: it ends at once. */
+		c->fail_errno = errno;
 		xasprintf(cause, "cannot watch the command (pidfd_open: %s): "
 		    "ended", strerror(errno));
 		privsep_kill(c);
@@ -388,7 +395,8 @@ privsep_wake_cb(int fd, short events, void *arg)
 		if (c->ended)
 			privsep_child_free(c);
 		else if (c->fail_kind != 0) {
-			privsep_child_failed(c->ctl, c->fail_kind, EIO,
+			privsep_child_failed(c->ctl, c->fail_kind,
+			    c->fail_errno != 0 ? c->fail_errno : EIO,
 			    c->fail_kind == PRIVSEP_FAIL_START ? c->rec : NULL,
 			    c->fail_reason);
 			privsep_child_free(c);

@@ -52,8 +52,9 @@ static int	privsep_cmd_wait(struct privsep_cmd *, u_int,
  * as runas. On success return 0 with the command in *cmdp (its pipes and
  * its socket) and rec's id, seq and hash filled. Otherwise return -1
  * with the reason in cause and in *kind whether a row exists
- * (PRIVSEP_FAIL_START: ended as failed, rec's id and end hash filled) or
- * not (PRIVSEP_FAIL_AUDIT, PRIVSEP_FAIL_REFUSED).
+ * (PRIVSEP_FAIL_START: ended as failed, rec's id and end hash filled,
+ * errno the error that kept it from starting) or not (PRIVSEP_FAIL_AUDIT,
+ * PRIVSEP_FAIL_REFUSED).
  */
 int
 privsep_cmd_start(int chan, struct cmd_record *rec, const char *runas,
@@ -63,7 +64,7 @@ privsep_cmd_start(int chan, struct cmd_record *rec, const char *runas,
 	struct privsep_msg	 m;
 	uint8_t			*packed, *buf;
 	size_t			 plen, rlen, len;
-	int			 sv[2];
+	int			 sv[2], error;
 
 	*cmdp = NULL;
 	*kind = PRIVSEP_FAIL_AUDIT;
@@ -120,6 +121,7 @@ privsep_cmd_start(int chan, struct cmd_record *rec, const char *runas,
 	    24 + RECORD_HASH_LEN + PRIVSEP_TEXT_MAX, cause) != 0)
 		goto bad;
 	*kind = privsep_get_i32(m.data);
+	error = privsep_get_i32(m.data + 4);
 	rec->id = privsep_get_u64(m.data + 8);
 	rec->end_seq = privsep_get_u64(m.data + 16);
 	memcpy(rec->end_hash, m.data + 24, RECORD_HASH_LEN);
@@ -128,6 +130,7 @@ privsep_cmd_start(int chan, struct cmd_record *rec, const char *runas,
 		*cause = xstrdup("the command did not start");
 	privsep_msg_clear(&m);
 	privsep_cmd_free(cmd);
+	errno = error > 0 ? error : EIO;
 	return (-1);
 
 bad:

@@ -17,8 +17,10 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,11 +55,23 @@ static char	*absolute_path(const char *);
 static void	write_port_file(const char *, int);
 static int	daemon_start(void);
 static void	daemon_ready(int);
+static void	daemon_stdio(void);
+static int	privileged_main(struct config_cmdline *, int, pid_t,
+		    struct pidfh *, int, gid_t);
+static void	rcmdd_forward_signal(int);
+static void	rcmdd_ready(int);
+static void	rcmdd_unlink_socket(const char *);
+static void	network_main(struct config_cmdline *, int, int, char *)
+		    __attribute__((__noreturn__));
 static int	verify_audit(const char *, const char *);
 static int	run_export(const char *, const char *);
 
 /* Kept for the server's lifetime: each reload applies it again. */
 static struct config_cmdline	 rcmdd_cmdline;
+/* The network part, for the privileged part's signal handler. */
+static volatile pid_t		 rcmdd_netpid = -1;
+/* Where the privileged part says that start-up worked, if daemonized. */
+static int			 rcmdd_ready_fd = -1;
 
 #define OPT_VERIFY_AUDIT	256
 #define OPT_HEAD		257
@@ -147,8 +161,11 @@ main(int argc, char **argv)
 	pid_t			 otherpid;
 	gid_t			 audit_gid = (gid_t)-1;
 	int			 ch, check = 0, ready_fd = -1, rc;
-	int			 test_confinement = 0;
+	int			 test_confinement = 0, sv[2];
+	pid_t			 netpid;
 
+	/* The privileged part names itself in ps(1) with setproctitle. */
+	setproctitle_init(argc, argv, environ);
 	while ((ch = getopt_long(argc, argv, "c:d:fhl:p:stvV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -371,40 +388,228 @@ main(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
+
+	/*
+	 * The split: fork before any thread, event base or audit database
+	 * exists, so that the network part never holds SQLite's
+	 * descriptors or its shared memory. The parent is the privileged
+	 * part, the child the network part.
+	 */
+	if (privsep_socketpair(sv, &cause) != 0)
+		fatalx("%s", cause);
+	switch (netpid = fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		close(sv[0]);
+		if (pfh != NULL)
+			pidfile_close(pfh);
+		network_main(cmd, sv[1], ready_fd, fds_note);
+		/* NOTREACHED */
+	}
+	close(sv[1]);
+	free(fds_note);
+	return (privileged_main(cmd, sv[0], netpid, pfh, ready_fd, audit_gid));
+}
+
+/*
+ * The privileged part: the audit log and its writer, the commands' start
+ * and end (privsep.c), the chain head in the log. SIGTERM and SIGINT go
+ * on to the network part, which shuts down as before and closes the
+ * channel; then the commands are over and this part ends too. Return the
+ * exit status: the network part's, or 1 if a signal killed it.
+ */
+static int
+privileged_main(struct config_cmdline *cmd, int chan, pid_t netpid,
+    struct pidfh *pfh, int ready_fd, gid_t audit_gid)
+{
+	struct config		*conf = server_conf;
+	struct sigaction	 sa;
+	char			*cause = NULL;
+	int			 status, rc = 0;
+
+	(void)cmd;
+	setproctitle("%s", "privileged");
+	rcmdd_netpid = netpid;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = rcmdd_forward_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1)
+		fatal("sigaction");
 	if (evthread_use_pthreads() != 0)
 		fatalx("evthread_use_pthreads failed");
-	if ((server_base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
 
 	audit_set_group(audit_gid);
 	if (audit_open(conf->database, conf->audit_sync_full, &cause) != 0)
 		fatalx("%s", cause);
+	audit_start();
+	audit_set_retention(conf->retain_days, conf->max_rows);
+	log_info("rcmdd %s started: %s mode, audit database %s",
+	    PACKAGE_VERSION, conf->single_thread ? "single-thread" :
+	    "threaded", conf->database);
+	server_head_log();
+
+	/* The network part waits for this before it says rcmdd is ready. */
+	if (privsep_send(chan, PRIVSEP_READY, NULL, 0, NULL, 0, 0,
+	    &cause) != 0) {
+		log_warnx("privileged part: %s", cause);
+		free(cause);
+	}
+	rcmdd_ready_fd = ready_fd;
+	privsep_set_ready_cb(rcmdd_ready);
+
+	if (privsep_serve(chan, conf) != 0)
+		rc = 1;
+	audit_stop();
+	server_head_log();
+
+	while (waitpid(netpid, &status, 0) == -1) {
+		if (errno != EINTR) {
+			log_warn("waitpid for the network part");
+			status = W_EXITCODE(1, 0);
+			break;
+		}
+	}
+	if (WIFSIGNALED(status)) {
+		log_warnx("the network part (pid %ld) was killed by signal %d "
+		    "(%s): every command it ran is accounted for; exiting",
+		    (long)netpid, WTERMSIG(status),
+		    strsignal(WTERMSIG(status)));
+		rc = 1;
+	} else if (WEXITSTATUS(status) != 0)
+		rc = WEXITSTATUS(status);
+	/* The confined part could not remove its sockets' files. */
+	rcmdd_unlink_socket(conf->socket_path);
+	rcmdd_unlink_socket(config_control_path(conf));
+	tls_free();
+	if (pfh != NULL)
+		pidfile_remove(pfh);
+	log_info("stopped");
+	config_clear(server_conf);
+	free(server_conf);
+	return (rc);
+}
+
+/*
+ * The network part is confined and serving: write the port file, which
+ * says rcmdd is ready, and release whoever started it. Privileged part.
+ */
+static void
+rcmdd_ready(int port)
+{
+	if (server_conf->portfile != NULL)
+		write_port_file(server_conf->portfile, port);
+	if (rcmdd_ready_fd != -1)
+		daemon_ready(rcmdd_ready_fd);
+	rcmdd_ready_fd = -1;
+}
+
+/* Remove a Unix socket's file, if path names a socket. */
+static void
+rcmdd_unlink_socket(const char *path)
+{
+	struct stat	sb;
+
+	if (path != NULL && lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
+	    unlink(path) == -1)
+		log_warn("cannot remove %s", path);
+}
+
+/* Pass SIGTERM, SIGINT and SIGHUP on to the network part. */
+static void
+rcmdd_forward_signal(int sig)
+{
+	int	saved_errno = errno;
+
+	if (rcmdd_netpid > 0)
+		kill(rcmdd_netpid, sig);
+	errno = saved_errno;
+}
+
+/*
+ * The network part: listeners, TLS, sessions and workers, confined
+ * before it reads anything from the network. It asks the privileged part
+ * on chan for every command. Never returns.
+ */
+static void
+network_main(struct config_cmdline *cmd, int chan, int ready_fd,
+    char *fds_note)
+{
+	struct config		*conf = server_conf;
+	struct privsep_msg	 m;
+	char			*cause = NULL;
+	uint8_t			 port[4];
+	int			 rc, devnull = -1;
+
+	server_privsep = chan;
+	if (evthread_use_pthreads() != 0)
+		fatalx("evthread_use_pthreads failed");
+	if ((server_base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
 	if (listen_start(conf, &cause) != 0)
 		fatalx("%s", cause);
 	if (control_start(server_base, config_control_path(conf), &cause) != 0)
 		fatalx("%s", cause);
-	/* Before any thread starts: a thread keeps the capabilities it has. */
-	if (priv_drop(conf, &cause) != 0)
-		fatalx("%s", cause);
-	audit_start();
-	audit_set_retention(conf->retain_days, conf->max_rows);
 	job_inbox_open(server_base);
 
-	log_info("rcmdd %s started: %s mode, audit database %s",
-	    PACKAGE_VERSION, conf->single_thread ? "single-thread" :
-	    "threaded", conf->database);
+	/* The privileged part has the audit log open, or has said why not. */
+	rc = privsep_recv(chan, 0, &m, 0, &cause);
+	if (rc != 1 || m.type != PRIVSEP_READY) {
+		if (rc == -1)
+			log_warnx("%s", cause);
+		_exit(1);
+	}
+	privsep_msg_clear(&m);
+
 	if (fds_note != NULL) {
 		log_info("the defaults do not fit the descriptor limit, which "
 		    "refuses connections and commands first: %s", fds_note);
 		free(fds_note);
 	}
-	/* Signals, timers and the descriptor budget; logs the chain head. */
+	/* Signals, timers and the descriptor budget. */
 	server_start(cmd);
-	/* The port file says rcmdd is ready: it comes last. */
-	if (conf->portfile != NULL)
-		write_port_file(conf->portfile, listen_port());
-	if (ready_fd != -1)
-		daemon_ready(ready_fd);
+	/* Opened now: the confined part has no /dev/null to open. */
+	if (ready_fd != -1 && (devnull = open("/dev/null", O_RDWR)) == -1)
+		fatal("/dev/null");
+
+	if (geteuid() != 0 && conf->single_user)
+		log_warnx("SingleUser: the network part runs unconfined: it "
+		    "confines itself as root only");
+	else if (confine_network(conf, &cause) != 0)
+		fatalx("cannot confine the network part: %s", cause);
+	/*
+	 * If the privileged part dies, so does this part, at once, as the
+	 * one process did before the split: its commands' rows stay
+	 * running and the next start marks them interrupted. Set after the
+	 * change of user, which clears it.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
+		log_warn("PR_SET_PDEATHSIG");
+	if (getppid() == 1)
+		fatalx("the privileged part is gone");
+
+	/*
+	 * Ready: the privileged part writes the port file and releases
+	 * whoever started rcmdd (this part can write no file).
+	 */
+	if (ready_fd != -1) {
+		close(ready_fd);
+		log_set_tee(0);
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		dup2(devnull, STDERR_FILENO);
+		if (devnull > STDERR_FILENO)
+			close(devnull);
+	}
+	privsep_put_i32(port, listen_port());
+	if (privsep_send(chan, PRIVSEP_READY, port, sizeof port, NULL, 0, 0,
+	    &cause) != 0)
+		fatalx("cannot tell the privileged part that rcmdd is ready: "
+		    "%s", cause);
+
 	metrics_start(server_base, conf->metrics_path,
 	    conf->metrics_interval_ms);
 	notify_ready(server_base);
@@ -413,19 +618,16 @@ main(int argc, char **argv)
 
 	metrics_stop();
 	control_stop();
-	audit_stop();
 	server_stop();
 	worker_pool_stop();
 	job_inbox_close();
 	notify_close();
 	event_base_free(server_base);
 	tls_free();
-	if (pfh != NULL)
-		pidfile_remove(pfh);
-	log_info("stopped");
+	close(chan);
 	config_clear(server_conf);
 	free(server_conf);
-	return (0);
+	exit(0);
 }
 
 /*
@@ -530,6 +732,16 @@ daemon_start(void)
 static void
 daemon_ready(int fd)
 {
+	daemon_stdio();
+	if (write(fd, "", 1) != 1)
+		log_warn("cannot tell the parent process that rcmdd started");
+	close(fd);
+}
+
+/* Leave the terminal: log to syslog alone, stdio on /dev/null. */
+static void
+daemon_stdio(void)
+{
 	int	devnull;
 
 	log_set_tee(0);
@@ -542,9 +754,6 @@ daemon_ready(int fd)
 		if (devnull > STDERR_FILENO)
 			close(devnull);
 	}
-	if (write(fd, "", 1) != 1)
-		log_warn("cannot tell the parent process that rcmdd started");
-	close(fd);
 }
 
 /*

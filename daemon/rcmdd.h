@@ -298,6 +298,8 @@ int		 server_grace_left(void);
 void		 server_check_exit(void);
 int		 server_reload_request(char **);
 u_int		 server_fds_base(const struct config *);
+extern int	 server_privsep;
+void		 server_head_log(void);
 
 /* config.c */
 void		 config_init(struct config *);
@@ -522,7 +524,8 @@ void		 text_time(const struct timespec *, char *, size_t);
 
 /*
  * The privilege split's channel (privsep_msg.c) and its messages: on the
- * main channel from the network part, EXEC and DENY; on a command's own
+ * main channel from the network part, EXEC and DENY, and READY once from
+ * the privileged part at start-up; on a command's own
  * socket, STARTED, FAILED, EXITED and ENDED from the privileged part and
  * SIGNAL, TERMINATE, KILL, OUTPUT and FINISH from the network part.
  */
@@ -533,6 +536,9 @@ void		 text_time(const struct timespec *, char *, size_t);
 
 #define PRIVSEP_EXEC		1	/* runas len u16, runas, record; 1 fd */
 #define PRIVSEP_DENY		2	/* record of a refusal */
+#define PRIVSEP_READY		3	/* to the network part, empty: */
+					/* the audit log is open; back, */
+					/* port i32: confined, serving */
 #define PRIVSEP_STARTED		16	/* id, seq u64, hash; 3 fds */
 #define PRIVSEP_FAILED		17	/* kind, errno i32, id, end_seq u64, */
 					/* end_hash, reason */
@@ -580,7 +586,9 @@ uint64_t	 privsep_mask(u_int);
 extern struct event_base *privsep_base;
 extern const struct config *privsep_conf;
 extern int	 privsep_chan;
+typedef void	 (*privsep_ready_cb)(int);
 int		 privsep_serve(int, const struct config *);
+void		 privsep_set_ready_cb(privsep_ready_cb);
 
 /* privsep_child.c: a command's life in the privileged part */
 int		 privsep_child_open(char **);

@@ -39,8 +39,10 @@
  * The running server's lifetime, once main() has started its parts: the
  * signals (through a self-pipe), the reload they or the control socket
  * ask for, the orderly shutdown with its grace for running commands, the
- * check that ends the loop once the last session and command are gone,
- * and the timer that logs the audit chain's head. All on the loop thread.
+ * check that ends the loop once the last session and command are gone.
+ * All on the network part's loop thread. The audit chain's head is
+ * logged by the privileged part, which holds the audit log
+ * (server_head_log).
  */
 
 static void	signal_handler(int);
@@ -49,9 +51,6 @@ static void	server_shutdown(void);
 static void	shutdown_grace_cb(int, short, void *);
 static int	server_reload(char **);
 static void	server_log_warnings(char *);
-static void	head_log(void);
-static void	head_schedule(void);
-static void	head_cb(int, short, void *);
 static u_int	fds_open(void);
 
 /*
@@ -63,19 +62,20 @@ static u_int	fds_open(void);
 
 struct config		*server_conf;
 struct event_base	*server_base;
+/* The network part's end of the main channel to the privileged part. */
+int			 server_privsep = -1;
 
 static const struct config_cmdline *server_cmdline;
 static int		 server_stopping;
 static struct timespec	 server_grace_end;
 static struct event	*server_signal_ev;
 static struct event	*server_grace_ev;
-static struct event	*server_head_ev;
 static int		 server_signal_pipe[2] = { -1, -1 };
 
 /*
  * Start the server's own events on server_base, once the listeners, the
- * audit writer and the job inbox are up: the signals, the shutdown and
- * chain-head timers, and the descriptor budget of what is open by then.
+ * audit writer and the job inbox are up: the signals, the shutdown
+ * timer, and the descriptor budget of what is open by then.
  * cmd is what the command line set; it must outlive the server, as each
  * reload applies it again.
  */
@@ -105,9 +105,7 @@ server_start(const struct config_cmdline *cmd)
 	server_signal_ev = event_new(server_base, server_signal_pipe[0],
 	    EV_READ | EV_PERSIST, signal_cb, NULL);
 	server_grace_ev = evtimer_new(server_base, shutdown_grace_cb, NULL);
-	server_head_ev = evtimer_new(server_base, head_cb, NULL);
 	if (server_signal_ev == NULL || server_grace_ev == NULL ||
-	    server_head_ev == NULL ||
 	    event_add(server_signal_ev, NULL) != 0)
 		fatalx("cannot add signal events");
 
@@ -118,9 +116,6 @@ server_start(const struct config_cmdline *cmd)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		session_set_fd_budget((u_long)rl.rlim_cur,
 		    fds_open() + SERVER_FDS_SPARE);
-
-	head_log();
-	head_schedule();
 }
 
 /* Pass a signal to the loop through the pipe. Only the loop gets them. */
@@ -294,8 +289,6 @@ server_reload(char **verdict)
 	server_conf = conf;
 	config_clear(old);
 	free(old);
-	audit_set_retention(conf->retain_days, conf->max_rows);
-	head_schedule();
 	metrics_start(server_base, conf->metrics_path,
 	    conf->metrics_interval_ms);
 	log_info("SIGHUP: configuration reloaded%s%s",
@@ -322,9 +315,10 @@ server_log_warnings(char *warnings)
 /*
  * Log the audit chain's head, as SEQ:HASH, so that a copy lives outside
  * the database: rcmdd --verify-audit --head checks a database against it.
+ * The privileged part, which holds the audit log.
  */
-static void
-head_log(void)
+void
+server_head_log(void)
 {
 	struct chain_head	head;
 
@@ -333,45 +327,14 @@ head_log(void)
 	    head.hash);
 }
 
-/* (Re)arm the timer that logs the chain's head every AuditHeadInterval. */
-static void
-head_schedule(void)
-{
-	struct timeval	tv;
-
-	evtimer_del(server_head_ev);
-	if (server_conf->head_interval_ms == 0)
-		return;
-	tv.tv_sec = server_conf->head_interval_ms / 1000;
-	tv.tv_usec = (server_conf->head_interval_ms % 1000) * 1000;
-	evtimer_add(server_head_ev, &tv);
-}
-
-/* Time to log the chain's head again. Loop thread. */
-static void
-head_cb(int fd, short events, void *arg)
-{
-	(void)fd;
-	(void)events;
-	(void)arg;
-	head_log();
-	head_schedule();
-}
-
-/*
- * Undo server_start once the loop has ended and the audit writer has
- * stopped, logging the chain's head a last time.
- */
+/* Undo server_start once the loop has ended. */
 void
 server_stop(void)
 {
-	head_log();
 	event_free(server_signal_ev);
 	server_signal_ev = NULL;
 	event_free(server_grace_ev);
 	server_grace_ev = NULL;
-	event_free(server_head_ev);
-	server_head_ev = NULL;
 	/* A signal from now on finds no pipe, not another descriptor. */
 	close(server_signal_pipe[0]);
 	close(server_signal_pipe[1]);

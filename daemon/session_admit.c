@@ -77,6 +77,8 @@ struct session_source {
 RB_HEAD(session_sources, session_source);
 
 static void	session_deny(struct session *, const char *);
+static void	session_record_deny(const struct record_peer *,
+		    const char *);
 static void	session_refused(struct session *, const char *);
 static void	session_refusals_cb(int, short, void *);
 static int	session_source_cmp(struct session_source *,
@@ -201,6 +203,21 @@ session_refuse_exec(struct session *s, const char *why)
 }
 
 /*
+ * Have the privileged part, which holds the audit log, record a denied
+ * row. Loop thread.
+ */
+static void
+session_record_deny(const struct record_peer *rp, const char *why)
+{
+	char	*cause = NULL;
+
+	if (privsep_deny(server_privsep, rp, why, &cause) != 0) {
+		log_warnx("cannot record a refusal: %s", cause);
+		free(cause);
+	}
+}
+
+/*
  * Record a refusal: a denied row and a log line, unless refusals come too
  * fast, in which case they are counted and summed up later.
  */
@@ -216,7 +233,7 @@ session_refused(struct session *s, const char *why)
 	    (unsigned long long)s->id, s->peer,
 	    s->rp.identity != NULL ? " as " : "",
 	    s->rp.identity != NULL ? s->rp.identity : "", why);
-	audit_deny(&s->rp, why);
+	session_record_deny(&s->rp, why);
 }
 
 /*
@@ -244,7 +261,7 @@ session_refusals_cb(int fd, short events, void *arg)
 	memset(&rp, 0, sizeof rp);
 	strlcpy(rp.client_addr, "-", sizeof rp.client_addr);
 	rp.client_port = -1;
-	audit_deny(&rp, why);
+	session_record_deny(&rp, why);
 	free(why);
 	/* From the timer: keep summing up while the flood lasts. */
 	if (events != 0 && session_refusals_ev != NULL)

@@ -37,11 +37,14 @@
 #include "xmalloc.h"
 
 /*
- * The worker: the machine that runs one command. It commits the running
- * row, spawns the child, moves bytes between the child's pipes and the
- * job's queues (job.c), enforces the timeout, reaps the child, commits
- * the final row and reports EXIT. It owns the child and its pipes and
- * never touches a session.
+ * The worker: the machine that runs one command in the network part. It
+ * asks the privileged part to start it (privsep_cmd.c: the running row is
+ * committed there, then the command spawned, and its pipes come back),
+ * moves bytes between the command's pipes and the job's queues (job.c),
+ * enforces the timeout through the privileged part, and once the command
+ * is over sends its output and how it ended, which the privileged part
+ * commits before the worker reports EXIT. It owns the command's pipes and
+ * socket and never touches a session.
  *
  * It does not poll by itself: worker_fill gives the descriptors to poll
  * and the timeout, worker_step takes the poll's results and moves the
@@ -51,23 +54,19 @@
  * socket in the same call (session_inline.c). Either way the machine
  * talks to the session only through the job's queues.
  *
- * A command is done when its shell has exited and its output is drained;
- * a process it left behind holding the pipes open gets DrainTimeout, then
- * the pipes are closed. Then whatever is left of the command is killed:
- * its cgroup (cgroup.c), where commands have one, and its process group.
- *
- * The shell is reaped last. Its exit is seen with waitid(WNOWAIT), which
- * leaves it a zombie: its pid, and so its process group id, cannot be
- * given to another process while rcmdd may still signal the group. Reaped
- * first, a command that moved its pipe holder out with setsid would free
- * the number, and the drain's SIGKILL could reach an unrelated group that
- * was given it.
+ * A command is done when its shell has exited (EXITED on its socket) and
+ * its output is drained; a process it left behind holding the pipes open
+ * gets DrainTimeout, then the pipes are closed. Then the privileged part,
+ * on FINISH, kills whatever is left of the command (its cgroup and its
+ * process group, still pinned by the unreaped shell), reaps the shell and
+ * commits the end row. If the privileged part goes away (GONE), the
+ * command's I/O stops and the client gets an ERROR: the privileged part
+ * has killed the command and marked its row interrupted.
  */
 
 #define WORKER_SMALL_READ	4096
 #define WORKER_READ_BATCH	4
 #define WORKER_PIPE_SIZE	(1024 * 1024)
-#define WORKER_REAP_TICK_MS	20
 
 /* What the worker knows about its running command. */
 struct worker {
@@ -75,16 +74,14 @@ struct worker {
 	const struct job_params	*p;
 	struct cmd_record	*rec;	/* the job's; its outcome is ours */
 	int			 done;	/* EXIT or ERROR reported */
-	pid_t			 pid;
-	int			 pidfd;
+	struct privsep_cmd	*cmd;	/* its socket; pipes moved out */
 	int			 fd_in;
 	int			 fd_out;
 	int			 fd_err;
 	struct job_ctls		 stdin_queue;
 	int			 stdin_eof;
-	int			 exited;	/* a zombie, not reaped */
+	int			 exited;	/* EXITED came */
 	int			 wstatus;
-	struct cgroup		*cgroup;
 	int			 timed_out;
 	int			 term_sent;
 	int			 cancel;
@@ -101,18 +98,18 @@ struct worker {
 	int			 i_out;
 	int			 i_err;
 	int			 i_in;
-	int			 i_pid;
+	int			 i_ctl;
 };
 
 static void	 worker_begin(struct worker *);
-static void	 worker_failed(struct worker *, int, int *, int *, int *);
+static void	 worker_failed(struct worker *, int);
 static void	 worker_tick(struct worker *);
 static void	 worker_read_ctl(struct worker *);
 static void	 worker_write_stdin(struct worker *);
 static void	 worker_read_pipe(struct worker *, int *, int);
 static ssize_t	 worker_read_chunk(struct worker *, int *, int);
-static void	 worker_check_exit(struct worker *);
-static void	 worker_end(struct worker *);
+static void	 worker_read_cmd(struct worker *);
+static void	 worker_gone(struct worker *, const char *);
 static void	 worker_terminate(struct worker *, uint64_t);
 static void	 worker_finish(struct worker *);
 static void	 worker_record(struct worker *);
@@ -120,10 +117,11 @@ static void	 worker_close(int *);
 static uint64_t	 worker_now(void);
 
 /*
- * Start the machine for a job: commit the running row and spawn the
- * command. If either fails, the job's final report is already sent and
- * the worker is done at once. Called by whoever drives it, a pool thread
- * or the loop thread (inline); the same thread drives it to its end.
+ * Start the machine for a job: have the privileged part commit the
+ * running row and spawn the command. If either fails, the job's final
+ * report is already sent and the worker is done at once. Called by
+ * whoever drives it, a pool thread or the loop thread (inline); the same
+ * thread drives it to its end.
  */
 struct worker *
 worker_new(struct job *job)
@@ -134,9 +132,8 @@ worker_new(struct job *job)
 	run->job = job;
 	run->p = job_get_params(job);
 	run->rec = run->p->rec;
-	run->pid = -1;
-	run->pidfd = run->fd_in = run->fd_out = run->fd_err = -1;
-	run->i_wake = run->i_out = run->i_err = run->i_in = run->i_pid = -1;
+	run->fd_in = run->fd_out = run->fd_err = -1;
+	run->i_wake = run->i_out = run->i_err = run->i_in = run->i_ctl = -1;
 	STAILQ_INIT(&run->stdin_queue);
 	worker_begin(run);
 	return (run);
@@ -146,22 +143,42 @@ worker_new(struct job *job)
 void
 worker_free(struct worker *run)
 {
+	privsep_cmd_free(run->cmd);
 	free(run);
 }
 
-/* Record and spawn the command. */
+/*
+ * Ask the privileged part to record and spawn the command, and take its
+ * pipes.
+ */
 static void
 worker_begin(struct worker *run)
 {
 	struct job		*job = run->job;
-	const struct job_params	*p = run->p;
 	struct cmd_record	*rec = run->rec;
 	char			*cause = NULL, *text;
-	const char		*what;
-	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 };
-	int			 err[2] = { -1, -1 }, error;
+	int			 kind, error;
 
-	if (audit_begin(rec, &cause) != 0) {
+	run->started = worker_now();
+	if (privsep_cmd_start(server_privsep, rec, rec->ident.user, &run->cmd,
+	    &kind, &cause) != 0) {
+		switch (kind) {
+		case PRIVSEP_FAIL_START:
+			/* Its row exists, ended failed: as a failed spawn. */
+			error = errno;
+			job_report_started(job, rec->id);
+			strlcpy(run->reason, cause, sizeof run->reason);
+			free(cause);
+			worker_failed(run, error);
+			return;
+		case PRIVSEP_FAIL_REFUSED:
+			log_warnx("command from %s refused by the privileged "
+			    "part: %s", rec->peer.client_addr, cause);
+			run->done = 1;
+			job_report_error(job, ERR_DENIED, cause);
+			free(cause);
+			return;
+		}
 		log_debug("command from %s refused: %s", rec->peer.client_addr,
 		    cause);
 		xasprintf(&text, "the audit log cannot record the command, "
@@ -173,70 +190,31 @@ worker_begin(struct worker *run)
 		free(text);
 		return;
 	}
-	job_report_started(job, run->rec->id);
+	job_report_started(job, rec->id);
 
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
-	    pipe2(err, O_CLOEXEC) == -1) {
-		worker_failed(run, errno, in, out, err);
-		return;
-	}
-	if (cgroup_new(rec->id, &rec->ident, &run->cgroup,
-	    &cause) != 0) {
-		strlcpy(run->reason, cause, sizeof run->reason);
-		free(cause);
-		worker_failed(run, EIO, in, out, err);
-		return;
-	}
-	run->started = worker_now();
-	run->pid = exec_spawn(rec->command, p->envp, &rec->ident, run->cgroup,
-	    in[0], out[1], err[1], &error, &what);
-	worker_close(&in[0]);
-	worker_close(&out[1]);
-	worker_close(&err[1]);
-	if (run->pid == -1) {
-		snprintf(run->reason, sizeof run->reason, "cannot %s: %s",
-		    what, strerror(error));
-		worker_failed(run, error, in, out, err);
-		return;
-	}
-	run->fd_in = in[1];
-	run->fd_out = out[0];
-	run->fd_err = err[0];
+	run->fd_in = run->cmd->fd_in;
+	run->fd_out = run->cmd->fd_out;
+	run->fd_err = run->cmd->fd_err;
+	run->cmd->fd_in = run->cmd->fd_out = run->cmd->fd_err = -1;
 	fcntl(run->fd_in, F_SETFL, O_NONBLOCK);
 	fcntl(run->fd_out, F_SETFL, O_NONBLOCK);
 	fcntl(run->fd_err, F_SETFL, O_NONBLOCK);
-	run->pidfd = exec_pidfd(run->pid);
 	if (rec->timeout_ms != 0)
 		run->timeout_at = run->started + rec->timeout_ms;
-	log_debug("command %llu: pid %ld", (unsigned long long)run->rec->id,
-	    (long)run->pid);
+	log_debug("command %llu: started", (unsigned long long)rec->id);
 }
 
 /*
- * The command could not be started: close what was opened, commit the
- * failed row and report EXIT, which ends the job.
+ * The command could not be started and the privileged part has ended its
+ * row as failed (and logged why): report EXIT, which ends the job.
  */
 static void
-worker_failed(struct worker *run, int error, int *in, int *out, int *err)
+worker_failed(struct worker *run, int error)
 {
 	struct cmd_record	*rec = run->rec;
 	struct frame_exit	 x;
 
-	if (run->reason[0] == '\0')
-		snprintf(run->reason, sizeof run->reason,
-		    "cannot start /bin/sh: %s", strerror(error));
-	cgroup_free(run->cgroup);
-	run->cgroup = NULL;
-	worker_close(&in[0]);
-	worker_close(&in[1]);
-	worker_close(&out[0]);
-	worker_close(&out[1]);
-	worker_close(&err[0]);
-	worker_close(&err[1]);
-	log_warnx("command %llu: %s", (unsigned long long)rec->id,
-	    run->reason);
 	rec->status = "failed";
-	worker_record(run);
 	memset(&x, 0, sizeof x);
 	x.kind = EXIT_FAILED;
 	x.code = error;
@@ -262,7 +240,7 @@ worker_fill(struct worker *run, struct pollfd *pfd, int *timeout)
 	uint64_t	now, next;
 	int		n = 0, can_read;
 
-	run->i_wake = run->i_out = run->i_err = run->i_in = run->i_pid = -1;
+	run->i_wake = run->i_out = run->i_err = run->i_in = run->i_ctl = -1;
 	if (run->done) {
 		*timeout = 0;
 		return (0);
@@ -286,10 +264,10 @@ worker_fill(struct worker *run, struct pollfd *pfd, int *timeout)
 		pfd[n].events = POLLOUT;
 		run->i_in = n++;
 	}
-	if (!run->exited && run->pidfd != -1) {
-		pfd[n].fd = run->pidfd;
+	if (!run->exited) {
+		pfd[n].fd = run->cmd->ctl;
 		pfd[n].events = POLLIN;
-		run->i_pid = n++;
+		run->i_ctl = n++;
 	}
 
 	now = worker_now();
@@ -300,9 +278,6 @@ worker_fill(struct worker *run, struct pollfd *pfd, int *timeout)
 		next = run->kill_at;
 	if (run->exited && run->drain_at < next)
 		next = run->drain_at;
-	if (!run->exited && run->pidfd == -1 &&
-	    now + WORKER_REAP_TICK_MS < next)
-		next = now + WORKER_REAP_TICK_MS;
 	if (next == UINT64_MAX)
 		*timeout = -1;
 	else if (next <= now)
@@ -334,10 +309,10 @@ worker_step(struct worker *run, const struct pollfd *pfd)
 	if (run->i_err != -1 && pfd[run->i_err].revents != 0)
 		worker_read_pipe(run, &run->fd_err, JOB_EV_STDERR);
 	job_report_flush(run->job);
-	if ((run->i_pid != -1 && pfd[run->i_pid].revents != 0) ||
-	    (!run->exited && run->pidfd == -1))
-		worker_check_exit(run);
-	worker_tick(run);
+	if (!run->done && run->i_ctl != -1 && pfd[run->i_ctl].revents != 0)
+		worker_read_cmd(run);
+	if (!run->done)
+		worker_tick(run);
 }
 
 /* Return whether the command has ended and its final report is sent. */
@@ -355,7 +330,8 @@ worker_done(struct worker *run)
 static void
 worker_tick(struct worker *run)
 {
-	uint64_t	now;
+	char		*cause = NULL;
+	uint64_t	 now;
 
 	/* Close stdin once the client said EOF and all is written. */
 	if (run->fd_in != -1 && run->stdin_eof &&
@@ -369,10 +345,15 @@ worker_tick(struct worker *run)
 		snprintf(run->reason, sizeof run->reason,
 		    "timed out after %u ms", run->rec->timeout_ms);
 		worker_terminate(run, now);
+		if (run->done)
+			return;
 	}
 	if (!run->exited && run->kill_at != 0 && now >= run->kill_at) {
-		exec_kill(run->pid, SIGKILL);
-		cgroup_kill(run->cgroup);
+		if (privsep_cmd_kill(run->cmd, &cause) != 0) {
+			worker_gone(run, cause);
+			free(cause);
+			return;
+		}
 		run->kill_at = 0;
 	}
 	if (run->exited && (run->fd_out != -1 || run->fd_err != -1) &&
@@ -383,10 +364,8 @@ worker_tick(struct worker *run)
 		worker_close(&run->fd_out);
 		worker_close(&run->fd_err);
 	}
-	if (run->exited && run->fd_out == -1 && run->fd_err == -1) {
-		worker_end(run);
+	if (run->exited && run->fd_out == -1 && run->fd_err == -1)
 		worker_finish(run);
-	}
 }
 
 /* Take the loop's control items: stdin, signals and cancellation. */
@@ -397,6 +376,7 @@ worker_read_ctl(struct worker *run)
 	struct job_ctls	 items;
 	struct job_ctl	*c;
 	uint64_t	 value;
+	char		*cause = NULL;
 
 	if (read(job_get_wake_fd(job), &value, sizeof value) == -1 &&
 	    errno != EAGAIN)
@@ -418,11 +398,16 @@ worker_read_ctl(struct worker *run)
 			run->stdin_eof = 1;
 			break;
 		case JOB_CTL_SIGNAL:
-			if (!run->exited) {
+			if (!run->exited && !run->done) {
 				log_debug("command %llu: signal %d from the "
 				    "client", (unsigned long long)run->rec->id,
 				    c->arg);
-				exec_kill(run->pid, c->arg);
+				if (privsep_cmd_signal(run->cmd, c->arg,
+				    &cause) != 0) {
+					worker_gone(run, cause);
+					free(cause);
+					cause = NULL;
+				}
 			}
 			break;
 		case JOB_CTL_CANCEL:
@@ -430,7 +415,7 @@ worker_read_ctl(struct worker *run)
 				run->cancel = c->arg;
 			if (run->exited)
 				run->drain_at = worker_now();
-			else if (!run->term_sent)
+			else if (!run->term_sent && !run->done)
 				worker_terminate(run, worker_now());
 			break;
 		}
@@ -554,56 +539,80 @@ worker_read_chunk(struct worker *run, int *fd, int type)
 }
 
 /*
- * See whether the shell has exited, and start the bounded drain if so.
- * WNOWAIT: it stays a zombie, pinning its process group id, until
- * worker_end has sent the last signal.
+ * The command's socket is readable: the shell exited (start the bounded
+ * drain), or the privileged part went away.
  */
 static void
-worker_check_exit(struct worker *run)
+worker_read_cmd(struct worker *run)
 {
-	siginfo_t	si;
+	char	*cause = NULL;
 
-	memset(&si, 0, sizeof si);
-	if (waitid(P_PID, (id_t)run->pid, &si, WEXITED | WNOHANG |
-	    WNOWAIT) == -1) {
-		if (errno == EINTR)
-			return;
-		fatal("waitid %ld", (long)run->pid);
-	}
-	if (si.si_pid == 0)
+	switch (privsep_cmd_read(run->cmd, &cause)) {
+	case PRIVSEP_CMD_NONE:
 		return;
-	run->exited = 1;
-	run->drain_at = worker_now() + run->p->drain_ms;
-	if (run->cancel != 0)
-		run->drain_at = worker_now();
-	worker_close(&run->pidfd);
+	case PRIVSEP_CMD_EXITED:
+		run->exited = 1;
+		run->wstatus = run->cmd->wstatus;
+		run->drain_at = worker_now() + run->p->drain_ms;
+		if (run->cancel != 0)
+			run->drain_at = worker_now();
+		return;
+	case PRIVSEP_CMD_GONE:
+		worker_gone(run, "the privileged part closed the command's "
+		    "channel");
+		return;
+	}
+	worker_gone(run, cause);
+	free(cause);
 }
 
 /*
- * The shell has exited and the output is drained or closed: kill what is
- * left of the command, its process group (still pinned by the zombie
- * shell) and its cgroup, then reap the shell, and remove the cgroup.
+ * The privileged part closed the command's socket, or said something
+ * unexpected: it ended the command (killed, its row interrupted), since
+ * it closes a command's socket early only on a malformed message. (If it
+ * died, this part is killed too: PR_SET_PDEATHSIG.) Stop the command's
+ * I/O and tell the client.
  */
 static void
-worker_end(struct worker *run)
+worker_gone(struct worker *run, const char *why)
 {
-	exec_kill(run->pid, SIGKILL);
-	cgroup_kill(run->cgroup);
-	while (waitpid(run->pid, &run->wstatus, 0) == -1) {
-		if (errno != EINTR)
-			fatal("waitpid %ld", (long)run->pid);
+	struct job	*job = run->job;
+	struct job_ctl	*c;
+	char		*text;
+
+	log_warnx("command %llu: %s: the command is ended",
+	    (unsigned long long)run->rec->id, why);
+	while ((c = STAILQ_FIRST(&run->stdin_queue)) != NULL) {
+		STAILQ_REMOVE_HEAD(&run->stdin_queue, entry);
+		free(c);
 	}
-	run->pid = -1;
-	cgroup_free(run->cgroup);
-	run->cgroup = NULL;
+	worker_close(&run->fd_in);
+	worker_close(&run->fd_out);
+	worker_close(&run->fd_err);
+	privsep_cmd_free(run->cmd);
+	run->cmd = NULL;
+	job_output_put(run->rbuf);
+	run->rbuf = NULL;
+	xasprintf(&text, "rcmdd's privileged part ended the command (%s); "
+	    "its audit row says how; the operator should check the daemon's "
+	    "log", why);
+	run->done = 1;
+	job_report_error(job, ERR_AUDIT, text);
+	free(text);
 }
 
 /* Ask the command's process group to stop; SIGKILL follows the grace. */
 static void
 worker_terminate(struct worker *run, uint64_t now)
 {
+	char	*cause = NULL;
+
 	run->term_sent = 1;
-	exec_kill(run->pid, SIGTERM);
+	if (privsep_cmd_terminate(run->cmd, &cause) != 0) {
+		worker_gone(run, cause);
+		free(cause);
+		return;
+	}
 	run->kill_at = now + run->p->kill_grace_ms;
 	if (run->kill_at == now)
 		run->kill_at = now + 1;
@@ -677,25 +686,26 @@ worker_finish(struct worker *run)
 }
 
 /*
- * Commit how the command ended, then log the one line that tells it, with
+ * Send the output and how the command ended to the privileged part, which
+ * ends what is left of the command, commits the end row (its seq and hash
+ * come back in rec) and logs the one line that tells how it ended, with
  * its record as structured data for a central log store.
  */
 static void
 worker_record(struct worker *run)
 {
 	struct cmd_record	*rec = run->rec;
-	char			*cause = NULL, *line;
+	char			*cause = NULL;
 
 	if (run->reason[0] != '\0')
 		rec->reason = xstrdup(run->reason);
-	if (audit_finish(rec, &cause) != 0) {
+	if (privsep_cmd_finish(run->cmd, rec, &cause) != 0) {
 		log_warnx("command %llu: cannot record how it ended: %s",
 		    (unsigned long long)rec->id, cause);
 		free(cause);
 	}
-	line = export_sd_line(rec);
-	log_info("%s", line);
-	free(line);
+	privsep_cmd_free(run->cmd);
+	run->cmd = NULL;
 }
 
 /* Close a descriptor and mark it closed. */

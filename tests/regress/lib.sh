@@ -394,6 +394,15 @@ write_config() {
 		# Not root, commands can only run as the test's user, who
 		# owns the database: a single-user trial, said so.
 		[ "$(id -u)" -eq 0 ] || echo "SingleUser yes"
+		# As root, the network part confines itself as a user of
+		# its own, which must not be the RunAs user.
+		if [ "$(id -u)" -eq 0 ]; then
+			case " $* " in
+			*" NetworkUser "*)	;;
+			*" RunAs nobody "*)	echo "NetworkUser daemon" ;;
+			*)			echo "NetworkUser nobody" ;;
+			esac
+		fi
 		for _wc_line in "$@"; do
 			echo "$_wc_line"
 		done

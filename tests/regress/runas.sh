@@ -37,6 +37,7 @@ cat >"$conf" <<CONF
 Port 0
 PortFile $dir/port
 Database $db
+NetworkUser daemon
 CONF
 start_daemon
 expect_eq "default user" "nobody $nobody_uid" "$(rcmd -n 'echo $(id -un) $(id -u)')"

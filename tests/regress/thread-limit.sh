@@ -62,10 +62,15 @@ first_pid=$rcmd_pid
 wait_sql 5 "SELECT count(*) FROM commands WHERE status = 'running'" 1 ||
     fail "the first command did not start: $sql_got"
 n=$(trim "$(tasks)")
+# The network part, which starts the workers' threads: the child of
+# daemon_pid named rcmdd (the commands are its children too).
+netpid=$(ps --ppid "$daemon_pid" -o pid=,comm= |
+    awk '$2 == "rcmdd" { print $1 }')
+[ -n "$netpid" ] || fail "no network part under rcmdd's pid $daemon_pid"
 setpriv --reuid="$uid" --regid="$gid" --clear-groups \
-    prlimit --pid "$daemon_pid" --nproc="$n:$n" ||
-    fail "cannot set RLIMIT_NPROC of rcmdd"
-say "$user runs $n tasks; RLIMIT_NPROC of rcmdd set to $n"
+    prlimit --pid "$netpid" --nproc="$n:$n" ||
+    fail "cannot set RLIMIT_NPROC of rcmdd's network part"
+say "$user runs $n tasks; RLIMIT_NPROC of rcmdd's network part set to $n"
 
 rcmd -n true >"$dir/out" 2>"$dir/err"
 expect_eq "a second command: status" 255 "$?"
