@@ -635,6 +635,18 @@ config_load(struct config *conf, const char *path, char **errors)
 }
 
 /*
+ * Return the path of the configuration file that config_read reads, or
+ * NULL if there is none (the defaults and the command line alone).
+ */
+const char *
+config_path(const struct config_cmdline *cmd)
+{
+	if (cmd->config == NULL && access(RCMDD_CONF, F_OK) == 0)
+		return (RCMDD_CONF);
+	return (cmd->config);
+}
+
+/*
  * Build a configuration: defaults, then the file, then the command line.
  * At start-up (report set) errors go to stderr; on reload, to the log.
  * Return 0, or -1 with conf cleared.
@@ -643,15 +655,39 @@ int
 config_read(struct config *conf, const struct config_cmdline *cmd,
     int report)
 {
-	const char	*path = cmd->config;
+	return (config_read_text(conf, cmd, NULL, 0, report));
+}
+
+/*
+ * As config_read, but with the file's text given (len bytes) rather than
+ * read from the file, if text is not NULL: the network part, which has no
+ * file to read, re-parses what the privileged part read.
+ */
+int
+config_read_text(struct config *conf, const struct config_cmdline *cmd,
+    const char *text, size_t len, int report)
+{
+	const char	*path = config_path(cmd);
 	char		*errors = NULL, *line, *next;
+	FILE		*fp;
 	u_int		 i;
 	int		 n = 0;
 
 	config_init(conf);
-	if (path == NULL && access(RCMDD_CONF, F_OK) == 0)
-		path = RCMDD_CONF;
-	if (path != NULL)
+	if (text != NULL) {
+		if (path == NULL)
+			path = RCMDD_CONF;
+		if (len == 0)
+			;
+		else if ((fp = fmemopen((void *)text, len, "r")) == NULL) {
+			config_error(&errors, path, 0, "cannot read the "
+			    "configuration's text: %s", strerror(errno));
+			n = 1;
+		} else {
+			n = config_parse(conf, path, fp, &errors);
+			fclose(fp);
+		}
+	} else if (path != NULL)
 		n = config_load(conf, path, &errors);
 	if (n != 0) {
 		for (line = errors; line != NULL && *line != '\0';

@@ -49,7 +49,9 @@
  * line; the answer is "ok" or "error: WHY" on its first line, then data,
  * then the daemon closes. Only root and rcmdd's own user may connect: the
  * socket is mode 0600 and each peer's uid is checked. The server side runs
- * on the loop thread; control_request is the other end, in rcmdd itself.
+ * in the privileged part, on its loop (privsep.c): it has the table of
+ * running commands, and --end asks the network part to end one on that
+ * command's socket; control_request is the other end, in rcmdd itself.
  */
 
 #define CONTROL_LINE_MAX	256
@@ -239,17 +241,20 @@ control_answer(struct bufferevent *bev, const char *line, uid_t uid)
 		}
 	} else if (strcmp(line, "list") == 0) {
 		evbuffer_add_printf(out, "ok\n");
-		job_list_write(out);
+		privsep_child_list_write(out);
 	} else if (strcmp(line, "status") == 0) {
-		evbuffer_add_printf(out, "ok\n");
-		metrics_status_write(out);
+		/* The network part's counters do not reach this part yet. */
+		evbuffer_add_printf(out, "error: rcmdd --status is not "
+		    "served by this version: the network part's counters do "
+		    "not reach the privileged part, which serves the control "
+		    "socket\n");
 	} else if (strncmp(line, "end ", 4) == 0) {
 		id = strtonum(line + 4, 1, LLONG_MAX, &errstr);
 		if (errstr != NULL)
 			evbuffer_add_printf(out, "error: audit id \"%s\" is "
 			    "%s: give the number rcmdd --list shows\n",
 			    line + 4, errstr);
-		else if (job_end((uint64_t)id) != 0)
+		else if (privsep_child_end((uint64_t)id) != 0)
 			evbuffer_add_printf(out, "error: no command with audit "
 			    "id %lld is running (rcmdd --list shows those "
 			    "that are)\n", id);

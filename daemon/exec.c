@@ -248,6 +248,17 @@ exec_check_limits(const struct exec_identity *id, char **cause)
 	return (0);
 }
 
+/*
+ * The network part, on reload: take the run-as user's name the
+ * privileged part resolved (it asks for commands as that user; the
+ * privileged part alone resolves and checks the rest).
+ */
+void
+exec_set_user(const char *name)
+{
+	strlcpy(exec_ident.user, name, sizeof exec_ident.user);
+}
+
 /* Return a copy of who commands run as now, for a job. Loop thread. */
 void
 exec_identity(struct exec_identity *id)

@@ -102,7 +102,6 @@ static void	 job_free(struct job *);
 static void	 job_ctl_add(struct job *, int, int, const uint8_t *, size_t);
 static void	 job_inbox_cb(int, short, void *);
 static void	 job_trim_cb(int, short, void *);
-static char	*job_escape(const char *, size_t, size_t);
 
 static struct jobs	 job_list = TAILQ_HEAD_INITIALIZER(job_list);
 static u_int		 job_number;
@@ -692,7 +691,7 @@ job_list_write(struct evbuffer *out)
  * Return an allocated copy of at most max bytes of buf with every control
  * character, tab and newline included, written as a C escape.
  */
-static char *
+char *
 job_escape(const char *buf, size_t len, size_t max)
 {
 	char	*out;

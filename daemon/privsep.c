@@ -87,17 +87,23 @@ static privsep_ready_cb		 privsep_on_ready;
  * Serve the network part's requests on the main channel fd until it
  * closes and every command started is over and recorded. The audit
  * writer must be running (audit_open, audit_start) and exec.c set up
- * (exec_start, exec_configure). Return 0, or -1 if the loop could not
- * start.
+ * (exec_start, exec_configure). The loop runs on privsep_base if the
+ * caller made it (with events of its own: the control socket, signals),
+ * which the caller then frees; else on a base of its own. Return 0, or
+ * -1 if the loop could not start.
  */
 int
 privsep_serve(int fd, const struct config *conf)
 {
 	char	*cause = NULL;
+	int	 own_base = 0;
 
-	if ((privsep_base = event_base_new()) == NULL) {
-		log_warnx("privileged part: event_base_new failed");
-		return (-1);
+	if (privsep_base == NULL) {
+		if ((privsep_base = event_base_new()) == NULL) {
+			log_warnx("privileged part: event_base_new failed");
+			return (-1);
+		}
+		own_base = 1;
 	}
 	privsep_conf = conf;
 	privsep_chan = fd;
@@ -106,8 +112,10 @@ privsep_serve(int fd, const struct config *conf)
 	if (privsep_child_open(&cause) != 0) {
 		log_warnx("privileged part: %s", cause);
 		free(cause);
-		event_base_free(privsep_base);
-		privsep_base = NULL;
+		if (own_base) {
+			event_base_free(privsep_base);
+			privsep_base = NULL;
+		}
 		return (-1);
 	}
 	privsep_ev_chan = event_new(privsep_base, fd, EV_READ | EV_PERSIST,
@@ -116,8 +124,10 @@ privsep_serve(int fd, const struct config *conf)
 	    NULL) != 0) {
 		log_warnx("privileged part: cannot watch the channel");
 		event_free(privsep_ev_chan);
-		event_base_free(privsep_base);
-		privsep_base = NULL;
+		if (own_base) {
+			event_base_free(privsep_base);
+			privsep_base = NULL;
+		}
 		return (-1);
 	}
 	if ((privsep_ev_head = evtimer_new(privsep_base, privsep_head_cb,
@@ -130,9 +140,19 @@ privsep_serve(int fd, const struct config *conf)
 		event_free(privsep_ev_head);
 	privsep_ev_head = NULL;
 	privsep_child_close();
-	event_base_free(privsep_base);
-	privsep_base = NULL;
+	if (own_base) {
+		event_base_free(privsep_base);
+		privsep_base = NULL;
+	}
 	return (0);
+}
+
+/* A reload: serve with conf from now on. */
+void
+privsep_reconfigure(const struct config *conf)
+{
+	privsep_conf = conf;
+	privsep_head_schedule();
 }
 
 /* (Re)arm the timer that logs the chain's head every AuditHeadInterval. */
@@ -141,9 +161,11 @@ privsep_head_schedule(void)
 {
 	struct timeval	tv;
 
-	if (privsep_ev_head == NULL || privsep_conf->head_interval_ms == 0)
+	if (privsep_ev_head == NULL)
 		return;
 	evtimer_del(privsep_ev_head);
+	if (privsep_conf->head_interval_ms == 0)
+		return;
 	tv.tv_sec = privsep_conf->head_interval_ms / 1000;
 	tv.tv_usec = (privsep_conf->head_interval_ms % 1000) * 1000;
 	evtimer_add(privsep_ev_head, &tv);

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "log.h"
@@ -61,6 +62,8 @@ struct privsep_child {
 	int			 pidfd;
 	struct cgroup		*cgroup;
 	uint64_t		 started;	/* monotonic ms */
+	time_t			 wall_started;
+	uint64_t		 list_id;	/* atomic: row committed */
 	int			 exited;	/* a zombie, not reaped */
 	int			 wstatus;
 	int			 finish;	/* FINISH came */
@@ -155,9 +158,75 @@ privsep_child_start(struct cmd_record *rec, int ctl)
 	c->pidfd = -1;
 	c->fds[0] = c->fds[1] = c->fds[2] = -1;
 	c->started = privsep_now();
+	c->wall_started = time(NULL);
 	TAILQ_INSERT_TAIL(&privsep_children, c, entry);
 	privsep_nchildren++;
 	privsep_thread(c, privsep_start_main);
+}
+
+/*
+ * Write the commands running, one a line, for rcmdd --list: audit id,
+ * seconds running, identity, run-as user, peer and command: those whose
+ * start row is committed (list_id, set by the starting thread; the fields
+ * written here do not change after the EXEC) and not yet ended. Loop
+ * thread.
+ */
+void
+privsep_child_list_write(struct evbuffer *out)
+{
+	struct privsep_child	*c;
+	const struct cmd_record	*r;
+	time_t			 now;
+	uint64_t		 id;
+	char			*identity, *command;
+
+	now = time(NULL);
+	TAILQ_FOREACH(c, &privsep_children, entry) {
+		id = __atomic_load_n(&c->list_id, __ATOMIC_ACQUIRE);
+		if (id == 0 || c->fail_kind != 0 || c->ended || c->gone)
+			continue;
+		r = c->rec;
+		identity = job_escape(r->peer.identity != NULL ?
+		    r->peer.identity : "-", r->peer.identity != NULL ?
+		    strlen(r->peer.identity) : 1, 64);
+		command = job_escape(r->command, r->command_len, 200);
+		evbuffer_add_printf(out, "%llu\t%lld\t%s\t%s\t%s:%d\t%s\n",
+		    (unsigned long long)id,
+		    (long long)(now - c->wall_started), identity,
+		    r->ident.user[0] != '\0' ? r->ident.user : "-",
+		    r->peer.client_addr, r->peer.client_port, command);
+		free(identity);
+		free(command);
+	}
+}
+
+/*
+ * rcmdd --end: ask the network part, on the command's socket, to end the
+ * command as it ends one at shutdown (SIGTERM, SIGKILL after KillGrace,
+ * its row cancelled). Return 0, or -1 if no such command is running.
+ * Loop thread.
+ */
+int
+privsep_child_end(uint64_t id)
+{
+	struct privsep_child	*c;
+	char			*cause = NULL;
+
+	TAILQ_FOREACH(c, &privsep_children, entry) {
+		/* Started: its socket is the network part's worker's. */
+		if (c->busy || c->ev_ctl == NULL || c->fail_kind != 0 ||
+		    c->ended || c->gone || c->finish || c->rec->id != id)
+			continue;
+		if (privsep_send(c->ctl, PRIVSEP_END, NULL, 0, NULL, 0,
+		    MSG_DONTWAIT, &cause) != 0) {
+			log_warnx("command %llu: %s", (unsigned long long)id,
+			    cause);
+			free(cause);
+			return (-1);
+		}
+		return (0);
+	}
+	return (-1);
 }
 
 /*
@@ -262,7 +331,12 @@ privsep_start_main(void *arg)
 		    cause);
 		c->fail_kind = PRIVSEP_FAIL_AUDIT;
 		c->fail_reason = cause;
-	} else if (privsep_spawn(c, &cause) != 0) {
+		privsep_done(c);
+		return (NULL);
+	}
+	/* rcmdd --list shows it from now on. */
+	__atomic_store_n(&c->list_id, rec->id, __ATOMIC_RELEASE);
+	if (privsep_spawn(c, &cause) != 0) {
 		log_warnx("command %llu: %s", (unsigned long long)rec->id,
 		    cause);
 		rec->status = "failed";

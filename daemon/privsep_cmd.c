@@ -193,7 +193,8 @@ privsep_cmd_kill(struct privsep_cmd *cmd, char **cause)
 /*
  * Read what the command's socket holds, without waiting: return
  * PRIVSEP_CMD_EXITED once the shell has exited (wstatus is then its
- * status), PRIVSEP_CMD_NONE if nothing waits, PRIVSEP_CMD_GONE if the
+ * status), PRIVSEP_CMD_END when the operator ends it (rcmdd --end),
+ * PRIVSEP_CMD_NONE if nothing waits, PRIVSEP_CMD_GONE if the
  * privileged part closed the socket, or -1 with the reason in cause.
  */
 int
@@ -210,6 +211,10 @@ privsep_cmd_read(struct privsep_cmd *cmd, char **cause)
 			return (PRIVSEP_CMD_GONE);
 		}
 		return (-1);
+	}
+	if (m.type == PRIVSEP_END && m.len == 0 && m.nfd == 0) {
+		privsep_msg_clear(&m);
+		return (PRIVSEP_CMD_END);
 	}
 	if (m.type != PRIVSEP_EXITED || cmd->exited ||
 	    privsep_msg_check(&m, 0, 4, 4, cause) != 0) {
@@ -257,6 +262,11 @@ privsep_cmd_finish(struct privsep_cmd *cmd, struct cmd_record *rec,
 	for (;;) {
 		if (privsep_cmd_wait(cmd, 0, &m, cause) != 0)
 			return (-1);
+		if (m.type == PRIVSEP_END && m.len == 0 && m.nfd == 0) {
+			/* The operator ended it as it was ending. */
+			privsep_msg_clear(&m);
+			continue;
+		}
 		if (m.type == PRIVSEP_EXITED && !cmd->exited &&
 		    privsep_msg_check(&m, 0, 4, 4, cause) == 0) {
 			cmd->exited = 1;

@@ -60,6 +60,7 @@ static int	privileged_main(struct config_cmdline *, int, pid_t,
 		    struct pidfh *, int, gid_t);
 static void	rcmdd_forward_signal(int);
 static void	rcmdd_ready(int);
+static void	rcmdd_hup_cb(int, short, void *);
 static void	rcmdd_unlink_socket(const char *);
 static void	network_main(struct config_cmdline *, int, int, char *)
 		    __attribute__((__noreturn__));
@@ -414,9 +415,10 @@ main(int argc, char **argv)
 
 /*
  * The privileged part: the audit log and its writer, the commands' start
- * and end (privsep.c), the chain head in the log. SIGTERM and SIGINT go
- * on to the network part, which shuts down as before and closes the
- * channel; then the commands are over and this part ends too. Return the
+ * and end (privsep.c), the chain head in the log, the control socket and
+ * reloads (server.c). SIGTERM and SIGINT go on to the network part, which
+ * shuts down as before and closes the channel; then the commands are over
+ * and this part ends too. Return the
  * exit status: the network part's, or 1 if a signal killed it.
  */
 static int
@@ -425,10 +427,10 @@ privileged_main(struct config_cmdline *cmd, int chan, pid_t netpid,
 {
 	struct config		*conf = server_conf;
 	struct sigaction	 sa;
+	struct event		*ev_hup;
 	char			*cause = NULL;
 	int			 status, rc = 0;
 
-	(void)cmd;
 	setproctitle("%s", "privileged");
 	rcmdd_netpid = netpid;
 	memset(&sa, 0, sizeof sa);
@@ -436,8 +438,7 @@ privileged_main(struct config_cmdline *cmd, int chan, pid_t netpid,
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1 ||
-	    sigaction(SIGHUP, &sa, NULL) == -1)
+	    sigaction(SIGINT, &sa, NULL) == -1)
 		fatal("sigaction");
 	if (evthread_use_pthreads() != 0)
 		fatalx("evthread_use_pthreads failed");
@@ -461,8 +462,23 @@ privileged_main(struct config_cmdline *cmd, int chan, pid_t netpid,
 	rcmdd_ready_fd = ready_fd;
 	privsep_set_ready_cb(rcmdd_ready);
 
+	/* The operator's side: the control socket and SIGHUP, reloads. */
+	if ((privsep_base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	if (control_start(privsep_base, config_control_path(conf),
+	    &cause) != 0)
+		fatalx("%s", cause);
+	if ((ev_hup = evsignal_new(privsep_base, SIGHUP, rcmdd_hup_cb,
+	    NULL)) == NULL || event_add(ev_hup, NULL) != 0)
+		fatalx("cannot add the SIGHUP event");
+	server_set_cmdline(cmd);
+
 	if (privsep_serve(chan, conf) != 0)
 		rc = 1;
+	event_free(ev_hup);
+	control_stop();
+	event_base_free(privsep_base);
+	privsep_base = NULL;
 	audit_stop();
 	server_head_log();
 
@@ -505,6 +521,8 @@ rcmdd_ready(int port)
 	if (rcmdd_ready_fd != -1)
 		daemon_ready(rcmdd_ready_fd);
 	rcmdd_ready_fd = -1;
+	/* This part is the unit's main process; no STATUS= lines yet. */
+	notify_send("READY=1\nMAINPID=%ld", (long)getpid());
 }
 
 /* Remove a Unix socket's file, if path names a socket. */
@@ -518,7 +536,17 @@ rcmdd_unlink_socket(const char *path)
 		log_warn("cannot remove %s", path);
 }
 
-/* Pass SIGTERM, SIGINT and SIGHUP on to the network part. */
+/* SIGHUP: reload (server.c). Privileged part, its loop. */
+static void
+rcmdd_hup_cb(int fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	server_reload_request(NULL);
+}
+
+/* Pass SIGTERM and SIGINT on to the network part. */
 static void
 rcmdd_forward_signal(int sig)
 {
@@ -550,8 +578,6 @@ network_main(struct config_cmdline *cmd, int chan, int ready_fd,
 	if ((server_base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	if (listen_start(conf, &cause) != 0)
-		fatalx("%s", cause);
-	if (control_start(server_base, config_control_path(conf), &cause) != 0)
 		fatalx("%s", cause);
 	job_inbox_open(server_base);
 
@@ -612,12 +638,10 @@ network_main(struct config_cmdline *cmd, int chan, int ready_fd,
 
 	metrics_start(server_base, conf->metrics_path,
 	    conf->metrics_interval_ms);
-	notify_ready(server_base);
 
 	event_base_dispatch(server_base);
 
 	metrics_stop();
-	control_stop();
 	server_stop();
 	worker_pool_stop();
 	job_inbox_close();

@@ -300,6 +300,7 @@ int		 server_reload_request(char **);
 u_int		 server_fds_base(const struct config *);
 extern int	 server_privsep;
 void		 server_head_log(void);
+void		 server_set_cmdline(const struct config_cmdline *);
 
 /* config.c */
 void		 config_init(struct config *);
@@ -312,6 +313,9 @@ int		 config_parse_time(const char *, u_int *);
 int		 config_parse_size(const char *, size_t *);
 int		 config_check_fds(const struct config *, unsigned long, u_int,
 		     char **);
+const char	*config_path(const struct config_cmdline *);
+int		 config_read_text(struct config *,
+		     const struct config_cmdline *, const char *, size_t, int);
 int		 config_read(struct config *, const struct config_cmdline *,
 		     int);
 int		 config_merge_reload(const struct config *, struct config *,
@@ -391,6 +395,7 @@ void		 job_output_put(uint8_t *);
 u_int		 job_count(void);
 void		 job_params_free(struct job_params *);
 void		 job_list_write(struct evbuffer *);
+char		*job_escape(const char *, size_t, size_t);
 int		 job_end(uint64_t);
 uint64_t	 job_started_count(void);
 
@@ -417,6 +422,7 @@ int		 exec_start(char **);
 int		 exec_configure(const struct config *, char **);
 void		 exec_set_files_soft(unsigned long, unsigned long);
 void		 exec_identity(struct exec_identity *);
+void		 exec_set_user(const char *);
 pid_t		 exec_spawn(const char *, char *const *,
 		     const struct exec_identity *, struct cgroup *, int, int,
 		     int, int *, const char **);
@@ -524,10 +530,10 @@ void		 text_time(const struct timespec *, char *, size_t);
 
 /*
  * The privilege split's channel (privsep_msg.c) and its messages: on the
- * main channel from the network part, EXEC and DENY, and READY once from
- * the privileged part at start-up; on a command's own
- * socket, STARTED, FAILED, EXITED and ENDED from the privileged part and
- * SIGNAL, TERMINATE, KILL, OUTPUT and FINISH from the network part.
+ * main channel from the network part, EXEC, DENY and READY, and READY and
+ * CONFIG (a reload) from the privileged part; on a command's own
+ * socket, STARTED, FAILED, EXITED, END and ENDED from the privileged part
+ * and SIGNAL, TERMINATE, KILL, OUTPUT and FINISH from the network part.
  */
 #define PRIVSEP_MSG_MAX		(128 * 1024)	/* a payload, at most */
 #define PRIVSEP_MAX_FDS		3
@@ -539,10 +545,13 @@ void		 text_time(const struct timespec *, char *, size_t);
 #define PRIVSEP_READY		3	/* to the network part, empty: */
 					/* the audit log is open; back, */
 					/* port i32: confined, serving */
+#define PRIVSEP_CONFIG		4	/* to the network part: runas */
+					/* len u16, runas, file's text */
 #define PRIVSEP_STARTED		16	/* id, seq u64, hash; 3 fds */
 #define PRIVSEP_FAILED		17	/* kind, errno i32, id, end_seq u64, */
 					/* end_hash, reason */
 #define PRIVSEP_EXITED		18	/* wait status i32 */
+#define PRIVSEP_END		20	/* empty: rcmdd --end */
 #define PRIVSEP_ENDED		19	/* recorded i32, end_seq u64, */
 					/* end_hash, reason */
 #define PRIVSEP_SIGNAL		32	/* signal i32 */
@@ -589,6 +598,7 @@ extern int	 privsep_chan;
 typedef void	 (*privsep_ready_cb)(int);
 int		 privsep_serve(int, const struct config *);
 void		 privsep_set_ready_cb(privsep_ready_cb);
+void		 privsep_reconfigure(const struct config *);
 
 /* privsep_child.c: a command's life in the privileged part */
 int		 privsep_child_open(char **);
@@ -596,6 +606,8 @@ void		 privsep_child_close(void);
 void		 privsep_child_start(struct cmd_record *, int);
 void		 privsep_child_gone_all(const char *);
 u_int		 privsep_child_count(void);
+void		 privsep_child_list_write(struct evbuffer *);
+int		 privsep_child_end(uint64_t);
 void		 privsep_child_failed(int, int, int, const struct cmd_record *,
 		     const char *);
 
@@ -611,6 +623,7 @@ struct privsep_cmd {
 #define PRIVSEP_CMD_NONE	0
 #define PRIVSEP_CMD_EXITED	1
 #define PRIVSEP_CMD_GONE	2
+#define PRIVSEP_CMD_END		3
 int		 privsep_cmd_start(int, struct cmd_record *, const char *,
 		     struct privsep_cmd **, int *, char **);
 int		 privsep_cmd_signal(struct privsep_cmd *, int, char **);

@@ -18,12 +18,15 @@
 
 #include <sys/types.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -50,6 +53,9 @@ static void	signal_cb(int, short, void *);
 static void	server_shutdown(void);
 static void	shutdown_grace_cb(int, short, void *);
 static int	server_reload(char **);
+static ssize_t	server_read_text(const char *, char **, char **);
+static int	server_reload_network(const uint8_t *, size_t, char **);
+static void	server_privsep_cb(int, short, void *);
 static void	server_log_warnings(char *);
 static u_int	fds_open(void);
 
@@ -70,7 +76,15 @@ static int		 server_stopping;
 static struct timespec	 server_grace_end;
 static struct event	*server_signal_ev;
 static struct event	*server_grace_ev;
+static struct event	*server_privsep_ev;
 static int		 server_signal_pipe[2] = { -1, -1 };
+
+/* Keep the command line, which each reload applies again. */
+void
+server_set_cmdline(const struct config_cmdline *cmd)
+{
+	server_cmdline = cmd;
+}
 
 /*
  * Start the server's own events on server_base, once the listeners, the
@@ -108,6 +122,13 @@ server_start(const struct config_cmdline *cmd)
 	if (server_signal_ev == NULL || server_grace_ev == NULL ||
 	    event_add(server_signal_ev, NULL) != 0)
 		fatalx("cannot add signal events");
+	if (server_privsep != -1) {
+		server_privsep_ev = event_new(server_base, server_privsep,
+		    EV_READ | EV_PERSIST, server_privsep_cb, NULL);
+		if (server_privsep_ev == NULL ||
+		    event_add(server_privsep_ev, NULL) != 0)
+			fatalx("cannot watch the privileged part's channel");
+	}
 
 	/*
 	 * The descriptor budget: what is open now, with some to spare, is
@@ -141,7 +162,10 @@ signal_cb(int fd, short events, void *arg)
 	server_signal_dispatch();
 }
 
-/* Handle the signals waiting: SIGTERM and SIGINT shut down, SIGHUP reloads. */
+/*
+ * Handle the signals waiting: SIGTERM and SIGINT shut down; SIGHUP is the
+ * privileged part's (the parent's).
+ */
 void
 server_signal_dispatch(void)
 {
@@ -151,7 +175,9 @@ server_signal_dispatch(void)
 	while ((n = read(server_signal_pipe[0], sigs, sizeof sigs)) > 0) {
 		for (i = 0; i < n; i++) {
 			if (sigs[i] == SIGHUP) {
-				server_reload_request(NULL);
+				log_info("SIGHUP: the privileged part (pid "
+				    "%ld) reloads: send it there",
+				    (long)getppid());
 				continue;
 			}
 			log_info("%s: shutting down", strsignal(sigs[i]));
@@ -219,8 +245,8 @@ server_check_exit(void)
 
 /*
  * Reload, on SIGHUP or through the control socket, telling systemd while
- * it lasts. Return 0, or -1 with the reason in cause (if not NULL) when
- * the running configuration was kept.
+ * it lasts. The privileged part. Return 0, or -1 with the reason in cause
+ * (if not NULL) when the running configuration was kept.
  */
 int
 server_reload_request(char **cause)
@@ -234,22 +260,72 @@ server_reload_request(char **cause)
 }
 
 /*
+ * Read the configuration file's text, at most PRIVSEP_MSG_MAX less room
+ * for the run-as user, into *text. Return its length, or -1 with the
+ * reason in cause.
+ */
+static ssize_t
+server_read_text(const char *path, char **text, char **cause)
+{
+	FILE	*fp;
+	size_t	 max = PRIVSEP_MSG_MAX - 2 - PRIVSEP_TEXT_MAX, n;
+
+	*text = NULL;
+	if ((fp = fopen(path, "r")) == NULL) {
+		xasprintf(cause, "%s: cannot open: %s", path, strerror(errno));
+		return (-1);
+	}
+	*text = xmalloc(max + 1);
+	n = fread(*text, 1, max + 1, fp);
+	if (ferror(fp) || n > max) {
+		xasprintf(cause, "%s: %s", path, ferror(fp) ?
+		    strerror(errno) : "larger than rcmdd reloads (restart it)");
+		fclose(fp);
+		free(*text);
+		*text = NULL;
+		return (-1);
+	}
+	fclose(fp);
+	return ((ssize_t)n);
+}
+
+/*
  * Re-read the configuration file. Errors keep the old configuration; what
  * only a restart may change stays as it is (config_merge_reload). Running
- * commands keep the settings they started with. Return 0, or -1 with the
- * reason in verdict (if not NULL).
+ * commands keep the settings they started with. The privileged part
+ * checks the file and applies what is its own (retention, RunAs, limits,
+ * the chain head's interval), then sends the file's text to the network
+ * part (CONFIG), which parses it again from memory. Return 0, or -1 with
+ * the reason in verdict (if not NULL).
  */
 static int
 server_reload(char **verdict)
 {
 	const struct config_cmdline	*cmd = server_cmdline;
 	struct config			*conf, *old = server_conf;
+	struct exec_identity		 id;
 	struct rlimit			 rl;
+	const char			*path = config_path(cmd);
 	char				*cause = NULL, *warnings = NULL;
+	char				*text = NULL;
+	uint8_t				*buf;
+	ssize_t				 len = 0;
+	size_t				 ulen;
 	u_int				 base;
 
+	if (path != NULL && (len = server_read_text(path, &text,
+	    &cause)) == -1) {
+		log_warnx("SIGHUP: %s; keeping the running configuration",
+		    cause);
+		if (verdict != NULL)
+			xasprintf(verdict, "%s; the running configuration is "
+			    "kept", cause);
+		free(cause);
+		return (-1);
+	}
 	conf = xcalloc(1, sizeof *conf);
-	if (config_read(conf, cmd, 0) != 0) {
+	if (config_read_text(conf, cmd, text == NULL ? "" : text, (size_t)len,
+	    0) != 0) {
 		log_warnx("SIGHUP: configuration has errors; keeping the "
 		    "running one");
 		if (verdict != NULL)
@@ -258,6 +334,7 @@ server_reload(char **verdict)
 			    "kept", cmd->config != NULL ? " -c " : "",
 			    cmd->config != NULL ? cmd->config : "");
 		free(conf);
+		free(text);
 		return (-1);
 	}
 	/* The limits are checked against the listeners the file names. */
@@ -279,6 +356,7 @@ server_reload(char **verdict)
 			    "kept", cause);
 		free(cause);
 		free(warnings);
+		free(text);
 		config_clear(conf);
 		free(conf);
 		return (-1);
@@ -287,14 +365,113 @@ server_reload(char **verdict)
 	log_setverbose(cmd->verbose > conf->verbose ? cmd->verbose :
 	    conf->verbose);
 	server_conf = conf;
+	audit_set_retention(conf->retain_days, conf->max_rows);
+	privsep_reconfigure(conf);
 	config_clear(old);
 	free(old);
-	metrics_start(server_base, conf->metrics_path,
-	    conf->metrics_interval_ms);
+
+	/* The network part's copy: the run-as user, then the text. */
+	exec_identity(&id);
+	ulen = strlen(id.user);
+	buf = xmalloc(2 + ulen + (size_t)len);
+	buf[0] = (uint8_t)(ulen >> 8);
+	buf[1] = (uint8_t)ulen;
+	memcpy(buf + 2, id.user, ulen);
+	if (len != 0)
+		memcpy(buf + 2 + ulen, text, (size_t)len);
+	free(text);
+	if (privsep_chan != -1 && privsep_send(privsep_chan, PRIVSEP_CONFIG,
+	    buf, 2 + ulen + (size_t)len, NULL, 0, 0, &cause) != 0) {
+		log_warnx("SIGHUP: cannot send the configuration to the "
+		    "network part: %s", cause);
+		free(cause);
+	}
+	free(buf);
 	log_info("SIGHUP: configuration reloaded%s%s",
 	    cmd->config != NULL ? " from " : "",
 	    cmd->config != NULL ? cmd->config : "");
 	return (0);
+}
+
+/*
+ * The network part's side of a reload: the privileged part checked and
+ * applied the file and sent its text (CONFIG); parse it again here and
+ * take what is this part's. TLS keeps the context it started with: this
+ * part cannot read the certificate files. Return 0, or -1 with the
+ * reason in cause.
+ */
+static int
+server_reload_network(const uint8_t *data, size_t len, char **cause)
+{
+	struct config	*conf, *old = server_conf;
+	char		*runas, *warnings = NULL;
+	size_t		 ulen;
+
+	if (len < 2 || (ulen = (size_t)data[0] << 8 | data[1]) > len - 2 ||
+	    (runas = privsep_text(data + 2, ulen)) == NULL) {
+		xasprintf(cause, "CONFIG with a bad run-as user");
+		return (-1);
+	}
+	conf = xcalloc(1, sizeof *conf);
+	if (config_read_text(conf, server_cmdline, (const char *)data + 2 +
+	    ulen, len - 2 - ulen, 0) != 0 ||
+	    config_merge_reload(old, conf, &warnings, cause) != 0) {
+		if (*cause == NULL)
+			xasprintf(cause, "the configuration has errors");
+		free(warnings);
+		free(runas);
+		config_clear(conf);
+		free(conf);
+		return (-1);
+	}
+	free(warnings);		/* the privileged part logged them */
+	exec_set_user(runas);
+	free(runas);
+	log_setverbose(server_cmdline->verbose > conf->verbose ?
+	    server_cmdline->verbose : conf->verbose);
+	server_conf = conf;
+	config_clear(old);
+	free(old);
+	metrics_start(server_base, conf->metrics_path,
+	    conf->metrics_interval_ms);
+	log_debug("network part: configuration reloaded");
+	return (0);
+}
+
+/*
+ * The main channel is readable in the network part: a CONFIG from the
+ * privileged part. Loop thread.
+ */
+static void
+server_privsep_cb(int fd, short events, void *arg)
+{
+	struct privsep_msg	 m;
+	char			*cause = NULL;
+	int			 rc;
+
+	(void)events;
+	(void)arg;
+	rc = privsep_recv(fd, PRIVSEP_MSG_MAX, &m, MSG_DONTWAIT, &cause);
+	if (rc == -1 && errno == EAGAIN)
+		return;
+	if (rc == 0) {
+		/* The privileged part is gone: PR_SET_PDEATHSIG ends us. */
+		event_del(server_privsep_ev);
+		return;
+	}
+	if (rc == 1) {
+		if (m.type == PRIVSEP_CONFIG && m.nfd == 0)
+			rc = server_reload_network(m.data, m.len, &cause);
+		else {
+			xasprintf(&cause, "unexpected message %u", m.type);
+			rc = -1;
+		}
+		privsep_msg_clear(&m);
+	}
+	if (rc == -1) {
+		log_warnx("network part: from the privileged part: %s", cause);
+		free(cause);
+	}
 }
 
 /* Log each line of a reload's warnings, and free them. */
@@ -335,6 +512,9 @@ server_stop(void)
 	server_signal_ev = NULL;
 	event_free(server_grace_ev);
 	server_grace_ev = NULL;
+	if (server_privsep_ev != NULL)
+		event_free(server_privsep_ev);
+	server_privsep_ev = NULL;
 	/* A signal from now on finds no pipe, not another descriptor. */
 	close(server_signal_pipe[0]);
 	close(server_signal_pipe[1]);

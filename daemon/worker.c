@@ -264,7 +264,7 @@ worker_fill(struct worker *run, struct pollfd *pfd, int *timeout)
 		pfd[n].events = POLLOUT;
 		run->i_in = n++;
 	}
-	if (!run->exited) {
+	if (run->cmd != NULL) {
 		pfd[n].fd = run->cmd->ctl;
 		pfd[n].events = POLLIN;
 		run->i_ctl = n++;
@@ -556,6 +556,15 @@ worker_read_cmd(struct worker *run)
 		run->drain_at = worker_now() + run->p->drain_ms;
 		if (run->cancel != 0)
 			run->drain_at = worker_now();
+		return;
+	case PRIVSEP_CMD_END:
+		/* As job_end's cancellation does, from the control socket. */
+		if (run->cancel == 0)
+			run->cancel = JOB_CANCEL_OPERATOR;
+		if (run->exited)
+			run->drain_at = worker_now();
+		else if (!run->term_sent)
+			worker_terminate(run, worker_now());
 		return;
 	case PRIVSEP_CMD_GONE:
 		worker_gone(run, "the privileged part closed the command's "

@@ -21,15 +21,17 @@
 
 write_config "CommandTimeout 60"
 start_daemon
-# Line 6 would lower the timeout, lines 7 and 8 are wrong (line 5 is
-# the RunAs that write_config adds).
+# The first line would lower the timeout, the next two are wrong; where
+# they are depends on the lines write_config adds.
 write_config "CommandTimeout 1" "NoSuchKeyword yes" "KillGrace soon"
+bad1=$(grep -n '^NoSuchKeyword' "$conf" | cut -d: -f1)
+bad2=$(grep -n '^KillGrace' "$conf" | cut -d: -f1)
 kill -HUP "$daemon_pid"
 wait_for 5 grep -q "SIGHUP: configuration has errors" "$log" ||
     fail "rcmdd did not log the failed reload"
 expect_log "log" "SIGHUP: configuration has errors; keeping the running one"
-expect_log "log" "$conf:7: unknown keyword \"NoSuchKeyword\": see rcmdd.conf(5) for the keywords"
-expect_log "log" "$conf:8: KillGrace \"soon\" is not a time"
+expect_log "log" "$conf:$bad1: unknown keyword \"NoSuchKeyword\": see rcmdd.conf(5) for the keywords"
+expect_log "log" "$conf:$bad2: KillGrace \"soon\" is not a time"
 if grep -q "configuration reloaded" "$log"; then
 	fail "rcmdd says it reloaded a broken configuration"
 fi
