@@ -68,6 +68,9 @@ static void	control_event_cb(struct bufferevent *, short, void *);
 static void	control_close(struct bufferevent *);
 static int	control_connect(const char *, int);
 
+/* Those asking --status, until the network part's counters come. */
+static struct bufferevent	*control_waiting[CONTROL_CLIENTS_MAX];
+
 static struct evconnlistener	*control_listener;
 static char			*control_path;
 static u_int			 control_clients;
@@ -225,6 +228,7 @@ control_answer(struct bufferevent *bev, const char *line, uid_t uid)
 	char		*cause = NULL;
 	const char	*errstr;
 	long long	 id;
+	u_int		 i;
 
 	out = bufferevent_get_output(bev);
 	bufferevent_disable(bev, EV_READ);
@@ -243,11 +247,16 @@ control_answer(struct bufferevent *bev, const char *line, uid_t uid)
 		evbuffer_add_printf(out, "ok\n");
 		privsep_child_list_write(out);
 	} else if (strcmp(line, "status") == 0) {
-		/* The network part's counters do not reach this part yet. */
-		evbuffer_add_printf(out, "error: rcmdd --status is not "
-		    "served by this version: the network part's counters do "
-		    "not reach the privileged part, which serves the control "
-		    "socket\n");
+		/* Answered when the network part's counters come. */
+		for (i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+			if (control_waiting[i] == NULL)
+				break;
+		}
+		if (i == CONTROL_CLIENTS_MAX || privsep_stats_request() != 0) {
+			evbuffer_add_printf(out, "ok\n");
+			metrics_status_write(out);
+		} else
+			control_waiting[i] = bev;
 	} else if (strncmp(line, "end ", 4) == 0) {
 		id = strtonum(line + 4, 1, LLONG_MAX, &errstr);
 		if (errstr != NULL)
@@ -290,10 +299,36 @@ control_event_cb(struct bufferevent *bev, short events, void *arg)
 	control_close(bev);
 }
 
+/*
+ * The network part's counters came (STATS): answer those asking for
+ * --status. Privileged part's loop.
+ */
+void
+control_stats_done(void)
+{
+	struct evbuffer	*out;
+	u_int		 i;
+
+	for (i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		if (control_waiting[i] == NULL)
+			continue;
+		out = bufferevent_get_output(control_waiting[i]);
+		evbuffer_add_printf(out, "ok\n");
+		metrics_status_write(out);
+		control_waiting[i] = NULL;
+	}
+}
+
 /* Free a control client. */
 static void
 control_close(struct bufferevent *bev)
 {
+	u_int	i;
+
+	for (i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		if (control_waiting[i] == bev)
+			control_waiting[i] = NULL;
+	}
 	bufferevent_free(bev);
 	control_clients--;
 }

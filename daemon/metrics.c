@@ -60,6 +60,15 @@ static time_t		 metrics_started;
 static char		*metrics_path;
 static struct event	*metrics_ev;
 static int		 metrics_failing;
+static int		 metrics_want_write;
+
+/*
+ * The network part's counters, as its last STATS said: the figures are
+ * collected in the privileged part, which has the audit writer's.
+ */
+static uint64_t		 metrics_connections;
+static uint64_t		 metrics_running;
+static uint64_t		 metrics_started_total;
 
 /* Note the start time; called once, before anything is counted. */
 void
@@ -87,11 +96,11 @@ metrics_collect(struct metric *m)
 	    "When rcmdd started, in seconds since the epoch.",
 	    metrics_started);
 	METRIC("connections", "gauge", "Client connections open.",
-	    session_count());
+	    metrics_connections);
 	METRIC("commands_running", "gauge", "Commands running.",
-	    job_count());
+	    metrics_running);
 	METRIC("commands_started_total", "counter",
-	    "Commands started since rcmdd started.", job_started_count());
+	    "Commands started since rcmdd started.", metrics_started_total);
 	METRIC("commands_refused_total", "counter",
 	    "Connections and commands refused, each recorded as a denied "
 	    "row.", st.denied);
@@ -141,9 +150,9 @@ metrics_status_line(void)
 	audit_get_stats(&st);
 	xasprintf(&line, "%u command%s running, %u connection%s, %llu "
 	    "started, %llu refused; audit: %s, queue %llu, last commit "
-	    "%.1f ms", job_count(), job_count() == 1 ? "" : "s",
-	    session_count(), session_count() == 1 ? "" : "s",
-	    (unsigned long long)job_started_count(),
+	    "%.1f ms", (u_int)metrics_running, metrics_running == 1 ? "" :
+	    "s", (u_int)metrics_connections, metrics_connections == 1 ? "" :
+	    "s", (unsigned long long)metrics_started_total,
 	    (unsigned long long)st.denied,
 	    st.failing ? "FAILING, commands refused" : "ok",
 	    (unsigned long long)st.queued, st.last_commit_seconds * 1000);
@@ -171,14 +180,37 @@ metrics_start(struct event_base *base, const char *path, u_int interval_ms)
 	metrics_file_write();
 }
 
-/* Time to write the metrics file again. Loop thread. */
+/*
+ * Time to write the metrics file again: with the network part's counters
+ * when its STATS comes, or now if it cannot be asked. Privileged part's
+ * loop.
+ */
 static void
 metrics_timer_cb(int fd, short events, void *arg)
 {
 	(void)fd;
 	(void)events;
 	(void)arg;
-	metrics_file_write();
+	if (privsep_stats_request() == 0)
+		metrics_want_write = 1;
+	else
+		metrics_file_write();
+}
+
+/*
+ * The network part's counters came (STATS): keep them, and write the
+ * metrics file if it waits for them. Privileged part's loop.
+ */
+void
+metrics_set_network(uint64_t connections, uint64_t running,
+    uint64_t started)
+{
+	metrics_connections = connections;
+	metrics_running = running;
+	metrics_started_total = started;
+	if (metrics_want_write && metrics_path != NULL)
+		metrics_file_write();
+	metrics_want_write = 0;
 }
 
 /*

@@ -134,6 +134,9 @@ notify_status_cb(int fd, short events, void *arg)
 	(void)fd;
 	(void)events;
 	(void)arg;
+	/* The network part's counters, for the next line. */
+	if (events != 0)
+		privsep_stats_request();
 	status = metrics_status_line();
 	if (strcmp(status, last) != 0) {
 		strlcpy(last, status, sizeof last);

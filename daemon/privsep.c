@@ -73,6 +73,7 @@ static void	privsep_chan_close(const char *);
 static int	privsep_exec(struct privsep_msg *, char **);
 static int	privsep_deny_msg(struct privsep_msg *);
 static int	privsep_ready_msg(struct privsep_msg *, char **);
+static int	privsep_stats_msg(struct privsep_msg *, char **);
 static void	privsep_head_schedule(void);
 static void	privsep_head_cb(int, short, void *);
 
@@ -211,6 +212,9 @@ privsep_chan_cb(int fd, short events, void *arg)
 				break;
 			case PRIVSEP_READY:
 				rc = privsep_ready_msg(&m, &cause);
+				break;
+			case PRIVSEP_STATS:
+				rc = privsep_stats_msg(&m, &cause);
 				break;
 			default:
 				rc = -1;
@@ -352,6 +356,41 @@ privsep_ready_msg(struct privsep_msg *m, char **cause)
 	privsep_on_ready = NULL;
 	if (cb != NULL)
 		cb(privsep_get_i32(m->data));
+	return (0);
+}
+
+/*
+ * Ask the network part for its counters (STATS_REQ); they come back as
+ * STATS. Return 0, or -1 if it cannot be asked.
+ */
+int
+privsep_stats_request(void)
+{
+	char	*cause = NULL;
+
+	if (privsep_chan == -1)
+		return (-1);
+	if (privsep_send(privsep_chan, PRIVSEP_STATS_REQ, NULL, 0, NULL, 0,
+	    MSG_DONTWAIT, &cause) != 0) {
+		log_warnx("privileged part: %s", cause);
+		free(cause);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * STATS: the network part's counters, for --status, MetricsFile and
+ * systemd's STATUS=. Return 0, or -1 with the reason in cause.
+ */
+static int
+privsep_stats_msg(struct privsep_msg *m, char **cause)
+{
+	if (privsep_msg_check(m, 0, 24, 24, cause) != 0)
+		return (-1);
+	metrics_set_network(privsep_get_u64(m->data),
+	    privsep_get_u64(m->data + 8), privsep_get_u64(m->data + 16));
+	control_stats_done();
 	return (0);
 }
 

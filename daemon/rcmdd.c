@@ -61,6 +61,7 @@ static int	privileged_main(struct config_cmdline *, int, pid_t,
 static void	rcmdd_forward_signal(int);
 static void	rcmdd_ready(int);
 static void	rcmdd_hup_cb(int, short, void *);
+static void	rcmdd_term_cb(int, short, void *);
 static void	rcmdd_unlink_socket(const char *);
 static void	network_main(struct config_cmdline *, int, int, char *)
 		    __attribute__((__noreturn__));
@@ -427,7 +428,7 @@ privileged_main(struct config_cmdline *cmd, int chan, pid_t netpid,
 {
 	struct config		*conf = server_conf;
 	struct sigaction	 sa;
-	struct event		*ev_hup;
+	struct event		*ev_hup, *ev_term, *ev_int;
 	char			*cause = NULL;
 	int			 status, rc = 0;
 
@@ -469,13 +470,21 @@ privileged_main(struct config_cmdline *cmd, int chan, pid_t netpid,
 	    &cause) != 0)
 		fatalx("%s", cause);
 	if ((ev_hup = evsignal_new(privsep_base, SIGHUP, rcmdd_hup_cb,
-	    NULL)) == NULL || event_add(ev_hup, NULL) != 0)
-		fatalx("cannot add the SIGHUP event");
+	    NULL)) == NULL || event_add(ev_hup, NULL) != 0 ||
+	    (ev_term = evsignal_new(privsep_base, SIGTERM, rcmdd_term_cb,
+	    NULL)) == NULL || event_add(ev_term, NULL) != 0 ||
+	    (ev_int = evsignal_new(privsep_base, SIGINT, rcmdd_term_cb,
+	    NULL)) == NULL || event_add(ev_int, NULL) != 0)
+		fatalx("cannot add the signal events");
 	server_set_cmdline(cmd);
 
 	if (privsep_serve(chan, conf) != 0)
 		rc = 1;
 	event_free(ev_hup);
+	event_free(ev_term);
+	event_free(ev_int);
+	metrics_stop();
+	notify_close();
 	control_stop();
 	event_base_free(privsep_base);
 	privsep_base = NULL;
@@ -521,8 +530,10 @@ rcmdd_ready(int port)
 	if (rcmdd_ready_fd != -1)
 		daemon_ready(rcmdd_ready_fd);
 	rcmdd_ready_fd = -1;
-	/* This part is the unit's main process; no STATUS= lines yet. */
-	notify_send("READY=1\nMAINPID=%ld", (long)getpid());
+	/* This part is the unit's main process. */
+	notify_ready(privsep_base);
+	metrics_start(privsep_base, server_conf->metrics_path,
+	    server_conf->metrics_interval_ms);
 }
 
 /* Remove a Unix socket's file, if path names a socket. */
@@ -546,7 +557,20 @@ rcmdd_hup_cb(int fd, short events, void *arg)
 	server_reload_request(NULL);
 }
 
-/* Pass SIGTERM and SIGINT on to the network part. */
+/*
+ * SIGTERM or SIGINT once the loop runs: tell systemd, and pass it on to
+ * the network part, which shuts down. Privileged part, its loop.
+ */
+static void
+rcmdd_term_cb(int sig, short events, void *arg)
+{
+	(void)events;
+	(void)arg;
+	notify_send("STOPPING=1");
+	kill(rcmdd_netpid, sig);
+}
+
+/* Pass SIGTERM and SIGINT on to the network part, before the loop runs. */
 static void
 rcmdd_forward_signal(int sig)
 {
@@ -636,12 +660,8 @@ network_main(struct config_cmdline *cmd, int chan, int ready_fd,
 		fatalx("cannot tell the privileged part that rcmdd is ready: "
 		    "%s", cause);
 
-	metrics_start(server_base, conf->metrics_path,
-	    conf->metrics_interval_ms);
-
 	event_base_dispatch(server_base);
 
-	metrics_stop();
 	server_stop();
 	worker_pool_stop();
 	job_inbox_close();

@@ -351,6 +351,7 @@ int		 listen_port(void);
 /* control.c */
 int		 control_start(struct event_base *, const char *, char **);
 void		 control_stop(void);
+void		 control_stats_done(void);
 int		 control_request(const char *, const char *);
 
 /* metrics.c */
@@ -359,6 +360,7 @@ void		 metrics_status_write(struct evbuffer *);
 char		*metrics_status_line(void);
 void		 metrics_start(struct event_base *, const char *, u_int);
 void		 metrics_stop(void);
+void		 metrics_set_network(uint64_t, uint64_t, uint64_t);
 
 /* notify.c */
 void		 notify_open(void);
@@ -547,6 +549,9 @@ void		 text_time(const struct timespec *, char *, size_t);
 					/* port i32: confined, serving */
 #define PRIVSEP_CONFIG		4	/* to the network part: runas */
 					/* len u16, runas, file's text */
+#define PRIVSEP_STATS_REQ	5	/* to the network part: empty */
+#define PRIVSEP_STATS		6	/* back: connections, commands */
+					/* running, started, u64 each */
 #define PRIVSEP_STARTED		16	/* id, seq u64, hash; 3 fds */
 #define PRIVSEP_FAILED		17	/* kind, errno i32, id, end_seq u64, */
 					/* end_hash, reason */
@@ -599,6 +604,7 @@ typedef void	 (*privsep_ready_cb)(int);
 int		 privsep_serve(int, const struct config *);
 void		 privsep_set_ready_cb(privsep_ready_cb);
 void		 privsep_reconfigure(const struct config *);
+int		 privsep_stats_request(void);
 
 /* privsep_child.c: a command's life in the privileged part */
 int		 privsep_child_open(char **);

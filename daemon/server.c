@@ -56,6 +56,7 @@ static int	server_reload(char **);
 static ssize_t	server_read_text(const char *, char **, char **);
 static int	server_reload_network(const uint8_t *, size_t, char **);
 static void	server_privsep_cb(int, short, void *);
+static int	server_send_stats(char **);
 static void	server_log_warnings(char *);
 static u_int	fds_open(void);
 
@@ -367,6 +368,8 @@ server_reload(char **verdict)
 	server_conf = conf;
 	audit_set_retention(conf->retain_days, conf->max_rows);
 	privsep_reconfigure(conf);
+	metrics_start(privsep_base, conf->metrics_path,
+	    conf->metrics_interval_ms);
 	config_clear(old);
 	free(old);
 
@@ -432,15 +435,29 @@ server_reload_network(const uint8_t *data, size_t len, char **cause)
 	server_conf = conf;
 	config_clear(old);
 	free(old);
-	metrics_start(server_base, conf->metrics_path,
-	    conf->metrics_interval_ms);
 	log_debug("network part: configuration reloaded");
 	return (0);
 }
 
 /*
- * The main channel is readable in the network part: a CONFIG from the
- * privileged part. Loop thread.
+ * Send the privileged part this part's counters (STATS). Return 0, or -1
+ * with the reason in cause.
+ */
+static int
+server_send_stats(char **cause)
+{
+	uint8_t	buf[24];
+
+	privsep_put_u64(buf, session_count());
+	privsep_put_u64(buf + 8, job_count());
+	privsep_put_u64(buf + 16, job_started_count());
+	return (privsep_send(server_privsep, PRIVSEP_STATS, buf, sizeof buf,
+	    NULL, 0, 0, cause));
+}
+
+/*
+ * The main channel is readable in the network part: a CONFIG or a
+ * STATS_REQ from the privileged part. Loop thread.
  */
 static void
 server_privsep_cb(int fd, short events, void *arg)
@@ -462,6 +479,9 @@ server_privsep_cb(int fd, short events, void *arg)
 	if (rc == 1) {
 		if (m.type == PRIVSEP_CONFIG && m.nfd == 0)
 			rc = server_reload_network(m.data, m.len, &cause);
+		else if (m.type == PRIVSEP_STATS_REQ && m.len == 0 &&
+		    m.nfd == 0)
+			rc = server_send_stats(&cause);
 		else {
 			xasprintf(&cause, "unexpected message %u", m.type);
 			rc = -1;
