@@ -335,6 +335,8 @@ uint64_t	 auth_suppressed_take(char *, size_t, char *, size_t);
 #define TLS_FINGERPRINT_LEN	95	/* 32 bytes as "AB:CD:..." */
 struct ssl_st;
 int		 tls_configure(const struct config *, char **);
+int		 tls_configure_mem(const char *, size_t, const char *, size_t,
+		     const char *, size_t, char **);
 int		 tls_enabled(void);
 struct ssl_st	*tls_new(void);
 int		 tls_peer(struct ssl_st *, char *, size_t, char *, size_t,

@@ -309,10 +309,12 @@ server_reload(char **verdict)
 	const char			*path = config_path(cmd);
 	char				*cause = NULL, *warnings = NULL;
 	char				*text = NULL;
+	char				*pem[4];
+	const char			*paths[3];
 	uint8_t				*buf;
 	ssize_t				 len = 0;
-	size_t				 ulen;
-	u_int				 base;
+	size_t				 ulen, pemlen[4], total, off;
+	u_int				 base, i;
 
 	if (path != NULL && (len = server_read_text(path, &text,
 	    &cause)) == -1) {
@@ -373,23 +375,59 @@ server_reload(char **verdict)
 	config_clear(old);
 	free(old);
 
-	/* The network part's copy: the run-as user, then the text. */
+	/*
+	 * The network part's copy: the run-as user, then the file's text
+	 * and the TLS files' PEM text, which it cannot read itself.
+	 */
 	exec_identity(&id);
 	ulen = strlen(id.user);
-	buf = xmalloc(2 + ulen + (size_t)len);
-	buf[0] = (uint8_t)(ulen >> 8);
-	buf[1] = (uint8_t)ulen;
-	memcpy(buf + 2, id.user, ulen);
-	if (len != 0)
-		memcpy(buf + 2 + ulen, text, (size_t)len);
-	free(text);
-	if (privsep_chan != -1 && privsep_send(privsep_chan, PRIVSEP_CONFIG,
-	    buf, 2 + ulen + (size_t)len, NULL, 0, 0, &cause) != 0) {
-		log_warnx("SIGHUP: cannot send the configuration to the "
-		    "network part: %s", cause);
+	memset(pem, 0, sizeof pem);
+	memset(pemlen, 0, sizeof pemlen);
+	pem[0] = text;
+	pemlen[0] = (size_t)len;
+	if (conf->tls_cert != NULL) {
+		paths[0] = conf->tls_cert;
+		paths[1] = conf->tls_key;
+		paths[2] = conf->tls_ca;
+		for (i = 1; i < 4 && cause == NULL; i++) {
+			if ((len = server_read_text(paths[i - 1], &pem[i],
+			    &cause)) != -1)
+				pemlen[i] = (size_t)len;
+		}
+	}
+	total = 2 + ulen;
+	for (i = 0; i < 4; i++)
+		total += 4 + pemlen[i];
+	if (cause == NULL && total > PRIVSEP_MSG_MAX)
+		xasprintf(&cause, "the configuration and TLS files are larger "
+		    "than rcmdd reloads (restart it)");
+	if (cause == NULL) {
+		buf = xmalloc(total);
+		buf[0] = (uint8_t)(ulen >> 8);
+		buf[1] = (uint8_t)ulen;
+		memcpy(buf + 2, id.user, ulen);
+		off = 2 + ulen;
+		for (i = 0; i < 4; i++) {
+			privsep_put_i32(buf + off, (int32_t)pemlen[i]);
+			if (pemlen[i] != 0)
+				memcpy(buf + off + 4, pem[i], pemlen[i]);
+			off += 4 + pemlen[i];
+		}
+		/* On failure, cause says why. */
+		if (privsep_chan != -1)
+			privsep_send(privsep_chan, PRIVSEP_CONFIG, buf, total,
+			    NULL, 0, 0, &cause);
+		freezero(buf, total);
+	}
+	if (cause != NULL) {
+		log_warnx("SIGHUP: the network part keeps its configuration: "
+		    "%s", cause);
 		free(cause);
 	}
-	free(buf);
+	for (i = 0; i < 4; i++) {
+		if (pem[i] != NULL)
+			freezero(pem[i], pemlen[i]);
+	}
 	log_info("SIGHUP: configuration reloaded%s%s",
 	    cmd->config != NULL ? " from " : "",
 	    cmd->config != NULL ? cmd->config : "");
@@ -398,27 +436,41 @@ server_reload(char **verdict)
 
 /*
  * The network part's side of a reload: the privileged part checked and
- * applied the file and sent its text (CONFIG); parse it again here and
- * take what is this part's. TLS keeps the context it started with: this
- * part cannot read the certificate files. Return 0, or -1 with the
+ * applied the file and sent its text and the TLS files' (CONFIG); parse
+ * them again here and take what is this part's. Return 0, or -1 with the
  * reason in cause.
  */
 static int
 server_reload_network(const uint8_t *data, size_t len, char **cause)
 {
 	struct config	*conf, *old = server_conf;
+	const char	*part[4];
 	char		*runas, *warnings = NULL;
-	size_t		 ulen;
+	size_t		 ulen, plen[4], off;
+	u_int		 i;
 
 	if (len < 2 || (ulen = (size_t)data[0] << 8 | data[1]) > len - 2 ||
 	    (runas = privsep_text(data + 2, ulen)) == NULL) {
 		xasprintf(cause, "CONFIG with a bad run-as user");
 		return (-1);
 	}
+	/* The file's text, then the TLS certificate, key and CA. */
+	off = 2 + ulen;
+	for (i = 0; i < 4; i++) {
+		if (len - off < 4 || (plen[i] = (uint32_t)privsep_get_i32(data +
+		    off)) > len - off - 4) {
+			xasprintf(cause, "CONFIG with a bad length");
+			free(runas);
+			return (-1);
+		}
+		part[i] = (const char *)data + off + 4;
+		off += 4 + plen[i];
+	}
 	conf = xcalloc(1, sizeof *conf);
-	if (config_read_text(conf, server_cmdline, (const char *)data + 2 +
-	    ulen, len - 2 - ulen, 0) != 0 ||
-	    config_merge_reload(old, conf, &warnings, cause) != 0) {
+	if (config_read_text(conf, server_cmdline, part[0], plen[0], 0) != 0 ||
+	    config_merge_reload(old, conf, &warnings, cause) != 0 ||
+	    (conf->tls_cert != NULL && tls_configure_mem(part[1], plen[1],
+	    part[2], plen[2], part[3], plen[3], cause) != 0)) {
 		if (*cause == NULL)
 			xasprintf(cause, "the configuration has errors");
 		free(warnings);

@@ -26,8 +26,10 @@
 #include <unistd.h>
 #include <vis.h>
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -47,6 +49,7 @@
 
 static void	tls_load_error(char **, const char *, const char *,
 		    const char *);
+static void	tls_ctx_use(SSL_CTX *, STACK_OF(X509_NAME) *);
 
 static SSL_CTX	*tls_ctx;
 
@@ -105,6 +108,24 @@ tls_configure(const struct config *conf, char **cause)
 		    "certificates");
 		goto out;
 	}
+	tls_ctx_use(ctx, names);
+	return (0);
+fail:
+	xasprintf(cause, "TLS: cannot set up the context: %s",
+	    ERR_reason_error_string(ERR_peek_last_error()));
+out:
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return (-1);
+}
+
+/*
+ * Finish a context whose certificate, key and CA are loaded, with the
+ * client CAs' names, and use it for new connections.
+ */
+static void
+tls_ctx_use(SSL_CTX *ctx, STACK_OF(X509_NAME) *names)
+{
 	SSL_CTX_set_client_CA_list(ctx, names);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
 	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
@@ -116,11 +137,84 @@ tls_configure(const struct config *conf, char **cause)
 
 	SSL_CTX_free(tls_ctx);
 	tls_ctx = ctx;
+}
+
+/*
+ * As tls_configure, from the PEM text of the certificate (and its chain),
+ * the key and the CA rather than from their files: the network part,
+ * which cannot read them, on reload. Return 0, or -1 with a cause.
+ */
+int
+tls_configure_mem(const char *cert, size_t certlen, const char *key,
+    size_t keylen, const char *ca, size_t calen, char **cause)
+{
+	SSL_CTX			*ctx = NULL;
+	STACK_OF(X509_NAME)	*names = NULL;
+	BIO			*bio = NULL;
+	X509			*x = NULL;
+	X509_NAME		*name;
+	EVP_PKEY		*pkey = NULL;
+	const char		*what;
+	int			 n;
+
+	ERR_clear_error();
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1) {
+		what = "cannot set up a context";
+		goto fail;
+	}
+	what = "TLSCertificate: no PEM certificate";
+	if ((bio = BIO_new_mem_buf(cert, (int)certlen)) == NULL ||
+	    (x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)) == NULL ||
+	    SSL_CTX_use_certificate(ctx, x) != 1)
+		goto fail;
+	X509_free(x);
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (SSL_CTX_add0_chain_cert(ctx, x) != 1)
+			goto fail;
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+
+	what = "TLSKey: no PEM private key matching TLSCertificate";
+	if ((bio = BIO_new_mem_buf(key, (int)keylen)) == NULL ||
+	    (pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) == NULL ||
+	    SSL_CTX_use_PrivateKey(ctx, pkey) != 1)
+		goto fail;
+	EVP_PKEY_free(pkey);
+	pkey = NULL;
+	BIO_free(bio);
+
+	what = "TLSClientCA: no PEM certificate";
+	if ((bio = BIO_new_mem_buf(ca, (int)calen)) == NULL ||
+	    (names = sk_X509_NAME_new_null()) == NULL)
+		goto fail;
+	for (n = 0; (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL;
+	    n++) {
+		if (X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), x) != 1 ||
+		    (name = X509_NAME_dup(X509_get_subject_name(x))) == NULL)
+			goto fail;
+		if (sk_X509_NAME_push(names, name) == 0) {
+			X509_NAME_free(name);
+			goto fail;
+		}
+		X509_free(x);
+	}
+	x = NULL;
+	if (n == 0)
+		goto fail;
+	BIO_free(bio);
+	ERR_clear_error();
+	tls_ctx_use(ctx, names);
 	return (0);
+
 fail:
-	xasprintf(cause, "TLS: cannot set up the context: %s",
-	    ERR_reason_error_string(ERR_peek_last_error()));
-out:
+	xasprintf(cause, "TLS: %s (%s)", what, ERR_peek_last_error() == 0 ?
+	    "none found" : ERR_reason_error_string(ERR_peek_last_error()));
+	X509_free(x);
+	EVP_PKEY_free(pkey);
+	BIO_free(bio);
+	sk_X509_NAME_pop_free(names, X509_NAME_free);
 	SSL_CTX_free(ctx);
 	ERR_clear_error();
 	return (-1);
