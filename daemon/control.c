@@ -229,6 +229,7 @@ control_answer(struct bufferevent *bev, const char *line, uid_t uid)
 	const char	*errstr;
 	long long	 id;
 	u_int		 i;
+	int		 waiting = 0;
 
 	out = bufferevent_get_output(bev);
 	bufferevent_disable(bev, EV_READ);
@@ -255,8 +256,11 @@ control_answer(struct bufferevent *bev, const char *line, uid_t uid)
 		if (i == CONTROL_CLIENTS_MAX || privsep_stats_request() != 0) {
 			evbuffer_add_printf(out, "ok\n");
 			metrics_status_write(out);
-		} else
+		} else {
+			/* No EV_WRITE till then: an empty output closes. */
 			control_waiting[i] = bev;
+			waiting = 1;
+		}
 	} else if (strncmp(line, "end ", 4) == 0) {
 		id = strtonum(line + 4, 1, LLONG_MAX, &errstr);
 		if (errstr != NULL)
@@ -278,7 +282,8 @@ control_answer(struct bufferevent *bev, const char *line, uid_t uid)
 		    "control socket takes reload, list, status and end ID\n");
 	bufferevent_setcb(bev, NULL, control_flushed_cb, control_event_cb,
 	    NULL);
-	bufferevent_enable(bev, EV_WRITE);
+	if (!waiting)
+		bufferevent_enable(bev, EV_WRITE);
 }
 
 /* The answer is out: close. Loop thread. */
@@ -315,6 +320,7 @@ control_stats_done(void)
 		out = bufferevent_get_output(control_waiting[i]);
 		evbuffer_add_printf(out, "ok\n");
 		metrics_status_write(out);
+		bufferevent_enable(control_waiting[i], EV_WRITE);
 		control_waiting[i] = NULL;
 	}
 }

@@ -597,6 +597,7 @@ network_main(struct config_cmdline *cmd, int chan, int ready_fd,
 	int			 rc, devnull = -1;
 
 	server_privsep = chan;
+	server_ppid = getppid();
 	if (evthread_use_pthreads() != 0)
 		fatalx("evthread_use_pthreads failed");
 	if ((server_base = event_base_new()) == NULL)
@@ -625,6 +626,8 @@ network_main(struct config_cmdline *cmd, int chan, int ready_fd,
 	if (ready_fd != -1 && (devnull = open("/dev/null", O_RDWR)) == -1)
 		fatal("/dev/null");
 
+	/* Unix socket peers' names: there is no /etc/passwd once confined. */
+	session_users_load();
 	if (geteuid() != 0 && conf->single_user)
 		log_warnx("SingleUser: the network part runs unconfined: it "
 		    "confines itself as root only");
@@ -666,6 +669,7 @@ network_main(struct config_cmdline *cmd, int chan, int ready_fd,
 	worker_pool_stop();
 	job_inbox_close();
 	notify_close();
+	session_users_free();
 	event_base_free(server_base);
 	tls_free();
 	close(chan);

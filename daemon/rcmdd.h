@@ -299,6 +299,7 @@ void		 server_check_exit(void);
 int		 server_reload_request(char **);
 u_int		 server_fds_base(const struct config *);
 extern int	 server_privsep;
+extern pid_t	 server_ppid;
 void		 server_head_log(void);
 void		 server_set_cmdline(const struct config_cmdline *);
 
@@ -335,8 +336,8 @@ uint64_t	 auth_suppressed_take(char *, size_t, char *, size_t);
 #define TLS_FINGERPRINT_LEN	95	/* 32 bytes as "AB:CD:..." */
 struct ssl_st;
 int		 tls_configure(const struct config *, char **);
-int		 tls_configure_mem(const char *, size_t, const char *, size_t,
-		     const char *, size_t, char **);
+int		 tls_configure_mem(const char *, size_t, const char *,
+		     size_t, const char *, size_t, char **);
 int		 tls_enabled(void);
 struct ssl_st	*tls_new(void);
 int		 tls_peer(struct ssl_st *, char *, size_t, char *, size_t,
@@ -378,6 +379,8 @@ void		 notify_close(void);
 void		 session_new(int, const struct sockaddr *, socklen_t, int);
 void		 session_set_fd_budget(u_long, u_int);
 void		 session_shutdown_all(void);
+void		 session_users_load(void);
+void		 session_users_free(void);
 u_int		 session_count(void);
 
 /* job.c: the loop's view of a job (the worker's side is job_worker.h) */

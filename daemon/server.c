@@ -71,6 +71,8 @@ struct config		*server_conf;
 struct event_base	*server_base;
 /* The network part's end of the main channel to the privileged part. */
 int			 server_privsep = -1;
+/* The privileged part's pid, as the network part's parent. */
+pid_t			 server_ppid = -1;
 
 static const struct config_cmdline *server_cmdline;
 static int		 server_stopping;

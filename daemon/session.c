@@ -72,6 +72,7 @@ static void	session_sent_cb(struct evbuffer *,
 		    const struct evbuffer_cb_info *, void *);
 static void	session_linger(struct session *);
 static void	session_unix_peer(struct session *);
+static int	session_user_cmp(const void *, const void *);
 static void	session_refuse_fd(int, const struct sockaddr *, socklen_t, int);
 
 int			session_shutting_down;
@@ -252,6 +253,68 @@ session_refuse_fd(int fd, const struct sockaddr *sa, socklen_t salen,
 }
 
 /*
+ * The users' names by uid, read before the network part confines itself:
+ * in its empty root there is no /etc/passwd (nor NSS module) to ask, so
+ * a Unix socket peer's name comes from here. A user made later is named
+ * "uid N" until rcmdd restarts.
+ */
+struct session_user {
+	uid_t	 uid;
+	char	*name;
+};
+static struct session_user	*session_users;
+static size_t			 session_nusers;
+
+/* Order users by uid, for bsearch. */
+static int
+session_user_cmp(const void *a, const void *b)
+{
+	const struct session_user	*ua = a, *ub = b;
+
+	if (ua->uid == ub->uid)
+		return (0);
+	return (ua->uid < ub->uid ? -1 : 1);
+}
+
+/* Read the users' names by uid, before confinement. */
+void
+session_users_load(void)
+{
+	struct passwd	*pw;
+	size_t		 n = 0, size = 0;
+
+	setpwent();
+	while ((pw = getpwent()) != NULL) {
+		if (n == size) {
+			size = size == 0 ? 64 : 2 * size;
+			session_users = xreallocarray(session_users, size,
+			    sizeof *session_users);
+		}
+		session_users[n].uid = pw->pw_uid;
+		session_users[n].name = xstrdup(pw->pw_name);
+		n++;
+	}
+	endpwent();
+	session_nusers = n;
+	if (n != 0)
+		qsort(session_users, n, sizeof *session_users,
+		    session_user_cmp);
+}
+
+/* Free the users' names. */
+void
+session_users_free(void)
+{
+	size_t	i;
+
+	for (i = 0; i < session_nusers; i++)
+		free(session_users[i].name);
+	free(session_users);
+	session_users = NULL;
+	session_nusers = 0;
+}
+
+/*
  * A Unix socket peer: its identity is its user name, from the uid the
  * kernel gives (SO_PEERCRED); its source for MaxConnectionsPerSource is
  * that uid.
@@ -259,10 +322,11 @@ session_refuse_fd(int fd, const struct sockaddr *sa, socklen_t salen,
 static void
 session_unix_peer(struct session *s)
 {
-	struct ucred	 cred;
-	struct passwd	 pw, *res = NULL;
-	socklen_t	 len = sizeof cred;
-	char		 buf[1024];
+	struct ucred		 cred;
+	struct passwd		 pw, *res = NULL;
+	struct session_user	 key, *u;
+	socklen_t		 len = sizeof cred;
+	char			 buf[1024];
 
 	strlcpy(s->rp.client_addr, "unix", sizeof s->rp.client_addr);
 	s->rp.client_port = -1;
@@ -274,7 +338,12 @@ session_unix_peer(struct session *s)
 	}
 	snprintf(s->source, sizeof s->source, "unix uid %u",
 	    (u_int)cred.uid);
-	if (getpwuid_r(cred.uid, &pw, buf, sizeof buf, &res) == 0 &&
+	key.uid = cred.uid;
+	if (session_nusers != 0 && (u = bsearch(&key, session_users,
+	    session_nusers, sizeof *session_users,
+	    session_user_cmp)) != NULL)
+		s->rp.identity = xstrdup(u->name);
+	else if (getpwuid_r(cred.uid, &pw, buf, sizeof buf, &res) == 0 &&
 	    res != NULL)
 		s->rp.identity = xstrdup(pw.pw_name);
 	else

@@ -67,6 +67,7 @@
 #define WORKER_SMALL_READ	4096
 #define WORKER_READ_BATCH	4
 #define WORKER_PIPE_SIZE	(1024 * 1024)
+#define WORKER_GONE_WAIT	200	/* times 10 ms */
 
 /* What the worker knows about its running command. */
 struct worker {
@@ -546,6 +547,7 @@ static void
 worker_read_cmd(struct worker *run)
 {
 	char	*cause = NULL;
+	int	 i;
 
 	switch (privsep_cmd_read(run->cmd, &cause)) {
 	case PRIVSEP_CMD_NONE:
@@ -567,6 +569,15 @@ worker_read_cmd(struct worker *run)
 			worker_terminate(run, worker_now());
 		return;
 	case PRIVSEP_CMD_GONE:
+		/*
+		 * The privileged part closes a command's socket early when
+		 * it dies, and then this part is killed too (PDEATHSIG):
+		 * its fds close before the signal comes. Wait a moment for
+		 * that rather than tell the client something else.
+		 */
+		for (i = 0; i < WORKER_GONE_WAIT && getppid() == server_ppid;
+		    i++)
+			usleep(10 * 1000);
 		worker_gone(run, "the privileged part closed the command's "
 		    "channel");
 		return;

@@ -86,4 +86,23 @@ write_config "ListenSocket relative.sock"
 expect_match "-t: relative path" "rcmdd: ListenSocket relative.sock: give an absolute path of at most * bytes" \
     "$("$RCMDD" -t -c "$conf" 2>&1)"
 [ -e "$sock" ] && fail "rcmdd -t made the socket"
+
+# A peer that is not root is named too: the confined network part has no
+# /etc/passwd to read, so it reads the names before it confines itself
+# (root and nobody would be named anyway by nss-systemd, where it runs).
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
+    other=$(id -un daemon 2>/dev/null) && [ -x "$RCMD" ]; then
+	chmod 711 "$dir" || fail "chmod $dir"
+	write_config "ListenSocket $sock" "ListenSocketMode 0666"
+	start_daemon
+	setpriv --reuid="$(id -u daemon)" --regid="$(id -g daemon)" \
+	    --clear-groups "$RCMD" -n "unix:$sock" true ||
+	    fail "rcmd as $other over the socket failed"
+	wait_sql 5 "SELECT identity FROM commands WHERE client_addr = 'unix'
+	    AND status = 'exited' ORDER BY id DESC LIMIT 1" "$other" ||
+	    fail "the row of $other's command names \"$sql_got\""
+	stop_daemon
+else
+	say "no user daemon or setpriv, or not root: a peer not root is not tried"
+fi
 exit 0
