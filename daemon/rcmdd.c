@@ -447,6 +447,14 @@ privileged_main(struct config_cmdline *cmd, int chan, pid_t netpid,
 	audit_set_group(audit_gid);
 	if (audit_open(conf->database, conf->audit_sync_full, &cause) != 0)
 		fatalx("%s", cause);
+	/*
+	 * As the one process did: with a RunAs other than root, keep uid 0
+	 * but only CAP_SETUID, CAP_SETGID and CAP_KILL (priv.c). Before any
+	 * thread starts: a thread keeps the capabilities it has. The
+	 * network part, forked already, gives up everything itself.
+	 */
+	if (priv_drop(conf, &cause) != 0)
+		fatalx("%s", cause);
 	audit_start();
 	audit_set_retention(conf->retain_days, conf->max_rows);
 	log_info("rcmdd %s started: %s mode, audit database %s",

@@ -40,6 +40,10 @@ rcmd_bg -n 'echo started; sleep 60' >"$dir/sleep.out" 2>"$dir/sleep.err"
 sleeper=$rcmd_pid
 wait_sql 10 "SELECT status FROM commands" "running" ||
     fail "the command did not start: $sql_got"
+# The row is committed before the spawn; the network part counts the
+# command once the privileged part says it started, before its output.
+wait_for 10 grep -q started "$dir/sleep.out" ||
+    fail "the command's output did not come"
 
 control --list
 expect_eq "--list: status" 0 "$crc"
