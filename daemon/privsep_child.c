@@ -52,6 +52,8 @@
  * privsep_dones alone.
  */
 
+#define PRIVSEP_REAP_TICK_MS	20
+
 struct privsep_child {
 	TAILQ_ENTRY(privsep_child) entry;
 	struct cmd_record	*rec;
@@ -396,7 +398,12 @@ privsep_spawn(struct privsep_child *c, char **cause)
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
-	if ((c->pidfd = exec_pidfd(c->pid)) == -1) {
+	/* Without pidfd_open (old kernels, valgrind) its exit is polled. */
+	if ((c->pidfd = exec_pidfd(c->pid)) == -1 && errno == ENOSYS)
+		log_debug("command %llu: no pidfd_open: its exit is polled "
+		    "every %d ms", (unsigned long long)rec->id,
+		    PRIVSEP_REAP_TICK_MS);
+	else if (c->pidfd == -1) {
 		/* It runs and cannot be watched: it ends at once. */
 		c->fail_errno = errno;
 		xasprintf(cause, "cannot watch the command (pidfd_open: %s): "
@@ -489,19 +496,20 @@ static void
 privsep_started(struct privsep_child *c)
 {
 	struct cmd_record	*rec = c->rec;
+	struct timeval		 tick = { 0, PRIVSEP_REAP_TICK_MS * 1000 };
 	uint8_t			 buf[8 + 8 + RECORD_HASH_LEN];
 	char			*cause = NULL;
 	int			 fds[3], i;
 
 	/* The pipes' ends are ours to close, whatever becomes of c. */
 	memcpy(fds, c->fds, sizeof fds);
-	c->ev_pid = event_new(privsep_base, c->pidfd, EV_READ | EV_PERSIST,
-	    privsep_pid_cb, c);
+	c->ev_pid = event_new(privsep_base, c->pidfd, c->pidfd == -1 ?
+	    EV_PERSIST : EV_READ | EV_PERSIST, privsep_pid_cb, c);
 	c->ev_ctl = event_new(privsep_base, c->ctl, EV_READ | EV_PERSIST,
 	    privsep_ctl_cb, c);
 	fcntl(c->ctl, F_SETFL, fcntl(c->ctl, F_GETFL) | O_NONBLOCK);
 	if (c->ev_pid == NULL || c->ev_ctl == NULL ||
-	    event_add(c->ev_pid, NULL) != 0) {
+	    event_add(c->ev_pid, c->pidfd == -1 ? &tick : NULL) != 0) {
 		event_free(c->ev_pid);
 		c->ev_pid = NULL;
 		privsep_gone(c, "rcmdd could not watch the command");
@@ -700,7 +708,8 @@ privsep_pid_cb(int fd, short events, void *arg)
 		    0x80 : 0);
 	event_free(c->ev_pid);
 	c->ev_pid = NULL;
-	close(c->pidfd);
+	if (c->pidfd != -1)
+		close(c->pidfd);
 	c->pidfd = -1;
 	if (c->finish || c->gone) {
 		privsep_end(c);
