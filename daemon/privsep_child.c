@@ -496,11 +496,13 @@ static void
 privsep_started(struct privsep_child *c)
 {
 	struct cmd_record	*rec = c->rec;
-	struct timeval		 tick = { 0, PRIVSEP_REAP_TICK_MS * 1000 };
+	struct timeval		 tick;
 	uint8_t			 buf[8 + 8 + RECORD_HASH_LEN];
 	char			*cause = NULL;
 	int			 fds[3], i;
 
+	tick.tv_sec = 0;
+	tick.tv_usec = PRIVSEP_REAP_TICK_MS * 1000;
 	/* The pipes' ends are ours to close, whatever becomes of c. */
 	memcpy(fds, c->fds, sizeof fds);
 	c->ev_pid = event_new(privsep_base, c->pidfd, c->pidfd == -1 ?
