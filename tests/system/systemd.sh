@@ -711,7 +711,8 @@ ok "rcmdd --list shows 'sleep 60' as id $id, rcmdd --end ends it" "$t"
 t=$(now_ms)
 out=$(ct rcmdd --test-confinement 2>&1)
 expect_eq "rcmdd --test-confinement: status ($out)" 0 "$?"
-for probe in "open the audit database" "execve" "setuid(0)"; do
+for probe in "open the audit database" "create and write the file" \
+    "execute /bin/sh" "become root again"; do
 	printf '%s\n' "$out" | grep -F "refused: $probe" >/dev/null ||
 	    fail "rcmdd --test-confinement does not say \"refused: $probe\":" \
 		"$out"
