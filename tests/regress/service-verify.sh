@@ -15,13 +15,12 @@
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 # etc/rcmdd.service, as built, is Type=notify, reloads through rcmdd
 # --reload (the daemon's verdict, no kill(1)), has its cgroup delegated
-# for per-command cgroups and no sandbox that would bind the commands
-# (the network part confines itself; ProtectSystem, NoNewPrivileges, a
-# capability bounding set and the like would box in every command too),
-# and is clean
-# under systemd-analyze verify (its ExecStart pointed at the rcmdd under
-# test). The verify part is skipped, saying so, where systemd-analyze is not
-# installed.
+# for per-command cgroups, and sets no sandbox: commands are children of
+# rcmdd and would be bound by it (a root command could not write /etc,
+# run ip or dmesg, or sudo), while rcmdd confines its network part itself
+# (rcmdd(8), PRIVILEGE SEPARATION). And it is clean under systemd-analyze
+# verify (its ExecStart pointed at the rcmdd under test). The verify part
+# is skipped, saying so, where systemd-analyze is not installed.
 
 : "${top_builddir:=.}" "${RCMDD:=$top_builddir/daemon/rcmdd}"
 unit="$top_builddir/etc/rcmdd.service"
@@ -43,14 +42,16 @@ LINES
 # systemctl reload reports the daemon's verdict, and needs no kill(1).
 grep -q "^ExecReload=.*/rcmdd --reload\$" "$unit" ||
     { echo "service-verify: FAIL: ExecReload is not rcmdd --reload"; exit 1; }
-# Nothing that would box in the commands, which are the unit's processes.
-for _k in CapabilityBoundingSet NoNewPrivileges ProtectSystem ProtectHome \
-    PrivateTmp PrivateDevices PrivateMounts RestrictAddressFamilies \
-    RestrictNamespaces RestrictSUIDSGID SystemCallFilter \
-    MemoryDenyWriteExecute ProtectKernelTunables ProtectKernelLogs; do
-	! grep -q "^$_k=" "$unit" ||
-	    { echo "service-verify: FAIL: the unit sets $_k, which binds" \
-		"every command too"; exit 1; }
+# Nothing that would bind the commands rcmdd starts.
+for key in CapabilityBoundingSet NoNewPrivileges ProtectSystem ProtectHome \
+    PrivateTmp PrivateDevices PrivateMounts ProtectKernelTunables \
+    ProtectKernelModules ProtectKernelLogs ProtectClock ProtectHostname \
+    RestrictNamespaces RestrictSUIDSGID RestrictRealtime LockPersonality \
+    MemoryDenyWriteExecute SystemCallFilter RestrictAddressFamilies \
+    ReadWritePaths ReadOnlyPaths InaccessiblePaths User DynamicUser; do
+	! grep -q "^$key=" "$unit" ||
+	    { echo "service-verify: FAIL: the unit sets $key, which would" \
+		"bind every command rcmdd starts"; exit 1; }
 done
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then

@@ -31,6 +31,12 @@
 #   - systemctl reload with a good configuration (status 0, the journal
 #     says reloaded) and with bad ones (non-zero, the journal says why);
 #   - rcmdd --list shows a running command and rcmdd --end ends it;
+#   - rcmdd --test-confinement: from inside the network part's
+#     confinement, the database, writing, execve and setuid are refused;
+#   - with RunAs root, writing /etc and apt's lists, ip, ss and dmesg end
+#     through rcmd as they do without it (the unit binds no command);
+#   - the network part killed with SIGKILL: its command is killed, its
+#     row ended interrupted, and systemd brings rcmdd back;
 #   - systemctl stop while a command runs drains it;
 #   - dpkg --purge removes /etc/rcmdd.conf and /var/lib/rcmdd.
 #
@@ -418,12 +424,13 @@ wait_bg() {
 	cat "$root/root/$1.rc"
 }
 
-# The configuration this test installs: the package's user, and the
-# drain time it relies on, written as an operator edits a conffile.
+# write_conf [RUNAS]: the configuration this test installs: the package's
+# user (or RUNAS), and the drain time it relies on, written as an
+# operator edits a conffile.
 write_conf() {
 	cat >"$root/etc/rcmdd.conf" <<-EOF
 	# rcmdd.conf of the system test.
-	RunAs rcmd
+	RunAs ${1:-rcmd}
 	ListenAddress 127.0.0.1
 	ShutdownGrace 10s
 	KillGrace 2s
@@ -697,6 +704,96 @@ ct rcmdd --end "$id" >/dev/null 2>&1 &&
 expect_eq "rcmdd --list after --end" "" \
     "$(ct rcmdd --list 2>&1 | grep -F 'sleep 60')"
 ok "rcmdd --list shows 'sleep 60' as id $id, rcmdd --end ends it" "$t"
+
+# The network part confines itself: from inside its confinement, the
+# package's rcmdd cannot open the audit database, write a file, execute
+# a program, trace, or raise its privileges.
+t=$(now_ms)
+out=$(ct rcmdd --test-confinement 2>&1)
+expect_eq "rcmdd --test-confinement: status ($out)" 0 "$?"
+for probe in "open the audit database" "create and write the file" \
+    "execute /bin/sh" "become root again"; do
+	printf '%s\n' "$out" | grep -F "refused: $probe" >/dev/null ||
+	    fail "rcmdd --test-confinement does not say \"refused: $probe\":" \
+		"$out"
+done
+printf '%s\n' "$out" | grep -F "ALLOWED" >/dev/null &&
+    fail "rcmdd --test-confinement allowed something: $out"
+ok "the network part's confinement refuses every probe" "$t"
+
+# netpart_pid: the pid of the network part, the rcmdd process of the
+# user rcmdd (without procps, which this test purged).
+netpart_pid() {
+	_uid=$(ct id -u rcmdd) || return 1
+	ct sh -c "for p in /proc/[0-9]*; do
+		[ \"\$(cat \$p/comm 2>/dev/null)\" = rcmdd ] || continue
+		awk '/^Uid:/ { print \$2 }' \$p/status 2>/dev/null |
+		    grep -qx $_uid && echo \${p#/proc/}
+	done" | head -n 1
+}
+
+# none_running PATTERN: no row whose command is like PATTERN runs.
+none_running() {
+	[ "$(rows_running "$1")" = 0 ]
+}
+
+# serving: rcmdd runs a command.
+serving() {
+	ct rcmd 127.0.0.1 true >/dev/null 2>&1
+}
+
+# RunAs root: a command does what the same command does as root without
+# rcmdd (here, in the container): writes /etc and apt's lists, reads the
+# links and sockets through netlink, and the kernel's log. Each is run
+# both ways and must end the same.
+t=$(now_ms)
+write_conf root
+ct systemctl restart rcmdd >/dev/null 2>&1 ||
+    fail "systemctl restart rcmdd with RunAs root failed"
+for cmd in 'touch /etc/rcmdd-system-x && rm /etc/rcmdd-system-x' \
+    'mkdir -p /var/lib/apt/lists/partial && touch /var/lib/apt/lists/rcmdd-x && rm /var/lib/apt/lists/rcmdd-x' \
+    'ip -br link' 'ss -lnt' 'dmesg | tail -n 1'; do
+	ct sh -c "$cmd" >"$work/direct.out" 2>&1
+	direct=$?
+	via=$(ct rcmd 127.0.0.1 "$cmd" 2>&1)
+	rc=$?
+	expect_eq "RunAs root, '$cmd': status through rcmd as without" \
+	    "$direct ($(head -c 200 "$work/direct.out"))" \
+	    "$rc ($(printf '%s' "$via" | head -c 200))"
+done
+ok "RunAs root: /etc, apt's lists, ip, ss and dmesg as without rcmdd" "$t"
+
+# A network part killed with SIGKILL: the command it was serving is
+# killed and its row ended interrupted; systemd starts rcmdd again.
+t=$(now_ms)
+start_bg crash 'sleep 60'
+wait_for 10 one_running 'sleep 60' ||
+    fail "the command 'sleep 60' has no running row after 10 s:" \
+	"$(cat "$root/root/crash.out")"
+np=$(netpart_pid)
+[ -n "$np" ] || fail "no process of the user rcmdd: is the network part" \
+    "running under NetworkUser?"
+ct kill -KILL "$np" 2>/dev/null || ct sh -c "kill -KILL $np" ||
+    fail "cannot kill the network part, pid $np"
+rc=$(wait_bg crash 15)
+expect_eq "network part killed: the client's status" 255 "$rc"
+wait_for 15 none_running 'sleep 60' ||
+    fail "the row of 'sleep 60' is still running 15 s after the network" \
+	"part was killed"
+expect_eq "network part killed: the row" "interrupted" \
+    "$(sql "SELECT status FROM commands WHERE command = 'sleep 60'
+	ORDER BY id DESC LIMIT 1")"
+ct sh -c 'for p in /proc/[0-9]*; do
+	grep -qx "sleep 60" $p/cmdline 2>/dev/null && exit 1
+	tr "\0" " " <$p/cmdline 2>/dev/null | grep -q "^sleep 60" && exit 1
+done; exit 0' || fail "'sleep 60' still runs after the network part died"
+wait_for 30 serving ||
+    fail "rcmdd did not serve again within 30 s of its network part's death"
+verify "after the network part was killed"
+ok "network part killed: command ended, row interrupted, rcmdd back" "$t"
+write_conf
+ct systemctl restart rcmdd >/dev/null 2>&1 ||
+    fail "systemctl restart rcmdd with RunAs rcmd again failed"
 
 # systemctl stop while a command runs: it is drained, not cut.
 t=$(now_ms)
