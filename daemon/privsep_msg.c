@@ -295,7 +295,13 @@ privsep_msg_clear(struct privsep_msg *m)
 		if (m->fd[i] != -1)
 			close(m->fd[i]);
 	}
-	free(m->data);
+	/*
+	 * A CONFIG carries the TLS private key: leave none of it behind.
+	 * The datagram filled the header's length more (privsep_recv moved
+	 * the payload down over the header).
+	 */
+	if (m->data != NULL)
+		freezero(m->data, m->len + PRIVSEP_HDR_LEN);
 	memset(m, 0, sizeof *m);
 }
 
