@@ -287,6 +287,11 @@ struct job_event {
 };
 typedef void (*job_event_cb)(struct job *, struct job_event *, void *);
 
+/* parts.c: the two processes, from the fork to their end */
+struct pidfh;
+int		 parts_start(struct config_cmdline *, struct pidfh *, int,
+		     char *, gid_t);
+
 /* server.c */
 extern struct config	*server_conf;
 extern struct event_base *server_base;
