@@ -38,9 +38,8 @@
  * rcmdd.conf(5): one "Keyword value" per line, sshd_config style. Keywords
  * are case-insensitive, lines starting with # are comments, and a value may
  * be quoted. Every error is reported with file and line, and parsing goes
- * on so that rcmdd -t lists them all. Also what the command line overrides,
- * and the rules of a reload: what it may change and what waits for a
- * restart.
+ * on so that rcmdd -t lists them all. Also what the command line
+ * overrides. The rules of a reload are in config_reload.c.
  */
 
 #define CONFIG_MAX_LINE	4096
@@ -66,13 +65,9 @@ struct config_keyword {
 	size_t			 offset;
 };
 
-static void	config_error(char **, const char *, u_int, const char *, ...)
-		    __attribute__((__format__ (printf, 4, 5)));
 static int	config_set(struct config *, const struct config_keyword *,
 		    const char *, char **);
 static u_int	config_seen(const u_int *, const char *);
-static void	config_keep_path(char **, const char *, const char *,
-		    char **);
 
 #define OFF(f)	offsetof(struct config, f)
 static const struct config_keyword config_keywords[] = {
@@ -206,7 +201,7 @@ config_clear(struct config *conf)
 }
 
 /* Append "file:line: message", or the message alone, to a list. */
-static void
+void
 config_error(char **errors, const char *file, u_int line, const char *fmt,
     ...)
 {
@@ -725,92 +720,5 @@ config_read_text(struct config *conf, const struct config_cmdline *cmd,
 		conf->single_thread = 1;
 	if (cmd->single_user)
 		conf->single_user = 1;
-	return (0);
-}
-
-/*
- * Keep a path that only a restart may change, and warn if the file now
- * says otherwise. A relative path is not compared: the running one was
- * made absolute at start-up.
- */
-static void
-config_keep_path(char **path, const char *old, const char *keyword,
-    char **warnings)
-{
-	if (*path != NULL && old != NULL && strcmp(*path, old) != 0 &&
-	    (*path)[0] == '/')
-		config_error(warnings, NULL, 0, "%s changes only on restart; "
-		    "keeping %s", keyword, old);
-	free(*path);
-	*path = old == NULL ? NULL : xstrdup(old);
-}
-
-/*
- * Merge a configuration read on reload, conf, with the running one, old.
- * Turning TLS on or off is refused: return -1 with the reason in cause,
- * conf untouched. Otherwise conf takes old's listeners, port, socket,
- * SingleThread, SingleUser, AuditSync, AuditGroup, Database, PidFile,
- * PortFile, ControlSocket and NetworkUser, which change only on restart,
- * with a line in *warnings for each the file changed; everything else is
- * conf's own. Return 0.
- */
-int
-config_merge_reload(const struct config *old, struct config *conf,
-    char **warnings, char **cause)
-{
-	u_int	i;
-	int	changed;
-
-	if ((conf->tls_cert == NULL) != (old->tls_cert == NULL)) {
-		xasprintf(cause, "turning TLS %s takes a restart",
-		    old->tls_cert == NULL ? "on" : "off");
-		return (-1);
-	}
-	changed = strcmp(conf->port, old->port) != 0 ||
-	    conf->nlisten != old->nlisten ||
-	    (conf->socket_path == NULL) != (old->socket_path == NULL) ||
-	    (conf->socket_path != NULL &&
-	    strcmp(conf->socket_path, old->socket_path) != 0) ||
-	    conf->single_thread != old->single_thread;
-	for (i = 0; !changed && i < conf->nlisten; i++)
-		changed = strcmp(conf->listen[i], old->listen[i]) != 0;
-	if (changed)
-		config_error(warnings, NULL, 0, "ListenAddress, ListenSocket, "
-		    "Port and SingleThread change only on restart; keeping the "
-		    "running ones");
-	while (conf->nlisten > 0)
-		free(conf->listen[--conf->nlisten]);
-	for (i = 0; i < old->nlisten; i++)
-		conf->listen[conf->nlisten++] = xstrdup(old->listen[i]);
-	free(conf->port);
-	conf->port = xstrdup(old->port);
-	conf->single_thread = old->single_thread;
-	if (conf->single_user != old->single_user)
-		config_error(warnings, NULL, 0, "SingleUser changes only on "
-		    "restart; keeping %s", old->single_user ? "yes" : "no");
-	conf->single_user = old->single_user;
-	if (conf->audit_sync_full != old->audit_sync_full)
-		config_error(warnings, NULL, 0, "AuditSync changes only on "
-		    "restart; keeping %s", old->audit_sync_full ? "full" :
-		    "normal");
-	conf->audit_sync_full = old->audit_sync_full;
-	if ((conf->audit_group == NULL) != (old->audit_group == NULL) ||
-	    (conf->audit_group != NULL &&
-	    strcmp(conf->audit_group, old->audit_group) != 0))
-		config_error(warnings, NULL, 0, "AuditGroup changes only on "
-		    "restart; keeping %s", old->audit_group != NULL ?
-		    old->audit_group : "none");
-	free(conf->audit_group);
-	conf->audit_group = old->audit_group != NULL ?
-	    xstrdup(old->audit_group) : NULL;
-	config_keep_path(&conf->database, old->database, "Database", warnings);
-	config_keep_path(&conf->socket_path, old->socket_path, "ListenSocket",
-	    warnings);
-	config_keep_path(&conf->pidfile, old->pidfile, "PidFile", warnings);
-	config_keep_path(&conf->portfile, old->portfile, "PortFile", warnings);
-	config_keep_path(&conf->control_path, old->control_path,
-	    "ControlSocket", warnings);
-	config_keep_path(&conf->network_user, old->network_user,
-	    "NetworkUser", warnings);
 	return (0);
 }

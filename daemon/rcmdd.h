@@ -324,6 +324,10 @@ int		 config_read_text(struct config *,
 		     const struct config_cmdline *, const char *, size_t, int);
 int		 config_read(struct config *, const struct config_cmdline *,
 		     int);
+void		 config_error(char **, const char *, u_int, const char *, ...)
+		     __attribute__((__format__ (printf, 4, 5)));
+
+/* config_reload.c: what a reload may change */
 int		 config_merge_reload(const struct config *, struct config *,
 		     char **, char **);
 
