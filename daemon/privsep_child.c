@@ -36,15 +36,17 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "privsep_child.h"
 #include "rcmdd.h"
 #include "xmalloc.h"
 
 /*
- * A command's life in the privileged part (privsep.c has the protocol):
- * its start, on a thread of its own (commit the start row, then spawn);
- * STARTED or FAILED on its socket; what the network part sends on that
- * socket; EXITED when the pidfd fires; and its end, on a thread of its
- * own again (reap, remove the cgroup, commit the end row, ENDED). The
+ * A command's life in the privileged part (privsep.c has the protocol),
+ * as the loop sees it: its start, on a thread of its own (commit the
+ * start row, then spawn: privsep_thread.c); STARTED or FAILED on its
+ * socket; what the network part sends on that socket; EXITED when the
+ * pidfd fires; and its end, on a thread of its own again (reap, remove
+ * the cgroup, commit the end row, ENDED: privsep_thread.c). The
  * event loop's thread reads the socket and owns every event; while a
  * thread has a command (busy), no event of it is armed and the loop does
  * not touch it, and the thread hands it back through privsep_dones and
@@ -52,44 +54,9 @@
  * privsep_dones alone.
  */
 
-#define PRIVSEP_REAP_TICK_MS	20
-
-struct privsep_child {
-	TAILQ_ENTRY(privsep_child) entry;
-	struct cmd_record	*rec;
-	int			 ctl;
-	struct event		*ev_ctl;
-	struct event		*ev_pid;
-	pid_t			 pid;
-	int			 pidfd;
-	struct cgroup		*cgroup;
-	uint64_t		 started;	/* monotonic ms */
-	time_t			 wall_started;
-	uint64_t		 list_id;	/* atomic: row committed */
-	int			 exited;	/* a zombie, not reaped */
-	int			 wstatus;
-	int			 finish;	/* FINISH came */
-	int			 gone;		/* the network end went */
-	int			 capped;	/* output past the cap */
-	int			 busy;		/* a thread has it */
-	int			 ended;		/* the end row is done */
-	int			 fail_kind;	/* PRIVSEP_FAIL_*, or 0 */
-	int			 fail_errno;	/* why it did not run */
-	char			*fail_reason;
-	int			 fds[3];	/* for STARTED */
-	STAILQ_ENTRY(privsep_child) done_entry;
-};
 TAILQ_HEAD(privsep_children, privsep_child);
 STAILQ_HEAD(privsep_dones, privsep_child);
 
-static void	privsep_signal(struct privsep_child *, int);
-static void	privsep_kill(struct privsep_child *);
-static int	privsep_cgroup_new(struct privsep_child *, char **);
-static void	privsep_cgroup_free(struct privsep_child *);
-static void	privsep_thread(struct privsep_child *, void *(*)(void *));
-static void	*privsep_start_main(void *);
-static int	privsep_spawn(struct privsep_child *, char **);
-static void	privsep_done(struct privsep_child *);
 static void	privsep_wake_cb(int, short, void *);
 static void	privsep_started(struct privsep_child *);
 static void	privsep_ctl_cb(int, short, void *);
@@ -98,9 +65,7 @@ static int	privsep_ctl_msg(struct privsep_child *, struct privsep_msg *,
 static void	privsep_pid_cb(int, short, void *);
 static void	privsep_gone(struct privsep_child *, const char *);
 static void	privsep_end(struct privsep_child *);
-static void	*privsep_end_main(void *);
 static void	privsep_child_free(struct privsep_child *);
-static uint64_t	privsep_now(void);
 
 static u_int			 privsep_nchildren;
 static struct privsep_children	 privsep_children =
@@ -254,189 +219,8 @@ privsep_child_count(void)
 	return (privsep_nchildren);
 }
 
-/*
- * What this file uses of exec.c, in one place, so that a rename there
- * is followed here: signal a command's process group (pinned by its
- * zombie shell until privsep_end_main reaps it), kill all of it with
- * its cgroup, and make and remove its cgroup. privsep_spawn is the rest.
- */
-static void
-privsep_signal(struct privsep_child *c, int sig)
-{
-	if (c->pid != -1)
-		exec_kill(c->pid, sig);
-}
-
-static void
-privsep_kill(struct privsep_child *c)
-{
-	privsep_signal(c, SIGKILL);
-	cgroup_kill(c->cgroup);
-}
-
-static int
-privsep_cgroup_new(struct privsep_child *c, char **cause)
-{
-	return (cgroup_new(c->rec->id, &c->rec->ident, &c->cgroup,
-	    cause));
-}
-
-static void
-privsep_cgroup_free(struct privsep_child *c)
-{
-	cgroup_free(c->cgroup);
-	c->cgroup = NULL;
-}
-
-/*
- * Give a command to a thread of its own running fn, with every signal
- * blocked. Without a thread, fn runs here: slower, as correct.
- */
-static void
-privsep_thread(struct privsep_child *c, void *(*fn)(void *))
-{
-	pthread_attr_t	attr;
-	pthread_t	thread;
-	sigset_t	all, old;
-	int		error;
-
-	c->busy = 1;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	error = pthread_create(&thread, &attr, fn, c);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (error != 0) {
-		log_warnx("privileged part: pthread_create: %s",
-		    strerror(error));
-		fn(c);
-	}
-}
-
-/*
- * A command's start, on its own thread: commit the start row (nothing
- * starts without it), then spawn the command; or note why not, with
- * the end row of a command that could not start.
- */
-static void *
-privsep_start_main(void *arg)
-{
-	struct privsep_child	*c = arg;
-	struct cmd_record	*rec = c->rec;
-	char			*cause = NULL, *line;
-
-	if (audit_begin(rec, &cause) != 0) {
-		log_warnx("privileged part: command from %s not run: the "
-		    "audit log cannot record it: %s", rec->peer.client_addr,
-		    cause);
-		c->fail_kind = PRIVSEP_FAIL_AUDIT;
-		c->fail_reason = cause;
-		privsep_done(c);
-		return (NULL);
-	}
-	/* rcmdd --list shows it from now on. */
-	__atomic_store_n(&c->list_id, rec->id, __ATOMIC_RELEASE);
-	if (privsep_spawn(c, &cause) != 0) {
-		log_warnx("command %llu: %s", (unsigned long long)rec->id,
-		    cause);
-		rec->status = "failed";
-		rec->reason = cause;
-		cause = NULL;
-		if (audit_finish(rec, &cause) != 0) {
-			log_warnx("command %llu: cannot record how it ended: "
-			    "%s", (unsigned long long)rec->id, cause);
-			free(cause);
-		}
-		line = export_sd_line(rec);
-		log_info("%s", line);
-		free(line);
-		c->fail_kind = PRIVSEP_FAIL_START;
-		c->fail_reason = xstrdup(rec->reason);
-	}
-	privsep_done(c);
-	return (NULL);
-}
-
-/*
- * Spawn a command with its pipes, cgroup and pidfd; the network part's
- * ends of the pipes wait in c->fds. Return 0, or -1 with the reason in
- * cause (nothing runs then). A command's thread.
- */
-static int
-privsep_spawn(struct privsep_child *c, char **cause)
-{
-	struct cmd_record	*rec = c->rec;
-	char			**envp, client[INET6_ADDRSTRLEN + 8];
-	const char		*what;
-	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 };
-	int			 err[2] = { -1, -1 }, error, i;
-
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
-	    pipe2(err, O_CLOEXEC) == -1) {
-		c->fail_errno = errno;
-		xasprintf(cause, "cannot make pipes: %s", strerror(errno));
-		goto fail;
-	}
-	if (privsep_cgroup_new(c, cause) != 0)
-		goto fail;
-	if (strcmp(rec->peer.client_addr, "unix") == 0)
-		strlcpy(client, "unix", sizeof client);
-	else
-		snprintf(client, sizeof client, "%s %d",
-		    rec->peer.client_addr, rec->peer.client_port);
-	envp = exec_env_new(privsep_conf, client);
-	c->pid = exec_spawn(rec->command, envp, &rec->ident, c->cgroup,
-	    in[0], out[1], err[1], &error, &what);
-	exec_env_free(envp);
-	if (c->pid == -1) {
-		c->fail_errno = error;
-		xasprintf(cause, "cannot %s: %s", what, strerror(error));
-		goto fail;
-	}
-	close(in[0]);
-	close(out[1]);
-	close(err[1]);
-	/* Without pidfd_open (old kernels, valgrind) its exit is polled. */
-	if ((c->pidfd = exec_pidfd(c->pid)) == -1 && errno == ENOSYS)
-		log_debug("command %llu: no pidfd_open: its exit is polled "
-		    "every %d ms", (unsigned long long)rec->id,
-		    PRIVSEP_REAP_TICK_MS);
-	else if (c->pidfd == -1) {
-		/* It runs and cannot be watched: it ends at once. */
-		c->fail_errno = errno;
-		xasprintf(cause, "cannot watch the command (pidfd_open: %s): "
-		    "ended", strerror(errno));
-		privsep_kill(c);
-		while (waitpid(c->pid, &c->wstatus, 0) == -1 && errno == EINTR)
-			;
-		c->pid = -1;
-		in[0] = out[1] = err[1] = -1;
-		goto fail;
-	}
-	log_debug("command %llu: pid %ld", (unsigned long long)rec->id,
-	    (long)c->pid);
-	c->fds[0] = in[1];
-	c->fds[1] = out[0];
-	c->fds[2] = err[0];
-	return (0);
-
-fail:
-	for (i = 0; i < 2; i++) {
-		if (in[i] != -1)
-			close(in[i]);
-		if (out[i] != -1)
-			close(out[i]);
-		if (err[i] != -1)
-			close(err[i]);
-	}
-	privsep_cgroup_free(c);
-	return (-1);
-}
-
 /* Hand a command back to the loop, from its thread. */
-static void
+void
 privsep_done(struct privsep_child *c)
 {
 	int	was_empty;
@@ -764,81 +548,6 @@ privsep_end(struct privsep_child *c)
 	privsep_thread(c, privsep_end_main);
 }
 
-/*
- * The shell has exited and the command is over: kill what is left of it,
- * reap the shell, remove its cgroup, commit the end row with the status
- * seen here and answer ENDED. A command's thread.
- */
-static void *
-privsep_end_main(void *arg)
-{
-	struct privsep_child	*c = arg;
-	struct cmd_record	*rec = c->rec;
-	uint8_t			*buf;
-	size_t			 len, clen = 0;
-	char			*cause = NULL, *line;
-	int			 recorded;
-
-	if (c->pid != -1) {
-		privsep_kill(c);
-		while (waitpid(c->pid, &c->wstatus, 0) == -1) {
-			if (errno != EINTR)
-				break;
-		}
-		c->pid = -1;
-	}
-	privsep_cgroup_free(c);
-
-	/* The exit status is the one seen here, not one the peer says. */
-	rec->has_exit_code = rec->has_signal = 0;
-	rec->exit_code = rec->signal = 0;
-	if (WIFSIGNALED(c->wstatus)) {
-		rec->has_signal = 1;
-		rec->signal = WTERMSIG(c->wstatus);
-	} else {
-		rec->has_exit_code = 1;
-		rec->exit_code = WEXITSTATUS(c->wstatus);
-	}
-	if (c->gone) {
-		rec->status = "interrupted";
-		rec->duration_ms = privsep_now() - c->started;
-	} else if (strcmp(rec->status, "exited") == 0 ||
-	    strcmp(rec->status, "signaled") == 0)
-		rec->status = rec->has_signal ? "signaled" : "exited";
-
-	recorded = audit_finish(rec, &cause) == 0;
-	if (!recorded)
-		log_warnx("command %llu: cannot record how it ended: %s",
-		    (unsigned long long)rec->id, cause);
-	line = export_sd_line(rec);
-	log_info("%s", line);
-	free(line);
-
-	if (!c->gone) {
-		if (cause != NULL)
-			clen = strlen(cause) > PRIVSEP_TEXT_MAX ?
-			    PRIVSEP_TEXT_MAX : strlen(cause);
-		len = 4 + 8 + RECORD_HASH_LEN + clen;
-		buf = xcalloc(1, len);
-		privsep_put_i32(buf, recorded);
-		privsep_put_u64(buf + 4, rec->end_seq);
-		memcpy(buf + 12, rec->end_hash, RECORD_HASH_LEN);
-		if (clen != 0)
-			memcpy(buf + 12 + RECORD_HASH_LEN, cause, clen);
-		free(cause);
-		cause = NULL;
-		if (privsep_send(c->ctl, PRIVSEP_ENDED, buf, len, NULL, 0,
-		    MSG_DONTWAIT, &cause) != 0)
-			log_warnx("command %llu: %s",
-			    (unsigned long long)rec->id, cause);
-		free(buf);
-	}
-	free(cause);
-	c->ended = 1;
-	privsep_done(c);
-	return (NULL);
-}
-
 /* Free a command's state and close its socket. */
 static void
 privsep_child_free(struct privsep_child *c)
@@ -860,7 +569,7 @@ privsep_child_free(struct privsep_child *c)
 }
 
 /* Return a monotonic time in milliseconds. */
-static uint64_t
+uint64_t
 privsep_now(void)
 {
 	struct timespec	ts;
