@@ -204,8 +204,8 @@ privileged_main(struct config_cmdline *cmd, int chan, pid_t netpid,
 	} else if (WEXITSTATUS(status) != 0)
 		rc = WEXITSTATUS(status);
 	/* The confined part could not remove its sockets' files. */
-	parts_unlink_socket(conf->socket_path);
-	parts_unlink_socket(config_control_path(conf));
+	parts_unlink_socket(server_conf->socket_path);
+	parts_unlink_socket(config_control_path(server_conf));
 	tls_free();
 	if (pfh != NULL)
 		pidfile_remove(pfh);

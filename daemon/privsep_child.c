@@ -117,6 +117,7 @@ void
 privsep_child_start(struct cmd_record *rec, int ctl)
 {
 	struct privsep_child	*c;
+	char			 client[INET6_ADDRSTRLEN + 8];
 
 	c = xcalloc(1, sizeof *c);
 	c->rec = rec;
@@ -126,6 +127,16 @@ privsep_child_start(struct cmd_record *rec, int ctl)
 	c->fds[0] = c->fds[1] = c->fds[2] = -1;
 	c->started = privsep_now();
 	c->wall_started = time(NULL);
+	/*
+	 * The environment comes from the configuration, which a reload on
+	 * this thread may free while the command's thread runs: make it here.
+	 */
+	if (strcmp(rec->peer.client_addr, "unix") == 0)
+		strlcpy(client, "unix", sizeof client);
+	else
+		snprintf(client, sizeof client, "%s %d",
+		    rec->peer.client_addr, rec->peer.client_port);
+	c->envp = exec_env_new(privsep_conf, client);
 	TAILQ_INSERT_TAIL(&privsep_children, c, entry);
 	privsep_nchildren++;
 	privsep_thread(c, privsep_start_main);
@@ -563,6 +574,7 @@ privsep_child_free(struct privsep_child *c)
 	if (c->ctl != -1)
 		close(c->ctl);
 	privsep_cgroup_free(c);
+	exec_env_free(c->envp);
 	record_free(c->rec);
 	free(c->fail_reason);
 	free(c);

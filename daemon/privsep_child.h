@@ -49,6 +49,7 @@ struct privsep_child {
 	int			 fail_errno;	/* why it did not run */
 	char			*fail_reason;
 	int			 fds[3];	/* for STARTED */
+	char			**envp;	/* made on the loop thread */
 	STAILQ_ENTRY(privsep_child) done_entry;
 };
 

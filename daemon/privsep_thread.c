@@ -163,7 +163,6 @@ static int
 privsep_spawn(struct privsep_child *c, char **cause)
 {
 	struct cmd_record	*rec = c->rec;
-	char			**envp, client[INET6_ADDRSTRLEN + 8];
 	const char		*what;
 	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	int			 err[2] = { -1, -1 }, error, i;
@@ -176,15 +175,8 @@ privsep_spawn(struct privsep_child *c, char **cause)
 	}
 	if (privsep_cgroup_new(c, cause) != 0)
 		goto fail;
-	if (strcmp(rec->peer.client_addr, "unix") == 0)
-		strlcpy(client, "unix", sizeof client);
-	else
-		snprintf(client, sizeof client, "%s %d",
-		    rec->peer.client_addr, rec->peer.client_port);
-	envp = exec_env_new(privsep_conf, client);
-	c->pid = exec_spawn(rec->command, envp, &rec->ident, c->cgroup,
+	c->pid = exec_spawn(rec->command, c->envp, &rec->ident, c->cgroup,
 	    in[0], out[1], err[1], &error, &what);
-	exec_env_free(envp);
 	if (c->pid == -1) {
 		c->fail_errno = error;
 		xasprintf(cause, "cannot %s: %s", what, strerror(error));
