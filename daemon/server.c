@@ -53,6 +53,7 @@ static void	signal_cb(int, short, void *);
 static void	server_shutdown(void);
 static void	shutdown_grace_cb(int, short, void *);
 static int	server_reload(char **);
+static int	server_reload_kept(char *, char **);
 static ssize_t	server_read_text(const char *, char **, char **);
 static int	server_reload_network(const uint8_t *, size_t, char **);
 static void	server_privsep_cb(int, short, void *);
@@ -319,15 +320,8 @@ server_reload(char **verdict)
 	u_int				 base, i;
 
 	if (path != NULL && (len = server_read_text(path, &text,
-	    &cause)) == -1) {
-		log_warnx("SIGHUP: %s; keeping the running configuration",
-		    cause);
-		if (verdict != NULL)
-			xasprintf(verdict, "%s; the running configuration is "
-			    "kept", cause);
-		free(cause);
-		return (-1);
-	}
+	    &cause)) == -1)
+		return (server_reload_kept(cause, verdict));
 	conf = xcalloc(1, sizeof *conf);
 	if (config_read_text(conf, cmd, text == NULL ? "" : text, (size_t)len,
 	    0) != 0) {
@@ -354,17 +348,11 @@ server_reload(char **verdict)
 	else if (tls_configure(conf, &cause) == 0)
 		exec_configure(conf, &cause);
 	if (cause != NULL) {
-		log_warnx("SIGHUP: %s; keeping the running configuration",
-		    cause);
-		if (verdict != NULL)
-			xasprintf(verdict, "%s; the running configuration is "
-			    "kept", cause);
-		free(cause);
 		free(warnings);
 		free(text);
 		config_clear(conf);
 		free(conf);
-		return (-1);
+		return (server_reload_kept(cause, verdict));
 	}
 	server_log_warnings(warnings);
 	log_setverbose(cmd->verbose > conf->verbose ? cmd->verbose :
@@ -546,6 +534,21 @@ server_privsep_cb(int fd, short events, void *arg)
 		log_warnx("network part: from the privileged part: %s", cause);
 		free(cause);
 	}
+}
+
+/*
+ * A reload that keeps the running configuration: log why, give the
+ * reason to the caller in verdict (if not NULL), free cause. Return -1.
+ */
+static int
+server_reload_kept(char *cause, char **verdict)
+{
+	log_warnx("SIGHUP: %s; keeping the running configuration", cause);
+	if (verdict != NULL)
+		xasprintf(verdict, "%s; the running configuration is kept",
+		    cause);
+	free(cause);
+	return (-1);
 }
 
 /* Log each line of a reload's warnings, and free them. */
