@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "rcmd-protocol.h"
 #include "utf8.h"
 #include "xmalloc.h"
@@ -33,59 +34,11 @@
  * checks lengths first and never reads past what it was given.
  */
 
-static uint16_t	get16(const uint8_t *);
-static uint32_t	get32(const uint8_t *);
-static uint64_t	get64(const uint8_t *);
-static void	put16(uint8_t *, uint16_t);
-static void	put32(uint8_t *, uint32_t);
-static void	put64(uint8_t *, uint64_t);
-static int	check_fail(uint16_t *, char **, uint16_t, const char *, ...)
-		    __attribute__((__format__ (printf, 4, 5)));
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return ((uint16_t)((p[0] << 8) | p[1]));
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	    ((uint32_t)p[2] << 8) | (uint32_t)p[3]);
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (((uint64_t)get32(p) << 32) | get32(p + 4));
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (v >> 16) & 0xff;
-	p[2] = (v >> 8) & 0xff;
-	p[3] = v & 0xff;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, v >> 32);
-	put32(p + 4, v & 0xffffffffU);
-}
-
-/* Fill in an error code and an allocated reason, and return -1. */
-static int
+/*
+ * Fill in an error code and an allocated reason, and return -1: how every
+ * check of the codec fails (frame_run.c's too).
+ */
+int
 check_fail(uint16_t *code, char **cause, uint16_t c, const char *fmt, ...)
 {
 	va_list	ap;
@@ -359,6 +312,8 @@ frame_type_name(uint8_t type)
 		return ("STDIN");
 	case MSG_STDIN_EOF:
 		return ("STDIN_EOF");
+	case MSG_RUN:
+		return ("RUN");
 	case MSG_SIGNAL:
 		return ("SIGNAL");
 	case MSG_SERVER_HELLO:
@@ -522,6 +477,7 @@ frame_error_is_fatal(uint16_t code)
 	case ERR_BUSY:
 	case ERR_BAD_COMMAND:
 	case ERR_AUDIT:
+	case ERR_UNSUPPORTED:
 		return (0);
 	}
 	return (1);

@@ -46,6 +46,7 @@
 #define MSG_STDIN		0x03
 #define MSG_STDIN_EOF		0x04
 #define MSG_SIGNAL		0x05
+#define MSG_RUN			0x06	/* EXEC with typed fields */
 
 /* Message types, server to client. */
 #define MSG_SERVER_HELLO	0x81
@@ -82,6 +83,28 @@
 #define ERR_SHUTDOWN		10	/* fatal: the server is shutting down */
 #define ERR_LIMIT		11	/* fatal: a server limit was reached */
 #define ERR_DENIED		12	/* fatal: not authorized to run commands */
+#define ERR_UNSUPPORTED		13	/* a RUN field or flag this server lacks */
+
+/* A server HELLO's flags: what it supports beyond version 1's EXEC. */
+#define HELLO_F_RUN		0x0001	/* the RUN frame */
+
+/*
+ * RUN: time limit u32, flags u32 (none defined: must be 0), then fields,
+ * each a type u8, a length u16 and that many bytes, in any order.
+ */
+#define RUN_HEADER_LEN		8
+#define RUN_FIELD_HEADER_LEN	3
+#define RUN_SHELL		0x01	/* a command for /bin/sh -c */
+#define RUN_ARG			0x02	/* one word of the vector, in order */
+#define RUN_USER		0x03	/* the user to run as */
+#define RUN_TICKET		0x04	/* why: a ticket, a change number */
+#define RUN_CWD			0x05	/* the working directory */
+#define RUN_TERMINAL		0x06	/* rows u16, columns u16, TERM */
+#define RUN_MAX_ARGS		4096
+#define RUN_MAX_USER		32
+#define RUN_MAX_TICKET		1024
+#define RUN_MAX_CWD		4096
+#define RUN_MAX_TERM		64
 
 /* A decoded frame; payload points into the caller's buffer. */
 struct frame {
@@ -105,6 +128,31 @@ struct frame_exec {
 	size_t		 command_len;
 };
 
+/* A string inside a frame's payload: not NUL-terminated. */
+struct frame_str {
+	const uint8_t	*p;
+	size_t		 len;
+};
+
+/*
+ * A decoded RUN; absent fields have p NULL. argv is allocated (and freed
+ * by frame_run_clear); the strings point into the frame.
+ */
+struct frame_run {
+	uint32_t	 timeout_ms;
+	uint32_t	 flags;
+	struct frame_str shell;
+	struct frame_str *argv;
+	unsigned int	 argc;
+	struct frame_str user;
+	struct frame_str ticket;
+	struct frame_str cwd;
+	int		 terminal;
+	uint16_t	 rows;
+	uint16_t	 cols;
+	struct frame_str term;
+};
+
 /* A decoded EXIT; a server may add the SHA-256 of the audit row. */
 struct frame_exit {
 	uint8_t		 kind;
@@ -116,6 +164,8 @@ struct frame_exit {
 };
 
 /* frame.c */
+int		 check_fail(uint16_t *, char **, uint16_t, const char *, ...)
+		     __attribute__((__format__ (printf, 4, 5)));
 int		 frame_decode(const uint8_t *, size_t, struct frame *, size_t *,
 		     uint16_t *, char **);
 size_t		 frame_size(const uint8_t *);
@@ -142,6 +192,14 @@ size_t		 frame_encode_error(uint8_t *, size_t, uint16_t,
 		     const char *);
 size_t		 frame_encode_u64(uint8_t *, size_t, uint8_t, uint64_t);
 int		 frame_proto_to_signal(uint8_t);
+
+/* frame_run.c */
+int		 frame_check_run(const struct frame *, uint16_t *, char **);
+int		 frame_parse_run(const struct frame *, struct frame_run *,
+		     uint16_t *, char **);
+void		 frame_run_clear(struct frame_run *);
+size_t		 frame_encode_run(uint8_t *, size_t,
+		     const struct frame_run *);
 uint8_t		 frame_signal_to_proto(int);
 int		 frame_error_is_fatal(uint16_t);
 

@@ -1206,6 +1206,7 @@ test_frame_error_is_fatal(void)
 	CU_ASSERT_EQUAL(frame_error_is_fatal(ERR_SHUTDOWN), 1);
 	CU_ASSERT_EQUAL(frame_error_is_fatal(ERR_LIMIT), 1);
 	CU_ASSERT_EQUAL(frame_error_is_fatal(ERR_DENIED), 1);
+	CU_ASSERT_EQUAL(frame_error_is_fatal(ERR_UNSUPPORTED), 0);
 
 	/* A code this side does not know is taken as fatal. */
 	CU_ASSERT_EQUAL(frame_error_is_fatal(0), 1);
@@ -1222,6 +1223,7 @@ test_frame_type_names(void)
 	CU_ASSERT_STRING_EQUAL(frame_type_name(MSG_STDIN), "STDIN");
 	CU_ASSERT_STRING_EQUAL(frame_type_name(MSG_STDIN_EOF), "STDIN_EOF");
 	CU_ASSERT_STRING_EQUAL(frame_type_name(MSG_SIGNAL), "SIGNAL");
+	CU_ASSERT_STRING_EQUAL(frame_type_name(MSG_RUN), "RUN");
 	CU_ASSERT_STRING_EQUAL(frame_type_name(MSG_SERVER_HELLO),
 	    "server HELLO");
 	CU_ASSERT_STRING_EQUAL(frame_type_name(MSG_STARTED), "STARTED");
