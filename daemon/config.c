@@ -697,8 +697,8 @@ config_read_text(struct config *conf, const struct config_cmdline *cmd,
 	 * where it is re-read on reload, in the privileged part. The
 	 * network part parses the same text after that check passed.
 	 */
-	if (n == 0 && server_privsep == -1)
-		n = policy_check_users(conf, &errors);
+	if (server_privsep == -1)
+		n += policy_check_users(conf, &errors);
 	if (n != 0) {
 		for (line = errors; line != NULL && *line != '\0';
 		    line = next) {
