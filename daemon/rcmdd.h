@@ -408,11 +408,6 @@ struct policy_decision {
 	char			*message;
 	char			*hint;
 };
-int		 policy_add_rule(struct config *, int, const char *,
-		     const char *, u_int, char **);
-void		 policy_rule_clear(struct allow_rule *);
-void		 policy_clear(struct config *);
-int		 policy_fingerprint(const char *, char **, char **);
 int		 policy_match_source(const struct allow_source *, int,
 		     const uint8_t *);
 int		 policy_applies(const struct allow_rule *, const char *,
@@ -420,13 +415,23 @@ int		 policy_applies(const struct allow_rule *, const char *,
 int		 policy_admit(const struct config *, const char *,
 		     const char *, const struct sockaddr *,
 		     const struct allow_rule **);
-int		 policy_glob(const char *, const char *);
-int		 policy_match_word(const char *, const char *);
 char		*policy_show(const struct policy_request *);
 void		 policy_decide(const struct config *,
 		     const struct policy_request *, struct policy_decision *);
 void		 policy_decision_clear(struct policy_decision *);
 const char	*policy_reason_name(int);
+
+/* policy_parse.c: the rules' grammar */
+int		 policy_add_rule(struct config *, int, const char *,
+		     const char *, u_int, char **);
+void		 policy_rule_clear(struct allow_rule *);
+void		 policy_clear(struct config *);
+int		 policy_fingerprint(const char *, char **, char **);
+
+/* policy_match.c: words against patterns, and a program against Path */
+int		 policy_glob(const char *, const char *);
+int		 policy_match_word(const char *, const char *);
+int		 policy_plain_path(const char *);
 int		 policy_resolve(const char *, const char *, char **, char **);
 
 /* policy_check.c: rcmdd -t's checks of the rules, and the dry run */
