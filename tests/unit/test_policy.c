@@ -64,10 +64,23 @@ struct ask {
 #define EXPECT_ASKS(text, a) \
 	expect_asks((text), (a), sizeof (a) / sizeof (a)[0])
 
+/* A pattern, a word, and whether it should match. */
+struct match {
+	const char	*p;
+	const char	*s;
+	int		 want;
+};
+
+#define EXPECT_MATCHES(fn, m) \
+	expect_matches((fn), (m), sizeof (m) / sizeof (m)[0])
+
 static void	load(struct config *, const char *);
 static int	ask(const struct config *, const struct ask *,
 		    struct policy_decision *);
 static void	expect_asks(const char *, const struct ask *, size_t);
+static void	expect_matches(int (*)(const char *, const char *),
+		    const struct match *, size_t);
+static void	expect_cause(const char *, int, char *, const char *);
 static void	test_policy_parse(void);
 static void	test_policy_parse_errors(void);
 static void	test_policy_config(void);
@@ -225,6 +238,37 @@ expect_asks(const char *text, const struct ask *a, size_t n)
 		policy_decision_clear(&d);
 	}
 	config_clear(&conf);
+}
+
+/* Ask a matcher each question of a table of n. */
+static void
+expect_matches(int (*fn)(const char *, const char *), const struct match *m,
+    size_t n)
+{
+	size_t	i;
+	int	got;
+
+	for (i = 0; i < n; i++) {
+		got = fn(m[i].p, m[i].s);
+		CU_ASSERT_EQUAL(got, m[i].want);
+		if (got != m[i].want)
+			fprintf(stderr, "\n    \"%s\" on \"%s\": got %d",
+			    m[i].p, m[i].s, got);
+	}
+}
+
+/* A call on what failed returned -1 with this cause, which is freed. */
+static void
+expect_cause(const char *what, int rc, char *cause, const char *want)
+{
+	CU_ASSERT_EQUAL(rc, -1);
+	CU_ASSERT_PTR_NOT_NULL(cause);
+	if (cause == NULL)
+		return;
+	CU_ASSERT_STRING_EQUAL(cause, want);
+	if (strcmp(cause, want) != 0)
+		fprintf(stderr, "\n    for \"%s\" got \"%s\"", what, cause);
+	free(cause);
 }
 
 /* Each form of rule is kept as written: users, patterns, flags, text. */
@@ -388,20 +432,14 @@ test_policy_parse_errors(void)
 	struct config	 conf;
 	char		*cause;
 	size_t		 i;
+	int		 rc;
 
 	config_init(&conf);
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		cause = NULL;
-		CU_ASSERT_EQUAL(policy_add_rule(&conf, cases[i].deny,
-		    cases[i].value, "f", 1, &cause), -1);
-		CU_ASSERT_PTR_NOT_NULL(cause);
-		if (cause == NULL)
-			continue;
-		CU_ASSERT_STRING_EQUAL(cause, cases[i].cause);
-		if (strcmp(cause, cases[i].cause) != 0)
-			fprintf(stderr, "\n    for \"%s\" got \"%s\"",
-			    cases[i].value, cause);
-		free(cause);
+		rc = policy_add_rule(&conf, cases[i].deny, cases[i].value, "f",
+		    1, &cause);
+		expect_cause(cases[i].value, rc, cause, cases[i].cause);
 	}
 	CU_ASSERT_EQUAL(conf.nallow, 0);
 	config_clear(&conf);
@@ -469,11 +507,7 @@ test_policy_users(void)
 static void
 test_policy_glob(void)
 {
-	static const struct {
-		const char	*p;
-		const char	*s;
-		int		 want;
-	} cases[] = {
+	static const struct match cases[] = {
 		{ "*", "abc", 1 },
 		{ "*", "", 1 },
 		{ "*", "a/b", 0 },
@@ -513,16 +547,8 @@ test_policy_glob(void)
 		{ "abc", "abc", 1 },
 		{ "abc", "abcd", 0 },
 	};
-	size_t	i;
-	int	got;
 
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		got = policy_glob(cases[i].p, cases[i].s);
-		CU_ASSERT_EQUAL(got, cases[i].want);
-		if (got != cases[i].want)
-			fprintf(stderr, "\n    \"%s\" on \"%s\": got %d",
-			    cases[i].p, cases[i].s, got);
-	}
+	EXPECT_MATCHES(policy_glob, cases);
 }
 
 /*
@@ -532,11 +558,7 @@ test_policy_glob(void)
 static void
 test_policy_words(void)
 {
-	static const struct {
-		const char	*p;
-		const char	*s;
-		int		 want;
-	} cases[] = {
+	static const struct match cases[] = {
 		{ "*", "", 0 },
 		{ "?*", "", 0 },
 		{ "*", "prod", 1 },
@@ -567,16 +589,8 @@ test_policy_words(void)
 		{ "*", "nginx; cat /etc/shadow", 0 },
 		{ "*", "$(reboot)", 1 },
 	};
-	size_t	i;
-	int	got;
 
-	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		got = policy_match_word(cases[i].p, cases[i].s);
-		CU_ASSERT_EQUAL(got, cases[i].want);
-		if (got != cases[i].want)
-			fprintf(stderr, "\n    \"%s\" on \"%s\": got %d",
-			    cases[i].p, cases[i].s, got);
-	}
+	EXPECT_MATCHES(policy_match_word, cases);
 }
 
 /* Every rule of the issue, each way it can decide. */
@@ -1053,6 +1067,7 @@ test_policy_resolve(void)
 	char		 dir[256], a[300], b[300], c[300], path[1024];
 	char		*got, *cause, want[2048];
 	size_t		 i;
+	int		 rc;
 
 	if ((tmp = getenv("TMPDIR")) == NULL)
 		tmp = "/tmp";
@@ -1107,16 +1122,8 @@ test_policy_resolve(void)
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		cause = NULL;
-		CU_ASSERT_EQUAL(policy_resolve(path, bad[i].name, &got,
-		    &cause), -1);
-		CU_ASSERT_PTR_NOT_NULL(cause);
-		if (cause == NULL)
-			continue;
-		CU_ASSERT_STRING_EQUAL(cause, bad[i].cause);
-		if (strcmp(cause, bad[i].cause) != 0)
-			fprintf(stderr, "\n    for \"%s\" got \"%s\"",
-			    bad[i].name, cause);
-		free(cause);
+		rc = policy_resolve(path, bad[i].name, &got, &cause);
+		expect_cause(bad[i].name, rc, cause, bad[i].cause);
 	}
 	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
 		snprintf(want, sizeof want, "%s/%s", dir, files[i]);
