@@ -401,7 +401,7 @@ policy_decide(const struct config *conf, const struct policy_request *rq,
 {
 	const struct allow_rule	*r, *near = NULL;
 	const char		*user;
-	char			*who, *msg, *show;
+	char			*who, *msg, *show, asked[4 * 64 + 1];
 	uint8_t			 addr[16];
 	int			 family, stage = 0, nallow = 0;
 	u_int			 i;
@@ -413,6 +413,11 @@ policy_decide(const struct config *conf, const struct policy_request *rq,
 		return;
 	}
 	who = policy_who(rq, family, addr);
+	/* The user asked for comes from the client: escaped, and cut. */
+	asked[0] = '\0';
+	if (rq->user != NULL)
+		strnvisx(asked, sizeof asked, rq->user, strnlen(rq->user, 64),
+		    VIS_CSTYLE | VIS_OCTAL | VIS_TAB | VIS_NL);
 	for (i = 0; i < conf->nallow; i++) {
 		r = &conf->allow[i];
 		if (!(r->flags & ALLOW_DENY))
@@ -462,7 +467,7 @@ policy_decide(const struct config *conf, const struct policy_request *rq,
 	if (nallow == 0) {
 		if (rq->user != NULL && strcmp(rq->user, rq->run_as) != 0) {
 			xasprintf(&msg, "%s may not run as %s: with no Allow "
-			    "rule, commands run as RunAs, %s", who, rq->user,
+			    "rule, commands run as RunAs, %s", who, asked,
 			    rq->run_as);
 			policy_refuse(d, POLICY_USER, NULL, msg, NULL);
 			goto out;
@@ -480,7 +485,7 @@ policy_decide(const struct config *conf, const struct policy_request *rq,
 		policy_refuse(d, POLICY_NO_RULE, NULL, msg, NULL);
 		break;
 	case 1:
-		xasprintf(&msg, "%s may not run as %s", who, rq->user);
+		xasprintf(&msg, "%s may not run as %s", who, asked);
 		policy_refuse(d, POLICY_USER, near, msg, policy_hint(conf, rq,
 		    family, addr, 1));
 		break;

@@ -787,6 +787,9 @@ test_policy_messages(void)
 		    "deploy-1 from 10.0.0.1 may not run /usr/local/bin/deploy "
 		    "\"\" prod", "deploy-1 may run /usr/local/bin/deploy *, "
 		    "as an argument vector (rcmd --argv)" },
+		{ { "alice", NULL, "r\x1b[2Joot\nx", 0, "id", 0, 0, 0, NULL },
+		    "alice from the local socket may not run as "
+		    "r\\033[2Joot\\nx", "alice may run as: alice, root" },
 		{ { "ops-1", NULL, NULL, 0, "id", 0, 0, 0, NULL },
 		    TEST_FILE ":5: Allow ops-* as root ticket requires a "
 		    "ticket with each command",
