@@ -20,6 +20,7 @@
 # command is refused by a rule that names programs, by a rule that wants
 # a ticket, and by a rule whose default user is not the one rcmdd runs
 # commands as; each refusal says why, with the rule, and is a denied row.
+# A reload applies new rules, and warns of their order.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -116,4 +117,14 @@ write_config "ListenSocket $sock" "Allow $me from unix as $me daemon"
 start_daemon
 out=$("$RCMD" -n "unix:$sock" 'id -un')
 expect_eq "as $me first: output" "$me" "$out"
+
+# A reload applies the new rules to new connections, and warns of a
+# Deny that an Allow before it makes mostly moot.
+write_config "ListenSocket $sock" "Deny $me from unix" "Allow *" \
+    "Deny mallory"
+kill -HUP "$daemon_pid"
+wait_for 5 sh -c "! \"$RCMD\" -n \"unix:$sock\" true 2>/dev/null" ||
+    fail "the new rules do not refuse $me after the reload"
+n=$(line "Deny mallory")
+expect_log "reload: the warning" "SIGHUP: $conf:$n: warning: \"Deny mallory\" comes after line $((n - 1)) (Allow *), which admits the same peers first"
 stop_daemon
