@@ -56,7 +56,8 @@ enum config_type {
 	CONFIG_SYNC,
 	CONFIG_UMASK,
 	CONFIG_MODE,
-	CONFIG_ALLOW
+	CONFIG_ALLOW,
+	CONFIG_DENY
 };
 
 struct config_keyword {
@@ -86,6 +87,7 @@ static const struct config_keyword config_keywords[] = {
 	{ "CommandUmask",	CONFIG_UMASK,	OFF(umask) },
 	{ "ControlSocket",	CONFIG_STRING,	OFF(control_path) },
 	{ "Database",		CONFIG_STRING,	OFF(database) },
+	{ "Deny",		CONFIG_DENY,	0 },
 	{ "DrainTimeout",	CONFIG_TIME,	OFF(drain_ms) },
 	{ "HandshakeTimeout",	CONFIG_TIME,	OFF(handshake_ms) },
 	{ "IdleTimeout",	CONFIG_TIME,	OFF(idle_ms) },
@@ -195,7 +197,7 @@ config_clear(struct config *conf)
 	free(conf->socket_group);
 	free(conf->control_path);
 	free(conf->metrics_path);
-	auth_clear(conf);
+	policy_clear(conf);
 	free(conf->audit_group);
 	memset(conf, 0, sizeof *conf);
 }
@@ -411,7 +413,9 @@ config_set(struct config *conf, const struct config_keyword *kw,
 		*(u_int *)((char *)conf + kw->offset) = (u_int)n;
 		return (0);
 	case CONFIG_ALLOW:
-		return (auth_add_rule(conf, value, cause));
+	case CONFIG_DENY:
+		return (policy_add_rule(conf, kw->type == CONFIG_DENY, value,
+		    NULL, 0, cause));
 	case CONFIG_LOGLEVEL:
 		if (strcasecmp(value, "info") == 0)
 			conf->verbose = 0;
@@ -503,7 +507,7 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 			continue;
 		}
 		if (kw->type != CONFIG_LISTEN && kw->type != CONFIG_ALLOW &&
-		    seen[i] != 0) {
+		    kw->type != CONFIG_DENY && seen[i] != 0) {
 			config_error(errors, file, lineno, "%s is given again "
 			    "(first on line %u): give it once", kw->name,
 			    seen[i]);
@@ -517,7 +521,11 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 				free(conf->listen[--conf->nlisten]);
 		}
 		cause = NULL;
-		if (config_set(conf, kw, value, &cause) != 0) {
+		/* A rule keeps where it was written, for the audit log. */
+		if ((kw->type == CONFIG_ALLOW || kw->type == CONFIG_DENY) ?
+		    policy_add_rule(conf, kw->type == CONFIG_DENY, value, file,
+		    lineno, &cause) != 0 :
+		    config_set(conf, kw, value, &cause) != 0) {
 			config_error(errors, file, lineno, "%s", cause);
 			free(cause);
 			nerrors++;
@@ -684,6 +692,13 @@ config_read_text(struct config *conf, const struct config_cmdline *cmd,
 		}
 	} else if (path != NULL)
 		n = config_load(conf, path, &errors);
+	/*
+	 * The users the rules name must exist: where the file is read, and
+	 * where it is re-read on reload, in the privileged part. The
+	 * network part parses the same text after that check passed.
+	 */
+	if (server_privsep == -1)
+		n += policy_check_users(conf, &errors);
 	if (n != 0) {
 		for (line = errors; line != NULL && *line != '\0';
 		    line = next) {

@@ -50,6 +50,7 @@ static char	*absolute_path(const char *);
 static int	daemon_start(void);
 static int	verify_audit(const char *, const char *);
 static int	run_export(const char *, const char *);
+static void	check_rules(const struct config *, int);
 
 /* Kept for the server's lifetime: each reload applies it again. */
 static struct config_cmdline	 rcmdd_cmdline;
@@ -64,9 +65,21 @@ static struct config_cmdline	 rcmdd_cmdline;
 #define OPT_END			263
 #define OPT_STATUS		264
 #define OPT_TEST_CONFINEMENT	265
+#define OPT_CHECK_POLICY	266
+#define OPT_FROM		267
+#define OPT_AS			268
+#define OPT_FINGERPRINT		269
+#define OPT_TICKET		270
+#define OPT_ARGV		271
 
 static const struct option longopts[] = {
 	{ "check-config",	no_argument,		NULL,	't' },
+	{ "check-policy",	required_argument,	NULL,	OPT_CHECK_POLICY },
+	{ "from",		required_argument,	NULL,	OPT_FROM },
+	{ "as",			required_argument,	NULL,	OPT_AS },
+	{ "fingerprint",	required_argument,	NULL,	OPT_FINGERPRINT },
+	{ "ticket",		no_argument,		NULL,	OPT_TICKET },
+	{ "argv",		no_argument,		NULL,	OPT_ARGV },
 	{ "end",		required_argument,	NULL,	OPT_END },
 	{ "list",		no_argument,		NULL,	OPT_LIST },
 	{ "reload",		no_argument,		NULL,	OPT_RELOAD },
@@ -123,7 +136,16 @@ usage(int status)
 	    "  report its state, or to end the command with that audit id\n"
 	    "       rcmdd [-c file] --test-confinement\n"
 	    "  confine a child as the network part is, and show that what it\n"
-	    "  must not do is refused (root only)\n",
+	    "  must not do is refused (root only)\n"
+	    "       rcmdd [-c file] --check-policy IDENTITY [--argv] "
+	    "[--as USER]\n"
+	    "             [--fingerprint FP] [--from ADDRESS] [--ticket] "
+	    "[command ...]\n"
+	    "  say whether the rules allow a command (a shell string, or "
+	    "with\n"
+	    "  --argv a vector), by which rule and as whom; with none, list "
+	    "the\n"
+	    "  rules that apply; exit 0 allowed, 1 refused, 2 an error\n",
 	    RCMDD_CONF, RCMDD_DEFAULT_PORT, RCMDD_DATABASE);
 	exit(status);
 }
@@ -137,6 +159,8 @@ main(int argc, char **argv)
 	struct rlimit		 rl;
 	const char		*pidfile, *errstr, *verify = NULL, *head = NULL;
 	const char		*export = NULL, *since = NULL;
+	struct policy_dry	 dry;
+	int			 dry_opts = 0;
 	char			*request = NULL;
 	char			*cause = NULL, *fds_note = NULL;
 	pid_t			 otherpid;
@@ -146,7 +170,14 @@ main(int argc, char **argv)
 
 	/* The privileged part names itself in ps(1) with setproctitle. */
 	setproctitle_init(argc, argv, environ);
-	while ((ch = getopt_long(argc, argv, "c:d:fhl:p:stvV", longopts,
+	memset(&dry, 0, sizeof dry);
+	/* A usage error of the dry run is status 2: 1 is a refusal. */
+	for (ch = 1; ch < argc; ch++) {
+		if (strncmp(argv[ch], "--check-policy", 14) == 0)
+			dry_opts = 2;
+	}
+	/* "+": a command for --check-policy may have words that begin "-". */
+	while ((ch = getopt_long(argc, argv, "+c:d:fhl:p:stvV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -211,6 +242,29 @@ main(int argc, char **argv)
 		case OPT_TEST_CONFINEMENT:
 			test_confinement = 1;
 			break;
+		case OPT_CHECK_POLICY:
+			dry.identity = optarg;
+			break;
+		case OPT_FROM:
+			dry.from = optarg;
+			dry_opts |= 1;
+			break;
+		case OPT_AS:
+			dry.user = optarg;
+			dry_opts |= 1;
+			break;
+		case OPT_FINGERPRINT:
+			dry.fingerprint = optarg;
+			dry_opts |= 1;
+			break;
+		case OPT_TICKET:
+			dry.ticket = 1;
+			dry_opts |= 1;
+			break;
+		case OPT_ARGV:
+			dry.argv = 1;
+			dry_opts |= 1;
+			break;
 		case OPT_RELOAD:
 		case OPT_LIST:
 		case OPT_STATUS:
@@ -227,7 +281,7 @@ main(int argc, char **argv)
 				    ch == OPT_LIST ? "list" : "status");
 			break;
 		default:
-			usage(1);
+			usage((dry_opts & 2) ? 2 : 1);
 		}
 	}
 	if (head != NULL && verify == NULL) {
@@ -243,7 +297,20 @@ main(int argc, char **argv)
 		    "not go together\n");
 		usage(1);
 	}
-	if (optind != argc) {
+	if ((dry_opts & 1) && dry.identity == NULL) {
+		fprintf(stderr, "rcmdd: --argv, --as, --fingerprint, --from "
+		    "and --ticket go with --check-policy\n");
+		usage(2);
+	}
+	if (dry.identity != NULL) {
+		dry.words = argv + optind;
+		dry.nwords = argc - optind;
+		if (dry.argv && dry.nwords == 0) {
+			fprintf(stderr, "rcmdd: --argv needs a program and "
+			    "its arguments\n");
+			usage(2);
+		}
+	} else if (optind != argc) {
 		fprintf(stderr, "rcmdd: unexpected argument \"%s\"\n",
 		    argv[optind]);
 		usage(1);
@@ -257,7 +324,13 @@ main(int argc, char **argv)
 	conf = xcalloc(1, sizeof *conf);
 	if (config_read(conf, cmd, 1) != 0) {
 		free(conf);
-		exit(1);
+		exit(dry.identity != NULL ? 2 : 1);
+	}
+	if (dry.identity != NULL) {
+		rc = policy_dry_run(conf, &dry, stdout);
+		config_clear(conf);
+		free(conf);
+		exit(rc);
 	}
 	/* Freed before exit, so that a leak check finds nothing left. */
 	if (request != NULL) {
@@ -299,6 +372,7 @@ main(int argc, char **argv)
 		fds_note = cause;
 		cause = NULL;
 	}
+	check_rules(conf, check);
 	if (check) {
 		printf("rcmdd: configuration OK\n");
 		exit(0);
@@ -371,6 +445,28 @@ main(int argc, char **argv)
 
 	/* The two processes: parts.c. */
 	return (parts_start(cmd, pfh, ready_fd, fds_note, audit_gid));
+}
+
+/*
+ * Say what is doubtful in the order of the rules: on stderr for rcmdd -t
+ * (check set), in the log at start-up. Neither stops rcmdd.
+ */
+static void
+check_rules(const struct config *conf, int check)
+{
+	char	*warnings = NULL, *line, *next;
+
+	if (policy_check(conf, &warnings) == 0)
+		return;
+	for (line = warnings; *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		*next++ = '\0';
+		if (check)
+			fprintf(stderr, "rcmdd: %s\n", line);
+		else
+			log_warnx("%s", line);
+	}
+	free(warnings);
 }
 
 /*

@@ -51,11 +51,30 @@ struct allow_source {
 	u_int		 prefix;
 };
 
-/* "Allow PATTERN [from SOURCE ...]" */
+/*
+ * A rule of rcmdd.conf(5) (policy.c): "Allow PATTERN [from SOURCE ...]
+ * [as USER ...] [ticket] [command PROGRAM [ARGUMENT ...] [...]]", "Deny
+ * PATTERN [from SOURCE ...]" or "Deny fingerprint FINGERPRINT" (pattern
+ * then holds it as "AB:CD:..."), with where it was written and its text,
+ * for the audit log.
+ */
+#define ALLOW_DENY		0x1	/* a Deny rule */
+#define ALLOW_FINGERPRINT	0x2	/* Deny by certificate fingerprint */
+#define ALLOW_TICKET		0x4	/* each command must carry a ticket */
+#define ALLOW_COMMAND		0x8	/* argv: the program, then arguments */
+#define ALLOW_MORE		0x10	/* "..." ended them */
 struct allow_rule {
 	char			*pattern;
 	struct allow_source	*sources;
 	u_int			 nsources;
+	int			 flags;
+	char			**users;	/* "as": the first, the default */
+	u_int			 nusers;
+	char			**argv;		/* patterns, "..." left out */
+	u_int			 argc;
+	char			*file;		/* NULL: not from a file */
+	u_int			 line;
+	char			*text;		/* "Allow ...", blanks squeezed */
 };
 
 /* The configuration, from rcmdd.conf and the command line. */
@@ -340,6 +359,97 @@ int		 auth_allowed(const struct config *, const char *,
 		     const struct sockaddr *);
 int		 auth_refusal_admit(const char *);
 uint64_t	 auth_suppressed_take(char *, size_t, char *, size_t);
+
+/*
+ * policy.c: who may run what, as whom. A request to decide: the peer
+ * (identity and fingerprint NULL where it has none, addr NULL for the
+ * local socket), the user asked for (NULL: the rule's default), the
+ * global RunAs user (the default of a rule without "as"), and the command:
+ * a shell string, or an argument vector whose program policy_resolve has
+ * resolved.
+ */
+#define POLICY_SHELL		0
+#define POLICY_ARGV		1
+struct policy_request {
+	const char		*identity;
+	const char		*fingerprint;
+	const struct sockaddr	*addr;
+	const char		*user;
+	const char		*run_as;
+	int			 mode;		/* POLICY_SHELL or _ARGV */
+	const char		*command;	/* shell: the string */
+	const char		*program;	/* argv: resolved, absolute */
+	char *const		*argv;		/* argv: as received */
+	u_int			 argc;
+	int			 ticket;	/* a ticket was given */
+};
+
+/* Why a request was refused (policy_reason_name says it in words). */
+#define POLICY_ALLOWED		0
+#define POLICY_NO_RULE		1	/* no rule admits the peer */
+#define POLICY_DENIED		2	/* a Deny rule matched first */
+#define POLICY_USER		3	/* not as that user */
+#define POLICY_COMMAND_REFUSED	4	/* not that program or arguments */
+#define POLICY_SHELL_REFUSED	5	/* only "command" rules matched */
+#define POLICY_NO_TICKET	6	/* the rule wants a ticket */
+
+/*
+ * The decision: rule is the one that decided (a refusal that no rule
+ * decided names the nearest, or none); user the run-as user when allowed;
+ * message one line for the client, the log and the audit row; hint what
+ * would be allowed, or NULL. rule and user point into the configuration
+ * and the request; message and hint are the decision's own.
+ */
+struct policy_decision {
+	int			 allowed;
+	int			 reason;
+	const struct allow_rule	*rule;
+	const char		*user;
+	char			*message;
+	char			*hint;
+};
+int		 policy_match_source(const struct allow_source *, int,
+		     const uint8_t *);
+int		 policy_applies(const struct allow_rule *, const char *,
+		     const char *, const struct sockaddr *);
+int		 policy_admit(const struct config *, const char *,
+		     const char *, const struct sockaddr *,
+		     const struct allow_rule **);
+char		*policy_show(const struct policy_request *);
+void		 policy_decide(const struct config *,
+		     const struct policy_request *, struct policy_decision *);
+void		 policy_decision_clear(struct policy_decision *);
+const char	*policy_reason_name(int);
+
+/* policy_parse.c: the rules' grammar */
+int		 policy_add_rule(struct config *, int, const char *,
+		     const char *, u_int, char **);
+void		 policy_rule_clear(struct allow_rule *);
+void		 policy_clear(struct config *);
+int		 policy_fingerprint(const char *, char **, char **);
+
+/* policy_match.c: words against patterns, and a program against Path */
+int		 policy_glob(const char *, const char *);
+int		 policy_match_word(const char *, const char *);
+int		 policy_plain_path(const char *);
+int		 policy_resolve(const char *, const char *, char **, char **);
+
+/* policy_check.c: rcmdd -t's checks of the rules, and the dry run */
+struct policy_dry {
+	const char	*identity;	/* "": none */
+	const char	*from;		/* an address, or "unix" */
+	const char	*user;		/* NULL: the default */
+	const char	*fingerprint;
+	int		 ticket;
+	int		 argv;		/* words are a vector, not a string */
+	char		**words;
+	int		 nwords;
+};
+int		 policy_check_users(const struct config *, char **);
+int		 policy_check(const struct config *, char **);
+const char	*policy_run_as(const struct config *);
+int		 policy_dry_run(const struct config *, const struct policy_dry *,
+		     FILE *);
 
 /* tls.c */
 #define TLS_FINGERPRINT_LEN	95	/* 32 bytes as "AB:CD:..." */

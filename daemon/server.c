@@ -354,6 +354,8 @@ server_reload(char **verdict)
 		free(conf);
 		return (server_reload_kept(cause, verdict));
 	}
+	/* The rules' order, as rcmdd -t warns of it. */
+	policy_check(conf, &warnings);
 	server_log_warnings(warnings);
 	log_setverbose(cmd->verbose > conf->verbose ? cmd->verbose :
 	    conf->verbose);

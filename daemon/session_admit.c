@@ -111,17 +111,29 @@ session_source_cmp(struct session_source *a, struct session_source *b)
 	return (strcmp(a->name, b->name));
 }
 
-/* The peer's identity is known: may it run commands? */
+/*
+ * The peer's identity is known: may it run commands? A Deny rule (by
+ * identity or certificate fingerprint) that matches before any Allow
+ * refuses it here.
+ */
 void
 session_authorize(struct session *s)
 {
-	char	*why;
+	const struct allow_rule	*r;
+	char			*why;
 
-	if (session_closing(s) || auth_allowed(server_conf,
-	    s->rp.identity, s->kind == SESSION_UNIX ? NULL :
-	    (struct sockaddr *)&s->sa))
+	if (session_closing(s) || policy_admit(server_conf,
+	    s->rp.identity, s->rp.fingerprint, s->kind == SESSION_UNIX ? NULL :
+	    (struct sockaddr *)&s->sa, &r))
 		return;
-	if (s->rp.identity != NULL)
+	if (r != NULL)
+		xasprintf(&why, "not allowed: %s%s from %s is denied by %s:%u: "
+		    "%s", r->flags & ALLOW_FINGERPRINT ? "the certificate of " :
+		    "", s->rp.identity != NULL ? s->rp.identity : "a client "
+		    "without an identity", s->kind == SESSION_UNIX ?
+		    "the local socket" : s->rp.client_addr, r->file == NULL ?
+		    "-" : r->file, r->line, r->text);
+	else if (s->rp.identity != NULL)
 		xasprintf(&why, "not allowed: no Allow rule admits %s from %s",
 		    s->rp.identity, s->kind == SESSION_UNIX ?
 		    "the local socket" : s->rp.client_addr);
@@ -131,6 +143,47 @@ session_authorize(struct session *s)
 		    s->rp.client_addr);
 	session_deny(s, why);
 	free(why);
+}
+
+/*
+ * May the peer run a shell command as the user rcmdd runs commands as
+ * (an EXEC of protocol version 1: a shell string, the default user, no
+ * ticket)? The rules decide. A command they refuse, or allow only as
+ * another user, is refused: recorded, ERR_DENIED with the reason and
+ * what would be allowed, and the connection closed. Return 0 if it may
+ * run. Loop thread.
+ */
+int
+session_exec_allowed(struct session *s)
+{
+	struct policy_request	 rq;
+	struct policy_decision	 d;
+	struct exec_identity	 id;
+	char			*why;
+
+	exec_identity(&id);
+	memset(&rq, 0, sizeof rq);
+	rq.identity = s->rp.identity;
+	rq.fingerprint = s->rp.fingerprint;
+	rq.addr = s->kind == SESSION_UNIX ? NULL : (struct sockaddr *)&s->sa;
+	rq.run_as = id.user;
+	rq.mode = POLICY_SHELL;
+	policy_decide(server_conf, &rq, &d);
+	if (d.allowed && strcmp(d.user, id.user) == 0) {
+		policy_decision_clear(&d);
+		return (0);
+	}
+	if (d.allowed)
+		xasprintf(&why, "not allowed: %s; but this rcmdd runs a shell "
+		    "command from this client as %s (RunAs) only: list %s "
+		    "first in the rule's \"as\"", d.message, id.user, id.user);
+	else
+		xasprintf(&why, "not allowed: %s%s%s", d.message,
+		    d.hint != NULL ? "; " : "", d.hint != NULL ? d.hint : "");
+	policy_decision_clear(&d);
+	session_deny(s, why);
+	free(why);
+	return (-1);
 }
 
 /* Refuse a peer: record it, tell it why with ERR_DENIED, and close. */

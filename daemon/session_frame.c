@@ -207,6 +207,8 @@ session_exec(struct session *s, const struct frame *f)
 		    "try again when it is back");
 		return;
 	}
+	if (session_exec_allowed(s) != 0)
+		return;
 	if (server_conf->max_commands != 0 &&
 	    job_count() >= server_conf->max_commands) {
 		session_error(s, ERR_LIMIT, "too many commands running: rcmdd "
