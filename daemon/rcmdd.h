@@ -299,6 +299,8 @@ void		 server_start(const struct config_cmdline *);
 void		 server_stop(void);
 int		 server_signal_fd(void);
 void		 server_signal_dispatch(void);
+int		 server_privsep_fd(void);
+void		 server_privsep_dispatch(void);
 int		 server_grace_left(void);
 void		 server_check_exit(void);
 int		 server_reload_request(char **);

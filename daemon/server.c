@@ -88,6 +88,7 @@ static struct timespec	 server_grace_end;
 static struct event	*server_signal_ev;
 static struct event	*server_grace_ev;
 static struct event	*server_privsep_ev;
+static int		 server_privsep_gone;
 static int		 server_signal_pipe[2] = { -1, -1 };
 /* A reload the network part has yet to answer, and who it runs as. */
 static struct config	*server_staged;
@@ -657,6 +658,7 @@ server_privsep_cb(int fd, short events, void *arg)
 	if (rc == 0) {
 		/* The privileged part is gone: PR_SET_PDEATHSIG ends us. */
 		event_del(server_privsep_ev);
+		server_privsep_gone = 1;
 		return;
 	}
 	if (rc == 1) {
@@ -683,6 +685,24 @@ server_privsep_cb(int fd, short events, void *arg)
 		log_warnx("network part: from the privileged part: %s", cause);
 		free(cause);
 	}
+}
+
+/*
+ * The main channel, for the poll of a command run inline: -1 once the
+ * privileged part has closed it. Network part, loop thread.
+ */
+int
+server_privsep_fd(void)
+{
+	return (server_privsep_ev == NULL || server_privsep_gone ? -1 :
+	    server_privsep);
+}
+
+/* An inline command's poll found the main channel readable. */
+void
+server_privsep_dispatch(void)
+{
+	server_privsep_cb(server_privsep, EV_READ, NULL);
 }
 
 /*
