@@ -75,6 +75,7 @@ int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	*fuzz_serve_main(void *);
+static int	 fuzz_fd_entry(const struct dirent *);
 static u_int	 fuzz_fds(void);
 static int	 fuzz_running(void);
 static void	 fuzz_send(int, const uint8_t *, size_t, int, const int *,
@@ -102,22 +103,26 @@ fuzz_serve_main(void *arg)
 	return (NULL);
 }
 
+/* Skip "." and "..": a descriptor's entry is its number. */
+static int
+fuzz_fd_entry(const struct dirent *de)
+{
+	return (de->d_name[0] != '.');
+}
+
 /* Return how many descriptors this process has open. */
 static u_int
 fuzz_fds(void)
 {
-	DIR		*d;
-	struct dirent	*de;
-	u_int		 n = 0;
+	struct dirent	**list;
+	int		  n, i;
 
-	if ((d = opendir("/proc/self/fd")) == NULL)
+	if ((n = scandir("/proc/self/fd", &list, fuzz_fd_entry, NULL)) == -1)
 		abort();
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] != '.')
-			n++;
-	}
-	closedir(d);
-	return (n);
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	return ((u_int)n);
 }
 
 /* Return how many rows of the audit log are still running. */
