@@ -342,17 +342,31 @@ control_stats_done(void)
 void
 control_reload_done(const char *error)
 {
-	struct evbuffer	*out;
+	struct bufferevent	*bev = control_reloading;
+	char			*line;
+	ssize_t			 n;
 
-	if (control_reloading == NULL)
+	if (bev == NULL)
 		return;
-	out = bufferevent_get_output(control_reloading);
-	if (error == NULL)
-		evbuffer_add_printf(out, "ok\n");
-	else
-		evbuffer_add_printf(out, "error: %s\n", error);
-	bufferevent_enable(control_reloading, EV_WRITE);
 	control_reloading = NULL;
+	if (error == NULL)
+		line = xstrdup("ok\n");
+	else
+		xasprintf(&line, "error: %s\n", error);
+	/*
+	 * Write it now, past the bufferevent: when the network part has
+	 * ended, the loop ends before it would write. A line fits in the
+	 * socket's buffer; what does not goes the usual way.
+	 */
+	n = write(bufferevent_getfd(bev), line, strlen(line));
+	if (n == (ssize_t)strlen(line))
+		control_close(bev);
+	else {
+		evbuffer_add(bufferevent_get_output(bev), line + (n > 0 ? n :
+		    0), strlen(line) - (n > 0 ? n : 0));
+		bufferevent_enable(bev, EV_WRITE);
+	}
+	free(line);
 }
 
 /* Free a control client. */

@@ -21,7 +21,8 @@
 # is kept, and both parts go on with it (the network part's
 # CommandTimeout and the privileged part's Lang, in the command's
 # environment, are the old ones). Then a configuration both take:
-# --reload says ok, and both parts use it.
+# --reload says ok, and both parts use it. Last, the network part dies
+# before it answers: --reload says so, and nothing was taken.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -32,7 +33,7 @@ ctl=$dir/control.sock
 tls_config() {
 	write_config "TLSCertificate $1" "TLSKey $c/server.key" \
 	    "TLSClientCA $2" "Allow alice" "ControlSocket $ctl" \
-	    "CommandTimeout $3" "Lang $4"
+	    "CommandTimeout $3" "Lang $4" "LogLevel debug"
 }
 # grow FILE BYTES PEM: append PEM to FILE until it has BYTES.
 grow() {
@@ -83,3 +84,27 @@ out=$(tls -n 'echo "$LANG"; sleep 3')
 expect_eq "after the reload: status under the new timeout" 124 "$?"
 expect_eq "after the reload: the new Lang" "POSIX" "$out"
 tls -n true || fail "rcmdd no longer serves after the reloads"
+
+# The network part dies with the configuration sent and not answered.
+netpid=$(ps --ppid "$daemon_pid" -o pid=,comm= |
+    awk '$2 == "rcmdd" { print $1 }')
+[ -n "$netpid" ] || fail "no network part under rcmdd's pid $daemon_pid"
+track "$netpid"
+kill -STOP "$netpid"
+sent=$(grep -c "the network part checks the configuration" "$log")
+tls_config "$c/server.pem" "$c/ca.pem" 60 C
+"$RCMDD" -c "$conf" --reload >"$dir/c.out" 2>"$dir/c.err" &
+rpid=$!
+sent_more() {
+	[ "$(grep -c "the network part checks the configuration" "$log")" \
+	    -gt "$sent" ]
+}
+wait_for 5 sent_more || fail "the reload was not sent"
+kill -KILL "$netpid"
+crc=0
+wait "$rpid" || crc=$?
+expect_eq "--reload as the network part dies: status" 1 "$crc"
+expect_eq "--reload as the network part dies: why" \
+    "rcmdd: the network part cannot apply the configuration: the network part of rcmdd ended; the running configuration is kept" \
+    "$(cat "$dir/c.err")"
+wait_daemon_exit 10 || fail "rcmdd did not exit after its network part died"
