@@ -112,6 +112,8 @@ fuzz_privileged(int chan, const char *db)
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
 		_exit(2);
+	if (evthread_use_pthreads() != 0)
+		_exit(2);
 	if (exec_start(&cause) != 0 ||
 	    audit_open(db, 0, &cause) != 0) {
 		fprintf(stderr, "session_fuzzer: privileged part: %s\n", cause);
