@@ -77,6 +77,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static void	*fuzz_serve_main(void *);
 static int	 fuzz_fd_entry(const struct dirent *);
 static u_int	 fuzz_fds(void);
+static void	 fuzz_cleanup(void);
 static int	 fuzz_running(void);
 static void	 fuzz_send(int, const uint8_t *, size_t, int, const int *,
 		    u_int);
@@ -90,6 +91,7 @@ struct fuzz_serve {
 };
 
 static struct config	 fuzz_conf;
+static char		 fuzz_dir[] = "/tmp/rcmdd-fuzz.XXXXXX";
 static sqlite3		*fuzz_db;
 
 /* Serve one main channel, as the privileged part's loop does. */
@@ -261,18 +263,36 @@ fuzz_drain(int fd, int ms)
 	}
 }
 
+/* At exit: remove the temporary database and its folder. */
+static void
+fuzz_cleanup(void)
+{
+	static const char *const files[] = { "audit.db", "audit.db-wal",
+	    "audit.db-shm" };
+	char			 path[sizeof fuzz_dir + 16];
+	u_int			 i;
+
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", fuzz_dir, files[i]);
+		unlink(path);
+	}
+	rmdir(fuzz_dir);
+}
+
 /* Start the privileged part's machinery once, on a temporary database. */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	 dir[] = "/tmp/rcmdd-fuzz.XXXXXX", *db, *cause = NULL;
+	char	*db, *cause = NULL;
 
 	(void)argc;
 	(void)argv;
 	log_init("privsep_fuzzer", 1, 0);
 	signal(SIGPIPE, SIG_IGN);
-	if (mkdtemp(dir) == NULL || asprintf(&db, "%s/audit.db", dir) == -1)
+	if (mkdtemp(fuzz_dir) == NULL ||
+	    asprintf(&db, "%s/audit.db", fuzz_dir) == -1)
 		abort();
+	atexit(fuzz_cleanup);
 	config_init(&fuzz_conf);
 	fuzz_conf.output_max = 4096;
 	fuzz_conf.max_commands = 4;
