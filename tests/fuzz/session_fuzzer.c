@@ -65,13 +65,14 @@
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static void	fuzz_remove(const char *);
+static void	fuzz_remove(void);
 static void	fuzz_privileged(int, const char *)
 		    __attribute__((__noreturn__));
 
 static struct config	 fuzz_conf;
-/* The privileged part, forked at start-up. */
+/* The privileged part, forked at start-up, and its database. */
 static pid_t		 fuzz_priv = -1;
+static char		*fuzz_db;
 
 /* Return a monotonic time in milliseconds. */
 static uint64_t
@@ -83,11 +84,15 @@ fuzz_now(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
-/* Remove the database and its folder, once the fuzzer is done with them. */
+/*
+ * At exit: remove the database and its folder. The privileged part,
+ * killed as the fuzzer exits (PR_SET_PDEATHSIG), cannot.
+ */
 static void
-fuzz_remove(const char *db)
+fuzz_remove(void)
 {
-	char	path[PATH_MAX], *slash;
+	const char	*db = fuzz_db;
+	char		 path[PATH_MAX], *slash;
 
 	unlink(db);
 	snprintf(path, sizeof path, "%s-wal", db);
@@ -123,7 +128,6 @@ fuzz_privileged(int chan, const char *db)
 	audit_set_retention(0, 1000);
 	privsep_serve(chan, &fuzz_conf);
 	audit_stop();
-	fuzz_remove(db);
 	_exit(0);
 }
 
@@ -172,7 +176,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		/* NOTREACHED */
 	}
 	close(sv[1]);
-	free(db);
+	fuzz_db = db;
+	atexit(fuzz_remove);
 	server_privsep = sv[0];
 	if (evthread_use_pthreads() != 0 ||
 	    (server_base = event_base_new()) == NULL)
