@@ -70,6 +70,8 @@ static int	control_connect(const char *, int);
 
 /* Those asking --status, until the network part's counters come. */
 static struct bufferevent	*control_waiting[CONTROL_CLIENTS_MAX];
+/* Who asks --reload, until the network part's verdict comes. */
+static struct bufferevent	*control_reloading;
 
 static struct evconnlistener	*control_listener;
 static char			*control_path;
@@ -238,11 +240,19 @@ control_answer(struct bufferevent *bev, const char *line, uid_t uid)
 		    "%d bytes\n", CONTROL_LINE_MAX);
 	else if (strcmp(line, "reload") == 0) {
 		log_info("control: reload asked by uid %ld", (long)uid);
-		if (server_reload_request(&cause) == 0)
+		switch (server_reload_request(&cause)) {
+		case 0:
 			evbuffer_add_printf(out, "ok\n");
-		else {
+			break;
+		case 1:
+			/* Answered when the network part's verdict comes. */
+			control_reloading = bev;
+			waiting = 1;
+			break;
+		default:
 			evbuffer_add_printf(out, "error: %s\n", cause);
 			free(cause);
+			break;
 		}
 	} else if (strcmp(line, "list") == 0) {
 		evbuffer_add_printf(out, "ok\n");
@@ -325,12 +335,48 @@ control_stats_done(void)
 	}
 }
 
+/*
+ * The reload under way is over (server_reload_done): answer who asked,
+ * ok if error is NULL. Privileged part's loop.
+ */
+void
+control_reload_done(const char *error)
+{
+	struct bufferevent	*bev = control_reloading;
+	char			*line;
+	ssize_t			 n;
+
+	if (bev == NULL)
+		return;
+	control_reloading = NULL;
+	if (error == NULL)
+		line = xstrdup("ok\n");
+	else
+		xasprintf(&line, "error: %s\n", error);
+	/*
+	 * Write it now, past the bufferevent: when the network part has
+	 * ended, the loop ends before it would write. A line fits in the
+	 * socket's buffer; what does not goes the usual way.
+	 */
+	n = write(bufferevent_getfd(bev), line, strlen(line));
+	if (n == (ssize_t)strlen(line))
+		control_close(bev);
+	else {
+		evbuffer_add(bufferevent_get_output(bev), line + (n > 0 ? n :
+		    0), strlen(line) - (n > 0 ? n : 0));
+		bufferevent_enable(bev, EV_WRITE);
+	}
+	free(line);
+}
+
 /* Free a control client. */
 static void
 control_close(struct bufferevent *bev)
 {
 	u_int	i;
 
+	if (control_reloading == bev)
+		control_reloading = NULL;
 	for (i = 0; i < CONTROL_CLIENTS_MAX; i++) {
 		if (control_waiting[i] == bev)
 			control_waiting[i] = NULL;

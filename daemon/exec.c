@@ -267,6 +267,16 @@ exec_identity(struct exec_identity *id)
 }
 
 /*
+ * Make id (from exec_identity) who commands run as: a reload keeps the
+ * running one until both parts have taken the new configuration.
+ */
+void
+exec_identity_set(const struct exec_identity *id)
+{
+	exec_ident = *id;
+}
+
+/*
  * Build the environment a command starts with: PATH and LANG from the
  * configuration, and the RunAs user's HOME, USER, LOGNAME and SHELL. Nothing of
  * the daemon's own environment passes through.

@@ -74,6 +74,7 @@ static int	privsep_exec(struct privsep_msg *, char **);
 static int	privsep_deny_msg(struct privsep_msg *);
 static int	privsep_ready_msg(struct privsep_msg *, char **);
 static int	privsep_stats_msg(struct privsep_msg *, char **);
+static int	privsep_config_done_msg(struct privsep_msg *, char **);
 static void	privsep_head_schedule(void);
 static void	privsep_head_cb(int, short, void *);
 
@@ -216,6 +217,9 @@ privsep_chan_cb(int fd, short events, void *arg)
 			case PRIVSEP_STATS:
 				rc = privsep_stats_msg(&m, &cause);
 				break;
+			case PRIVSEP_CONFIG_DONE:
+				rc = privsep_config_done_msg(&m, &cause);
+				break;
 			default:
 				rc = -1;
 				xasprintf(&cause, "unknown request %u", m.type);
@@ -248,6 +252,8 @@ privsep_chan_close(const char *why)
 	privsep_ev_chan = NULL;
 	close(privsep_chan);
 	privsep_chan = -1;
+	/* A reload it had yet to answer is kept from, on this side too. */
+	server_reload_done(0, "the network part of rcmdd ended");
 	privsep_child_gone_all(why == NULL ? PRIVSEP_GONE_REASON : why);
 	if (privsep_child_count() == 0)
 		event_base_loopbreak(privsep_base);
@@ -391,6 +397,34 @@ privsep_stats_msg(struct privsep_msg *m, char **cause)
 	metrics_set_network(privsep_get_u64(m->data),
 	    privsep_get_u64(m->data + 8), privsep_get_u64(m->data + 16));
 	control_stats_done();
+	return (0);
+}
+
+/*
+ * CONFIG_DONE: whether the network part took the configuration of the
+ * reload under way, and why not (server_reload_done). Return 0, or -1
+ * with the reason in cause if malformed or unasked for.
+ */
+static int
+privsep_config_done_msg(struct privsep_msg *m, char **cause)
+{
+	char	*why;
+	int32_t	 ok;
+
+	if (privsep_msg_check(m, 0, 4, 4 + PRIVSEP_TEXT_MAX, cause) != 0)
+		return (-1);
+	if (!server_reload_pending()) {
+		xasprintf(cause, "CONFIG_DONE with no reload under way");
+		return (-1);
+	}
+	ok = privsep_get_i32(m->data);
+	if ((ok != 0 && ok != 1) || (why = privsep_text(m->data + 4,
+	    m->len - 4)) == NULL) {
+		xasprintf(cause, "CONFIG_DONE malformed");
+		return (-1);
+	}
+	server_reload_done(ok, why[0] != '\0' ? why : "no reason given");
+	free(why);
 	return (0);
 }
 

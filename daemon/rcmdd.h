@@ -318,9 +318,13 @@ void		 server_start(const struct config_cmdline *);
 void		 server_stop(void);
 int		 server_signal_fd(void);
 void		 server_signal_dispatch(void);
+int		 server_privsep_fd(void);
+void		 server_privsep_dispatch(void);
 int		 server_grace_left(void);
 void		 server_check_exit(void);
 int		 server_reload_request(char **);
+void		 server_reload_done(int, const char *);
+int		 server_reload_pending(void);
 u_int		 server_fds_base(const struct config *);
 extern int	 server_privsep;
 extern pid_t	 server_ppid;
@@ -474,6 +478,7 @@ int		 listen_port(void);
 int		 control_start(struct event_base *, const char *, char **);
 void		 control_stop(void);
 void		 control_stats_done(void);
+void		 control_reload_done(const char *);
 int		 control_request(const char *, const char *);
 
 /* metrics.c */
@@ -499,6 +504,8 @@ void		 session_new(int, const struct sockaddr *, socklen_t, int);
 void		 session_set_fd_budget(u_long, u_int);
 void		 session_shutdown_all(void);
 void		 session_users_load(void);
+char		*session_users_text(size_t *);
+void		 session_users_set(const char *, size_t);
 void		 session_users_free(void);
 u_int		 session_count(void);
 
@@ -548,6 +555,7 @@ int		 exec_start(char **);
 int		 exec_configure(const struct config *, char **);
 void		 exec_set_files_soft(unsigned long, unsigned long);
 void		 exec_identity(struct exec_identity *);
+void		 exec_identity_set(const struct exec_identity *);
 void		 exec_set_user(const char *);
 pid_t		 exec_spawn(const char *, char *const *,
 		     const struct exec_identity *, struct cgroup *, int, int,
@@ -656,8 +664,9 @@ void		 text_time(const struct timespec *, char *, size_t);
 
 /*
  * The privilege split's channel (privsep_msg.c) and its messages: on the
- * main channel from the network part, EXEC, DENY and READY, and READY and
- * CONFIG (a reload) from the privileged part; on a command's own
+ * main channel from the network part, EXEC, DENY, READY, STATS and
+ * CONFIG_DONE, and READY, CONFIG (a reload) and STATS_REQ from the
+ * privileged part; on a command's own
  * socket, STARTED, FAILED, EXITED, END and ENDED from the privileged part
  * and SIGNAL, TERMINATE, KILL, OUTPUT and FINISH from the network part.
  */
@@ -672,10 +681,14 @@ void		 text_time(const struct timespec *, char *, size_t);
 					/* the audit log is open; back, */
 					/* port i32: confined, serving */
 #define PRIVSEP_CONFIG		4	/* to the network part: runas */
-					/* len u16, runas, file's text */
+					/* len u16, runas, then len i32 */
+					/* and text of the file, TLS */
+					/* cert, key and CA, users */
 #define PRIVSEP_STATS_REQ	5	/* to the network part: empty */
 #define PRIVSEP_STATS		6	/* back: connections, commands */
 					/* running, started, u64 each */
+#define PRIVSEP_CONFIG_DONE	7	/* back: applied i32 (1 or 0), */
+					/* why not */
 #define PRIVSEP_STARTED		16	/* id, seq u64, hash; 3 fds */
 #define PRIVSEP_FAILED		17	/* kind, errno i32, id, end_seq u64, */
 					/* end_hash, reason */

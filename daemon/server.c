@@ -55,7 +55,11 @@ static void	shutdown_grace_cb(int, short, void *);
 static int	server_reload(char **);
 static int	server_reload_kept(char *, char **);
 static ssize_t	server_read_text(const char *, char **, char **);
+static uint8_t	*server_reload_message(const struct config *,
+		    const struct exec_identity *, const char *, size_t,
+		    size_t *, char **);
 static int	server_reload_network(const uint8_t *, size_t, char **);
+static int	server_reload_answer(int, const char *, char **);
 static void	server_privsep_cb(int, short, void *);
 static int	server_send_stats(char **);
 static void	server_log_warnings(char *);
@@ -67,6 +71,9 @@ static u_int	fds_open(void);
  * reading its files.
  */
 #define SERVER_FDS_SPARE	16
+
+/* CONFIG's parts: the file, the TLS cert, key and CA, the users' names. */
+#define SERVER_CONFIG_PARTS	5
 
 struct config		*server_conf;
 struct event_base	*server_base;
@@ -81,7 +88,12 @@ static struct timespec	 server_grace_end;
 static struct event	*server_signal_ev;
 static struct event	*server_grace_ev;
 static struct event	*server_privsep_ev;
+static int		 server_privsep_gone;
 static int		 server_signal_pipe[2] = { -1, -1 };
+/* A reload the network part has yet to answer, and who it runs as. */
+static struct config	*server_staged;
+static struct exec_identity server_staged_id;
+static int		 server_reload_again;
 
 /* Keep the command line, which each reload applies again. */
 void
@@ -249,17 +261,33 @@ server_check_exit(void)
 
 /*
  * Reload, on SIGHUP or through the control socket, telling systemd while
- * it lasts. The privileged part. Return 0, or -1 with the reason in cause
- * (if not NULL) when the running configuration was kept.
+ * it lasts. The privileged part. Return 0 once reloaded, 1 if the
+ * network part's answer is awaited (server_reload_done gives the
+ * verdict, and control_reload_done passes it on), or -1 with the reason
+ * in cause (if not NULL) when the running configuration was kept. While
+ * one reload waits for the network part, a SIGHUP (cause NULL) makes
+ * another follow it, and a control request is refused.
  */
 int
 server_reload_request(char **cause)
 {
 	int	rc;
 
+	if (server_staged != NULL) {
+		if (cause != NULL) {
+			xasprintf(cause, "a reload is under way: try again "
+			    "once it is over");
+			return (-1);
+		}
+		log_info("SIGHUP: a reload is under way: rcmdd reloads "
+		    "again once it is over");
+		server_reload_again = 1;
+		return (1);
+	}
 	notify_send("RELOADING=1");
 	rc = server_reload(cause);
-	notify_send("READY=1");
+	if (rc != 1)
+		notify_send("READY=1");
 	return (rc);
 }
 
@@ -297,27 +325,29 @@ server_read_text(const char *path, char **text, char **cause)
  * Re-read the configuration file. Errors keep the old configuration; what
  * only a restart may change stays as it is (config_merge_reload). Running
  * commands keep the settings they started with. The privileged part
- * checks the file and applies what is its own (retention, RunAs, limits,
- * the chain head's interval), then sends the file's text to the network
- * part (CONFIG), which parses it again from memory. Return 0, or -1 with
- * the reason in verdict (if not NULL).
+ * checks the file and what is its own (RunAs, the limits, the TLS
+ * files), then sends the file's text, the TLS files' and the users' names
+ * to the network part (CONFIG), which parses it again from memory and
+ * says whether it took it (CONFIG_DONE). Only then does the privileged
+ * part take it too (server_reload_done): until then, and if either part
+ * refuses, both keep the running configuration. Return 1 once CONFIG is
+ * sent, 0 once reloaded if there is no network part, or -1 with the
+ * reason in verdict (if not NULL).
  */
 static int
 server_reload(char **verdict)
 {
 	const struct config_cmdline	*cmd = server_cmdline;
 	struct config			*conf, *old = server_conf;
-	struct exec_identity		 id;
+	struct exec_identity		 id, running;
 	struct rlimit			 rl;
 	const char			*path = config_path(cmd);
 	char				*cause = NULL, *warnings = NULL;
 	char				*text = NULL;
-	char				*pem[4];
-	const char			*paths[3];
 	uint8_t				*buf;
 	ssize_t				 len = 0;
-	size_t				 ulen, pemlen[4], total, off;
-	u_int				 base, i;
+	size_t				 total;
+	u_int				 base;
 
 	if (path != NULL && (len = server_read_text(path, &text,
 	    &cause)) == -1)
@@ -338,6 +368,7 @@ server_reload(char **verdict)
 	}
 	/* The limits are checked against the listeners the file names. */
 	base = server_fds_base(conf);
+	exec_identity(&running);
 	if (config_merge_reload(old, conf, &warnings, &cause) != 0)
 		;
 	else if (conf->max_conns_given && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
@@ -345,11 +376,28 @@ server_reload(char **verdict)
 	    (unsigned long)rl.rlim_cur, base, &cause) != 0)
 		;
 	/* A bad certificate is likelier than a bad RunAs: check it first. */
-	else if (tls_configure(conf, &cause) == 0)
-		exec_configure(conf, &cause);
+	else if (tls_configure(conf, &cause) == 0 &&
+	    exec_configure(conf, &cause) == 0) {
+		/* Commands run as before until both parts have it. */
+		exec_identity(&id);
+		exec_identity_set(&running);
+		buf = server_reload_message(conf, &id, text, (size_t)len,
+		    &total, &cause);
+		if (buf != NULL && privsep_chan != -1 &&
+		    privsep_send(privsep_chan, PRIVSEP_CONFIG, buf, total,
+		    NULL, 0, 0, &cause) != 0)
+			;
+		else if (buf != NULL) {
+			server_staged = conf;
+			server_staged_id = id;
+		}
+		if (buf != NULL)
+			freezero(buf, total);
+	}
+	if (text != NULL)
+		freezero(text, (size_t)len);
 	if (cause != NULL) {
 		free(warnings);
-		free(text);
 		config_clear(conf);
 		free(conf);
 		return (server_reload_kept(cause, verdict));
@@ -357,88 +405,156 @@ server_reload(char **verdict)
 	/* The rules' order, as rcmdd -t warns of it. */
 	policy_check(conf, &warnings);
 	server_log_warnings(warnings);
-	log_setverbose(cmd->verbose > conf->verbose ? cmd->verbose :
-	    conf->verbose);
-	server_conf = conf;
-	audit_set_retention(conf->retain_days, conf->max_rows);
-	privsep_reconfigure(conf);
-	metrics_start(privsep_base, conf->metrics_path,
-	    conf->metrics_interval_ms);
-	config_clear(old);
-	free(old);
-
-	/*
-	 * The network part's copy: the run-as user, then the file's text
-	 * and the TLS files' PEM text, which it cannot read itself.
-	 */
-	exec_identity(&id);
-	ulen = strlen(id.user);
-	memset(pem, 0, sizeof pem);
-	memset(pemlen, 0, sizeof pemlen);
-	pem[0] = text;
-	pemlen[0] = (size_t)len;
-	if (conf->tls_cert != NULL) {
-		paths[0] = conf->tls_cert;
-		paths[1] = conf->tls_key;
-		paths[2] = conf->tls_ca;
-		for (i = 1; i < 4 && cause == NULL; i++) {
-			if ((len = server_read_text(paths[i - 1], &pem[i],
-			    &cause)) != -1)
-				pemlen[i] = (size_t)len;
-		}
+	if (privsep_chan != -1) {
+		log_debug("SIGHUP: the network part checks the configuration");
+		return (1);
 	}
-	total = 2 + ulen;
-	for (i = 0; i < 4; i++)
-		total += 4 + pemlen[i];
-	if (cause == NULL && total > PRIVSEP_MSG_MAX)
-		xasprintf(&cause, "the configuration and TLS files are larger "
-		    "than rcmdd reloads (restart it)");
-	if (cause == NULL) {
-		buf = xmalloc(total);
-		buf[0] = (uint8_t)(ulen >> 8);
-		buf[1] = (uint8_t)ulen;
-		memcpy(buf + 2, id.user, ulen);
-		off = 2 + ulen;
-		for (i = 0; i < 4; i++) {
-			privsep_put_i32(buf + off, (int32_t)pemlen[i]);
-			if (pemlen[i] != 0)
-				memcpy(buf + off + 4, pem[i], pemlen[i]);
-			off += 4 + pemlen[i];
-		}
-		/* On failure, cause says why. */
-		if (privsep_chan != -1)
-			privsep_send(privsep_chan, PRIVSEP_CONFIG, buf, total,
-			    NULL, 0, 0, &cause);
-		freezero(buf, total);
-	}
-	if (cause != NULL) {
-		log_warnx("SIGHUP: the network part keeps its configuration: "
-		    "%s", cause);
-		free(cause);
-	}
-	for (i = 0; i < 4; i++) {
-		if (pem[i] != NULL)
-			freezero(pem[i], pemlen[i]);
-	}
-	log_info("SIGHUP: configuration reloaded%s%s",
-	    cmd->config != NULL ? " from " : "",
-	    cmd->config != NULL ? cmd->config : "");
+	server_reload_done(1, NULL);
 	return (0);
 }
 
 /*
- * The network part's side of a reload: the privileged part checked and
- * applied the file and sent its text and the TLS files' (CONFIG); parse
- * them again here and take what is this part's. Return 0, or -1 with the
+ * Make the network part's copy of a reload (CONFIG): the run-as user,
+ * then the file's text, the TLS files' PEM text, which it cannot read
+ * itself, and the users' names by uid (session_users_text). Return it
+ * (its length in *total), or NULL with the reason in cause.
+ */
+static uint8_t *
+server_reload_message(const struct config *conf,
+    const struct exec_identity *id, const char *text, size_t len,
+    size_t *total, char **cause)
+{
+	char		*pem[SERVER_CONFIG_PARTS];
+	const char	*paths[3];
+	uint8_t		*buf = NULL;
+	size_t		 ulen, plen[SERVER_CONFIG_PARTS], off;
+	ssize_t		 n;
+	u_int		 i;
+
+	memset(pem, 0, sizeof pem);
+	memset(plen, 0, sizeof plen);
+	if (conf->tls_cert != NULL) {
+		paths[0] = conf->tls_cert;
+		paths[1] = conf->tls_key;
+		paths[2] = conf->tls_ca;
+		for (i = 1; i < 4; i++) {
+			if ((n = server_read_text(paths[i - 1], &pem[i],
+			    cause)) == -1)
+				goto out;
+			plen[i] = (size_t)n;
+		}
+	}
+	pem[4] = session_users_text(&plen[4]);
+	ulen = strlen(id->user);
+	*total = 2 + ulen + 4 + len;
+	for (i = 1; i < SERVER_CONFIG_PARTS; i++)
+		*total += 4 + plen[i];
+	if (*total > PRIVSEP_MSG_MAX && *total - plen[4] <= PRIVSEP_MSG_MAX) {
+		/* Without the names: Unix socket peers keep the old ones. */
+		log_warnx("SIGHUP: the users' names are too many to send: a "
+		    "Unix socket peer made since start-up may be named "
+		    "\"uid N\"");
+		*total -= plen[4];
+		free(pem[4]);
+		pem[4] = NULL;
+		plen[4] = 0;
+	}
+	if (*total > PRIVSEP_MSG_MAX) {
+		xasprintf(cause, "the configuration and TLS files are %zu "
+		    "bytes, more than the %d that rcmdd reloads (restart it)",
+		    *total, PRIVSEP_MSG_MAX);
+		goto out;
+	}
+	buf = xmalloc(*total);
+	buf[0] = (uint8_t)(ulen >> 8);
+	buf[1] = (uint8_t)ulen;
+	memcpy(buf + 2, id->user, ulen);
+	off = 2 + ulen;
+	for (i = 0; i < SERVER_CONFIG_PARTS; i++) {
+		n = i == 0 ? (ssize_t)len : (ssize_t)plen[i];
+		privsep_put_i32(buf + off, (int32_t)n);
+		if (n != 0)
+			memcpy(buf + off + 4, i == 0 ? text : pem[i],
+			    (size_t)n);
+		off += 4 + (size_t)n;
+	}
+out:
+	for (i = 1; i < SERVER_CONFIG_PARTS; i++) {
+		if (pem[i] != NULL)
+			freezero(pem[i], plen[i]);
+	}
+	return (buf);
+}
+
+/*
+ * The network part's verdict on a reload (CONFIG_DONE), or the channel's
+ * end (ok 0): both parts take the configuration, or both keep the one
+ * running, and the verdict goes to the log and to whoever asked
+ * (control_reload_done). The privileged part.
+ */
+void
+server_reload_done(int ok, const char *why)
+{
+	const struct config_cmdline	*cmd = server_cmdline;
+	struct config			*conf = server_staged, *old = server_conf;
+	char				*cause = NULL, *verdict = NULL;
+
+	if (conf == NULL)
+		return;
+	server_staged = NULL;
+	if (!ok) {
+		xasprintf(&cause, "the network part cannot apply the "
+		    "configuration: %s", why);
+		server_reload_kept(cause, &verdict);
+		config_clear(conf);
+		free(conf);
+		control_reload_done(verdict);
+		free(verdict);
+	} else {
+		log_setverbose(cmd->verbose > conf->verbose ? cmd->verbose :
+		    conf->verbose);
+		exec_identity_set(&server_staged_id);
+		server_conf = conf;
+		audit_set_retention(conf->retain_days, conf->max_rows);
+		privsep_reconfigure(conf);
+		metrics_start(privsep_base, conf->metrics_path,
+		    conf->metrics_interval_ms);
+		config_clear(old);
+		free(old);
+		log_info("SIGHUP: configuration reloaded%s%s",
+		    cmd->config != NULL ? " from " : "",
+		    cmd->config != NULL ? cmd->config : "");
+		control_reload_done(NULL);
+	}
+	notify_send("READY=1");
+	if (server_reload_again && privsep_chan != -1) {
+		server_reload_again = 0;
+		server_reload_request(NULL);
+	}
+}
+
+/* Is a reload waiting for the network part's answer? */
+int
+server_reload_pending(void)
+{
+	return (server_staged != NULL);
+}
+
+/*
+ * The network part's side of a reload: the privileged part checked the
+ * file and sent its text, the TLS files' and the users' names (CONFIG);
+ * parse them again here and take what is this part's, or keep the
+ * running configuration. The privileged part takes it only if this part
+ * did (server_privsep_cb answers CONFIG_DONE). Return 0, or -1 with the
  * reason in cause.
  */
 static int
 server_reload_network(const uint8_t *data, size_t len, char **cause)
 {
 	struct config	*conf, *old = server_conf;
-	const char	*part[4];
+	const char	*part[SERVER_CONFIG_PARTS];
 	char		*runas, *warnings = NULL;
-	size_t		 ulen, plen[4], off;
+	size_t		 ulen, plen[SERVER_CONFIG_PARTS], off;
 	u_int		 i;
 
 	if (len < 2 || (ulen = (size_t)data[0] << 8 | data[1]) > len - 2 ||
@@ -446,9 +562,9 @@ server_reload_network(const uint8_t *data, size_t len, char **cause)
 		xasprintf(cause, "CONFIG with a bad run-as user");
 		return (-1);
 	}
-	/* The file's text, then the TLS certificate, key and CA. */
+	/* The file's text, the TLS certificate, key and CA, the users. */
 	off = 2 + ulen;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < SERVER_CONFIG_PARTS; i++) {
 		if (len - off < 4 || (plen[i] = (uint32_t)privsep_get_i32(data +
 		    off)) > len - off - 4) {
 			xasprintf(cause, "CONFIG with a bad length");
@@ -474,6 +590,9 @@ server_reload_network(const uint8_t *data, size_t len, char **cause)
 	free(warnings);		/* the privileged part logged them */
 	exec_set_user(runas);
 	free(runas);
+	/* None sent (too many): keep the names read at start-up. */
+	if (plen[4] != 0)
+		session_users_set(part[4], plen[4]);
 	log_setverbose(server_cmdline->verbose > conf->verbose ?
 	    server_cmdline->verbose : conf->verbose);
 	server_conf = conf;
@@ -481,6 +600,29 @@ server_reload_network(const uint8_t *data, size_t len, char **cause)
 	free(old);
 	log_debug("network part: configuration reloaded");
 	return (0);
+}
+
+/*
+ * Tell the privileged part whether this part took a reload (rc 0) or why
+ * not (CONFIG_DONE). Return 0, or -1 with the reason in cause.
+ */
+static int
+server_reload_answer(int rc, const char *why, char **cause)
+{
+	uint8_t	*buf;
+	size_t	 wlen = 0, len;
+	int	 sent;
+
+	if (rc != 0 && why != NULL)
+		wlen = strnlen(why, PRIVSEP_TEXT_MAX);
+	len = 4 + wlen;
+	buf = xmalloc(len);
+	privsep_put_i32(buf, rc == 0);
+	memcpy(buf + 4, why, wlen);
+	sent = privsep_send(server_privsep, PRIVSEP_CONFIG_DONE, buf, len,
+	    NULL, 0, 0, cause);
+	free(buf);
+	return (sent);
 }
 
 /*
@@ -507,7 +649,7 @@ static void
 server_privsep_cb(int fd, short events, void *arg)
 {
 	struct privsep_msg	 m;
-	char			*cause = NULL;
+	char			*cause = NULL, *why;
 	int			 rc;
 
 	(void)events;
@@ -518,12 +660,21 @@ server_privsep_cb(int fd, short events, void *arg)
 	if (rc == 0) {
 		/* The privileged part is gone: PR_SET_PDEATHSIG ends us. */
 		event_del(server_privsep_ev);
+		server_privsep_gone = 1;
 		return;
 	}
 	if (rc == 1) {
-		if (m.type == PRIVSEP_CONFIG && m.nfd == 0)
-			rc = server_reload_network(m.data, m.len, &cause);
-		else if (m.type == PRIVSEP_STATS_REQ && m.len == 0 &&
+		if (m.type == PRIVSEP_CONFIG && m.nfd == 0) {
+			if ((rc = server_reload_network(m.data, m.len,
+			    &cause)) != 0)
+				log_warnx("network part: cannot apply the "
+				    "configuration: %s; keeping the running "
+				    "one", cause);
+			why = cause;
+			cause = NULL;
+			rc = server_reload_answer(rc, why, &cause);
+			free(why);
+		} else if (m.type == PRIVSEP_STATS_REQ && m.len == 0 &&
 		    m.nfd == 0)
 			rc = server_send_stats(&cause);
 		else {
@@ -536,6 +687,24 @@ server_privsep_cb(int fd, short events, void *arg)
 		log_warnx("network part: from the privileged part: %s", cause);
 		free(cause);
 	}
+}
+
+/*
+ * The main channel, for the poll of a command run inline: -1 once the
+ * privileged part has closed it. Network part, loop thread.
+ */
+int
+server_privsep_fd(void)
+{
+	return (server_privsep_ev == NULL || server_privsep_gone ? -1 :
+	    server_privsep);
+}
+
+/* An inline command's poll found the main channel readable. */
+void
+server_privsep_dispatch(void)
+{
+	server_privsep_cb(server_privsep, EV_READ, NULL);
 }
 
 /*

@@ -73,6 +73,7 @@ static void	session_sent_cb(struct evbuffer *,
 static void	session_linger(struct session *);
 static void	session_unix_peer(struct session *);
 static int	session_user_cmp(const void *, const void *);
+static void	session_users_add(uid_t, const char *, size_t, size_t *);
 static void	session_refuse_fd(int, const struct sockaddr *, socklen_t, int);
 
 int			session_shutting_down;
@@ -255,8 +256,9 @@ session_refuse_fd(int fd, const struct sockaddr *sa, socklen_t salen,
 /*
  * The users' names by uid, read before the network part confines itself:
  * in its empty root there is no /etc/passwd (nor NSS module) to ask, so
- * a Unix socket peer's name comes from here. A user made later is named
- * "uid N" until rcmdd restarts.
+ * a Unix socket peer's name comes from here. Each reload brings a fresh
+ * list from the privileged part (session_users_text, session_users_set):
+ * a user made later is named "uid N" until then.
  */
 struct session_user {
 	uid_t	 uid;
@@ -281,23 +283,99 @@ void
 session_users_load(void)
 {
 	struct passwd	*pw;
-	size_t		 n = 0, size = 0;
+	size_t		 size = 0;
 
+	session_users_free();
+	setpwent();
+	while ((pw = getpwent()) != NULL)
+		session_users_add(pw->pw_uid, pw->pw_name,
+		    strlen(pw->pw_name), &size);
+	endpwent();
+	if (session_nusers != 0)
+		qsort(session_users, session_nusers, sizeof *session_users,
+		    session_user_cmp);
+}
+
+/* Append one user to the list being built; size is its room. */
+static void
+session_users_add(uid_t uid, const char *name, size_t len, size_t *size)
+{
+	if (session_nusers == *size) {
+		*size = *size == 0 ? 64 : 2 * *size;
+		session_users = xreallocarray(session_users, *size,
+		    sizeof *session_users);
+	}
+	session_users[session_nusers].uid = uid;
+	session_users[session_nusers].name = xmalloc(len + 1);
+	memcpy(session_users[session_nusers].name, name, len);
+	session_users[session_nusers].name[len] = '\0';
+	session_nusers++;
+}
+
+/*
+ * Return the users' names by uid as text, a "uid:name" line each, and
+ * its length in *len; or NULL if it cannot be made. The privileged part,
+ * which can read the user database, for a reload's CONFIG.
+ */
+char *
+session_users_text(size_t *len)
+{
+	struct passwd	*pw;
+	FILE		*fp;
+	char		*text = NULL;
+	size_t		 size = 0;
+
+	*len = 0;
+	if ((fp = open_memstream(&text, &size)) == NULL)
+		return (NULL);
 	setpwent();
 	while ((pw = getpwent()) != NULL) {
-		if (n == size) {
-			size = size == 0 ? 64 : 2 * size;
-			session_users = xreallocarray(session_users, size,
-			    sizeof *session_users);
-		}
-		session_users[n].uid = pw->pw_uid;
-		session_users[n].name = xstrdup(pw->pw_name);
-		n++;
+		if (strchr(pw->pw_name, '\n') == NULL)
+			fprintf(fp, "%lu:%s\n", (u_long)pw->pw_uid,
+			    pw->pw_name);
 	}
 	endpwent();
-	session_nusers = n;
-	if (n != 0)
-		qsort(session_users, n, sizeof *session_users,
+	if (fclose(fp) != 0) {
+		free(text);
+		return (NULL);
+	}
+	*len = size;
+	return (text);
+}
+
+/*
+ * Replace the users' names with those of text (len bytes, from
+ * session_users_text). The network part, on reload; a line that is not
+ * "uid:name" is skipped.
+ */
+void
+session_users_set(const char *text, size_t len)
+{
+	const char	*p = text, *end = text + len, *nl, *colon;
+	char		 num[16];
+	const char	*errstr;
+	long long	 uid;
+	size_t		 size = 0;
+
+	session_users_free();
+	for (; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', end - p)) == NULL)
+			nl = end;
+		colon = memchr(p, ':', nl - p);
+		if (colon == NULL || colon == p || colon + 1 == nl ||
+		    (size_t)(colon - p) >= sizeof num)
+			continue;
+		memcpy(num, p, colon - p);
+		num[colon - p] = '\0';
+		uid = strtonum(num, 0, UINT32_MAX - 1, &errstr);
+		if (errstr != NULL || memchr(colon + 1, '\0',
+		    nl - colon - 1) != NULL)
+			continue;
+		session_users_add((uid_t)uid, colon + 1, nl - colon - 1,
+		    &size);
+	}
+	if (session_nusers != 0)
+		qsort(session_users, session_nusers, sizeof *session_users,
 		    session_user_cmp);
 }
 

@@ -37,11 +37,12 @@
 /*
  * A command run inline (--single-thread): the loop thread drives the
  * command's worker machine (worker.c) itself, the same machine a pool
- * thread drives, and polls this session's socket and the server's signal
- * pipe in the same call. Every other client waits until the command
+ * thread drives, and polls this session's socket, the server's signal
+ * pipe and the privileged part's channel in the same call. Every other client waits until the command
  * ends; this one's output still streams, with the same backpressure, and
  * its stdin, signals and busy EXECs are still served. A signal to rcmdd
- * is handled at once, the shutdown grace still ends the command, and a
+ * is handled at once, and so is a reload, the shutdown grace still ends
+ * the command, and a
  * client that closes or goes away stops it.
  *
  * Nothing here calls back into the session's own close or free: the
@@ -49,8 +50,11 @@
  * has ended and it resumes the session.
  */
 
-/* The poll set: the worker's descriptors, the socket, the signal pipe. */
-#define SESSION_INLINE_FDS	(WORKER_POLL_FDS + 2)
+/*
+ * The poll set: the worker's descriptors, the socket, the signal pipe and
+ * the privileged part's channel (a reload, --status).
+ */
+#define SESSION_INLINE_FDS	(WORKER_POLL_FDS + 3)
 
 static void	session_inline_io(struct session *, short);
 static short	session_inline_events(struct session *);
@@ -92,21 +96,25 @@ session_inline_run(struct session *s, struct job *job)
 		pfd[n].events = session_inline_events(s);
 		pfd[n + 1].fd = server_signal_fd();
 		pfd[n + 1].events = POLLIN;
+		pfd[n + 2].fd = server_privsep_fd();
+		pfd[n + 2].events = POLLIN;
 		/* Until the grace ends; then the command's own deadlines. */
 		if (!cancelled && grace >= 0 &&
 		    (timeout == -1 || grace < timeout))
 			timeout = grace;
-		if (poll(pfd, n + 2, timeout) == -1) {
+		if (poll(pfd, n + 3, timeout) == -1) {
 			if (errno != EINTR)
 				fatal("poll");
 			/* A signal: its byte wakes the next poll. */
-			for (i = 0; i < n + 2; i++)
+			for (i = 0; i < n + 3; i++)
 				pfd[i].revents = 0;
 		}
 		worker_step(w, pfd);
 		revents = pfd[n].revents;
 		if (pfd[n + 1].revents & POLLIN)
 			server_signal_dispatch();
+		if (pfd[n + 2].revents & (POLLIN | POLLHUP))
+			server_privsep_dispatch();
 	}
 	worker_free(w);
 }

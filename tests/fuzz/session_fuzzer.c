@@ -17,13 +17,16 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
@@ -42,13 +45,18 @@
 /*
  * libFuzzer target for the session state machine: each input is what a
  * client sends on one connection, written into a real session on a
- * socketpair and served by the real event loop, job queues, workers and
- * audit writer. Built for fuzzing, exec.c runs "cat" whatever the EXEC
+ * socketpair and served by the real event loop, job queues and workers:
+ * the network part as rcmdd runs it. Its commands go, as rcmdd's do, over
+ * the privilege split's channel to a real privileged part, forked at
+ * start-up on a temporary database (privsep.c): each EXEC is committed
+ * and spawned there, and the command's descriptors come back by
+ * SCM_RIGHTS. Built for fuzzing, exec.c runs "cat" whatever the EXEC
  * says. The first byte picks the mode (threaded or --single-thread). The
  * server's lifetime (server.c) is linked but never started: no signals,
  * and no shutdown, so server_check_exit never ends the loop.
  * Whatever the input, the session and its jobs must end once the client
- * has gone; a session or job left behind is a bug, and aborts.
+ * has gone; a session or job left behind is a bug, and aborts, and so
+ * does a privileged part that ended.
  */
 
 #define FUZZ_MAX_INPUT	(2 * (FRAME_HEADER_LEN + FRAME_MAX_PAYLOAD))
@@ -57,7 +65,14 @@
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+static void	fuzz_remove(void);
+static void	fuzz_privileged(int, const char *)
+		    __attribute__((__noreturn__));
+
 static struct config	 fuzz_conf;
+/* The privileged part, forked at start-up, and its database. */
+static pid_t		 fuzz_priv = -1;
+static char		*fuzz_db;
 
 /* Return a monotonic time in milliseconds. */
 static uint64_t
@@ -69,11 +84,62 @@ fuzz_now(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
-/* Start the daemon's machinery once, on a temporary database. */
+/*
+ * At exit: remove the database and its folder. The privileged part,
+ * killed as the fuzzer exits (PR_SET_PDEATHSIG), cannot.
+ */
+static void
+fuzz_remove(void)
+{
+	const char	*db = fuzz_db;
+	char		 path[PATH_MAX], *slash;
+
+	unlink(db);
+	snprintf(path, sizeof path, "%s-wal", db);
+	unlink(path);
+	snprintf(path, sizeof path, "%s-shm", db);
+	unlink(path);
+	strlcpy(path, db, sizeof path);
+	if ((slash = strrchr(path, '/')) != NULL) {
+		*slash = '\0';
+		rmdir(path);
+	}
+}
+
+/*
+ * The privileged part, in the child of a fork: serve the channel on a
+ * database of its own until the fuzzer (the network part) exits.
+ */
+static void
+fuzz_privileged(int chan, const char *db)
+{
+	char	*cause = NULL;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
+		_exit(2);
+	if (evthread_use_pthreads() != 0)
+		_exit(2);
+	if (exec_start(&cause) != 0 ||
+	    audit_open(db, 0, &cause) != 0) {
+		fprintf(stderr, "session_fuzzer: privileged part: %s\n", cause);
+		_exit(2);
+	}
+	audit_start();
+	audit_set_retention(0, 1000);
+	privsep_serve(chan, &fuzz_conf);
+	audit_stop();
+	_exit(0);
+}
+
+/*
+ * Start the daemon's machinery once: fork the privileged part on a
+ * temporary database, then the network part's loop and job inbox here.
+ */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char	 dir[] = "/tmp/rcmdd-fuzz.XXXXXX", *db, *cause = NULL;
+	int	 sv[2];
 
 	(void)argc;
 	(void)argv;
@@ -88,22 +154,34 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_conf.drain_ms = 100;
 	fuzz_conf.handshake_ms = 200;
 	fuzz_conf.output_max = 4096;
+	fuzz_conf.head_interval_ms = 0;
+	if (geteuid() == 0)
+		fuzz_conf.run_as = strdup("root");
 	server_conf = &fuzz_conf;
-	if (exec_start(&cause) != 0 ||
-	    exec_configure(&fuzz_conf, &cause) != 0) {
+	if (exec_configure(&fuzz_conf, &cause) != 0) {
 		fprintf(stderr, "session_fuzzer: %s\n", cause);
 		abort();
 	}
+	/* Before any thread or event base, as rcmdd forks its parts. */
+	if (privsep_socketpair(sv, &cause) != 0) {
+		fprintf(stderr, "session_fuzzer: %s\n", cause);
+		abort();
+	}
+	switch (fuzz_priv = fork()) {
+	case -1:
+		abort();
+	case 0:
+		close(sv[0]);
+		fuzz_privileged(sv[1], db);
+		/* NOTREACHED */
+	}
+	close(sv[1]);
+	fuzz_db = db;
+	atexit(fuzz_remove);
+	server_privsep = sv[0];
 	if (evthread_use_pthreads() != 0 ||
 	    (server_base = event_base_new()) == NULL)
 		abort();
-	if (audit_open(db, 0, &cause) != 0) {
-		fprintf(stderr, "session_fuzzer: %s\n", cause);
-		abort();
-	}
-	free(db);
-	audit_start();
-	audit_set_retention(0, 1000);
 	job_inbox_open(server_base);
 	return (0);
 }
@@ -190,5 +268,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (sv[1] != -1)
 		close(sv[1]);
+	if (waitpid(fuzz_priv, NULL, WNOHANG) != 0) {
+		fprintf(stderr, "session_fuzzer: the privileged part ended\n");
+		abort();
+	}
 	return (0);
 }

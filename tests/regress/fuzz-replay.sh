@@ -21,7 +21,7 @@
 err=$(mktemp) || exit 1
 trap 'rm -f "$err"' EXIT
 rc=0
-for t in frame config reply session policy; do
+for t in frame config reply session privsep policy; do
 	set -- "$top_srcdir/tests/fuzz/corpus/$t"
 	[ -d "$top_srcdir/tests/fuzz/crashes/$t" ] &&
 	    set -- "$@" "$top_srcdir/tests/fuzz/crashes/$t"
