@@ -42,10 +42,10 @@
 
 /*
  * A command's life in the privileged part (privsep.c has the protocol),
- * as the loop sees it: its start, on a thread of its own (commit the
+ * as the loop sees it: its start, on a pool thread (commit the
  * start row, then spawn: privsep_thread.c); STARTED or FAILED on its
  * socket; what the network part sends on that socket; EXITED when the
- * pidfd fires; and its end, on a thread of its own again (reap, remove
+ * pidfd fires; and its end, on a pool thread again (reap, remove
  * the cgroup, commit the end row, ENDED: privsep_thread.c). The
  * event loop's thread reads the socket and owns every event; while a
  * thread has a command (busy), no event of it is armed and the loop does
@@ -95,10 +95,11 @@ privsep_child_open(char **cause)
 	return (0);
 }
 
-/* Remove the wake-up pipe, once no command is left. */
+/* Remove the wake-up pipe and the pool threads, once no command is left. */
 void
 privsep_child_close(void)
 {
+	privsep_thread_stop();
 	if (privsep_ev_wake != NULL)
 		event_free(privsep_ev_wake);
 	privsep_ev_wake = NULL;
@@ -552,7 +553,7 @@ privsep_gone(struct privsep_child *c, const char *why)
 	}
 }
 
-/* The command is over: its end goes to a thread of its own. */
+/* The command is over: its end goes to a pool thread. */
 static void
 privsep_end(struct privsep_child *c)
 {
