@@ -51,7 +51,7 @@
  * thread has a command (busy), no event of it is armed and the loop does
  * not touch it, and the thread hands it back through privsep_dones and
  * the wake-up pipe (STYLE.md's four steps). privsep_lock guards
- * privsep_dones alone.
+ * privsep_dones and privsep_nended, and nothing else.
  */
 
 TAILQ_HEAD(privsep_children, privsep_child);
@@ -73,6 +73,7 @@ static struct privsep_children	 privsep_children =
 static pthread_mutex_t		 privsep_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct privsep_dones	 privsep_dones =
     STAILQ_HEAD_INITIALIZER(privsep_dones);
+static u_int			 privsep_nended;	/* ended, not freed */
 static int			 privsep_wake[2] = { -1, -1 };
 static struct event		*privsep_ev_wake;
 
@@ -224,11 +225,37 @@ privsep_child_gone_all(const char *why)
 	}
 }
 
-/* Return how many commands the privileged part has. */
+/*
+ * Return how many commands the privileged part has: for MaxCommands,
+ * those whose end row is committed left out, since their ENDED may
+ * have reached the client (and its next EXEC this part) before the loop
+ * frees them; once the main channel has ended, all, so that the loop
+ * stops only when none is left.
+ */
 u_int
 privsep_child_count(void)
 {
-	return (privsep_nchildren);
+	u_int	n;
+
+	if (privsep_chan == -1)
+		return (privsep_nchildren);
+	pthread_mutex_lock(&privsep_lock);
+	n = privsep_nchildren - privsep_nended;
+	pthread_mutex_unlock(&privsep_lock);
+	return (n);
+}
+
+/*
+ * The command's end row is committed, or cannot be: it is over, and no
+ * longer counts against MaxCommands. Its thread, before ENDED.
+ */
+void
+privsep_ending(struct privsep_child *c)
+{
+	pthread_mutex_lock(&privsep_lock);
+	c->ended = 1;
+	privsep_nended++;
+	pthread_mutex_unlock(&privsep_lock);
 }
 
 /* Hand a command back to the loop, from its thread. */
@@ -269,8 +296,12 @@ privsep_wake_cb(int fd, short events, void *arg)
 	while ((c = STAILQ_FIRST(&dones)) != NULL) {
 		STAILQ_REMOVE_HEAD(&dones, done_entry);
 		c->busy = 0;
-		if (c->ended)
+		if (c->ended) {
+			pthread_mutex_lock(&privsep_lock);
+			privsep_nended--;
+			pthread_mutex_unlock(&privsep_lock);
 			privsep_child_free(c);
+		}
 		else if (c->fail_kind != 0) {
 			privsep_child_failed(c->ctl, c->fail_kind,
 			    c->fail_errno != 0 ? c->fail_errno : EIO,

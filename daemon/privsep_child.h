@@ -54,6 +54,7 @@ struct privsep_child {
 };
 
 /* privsep_child.c: what a command's thread reports back with */
+void		 privsep_ending(struct privsep_child *);
 void		 privsep_done(struct privsep_child *);
 uint64_t	 privsep_now(void);
 

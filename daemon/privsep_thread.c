@@ -422,6 +422,7 @@ privsep_end_main(void *arg)
 	log_info("%s", line);
 	free(line);
 
+	privsep_ending(c);
 	if (!c->gone) {
 		if (cause != NULL)
 			clen = strlen(cause) > PRIVSEP_TEXT_MAX ?
@@ -442,7 +443,6 @@ privsep_end_main(void *arg)
 		free(buf);
 	}
 	free(cause);
-	c->ended = 1;
 	privsep_done(c);
 	return (NULL);
 }
