@@ -100,7 +100,7 @@ privsep_child_open(char **cause)
 void
 privsep_child_close(void)
 {
-	privsep_thread_stop();
+	worker_pool_stop();
 	if (privsep_ev_wake != NULL)
 		event_free(privsep_ev_wake);
 	privsep_ev_wake = NULL;

@@ -62,9 +62,8 @@ uint64_t	 privsep_now(void);
 void		 privsep_signal(struct privsep_child *, int);
 void		 privsep_kill(struct privsep_child *);
 void		 privsep_cgroup_free(struct privsep_child *);
-void		 privsep_thread(struct privsep_child *, void *(*)(void *));
-void		 privsep_thread_stop(void);
-void		*privsep_start_main(void *);
-void		*privsep_end_main(void *);
+void		 privsep_thread(struct privsep_child *, void (*)(void *));
+void		 privsep_start_main(void *);
+void		 privsep_end_main(void *);
 
 #endif /* PRIVSEP_CHILD_H */

@@ -23,13 +23,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -45,47 +43,16 @@
  * cgroup, commit the end row, answer ENDED). privsep_thread gives a
  * command to such a thread, and each hands it back with privsep_done.
  *
- * The threads are kept, as the network part's workers are
- * (worker_pool.c): a thread that is done waits up to
- * PRIVSEP_POOL_IDLE_SECONDS for the next half, and PRIVSEP_POOL_IDLE_KEEP
- * at most wait so. A half never waits for a thread: when none waits, a
- * new one starts, so that every command's commit still reaches the audit
- * writer at once and concurrent commands share its group commits. A
- * thread created for each half (and ended) put its creation and its
- * scheduling on a new CPU on every command's path, twice.
- *
- * Lock: pool_lock guards the pool's queue and counts below; it is never
- * held with another lock, nor across a system call but the condition
- * waits.
+ * The threads are the pool's (worker_pool.c), kept as the network part's
+ * workers are: a half never waits for a thread, so every command's
+ * commit reaches the audit writer at once and concurrent commands share
+ * its group commits; a thread created for each half (and ended) put its
+ * creation and its scheduling on a new CPU on every command's path,
+ * twice.
  */
-
-#define PRIVSEP_POOL_STACK_SIZE		(256 * 1024)
-#define PRIVSEP_POOL_IDLE_KEEP		128
-#define PRIVSEP_POOL_IDLE_SECONDS	30
-
-/* A half of a command's life waiting for a pool thread. */
-struct privsep_pool_item {
-	struct privsep_child		*c;
-	void				*(*fn)(void *);
-	STAILQ_ENTRY(privsep_pool_item)	 entry;
-};
-STAILQ_HEAD(privsep_pool_items, privsep_pool_item);
 
 static int	privsep_cgroup_new(struct privsep_child *, char **);
 static int	privsep_spawn(struct privsep_child *, char **);
-static void	privsep_pool_init(void);
-static void	*privsep_pool_main(void *);
-
-static pthread_once_t		 pool_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t		 pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t		 pool_idle_cond;
-static pthread_cond_t		 pool_gone_cond = PTHREAD_COND_INITIALIZER;
-static struct privsep_pool_items pool_queue =
-				    STAILQ_HEAD_INITIALIZER(pool_queue);
-static u_int			 pool_queued;
-static u_int			 pool_idle;
-static u_int			 pool_threads;
-static int			 pool_stopping;
 
 /*
  * What a command's life (this file and privsep_child.c) uses of exec.c,
@@ -122,142 +89,21 @@ privsep_cgroup_free(struct privsep_child *c)
 	c->cgroup = NULL;
 }
 
-/* Set up the idle threads' condition, on the monotonic clock. Once. */
-static void
-privsep_pool_init(void)
-{
-	pthread_condattr_t	attr;
-
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&pool_idle_cond, &attr);
-	pthread_condattr_destroy(&attr);
-}
-
 /*
- * Give a command to a pool thread running fn: one that waits takes it,
- * or a new one starts, with every signal blocked. Without a thread, fn
- * runs here: slower, as correct. Loop thread.
+ * Give a command to a pool thread running fn. Without a thread, fn runs
+ * here: slower, as correct. Loop thread.
  */
 void
-privsep_thread(struct privsep_child *c, void *(*fn)(void *))
+privsep_thread(struct privsep_child *c, void (*fn)(void *))
 {
-	struct privsep_pool_item	*item, *it;
-	pthread_attr_t			 attr;
-	pthread_t			 thread;
-	sigset_t			 all, old;
-	int				 error;
+	char	*cause = NULL;
 
 	c->busy = 1;
-	pthread_once(&pool_once, privsep_pool_init);
-	item = xcalloc(1, sizeof *item);
-	item->c = c;
-	item->fn = fn;
-	pthread_mutex_lock(&pool_lock);
-	STAILQ_INSERT_TAIL(&pool_queue, item, entry);
-	pool_queued++;
-	if (pool_idle >= pool_queued) {
-		pthread_cond_signal(&pool_idle_cond);
-		pthread_mutex_unlock(&pool_lock);
-		return;
-	}
-	pool_threads++;
-	pthread_mutex_unlock(&pool_lock);
-
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, PRIVSEP_POOL_STACK_SIZE);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	error = pthread_create(&thread, &attr, privsep_pool_main, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (error == 0)
-		return;
-
-	/*
-	 * No thread: take the item back and run it here, unless a thread
-	 * that finished its own took it meanwhile.
-	 */
-	log_warnx("privileged part: pthread_create: %s", strerror(error));
-	pthread_mutex_lock(&pool_lock);
-	pool_threads--;
-	STAILQ_FOREACH(it, &pool_queue, entry) {
-		if (it == item)
-			break;
-	}
-	if (it != NULL) {
-		STAILQ_REMOVE(&pool_queue, item, privsep_pool_item, entry);
-		pool_queued--;
-	}
-	pthread_mutex_unlock(&pool_lock);
-	if (it != NULL) {
-		free(item);
+	if (worker_pool_call(fn, c, &cause) != 0) {
+		log_warnx("privileged part: %s", cause);
+		free(cause);
 		fn(c);
 	}
-}
-
-/*
- * A pool thread: run the queued halves, then wait for more; end after
- * waiting PRIVSEP_POOL_IDLE_SECONDS, when PRIVSEP_POOL_IDLE_KEEP others
- * wait already, or at privsep_thread_stop. Every signal is blocked.
- */
-static void *
-privsep_pool_main(void *arg)
-{
-	struct privsep_pool_item	*item;
-	struct privsep_child		*c;
-	void				*(*fn)(void *);
-	struct timespec			 deadline;
-	int				 rc;
-
-	(void)arg;
-	pthread_mutex_lock(&pool_lock);
-	for (;;) {
-		while ((item = STAILQ_FIRST(&pool_queue)) != NULL) {
-			STAILQ_REMOVE_HEAD(&pool_queue, entry);
-			pool_queued--;
-			pthread_mutex_unlock(&pool_lock);
-			c = item->c;
-			fn = item->fn;
-			free(item);
-			fn(c);
-			pthread_mutex_lock(&pool_lock);
-		}
-		if (pool_stopping || pool_idle >= PRIVSEP_POOL_IDLE_KEEP)
-			break;
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += PRIVSEP_POOL_IDLE_SECONDS;
-		pool_idle++;
-		rc = 0;
-		while (STAILQ_EMPTY(&pool_queue) && !pool_stopping && rc == 0)
-			rc = pthread_cond_timedwait(&pool_idle_cond,
-			    &pool_lock, &deadline);
-		pool_idle--;
-		if (STAILQ_EMPTY(&pool_queue))
-			break;
-	}
-	pool_threads--;
-	pthread_cond_broadcast(&pool_gone_cond);
-	pthread_mutex_unlock(&pool_lock);
-	return (NULL);
-}
-
-/*
- * End the waiting pool threads and wait until each has left its loop;
- * once no command is left. Loop thread.
- */
-void
-privsep_thread_stop(void)
-{
-	pthread_mutex_lock(&pool_lock);
-	pool_stopping = 1;
-	if (pool_threads > 0)
-		pthread_cond_broadcast(&pool_idle_cond);
-	while (pool_threads > 0)
-		pthread_cond_wait(&pool_gone_cond, &pool_lock);
-	pool_stopping = 0;
-	pthread_mutex_unlock(&pool_lock);
 }
 
 /*
@@ -265,7 +111,7 @@ privsep_thread_stop(void)
  * starts without it), then spawn the command; or note why not, with
  * the end row of a command that could not start.
  */
-void *
+void
 privsep_start_main(void *arg)
 {
 	struct privsep_child	*c = arg;
@@ -279,7 +125,7 @@ privsep_start_main(void *arg)
 		c->fail_kind = PRIVSEP_FAIL_AUDIT;
 		c->fail_reason = cause;
 		privsep_done(c);
-		return (NULL);
+		return;
 	}
 	/* rcmdd --list shows it from now on. */
 	__atomic_store_n(&c->list_id, rec->id, __ATOMIC_RELEASE);
@@ -301,7 +147,6 @@ privsep_start_main(void *arg)
 		c->fail_reason = xstrdup(rec->reason);
 	}
 	privsep_done(c);
-	return (NULL);
 }
 
 /*
@@ -377,7 +222,7 @@ fail:
  * reap the shell, remove its cgroup, commit the end row with the status
  * seen here and answer ENDED. A command's thread.
  */
-void *
+void
 privsep_end_main(void *arg)
 {
 	struct privsep_child	*c = arg;
@@ -444,5 +289,4 @@ privsep_end_main(void *arg)
 	}
 	free(cause);
 	privsep_done(c);
-	return (NULL);
 }
