@@ -42,16 +42,16 @@
 
 /*
  * A command's life in the privileged part (privsep.c has the protocol),
- * as the loop sees it: its start, on a thread of its own (commit the
+ * as the loop sees it: its start, on a pool thread (commit the
  * start row, then spawn: privsep_thread.c); STARTED or FAILED on its
  * socket; what the network part sends on that socket; EXITED when the
- * pidfd fires; and its end, on a thread of its own again (reap, remove
+ * pidfd fires; and its end, on a pool thread again (reap, remove
  * the cgroup, commit the end row, ENDED: privsep_thread.c). The
  * event loop's thread reads the socket and owns every event; while a
  * thread has a command (busy), no event of it is armed and the loop does
  * not touch it, and the thread hands it back through privsep_dones and
  * the wake-up pipe (STYLE.md's four steps). privsep_lock guards
- * privsep_dones alone.
+ * privsep_dones and privsep_nended, and nothing else.
  */
 
 TAILQ_HEAD(privsep_children, privsep_child);
@@ -73,6 +73,7 @@ static struct privsep_children	 privsep_children =
 static pthread_mutex_t		 privsep_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct privsep_dones	 privsep_dones =
     STAILQ_HEAD_INITIALIZER(privsep_dones);
+static u_int			 privsep_nended;	/* ended, not freed */
 static int			 privsep_wake[2] = { -1, -1 };
 static struct event		*privsep_ev_wake;
 
@@ -95,10 +96,11 @@ privsep_child_open(char **cause)
 	return (0);
 }
 
-/* Remove the wake-up pipe, once no command is left. */
+/* Remove the wake-up pipe and the pool threads, once no command is left. */
 void
 privsep_child_close(void)
 {
+	worker_pool_stop();
 	if (privsep_ev_wake != NULL)
 		event_free(privsep_ev_wake);
 	privsep_ev_wake = NULL;
@@ -223,11 +225,37 @@ privsep_child_gone_all(const char *why)
 	}
 }
 
-/* Return how many commands the privileged part has. */
+/*
+ * Return how many commands the privileged part has: for MaxCommands,
+ * those whose end row is committed left out, since their ENDED may
+ * have reached the client (and its next EXEC this part) before the loop
+ * frees them; once the main channel has ended, all, so that the loop
+ * stops only when none is left.
+ */
 u_int
 privsep_child_count(void)
 {
-	return (privsep_nchildren);
+	u_int	n;
+
+	if (privsep_chan == -1)
+		return (privsep_nchildren);
+	pthread_mutex_lock(&privsep_lock);
+	n = privsep_nchildren - privsep_nended;
+	pthread_mutex_unlock(&privsep_lock);
+	return (n);
+}
+
+/*
+ * The command's end row is committed, or cannot be: it is over, and no
+ * longer counts against MaxCommands. Its thread, before ENDED.
+ */
+void
+privsep_ending(struct privsep_child *c)
+{
+	pthread_mutex_lock(&privsep_lock);
+	c->ended = 1;
+	privsep_nended++;
+	pthread_mutex_unlock(&privsep_lock);
 }
 
 /* Hand a command back to the loop, from its thread. */
@@ -268,8 +296,12 @@ privsep_wake_cb(int fd, short events, void *arg)
 	while ((c = STAILQ_FIRST(&dones)) != NULL) {
 		STAILQ_REMOVE_HEAD(&dones, done_entry);
 		c->busy = 0;
-		if (c->ended)
+		if (c->ended) {
+			pthread_mutex_lock(&privsep_lock);
+			privsep_nended--;
+			pthread_mutex_unlock(&privsep_lock);
 			privsep_child_free(c);
+		}
 		else if (c->fail_kind != 0) {
 			privsep_child_failed(c->ctl, c->fail_kind,
 			    c->fail_errno != 0 ? c->fail_errno : EIO,
@@ -552,7 +584,7 @@ privsep_gone(struct privsep_child *c, const char *why)
 	}
 }
 
-/* The command is over: its end goes to a thread of its own. */
+/* The command is over: its end goes to a pool thread. */
 static void
 privsep_end(struct privsep_child *c)
 {

@@ -54,6 +54,7 @@ struct privsep_child {
 };
 
 /* privsep_child.c: what a command's thread reports back with */
+void		 privsep_ending(struct privsep_child *);
 void		 privsep_done(struct privsep_child *);
 uint64_t	 privsep_now(void);
 
@@ -61,8 +62,8 @@ uint64_t	 privsep_now(void);
 void		 privsep_signal(struct privsep_child *, int);
 void		 privsep_kill(struct privsep_child *);
 void		 privsep_cgroup_free(struct privsep_child *);
-void		 privsep_thread(struct privsep_child *, void *(*)(void *));
-void		*privsep_start_main(void *);
-void		*privsep_end_main(void *);
+void		 privsep_thread(struct privsep_child *, void (*)(void *));
+void		 privsep_start_main(void *);
+void		 privsep_end_main(void *);
 
 #endif /* PRIVSEP_CHILD_H */

@@ -42,6 +42,7 @@
  */
 
 #define PRIVSEP_HDR_LEN		8
+#define PRIVSEP_RECV_PEEK	(16 * 1024)	/* larger: peek at the length */
 #define PRIVSEP_SOCKBUF		(1024 * 1024)
 
 static void	privsep_put_u32(uint8_t *, uint32_t);
@@ -161,7 +162,7 @@ privsep_recv(int fd, size_t max, struct privsep_msg *m, int flags,
 	} cbuf;
 	uint8_t		*buf;
 	ssize_t		 n;
-	size_t		 nfd, k;
+	size_t		 nfd, k, size;
 	int		 fds[PRIVSEP_MAX_FDS + 1], error = EPROTO;
 	u_int		 nfds = 0, extra = 0;
 
@@ -169,9 +170,32 @@ privsep_recv(int fd, size_t max, struct privsep_msg *m, int flags,
 	if (max > PRIVSEP_MSG_MAX)
 		max = PRIVSEP_MSG_MAX;
 	/* One byte more than allowed: a longer datagram shows as MSG_TRUNC. */
-	buf = xmalloc(PRIVSEP_HDR_LEN + max + 1);
+	size = PRIVSEP_HDR_LEN + max + 1;
+	if (size > PRIVSEP_RECV_PEEK) {
+		/*
+		 * Learn the datagram's length first (MSG_TRUNC gives it
+		 * whole): a buffer of max bytes for every message, most of
+		 * a few hundred, was an mmap and a munmap each (rcmdd.c
+		 * sets M_MMAP_THRESHOLD), and one for each EAGAIN too. No
+		 * descriptor is taken by the peek.
+		 */
+		do
+			n = recv(fd, NULL, 0, flags | MSG_PEEK | MSG_TRUNC);
+		while (n == -1 && errno == EINTR);
+		if (n == -1) {
+			error = errno;
+			if (error != EAGAIN)
+				xasprintf(cause, "cannot receive: %s",
+				    strerror(error));
+			errno = error;
+			return (-1);
+		}
+		if ((size_t)n < size)
+			size = (size_t)n + 1;
+	}
+	buf = xmalloc(size);
 	iov.iov_base = buf;
-	iov.iov_len = PRIVSEP_HDR_LEN + max + 1;
+	iov.iov_len = size;
 	memset(&msg, 0, sizeof msg);
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;

@@ -23,7 +23,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,11 +37,18 @@
 
 /*
  * The blocking halves of a command's life in the privileged part, each
- * on a thread of its own, while the loop (privsep_child.c) leaves the
+ * on a pool thread, while the loop (privsep_child.c) leaves the
  * command alone: its start (commit the start row, then spawn it with its
  * pipes, cgroup and pidfd) and its end (reap the shell, remove the
  * cgroup, commit the end row, answer ENDED). privsep_thread gives a
  * command to such a thread, and each hands it back with privsep_done.
+ *
+ * The threads are the pool's (worker_pool.c), kept as the network part's
+ * workers are: a half never waits for a thread, so every command's
+ * commit reaches the audit writer at once and concurrent commands share
+ * its group commits; a thread created for each half (and ended) put its
+ * creation and its scheduling on a new CPU on every command's path,
+ * twice.
  */
 
 static int	privsep_cgroup_new(struct privsep_child *, char **);
@@ -84,38 +90,28 @@ privsep_cgroup_free(struct privsep_child *c)
 }
 
 /*
- * Give a command to a thread of its own running fn, with every signal
- * blocked. Without a thread, fn runs here: slower, as correct.
+ * Give a command to a pool thread running fn. Without a thread, fn runs
+ * here: slower, as correct. Loop thread.
  */
 void
-privsep_thread(struct privsep_child *c, void *(*fn)(void *))
+privsep_thread(struct privsep_child *c, void (*fn)(void *))
 {
-	pthread_attr_t	attr;
-	pthread_t	thread;
-	sigset_t	all, old;
-	int		error;
+	char	*cause = NULL;
 
 	c->busy = 1;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	error = pthread_create(&thread, &attr, fn, c);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (error != 0) {
-		log_warnx("privileged part: pthread_create: %s",
-		    strerror(error));
+	if (worker_pool_call(fn, c, &cause) != 0) {
+		log_warnx("privileged part: %s", cause);
+		free(cause);
 		fn(c);
 	}
 }
 
 /*
- * A command's start, on its own thread: commit the start row (nothing
+ * A command's start, on a pool thread: commit the start row (nothing
  * starts without it), then spawn the command; or note why not, with
  * the end row of a command that could not start.
  */
-void *
+void
 privsep_start_main(void *arg)
 {
 	struct privsep_child	*c = arg;
@@ -129,7 +125,7 @@ privsep_start_main(void *arg)
 		c->fail_kind = PRIVSEP_FAIL_AUDIT;
 		c->fail_reason = cause;
 		privsep_done(c);
-		return (NULL);
+		return;
 	}
 	/* rcmdd --list shows it from now on. */
 	__atomic_store_n(&c->list_id, rec->id, __ATOMIC_RELEASE);
@@ -151,7 +147,6 @@ privsep_start_main(void *arg)
 		c->fail_reason = xstrdup(rec->reason);
 	}
 	privsep_done(c);
-	return (NULL);
 }
 
 /*
@@ -227,7 +222,7 @@ fail:
  * reap the shell, remove its cgroup, commit the end row with the status
  * seen here and answer ENDED. A command's thread.
  */
-void *
+void
 privsep_end_main(void *arg)
 {
 	struct privsep_child	*c = arg;
@@ -272,6 +267,7 @@ privsep_end_main(void *arg)
 	log_info("%s", line);
 	free(line);
 
+	privsep_ending(c);
 	if (!c->gone) {
 		if (cause != NULL)
 			clen = strlen(cause) > PRIVSEP_TEXT_MAX ?
@@ -292,7 +288,5 @@ privsep_end_main(void *arg)
 		free(buf);
 	}
 	free(cause);
-	c->ended = 1;
 	privsep_done(c);
-	return (NULL);
 }

@@ -548,6 +548,7 @@ int		 worker_done(struct worker *);
 void		 worker_free(struct worker *);
 
 /* worker_pool.c */
+int		 worker_pool_call(void (*)(void *), void *, char **);
 void		 worker_pool_stop(void);
 
 /* exec.c */

@@ -43,7 +43,9 @@
  * a join on the loop thread. The audit writer's group commits end many
  * commands at once, so keeping fewer waiting threads than connections
  * that run commands would mean creating the rest again each round; an
- * idle thread costs little memory.
+ * idle thread costs little memory. The privileged part, a process of
+ * its own, runs its commands' starts and ends on the same kind of pool
+ * (worker_pool_call, from privsep_thread.c).
  *
  * Lock: pool_lock guards everything here below it; it is never held with
  * another lock, nor across a system call other than the condition waits.
@@ -53,9 +55,10 @@
 #define WORKER_POOL_IDLE_KEEP		128
 #define WORKER_POOL_IDLE_SECONDS	30
 
-/* A job waiting for a pool thread. */
+/* A call waiting for a pool thread: a job's worker, or any fn (arg). */
 struct worker_pool_item {
-	struct job			*job;
+	void				 (*fn)(void *);
+	void				*arg;
 	STAILQ_ENTRY(worker_pool_item)	 entry;
 };
 STAILQ_HEAD(worker_pool_items, worker_pool_item);
@@ -69,7 +72,7 @@ STAILQ_HEAD(worker_pool_threads, worker_pool_thread);
 
 static void	 worker_pool_init(void);
 static void	*worker_pool_main(void *);
-static void	 worker_pool_run(struct job *);
+static void	 worker_pool_run(void *);
 
 static pthread_once_t		 pool_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t		 pool_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -105,6 +108,18 @@ worker_pool_init(void)
 int
 worker_pool_add(struct job *job, char **cause)
 {
+	return (worker_pool_call(worker_pool_run, job, cause));
+}
+
+/*
+ * Queue fn (arg) for a pool thread, as worker_pool_add does a job; the
+ * privileged part runs commands' starts and ends so (privsep_thread.c).
+ * Return 0, or -1 with the cause if no thread can be had; fn is then
+ * not called. Loop thread.
+ */
+int
+worker_pool_call(void (*fn)(void *), void *arg, char **cause)
+{
 	struct worker_pool_item		*item, *it;
 	struct worker_pool_thread	*t;
 	pthread_attr_t			 attr;
@@ -113,7 +128,8 @@ worker_pool_add(struct job *job, char **cause)
 
 	pthread_once(&pool_once, worker_pool_init);
 	item = xcalloc(1, sizeof *item);
-	item->job = job;
+	item->fn = fn;
+	item->arg = arg;
 	pthread_mutex_lock(&pool_lock);
 	STAILQ_INSERT_TAIL(&pool_queue, item, entry);
 	pool_queued++;
@@ -176,7 +192,8 @@ worker_pool_main(void *arg)
 {
 	struct worker_pool_thread	*t = arg;
 	struct worker_pool_item		*item;
-	struct job			*job;
+	void				(*fn)(void *);
+	void				*fn_arg;
 	struct timespec			 deadline;
 	int				 rc;
 
@@ -186,9 +203,10 @@ worker_pool_main(void *arg)
 			STAILQ_REMOVE_HEAD(&pool_queue, entry);
 			pool_queued--;
 			pthread_mutex_unlock(&pool_lock);
-			job = item->job;
+			fn = item->fn;
+			fn_arg = item->arg;
 			free(item);
-			worker_pool_run(job);
+			fn(fn_arg);
 			pthread_mutex_lock(&pool_lock);
 		}
 		if (pool_stopping || pool_idle >= WORKER_POOL_IDLE_KEEP)
@@ -217,7 +235,7 @@ worker_pool_main(void *arg)
  * step it, until it is done. Pool thread.
  */
 static void
-worker_pool_run(struct job *job)
+worker_pool_run(void *job)
 {
 	struct worker	*w;
 	struct pollfd	 pfd[WORKER_POLL_FDS];

@@ -74,6 +74,7 @@ static void	 test_serve_output(void);
 static void	 test_serve_fail_closed(void);
 static void	 test_serve_signals(void);
 static void	 test_serve_refusals(void);
+static void	 test_serve_back_to_back(void);
 static void	 test_serve_malformed(void);
 static void	 test_serve_network_killed(void);
 
@@ -88,6 +89,8 @@ static CU_TestInfo serve_tests[] = {
 	    test_serve_signals },
 	{ "a run-as the configuration does not grant, a command past "
 	    "MaxCommands, and DENY, are recorded", test_serve_refusals },
+	{ "a command that has ended does not count against MaxCommands",
+	    test_serve_back_to_back },
 	{ "a malformed request ends the channel and every command",
 	    test_serve_malformed },
 	{ "a network part killed by SIGKILL leaves no command running or "
@@ -544,6 +547,46 @@ test_serve_refusals(void)
 	    "reason from commands where client_addr = '192.0.2.7'");
 	CU_ASSERT_STRING_EQUAL(s, "mallory 999 no Allow rule admits mallory");
 	free(s);
+	CU_ASSERT_EQUAL(fx_stop(&fx), 0);
+	tmpdir_free(fx.dir);
+}
+
+/*
+ * MaxCommands 1: commands run back to back, each EXEC sent as soon as
+ * the ENDED of the one before came, are all admitted. The privileged
+ * part frees a command after its ENDED has gone: one ended but not yet
+ * freed must not count against the limit.
+ */
+static void
+test_serve_back_to_back(void)
+{
+	struct fixture		 fx;
+	struct cmd_record	*rec;
+	struct privsep_cmd	*cmd;
+	char			*cause = NULL;
+	int			 kind, i, refused = 0;
+
+	if (fx_start(&fx, 1) != 0)
+		return;
+	for (i = 0; i < 200 && refused == 0; i++) {
+		rec = new_record("true");
+		if (privsep_cmd_start(fx.chan, rec, fx.runas, &cmd, &kind,
+		    &cause) != 0) {
+			fprintf(stderr, "command %d of 200 back to back: %s\n",
+			    i + 1, cause);
+			free(cause);
+			cause = NULL;
+			refused = 1;
+			record_free(rec);
+			break;
+		}
+		CU_ASSERT_EQUAL(wait_exited(cmd, 5000), 0);
+		rec->status = "exited";
+		CU_ASSERT_EQUAL(privsep_cmd_finish(cmd, rec, &cause), 0);
+		privsep_cmd_free(cmd);
+		record_free(rec);
+	}
+	CU_ASSERT_EQUAL(refused, 0);
 	CU_ASSERT_EQUAL(fx_stop(&fx), 0);
 	tmpdir_free(fx.dir);
 }
