@@ -24,9 +24,11 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +61,7 @@
 #define BENCH_NAME		"rcmd-bench"
 #define BENCH_MAX_CONNS		100000
 #define BENCH_BUF_SIZE		(FRAME_HEADER_LEN + FRAME_MAX_PAYLOAD)
+#define BENCH_MAX_PARTS		8	/* the daemon's processes counted */
 
 /* One connection slot; with --connect-each it reconnects per command. */
 struct bench_conn {
@@ -83,9 +86,12 @@ static void	 bench_idle_cb(int, short, void *);
 static void	 bench_report(void);
 static int	 bench_cmp(const void *, const void *);
 static uint64_t	 bench_percentile(double);
+static void	 bench_find_parts(void);
 static long	 bench_proc_kib(const char *);
+static long	 bench_part_kib(long, const char *);
 static void	 bench_reset_peak(void);
 static double	 bench_proc_cpu_ms(void);
+static double	 bench_part_cpu_ms(long);
 static uint64_t	 bench_now_us(void);
 static void	 bench_usage(void) __attribute__((__noreturn__));
 
@@ -100,6 +106,8 @@ static int			 bench_going;
 static uint64_t			 bench_connect_us;
 static const char		*bench_command = "true";
 static long			 bench_pid = -1;
+static long			 bench_parts[BENCH_MAX_PARTS];
+static u_int			 bench_nparts;
 static u_int			 bench_idle_s;
 static uint64_t			 bench_duration_us;
 static u_int			 bench_limit_s = 120;
@@ -404,19 +412,85 @@ bench_percentile(double pct)
 	return (bench_lat[rank - 1]);
 }
 
-/* Return a field of /proc/PID/status in KiB, or -1. */
+/*
+ * Find the daemon's processes: the one given and its children that run
+ * the same program. Since the privilege split the connections live in
+ * the network part, a child of the privileged one; the commands, also
+ * its children, run other programs and are left out.
+ */
+static void
+bench_find_parts(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	FILE		*f;
+	char		 path[64], exe[PATH_MAX], cexe[PATH_MAX];
+	ssize_t		 n;
+	long		 child;
+
+	bench_nparts = 0;
+	if (bench_pid <= 0)
+		return;
+	bench_parts[bench_nparts++] = bench_pid;
+	snprintf(path, sizeof path, "/proc/%ld/exe", bench_pid);
+	if ((n = readlink(path, exe, sizeof exe - 1)) <= 0)
+		return;
+	exe[n] = '\0';
+	snprintf(path, sizeof path, "/proc/%ld/task", bench_pid);
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/task/%.16s/children",
+		    bench_pid, de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		while (bench_nparts < BENCH_MAX_PARTS &&
+		    fscanf(f, "%ld", &child) == 1) {
+			snprintf(path, sizeof path, "/proc/%ld/exe", child);
+			if ((n = readlink(path, cexe, sizeof cexe - 1)) <= 0)
+				continue;
+			cexe[n] = '\0';
+			if (strcmp(cexe, exe) == 0)
+				bench_parts[bench_nparts++] = child;
+		}
+		fclose(f);
+	}
+	closedir(d);
+}
+
+/*
+ * Return a field of /proc/PID/status in KiB, summed over the daemon's
+ * processes, or -1.
+ */
 static long
 bench_proc_kib(const char *field)
+{
+	long	sum = 0, v;
+	u_int	i;
+
+	if (bench_nparts == 0)
+		return (-1);
+	for (i = 0; i < bench_nparts; i++) {
+		if ((v = bench_part_kib(bench_parts[i], field)) == -1)
+			return (-1);
+		sum += v;
+	}
+	return (sum);
+}
+
+/* Return a field of /proc/PID/status in KiB, or -1. */
+static long
+bench_part_kib(long pid, const char *field)
 {
 	FILE	*f;
 	char	 path[64], line[256];
 	size_t	 len;
 	long	 v = -1;
 
-	if (bench_pid <= 0)
-		return (-1);
 	len = strlen(field);
-	snprintf(path, sizeof path, "/proc/%ld/status", bench_pid);
+	snprintf(path, sizeof path, "/proc/%ld/status", pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return (-1);
 	while (fgets(line, sizeof line, f) != NULL) {
@@ -430,33 +504,57 @@ bench_proc_kib(const char *field)
 }
 
 /*
- * Reset the daemon's peak RSS to its current RSS, so that the peak read
- * at the end is this run's (clear_refs 5; we must own the process).
+ * Reset the peak RSS of the daemon's processes to their current RSS, so
+ * that the peak read at the end is this run's (clear_refs 5; we must own
+ * the processes).
  */
 static void
 bench_reset_peak(void)
 {
 	char	path[64];
+	u_int	i;
 	int	fd;
 
-	if (bench_pid <= 0)
-		return;
-	snprintf(path, sizeof path, "/proc/%ld/clear_refs", bench_pid);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1 ||
-	    write(fd, "5", 1) != 1)
-		log_warn("cannot reset the peak RSS of %ld (%s); the peak "
-		    "printed is since the daemon started", bench_pid, path);
-	if (fd != -1)
-		close(fd);
+	for (i = 0; i < bench_nparts; i++) {
+		snprintf(path, sizeof path, "/proc/%ld/clear_refs",
+		    bench_parts[i]);
+		if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1 ||
+		    write(fd, "5", 1) != 1)
+			log_warn("cannot reset the peak RSS of %ld (%s); the "
+			    "peak printed is since the daemon started",
+			    bench_parts[i], path);
+		if (fd != -1)
+			close(fd);
+	}
 }
 
 /*
- * Return the CPU time the daemon has used, user and system, all threads,
- * in ms, or -1: from its CPU-time clock, to the nanosecond, or else from
- * fields 14 and 15 of /proc/PID/stat, in clock ticks.
+ * Return the CPU time the daemon's processes have used, user and system,
+ * all threads, in ms, or -1.
  */
 static double
 bench_proc_cpu_ms(void)
+{
+	double	sum = 0, v;
+	u_int	i;
+
+	if (bench_nparts == 0)
+		return (-1);
+	for (i = 0; i < bench_nparts; i++) {
+		if ((v = bench_part_cpu_ms(bench_parts[i])) < 0)
+			return (-1);
+		sum += v;
+	}
+	return (sum);
+}
+
+/*
+ * Return the CPU time of one process in ms, or -1: from its CPU-time
+ * clock, to the nanosecond, or else from fields 14 and 15 of
+ * /proc/PID/stat, in clock ticks.
+ */
+static double
+bench_part_cpu_ms(long pid)
 {
 	FILE			*f;
 	struct timespec		 ts;
@@ -466,14 +564,12 @@ bench_proc_cpu_ms(void)
 	long			 hz;
 	int			 ok;
 
-	if (bench_pid <= 0)
-		return (-1);
-	if (clock_getcpuclockid((pid_t)bench_pid, &clk) == 0 &&
+	if (clock_getcpuclockid((pid_t)pid, &clk) == 0 &&
 	    clock_gettime(clk, &ts) == 0)
 		return ((double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6);
 	if ((hz = sysconf(_SC_CLK_TCK)) <= 0)
 		return (-1);
-	snprintf(path, sizeof path, "/proc/%ld/stat", bench_pid);
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return (-1);
 	p = fgets(line, sizeof line, f);
@@ -535,6 +631,7 @@ bench_report(void)
 			    cpu * 1000.0 / (double)bench_nlat);
 		printf("daemon_rss_kib %ld\n", bench_proc_kib("VmRSS"));
 		printf("daemon_peak_rss_kib %ld\n", bench_proc_kib("VmHWM"));
+		printf("daemon_processes %u\n", bench_nparts);
 	}
 	if (bench_timed_out)
 		printf("timed_out %u\n", bench_limit_s);
@@ -706,6 +803,7 @@ main(int argc, char **argv)
 		evtimer_add(idle_ev, &tv);
 	}
 
+	bench_find_parts();
 	bench_reset_peak();
 	bench_cpu_start_ms = bench_proc_cpu_ms();
 	bench_conns = xcalloc(bench_nconns, sizeof *bench_conns);

@@ -209,6 +209,11 @@ conn_step(struct conn *c, int revents, struct conn_result *r, char **cause)
 		if (c->phase == CONN_HELLO) {
 			rc = conn_hello_reply(c, &f, &why);
 			rbuf_drain(&c->in, used);
+			/* With EXEC sent early, its answers may follow. */
+			if (rc == 0 && c->early) {
+				c->phase = CONN_RUNNING;
+				continue;
+			}
 			if (rc == 0) {
 				c->phase = CONN_READY;
 				/* The server's HELLO comes alone. */
@@ -234,6 +239,8 @@ conn_step(struct conn *c, int revents, struct conn_result *r, char **cause)
 		return (conn_closed(c, fill, r, cause));
 	if (rc == -1)
 		return (-1);
+	if (c->hold)
+		return (0);
 	return (conn_flush(c, cause));
 }
 
@@ -578,8 +585,12 @@ write_all(int fd, const uint8_t *p, size_t len)
 /*
  * Queue EXEC for a command on a connection that is ready (or done with
  * the command before), and STDIN_EOF too unless with_stdin: the caller
- * then queues the input (conn_send). Return 0, or -1 with a cause if the
- * command cannot be sent.
+ * then queues the input (conn_send). On a connection still waiting for
+ * the server's HELLO, EXEC goes out right behind ours: the server handles
+ * frames in order, so it answers HELLO first, and one that refuses our
+ * HELLO never runs the command. The answer to HELLO is checked as before
+ * (conn_step), with the same messages. Return 0, or -1 with a cause if
+ * the command cannot be sent.
  */
 int
 conn_exec(struct conn *c, const char *cmd, size_t cmdlen,
@@ -604,7 +615,11 @@ conn_exec(struct conn *c, const char *cmd, size_t cmdlen,
 	free(buf);
 	if (!with_stdin)
 		conn_send(c, MSG_STDIN_EOF, NULL, 0);
-	c->phase = CONN_RUNNING;
+	c->hold = 0;
+	if (c->phase == CONN_HELLO)
+		c->early = 1;
+	else
+		c->phase = CONN_RUNNING;
 	return (0);
 }
 

@@ -41,6 +41,8 @@
 #define CONN_OUT_MAX		(256 * 1024)
 #define CONN_GIVE_UP		3
 
+static int	conn_wait(struct conn *, const char *, const char *,
+		    struct tls_config *, int, enum conn_phase, char **);
 static int	conn_run_signals(struct conn *, char **);
 static void	conn_run_stdin(struct conn *, int *);
 static uint64_t	conn_now_ms(void);
@@ -55,6 +57,31 @@ int
 conn_open(struct conn *c, const char *host, const char *port,
     struct tls_config *tc, int timeout_ms, char **cause)
 {
+	return (conn_wait(c, host, port, tc, timeout_ms, CONN_READY, cause));
+}
+
+/*
+ * Connect to host and port, through TLS if tc is not NULL, and queue our
+ * HELLO without waiting for the server's: conn_run sends EXEC behind it
+ * and checks the answer, which saves a round trip per command. Return 0,
+ * or -1 with a cause that says what failed.
+ */
+int
+conn_connect(struct conn *c, const char *host, const char *port,
+    struct tls_config *tc, int timeout_ms, char **cause)
+{
+	return (conn_wait(c, host, port, tc, timeout_ms, CONN_HELLO, cause));
+}
+
+/*
+ * Step a new connection until it reaches phase until: CONN_HELLO, our
+ * HELLO queued, or CONN_READY, the server's checked.
+ */
+static int
+conn_wait(struct conn *c, const char *host, const char *port,
+    struct tls_config *tc, int timeout_ms, enum conn_phase until,
+    char **cause)
+{
 	struct pollfd	 pfd;
 	enum conn_phase	 phase;
 	uint64_t	 deadline, now;
@@ -62,13 +89,17 @@ conn_open(struct conn *c, const char *host, const char *port,
 
 	if (conn_start(c, host, port, tc, timeout_ms, cause) != 0)
 		return (-1);
+	/* One write of HELLO and EXEC: the server may close after HELLO. */
+	c->hold = until == CONN_HELLO;
 	phase = CONN_READY;
 	attempt = -1;
 	deadline = 0;
 	for (;;) {
+		if (c->phase == until)
+			return (0);
 		if (conn_step(c, revents, NULL, cause) != 0)
 			return (-1);
-		if (c->phase == CONN_READY)
+		if (c->phase == until)
 			return (0);
 		revents = 0;
 		now = conn_now_ms();
@@ -98,30 +129,46 @@ conn_open(struct conn *c, const char *host, const char *port,
 }
 
 /*
- * Run one command on a connection that is ready. stdin_fd is forwarded
- * until its end, or -1 for none. Signals arriving on c->sigfd are passed
- * to the command. Return 0 with the result, or -1 with a cause.
+ * Run one command on a connection that is ready, or that conn_connect
+ * left waiting for the server's HELLO (which must come within
+ * RCMD_HELLO_TIMEOUT_MS). stdin_fd is forwarded, once the server has
+ * answered HELLO, until its end, or -1 for none. Signals arriving on
+ * c->sigfd are passed to the command. Return 0 with the result, or -1
+ * with a cause.
  */
 int
 conn_run(struct conn *c, const char *cmd, size_t cmdlen, uint32_t timeout_ms,
     int stdin_fd, struct conn_result *r, char **cause)
 {
 	struct pollfd	 pfd[3];
-	int		 rc, revents = 0, i_stdin, i_sig, nfd;
+	uint64_t	 deadline, now;
+	int		 rc, revents = 0, i_stdin, i_sig, nfd, wait;
 
 	memset(r, 0, sizeof *r);
 	if (conn_exec(c, cmd, cmdlen, timeout_ms, stdin_fd != -1, cause) != 0)
 		return (-1);
 	c->interrupts = 0;
+	deadline = conn_now_ms() + RCMD_HELLO_TIMEOUT_MS;
 	for (;;) {
 		if ((rc = conn_step(c, revents, r, cause)) != 0)
 			return (rc == 1 ? 0 : -1);
 		revents = 0;
+		wait = -1;
+		if (c->phase == CONN_HELLO) {
+			now = conn_now_ms();
+			if (now >= deadline) {
+				conn_expire(c, cause);
+				return (-1);
+			}
+			wait = (int)(deadline - now);
+		}
 		nfd = 0;
 		pfd[nfd].fd = c->fd;
 		pfd[nfd++].events = conn_events(c);
 		i_stdin = i_sig = -1;
-		if (stdin_fd != -1 && rbuf_length(&c->out) < CONN_OUT_MAX) {
+		/* Nothing is read from stdin for a server that may refuse. */
+		if (stdin_fd != -1 && c->phase == CONN_RUNNING &&
+		    rbuf_length(&c->out) < CONN_OUT_MAX) {
 			pfd[nfd].fd = stdin_fd;
 			pfd[nfd].events = POLLIN;
 			i_stdin = nfd++;
@@ -131,7 +178,7 @@ conn_run(struct conn *c, const char *cmd, size_t cmdlen, uint32_t timeout_ms,
 			pfd[nfd].events = POLLIN;
 			i_sig = nfd++;
 		}
-		if (poll(pfd, nfd, conn_pending(c) ? 0 : -1) == -1) {
+		if (poll(pfd, nfd, conn_pending(c) ? 0 : wait) == -1) {
 			if (errno == EINTR)
 				continue;
 			xasprintf(cause, "poll: %s", strerror(errno));

@@ -454,8 +454,9 @@ main(int argc, char **argv)
 		return (status);
 	}
 	tc = tls_setup(host, cert, key, ca, no_tls);
-	if (conn_open(&c, host, port, tc, RCMD_CONNECT_TIMEOUT_MS,
-	    &cause) != 0) {
+	/* A command goes out with HELLO; the prompt waits for the answer. */
+	if ((cmd != NULL ? conn_connect : conn_open)(&c, host, port, tc,
+	    RCMD_CONNECT_TIMEOUT_MS, &cause) != 0) {
 		fprintf(stderr, "rcmd: %s\n", cause);
 		exit(RCMD_EXIT_ERROR);
 	}

@@ -88,6 +88,8 @@ struct conn {
 	int		 refused;	/* the server sent ERROR */
 	int		 error;		/* errno of a failed connect, or 0 */
 	int		 plain;		/* plain TCP beyond loopback refused */
+	int		 hold;		/* HELLO waits in out for EXEC */
+	int		 early;		/* EXEC went out behind our HELLO */
 };
 
 /* How a command ended, as the server reported it. */
@@ -128,6 +130,8 @@ int	conn_connect_expire(struct conn *, char **);
 
 /* conn_blocking.c */
 int	conn_open(struct conn *, const char *, const char *,
+	    struct tls_config *, int, char **);
+int	conn_connect(struct conn *, const char *, const char *,
 	    struct tls_config *, int, char **);
 int	conn_run(struct conn *, const char *, size_t, uint32_t, int,
 	    struct conn_result *, char **);

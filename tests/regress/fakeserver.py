@@ -16,13 +16,15 @@
 
 """A fake rcmd server for the client's error tests.
 
-    fakeserver.py PORTFILE MODE
+    fakeserver.py [-t CERTDIR] PORTFILE MODE
     fakeserver.py -u SOCKET MODE
 
 It listens on 127.0.0.1 port 0, writes the port to PORTFILE (through a
 temporary file and a rename), accepts one connection, answers as MODE
 says, and exits after the client closes or 30 s. With -u it listens on
-the Unix socket SOCKET instead, and writes no port. The modes:
+the Unix socket SOCKET instead, and writes no port. With -t it speaks
+TLS, with the certificates of mkcerts.sh in CERTDIR (server.pem,
+server.key, and ca.pem for the client's). The modes:
 
     silent      read the client's HELLO and answer nothing
     version     answer HELLO with protocol version 2
@@ -34,12 +36,17 @@ the Unix socket SOCKET instead, and writes no port. The modes:
                 no Allow rule admits
     run         answer HELLO; to an EXEC, STARTED, the command on STDOUT
                 as "ran: COMMAND", and EXIT with code 7
+    eager       as run, but answer nothing until both HELLO and EXEC
+                have come; close at once if EXEC does not come within
+                3 s of HELLO (a client that waits for our HELLO)
 """
 
 import os
 import socket
+import ssl
 import struct
 import sys
+import time
 
 
 def frame(ftype, payload=b""):
@@ -57,7 +64,27 @@ def read_frame(conn, buf):
     return buf[4], buf[5:4 + n], buf[4 + n:]
 
 
+def read_within(conn, buf, seconds):
+    """read_frame, giving up after seconds: return None then too."""
+    conn.settimeout(seconds)
+    try:
+        return read_frame(conn, buf)
+    except (socket.timeout, OSError):
+        return None
+    finally:
+        conn.settimeout(30)
+
+
 def main():
+    tls = None
+    if sys.argv[1] == "-t":
+        certs = sys.argv[2]
+        del sys.argv[1:3]
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(os.path.join(certs, "server.pem"),
+                            os.path.join(certs, "server.key"))
+        tls.load_verify_locations(os.path.join(certs, "ca.pem"))
+        tls.verify_mode = ssl.CERT_REQUIRED
     if sys.argv[1] == "-u":
         path, mode = sys.argv[2], sys.argv[3]
         lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -75,6 +102,8 @@ def main():
     lsock.settimeout(30)
     conn, _ = lsock.accept()
     conn.settimeout(30)
+    if tls is not None:
+        conn = tls.wrap_socket(conn, server_side=True)
     hello = b"RCMD" + struct.pack(">HH", 1, 0)
     if mode == "version":
         conn.sendall(frame(0x81, b"RCMD" + struct.pack(">HH", 2, 0) +
@@ -106,6 +135,22 @@ def main():
                              frame(0x83, b"ran: " + got[1][8:] + b"\n") +
                              frame(0x85, struct.pack(">BiQQ", 0, 7, 1000,
                                                      1)))
+    elif mode == "eager":
+        got = read_frame(conn, b"")
+        if got is not None and got[0] == 0x01:
+            t0 = time.monotonic()
+            got = read_within(conn, got[2], 3)
+            if got is not None and got[0] == 0x02:
+                conn.sendall(frame(0x81, hello + b"fake") +
+                             frame(0x82, struct.pack(">Q", 1)) +
+                             frame(0x83, b"ran: " + got[1][8:] + b"\n") +
+                             frame(0x85, struct.pack(">BiQQ", 0, 7, 1000,
+                                                     1)))
+            else:
+                sys.stderr.write("fakeserver: no EXEC within %.1f s of "
+                                 "HELLO\n" % (time.monotonic() - t0))
+                conn.close()
+                return
     try:
         while conn.recv(65536):
             pass
