@@ -84,6 +84,7 @@ static void	 audit_episode(struct audit_reqs *);
 static void	 audit_count(struct audit_reqs *, const struct timespec *,
 		     const struct timespec *);
 static void	 audit_deny_free(struct audit_req *);
+static void	 audit_cursor_commit(uint64_t);
 static int	 audit_sql(const char *, int, const char *, const char *,
 		     int, sqlite3_stmt **);
 static int	 audit_bind(sqlite3_stmt *, int, const struct cmd_record *,
@@ -114,6 +115,10 @@ static int		 audit_failing;
 static uint64_t		 audit_refused;
 static u_int		 audit_since_prune;
 static uint64_t		 audit_max_rows;	/* audit_lock */
+
+/* The forwarding cursor to store, and the one stored (writer's own). */
+static uint64_t		 audit_cursor_want;	/* audit_lock */
+static uint64_t		 audit_cursor_written;
 
 /*
  * Open the database (audit_db.c) and prepare the writer's statements.
@@ -208,7 +213,7 @@ audit_main(void *arg)
 	struct audit_req	*req;
 	struct timespec		 deadline, t0, t1;
 	time_t			 prune_at = 0;
-	uint64_t		 max_rows;
+	uint64_t		 max_rows, cursor, head;
 	u_int			 days;
 	int			 more = 0, prune;
 
@@ -217,19 +222,23 @@ audit_main(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&audit_lock);
 		while (TAILQ_EMPTY(&audit_queue) && !audit_stopping && !more &&
-		    !audit_prune_now) {
+		    !audit_prune_now && audit_cursor_want <=
+		    audit_cursor_written) {
 			if (pthread_cond_timedwait(&audit_wake, &audit_lock,
 			    &deadline) == ETIMEDOUT)
 				break;
 		}
+		cursor = audit_cursor_want;
 		if (TAILQ_EMPTY(&audit_queue) && audit_stopping) {
 			pthread_mutex_unlock(&audit_lock);
+			audit_cursor_commit(cursor);
 			break;
 		}
 		TAILQ_INIT(&batch);
 		TAILQ_CONCAT(&batch, &audit_queue, entry);
 		audit_counts.queued = 0;
 		pthread_mutex_unlock(&audit_lock);
+		audit_cursor_commit(cursor);
 
 		if (!TAILQ_EMPTY(&batch)) {
 			clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -253,7 +262,10 @@ audit_main(void *arg)
 		}
 		prune = audit_prune_now;
 		audit_prune_now = 0;
+		head = audit_chain.seq;
 		pthread_mutex_unlock(&audit_lock);
+		/* The forwarder sends what was just committed. */
+		forward_wake(head);
 
 		/*
 		 * Prune in small batches between requests, so that writers
@@ -273,6 +285,48 @@ audit_main(void *arg)
 		deadline.tv_sec += AUDIT_PRUNE_EVERY_SEC;
 	}
 	return (NULL);
+}
+
+/*
+ * Store the forwarding cursor the forwarder asked for, in a transaction of
+ * its own, if it moved. Writer thread.
+ */
+static void
+audit_cursor_commit(uint64_t cursor)
+{
+	char	*cause = NULL;
+
+	if (cursor <= audit_cursor_written)
+		return;
+	if (audit_step(audit_begin_stmt) != 0) {
+		log_warnx("audit: cannot store the forwarding cursor: %s",
+		    sqlite3_errmsg(audit_db));
+		return;
+	}
+	if (forward_cursor_write(audit_db, cursor, &cause) != 0 ||
+	    audit_step(audit_commit_stmt) != 0) {
+		log_warnx("audit: cannot store the forwarding cursor: %s",
+		    cause != NULL ? cause : sqlite3_errmsg(audit_db));
+		free(cause);
+		sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
+		return;
+	}
+	audit_cursor_written = cursor;
+}
+
+/*
+ * The forwarder's cursor has moved to seq: the writer stores it with its
+ * next transaction. Forwarder thread.
+ */
+void
+audit_forward_cursor(uint64_t seq)
+{
+	pthread_mutex_lock(&audit_lock);
+	if (seq > audit_cursor_want) {
+		audit_cursor_want = seq;
+		pthread_cond_signal(&audit_wake);
+	}
+	pthread_mutex_unlock(&audit_lock);
 }
 
 /*
@@ -689,6 +743,7 @@ audit_stop(void)
 	audit_failing = 0;
 	audit_refused = 0;
 	audit_since_prune = 0;
+	audit_cursor_want = audit_cursor_written = 0;
 	audit_finalize();
 	if (audit_db != NULL) {
 		sqlite3_close(audit_db);

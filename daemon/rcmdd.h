@@ -100,6 +100,10 @@ struct config {
 	struct allow_rule *allow;
 	u_int		 nallow;
 	char		*audit_group;
+	char		*audit_forward;		/* libpq conninfo, or NULL */
+	int		 audit_forward_sync;
+	char		*audit_host_name;	/* NULL: the host name */
+	u_int		 forward_max_lag_ms;	/* 0: off */
 	int		 umask_set;
 	u_int		 umask;
 	u_int		 max_procs;
@@ -518,12 +522,70 @@ void		 audit_deny(const struct record_peer *, const char *);
 void		 audit_head(struct chain_head *);
 void		 audit_get_stats(struct audit_stats *);
 void		 audit_set_retention(u_int, uint64_t);
+void		 audit_forward_cursor(uint64_t);
 
 /* audit_db.c */
 int		 audit_lookup_group(const char *, gid_t *, char **);
 void		 audit_set_group(gid_t);
 int		 audit_db_open(const char *, int, struct sqlite3 **,
 		     struct chain_head *, char **);
+
+/* forward.c: the forwarder thread (AuditForward) */
+int		 forward_open(const struct config *, const char *, char **);
+void		 forward_start(void);
+void		 forward_stop(void);
+int		 forward_enabled(void);
+void		 forward_wake(uint64_t);
+void		 forward_head(const struct chain_head *);
+void		 forward_set_max_lag(u_int);
+int		 forward_sync(uint64_t, char **);
+int		 forward_lagging(char **);
+
+/*
+ * forward_read.c: the events to forward, read from the local database,
+ * each with the columns of the central store's events (sql/central.sql):
+ * the record's fields as text, NULL for NULL.
+ */
+#define FORWARD_ROW		0	/* a version 1 row */
+#define FORWARD_START		1
+#define FORWARD_END		2
+#define FORWARD_NFIELDS		(RECORD_F_CHAIN_VERSION + 1)
+struct forward_event {
+	uint64_t	 seq;
+	int		 kind;
+	char		*value[FORWARD_NFIELDS];
+	size_t		 bytes;
+};
+struct forward_batch {
+	struct forward_event *ev;
+	size_t		 n;
+	uint64_t	 first;		/* the seqs it covers */
+	uint64_t	 last;
+	uint64_t	 missing;	/* of them, not in the database */
+	size_t		 bytes;
+};
+int		 forward_cursor_open(struct sqlite3 *, const char *, uint64_t *,
+		     struct chain_head *, char **);
+int		 forward_cursor_write(struct sqlite3 *, uint64_t, char **);
+int		 forward_cursor_read(struct sqlite3 *, uint64_t, uint64_t *,
+		     char **);
+int		 forward_read(struct sqlite3 *, uint64_t, uint64_t, size_t,
+		     struct forward_batch *, char **);
+void		 forward_batch_clear(struct forward_batch *);
+const char	*forward_kind_name(int);
+const char	*forward_event_hash(const struct forward_event *);
+int		 forward_event_time(struct sqlite3 *, uint64_t, time_t *);
+
+/* forward_pg.c: the central store's side */
+struct forward_pg;
+int		 forward_check_conninfo(const char *, char **);
+int		 forward_check_host_name(const char *, char **);
+struct forward_pg *forward_pg_connect(const char *, const char *,
+		     const struct chain_head *, char **);
+int		 forward_pg_send(struct forward_pg *,
+		     const struct forward_batch *, const struct chain_head *,
+		     char **);
+void		 forward_pg_close(struct forward_pg *);
 
 /* prune.c */
 int		 prune_run(struct sqlite3 *, u_int, uint64_t);
