@@ -15,9 +15,10 @@
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 
 # rcmdd --verify-audit postgresql://... on a central store (lib-pg.sh)
-# holding a real rcmdd's events, loaded as six hosts would forward them
-# (one of its commands still running when they were sent): as an auditor,
-# over TLS, every host verifies. Then the superuser, disabling the
+# holding a real rcmdd's events: forwarded by the daemon itself as web1
+# (AuditForward), and loaded as five more hosts (pg_load_events) while
+# one of its commands still runs: as an auditor, over TLS, every host
+# verifies. Then the superuser, disabling the
 # triggers on purpose, changes a host's end event, another's start event,
 # deletes an end from the middle of a third and the last events of a
 # fourth, and a start's field in a fifth's end: each is named with its
@@ -62,6 +63,8 @@ done
 pg_add_auditor auditor1 >/dev/null
 uri=$pg_uri
 
+write_config "AuditForward \"$(pg_conninfo_for web1)\"" "AuditHostName web1" \
+    "AuditHeadInterval 1s"
 start_daemon
 rcmd -n 'echo one' >/dev/null || fail "echo one failed"
 rcmd -n 'echo two; exit 3' >/dev/null
@@ -70,12 +73,16 @@ rcmd_bg -n 'sleep 3; echo four' >/dev/null
 wait_sql 10 "SELECT status FROM commands WHERE id = 4" running ||
     fail "the fourth command is not running: $sql_got"
 # Sent while the fourth runs: its start only.
-for h in web1 web2 web3 web4 web5 web6; do
+wait_sql 10 "SELECT lag_events FROM forward_status" 0 ||
+    fail "web1 did not forward its events: $sql_got"
+for h in web2 web3 web4 web5 web6; do
 	pg_load_events "$h" "$db"
 done
 expect_eq "events of web1" 7 \
     "$(pg_psql -At -c "SELECT count(*) FROM events WHERE host = 'web1'")"
 head7=$(sql "SELECT hash FROM commands WHERE seq = 7")
+wait_for 10 eval '[ "$(pg_psql -At -c "SELECT max(seq) FROM heads WHERE
+    host = '"'web1'"'")" = 7 ]' || fail "web1 sent no head at seq 7"
 
 verify
 expect_eq "verify: exit status" 0 "$vrc"
@@ -92,10 +99,12 @@ central store: 6 hosts, all verified" "$vout"
 # it was.
 wait_sql 10 "SELECT status FROM commands WHERE id = 4" exited ||
     fail "the fourth command did not end: $sql_got"
-for h in web1 web2 web3 web4; do
+for h in web2 web3 web4; do
 	pg_load_events "$h" "$db"
 done
 head8=$(sql "SELECT end_hash FROM commands WHERE end_seq = 8")
+wait_for 10 eval '[ "$(pg_psql -At -c "SELECT max(seq) FROM heads WHERE
+    host = '"'web1'"'")" = 8 ]' || fail "web1 sent no head at seq 8"
 verify --host web1
 expect_eq "verify web1: exit status" 0 "$vrc"
 expect_eq "verify web1" "web1: 4 rows verified; chain head 8:$head8
@@ -145,9 +154,17 @@ verify --host nosuch
 expect_eq "verify an unknown host: exit status" 1 "$vrc"
 expect_eq "verify an unknown host" "rcmdd: the central store has no host nosuch (no events, no chain base): check its AuditHostName" "$verr"
 
-# The local database against its central copy: equal, with the events
-# not forwarded yet counted.
+# The local database against its central copy: equal, then, with the
+# daemon stopped and a command run without it, with the events not
+# forwarded yet counted.
+verify --compare "$db" --host web1
+expect_eq "compare: exit status" 0 "$vrc"
+expect_eq "compare" "web1: $db matches the central store: events 1 to 8 compared; 0 local events not forwarded yet" "$vout"
+stop_daemon
+write_config
+start_daemon
 rcmd -n 'echo five' >/dev/null || fail "echo five failed"
+stop_daemon
 verify --compare "$db" --host web1
 expect_eq "compare: exit status" 0 "$vrc"
 expect_eq "compare" "web1: $db matches the central store: events 1 to 8 compared; 2 local events not forwarded yet" "$vout"
