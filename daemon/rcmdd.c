@@ -64,6 +64,8 @@ static struct config_cmdline	 rcmdd_cmdline;
 #define OPT_END			263
 #define OPT_STATUS		264
 #define OPT_TEST_CONFINEMENT	265
+#define OPT_HOST		266
+#define OPT_COMPARE		267
 
 static const struct option longopts[] = {
 	{ "check-config",	no_argument,		NULL,	't' },
@@ -74,6 +76,8 @@ static const struct option longopts[] = {
 	{ "test-confinement",	no_argument,		NULL,
 	    OPT_TEST_CONFINEMENT },
 	{ "export-audit",	required_argument,	NULL,	OPT_EXPORT },
+	{ "compare",		required_argument,	NULL,	OPT_COMPARE },
+	{ "host",		required_argument,	NULL,	OPT_HOST },
 	{ "head",		required_argument,	NULL,	OPT_HEAD },
 	{ "since",		required_argument,	NULL,	OPT_SINCE },
 	{ "verify-audit",	required_argument,	NULL,	OPT_VERIFY_AUDIT },
@@ -114,6 +118,10 @@ usage(int status)
 	    "       rcmdd --verify-audit DATABASE [--head SEQ:HASH]\n"
 	    "  check the audit log's hash chain, and that the head rcmdd\n"
 	    "  logged is in it\n"
+	    "       rcmdd --verify-audit postgresql://... [--host NAME]\n"
+	    "             [--compare DATABASE]\n"
+	    "  verify the central audit store host by host, or compare a\n"
+	    "  host's local database with its central copy\n"
 	    "       rcmdd --export-audit DATABASE [--since TIME]\n"
 	    "  write the audit log as JSON Lines, the rows started at or\n"
 	    "  after TIME (YYYY-MM-DD[THH:MM[:SS[.mmm]][Z]], UTC) if given\n"
@@ -137,6 +145,7 @@ main(int argc, char **argv)
 	struct rlimit		 rl;
 	const char		*pidfile, *errstr, *verify = NULL, *head = NULL;
 	const char		*export = NULL, *since = NULL;
+	const char		*central_host = NULL, *compare = NULL;
 	char			*request = NULL;
 	char			*cause = NULL, *fds_note = NULL;
 	pid_t			 otherpid;
@@ -199,6 +208,12 @@ main(int argc, char **argv)
 		case OPT_HEAD:
 			head = optarg;
 			break;
+		case OPT_HOST:
+			central_host = optarg;
+			break;
+		case OPT_COMPARE:
+			compare = optarg;
+			break;
 		case OPT_EXPORT:
 			export = optarg;
 			break;
@@ -234,6 +249,17 @@ main(int argc, char **argv)
 		fprintf(stderr, "rcmdd: --head goes with --verify-audit\n");
 		usage(1);
 	}
+	if ((central_host != NULL || compare != NULL) && (verify == NULL ||
+	    !central_uri(verify))) {
+		fprintf(stderr, "rcmdd: --host and --compare go with "
+		    "--verify-audit postgresql://...\n");
+		usage(1);
+	}
+	if (head != NULL && verify != NULL && central_uri(verify)) {
+		fprintf(stderr, "rcmdd: --head goes with --verify-audit "
+		    "DATABASE: the central store keeps each host's heads\n");
+		usage(1);
+	}
 	if (since != NULL && export == NULL) {
 		fprintf(stderr, "rcmdd: --since goes with --export-audit\n");
 		usage(1);
@@ -250,6 +276,8 @@ main(int argc, char **argv)
 	}
 
 	log_init("rcmdd", 1, cmd->verbose);
+	if (verify != NULL && central_uri(verify))
+		exit(central_verify(verify, central_host, compare));
 	if (verify != NULL)
 		exit(verify_audit(verify, head));
 	if (export != NULL)

@@ -491,9 +491,15 @@ int		 chain_hash(struct sqlite3_stmt *, int, int, const char *,
 		     char *, uint8_t *);
 char		*chain_error(struct sqlite3 *, const char *);
 
+/* central_verify.c */
+int		 central_uri(const char *);
+int		 central_verify(const char *, const char *, const char *);
+
 /* chain_verify.c */
 int		 chain_verify(const char *, const char *, uint64_t *,
 		     struct chain_head *, char **);
+int		 chain_verify_db(struct sqlite3 *, const char *, const char *,
+		     uint64_t *, struct chain_head *, char **);
 
 /* audit.c */
 /* What the audit writer has done since start-up, for the metrics. */

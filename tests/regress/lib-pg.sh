@@ -277,7 +277,9 @@ pg_restart() {
 		if [ -n "${pg_first_start:-}" ] && [ "$_pr_try" -lt 5 ] &&
 		    tail -n "+$((_pr_lines + 1))" "$pg_dir/server.log" |
 		    grep -q 'could not bind'; then
-			say "port $pg_port is taken; trying another"
+			say "port $pg_port is taken ($(tail -n \
+			    "+$((_pr_lines + 1))" "$pg_dir/server.log" |
+			    grep 'could not bind' | head -n 1)); trying another"
 			pg_port=$(pg_pick_port)
 			continue
 		fi
