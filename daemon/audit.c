@@ -51,6 +51,7 @@
 
 #define AUDIT_PRUNE_BATCH	500	/* records between two prunes */
 #define AUDIT_PRUNE_EVERY_SEC	60
+#define AUDIT_CURSOR_EVERY_SEC	1	/* the cursor alone, at most */
 
 #define AUDIT_BEGIN	1
 #define AUDIT_FINISH	2
@@ -79,7 +80,7 @@ static void	 audit_finalize(void);
 static char	*audit_errmsg(const char *);
 static int	 audit_step(sqlite3_stmt *);
 static int	 audit_submit(struct audit_req *, char **);
-static void	 audit_commit(struct audit_reqs *);
+static void	 audit_commit(struct audit_reqs *, uint64_t);
 static void	 audit_episode(struct audit_reqs *);
 static void	 audit_count(struct audit_reqs *, const struct timespec *,
 		     const struct timespec *);
@@ -211,8 +212,8 @@ audit_main(void *arg)
 {
 	struct audit_reqs	 batch;
 	struct audit_req	*req;
-	struct timespec		 deadline, t0, t1;
-	time_t			 prune_at = 0;
+	struct timespec		 deadline, wait, now, t0, t1;
+	time_t			 prune_at = 0, cursor_due = 0;
 	uint64_t		 max_rows, cursor, head;
 	u_int			 days;
 	int			 more = 0, prune;
@@ -222,10 +223,26 @@ audit_main(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&audit_lock);
 		while (TAILQ_EMPTY(&audit_queue) && !audit_stopping && !more &&
-		    !audit_prune_now && audit_cursor_want <=
-		    audit_cursor_written) {
+		    !audit_prune_now) {
+			/*
+			 * The forwarding cursor goes with the next batch; with
+			 * none, alone, a second after it moved.
+			 */
+			wait = deadline;
+			if (audit_cursor_want > audit_cursor_written) {
+				clock_gettime(CLOCK_REALTIME, &now);
+				if (cursor_due == 0)
+					cursor_due = now.tv_sec +
+					    AUDIT_CURSOR_EVERY_SEC;
+				if (now.tv_sec >= cursor_due)
+					break;
+				if (cursor_due < wait.tv_sec) {
+					wait.tv_sec = cursor_due;
+					wait.tv_nsec = 0;
+				}
+			}
 			if (pthread_cond_timedwait(&audit_wake, &audit_lock,
-			    &deadline) == ETIMEDOUT)
+			    &wait) == ETIMEDOUT)
 				break;
 		}
 		cursor = audit_cursor_want;
@@ -238,14 +255,19 @@ audit_main(void *arg)
 		TAILQ_CONCAT(&batch, &audit_queue, entry);
 		audit_counts.queued = 0;
 		pthread_mutex_unlock(&audit_lock);
-		audit_cursor_commit(cursor);
 
 		if (!TAILQ_EMPTY(&batch)) {
 			clock_gettime(CLOCK_MONOTONIC, &t0);
-			audit_commit(&batch);
+			audit_commit(&batch, cursor);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			audit_episode(&batch);
+		} else if (cursor > audit_cursor_written) {
+			clock_gettime(CLOCK_REALTIME, &now);
+			if (now.tv_sec >= cursor_due)
+				audit_cursor_commit(cursor);
 		}
+		if (audit_cursor_written >= cursor)
+			cursor_due = 0;
 
 		pthread_mutex_lock(&audit_lock);
 		if (!TAILQ_EMPTY(&batch))
@@ -403,18 +425,19 @@ audit_episode(struct audit_reqs *batch)
 }
 
 /*
- * Commit a batch of requests in one transaction. If a statement fails,
- * retry each request alone, so that one bad record does not sink the
- * others; if no transaction can begin at all (the database is locked past
- * the busy timeout, read-only, or broken), every request fails with that
- * reason at once.
+ * Commit a batch of requests in one transaction, with the forwarding
+ * cursor if it moved. If a statement fails, retry each request alone, so
+ * that one bad record does not sink the others; if no transaction can
+ * begin at all (the database is locked past the busy timeout, read-only,
+ * or broken), every request fails with that reason at once.
  */
 static void
-audit_commit(struct audit_reqs *batch)
+audit_commit(struct audit_reqs *batch, uint64_t cursor)
 {
 	struct audit_req	*req;
 	struct chain_head	 saved = audit_chain;
-	char			*cause;
+	char			*cause = NULL;
+	uint64_t		 stored = 0;
 	int			 failed = 0;
 
 	if (audit_step(audit_begin_stmt) != 0) {
@@ -432,8 +455,17 @@ audit_commit(struct audit_reqs *batch)
 			break;
 		}
 	}
-	if (!failed && audit_step(audit_commit_stmt) == 0)
+	if (!failed && cursor > audit_cursor_written) {
+		if (forward_cursor_write(audit_db, cursor, &cause) == 0)
+			stored = cursor;
+		free(cause);
+		cause = NULL;
+	}
+	if (!failed && audit_step(audit_commit_stmt) == 0) {
+		if (stored != 0)
+			audit_cursor_written = stored;
 		return;
+	}
 
 	sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
 	audit_chain = saved;

@@ -52,7 +52,7 @@
  * across SQLite or libpq, and is taken after audit_lock is released.
  */
 
-#define FORWARD_BATCH		1000		/* events a transaction */
+#define FORWARD_BATCH		5000		/* events a transaction */
 #define FORWARD_BATCH_BYTES	(4 * 1024 * 1024)
 #define FORWARD_RETRY_MIN_MS	250
 #define FORWARD_RETRY_MAX_MS	30000

@@ -123,6 +123,15 @@ static int	 forward_pg_command(struct forward_pg *, const char *, int,
 static int	 forward_pg_compare(struct forward_pg *,
 		     const struct forward_batch *, const uint8_t *, char **);
 static size_t	 forward_pg_find(const struct forward_batch *, uint64_t);
+static void	 forward_pg_element(FILE *, const char *);
+static char	*forward_pg_insert_sql(void);
+
+/* The central columns' types, in record_fields order (sql/central.sql). */
+static const char *forward_pg_types[FORWARD_NFIELDS] = {
+	"bigint", "text", "text", "text", "integer", "text", "text", "text",
+	"text", "text", "integer", "integer", "bigint", "text", "bigint",
+	"integer", "text", "bigint", "text", "bigint", "text", "integer"
+};
 
 /*
  * Check that AuditForward is a connection string libpq can parse. Return
@@ -262,47 +271,50 @@ forward_pg_send(struct forward_pg *pg, const struct forward_batch *batch,
 	const struct forward_event	*ev;
 	PGresult			*res = NULL;
 	const char			**params = NULL, *hp[4];
-	char				**seqs = NULL, *sql = NULL, *t, hseq[32];
+	char				**arrays = NULL, *sql = NULL, hseq[32];
 	FILE				*f;
 	size_t				 sqllen;
 	char				 at[32];
 	uint8_t				*returned = NULL;
 	struct timespec			 ts;
-	size_t				 i, k, np, per = 2 + FORWARD_NFIELDS;
+	size_t				 i, np, per = 2 + FORWARD_NFIELDS;
 	uint64_t			 s;
 	int				 j, rc = -1;
 
 	if (forward_pg_command(pg, "BEGIN", 0, NULL, cause) != 0)
 		return (-1);
 	if (batch != NULL && batch->n != 0) {
-		/* host, then event_seq, kind and the fields of each event. */
-		np = 1 + batch->n * per;
-		params = xreallocarray(NULL, np, sizeof *params);
-		seqs = xcalloc(batch->n, sizeof *seqs);
+		/*
+		 * One array a column, unnested: a statement of 25 parameters
+		 * whatever the batch, which PostgreSQL plans at once, where
+		 * a row of parameters an event took it longer than the rest.
+		 */
+		np = 1 + per;
+		params = xcalloc(np, sizeof *params);
+		arrays = xcalloc(per, sizeof *arrays);
 		returned = xcalloc(batch->n, 1);
 		params[0] = pg->host;
-		if ((f = open_memstream(&sql, &sqllen)) == NULL)
-			fatal("open_memstream");
-		t = chain_columns(NULL, NULL, NULL);
-		fprintf(f, "INSERT INTO events (host, event_seq, kind, %s) "
-		    "VALUES ", t);
-		free(t);
-		for (i = 0, k = 1; i < batch->n; i++) {
-			ev = &batch->ev[i];
-			xasprintf(&seqs[i], "%" PRIu64, ev->seq);
-			params[k++] = seqs[i];
-			params[k++] = forward_kind_name(ev->kind);
-			for (j = 0; j < FORWARD_NFIELDS; j++)
-				params[k++] = ev->value[j];
-			fprintf(f, "%s($1", i == 0 ? "" : ", ");
-			for (j = 0; j < (int)per; j++)
-				fprintf(f, ", $%zu", 2 + i * per + (size_t)j);
-			fputc(')', f);
+		for (j = 0; j < (int)per; j++) {
+			if ((f = open_memstream(&arrays[j], &sqllen)) == NULL)
+				fatal("open_memstream");
+			fputc('{', f);
+			for (i = 0; i < batch->n; i++) {
+				ev = &batch->ev[i];
+				if (i != 0)
+					fputc(',', f);
+				if (j == 0)
+					fprintf(f, "%" PRIu64, ev->seq);
+				else if (j == 1)
+					fputs(forward_kind_name(ev->kind), f);
+				else
+					forward_pg_element(f, ev->value[j - 2]);
+			}
+			fputc('}', f);
+			if (fclose(f) != 0)
+				fatal("open_memstream");
+			params[1 + j] = arrays[j];
 		}
-		fprintf(f, " ON CONFLICT (host, event_seq) DO NOTHING "
-		    "RETURNING event_seq");
-		if (fclose(f) != 0)
-			fatal("open_memstream");
+		sql = forward_pg_insert_sql();
 		res = PQexecParams(pg->conn, sql, (int)np, NULL, params, NULL,
 		    NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -340,15 +352,71 @@ out:
 	PQclear(res);
 	if (rc != 0 && PQstatus(pg->conn) == CONNECTION_OK)
 		PQclear(PQexec(pg->conn, "ROLLBACK"));
-	if (seqs != NULL) {
-		for (i = 0; i < batch->n; i++)
-			free(seqs[i]);
+	if (arrays != NULL) {
+		for (j = 0; j < (int)(2 + FORWARD_NFIELDS); j++)
+			free(arrays[j]);
 	}
-	free(seqs);
+	free(arrays);
 	free(params);
 	free(returned);
 	free(sql);
 	return (rc);
+}
+
+/*
+ * Write a value as an element of an array literal: NULL, or in double
+ * quotes with each quote and backslash escaped.
+ */
+static void
+forward_pg_element(FILE *f, const char *v)
+{
+	const char	*p;
+
+	if (v == NULL) {
+		fputs("NULL", f);
+		return;
+	}
+	fputc('"', f);
+	for (p = v; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			fputc('\\', f);
+		fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+/*
+ * Return the INSERT of a batch, allocated: $1 the host, $2 the event
+ * seqs, $3 the kinds, then one text array a field, each cast to its
+ * column's type.
+ */
+static char *
+forward_pg_insert_sql(void)
+{
+	FILE	*f;
+	char	*sql = NULL, *cols;
+	size_t	 len;
+	int	 j;
+
+	if ((f = open_memstream(&sql, &len)) == NULL)
+		fatal("open_memstream");
+	cols = chain_columns(NULL, NULL, NULL);
+	fprintf(f, "INSERT INTO events (host, event_seq, kind, %s) SELECT $1, "
+	    "u.e, u.k", cols);
+	free(cols);
+	for (j = 0; j < FORWARD_NFIELDS; j++)
+		fprintf(f, ", u.c%d::%s", j, forward_pg_types[j]);
+	fprintf(f, " FROM unnest($2::bigint[], $3::text[]");
+	for (j = 0; j < FORWARD_NFIELDS; j++)
+		fprintf(f, ", $%d::text[]", 4 + j);
+	fprintf(f, ") AS u(e, k");
+	for (j = 0; j < FORWARD_NFIELDS; j++)
+		fprintf(f, ", c%d", j);
+	fprintf(f, ") ON CONFLICT (host, event_seq) DO NOTHING RETURNING "
+	    "event_seq");
+	if (fclose(f) != 0)
+		fatal("open_memstream");
+	return (sql);
 }
 
 /* Return the index of event seq in a batch (in seq order), or SIZE_MAX. */

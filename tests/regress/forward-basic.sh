@@ -65,6 +65,8 @@ while [ "$i" -lt 10 ]; do
 	i=$((i + 1))
 done
 rcmd -n 'exit 3' >/dev/null
+# Quotes, backslashes, braces and commas, as the arrays carry them.
+rcmd -n 'echo "q\" b\\ {a,b} NULL"' >/dev/null || fail "the echo failed"
 
 wait_sent 10 || fail "the cursor did not reach the head: $sql_got"
 expect_eq "central events = local events" "$(local_events)" \
@@ -77,6 +79,10 @@ expect_eq "a start is the row as it began" "$(central "SELECT status,
 expect_eq "an end is the whole row" "$(central "SELECT status, exit_code,
     output FROM events WHERE host = 'web1' AND kind = 'end' AND id = 11")" \
     "exited|3|"
+expect_eq "a command with quotes arrives as it is" \
+    "$(sql "SELECT command || '|' || output FROM commands WHERE id = 12")" \
+    "$(central "SELECT command || '|' || output FROM events WHERE
+    host = 'web1' AND kind = 'end' AND id = 12")"
 expect_eq "the base" "$(central "SELECT base_seq FROM hosts WHERE
     host = 'web1'")" 0
 wait_for 10 eval '[ "$(central "SELECT count(*) > 0 FROM heads WHERE host =
@@ -104,7 +110,7 @@ kill -HUP "$daemon_pid"
 wait_for 10 eval '[ "$(grep -c "reloaded\|reload" "$log")" -ge 2 ]' || :
 sleep 1
 expect_sql "nothing unsent is pruned" "SELECT count(*) FROM commands
-    WHERE id > 11" 8
+    WHERE id > 12" 8
 pg_restart
 wait_sent 30 || fail "forwarding did not catch up: $sql_got"
 expect_eq "one line says it stopped" \
@@ -114,4 +120,4 @@ expect_eq "one line says it resumed" \
 stop_daemon
 expect_eq "every event once, after the outage" "$(central "SELECT count(*),
     count(DISTINCT event_seq), min(event_seq), max(event_seq) FROM events
-    WHERE host = 'web1'")" "38|38|1|38"
+    WHERE host = 'web1'")" "40|40|1|40"
