@@ -44,6 +44,8 @@
  */
 
 static int	 rows_make(struct fixture *, u_int, u_int);
+static void	 expect_read(sqlite3 *, uint64_t, uint64_t, size_t,
+		     struct forward_batch *, size_t, uint64_t, uint64_t);
 static void	 test_forward_events(void);
 static void	 test_forward_range(void);
 static void	 test_forward_bytes(void);
@@ -105,6 +107,24 @@ fail:
 	free(cause);
 	audit_stop();
 	return (-1);
+}
+
+/*
+ * Read the events from to to, max bytes, into b (which the caller clears),
+ * and check how many came, the last seq covered and the missing.
+ */
+static void
+expect_read(sqlite3 *db, uint64_t from, uint64_t to, size_t max,
+    struct forward_batch *b, size_t n, uint64_t last, uint64_t missing)
+{
+	char	*cause = NULL;
+
+	CU_ASSERT_EQUAL(forward_read(db, from, to, max, b, &cause), 0);
+	CU_ASSERT_PTR_NULL(cause);
+	free(cause);
+	CU_ASSERT_EQUAL(b->n, n);
+	CU_ASSERT_EQUAL(b->last, last);
+	CU_ASSERT_EQUAL(b->missing, missing);
 }
 
 static void
@@ -190,8 +210,7 @@ test_forward_range(void)
 		goto out;
 	if ((db = db_open(fx.path)) == NULL)
 		goto out;
-	CU_ASSERT_EQUAL(forward_read(db, 3, 6, 1 << 20, &b, &cause), 0);
-	CU_ASSERT_EQUAL(b.n, 4);
+	expect_read(db, 3, 6, 1 << 20, &b, 4, 6, 0);
 	if (b.n == 4) {
 		CU_ASSERT_EQUAL(b.ev[0].seq, 3);
 		CU_ASSERT_EQUAL(b.ev[3].seq, 6);
@@ -200,13 +219,9 @@ test_forward_range(void)
 	}
 	forward_batch_clear(&b);
 	/* Nothing past the head. */
-	CU_ASSERT_EQUAL(forward_read(db, 9, 20, 1 << 20, &b, &cause), 0);
-	CU_ASSERT_EQUAL(b.n, 0);
-	CU_ASSERT_EQUAL(b.missing, 12);
+	expect_read(db, 9, 20, 1 << 20, &b, 0, 20, 12);
 	forward_batch_clear(&b);
-	CU_ASSERT_EQUAL(forward_read(db, 5, 4, 1 << 20, &b, &cause), 0);
-	CU_ASSERT_EQUAL(b.n, 0);
-	CU_ASSERT_EQUAL(b.last, 4);
+	expect_read(db, 5, 4, 1 << 20, &b, 0, 4, 0);
 	forward_batch_clear(&b);
 	sqlite3_close(db);
 out:
@@ -227,10 +242,7 @@ test_forward_bytes(void)
 	if ((db = db_open(fx.path)) == NULL)
 		goto out;
 	/* One byte: one event, and the batch ends there. */
-	CU_ASSERT_EQUAL(forward_read(db, 1, 8, 1, &b, &cause), 0);
-	CU_ASSERT_EQUAL(b.n, 1);
-	CU_ASSERT_EQUAL(b.last, 1);
-	CU_ASSERT_EQUAL(b.missing, 0);
+	expect_read(db, 1, 8, 1, &b, 1, 1, 0);
 	CU_ASSERT(b.bytes > 0);
 	forward_batch_clear(&b);
 	/* Enough for a few. */
@@ -260,10 +272,7 @@ test_forward_gap(void)
 	    0);
 	if ((db = db_open(fx.path)) == NULL)
 		goto out;
-	CU_ASSERT_EQUAL(forward_read(db, 1, 6, 1 << 20, &b, &cause), 0);
-	CU_ASSERT_EQUAL(b.n, 4);
-	CU_ASSERT_EQUAL(b.missing, 2);
-	CU_ASSERT_EQUAL(b.last, 6);
+	expect_read(db, 1, 6, 1 << 20, &b, 4, 6, 2);
 	if (b.n == 4) {
 		CU_ASSERT_EQUAL(b.ev[0].seq, 1);
 		CU_ASSERT_EQUAL(b.ev[1].seq, 3);
