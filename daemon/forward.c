@@ -420,9 +420,11 @@ forward_round(struct forward_pg **pg)
 		    "%" PRIu64 " to %" PRIu64 " are not in the local database: "
 		    "deleted before they were sent; the central store shows "
 		    "the gap", batch.missing, batch.first, batch.last);
+	/* The oldest left; one the database lacks counts from now. */
 	to = batch.last;
-	if (to < last && forward_event_time(fwd_db, to + 1, &when) == 0)
-		oldest = when;
+	if (to < last)
+		oldest = forward_event_time(fwd_db, to + 1, &when) == 0 ?
+		    when : time(NULL);
 	forward_batch_clear(&batch);
 
 	pthread_mutex_lock(&fwd_lock);
@@ -540,6 +542,13 @@ forward_sync(uint64_t seq, char **cause)
 out:
 	pthread_mutex_unlock(&fwd_lock);
 	return (rc);
+}
+
+/* Return 1 in synchronous forwarding. Any thread. */
+int
+forward_sync_mode(void)
+{
+	return (fwd_enabled && fwd_sync);
 }
 
 /*

@@ -282,7 +282,8 @@ privsep_end_main(void *arg)
 			    PRIVSEP_TEXT_MAX : strlen(cause);
 		len = 4 + 8 + RECORD_HASH_LEN + clen;
 		buf = xcalloc(1, len);
-		privsep_put_i32(buf, recorded);
+		privsep_put_i32(buf, recorded ? 1 : forward_sync_mode() ?
+		    PRIVSEP_ENDED_UNSENT : 0);
 		privsep_put_u64(buf + 4, rec->end_seq);
 		memcpy(buf + 12, rec->end_hash, RECORD_HASH_LEN);
 		if (clen != 0)

@@ -539,6 +539,7 @@ void		 forward_wake(uint64_t);
 void		 forward_head(const struct chain_head *);
 void		 forward_set_max_lag(u_int);
 int		 forward_sync(uint64_t, char **);
+int		 forward_sync_mode(void);
 int		 forward_lagging(char **);
 
 /*
@@ -641,6 +642,8 @@ void		 text_time(const struct timespec *, char *, size_t);
 #define PRIVSEP_END		20	/* empty: rcmdd --end */
 #define PRIVSEP_ENDED		19	/* recorded i32, end_seq u64, */
 					/* end_hash, reason */
+#define PRIVSEP_ENDED_UNSENT	2	/* ENDED's recorded: not in the */
+					/* central store (sync): no EXIT */
 #define PRIVSEP_SIGNAL		32	/* signal i32 */
 #define PRIVSEP_TERMINATE	33	/* empty: SIGTERM to the group */
 #define PRIVSEP_KILL		34	/* empty: SIGKILL, cgroup.kill */

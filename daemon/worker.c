@@ -697,8 +697,8 @@ worker_finish(struct worker *run)
 		rec->status = "exited";
 
 	/*
-	 * EXIT says the final row is committed (and, in synchronous
-	 * forwarding, in the central store): when it is not, ERROR says so.
+	 * In synchronous forwarding, EXIT says the end is in the central
+	 * store: when it is not, ERROR says so.
 	 */
 	if ((cause = worker_record(run)) != NULL) {
 		job_output_put(run->rbuf);
@@ -728,21 +728,27 @@ worker_finish(struct worker *run)
  * Send the output and how the command ended to the privileged part, which
  * ends what is left of the command, commits the end row (its seq and hash
  * come back in rec) and logs the one line that tells how it ended, with
- * its record as structured data for a central log store. Return NULL, or
- * why the end row is not recorded, allocated.
+ * its record as structured data for a central log store. Return NULL, or,
+ * allocated, why the client must get ERROR instead of EXIT: in
+ * synchronous forwarding, the end did not reach the central store. An
+ * end row not recorded otherwise is logged, and EXIT goes without a hash.
  */
 static char *
 worker_record(struct worker *run)
 {
 	struct cmd_record	*rec = run->rec;
 	char			*cause = NULL;
+	int			 rc;
 
 	if (run->reason[0] != '\0')
 		rec->reason = xstrdup(run->reason);
-	if (privsep_cmd_finish(run->cmd, rec, &cause) != 0) {
+	if ((rc = privsep_cmd_finish(run->cmd, rec, &cause)) != 0) {
 		log_warnx("command %llu: cannot record how it ended: %s",
 		    (unsigned long long)rec->id, cause);
-		if (cause == NULL)
+		if (rc != -2) {
+			free(cause);
+			cause = NULL;
+		} else if (cause == NULL)
 			cause = xstrdup("the end row was not recorded");
 	}
 	privsep_cmd_free(run->cmd);

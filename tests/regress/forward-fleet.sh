@@ -140,9 +140,8 @@ for n in 1 2 3; do
 	    "$(central "SELECT count(*) FROM events WHERE host = 'h$n'")" \
 	    "$(central "SELECT count(DISTINCT event_seq) FROM events WHERE
 	    host = 'h$n'")"
-	expect_eq "h$n: no gap" \
-	    "$(central "SELECT max(event_seq) = count(*) FROM events WHERE
-	    host = 'h$n'")" t
+	expect_eq "h$n: no gap" t "$(central "SELECT max(event_seq) = count(*)
+	    FROM events WHERE host = 'h$n'")"
 	stops=$(grep -c "audit forward: stopped: " "$dir/h$n/log")
 	resumes=$(grep -c "audit forward: resumed after " "$dir/h$n/log")
 	if [ "$n" -ne 2 ]; then

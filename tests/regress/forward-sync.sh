@@ -43,9 +43,9 @@ expect_log "sync mode" "audit: forwarding to the central store as host web1, syn
 # Served: the start and the end are in the central store when rcmd ends.
 out=$(rcmd -n 'echo one') || fail "echo one failed: $out"
 expect_eq "the output" one "$out"
-expect_eq "both events, when EXIT came" "$(central "SELECT string_agg(kind
-    || ' ' || status, ',' ORDER BY event_seq) FROM events WHERE
-    host = 'web1' AND id = 1")" "start running,end exited"
+expect_eq "both events, when EXIT came" "start running,end exited" \
+    "$(central "SELECT string_agg(kind || ' ' || status, ',' ORDER BY
+    event_seq) FROM events WHERE host = 'web1' AND id = 1")"
 
 # A root command that deletes its own row: its start is there already.
 out=$(rcmd -n "$SQLITE3 -cmd '.timeout 5000' $db \"DELETE FROM commands
@@ -55,9 +55,9 @@ expect_eq "the command ran" deleted "$out"
 expect_eq "rcmd says the end was not recorded" 255 "$rc"
 expect_sql "the row is gone locally" "SELECT count(*) FROM commands
     WHERE id = 2" 0
-expect_eq "its start record is in the central store" "$(central "SELECT
-    kind, status, command LIKE '%DELETE FROM commands%' FROM events WHERE
-    host = 'web1' AND id = 2")" "start|running|t"
+expect_eq "its start record is in the central store" "start|running|t" \
+    "$(central "SELECT kind, status, command LIKE '%DELETE FROM commands%'
+    FROM events WHERE host = 'web1' AND id = 2")"
 
 # The store stopped: a command is refused, does not run, and its row
 # ends failed with the reason.
@@ -101,13 +101,13 @@ pg_restart
 wait_sql 30 "SELECT lag_events FROM forward_status" 0 ||
     fail "forwarding did not catch up: $sql_got"
 stop_daemon
-expect_eq "every event of the local database, once" "$(central "SELECT
-    count(*) = count(DISTINCT event_seq) FROM events WHERE host = 'web1'")" t
+expect_eq "every event of the local database, once" t "$(central "SELECT
+    count(*) = count(DISTINCT event_seq) FROM events WHERE host = 'web1'")"
 expect_eq "the central store holds what the local database does" \
+    "$(sql "SELECT count(seq) + count(end_seq) FROM commands WHERE id > 2")" \
     "$(central "SELECT count(*) FROM events WHERE host = 'web1' AND
-    event_seq > 3")" \
-    "$(sql "SELECT count(seq) + count(end_seq) FROM commands WHERE id > 2")"
-expect_eq "one line says it stopped, each time" \
-    "$(grep -c "audit forward: stopped: " "$log")" 2
-expect_eq "one line says it resumed, each time" \
-    "$(grep -c "audit forward: resumed after " "$log")" 2
+    event_seq > 3")"
+expect_eq "one line says it stopped, each time" 2 \
+    "$(grep -c "audit forward: stopped: " "$log")"
+expect_eq "one line says it resumed, each time" 2 \
+    "$(grep -c "audit forward: resumed after " "$log")"
