@@ -60,6 +60,7 @@
 #define FORWARD_SYNC_RETRY_MS	1000	/* down: refuse at once within */
 #define FORWARD_BEHIND_MS	30000	/* without AuditForwardMaxLag */
 #define FORWARD_DRAIN_MS	5000	/* at shutdown, at most */
+#define FORWARD_PACE_MS		50	/* between rounds, unless sync */
 
 static void	*forward_main(void *);
 static int	 forward_round(struct forward_pg **);
@@ -93,6 +94,7 @@ static char		*fwd_error;
 static uint64_t		 fwd_fail_gen;
 static uint64_t		 fwd_fail_at;
 static uint64_t		 fwd_retry_at;
+static uint64_t		 fwd_round_at;	/* when the last round began */
 static u_int		 fwd_backoff_ms;
 static int		 fwd_behind;	/* a lag episode */
 static time_t		 fwd_behind_at;
@@ -320,7 +322,7 @@ forward_main(void *arg)
 	struct timespec		 ts;
 	uint64_t		 now, wait, drain_until = 0;
 	time_t			 t;
-	int			 pending;
+	int			 pending, pace;
 
 	(void)arg;
 	for (;;) {
@@ -337,12 +339,22 @@ forward_main(void *arg)
 				if (!pending || fwd_down || now >= drain_until)
 					break;
 			}
-			if (fwd_kick || (pending && (!fwd_down ||
+			/*
+			 * Asynchronous, a round waits FORWARD_PACE_MS after
+			 * the one before unless a batch is full: commits
+			 * that come close together share a central one.
+			 */
+			pace = !fwd_sync && !fwd_down && pending &&
+			    fwd_head - fwd_cursor < FORWARD_BATCH &&
+			    now < fwd_round_at + FORWARD_PACE_MS;
+			if (fwd_kick || (pending && !pace && (!fwd_down ||
 			    now >= fwd_retry_at)))
 				break;
 			/* Until the retry, or until it would be behind. */
 			wait = fwd_down && pending ? fwd_retry_at - now :
 			    3600 * 1000;
+			if (pace)
+				wait = fwd_round_at + FORWARD_PACE_MS - now;
 			if (!fwd_behind && fwd_oldest != 0 && pending) {
 				t = fwd_oldest + (time_t)((fwd_max_lag_ms != 0 ?
 				    fwd_max_lag_ms : FORWARD_BEHIND_MS) / 1000) -
@@ -361,6 +373,7 @@ forward_main(void *arg)
 			break;
 		}
 		fwd_kick = 0;
+		fwd_round_at = forward_ms();
 		pthread_mutex_unlock(&fwd_lock);
 		forward_round(&pg);
 	}
