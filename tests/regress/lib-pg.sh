@@ -127,10 +127,13 @@ pg_probe() {
 	trap pg_exit EXIT
 }
 
-# Skip unless rcmdd was built with libpq.
+# Skip unless rcmdd was built with libpq. With it, the probe tries
+# port 1 of 127.0.0.1, named in the URI so that no PGHOST in the
+# environment sends it anywhere else, and is refused at once.
 pg_need_libpq() {
-	"$RCMDD" --verify-audit postgresql:// >/dev/null 2>"$dir/pg-libpq" ||
-	    :
+	"$RCMDD" --verify-audit \
+	    'postgresql://127.0.0.1:1/rcmdd_probe?connect_timeout=2' \
+	    >/dev/null 2>"$dir/pg-libpq" || :
 	! grep -q 'built without PostgreSQL' "$dir/pg-libpq" ||
 	    pg_skip "rcmdd was built without PostgreSQL (configure did" \
 		"not find libpq: install libpq-dev and run configure again)"
