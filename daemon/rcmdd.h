@@ -495,6 +495,29 @@ char		*chain_error(struct sqlite3 *, const char *);
 int		 central_uri(const char *);
 int		 central_verify(const char *, const char *, const char *);
 
+/* central_host.c */
+/* One host's events from the central store, loaded (central_host_load). */
+struct pg_conn;
+struct central_host {
+	const char		*name;
+	struct sqlite3		*db;
+	struct chain_head	 base;
+	int			 has_base;	/* its row in hosts is there */
+	uint64_t		 nevents;
+	uint64_t		 last_seq;	/* its last event's */
+	char			*head;		/* "SEQ:HASH" it sent last */
+};
+int		 central_host_load(struct pg_conn *, struct central_host *,
+		     char **);
+void		 central_host_free(struct central_host *);
+int		 central_host_exec(struct sqlite3 *, const char *, char **);
+char		*central_host_diff(const char *, const char *, int);
+char		*central_host_pq_error(struct pg_conn *, const char *);
+
+/* central_compare.c */
+int		 central_compare(struct pg_conn *, const char *, const char *,
+		     char **);
+
 /* chain_verify.c */
 int		 chain_verify(const char *, const char *, uint64_t *,
 		     struct chain_head *, char **);

@@ -172,11 +172,30 @@ BEGIN
 END
 $$;
 
+-- The store's own clock says when a row arrived: a host cannot date its
+-- rows (received_at, registered_at) to look busy when it is quiet.
+CREATE OR REPLACE FUNCTION rcmdd_received() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_TABLE_NAME = 'hosts' THEN
+		NEW.registered_at := now();
+	ELSE
+		NEW.received_at := now();
+	END IF;
+	RETURN NEW;
+END
+$$;
+
 DO $$
 DECLARE
 	t	text;
 BEGIN
 	FOREACH t IN ARRAY ARRAY['events', 'hosts', 'heads'] LOOP
+		EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I',
+		    t || '_received', t);
+		EXECUTE format('CREATE TRIGGER %I BEFORE INSERT ON %I FOR '
+		    'EACH ROW EXECUTE FUNCTION rcmdd_received()',
+		    t || '_received', t);
 		EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I',
 		    t || '_append_only', t);
 		EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE OR '

@@ -98,10 +98,13 @@ refused "web1 as rcmdd_host adds an event" web1 "SET ROLE rcmdd_host;
     command, status) VALUES ('rcmdd_host', 1, 'start', 1, 'x', '127.0.0.1',
     'true', 'running')" \
     'new row violates row-level security policy for table "events"'
-# But a new event of its own goes in.
+# But a new event of its own goes in, dated by the store, not by the host.
 answer web1 "INSERT INTO events (host, event_seq, kind, id, started_at,
-    client_addr, command, status) VALUES ('web1', 100, 'start', 100, 'x',
-    '127.0.0.1', 'true', 'running')" >/dev/null
+    client_addr, command, status, received_at) VALUES ('web1', 100,
+    'start', 100, 'x', '127.0.0.1', 'true', 'running',
+    now() + interval '1 day')" >/dev/null
+expect_eq "the store dates an event" t "$(answer web1 "SELECT received_at <=
+    now() FROM events WHERE event_seq = 100")"
 
 # Nobody changes or removes a row: hosts and auditors lack the right.
 for who in web1 auditor1; do
@@ -163,7 +166,16 @@ expect_eq "a command shown safe" 'echo hi #\x0d\x1b]0;x\x07\u{202e}' \
 expect_eq "its bytes kept" "$cmd" "$(answer auditor1 "SELECT command FROM
     events WHERE host = 'web1' AND event_seq = 6")"
 expect_eq "quiet hosts" "" "$(answer auditor1 "SELECT host FROM quiet_hosts")"
-expect_eq "host activity" "web1 web2" "$(answer auditor1 "SELECT host FROM
+# A host last heard from three hours ago is quiet: only the superuser,
+# past the trigger that dates rows, can make one.
+pg_psql -c "BEGIN; ALTER TABLE hosts DISABLE TRIGGER hosts_received;
+    INSERT INTO hosts (host, base_seq, base_hash, registered_at) VALUES
+    ('stale1', 0, 'x', now() - interval '3 hours'); ALTER TABLE hosts
+    ENABLE TRIGGER hosts_received; COMMIT" >/dev/null ||
+    fail "the superuser could not add a stale host"
+expect_eq "a quiet host" "stale1" "$(answer auditor1 "SELECT host FROM
+    quiet_hosts WHERE quiet_for > interval '179 minutes'")"
+expect_eq "host activity" "stale1 web1 web2" "$(answer auditor1 "SELECT host FROM
     host_activity ORDER BY host" | tr '\n' ' ' | sed 's/ $//')"
 
 # Host names are checked.

@@ -127,10 +127,13 @@ pg_probe() {
 	trap pg_exit EXIT
 }
 
-# Skip unless rcmdd was built with libpq.
+# Skip unless rcmdd was built with libpq. With it, the probe tries
+# port 1 of 127.0.0.1, named in the URI so that no PGHOST in the
+# environment sends it anywhere else, and is refused at once.
 pg_need_libpq() {
-	"$RCMDD" --verify-audit postgresql:// >/dev/null 2>"$dir/pg-libpq" ||
-	    :
+	"$RCMDD" --verify-audit \
+	    'postgresql://127.0.0.1:1/rcmdd_probe?connect_timeout=2' \
+	    >/dev/null 2>"$dir/pg-libpq" || :
 	! grep -q 'built without PostgreSQL' "$dir/pg-libpq" ||
 	    pg_skip "rcmdd was built without PostgreSQL (configure did" \
 		"not find libpq: install libpq-dev and run configure again)"
@@ -217,13 +220,23 @@ EOF
 	[ -z "$PG_USER" ] || chown "$PG_USER:" "$pg_dir/data/pg_hba.conf"
 }
 
-# A port on 127.0.0.1 that nothing listens on now (as far as ss can
-# tell; pg_start takes another if the server cannot bind it).
+# A port on 127.0.0.1 that no socket uses now, as far as ss can tell,
+# below the kernel's range of ephemeral ports, which the clients of
+# every test on the machine take their own ports from (pg_start takes
+# another if the server cannot bind it).
 pg_pick_port() {
+	_ppp_lo=10000
+	_ppp_hi=$(awk '{ print $1 - 1 }' \
+	    /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null) || _ppp_hi=
+	case $_ppp_hi in
+	''|*[!0-9]*)	_ppp_hi=32767 ;;
+	esac
+	[ "$_ppp_hi" -gt $((_ppp_lo + 1000)) ] || _ppp_hi=60000
 	_ppp_n=0
 	while [ "$_ppp_n" -lt 50 ]; do
-		_ppp_p=$((20000 + ($(now_ms) + $$ * 7 + _ppp_n * 131) % 40000))
-		if ! ss -Htln "sport = :$_ppp_p" 2>/dev/null | grep -q .
+		_ppp_p=$((_ppp_lo + ($(now_ms) + $$ * 7 + _ppp_n * 131) %
+		    (_ppp_hi - _ppp_lo)))
+		if ! ss -Htan "sport = :$_ppp_p" 2>/dev/null | grep -q .
 		then
 			echo "$_ppp_p"
 			return 0
