@@ -124,6 +124,8 @@ static int	 forward_pg_compare(struct forward_pg *,
 		     const struct forward_batch *, const uint8_t *, char **);
 static size_t	 forward_pg_find(const struct forward_batch *, uint64_t);
 static void	 forward_pg_element(FILE *, const char *);
+static void	 forward_pg_encoding(struct forward_pg *);
+static int	 forward_pg_bytes(PGresult *);
 static char	*forward_pg_insert_sql(void);
 
 /* The central columns' types, in record_fields order (sql/central.sql). */
@@ -207,6 +209,7 @@ forward_pg_connect(const char *conninfo, const char *host,
 	if (forward_pg_command(pg, "SET statement_timeout = '60s'", 0, NULL,
 	    cause) != 0)
 		goto fail;
+	forward_pg_encoding(pg);
 
 	snprintf(seq, sizeof seq, "%" PRIu64, base->seq);
 	params[0] = host;
@@ -318,8 +321,17 @@ forward_pg_send(struct forward_pg *pg, const struct forward_batch *batch,
 		res = PQexecParams(pg->conn, sql, (int)np, NULL, params, NULL,
 		    NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			*cause = forward_pg_error("the central store refused "
-			    "the events", pg->conn, res);
+			if (forward_pg_bytes(res))
+				*cause = forward_pg_error("the central database "
+				    "cannot store an event whose text is not in "
+				    "its encoding (a command is kept as its "
+				    "client sent it, in any bytes): forwarding "
+				    "stops at it until the central database is "
+				    "made with ENCODING 'SQL_ASCII', see rcmdd(8)",
+				    pg->conn, res);
+			else
+				*cause = forward_pg_error("the central store "
+				    "refused the events", pg->conn, res);
 			goto out;
 		}
 		/* RETURNING gives the new ones; mark them. */
@@ -361,6 +373,40 @@ out:
 	free(returned);
 	free(sql);
 	return (rc);
+}
+
+/*
+ * A command's bytes are evidence, kept as its client sent them, and need
+ * not be UTF-8: a central database in another encoding than SQL_ASCII
+ * refuses such an event, and forwarding stops at it. Say so once, at the
+ * first connection.
+ */
+static void
+forward_pg_encoding(struct forward_pg *pg)
+{
+	static int	 warned;
+	const char	*enc;
+
+	enc = PQparameterStatus(pg->conn, "server_encoding");
+	if (warned || enc == NULL || strcmp(enc, "SQL_ASCII") == 0)
+		return;
+	warned = 1;
+	log_warnx("audit forward: the central database's encoding is %s: "
+	    "an event whose text is not %s (a command's bytes are kept as "
+	    "sent) cannot be stored there, and forwarding would stop at it; "
+	    "make the central database with ENCODING 'SQL_ASCII' (rcmdd(8), "
+	    "\"The central store\")", enc, enc);
+}
+
+/* Did the store refuse bytes not in its encoding (SQLSTATE 22021)? */
+static int
+forward_pg_bytes(PGresult *res)
+{
+	const char	*state;
+
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	return (state != NULL && (strcmp(state, "22021") == 0 ||
+	    strcmp(state, "22P05") == 0));
 }
 
 /*
