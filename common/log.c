@@ -34,8 +34,6 @@
 
 static void	log_vwrite(int, const char *, va_list)
 		    __attribute__((__format__ (printf, 2, 0)));
-static void	log_crit(const char *, ...)
-		    __attribute__((__format__ (printf, 1, 2)));
 
 static int	 log_foreground = 1;
 static int	 log_tee;
@@ -146,8 +144,11 @@ log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Log at LOG_CRIT: the daemon stops, which its operator must see. */
-static void
+/*
+ * Log at LOG_CRIT: the daemon stops, or the audit log is found altered,
+ * which its operator must see.
+ */
+void
 log_crit(const char *fmt, ...)
 {
 	va_list	ap;

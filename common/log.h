@@ -32,6 +32,8 @@ void	log_info(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
 void	log_debug(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
+void	log_crit(const char *, ...)
+	    __attribute__((__format__ (printf, 1, 2)));
 void	fatal(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2), __noreturn__));
 void	fatalx(const char *, ...)

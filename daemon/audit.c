@@ -51,6 +51,7 @@
 
 #define AUDIT_PRUNE_BATCH	500	/* records between two prunes */
 #define AUDIT_PRUNE_EVERY_SEC	60
+#define AUDIT_CURSOR_EVERY_SEC	1	/* the cursor alone, at most */
 
 #define AUDIT_BEGIN	1
 #define AUDIT_FINISH	2
@@ -79,11 +80,12 @@ static void	 audit_finalize(void);
 static char	*audit_errmsg(const char *);
 static int	 audit_step(sqlite3_stmt *);
 static int	 audit_submit(struct audit_req *, char **);
-static void	 audit_commit(struct audit_reqs *);
+static void	 audit_commit(struct audit_reqs *, uint64_t);
 static void	 audit_episode(struct audit_reqs *);
 static void	 audit_count(struct audit_reqs *, const struct timespec *,
 		     const struct timespec *);
 static void	 audit_deny_free(struct audit_req *);
+static void	 audit_cursor_commit(uint64_t);
 static int	 audit_sql(const char *, int, const char *, const char *,
 		     int, sqlite3_stmt **);
 static int	 audit_bind(sqlite3_stmt *, int, const struct cmd_record *,
@@ -114,6 +116,10 @@ static int		 audit_failing;
 static uint64_t		 audit_refused;
 static u_int		 audit_since_prune;
 static uint64_t		 audit_max_rows;	/* audit_lock */
+
+/* The forwarding cursor to store, and the one stored (writer's own). */
+static uint64_t		 audit_cursor_want;	/* audit_lock */
+static uint64_t		 audit_cursor_written;
 
 /*
  * Open the database (audit_db.c) and prepare the writer's statements.
@@ -206,9 +212,9 @@ audit_main(void *arg)
 {
 	struct audit_reqs	 batch;
 	struct audit_req	*req;
-	struct timespec		 deadline, t0, t1;
-	time_t			 prune_at = 0;
-	uint64_t		 max_rows;
+	struct timespec		 deadline, wait, now, t0, t1;
+	time_t			 prune_at = 0, cursor_due = 0;
+	uint64_t		 max_rows, cursor, head;
 	u_int			 days;
 	int			 more = 0, prune;
 
@@ -218,12 +224,31 @@ audit_main(void *arg)
 		pthread_mutex_lock(&audit_lock);
 		while (TAILQ_EMPTY(&audit_queue) && !audit_stopping && !more &&
 		    !audit_prune_now) {
+			/*
+			 * The forwarding cursor goes with the next batch; with
+			 * none, alone, a second after it moved.
+			 */
+			wait = deadline;
+			if (audit_cursor_want > audit_cursor_written) {
+				clock_gettime(CLOCK_REALTIME, &now);
+				if (cursor_due == 0)
+					cursor_due = now.tv_sec +
+					    AUDIT_CURSOR_EVERY_SEC;
+				if (now.tv_sec >= cursor_due)
+					break;
+				if (cursor_due < wait.tv_sec) {
+					wait.tv_sec = cursor_due;
+					wait.tv_nsec = 0;
+				}
+			}
 			if (pthread_cond_timedwait(&audit_wake, &audit_lock,
-			    &deadline) == ETIMEDOUT)
+			    &wait) == ETIMEDOUT)
 				break;
 		}
+		cursor = audit_cursor_want;
 		if (TAILQ_EMPTY(&audit_queue) && audit_stopping) {
 			pthread_mutex_unlock(&audit_lock);
+			audit_cursor_commit(cursor);
 			break;
 		}
 		TAILQ_INIT(&batch);
@@ -233,10 +258,16 @@ audit_main(void *arg)
 
 		if (!TAILQ_EMPTY(&batch)) {
 			clock_gettime(CLOCK_MONOTONIC, &t0);
-			audit_commit(&batch);
+			audit_commit(&batch, cursor);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			audit_episode(&batch);
+		} else if (cursor > audit_cursor_written) {
+			clock_gettime(CLOCK_REALTIME, &now);
+			if (now.tv_sec >= cursor_due)
+				audit_cursor_commit(cursor);
 		}
+		if (audit_cursor_written >= cursor)
+			cursor_due = 0;
 
 		pthread_mutex_lock(&audit_lock);
 		if (!TAILQ_EMPTY(&batch))
@@ -253,7 +284,10 @@ audit_main(void *arg)
 		}
 		prune = audit_prune_now;
 		audit_prune_now = 0;
+		head = audit_chain.seq;
 		pthread_mutex_unlock(&audit_lock);
+		/* The forwarder sends what was just committed. */
+		forward_wake(head);
 
 		/*
 		 * Prune in small batches between requests, so that writers
@@ -273,6 +307,48 @@ audit_main(void *arg)
 		deadline.tv_sec += AUDIT_PRUNE_EVERY_SEC;
 	}
 	return (NULL);
+}
+
+/*
+ * Store the forwarding cursor the forwarder asked for, in a transaction of
+ * its own, if it moved. Writer thread.
+ */
+static void
+audit_cursor_commit(uint64_t cursor)
+{
+	char	*cause = NULL;
+
+	if (cursor <= audit_cursor_written)
+		return;
+	if (audit_step(audit_begin_stmt) != 0) {
+		log_warnx("audit: cannot store the forwarding cursor: %s",
+		    sqlite3_errmsg(audit_db));
+		return;
+	}
+	if (forward_cursor_write(audit_db, cursor, &cause) != 0 ||
+	    audit_step(audit_commit_stmt) != 0) {
+		log_warnx("audit: cannot store the forwarding cursor: %s",
+		    cause != NULL ? cause : sqlite3_errmsg(audit_db));
+		free(cause);
+		sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
+		return;
+	}
+	audit_cursor_written = cursor;
+}
+
+/*
+ * The forwarder's cursor has moved to seq: the writer stores it with its
+ * next transaction. Forwarder thread.
+ */
+void
+audit_forward_cursor(uint64_t seq)
+{
+	pthread_mutex_lock(&audit_lock);
+	if (seq > audit_cursor_want) {
+		audit_cursor_want = seq;
+		pthread_cond_signal(&audit_wake);
+	}
+	pthread_mutex_unlock(&audit_lock);
 }
 
 /*
@@ -349,18 +425,19 @@ audit_episode(struct audit_reqs *batch)
 }
 
 /*
- * Commit a batch of requests in one transaction. If a statement fails,
- * retry each request alone, so that one bad record does not sink the
- * others; if no transaction can begin at all (the database is locked past
- * the busy timeout, read-only, or broken), every request fails with that
- * reason at once.
+ * Commit a batch of requests in one transaction, with the forwarding
+ * cursor if it moved. If a statement fails, retry each request alone, so
+ * that one bad record does not sink the others; if no transaction can
+ * begin at all (the database is locked past the busy timeout, read-only,
+ * or broken), every request fails with that reason at once.
  */
 static void
-audit_commit(struct audit_reqs *batch)
+audit_commit(struct audit_reqs *batch, uint64_t cursor)
 {
 	struct audit_req	*req;
 	struct chain_head	 saved = audit_chain;
-	char			*cause;
+	char			*cause = NULL;
+	uint64_t		 stored = 0;
 	int			 failed = 0;
 
 	if (audit_step(audit_begin_stmt) != 0) {
@@ -378,8 +455,17 @@ audit_commit(struct audit_reqs *batch)
 			break;
 		}
 	}
-	if (!failed && audit_step(audit_commit_stmt) == 0)
+	if (!failed && cursor > audit_cursor_written) {
+		if (forward_cursor_write(audit_db, cursor, &cause) == 0)
+			stored = cursor;
+		free(cause);
+		cause = NULL;
+	}
+	if (!failed && audit_step(audit_commit_stmt) == 0) {
+		if (stored != 0)
+			audit_cursor_written = stored;
 		return;
+	}
 
 	sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
 	audit_chain = saved;
@@ -689,6 +775,7 @@ audit_stop(void)
 	audit_failing = 0;
 	audit_refused = 0;
 	audit_since_prune = 0;
+	audit_cursor_want = audit_cursor_written = 0;
 	audit_finalize();
 	if (audit_db != NULL) {
 		sqlite3_close(audit_db);

@@ -136,7 +136,33 @@ int
 chain_verify(const char *path, const char *expect, uint64_t *nrows,
     struct chain_head *head, char **cause)
 {
-	sqlite3		*db = NULL;
+	sqlite3	*db = NULL;
+	int	 rc;
+
+	*nrows = 0;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		xasprintf(cause, "cannot open %s: %s", path, db == NULL ?
+		    "out of memory" : sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return (-1);
+	}
+	sqlite3_busy_timeout(db, 5000);
+	rc = chain_verify_db(db, path, expect, nrows, head, cause);
+	sqlite3_close(db);
+	return (rc);
+}
+
+/*
+ * The same on an open database, whose errors name path: the central
+ * store's verification (central_verify.c) runs it on each host's events
+ * loaded into a database of the local shape. Reads in a transaction of
+ * its own, and leaves the database open.
+ */
+int
+chain_verify_db(sqlite3 *db, const char *path, const char *expect,
+    uint64_t *nrows, struct chain_head *head, char **cause)
+{
 	sqlite3_stmt	*stmt = NULL;
 	struct chain_head base;
 	struct chain_gaps seqs, ids;
@@ -166,13 +192,6 @@ chain_verify(const char *path, const char *expect, uint64_t *nrows,
 			return (-1);
 		}
 	}
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		xasprintf(cause, "cannot open %s: %s", path, db == NULL ?
-		    "out of memory" : sqlite3_errmsg(db));
-		goto fail;
-	}
-	sqlite3_busy_timeout(db, 5000);
 	present = xcalloc(record_nfields, sizeof *present);
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
 	    chain_present(db, present) != 0) {
@@ -381,7 +400,6 @@ chain_verify(const char *path, const char *expect, uint64_t *nrows,
 
 	if (first == NULL && seqs.n == 0 && ids.n == 0) {
 		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-		sqlite3_close(db);
 		free(present);
 		return (0);
 	}
@@ -408,13 +426,13 @@ chain_verify(const char *path, const char *expect, uint64_t *nrows,
 	*cause = buf;
 	free(first);
 	free(present);
-	sqlite3_close(db);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return (-1);
 
 fail:
 	free(first);
 	free(present);
 	sqlite3_finalize(stmt);
-	sqlite3_close(db);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return (-1);
 }

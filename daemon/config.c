@@ -57,7 +57,9 @@ enum config_type {
 	CONFIG_UMASK,
 	CONFIG_MODE,
 	CONFIG_ALLOW,
-	CONFIG_DENY
+	CONFIG_DENY,
+	CONFIG_FORWARD,
+	CONFIG_HOSTNAME
 };
 
 struct config_keyword {
@@ -69,12 +71,16 @@ struct config_keyword {
 static int	config_set(struct config *, const struct config_keyword *,
 		    const char *, char **);
 static u_int	config_seen(const u_int *, const char *);
+static int	config_forward_sync(char *, char **);
 
 #define OFF(f)	offsetof(struct config, f)
 static const struct config_keyword config_keywords[] = {
 	{ "Allow",		CONFIG_ALLOW,	0 },
+	{ "AuditForward",	CONFIG_FORWARD,	OFF(audit_forward) },
+	{ "AuditForwardMaxLag",	CONFIG_TIME,	OFF(forward_max_lag_ms) },
 	{ "AuditGroup",		CONFIG_STRING,	OFF(audit_group) },
 	{ "AuditHeadInterval",	CONFIG_TIME,	OFF(head_interval_ms) },
+	{ "AuditHostName",	CONFIG_HOSTNAME, OFF(audit_host_name) },
 	{ "AuditMaxRows",	CONFIG_COUNT,	OFF(max_rows) },
 	{ "AuditOutputMax",	CONFIG_SIZE,	OFF(output_max) },
 	{ "AuditRetainDays",	CONFIG_COUNT,	OFF(retain_days) },
@@ -199,6 +205,8 @@ config_clear(struct config *conf)
 	free(conf->metrics_path);
 	policy_clear(conf);
 	free(conf->audit_group);
+	free(conf->audit_forward);
+	free(conf->audit_host_name);
 	memset(conf, 0, sizeof *conf);
 }
 
@@ -305,6 +313,27 @@ config_set_listen(struct config *conf, const char *addr, char **cause)
 	}
 	conf->listen[conf->nlisten++] = xstrdup(addr);
 	return (0);
+}
+
+/*
+ * AuditForward's value may end in the word sync, after the connection
+ * string, quoted or not (a keyword=value of libpq always has an =): cut
+ * it off, move *end, and return 1 if it was there.
+ */
+static int
+config_forward_sync(char *value, char **end)
+{
+	char	*e = *end;
+
+	if (e - value < 6 || strcasecmp(e - 4, "sync") != 0 ||
+	    !isspace((u_char)e[-5]))
+		return (0);
+	e -= 4;
+	*e = '\0';
+	while (e > value && isspace((u_char)e[-1]))
+		*--e = '\0';
+	*end = e;
+	return (1);
 }
 
 /* Set one keyword's value, or return -1 with a cause. */
@@ -416,6 +445,18 @@ config_set(struct config *conf, const struct config_keyword *kw,
 	case CONFIG_DENY:
 		return (policy_add_rule(conf, kw->type == CONFIG_DENY, value,
 		    NULL, 0, cause));
+	case CONFIG_FORWARD:
+		if (forward_check_conninfo(value, cause) != 0)
+			return (-1);
+		free(conf->audit_forward);
+		conf->audit_forward = xstrdup(value);
+		return (0);
+	case CONFIG_HOSTNAME:
+		if (forward_check_host_name(value, cause) != 0)
+			return (-1);
+		free(conf->audit_host_name);
+		conf->audit_host_name = xstrdup(value);
+		return (0);
 	case CONFIG_LOGLEVEL:
 		if (strcasecmp(value, "info") == 0)
 			conf->verbose = 0;
@@ -444,7 +485,7 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 	u_int				 lineno = 0, nerrors = 0, i;
 	u_int				 line_a, line_b;
 	u_int				 seen[CONFIG_NKEYWORDS];
-	int				 listen_seen = 0;
+	int				 listen_seen = 0, sync;
 
 	memset(seen, 0, sizeof seen);
 	while (fgets(line, sizeof line, fp) != NULL) {
@@ -476,6 +517,9 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 		end = value + strlen(value);
 		while (end > value && isspace((u_char)end[-1]))
 			*--end = '\0';
+		sync = 0;
+		if (strcasecmp(key, "AuditForward") == 0)
+			sync = config_forward_sync(value, &end);
 		if (*value == '"') {
 			if (end - value < 2 || end[-1] != '"') {
 				config_error(errors, file, lineno, "%s: "
@@ -521,6 +565,8 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 				free(conf->listen[--conf->nlisten]);
 		}
 		cause = NULL;
+		if (kw->type == CONFIG_FORWARD)
+			conf->audit_forward_sync = sync;
 		/* A rule keeps where it was written, for the audit log. */
 		if ((kw->type == CONFIG_ALLOW || kw->type == CONFIG_DENY) ?
 		    policy_add_rule(conf, kw->type == CONFIG_DENY, value, file,
@@ -565,6 +611,22 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 		    config_seen(seen, "HandshakeTimeout"),
 		    "HandshakeTimeout must be more than 0: a client that "
 		    "says nothing would be dropped at once");
+		nerrors++;
+	}
+	if (conf->audit_forward == NULL && (conf->forward_max_lag_ms != 0 ||
+	    conf->audit_host_name != NULL)) {
+		line_a = config_seen(seen, "AuditForwardMaxLag");
+		if (line_a == 0)
+			line_a = config_seen(seen, "AuditHostName");
+		config_error(errors, file, line_a, "AuditForwardMaxLag and "
+		    "AuditHostName need AuditForward: name the central "
+		    "database, or remove them");
+		nerrors++;
+	}
+	if (conf->forward_max_lag_ms % 1000 != 0) {
+		config_error(errors, file, config_seen(seen,
+		    "AuditForwardMaxLag"), "AuditForwardMaxLag is in whole "
+		    "seconds");
 		nerrors++;
 	}
 	if (conf->metrics_interval_ms < 1000) {

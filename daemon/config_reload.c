@@ -54,7 +54,8 @@ config_keep_path(char **path, const char *old, const char *keyword,
  * Merge a configuration read on reload, conf, with the running one, old.
  * Turning TLS on or off is refused: return -1 with the reason in cause,
  * conf untouched. Otherwise conf takes old's listeners, port, socket,
- * SingleThread, SingleUser, AuditSync, AuditGroup, Database, PidFile,
+ * SingleThread, SingleUser, AuditSync, AuditGroup, AuditForward,
+ * AuditHostName, Database, PidFile,
  * PortFile, ControlSocket and NetworkUser, which change only on restart,
  * with a line in *warnings for each the file changed; everything else is
  * conf's own. Return 0.
@@ -108,6 +109,23 @@ config_merge_reload(const struct config *old, struct config *conf,
 	free(conf->audit_group);
 	conf->audit_group = old->audit_group != NULL ?
 	    xstrdup(old->audit_group) : NULL;
+	if (conf->audit_forward_sync != old->audit_forward_sync ||
+	    (conf->audit_forward == NULL) != (old->audit_forward == NULL) ||
+	    (conf->audit_forward != NULL &&
+	    strcmp(conf->audit_forward, old->audit_forward) != 0) ||
+	    (conf->audit_host_name == NULL) != (old->audit_host_name == NULL) ||
+	    (conf->audit_host_name != NULL &&
+	    strcmp(conf->audit_host_name, old->audit_host_name) != 0))
+		config_error(warnings, NULL, 0, "AuditForward and "
+		    "AuditHostName change only on restart; keeping the running "
+		    "ones");
+	free(conf->audit_forward);
+	conf->audit_forward = old->audit_forward != NULL ?
+	    xstrdup(old->audit_forward) : NULL;
+	conf->audit_forward_sync = old->audit_forward_sync;
+	free(conf->audit_host_name);
+	conf->audit_host_name = old->audit_host_name != NULL ?
+	    xstrdup(old->audit_host_name) : NULL;
 	config_keep_path(&conf->database, old->database, "Database", warnings);
 	config_keep_path(&conf->socket_path, old->socket_path, "ListenSocket",
 	    warnings);

@@ -136,6 +136,8 @@ privileged_main(struct config_cmdline *cmd, int chan, pid_t netpid,
 	audit_set_group(audit_gid);
 	if (audit_open(conf->database, conf->audit_sync_full, &cause) != 0)
 		fatalx("%s", cause);
+	if (forward_open(conf, conf->database, &cause) != 0)
+		fatalx("%s", cause);
 	/*
 	 * As the one process did: with a RunAs other than root, keep uid 0
 	 * but only CAP_SETUID, CAP_SETGID and CAP_KILL (priv.c). Before any
@@ -145,6 +147,7 @@ privileged_main(struct config_cmdline *cmd, int chan, pid_t netpid,
 	if (priv_drop(conf, &cause) != 0)
 		fatalx("%s", cause);
 	audit_start();
+	forward_start();
 	audit_set_retention(conf->retain_days, conf->max_rows);
 	log_info("rcmdd %s started: %s mode, audit database %s",
 	    PACKAGE_VERSION, conf->single_thread ? "single-thread" :
@@ -185,6 +188,7 @@ privileged_main(struct config_cmdline *cmd, int chan, pid_t netpid,
 	control_stop();
 	event_base_free(privsep_base);
 	privsep_base = NULL;
+	forward_stop();
 	audit_stop();
 	server_head_log();
 

@@ -154,6 +154,7 @@ void
 privsep_reconfigure(const struct config *conf)
 {
 	privsep_conf = conf;
+	forward_set_max_lag(conf->forward_max_lag_ms);
 	privsep_head_schedule();
 }
 
@@ -319,6 +320,8 @@ privsep_exec(struct privsep_msg *m, char **bad)
 	    privsep_child_count() >= privsep_conf->max_commands)
 		xasprintf(&why, "refused to run a command: %u are running "
 		    "(MaxCommands)", privsep_child_count());
+	else
+		forward_lagging(&why);
 	if (why != NULL) {
 		log_warnx("privileged part: command from %s: %s",
 		    rec->peer.client_addr, why);

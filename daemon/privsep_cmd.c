@@ -233,7 +233,8 @@ privsep_cmd_read(struct privsep_cmd *cmd, char **cause)
  * The command is over for the network part: send the output it captured
  * and how it ended (rec's end fields), and wait until the privileged part
  * has committed the end row; its seq and hash go to rec. Return 0, or -1
- * with the reason in cause.
+ * with the reason in cause: -2 if the client must not get EXIT (the end
+ * did not reach the central store in synchronous forwarding).
  */
 int
 privsep_cmd_finish(struct privsep_cmd *cmd, struct cmd_record *rec,
@@ -242,7 +243,7 @@ privsep_cmd_finish(struct privsep_cmd *cmd, struct cmd_record *rec,
 	struct privsep_msg	 m;
 	uint8_t			*buf;
 	size_t			 len, off, n;
-	int			 rc;
+	int			 rc, recorded;
 
 	for (off = 0; off < rec->output_len; off += n) {
 		n = rec->output_len - off;
@@ -284,13 +285,13 @@ privsep_cmd_finish(struct privsep_cmd *cmd, struct cmd_record *rec,
 		privsep_msg_clear(&m);
 		return (-1);
 	}
-	if (privsep_get_i32(m.data) != 1) {
+	if ((recorded = privsep_get_i32(m.data)) != 1) {
 		*cause = privsep_text(m.data + 12 + RECORD_HASH_LEN, m.len -
 		    12 - RECORD_HASH_LEN);
 		if (*cause == NULL)
 			*cause = xstrdup("the end row was not recorded");
 		privsep_msg_clear(&m);
-		return (-1);
+		return (recorded == PRIVSEP_ENDED_UNSENT ? -2 : -1);
 	}
 	rec->end_seq = privsep_get_u64(m.data + 4);
 	memcpy(rec->end_hash, m.data + 12, RECORD_HASH_LEN);

@@ -117,6 +117,7 @@ privsep_start_main(void *arg)
 	struct privsep_child	*c = arg;
 	struct cmd_record	*rec = c->rec;
 	char			*cause = NULL, *line;
+	int			 unsent;
 
 	if (audit_begin(rec, &cause) != 0) {
 		log_warnx("privileged part: command from %s not run: the "
@@ -129,7 +130,9 @@ privsep_start_main(void *arg)
 	}
 	/* rcmdd --list shows it from now on. */
 	__atomic_store_n(&c->list_id, rec->id, __ATOMIC_RELEASE);
-	if (privsep_spawn(c, &cause) != 0) {
+	/* Synchronous forwarding: the start leaves the box first. */
+	if ((unsent = forward_sync(rec->seq, &cause)) != 0 ||
+	    privsep_spawn(c, &cause) != 0) {
 		log_warnx("command %llu: %s", (unsigned long long)rec->id,
 		    cause);
 		rec->status = "failed";
@@ -143,7 +146,7 @@ privsep_start_main(void *arg)
 		line = export_sd_line(rec);
 		log_info("%s", line);
 		free(line);
-		c->fail_kind = PRIVSEP_FAIL_START;
+		c->fail_kind = unsent ? PRIVSEP_FAIL_AUDIT : PRIVSEP_FAIL_START;
 		c->fail_reason = xstrdup(rec->reason);
 	}
 	privsep_done(c);
@@ -259,7 +262,8 @@ privsep_end_main(void *arg)
 	    strcmp(rec->status, "signaled") == 0)
 		rec->status = rec->has_signal ? "signaled" : "exited";
 
-	recorded = audit_finish(rec, &cause) == 0;
+	recorded = audit_finish(rec, &cause) == 0 &&
+	    forward_sync(rec->end_seq, &cause) == 0;
 	if (!recorded)
 		log_warnx("command %llu: cannot record how it ended: %s",
 		    (unsigned long long)rec->id, cause);
@@ -274,7 +278,8 @@ privsep_end_main(void *arg)
 			    PRIVSEP_TEXT_MAX : strlen(cause);
 		len = 4 + 8 + RECORD_HASH_LEN + clen;
 		buf = xcalloc(1, len);
-		privsep_put_i32(buf, recorded);
+		privsep_put_i32(buf, recorded ? 1 : forward_sync_mode() ?
+		    PRIVSEP_ENDED_UNSENT : 0);
 		privsep_put_u64(buf + 4, rec->end_seq);
 		memcpy(buf + 12, rec->end_hash, RECORD_HASH_LEN);
 		if (clen != 0)

@@ -31,7 +31,8 @@
 /*
  * Retention: the audit writer prunes the oldest rows past RetainDays or
  * MaxRows, a batch at a time from the start of the hash chain, cutting
- * the chain (chain.c) so that what is left still verifies.
+ * the chain (chain.c) so that what is left still verifies; with
+ * AuditForward, never past the forwarding cursor.
  */
 
 #define PRUNE_BATCH	500
@@ -50,7 +51,7 @@ prune_run(sqlite3 *audit_db, u_int days, uint64_t max_rows)
 	struct timespec	 ts;
 	struct chain_head base;
 	char		 cutoff[32], *why = NULL;
-	uint64_t	 limit = 0, last, cap;
+	uint64_t	 limit = 0, last, cap, cursor;
 
 	if (days == 0 && max_rows == 0)
 		return (0);
@@ -89,6 +90,14 @@ prune_run(sqlite3 *audit_db, u_int days, uint64_t max_rows)
 			limit = (uint64_t)sqlite3_column_int64(stmt, 0);
 		sqlite3_finalize(stmt);
 		stmt = NULL;
+	}
+	/* Never a row whose events the central store has not taken. */
+	if (forward_enabled()) {
+		if (forward_cursor_read(audit_db, base.seq, &cursor,
+		    &why) != 0)
+			goto fail;
+		if (limit > cursor)
+			limit = cursor;
 	}
 	/* A batch is PRUNE_BATCH rows: their starts and ends. */
 	cap = limit;

@@ -71,6 +71,8 @@ static struct config_cmdline	 rcmdd_cmdline;
 #define OPT_FINGERPRINT		269
 #define OPT_TICKET		270
 #define OPT_ARGV		271
+#define OPT_HOST		272
+#define OPT_COMPARE		273
 
 static const struct option longopts[] = {
 	{ "check-config",	no_argument,		NULL,	't' },
@@ -87,6 +89,8 @@ static const struct option longopts[] = {
 	{ "test-confinement",	no_argument,		NULL,
 	    OPT_TEST_CONFINEMENT },
 	{ "export-audit",	required_argument,	NULL,	OPT_EXPORT },
+	{ "compare",		required_argument,	NULL,	OPT_COMPARE },
+	{ "host",		required_argument,	NULL,	OPT_HOST },
 	{ "head",		required_argument,	NULL,	OPT_HEAD },
 	{ "since",		required_argument,	NULL,	OPT_SINCE },
 	{ "verify-audit",	required_argument,	NULL,	OPT_VERIFY_AUDIT },
@@ -127,6 +131,10 @@ usage(int status)
 	    "       rcmdd --verify-audit DATABASE [--head SEQ:HASH]\n"
 	    "  check the audit log's hash chain, and that the head rcmdd\n"
 	    "  logged is in it\n"
+	    "       rcmdd --verify-audit postgresql://... [--host NAME]\n"
+	    "             [--compare DATABASE]\n"
+	    "  verify the central audit store host by host, or compare a\n"
+	    "  host's local database with its central copy\n"
 	    "       rcmdd --export-audit DATABASE [--since TIME]\n"
 	    "  write the audit log as JSON Lines, the rows started at or\n"
 	    "  after TIME (YYYY-MM-DD[THH:MM[:SS[.mmm]][Z]], UTC) if given\n"
@@ -161,6 +169,7 @@ main(int argc, char **argv)
 	const char		*export = NULL, *since = NULL;
 	struct policy_dry	 dry;
 	int			 dry_opts = 0;
+	const char		*central_host = NULL, *compare = NULL;
 	char			*request = NULL;
 	char			*cause = NULL, *fds_note = NULL;
 	pid_t			 otherpid;
@@ -230,6 +239,12 @@ main(int argc, char **argv)
 		case OPT_HEAD:
 			head = optarg;
 			break;
+		case OPT_HOST:
+			central_host = optarg;
+			break;
+		case OPT_COMPARE:
+			compare = optarg;
+			break;
 		case OPT_EXPORT:
 			export = optarg;
 			break;
@@ -288,6 +303,17 @@ main(int argc, char **argv)
 		fprintf(stderr, "rcmdd: --head goes with --verify-audit\n");
 		usage(1);
 	}
+	if ((central_host != NULL || compare != NULL) && (verify == NULL ||
+	    !central_uri(verify))) {
+		fprintf(stderr, "rcmdd: --host and --compare go with "
+		    "--verify-audit postgresql://...\n");
+		usage(1);
+	}
+	if (head != NULL && verify != NULL && central_uri(verify)) {
+		fprintf(stderr, "rcmdd: --head goes with --verify-audit "
+		    "DATABASE: the central store keeps each host's heads\n");
+		usage(1);
+	}
 	if (since != NULL && export == NULL) {
 		fprintf(stderr, "rcmdd: --since goes with --export-audit\n");
 		usage(1);
@@ -317,6 +343,8 @@ main(int argc, char **argv)
 	}
 
 	log_init("rcmdd", 1, cmd->verbose);
+	if (verify != NULL && central_uri(verify))
+		exit(central_verify(verify, central_host, compare));
 	if (verify != NULL)
 		exit(verify_audit(verify, head));
 	if (export != NULL)

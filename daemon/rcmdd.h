@@ -119,6 +119,10 @@ struct config {
 	struct allow_rule *allow;
 	u_int		 nallow;
 	char		*audit_group;
+	char		*audit_forward;		/* libpq conninfo, or NULL */
+	int		 audit_forward_sync;
+	char		*audit_host_name;	/* NULL: the host name */
+	u_int		 forward_max_lag_ms;	/* 0: off */
 	int		 umask_set;
 	u_int		 umask;
 	u_int		 max_procs;
@@ -606,9 +610,38 @@ int		 chain_hash(struct sqlite3_stmt *, int, int, const char *,
 		     char *, uint8_t *);
 char		*chain_error(struct sqlite3 *, const char *);
 
+/* central_verify.c */
+int		 central_uri(const char *);
+int		 central_verify(const char *, const char *, const char *);
+
+/* central_host.c */
+/* One host's events from the central store, loaded (central_host_load). */
+struct pg_conn;
+struct central_host {
+	const char		*name;
+	struct sqlite3		*db;
+	struct chain_head	 base;
+	int			 has_base;	/* its row in hosts is there */
+	uint64_t		 nevents;
+	uint64_t		 last_seq;	/* its last event's */
+	char			*head;		/* "SEQ:HASH" it sent last */
+};
+int		 central_host_load(struct pg_conn *, struct central_host *,
+		     char **);
+void		 central_host_free(struct central_host *);
+int		 central_host_exec(struct sqlite3 *, const char *, char **);
+char		*central_host_diff(const char *, const char *, int);
+char		*central_host_pq_error(struct pg_conn *, const char *);
+
+/* central_compare.c */
+int		 central_compare(struct pg_conn *, const char *, const char *,
+		     char **);
+
 /* chain_verify.c */
 int		 chain_verify(const char *, const char *, uint64_t *,
 		     struct chain_head *, char **);
+int		 chain_verify_db(struct sqlite3 *, const char *, const char *,
+		     uint64_t *, struct chain_head *, char **);
 
 /* audit.c */
 /* What the audit writer has done since start-up, for the metrics. */
@@ -631,12 +664,71 @@ void		 audit_deny(const struct record_peer *, const char *);
 void		 audit_head(struct chain_head *);
 void		 audit_get_stats(struct audit_stats *);
 void		 audit_set_retention(u_int, uint64_t);
+void		 audit_forward_cursor(uint64_t);
 
 /* audit_db.c */
 int		 audit_lookup_group(const char *, gid_t *, char **);
 void		 audit_set_group(gid_t);
 int		 audit_db_open(const char *, int, struct sqlite3 **,
 		     struct chain_head *, char **);
+
+/* forward.c: the forwarder thread (AuditForward) */
+int		 forward_open(const struct config *, const char *, char **);
+void		 forward_start(void);
+void		 forward_stop(void);
+int		 forward_enabled(void);
+void		 forward_wake(uint64_t);
+void		 forward_head(const struct chain_head *);
+void		 forward_set_max_lag(u_int);
+int		 forward_sync(uint64_t, char **);
+int		 forward_sync_mode(void);
+int		 forward_lagging(char **);
+
+/*
+ * forward_read.c: the events to forward, read from the local database,
+ * each with the columns of the central store's events (sql/central.sql):
+ * the record's fields as text, NULL for NULL.
+ */
+#define FORWARD_ROW		0	/* a version 1 row */
+#define FORWARD_START		1
+#define FORWARD_END		2
+#define FORWARD_NFIELDS		(RECORD_F_CHAIN_VERSION + 1)
+struct forward_event {
+	uint64_t	 seq;
+	int		 kind;
+	char		*value[FORWARD_NFIELDS];
+	size_t		 bytes;
+};
+struct forward_batch {
+	struct forward_event *ev;
+	size_t		 n;
+	uint64_t	 first;		/* the seqs it covers */
+	uint64_t	 last;
+	uint64_t	 missing;	/* of them, not in the database */
+	size_t		 bytes;
+};
+int		 forward_cursor_open(struct sqlite3 *, const char *, uint64_t *,
+		     struct chain_head *, char **);
+int		 forward_cursor_write(struct sqlite3 *, uint64_t, char **);
+int		 forward_cursor_read(struct sqlite3 *, uint64_t, uint64_t *,
+		     char **);
+int		 forward_read(struct sqlite3 *, uint64_t, uint64_t, size_t,
+		     struct forward_batch *, char **);
+void		 forward_batch_clear(struct forward_batch *);
+const char	*forward_kind_name(int);
+const char	*forward_event_hash(const struct forward_event *);
+int		 forward_event_time(struct sqlite3 *, uint64_t, time_t *);
+
+/* forward_pg.c: the central store's side */
+struct forward_pg;
+int		 forward_check_conninfo(const char *, char **);
+int		 forward_check_host_name(const char *, char **);
+struct forward_pg *forward_pg_connect(const char *, const char *,
+		     const struct chain_head *, char **);
+int		 forward_pg_send(struct forward_pg *,
+		     const struct forward_batch *, const struct chain_head *,
+		     char **);
+void		 forward_pg_close(struct forward_pg *);
 
 /* prune.c */
 int		 prune_run(struct sqlite3 *, u_int, uint64_t);
@@ -697,6 +789,8 @@ void		 text_time(const struct timespec *, char *, size_t);
 #define PRIVSEP_END		20	/* empty: rcmdd --end */
 #define PRIVSEP_ENDED		19	/* recorded i32, end_seq u64, */
 					/* end_hash, reason */
+#define PRIVSEP_ENDED_UNSENT	2	/* ENDED's recorded: not in the */
+					/* central store (sync): no EXIT */
 #define PRIVSEP_SIGNAL		32	/* signal i32 */
 #define PRIVSEP_TERMINATE	33	/* empty: SIGTERM to the group */
 #define PRIVSEP_KILL		34	/* empty: SIGKILL, cgroup.kill */

@@ -750,6 +750,7 @@ server_head_log(void)
 	audit_head(&head);
 	log_info("audit chain head %llu:%s", (unsigned long long)head.seq,
 	    head.hash);
+	forward_head(&head);
 }
 
 /* Undo server_start once the loop has ended. */

@@ -113,7 +113,7 @@ static void	 worker_read_cmd(struct worker *);
 static void	 worker_gone(struct worker *, const char *);
 static void	 worker_terminate(struct worker *, uint64_t);
 static void	 worker_finish(struct worker *);
-static void	 worker_record(struct worker *);
+static char	*worker_record(struct worker *);
 static void	 worker_close(int *);
 static uint64_t	 worker_now(void);
 
@@ -638,7 +638,10 @@ worker_terminate(struct worker *run, uint64_t now)
 		run->kill_at = now + 1;
 }
 
-/* Decide how the command ended, commit the final row and report EXIT. */
+/*
+ * Decide how the command ended, commit the final row and report EXIT, or
+ * ERROR if the row could not be committed.
+ */
 static void
 worker_finish(struct worker *run)
 {
@@ -646,6 +649,7 @@ worker_finish(struct worker *run)
 	struct cmd_record	*rec = run->rec;
 	struct frame_exit	 x;
 	struct job_ctl		*c;
+	char			*cause, *text;
 
 	while ((c = STAILQ_FIRST(&run->stdin_queue)) != NULL) {
 		STAILQ_REMOVE_HEAD(&run->stdin_queue, entry);
@@ -692,7 +696,22 @@ worker_finish(struct worker *run)
 	else
 		rec->status = "exited";
 
-	worker_record(run);
+	/*
+	 * In synchronous forwarding, EXIT says the end is in the central
+	 * store: when it is not, ERROR says so.
+	 */
+	if ((cause = worker_record(run)) != NULL) {
+		job_output_put(run->rbuf);
+		run->rbuf = NULL;
+		xasprintf(&text, "the audit log could not record how the "
+		    "command ended (%s); it ran, and the operator should check "
+		    "the daemon's log and the audit database", cause);
+		free(cause);
+		run->done = 1;
+		job_report_error(job, ERR_AUDIT, text);
+		free(text);
+		return;
+	}
 	if (rec->end_seq != 0) {
 		memcpy(x.hash, rec->end_hash, EXIT_HASH_LEN);
 		x.has_hash = 1;
@@ -709,23 +728,32 @@ worker_finish(struct worker *run)
  * Send the output and how the command ended to the privileged part, which
  * ends what is left of the command, commits the end row (its seq and hash
  * come back in rec) and logs the one line that tells how it ended, with
- * its record as structured data for a central log store.
+ * its record as structured data for a central log store. Return NULL, or,
+ * allocated, why the client must get ERROR instead of EXIT: in
+ * synchronous forwarding, the end did not reach the central store. An
+ * end row not recorded otherwise is logged, and EXIT goes without a hash.
  */
-static void
+static char *
 worker_record(struct worker *run)
 {
 	struct cmd_record	*rec = run->rec;
 	char			*cause = NULL;
+	int			 rc;
 
 	if (run->reason[0] != '\0')
 		rec->reason = xstrdup(run->reason);
-	if (privsep_cmd_finish(run->cmd, rec, &cause) != 0) {
+	if ((rc = privsep_cmd_finish(run->cmd, rec, &cause)) != 0) {
 		log_warnx("command %llu: cannot record how it ended: %s",
 		    (unsigned long long)rec->id, cause);
-		free(cause);
+		if (rc != -2) {
+			free(cause);
+			cause = NULL;
+		} else if (cause == NULL)
+			cause = xstrdup("the end row was not recorded");
 	}
 	privsep_cmd_free(run->cmd);
 	run->cmd = NULL;
+	return (cause);
 }
 
 /* Close a descriptor and mark it closed. */

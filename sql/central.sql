@@ -64,3 +64,285 @@ CREATE TABLE IF NOT EXISTS heads (
 	received_at	timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (host, seq)
 );
+
+-- Everything below is idempotent: loading the file again upgrades the
+-- roles, rights, policies, triggers and views in place.
+--
+-- The roles. rcmdd_host is the group of the hosts: each host logs in as
+-- a role named exactly as its AuditHostName (made by rcmdd_add_host),
+-- which may INSERT into events, hosts and heads and SELECT from them, in
+-- both cases only rows whose host is its own name (the row-level security
+-- below). rcmdd_auditor reads everything and may change nothing. Nobody
+-- may UPDATE, DELETE or TRUNCATE: the rights are not granted, and the
+-- triggers below refuse it even to a table's owner. Only a superuser's
+-- deliberate act gets past them (ALTER TABLE ... DISABLE TRIGGER), and
+-- rcmdd --verify-audit then names what it changed.
+DO $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rcmdd_host') THEN
+		CREATE ROLE rcmdd_host NOLOGIN;
+	END IF;
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rcmdd_auditor')
+	THEN
+		CREATE ROLE rcmdd_auditor NOLOGIN;
+	END IF;
+END
+$$;
+
+-- rcmdd_add_host('web3'): make the host's login role (or give an
+-- existing one) membership of rcmdd_host. The host logs in with a client
+-- certificate whose CN is its name (PostgreSQL's cert authentication;
+-- rcmdd(8) shows pg_hba.conf). Run it as a superuser or a role with
+-- CREATEROLE. To retire a host: REVOKE rcmdd_host FROM "web3"; its rows
+-- stay.
+CREATE OR REPLACE FUNCTION rcmdd_add_host(host_name text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	r	record;
+BEGIN
+	IF host_name IS NULL OR
+	    host_name !~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$' THEN
+		RAISE EXCEPTION 'rcmdd_add_host: "%" is not a host name',
+		    host_name
+		    USING HINT = 'Give the host''s AuditHostName: letters, '
+			'digits, dots, hyphens and underscores, up to 63.';
+	END IF;
+	IF host_name IN ('rcmdd_host', 'rcmdd_auditor', 'public', 'postgres')
+	    OR host_name LIKE 'pg\_%' THEN
+		RAISE EXCEPTION 'rcmdd_add_host: "%" is a reserved role name',
+		    host_name USING HINT = 'Set AuditHostName to another name.';
+	END IF;
+	SELECT rolsuper, rolbypassrls INTO r FROM pg_roles
+	    WHERE rolname = host_name;
+	IF NOT FOUND THEN
+		EXECUTE format('CREATE ROLE %I LOGIN', host_name);
+	ELSIF r.rolsuper OR r.rolbypassrls THEN
+		RAISE EXCEPTION 'rcmdd_add_host: the role "%" is a superuser '
+		    'or bypasses row-level security: it cannot be a host',
+		    host_name;
+	END IF;
+	EXECUTE format('GRANT rcmdd_host TO %I', host_name);
+	RETURN host_name;
+END
+$$;
+REVOKE ALL ON FUNCTION rcmdd_add_host(text) FROM PUBLIC;
+
+REVOKE ALL ON events, hosts, heads FROM PUBLIC;
+REVOKE ALL ON events, hosts, heads FROM rcmdd_host, rcmdd_auditor;
+GRANT SELECT, INSERT ON events, hosts, heads TO rcmdd_host;
+GRANT SELECT ON events, hosts, heads TO rcmdd_auditor;
+
+-- Row-level security: a host sees and adds its own rows only, logged in
+-- as itself (a host that SET ROLE rcmdd_host gets no rows). The tables'
+-- owner is not exempt (FORCE), so that no right reaches past it but a
+-- superuser's.
+DO $$
+DECLARE
+	t	text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['events', 'hosts', 'heads'] LOOP
+		EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+		EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+		EXECUTE format('DROP POLICY IF EXISTS host_insert ON %I', t);
+		EXECUTE format('CREATE POLICY host_insert ON %I FOR INSERT '
+		    'TO rcmdd_host WITH CHECK (host = current_user AND '
+		    'host = session_user)', t);
+		EXECUTE format('DROP POLICY IF EXISTS host_select ON %I', t);
+		EXECUTE format('CREATE POLICY host_select ON %I FOR SELECT '
+		    'TO rcmdd_host USING (host = current_user AND '
+		    'host = session_user)', t);
+		EXECUTE format('DROP POLICY IF EXISTS auditor_select ON %I',
+		    t);
+		EXECUTE format('CREATE POLICY auditor_select ON %I FOR SELECT '
+		    'TO rcmdd_auditor USING (true)', t);
+	END LOOP;
+END
+$$;
+
+-- Append-only: every UPDATE, DELETE and TRUNCATE is refused, whoever
+-- asks, even one that would touch no row.
+CREATE OR REPLACE FUNCTION rcmdd_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'rcmdd central store: % on % refused: the store is '
+	    'append-only', TG_OP, TG_TABLE_NAME
+	    USING ERRCODE = 'insufficient_privilege',
+	    HINT = 'Rows are only ever added; rcmdd --verify-audit names any '
+		'row changed or removed.';
+END
+$$;
+
+-- The store's own clock says when a row arrived: a host cannot date its
+-- rows (received_at, registered_at) to look busy when it is quiet.
+CREATE OR REPLACE FUNCTION rcmdd_received() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_TABLE_NAME = 'hosts' THEN
+		NEW.registered_at := now();
+	ELSE
+		NEW.received_at := now();
+	END IF;
+	RETURN NEW;
+END
+$$;
+
+DO $$
+DECLARE
+	t	text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['events', 'hosts', 'heads'] LOOP
+		EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I',
+		    t || '_received', t);
+		EXECUTE format('CREATE TRIGGER %I BEFORE INSERT ON %I FOR '
+		    'EACH ROW EXECUTE FUNCTION rcmdd_received()',
+		    t || '_received', t);
+		EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I',
+		    t || '_append_only', t);
+		EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE OR '
+		    'TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION '
+		    'rcmdd_append_only()', t || '_append_only', t);
+	END LOOP;
+END
+$$;
+
+-- The commands, as the local table has them (sql/schema.sql) with their
+-- host: one row per command once both its events are in, read from its
+-- end event, which carries the whole completed row (a version 1 row is
+-- its one event). A row whose start the host had pruned before it first
+-- forwarded (at or below its base) needs only its end. Every view runs
+-- with the rights of who reads it (security_invoker, PostgreSQL 15), so
+-- that a host sees its own rows only and an auditor every row.
+--
+-- The views below show the columns a client fills (client_name,
+-- identity, command, reason) safe for a terminal, as the local views do
+-- (sql/views.sql.in): each C0 control and DEL as \xNN, and each C1
+-- control, bidirectional control and line or paragraph separator as
+-- \u{N}; the exact text is in commands and events.
+DROP VIEW IF EXISTS recent_commands, failed_commands, denied_attempts,
+    top_clients, longest_commands, commands_by_identity, quiet_hosts,
+    host_activity, running_commands, safe_commands, commands;
+
+CREATE INDEX IF NOT EXISTS events_started_at ON events (started_at);
+CREATE INDEX IF NOT EXISTS events_identity ON events (identity);
+CREATE INDEX IF NOT EXISTS events_received_at ON events (received_at);
+
+CREATE VIEW commands WITH (security_invoker = true) AS
+	SELECT e.host, e.id, e.started_at, e.finished_at, e.client_addr,
+	    e.client_port, e.client_name, e.identity, e.fingerprint,
+	    e.command, e.status, e.exit_code, e.signal, e.duration_ms,
+	    e.output, e.output_bytes, e.truncated, e.reason, e.seq, e.hash,
+	    e.end_seq, e.end_hash, e.chain_version
+	FROM events AS e
+	WHERE e.kind = 'row' OR (e.kind = 'end' AND (EXISTS (SELECT 1
+	    FROM events AS s WHERE s.host = e.host AND s.event_seq = e.seq
+	    AND s.kind = 'start') OR e.seq <= (SELECT h.base_seq
+	    FROM hosts AS h WHERE h.host = e.host)));
+
+-- Commands whose start is in and whose end is not (yet): running, or
+-- ended while the host could not forward, or never ended because the
+-- host died or was silenced mid-command.
+CREATE VIEW running_commands WITH (security_invoker = true) AS
+	SELECT s.host, s.id, s.started_at, s.client_addr, s.client_port,
+	    s.client_name, s.identity, s.fingerprint, s.command, s.seq,
+	    s.hash, s.received_at
+	FROM events AS s
+	WHERE s.kind = 'start' AND NOT EXISTS (SELECT 1 FROM events AS e
+	    WHERE e.host = s.host AND e.kind = 'end' AND e.seq = s.seq);
+
+-- Show text safe for a terminal (see above).
+CREATE OR REPLACE FUNCTION rcmdd_safe(t text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+	SELECT CASE WHEN t !~ '[\x01-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]'
+	THEN t ELSE (SELECT string_agg(CASE
+	    WHEN c ~ '[\x01-\x1f\x7f]' THEN '\x' || lpad(to_hex(ascii(c)), 2, '0')
+	    WHEN c ~ '[\x80-\x9f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]'
+		THEN '\u{' || to_hex(ascii(c)) || '}'
+	    ELSE c END, '' ORDER BY i)
+	    FROM unnest(string_to_array(t, NULL)) WITH ORDINALITY AS u(c, i))
+	END
+$$;
+
+CREATE VIEW safe_commands WITH (security_invoker = true) AS
+	SELECT host, id, started_at, finished_at, client_addr, client_port,
+	    rcmdd_safe(client_name) AS client_name,
+	    rcmdd_safe(identity) AS identity, fingerprint,
+	    rcmdd_safe(command) AS command, status, exit_code, signal,
+	    duration_ms, output, output_bytes, truncated,
+	    rcmdd_safe(reason) AS reason, seq, hash, end_seq, end_hash,
+	    chain_version, rcmdd_safe(substr(command, 1, 60)) AS command_60
+	FROM commands;
+
+-- The local views, fleet-wide: each with the host.
+CREATE VIEW recent_commands WITH (security_invoker = true) AS
+	SELECT host, id, started_at, client_addr, identity, status,
+	    exit_code, signal, duration_ms, command_60 AS command
+	FROM safe_commands ORDER BY started_at DESC, host, id DESC LIMIT 50;
+
+CREATE VIEW failed_commands WITH (security_invoker = true) AS
+	SELECT host, id, started_at, client_addr, identity, status,
+	    exit_code, signal, command_60 AS command, reason
+	FROM safe_commands
+	WHERE status NOT IN ('running', 'denied')
+	    AND NOT (status = 'exited' AND exit_code = 0)
+	ORDER BY started_at DESC, host, id DESC;
+
+CREATE VIEW denied_attempts WITH (security_invoker = true) AS
+	SELECT host, id, started_at, client_addr, client_port, identity,
+	    reason
+	FROM safe_commands WHERE status = 'denied'
+	ORDER BY started_at DESC, host, id DESC;
+
+CREATE VIEW top_clients WITH (security_invoker = true) AS
+	SELECT client_addr, identity, count(*) AS commands,
+	    count(DISTINCT host) AS hosts,
+	    count(*) FILTER (WHERE status NOT IN ('running', 'denied')
+		AND NOT (status = 'exited' AND exit_code = 0)) AS failed,
+	    count(*) FILTER (WHERE status = 'denied') AS denied,
+	    max(started_at) AS last_seen
+	FROM safe_commands GROUP BY client_addr, identity
+	ORDER BY commands DESC;
+
+CREATE VIEW longest_commands WITH (security_invoker = true) AS
+	SELECT host, id, started_at, client_addr, duration_ms, status,
+	    command_60 AS command
+	FROM safe_commands WHERE duration_ms IS NOT NULL
+	ORDER BY duration_ms DESC LIMIT 20;
+
+-- Who ran what where: one row per identity (NULL: a local peer without
+-- one), with the hosts it reached.
+CREATE VIEW commands_by_identity WITH (security_invoker = true) AS
+	SELECT identity, count(*) AS commands,
+	    count(DISTINCT host) AS hosts,
+	    string_agg(DISTINCT host, ' ' ORDER BY host) AS host_names,
+	    count(*) FILTER (WHERE status NOT IN ('running', 'denied')
+		AND NOT (status = 'exited' AND exit_code = 0)) AS failed,
+	    count(*) FILTER (WHERE status = 'denied') AS denied,
+	    min(started_at) AS first_seen, max(started_at) AS last_seen
+	FROM safe_commands GROUP BY identity ORDER BY commands DESC;
+
+-- When each host was last heard from: its last event or chain head.
+CREATE VIEW host_activity WITH (security_invoker = true) AS
+	SELECT h.host, h.registered_at,
+	    (SELECT max(e.event_seq) FROM events AS e
+		WHERE e.host = h.host) AS last_event_seq,
+	    (SELECT max(e.received_at) FROM events AS e
+		WHERE e.host = h.host) AS last_event_at,
+	    (SELECT max(d.received_at) FROM heads AS d
+		WHERE d.host = h.host) AS last_head_at,
+	    now() - GREATEST(h.registered_at,
+		(SELECT max(e.received_at) FROM events AS e
+		    WHERE e.host = h.host),
+		(SELECT max(d.received_at) FROM heads AS d
+		    WHERE d.host = h.host)) AS quiet_for
+	FROM hosts AS h ORDER BY quiet_for DESC;
+
+-- Hosts heard from neither by an event nor by a chain head for two hours,
+-- twice AuditHeadInterval's default: down, cut off, or silenced.
+CREATE VIEW quiet_hosts WITH (security_invoker = true) AS
+	SELECT host, last_event_seq, last_event_at, last_head_at, quiet_for
+	FROM host_activity WHERE quiet_for > interval '2 hours';
+
+GRANT SELECT ON commands, running_commands, safe_commands,
+    recent_commands, failed_commands, denied_attempts, top_clients,
+    longest_commands, commands_by_identity, host_activity, quiet_hosts
+    TO rcmdd_host, rcmdd_auditor;

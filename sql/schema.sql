@@ -1,4 +1,4 @@
--- rcmdd audit log schema, version 4.
+-- rcmdd audit log schema, version 5.
 --
 -- rcmdd compiles this file in and applies it, then sql/views.sql, to a new
 -- database; the version is PRAGMA user_version, and sql/migrate-N.sql
@@ -52,4 +52,18 @@ INSERT OR IGNORE INTO audit_meta (key, value) VALUES
 	('chain_base_hash',
 	    '0000000000000000000000000000000000000000000000000000000000000000');
 
-PRAGMA user_version = 4;
+-- Where forwarding to the central store (AuditForward) stands: the
+-- name this host has there, the chain base it registered, and seq, the
+-- highest event the central store has committed (every one before it
+-- too). One row, made when forwarding first starts; see rcmdd(8),
+-- "Forwarding".
+CREATE TABLE IF NOT EXISTS forward_cursor (
+	id		INTEGER PRIMARY KEY CHECK (id = 1),
+	host		TEXT NOT NULL,
+	base_seq	INTEGER NOT NULL,
+	base_hash	TEXT NOT NULL,
+	seq		INTEGER NOT NULL,
+	updated_at	TEXT NOT NULL
+);
+
+PRAGMA user_version = 5;
