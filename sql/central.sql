@@ -10,8 +10,26 @@
 -- event's sequence number in its chain, so a row sent twice is refused by
 -- the key and recognised, and a gap in event_seq is a lost event.
 --
--- Load it once, as a superuser, into an empty database:
+-- Load it once, as a superuser, into an empty database in SQL_ASCII
+-- (a command is kept in the bytes its client sent, which need not be
+-- UTF-8; a database in UTF8 would refuse such an event and forwarding
+-- would stop at it):
+--     createdb -T template0 -E SQL_ASCII --locale=C rcmdd_audit
 --     psql -d rcmdd_audit -f central.sql
+
+\set ON_ERROR_STOP on
+
+DO $$
+BEGIN
+	IF pg_encoding_to_char((SELECT encoding FROM pg_database
+	    WHERE datname = current_database())) <> 'SQL_ASCII' THEN
+		RAISE EXCEPTION 'database % is in encoding %, which refuses a command whose bytes are not valid in it, and forwarding would stop at that command', current_database(),
+		    pg_encoding_to_char((SELECT encoding FROM pg_database
+		    WHERE datname = current_database()))
+		    USING HINT = 'create the central database with: createdb -T template0 -E SQL_ASCII --locale=C NAME';
+	END IF;
+END
+$$;
 
 CREATE TABLE IF NOT EXISTS events (
 	host		text NOT NULL,
@@ -249,17 +267,73 @@ CREATE VIEW running_commands WITH (security_invoker = true) AS
 	WHERE s.kind = 'start' AND NOT EXISTS (SELECT 1 FROM events AS e
 	    WHERE e.host = s.host AND e.kind = 'end' AND e.seq = s.seq);
 
--- Show text safe for a terminal (see above).
+-- Show text safe for a terminal (see above). The database is in
+-- SQL_ASCII, so text is the bytes a host sent: this decodes them as
+-- UTF-8 itself, and shows a byte that is not part of a valid UTF-8
+-- sequence as \xNN too (a lone 0x9b is a control sequence to some
+-- terminals).
 CREATE OR REPLACE FUNCTION rcmdd_safe(t text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-	SELECT CASE WHEN t !~ '[\x01-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]'
-	THEN t ELSE (SELECT string_agg(CASE
-	    WHEN c ~ '[\x01-\x1f\x7f]' THEN '\x' || lpad(to_hex(ascii(c)), 2, '0')
-	    WHEN c ~ '[\x80-\x9f\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]'
-		THEN '\u{' || to_hex(ascii(c)) || '}'
-	    ELSE c END, '' ORDER BY i)
-	    FROM unnest(string_to_array(t, NULL)) WITH ORDINALITY AS u(c, i))
-	END
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+	b	bytea;
+	n	integer;
+	i	integer := 0;
+	c	integer;
+	k	integer;
+	j	integer;
+	cp	integer;
+	ok	boolean;
+	parts	text[] := '{}';
+BEGIN
+	IF t ~ '^[ -~]*$' THEN
+		RETURN t;
+	END IF;
+	b := convert_to(t, 'SQL_ASCII');
+	n := length(b);
+	WHILE i < n LOOP
+		c := get_byte(b, i);
+		IF c < 128 THEN
+			IF c < 32 OR c = 127 THEN
+				parts := parts || ('\x' || lpad(to_hex(c), 2, '0'));
+			ELSE
+				parts := parts || chr(c);
+			END IF;
+			i := i + 1;
+			CONTINUE;
+		END IF;
+		k := CASE WHEN c BETWEEN 194 AND 223 THEN 1
+		    WHEN c BETWEEN 224 AND 239 THEN 2
+		    WHEN c BETWEEN 240 AND 244 THEN 3 ELSE 0 END;
+		ok := k > 0 AND i + k < n;
+		IF ok THEN
+			cp := c & (CASE k WHEN 1 THEN 31 WHEN 2 THEN 15 ELSE 7 END);
+			FOR j IN 1..k LOOP
+				IF (get_byte(b, i + j) & 192) <> 128 THEN
+					ok := false;
+					EXIT;
+				END IF;
+				cp := (cp << 6) | (get_byte(b, i + j) & 63);
+			END LOOP;
+		END IF;
+		IF ok AND ((k = 2 AND cp < 2048) OR (k = 3 AND cp < 65536) OR
+		    cp BETWEEN 55296 AND 57343 OR cp > 1114111) THEN
+			ok := false;
+		END IF;
+		IF NOT ok THEN
+			parts := parts || ('\x' || to_hex(c));
+			i := i + 1;
+		ELSIF cp BETWEEN 128 AND 159 OR cp IN (8206, 8207, 8232, 8233) OR
+		    cp BETWEEN 8234 AND 8238 OR cp BETWEEN 8294 AND 8297 THEN
+			parts := parts || ('\u{' || to_hex(cp) || '}');
+			i := i + k + 1;
+		ELSE
+			parts := parts || convert_from(substring(b FROM i + 1
+			    FOR k + 1), 'SQL_ASCII');
+			i := i + k + 1;
+		END IF;
+	END LOOP;
+	RETURN array_to_string(parts, '');
+END
 $$;
 
 CREATE VIEW safe_commands WITH (security_invoker = true) AS

@@ -254,7 +254,7 @@ pg_start() {
 	mkdir "$pg_sock" || fail "cannot make $pg_sock"
 	[ -z "$PG_USER" ] || chown "$PG_USER:" "$pg_sock"
 	if ! pg_run "$PG_BINDIR/initdb" -D "$pg_dir/data" -U postgres \
-	    -A trust -E UTF8 --locale=C -N >"$dir/pg-initdb.log" 2>&1; then
+	    -A trust -E SQL_ASCII --locale=C -N >"$dir/pg-initdb.log" 2>&1; then
 		sed 's/^/	/' "$dir/pg-initdb.log" >&2
 		pg_skip "initdb could not make a cluster here (its output" \
 		    "is above)"
