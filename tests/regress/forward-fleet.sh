@@ -156,3 +156,16 @@ for n in 1 2 3; do
 	say "h$n: $(printf '%s\n' "$local_ev" | wc -l) events, $(cat \
 	    "$dir/h$n/failed" 2>/dev/null | wc -l) commands failed"
 done
+
+# Every host's chain verifies in the central store, to its last event.
+pg_add_auditor fleetaudit >/dev/null
+"$RCMDD" --verify-audit "$pg_uri" >"$dir/vout" 2>"$dir/verr" ||
+	fail "the central store does not verify: $(cat "$dir/verr" "$dir/vout")"
+expect_eq "verify: the summary" "central store: 3 hosts, all verified" \
+    "$(tail -n 1 "$dir/vout")"
+for n in 1 2 3; do
+	last=$(host_sql "$n" "SELECT max(max(seq), max(coalesce(end_seq,
+	    0))) FROM commands")
+	grep -q "^h$n: [0-9]* rows verified; chain head $last:" "$dir/vout" ||
+		fail "h$n does not verify to its head $last: $(cat "$dir/vout")"
+done
