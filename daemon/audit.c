@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdint.h>
@@ -41,12 +42,16 @@
  * waiting, runs them in one transaction and wakes them all, so concurrent
  * commands share a commit.
  *
- * Locking: audit_lock guards the queue, each request's done flag and the
- * stop flag. It is never held across an SQLite call. Each request has its
- * own condition variable, so that committing a batch wakes the owners of
- * that batch alone: with one shared condition, a thousand commands
- * waiting for their rows were all woken for every batch, and spent
- * seconds going back to sleep.
+ * Locking: audit_lock guards the queue and the stop flag. It is never
+ * held across an SQLite call. Each request has its own semaphore, so that
+ * committing a batch wakes the owners of that batch alone: with one
+ * shared condition, a thousand commands waiting for their rows were all
+ * woken for every batch, and spent seconds going back to sleep. The
+ * writer posts it once the request is off every list and audit_lock is
+ * released, and a submitter signals the writer after releasing it too:
+ * a thread woken while the other still held the lock went straight back
+ * to sleep on it (two more futex calls and a switch, at each of a
+ * command's two commits).
  */
 
 #define AUDIT_PRUNE_BATCH	500	/* records between two prunes */
@@ -65,8 +70,7 @@ struct audit_req {
 	uint64_t			 id;
 	uint64_t			 seq;
 	uint8_t				 hash[RECORD_HASH_LEN];
-	int				 done;
-	pthread_cond_t			 wake;
+	sem_t				 done;	/* posted when committed */
 	int				 rc;
 	char				*cause;
 	TAILQ_ENTRY(audit_req)		 entry;
@@ -210,7 +214,7 @@ audit_start(void)
 static void *
 audit_main(void *arg)
 {
-	struct audit_reqs	 batch;
+	struct audit_reqs	 batch, owners = TAILQ_HEAD_INITIALIZER(owners);
 	struct audit_req	*req;
 	struct timespec		 deadline, wait, now, t0, t1;
 	time_t			 prune_at = 0, cursor_due = 0;
@@ -275,17 +279,21 @@ audit_main(void *arg)
 		audit_chain_shared = audit_chain;
 		while ((req = TAILQ_FIRST(&batch)) != NULL) {
 			TAILQ_REMOVE(&batch, req, entry);
-			if (req->type == AUDIT_DENY)
+			if (req->type == AUDIT_DENY) {
 				audit_deny_free(req);
-			else {
-				req->done = 1;
-				pthread_cond_signal(&req->wake);
+				continue;
 			}
+			/* Then the owner's: touch it no more. */
+			TAILQ_INSERT_TAIL(&owners, req, entry);
 		}
 		prune = audit_prune_now;
 		audit_prune_now = 0;
 		head = audit_chain.seq;
 		pthread_mutex_unlock(&audit_lock);
+		while ((req = TAILQ_FIRST(&owners)) != NULL) {
+			TAILQ_REMOVE(&owners, req, entry);
+			sem_post(&req->done);
+		}
 		/* The forwarder sends what was just committed. */
 		forward_wake(head);
 
@@ -643,20 +651,25 @@ audit_exec(struct audit_req *req)
 static int
 audit_submit(struct audit_req *req, char **cause)
 {
+	int	was_empty;
+
 	if (!audit_running) {
 		if (cause != NULL)
 			*cause = xstrdup("the audit writer is not running");
 		return (-1);
 	}
-	pthread_cond_init(&req->wake, NULL);
+	sem_init(&req->done, 0, 0);
 	pthread_mutex_lock(&audit_lock);
+	was_empty = TAILQ_EMPTY(&audit_queue);
 	TAILQ_INSERT_TAIL(&audit_queue, req, entry);
 	audit_counts.queued++;
-	pthread_cond_signal(&audit_wake);
-	while (!req->done)
-		pthread_cond_wait(&req->wake, &audit_lock);
 	pthread_mutex_unlock(&audit_lock);
-	pthread_cond_destroy(&req->wake);
+	/* A writer that is busy finds it queued when it looks again. */
+	if (was_empty)
+		pthread_cond_signal(&audit_wake);
+	while (sem_wait(&req->done) == -1 && errno == EINTR)
+		;
+	sem_destroy(&req->done);
 	if (req->rc != 0) {
 		if (cause != NULL)
 			*cause = req->cause;

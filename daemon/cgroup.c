@@ -62,6 +62,7 @@ static void	 cgroup_atexit(void);
 struct cgroup {
 	char		 name[32];
 	int		 made;
+	int		 killed;	/* cgroup.kill written */
 	int		 procs;
 };
 
@@ -444,6 +445,8 @@ cgroup_kill(struct cgroup *cg)
 	snprintf(file, sizeof file, "%s/cgroup.kill", cg->name);
 	if (cgroup_write(cgroup_root, file, "1") != 0)
 		log_warn("cannot write 1 to %s/%s", cgroup_path, file);
+	else
+		cg->killed = 1;
 }
 
 /*
@@ -463,7 +466,14 @@ cgroup_free(struct cgroup *cg)
 	if (cg->procs != -1)
 		close(cg->procs);
 	if (cg->made) {
-		cgroup_kill(cg);
+		/*
+		 * Once written, cgroup.kill has killed everything in it,
+		 * forks under way included, and nothing joins it again: a
+		 * second write (the end of every command wrote two) costs
+		 * three system calls and a walk of the cgroup for nothing.
+		 */
+		if (!cg->killed)
+			cgroup_kill(cg);
 		snprintf(file, sizeof file, "%s/cgroup.events", cg->name);
 		pfd.fd = openat(cgroup_root, file, O_RDONLY | O_CLOEXEC);
 		pfd.events = POLLPRI;

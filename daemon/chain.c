@@ -20,6 +20,7 @@
 
 #include <inttypes.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -91,9 +92,24 @@ static const int chain_start_link[] = { C_SEQ };
 static const int chain_end_link[] = { C_END_SEQ, C_SEQ, C_HASH };
 #define CHAIN_LEN(a)	(sizeof (a) / sizeof (a)[0])
 
-static int	 chain_update(EVP_MD_CTX *, const void *, size_t);
-static int	 chain_netstring(EVP_MD_CTX *, const void *, size_t);
-static int	 chain_field(EVP_MD_CTX *, sqlite3_stmt *, int, int, int);
+/*
+ * An event's bytes on their way to the digest: small pieces (a name, a
+ * length, a type letter) are gathered in buf and handed over together,
+ * since each EVP_DigestUpdate costs more than the bytes it hashes.
+ */
+struct chain_md {
+	EVP_MD_CTX	*ctx;
+	size_t		 len;
+	int		 error;
+	u_char		 buf[2048];
+};
+
+static void	 chain_md_init(void);
+static void	 chain_flush(struct chain_md *);
+static void	 chain_update(struct chain_md *, const void *, size_t);
+static size_t	 chain_decimal(char *, int64_t);
+static void	 chain_netstring(struct chain_md *, const void *, size_t);
+static void	 chain_field(struct chain_md *, sqlite3_stmt *, int, int, int);
 static void	 chain_stmt_done(sqlite3_stmt *, int);
 static int	 chain_event_hash(sqlite3 *, uint64_t,
 		     const struct chain_head *, char *);
@@ -148,36 +164,91 @@ chain_columns(const char *swap, const char *expr, const int *present)
 	return (s);
 }
 
-/* Feed bytes to the digest; 0 or -1. */
-static int
-chain_update(EVP_MD_CTX *ctx, const void *p, size_t n)
+/*
+ * SHA-256, fetched from OpenSSL's providers once: EVP_sha256() in
+ * EVP_DigestInit_ex fetches it again for every event, which cost more
+ * than hashing the event.
+ */
+static pthread_once_t	 chain_md_once = PTHREAD_ONCE_INIT;
+static const EVP_MD	*chain_sha256;
+
+static void
+chain_md_init(void)
 {
-	if (n == 0)
-		return (0);
-	return (EVP_DigestUpdate(ctx, p, n) == 1 ? 0 : -1);
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+	chain_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+#endif
+	if (chain_sha256 == NULL)
+		chain_sha256 = EVP_sha256();
+}
+
+/* Hand what buf holds to the digest. */
+static void
+chain_flush(struct chain_md *m)
+{
+	if (m->len != 0 && EVP_DigestUpdate(m->ctx, m->buf, m->len) != 1)
+		m->error = 1;
+	m->len = 0;
+}
+
+/* Feed bytes to the digest: gathered in buf, or at once if large. */
+static void
+chain_update(struct chain_md *m, const void *p, size_t n)
+{
+	if (n > sizeof m->buf - m->len)
+		chain_flush(m);
+	if (n >= sizeof m->buf) {
+		if (EVP_DigestUpdate(m->ctx, p, n) != 1)
+			m->error = 1;
+		return;
+	}
+	if (n != 0)
+		memcpy(m->buf + m->len, p, n);
+	m->len += n;
+}
+
+/* Write v in decimal (as "%lld" does, no NUL) and return its length. */
+static size_t
+chain_decimal(char *dst, int64_t v)
+{
+	char		 tmp[24];
+	uint64_t	 u;
+	size_t		 n = 0, len = 0;
+
+	u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		dst[len++] = '-';
+	while (n > 0)
+		dst[len++] = tmp[--n];
+	return (len);
 }
 
 /* Feed a netstring: the length in decimal, ':', the bytes and ','. */
-static int
-chain_netstring(EVP_MD_CTX *ctx, const void *p, size_t n)
+static void
+chain_netstring(struct chain_md *m, const void *p, size_t n)
 {
 	char	len[32];
+	size_t	l;
 
-	snprintf(len, sizeof len, "%zu:", n);
-	if (chain_update(ctx, len, strlen(len)) != 0 ||
-	    chain_update(ctx, p, n) != 0 || chain_update(ctx, ",", 1) != 0)
-		return (-1);
-	return (0);
+	l = chain_decimal(len, (int64_t)n);
+	len[l++] = ':';
+	chain_update(m, len, l);
+	chain_update(m, p, n);
+	chain_update(m, ",", 1);
 }
 
 /*
  * Feed field f of the row stmt stands on (column off + f) to a version
  * 2 event: the netstring of its name, a type letter (i, f, t, b for
  * SQLite's INTEGER, REAL, TEXT and BLOB) and the netstring of its value;
- * nothing if it is NULL. Return 0, or -1 if OpenSSL fails.
+ * nothing if it is NULL.
  */
-static int
-chain_field(EVP_MD_CTX *ctx, sqlite3_stmt *stmt, int off, int f, int v1)
+static void
+chain_field(struct chain_md *m, sqlite3_stmt *stmt, int off, int f, int v1)
 {
 	const void	*p;
 	const char	*name = record_fields[f].name;
@@ -190,23 +261,22 @@ chain_field(EVP_MD_CTX *ctx, sqlite3_stmt *stmt, int off, int f, int v1)
 	if (v1) {
 		/* Version 1: text of any class; fingerprint only if set. */
 		if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
-			if (f == C_FINGERPRINT)
-				return (0);
-			return (chain_update(ctx, "-,", 2));
+			if (f != C_FINGERPRINT)
+				chain_update(m, "-,", 2);
+			return;
 		}
 		p = sqlite3_column_text(stmt, c);
 		n = sqlite3_column_bytes(stmt, c);
-		return (chain_netstring(ctx, p, (size_t)n));
+		chain_netstring(m, p, (size_t)n);
+		return;
 	}
 	switch (sqlite3_column_type(stmt, c)) {
 	case SQLITE_NULL:
-		return (0);
+		return;
 	case SQLITE_INTEGER:
 		type = 'i';
-		snprintf(num, sizeof num, "%lld",
-		    sqlite3_column_int64(stmt, c));
+		n = (int)chain_decimal(num, sqlite3_column_int64(stmt, c));
 		p = num;
-		n = (int)strlen(num);
 		break;
 	case SQLITE_FLOAT:
 		type = 'f';
@@ -228,11 +298,9 @@ chain_field(EVP_MD_CTX *ctx, sqlite3_stmt *stmt, int off, int f, int v1)
 		n = sqlite3_column_bytes(stmt, c);
 		break;
 	}
-	if (chain_netstring(ctx, name, strlen(name)) != 0 ||
-	    chain_update(ctx, &type, 1) != 0 ||
-	    chain_netstring(ctx, p, (size_t)n) != 0)
-		return (-1);
-	return (0);
+	chain_netstring(m, name, strlen(name));
+	chain_update(m, &type, 1);
+	chain_netstring(m, p, (size_t)n);
 }
 
 /*
@@ -245,30 +313,32 @@ int
 chain_hash(sqlite3_stmt *stmt, int off, int what, const char *prev,
     char *hash, uint8_t *raw)
 {
-	EVP_MD_CTX	*ctx;
-	const int	*link;
-	u_char		 md[EVP_MAX_MD_SIZE];
-	u_int		 mdlen, i, nlink;
-	int		 flag, rc = -1;
+	static const char	 hex[] = "0123456789abcdef";
+	struct chain_md		 m;
+	const int		*link;
+	u_char			 md[EVP_MAX_MD_SIZE];
+	u_int			 mdlen, i, nlink;
+	int			 flag, rc = -1;
 
-	if ((ctx = EVP_MD_CTX_new()) == NULL)
+	pthread_once(&chain_md_once, chain_md_init);
+	m.len = 0;
+	m.error = 0;
+	if ((m.ctx = EVP_MD_CTX_new()) == NULL)
 		return (-1);
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+	if (EVP_DigestInit_ex(m.ctx, chain_sha256, NULL) != 1)
 		goto out;
-	if (chain_update(ctx, what == CHAIN_ROW ? CHAIN_MAGIC_1 :
-	    CHAIN_MAGIC_2, strlen(CHAIN_MAGIC_1)) != 0 ||
-	    chain_update(ctx, prev, CHAIN_HASH_LEN) != 0 ||
-	    chain_update(ctx, "\n", 1) != 0)
-		goto out;
-	if (what == CHAIN_START && chain_update(ctx, "start\n", 6) != 0)
-		goto out;
-	if (what == CHAIN_END && chain_update(ctx, "end\n", 4) != 0)
-		goto out;
+	chain_update(&m, what == CHAIN_ROW ? CHAIN_MAGIC_1 : CHAIN_MAGIC_2,
+	    strlen(CHAIN_MAGIC_1));
+	chain_update(&m, prev, CHAIN_HASH_LEN);
+	chain_update(&m, "\n", 1);
+	if (what == CHAIN_START)
+		chain_update(&m, "start\n", 6);
+	if (what == CHAIN_END)
+		chain_update(&m, "end\n", 4);
 
 	if (what == CHAIN_ROW) {
 		for (i = 0; i < CHAIN_LEN(chain_v1); i++)
-			if (chain_field(ctx, stmt, off, chain_v1[i], 1) != 0)
-				goto out;
+			chain_field(&m, stmt, off, chain_v1[i], 1);
 	} else {
 		if (what == CHAIN_START) {
 			link = chain_start_link;
@@ -280,24 +350,28 @@ chain_hash(sqlite3_stmt *stmt, int off, int what, const char *prev,
 			flag = RECORD_CHAIN_END;
 		}
 		for (i = 0; i < nlink; i++)
-			if (chain_field(ctx, stmt, off, link[i], 0) != 0)
-				goto out;
+			chain_field(&m, stmt, off, link[i], 0);
 		for (i = 0; i < record_nfields; i++) {
-			if ((record_fields[i].flags & flag) != 0 &&
-			    chain_field(ctx, stmt, off, (int)i, 0) != 0)
-				goto out;
+			if ((record_fields[i].flags & flag) != 0)
+				chain_field(&m, stmt, off, (int)i, 0);
 		}
 	}
-	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen * 2 !=
+	chain_flush(&m);
+	if (m.error)
+		goto out;
+	if (EVP_DigestFinal_ex(m.ctx, md, &mdlen) != 1 || mdlen * 2 !=
 	    CHAIN_HASH_LEN)
 		goto out;
-	for (i = 0; i < mdlen; i++)
-		snprintf(hash + 2 * i, 3, "%02x", md[i]);
+	for (i = 0; i < mdlen; i++) {
+		hash[2 * i] = hex[md[i] >> 4];
+		hash[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	hash[2 * mdlen] = '\0';
 	if (raw != NULL)
 		memcpy(raw, md, RECORD_HASH_LEN);
 	rc = 0;
 out:
-	EVP_MD_CTX_free(ctx);
+	EVP_MD_CTX_free(m.ctx);
 	return (rc);
 }
 

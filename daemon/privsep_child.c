@@ -287,7 +287,8 @@ privsep_wake_cb(int fd, short events, void *arg)
 
 	(void)events;
 	(void)arg;
-	while (read(fd, buf, sizeof buf) > 0)
+	/* A short read emptied the pipe: no read to see EAGAIN. */
+	while (read(fd, buf, sizeof buf) == (ssize_t)sizeof buf)
 		;
 	STAILQ_INIT(&dones);
 	pthread_mutex_lock(&privsep_lock);

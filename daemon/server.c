@@ -618,7 +618,8 @@ server_reload_answer(int rc, const char *why, char **cause)
 	len = 4 + wlen;
 	buf = xmalloc(len);
 	privsep_put_i32(buf, rc == 0);
-	memcpy(buf + 4, why, wlen);
+	if (wlen != 0)
+		memcpy(buf + 4, why, wlen);
 	sent = privsep_send(server_privsep, PRIVSEP_CONFIG_DONE, buf, len,
 	    NULL, 0, 0, cause);
 	free(buf);

@@ -134,9 +134,13 @@ worker_pool_call(void (*fn)(void *), void *arg, char **cause)
 	STAILQ_INSERT_TAIL(&pool_queue, item, entry);
 	pool_queued++;
 	if (pool_idle >= pool_queued) {
-		/* A waiting thread takes it. */
-		pthread_cond_signal(&pool_idle_cond);
+		/*
+		 * A waiting thread takes it. Signalled once the lock is
+		 * free: woken under it, the thread went back to sleep on
+		 * the lock at once.
+		 */
 		pthread_mutex_unlock(&pool_lock);
+		pthread_cond_signal(&pool_idle_cond);
 		return (0);
 	}
 	pool_threads++;
