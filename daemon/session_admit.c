@@ -146,15 +146,17 @@ session_authorize(struct session *s)
 }
 
 /*
- * May the peer run a shell command as the user rcmdd runs commands as
- * (an EXEC of protocol version 1: a shell string, the default user, no
- * ticket)? The rules decide. A command they refuse, or allow only as
- * another user, is refused: recorded, ERR_DENIED with the reason and
- * what would be allowed, and the connection closed. Return 0 if it may
- * run. Loop thread.
+ * The door's check of a command, an early refusal: a shell command is
+ * decided here as the privileged part will decide it (the rules, the
+ * user asked for, the ticket); an argument vector, whose program only
+ * the privileged part can resolve, only by its peer (policy_admit). The
+ * privileged part decides again, and alone decides a vector. A refusal
+ * is recorded, answered with ERR_DENIED with the reason and what would
+ * be allowed, and the connection closed. Return 0 if the command may go
+ * on. Loop thread.
  */
 int
-session_exec_allowed(struct session *s)
+session_exec_allowed(struct session *s, const struct cmd_record *rec)
 {
 	struct policy_request	 rq;
 	struct policy_decision	 d;
@@ -167,19 +169,20 @@ session_exec_allowed(struct session *s)
 	rq.fingerprint = s->rp.fingerprint;
 	rq.addr = s->kind == SESSION_UNIX ? NULL : (struct sockaddr *)&s->sa;
 	rq.run_as = id.user;
+	rq.user = rec->run_as;
+	rq.ticket = rec->ticket != NULL;
 	rq.mode = POLICY_SHELL;
+	rq.command = rec->command;
+	if (rec->nwords != 0 && policy_admit(server_conf, rq.identity,
+	    rq.fingerprint, rq.addr, NULL))
+		return (0);
 	policy_decide(server_conf, &rq, &d);
-	if (d.allowed && strcmp(d.user, id.user) == 0) {
+	if (d.allowed) {
 		policy_decision_clear(&d);
 		return (0);
 	}
-	if (d.allowed)
-		xasprintf(&why, "not allowed: %s; but this rcmdd runs a shell "
-		    "command from this client as %s (RunAs) only: list %s "
-		    "first in the rule's \"as\"", d.message, id.user, id.user);
-	else
-		xasprintf(&why, "not allowed: %s%s%s", d.message,
-		    d.hint != NULL ? "; " : "", d.hint != NULL ? d.hint : "");
+	xasprintf(&why, "not allowed: %s%s%s", d.message,
+	    d.hint != NULL ? "; " : "", d.hint != NULL ? d.hint : "");
 	policy_decision_clear(&d);
 	session_deny(s, why);
 	free(why);

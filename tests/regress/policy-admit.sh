@@ -18,8 +18,8 @@
 # the real rcmd: Deny by name and by certificate fingerprint refuses at
 # the door over TLS, first match wins; over the Unix socket, a shell
 # command is refused by a rule that names programs, by a rule that wants
-# a ticket, and by a rule whose default user is not the one rcmdd runs
-# commands as; each refusal says why, with the rule, and is a denied row.
+# a ticket; each refusal says why, with the rule, and is a denied row. A
+# rule's default user is the one a command runs as.
 # A reload applies new rules, and warns of their order.
 
 . "$(dirname "$0")/lib.sh"
@@ -103,15 +103,19 @@ refused "ticket rule" "rcmd: unix:$sock: $why" "$me|denied|$why" \
     "$RCMD" -n "unix:$sock" true
 stop_daemon
 
-# A rule whose default user is not RunAs is refused, not run as RunAs;
-# with RunAs first, the command runs.
+# A rule's default user is the one its commands run as, RunAs or not
+# (as root: rcmdd can change user only then).
 write_config "ListenSocket $sock" "Allow $me from unix as daemon $me" \
     "Allow nobody-else as $me daemon"
 start_daemon
-n=$(line "Allow $me from unix as daemon $me")
-why="not allowed: allowed by $conf:$n: Allow $me from unix as daemon $me, as daemon; but this rcmdd runs a shell command from this client as $me (RunAs) only: list $me first in the rule's \"as\""
-refused "as daemon first" "rcmd: unix:$sock: $why" "$me|denied|$why" \
-    "$RCMD" -n "unix:$sock" true
+if [ "$(id -u)" -eq 0 ]; then
+	out=$("$RCMD" -n "unix:$sock" 'id -un')
+	expect_eq "as daemon first: output" "daemon" "$out"
+	n=$(line "Allow $me from unix as daemon $me")
+	expect_sql "as daemon first: row" "SELECT run_as, mode, rule FROM
+	    commands ORDER BY id DESC LIMIT 1" \
+	    "daemon|shell|$conf:$n: Allow $me from unix as daemon $me"
+fi
 stop_daemon
 write_config "ListenSocket $sock" "Allow $me from unix as $me daemon"
 start_daemon
