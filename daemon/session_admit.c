@@ -146,14 +146,12 @@ session_authorize(struct session *s)
 }
 
 /*
- * The door's check of a command, an early refusal: a shell command is
- * decided here as the privileged part will decide it (the rules, the
- * user asked for, the ticket); an argument vector, whose program only
- * the privileged part can resolve, only by its peer (policy_admit). The
- * privileged part decides again, and alone decides a vector. A refusal
- * is recorded, answered with ERR_DENIED with the reason and what would
- * be allowed, and the connection closed. Return 0 if the command may go
- * on. Loop thread.
+ * The door's check of a command, an early refusal: may this peer run
+ * anything at all (policy_admit)? The rest (the user, the program, the
+ * ticket) the privileged part decides, which alone can resolve a program
+ * and records the command and the rule with its refusal. A refusal here
+ * is recorded, answered with ERR_DENIED with the reason, and the
+ * connection closed. Return 0 if the command may go on. Loop thread.
  */
 int
 session_exec_allowed(struct session *s, const struct cmd_record *rec)
@@ -163,24 +161,22 @@ session_exec_allowed(struct session *s, const struct cmd_record *rec)
 	struct exec_identity	 id;
 	char			*why;
 
-	exec_identity(&id);
 	memset(&rq, 0, sizeof rq);
 	rq.identity = s->rp.identity;
 	rq.fingerprint = s->rp.fingerprint;
 	rq.addr = s->kind == SESSION_UNIX ? NULL : (struct sockaddr *)&s->sa;
+	if (policy_admit(server_conf, rq.identity, rq.fingerprint, rq.addr,
+	    NULL))
+		return (0);
+
+	/* The decision, for its message: the peer is refused whatever. */
+	exec_identity(&id);
 	rq.run_as = id.user;
 	rq.user = rec->run_as;
 	rq.ticket = rec->ticket != NULL;
 	rq.mode = POLICY_SHELL;
 	rq.command = rec->command;
-	if (rec->nwords != 0 && policy_admit(server_conf, rq.identity,
-	    rq.fingerprint, rq.addr, NULL))
-		return (0);
 	policy_decide(server_conf, &rq, &d);
-	if (d.allowed) {
-		policy_decision_clear(&d);
-		return (0);
-	}
 	xasprintf(&why, "not allowed: %s%s%s", d.message,
 	    d.hint != NULL ? "; " : "", d.hint != NULL ? d.hint : "");
 	policy_decision_clear(&d);

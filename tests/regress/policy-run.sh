@@ -136,7 +136,7 @@ refused "two arguments" "*may not run $bin/deploy a b*" \
     "denied|$me|argv|[\"deploy\",\"a\",\"b\"]|-|$rd" \
     tls deploy-bot -n --argv deploy a b
 refused "a shell string" "*may not run a shell command*" \
-    "denied|-|-|-|-|-" tls deploy-bot -n 'deploy web1'
+    "denied|$me|shell|-|-|$rd" tls deploy-bot -n 'deploy web1'
 refused "another program" "*may not run*" \
     "denied|$me|argv|[\"sh\",\"-c\",\"id\"]|-|$rd" \
     tls deploy-bot -n --argv sh -c id
@@ -165,7 +165,7 @@ refused "nagios, cat" "*nagios may run $bin/check_\\* ...*" \
 
 # ops-*: anything, with a ticket.
 refused "no ticket" "*requires a ticket with each command; give a ticket, why this is run: rcmd -m TEXT" \
-    "denied|-|-|-|-|-" tls ops-kim -n 'echo hi'
+    "denied|$me|shell|-|-|$ro" tls ops-kim -n 'echo hi'
 ran "a ticket" "hi" "exited|$me|shell|-|CHG-42 restart web|$ro" \
     tls ops-kim -n -m 'CHG-42 restart web' 'echo hi'
 
