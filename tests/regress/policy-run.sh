@@ -44,18 +44,8 @@ done
 printf '#!/bin/sh\necho evil\n' >"$evil/deploy"
 chmod 755 "$evil/deploy"
 
-tls() {
-	_who=$1
-	shift
-	rcmd --cert "$c/$_who.pem" --key "$c/$_who.key" --ca "$c/ca.pem" "$@"
-}
 
-# line TEXT: the line of the configuration that is TEXT.
-line() {
-	grep -n -x -F -- "$1" "$conf" | cut -d: -f1
-}
-
-last="SELECT status, ifnull(run_as, '-'), ifnull(mode, '-'),
+last_row="SELECT status, ifnull(run_as, '-'), ifnull(mode, '-'),
     ifnull(argv, '-'), ifnull(ticket, '-'), ifnull(rule, '-')
     FROM commands ORDER BY id DESC LIMIT 1"
 
@@ -69,23 +59,9 @@ ran() {
 	expect_eq "$_name: output" "$_want" "$(cat "$dir/out")"
 	wait_sql 5 "SELECT count(*) FROM commands WHERE status = 'running'" 0 ||
 	    fail "$_name: the row is still running"
-	expect_eq "$_name: row" "$_row" "$(sql "$last")"
+	expect_eq "$_name: row" "$_row" "$(sql "$last_row")"
 }
 
-# refused NAME MESSAGE ROW COMMAND...: exit 255, MESSAGE on stderr (a
-# glob), and a new denied row that reads ROW.
-refused() {
-	_name=$1 _message=$2 _row=$3
-	shift 3
-	_before=$(sql "SELECT count(*) FROM commands WHERE status = 'denied'")
-	"$@" >"$dir/out" 2>"$dir/err"
-	expect_eq "$_name: status" 255 "$?"
-	expect_eq "$_name: stdout" "" "$(cat "$dir/out")"
-	expect_match "$_name: message" "$_message" "$(cat "$dir/err")"
-	wait_sql 5 "SELECT count(*) FROM commands WHERE status = 'denied'" \
-	    $((_before + 1)) || fail "$_name: no denied row"
-	expect_eq "$_name: row" "$_row" "$(sql "$last")"
-}
 
 r_deploy="Allow deploy-* from 127.0.0.0/8 as $me command $bin/deploy *"
 r_nagios="Allow nagios as $me command $bin/check_* ..."
@@ -96,84 +72,84 @@ write_config "TLSCertificate $c/server.pem" "TLSKey $c/server.key" \
     "Deny mallory" "$r_deploy" "$r_nagios" "$r_ops" "$r_unix" \
     "Allow alice as $me"
 start_daemon
-rd="$conf:$(line "$r_deploy"): $r_deploy"
-rn="$conf:$(line "$r_nagios"): $r_nagios"
-ro="$conf:$(line "$r_ops"): $r_ops"
-ru="$conf:$(line "$r_unix"): $r_unix"
+rd="$conf:$(conf_line "$r_deploy"): $r_deploy"
+rn="$conf:$(conf_line "$r_nagios"): $r_nagios"
+ro="$conf:$(conf_line "$r_ops"): $r_ops"
+ru="$conf:$(conf_line "$r_unix"): $r_unix"
 
 # The deploy bot runs its program, by name, resolved against rcmdd's Path.
 ran "deploy web1" "deploy
 [web1]" "exited|$me|argv|[\"deploy\",\"web1\"]|-|$rd" \
-    tls deploy-bot -n --argv deploy web1
+    rcmd_as deploy-bot -n --argv deploy web1
 expect_sql "deploy web1: command" "SELECT command FROM commands
     ORDER BY id DESC LIMIT 1" "deploy web1"
 # Shell syntax in an argument is one argument, given to no shell.
 ran "shell syntax" "deploy
 [web1; id]" "exited|$me|argv|[\"deploy\",\"web1; id\"]|-|$rd" \
-    tls deploy-bot -n --argv deploy 'web1; id'
+    rcmd_as deploy-bot -n --argv deploy 'web1; id'
 expect_sql "shell syntax: command" "SELECT command FROM commands
     ORDER BY id DESC LIMIT 1" "deploy 'web1; id'"
 # An argument that begins with - (an option the program may take) or is
 # empty matches "*" no more: only a pattern that spells it out. -a is
 # --argv, and a word after the host is the program's, never rcmd's.
-refused "a dash" "*may not run $bin/deploy -l;*" \
+expect_refused "a dash" "*may not run $bin/deploy -l;*" \
     "denied|$me|argv|[\"deploy\",\"-l\"]|-|$rd" \
-    tls deploy-bot -n -a deploy -l
-refused "an empty argument" "*may not run $bin/deploy \"\";*" \
+    rcmd_as deploy-bot -n -a deploy -l
+expect_refused "an empty argument" "*may not run $bin/deploy \"\";*" \
     "denied|$me|argv|[\"deploy\",\"\"]|-|$rd" \
-    tls deploy-bot -n -a deploy ''
+    rcmd_as deploy-bot -n -a deploy ''
 # The client's PATH is not sent, and rcmdd's alone resolves.
 ran "PATH trick" "deploy
 [web1]" "exited|$me|argv|[\"deploy\",\"web1\"]|-|$rd" \
     env PATH="$evil:$PATH" "$RCMD" -p "$port" --cert "$c/deploy-bot.pem" \
     --key "$c/deploy-bot.key" --ca "$c/ca.pem" -n -a 127.0.0.1 deploy web1
 
-n=$(line "$r_deploy")
-refused "a slash in the argument" "*not allowed: deploy-bot from 127.0.0.1 may not run $bin/deploy \"status nginx; cat /etc/shadow\"; deploy-bot may run $bin/deploy \\**" \
+n=$(conf_line "$r_deploy")
+expect_refused "a slash in the argument" "*not allowed: deploy-bot from 127.0.0.1 may not run $bin/deploy \"status nginx; cat /etc/shadow\"; deploy-bot may run $bin/deploy \\**" \
     "denied|$me|argv|[\"deploy\",\"status nginx; cat /etc/shadow\"]|-|$rd" \
-    tls deploy-bot -n --argv deploy 'status nginx; cat /etc/shadow'
-refused "two arguments" "*may not run $bin/deploy a b*" \
+    rcmd_as deploy-bot -n --argv deploy 'status nginx; cat /etc/shadow'
+expect_refused "two arguments" "*may not run $bin/deploy a b*" \
     "denied|$me|argv|[\"deploy\",\"a\",\"b\"]|-|$rd" \
-    tls deploy-bot -n --argv deploy a b
-refused "a shell string" "*may not run a shell command*" \
-    "denied|$me|shell|-|-|$rd" tls deploy-bot -n 'deploy web1'
-refused "another program" "*may not run*" \
+    rcmd_as deploy-bot -n --argv deploy a b
+expect_refused "a shell string" "*may not run a shell command*" \
+    "denied|$me|shell|-|-|$rd" rcmd_as deploy-bot -n 'deploy web1'
+expect_refused "another program" "*may not run*" \
     "denied|$me|argv|[\"sh\",\"-c\",\"id\"]|-|$rd" \
-    tls deploy-bot -n --argv sh -c id
-refused "a program with .." "*program $bin/../bin/deploy*" \
+    rcmd_as deploy-bot -n --argv sh -c id
+expect_refused "a program with .." "*program $bin/../bin/deploy*" \
     "denied|-|argv|[\"$bin/../bin/deploy\",\"web1\"]|-|-" \
-    tls deploy-bot -n --argv "$bin/../bin/deploy" web1
-refused "a relative program" "*program ./deploy*" \
+    rcmd_as deploy-bot -n --argv "$bin/../bin/deploy" web1
+expect_refused "a relative program" "*program ./deploy*" \
     "denied|-|argv|[\"./deploy\",\"web1\"]|-|-" \
-    tls deploy-bot -n --argv ./deploy web1
-refused "the client's own program" "*may not run*" \
+    rcmd_as deploy-bot -n --argv ./deploy web1
+expect_refused "the client's own program" "*may not run*" \
     "denied|$me|argv|[\"$evil/deploy\",\"web1\"]|-|$rd" \
-    tls deploy-bot -n --argv "$evil/deploy" web1
+    rcmd_as deploy-bot -n --argv "$evil/deploy" web1
 
 # nagios: the check_* plugins, with any arguments ("...").
 ran "check_load" "check_load
 [-w]
 [5]
 []" "exited|$me|argv|[\"check_load\",\"-w\",\"5\",\"\"]|-|$rn" \
-    tls nagios -n --argv check_load -w 5 ''
-refused "a .. argument" "*may not run $bin/deploy ../etc;*" \
+    rcmd_as nagios -n --argv check_load -w 5 ''
+expect_refused "a .. argument" "*may not run $bin/deploy ../etc;*" \
     "denied|$me|argv|[\"deploy\",\"../etc\"]|-|$rd" \
-    tls deploy-bot -n --argv deploy ../etc
-refused "nagios, cat" "*nagios may run $bin/check_\\* ...*" \
+    rcmd_as deploy-bot -n --argv deploy ../etc
+expect_refused "nagios, cat" "*nagios may run $bin/check_\\* ...*" \
     "denied|$me|argv|[\"cat\",\"/etc/shadow\"]|-|$rn" \
-    tls nagios -n --argv cat /etc/shadow
+    rcmd_as nagios -n --argv cat /etc/shadow
 
 # ops-*: anything, with a ticket.
-refused "no ticket" "*requires a ticket with each command; give a ticket, why this is run: rcmd -m TEXT" \
-    "denied|$me|shell|-|-|$ro" tls ops-kim -n 'echo hi'
+expect_refused "no ticket" "*requires a ticket with each command; give a ticket, why this is run: rcmd -m TEXT" \
+    "denied|$me|shell|-|-|$ro" rcmd_as ops-kim -n 'echo hi'
 ran "a ticket" "hi" "exited|$me|shell|-|CHG-42 restart web|$ro" \
-    tls ops-kim -n -m 'CHG-42 restart web' 'echo hi'
+    rcmd_as ops-kim -n -m 'CHG-42 restart web' 'echo hi'
 
 # An EXEC, as a client from before RUN sends: a shell string as RunAs.
-ran "an EXEC" "old" "exited|$me|shell|-|-|$conf:$(line "Allow alice as $me"): Allow alice as $me" \
-    tls alice -n 'echo old'
-refused "Deny mallory" "*is denied by*" "denied|-|-|-|-|-" \
-    tls mallory -n --argv deploy web1
+ran "an EXEC" "old" "exited|$me|shell|-|-|$conf:$(conf_line "Allow alice as $me"): Allow alice as $me" \
+    rcmd_as alice -n 'echo old'
+expect_refused "Deny mallory" "*is denied by*" "denied|-|-|-|-|-" \
+    rcmd_as mallory -n --argv deploy web1
 
 # The Unix socket: the user asked for must be one the rule names.
 ran "unix" "deploy
@@ -184,7 +160,7 @@ ran "unix -l" "deploy" "exited|$me|argv|[\"deploy\"]|-|$ru" \
     "$RCMD" -n -l "$me" -a "unix:$sock" deploy
 ran "unix USER@" "deploy" "exited|$me|argv|[\"deploy\"]|-|$ru" \
     "$RCMD" -n -a "$me@unix:$sock" deploy
-refused "unix, as another user" "*$me may run as: $me*" \
+expect_refused "unix, as another user" "*$me may run as: $me*" \
     "denied|no-such-user|argv|[\"deploy\"]|-|$ru" \
     "$RCMD" -n -l no-such-user -a "unix:$sock" deploy
 
@@ -193,17 +169,6 @@ refused "unix, as another user" "*$me may run as: $me*" \
 "$RCMD" -n -a "unix:$sock" deploy $(seq 1 4100) >"$dir/out" 2>"$dir/err"
 expect_eq "too many: status" 255 "$?"
 expect_match "too many: message" "rcmd: *too many*" "$(cat "$dir/err")"
-run_frame() {
-	"$PYTHON" - "$@" <<'PY'
-import struct, sys
-fields = b""
-for a in sys.argv[1:]:
-    t, v = a.split("=", 1)
-    v = v.encode().decode("unicode_escape").encode("latin-1")
-    fields += struct.pack(">BH", int(t), len(v)) + v
-sys.stdout.write((struct.pack(">II", 0, 0) + fields).hex())
-PY
-}
 many=$(run_frame $(for i in $(seq 0 4097); do echo "2=x"; done))
 raw -U "$sock" hello expect=HELLO "frame=6:$many" expect=ERROR \
     >"$dir/raw" 2>&1

@@ -72,14 +72,6 @@ printf '#!/bin/sh\necho "$(id -un) $HOME $(pwd)"\nfor a; do echo "[$a]"; done\n'
     >"$bin/deploy"
 chmod 755 "$bin/deploy"
 
-tls() {
-	_who=$1
-	shift
-	rcmd --cert "$c/$_who.pem" --key "$c/$_who.key" --ca "$c/ca.pem" "$@"
-}
-line() {
-	grep -n -x -F -- "$1" "$conf" | cut -d: -f1
-}
 
 r_alice="Allow alice as $ua root"
 r_deploy="Allow deploy-* from 127.0.0.0/8 as $ud command $bin/deploy *"
@@ -88,14 +80,14 @@ write_config "TLSCertificate $c/server.pem" "TLSKey $c/server.key" \
     "TLSClientCA $c/ca.pem" "ListenSocket $sock" "Path $bin:/usr/bin:/bin" \
     "CommandUmask 027" "$r_alice" "$r_deploy" "$r_unix"
 start_daemon
-ra="$conf:$(line "$r_alice"): $r_alice"
-rd="$conf:$(line "$r_deploy"): $r_deploy"
+ra="$conf:$(conf_line "$r_alice"): $r_alice"
+rd="$conf:$(conf_line "$r_deploy"): $r_deploy"
 row="SELECT status, run_as, mode, rule FROM commands ORDER BY id DESC LIMIT 1"
 
 # alice's default: her user, its groups, home and the umask, nothing else.
 probe='id -un; id -u; id -G; echo "$HOME"; pwd; umask;
     grep ^CapEff /proc/self/status | tr -d "\t"; env | sort | cut -d= -f1 | tr "\n" " "'
-out=$(tls alice -n "$probe") || fail "alice: $out"
+out=$(rcmd_as alice -n "$probe") || fail "alice: $out"
 want="$ua
 $(id -u "$ua")
 $(id -G "$ua")
@@ -106,18 +98,18 @@ CapEff:0000000000000000
 HOME LANG LOGNAME PATH PWD RCMD_CLIENT SHELL USER "
 expect_eq "alice, as $ua" "$want" "$out"
 expect_match "alice: $grp among the groups" "* $(getent group "$grp" |
-    cut -d: -f3)*" "$(tls alice -n 'id -G')"
+    cut -d: -f3)*" "$(rcmd_as alice -n 'id -G')"
 expect_sql "alice, as $ua: row" "$row" "exited|$ua|shell|$ra"
 
 # As root, when she asks: -l root, or root@host.
-expect_eq "alice -l root" "root" "$(tls alice -n -l root 'id -un')"
+expect_eq "alice -l root" "root" "$(rcmd_as alice -n -l root 'id -un')"
 expect_sql "alice -l root: row" "$row" "exited|root|shell|$ra"
 out=$("$RCMD" -p "$port" --cert "$c/alice.pem" --key "$c/alice.key" \
     --ca "$c/ca.pem" -n root@127.0.0.1 'id -un')
 expect_eq "alice root@host" "root" "$out"
 
 # Not as anyone else.
-tls alice -n -l "$ud" 'id -un' >"$dir/out" 2>"$dir/err"
+rcmd_as alice -n -l "$ud" 'id -un' >"$dir/out" 2>"$dir/err"
 expect_eq "alice as $ud: status" 255 "$?"
 expect_eq "alice as $ud: output" "" "$(cat "$dir/out")"
 expect_match "alice as $ud: message" "*not allowed: *alice may run as: $ua, root*" "$(cat "$dir/err")"
@@ -126,23 +118,12 @@ wait_sql 5 "SELECT count(*) FROM commands WHERE status = 'denied'" 1 ||
 expect_sql "alice as $ud: row" "$row" "denied|$ud|shell|$ra"
 
 # The deploy bot's program, as its own user, in its home.
-out=$(tls deploy-bot -n --argv deploy web1) || fail "deploy: $out"
+out=$(rcmd_as deploy-bot -n --argv deploy web1) || fail "deploy: $out"
 expect_eq "deploy, as $ud" "$ud $dir/home-d $dir/home-d
 [web1]" "$out"
 expect_sql "deploy: row" "$row" "exited|$ud|argv|$rd"
 
 # A working directory is entered as the user, after the change of user.
-run_frame() {
-	"$PYTHON" - "$@" <<'PY'
-import struct, sys
-fields = b""
-for a in sys.argv[1:]:
-    t, v = a.split("=", 1)
-    v = v.encode()
-    fields += struct.pack(">BH", int(t), len(v)) + v
-sys.stdout.write((struct.pack(">II", 0, 0) + fields).hex())
-PY
-}
 f=$(run_frame "1=pwd; id -un" "5=$dir/private")
 raw -U "$sock" hello expect=HELLO "frame=6:$f" eof expect=EXIT \
     >"$dir/raw" 2>&1
