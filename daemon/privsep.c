@@ -79,6 +79,8 @@ static int	privsep_deny_msg(struct privsep_msg *);
 static int	privsep_words(const uint8_t *, size_t, struct cmd_record *,
 		    char **);
 static char	*privsep_decide(struct cmd_record *, const char *);
+static void	privsep_refused(struct cmd_record *);
+static void	privsep_refusals_cb(int, short, void *);
 static int	privsep_ready_msg(struct privsep_msg *, char **);
 static int	privsep_stats_msg(struct privsep_msg *, char **);
 static int	privsep_config_done_msg(struct privsep_msg *, char **);
@@ -90,6 +92,7 @@ const struct config		*privsep_conf;
 int				 privsep_chan = -1;
 static struct event		*privsep_ev_chan;
 static struct event		*privsep_ev_head;
+static struct event		*privsep_refusals_ev;
 static privsep_ready_cb		 privsep_on_ready;
 
 /*
@@ -148,6 +151,12 @@ privsep_serve(int fd, const struct config *conf)
 	if (privsep_ev_head != NULL)
 		event_free(privsep_ev_head);
 	privsep_ev_head = NULL;
+	/* Refusals still counted are summed up before the writer stops. */
+	if (privsep_refusals_ev != NULL) {
+		privsep_refusals_cb(-1, 0, NULL);
+		event_free(privsep_refusals_ev);
+	}
+	privsep_refusals_ev = NULL;
 	privsep_child_close();
 	if (own_base) {
 		event_base_free(privsep_base);
@@ -336,15 +345,13 @@ privsep_exec(struct privsep_msg *m, char **bad)
 		    "(MaxCommands)", privsep_child_count());
 	free(runas);
 	if (why != NULL) {
-		log_warnx("privileged part: command from %s: %s",
-		    rec->peer.client_addr, why);
 		privsep_child_failed(ctl, PRIVSEP_FAIL_REFUSED, EPERM, NULL,
 		    why);
+		close(ctl);
 		rec->status = "denied";
 		free(rec->reason);
 		rec->reason = why;
-		audit_deny_record(rec);
-		close(ctl);
+		privsep_refused(rec);
 		return (0);
 	}
 
@@ -470,6 +477,55 @@ out:
 	policy_decision_clear(&d);
 	free(program);
 	return (why);
+}
+
+/*
+ * Record a refused command (rec, which it takes) as a denied row, paced
+ * as the network part paces refused connections: past the burst, a
+ * refusal is only counted, and a timer sums them up in one row a second.
+ * The privileged part's loop thread.
+ */
+static void
+privsep_refused(struct cmd_record *rec)
+{
+	struct timeval	tv = { 1, 0 };
+
+	if (!auth_refusal_admit(rec->peer.client_addr)) {
+		record_free(rec);
+		if (privsep_refusals_ev == NULL)
+			privsep_refusals_ev = evtimer_new(privsep_base,
+			    privsep_refusals_cb, NULL);
+		if (privsep_refusals_ev != NULL &&
+		    !evtimer_pending(privsep_refusals_ev, NULL))
+			evtimer_add(privsep_refusals_ev, &tv);
+		return;
+	}
+	privsep_refusals_cb(-1, 0, NULL);
+	log_warnx("privileged part: command from %s%s%s: %s",
+	    rec->peer.client_addr, rec->peer.identity != NULL ? " as " : "",
+	    rec->peer.identity != NULL ? rec->peer.identity : "",
+	    rec->reason);
+	audit_deny_record(rec);
+}
+
+/* Write the row that sums up the refusals not recorded one by one. */
+static void
+privsep_refusals_cb(int fd, short events, void *arg)
+{
+	struct record_peer	 rp;
+	char			*why;
+
+	(void)fd;
+	(void)events;
+	(void)arg;
+	if ((why = auth_suppressed_summary()) == NULL)
+		return;
+	log_warnx("privileged part: refused: %s", why);
+	memset(&rp, 0, sizeof rp);
+	strlcpy(rp.client_addr, "-", sizeof rp.client_addr);
+	rp.client_port = -1;
+	audit_deny(&rp, why);
+	free(why);
 }
 
 /* Have cb called when the network part says it is ready, with its port. */

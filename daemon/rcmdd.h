@@ -375,6 +375,7 @@ int		 auth_allowed(const struct config *, const char *,
 		     const struct sockaddr *);
 int		 auth_refusal_admit(const char *);
 uint64_t	 auth_suppressed_take(char *, size_t, char *, size_t);
+char		*auth_suppressed_summary(void);
 
 /*
  * policy.c: who may run what, as whom. A request to decide: the peer

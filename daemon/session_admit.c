@@ -297,18 +297,12 @@ session_refusals_cb(int fd, short events, void *arg)
 {
 	struct record_peer	 rp;
 	struct timeval		 tv = { 1, 0 };
-	char			 since[32], last[INET6_ADDRSTRLEN], *why;
-	uint64_t		 n;
+	char			*why;
 
 	(void)fd;
 	(void)arg;
-	n = auth_suppressed_take(since, sizeof since, last, sizeof last);
-	if (n == 0)
+	if ((why = auth_suppressed_summary()) == NULL)
 		return;
-	xasprintf(&why, "%llu refusal%s since %s not recorded one by one "
-	    "(more than %d a second); the last from %s",
-	    (unsigned long long)n, n == 1 ? "" : "s", since,
-	    AUTH_REFUSALS_PER_SEC, last);
 	log_warnx("refused: %s", why);
 	memset(&rp, 0, sizeof rp);
 	strlcpy(rp.client_addr, "-", sizeof rp.client_addr);

@@ -182,6 +182,30 @@ term=$(run_frame "2=deploy" '6=\x00\x18\x00\x50xterm')
 raw -U "$sock" hello expect=HELLO "frame=6:$term" expect=ERROR \
     >"$dir/raw" 2>&1
 expect_match "raw, a terminal" "*ERROR 13 UNSUPPORTED \"terminals are not supported yet*" "$(cat "$dir/raw")"
+# A flood of refused commands on one connection is paced as refused
+# connections are: 20 rows at once and 10 a second, the rest summed up.
+before=$(sql "SELECT ifnull(max(id), 0) FROM commands")
+shell=$(run_frame "1=id")
+set --
+for i in $(seq 1 60); do
+	set -- "$@" "frame=6:$shell" expect=ERROR
+done
+raw -U "$sock" hello expect=HELLO "$@" >"$dir/raw" 2>&1 ||
+    fail "the flood: $(tail -3 "$dir/raw")"
+expect_eq "the flood: 60 refusals" 60 "$(grep -c "ERROR 12 DENIED" "$dir/raw")"
+summary="reason LIKE '% not recorded one by one%'"
+count_all() {
+	one=$(sql "SELECT count(*) FROM commands WHERE id > $before AND
+	    status = 'denied' AND NOT $summary")
+	summed=$(sql "SELECT total(CAST(reason AS INTEGER)) FROM commands
+	    WHERE id > $before AND $summary" | sed 's/\..*//')
+	[ $((one + summed)) -eq 60 ]
+}
+wait_for 5 count_all ||
+    fail "60 refused commands, but $one rows and $summed in summaries"
+say "a flood of 60 refused commands: $one recorded one by one, $summed summed up"
+expect_le "refused commands recorded one by one" "$one" 40
+
 # A working directory, entered as the user; one that is not, a failure.
 cwd=$(run_frame "2=sh" "5=$evil")
 expect_eq "no shell to the vector" 0 "$(sql "SELECT count(*) FROM commands
