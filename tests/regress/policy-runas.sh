@@ -87,7 +87,7 @@ row="SELECT status, run_as, mode, rule FROM commands ORDER BY id DESC LIMIT 1"
 # alice's default: her user, its groups, home and the umask, nothing else.
 probe='id -un; id -u; id -G; echo "$HOME"; pwd; umask;
     grep ^CapEff /proc/self/status | tr -d "\t"; env | sort | cut -d= -f1 | tr "\n" " "'
-out=$(rcmd_as alice -n "$probe") || fail "alice: $out"
+out=$(rcmd_as alice -n "$probe" 2>&1) || fail "alice: $out"
 want="$ua
 $(id -u "$ua")
 $(id -G "$ua")
