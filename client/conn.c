@@ -49,6 +49,8 @@
 static int	conn_connecting(struct conn *, int, char **);
 static int	conn_handshake(struct conn *, char **);
 static void	conn_hello_send(struct conn *);
+static int	conn_encode_run(struct conn *, const char *, size_t, uint32_t,
+		    char **);
 static int	conn_hello_reply(struct conn *, const struct frame *,
 		    char **);
 static int	conn_fill(struct conn *, char **);
@@ -549,6 +551,15 @@ conn_handle_frame(struct conn *c, const struct frame *f,
 		c->refused = 1;
 		if (frame_error_is_fatal(code))
 			c->broken = 1;
+		/* An rcmdd from before RUN: nothing ran. */
+		if (code == ERR_UNKNOWN_TYPE && c->run != NULL) {
+			xasprintf(cause, "%s is too old for %s: its rcmdd does "
+			    "not know the RUN frame that %s needs, and ran "
+			    "nothing (%s); upgrade rcmdd there, or leave out "
+			    "%s", c->host, c->run->why, c->run->why, msg,
+			    c->run->why);
+			return (-1);
+		}
 		xasprintf(cause, "%s: %s", c->host, msg);
 		return (-1);
 	}
@@ -583,6 +594,60 @@ write_all(int fd, const uint8_t *p, size_t len)
 }
 
 /*
+ * Queue a RUN for c->run: the vector, or cmd as a shell string, with the
+ * user and ticket asked for. Return 0, or -1 with the cause.
+ */
+static int
+conn_encode_run(struct conn *c, const char *cmd, size_t cmdlen,
+    uint32_t timeout_ms, char **cause)
+{
+	const struct conn_run	*o = c->run;
+	struct frame_run	 r;
+	uint8_t			*buf;
+	size_t			 len, size = FRAME_HEADER_LEN + FRAME_MAX_PAYLOAD;
+	int			 i;
+
+	memset(&r, 0, sizeof r);
+	r.timeout_ms = timeout_ms;
+	if (o->argv != NULL) {
+		if (o->argc > RUN_MAX_ARGS) {
+			xasprintf(cause, "%d arguments are too many: at most "
+			    "%d", o->argc, RUN_MAX_ARGS);
+			return (-1);
+		}
+		r.argc = (unsigned int)o->argc;
+		r.argv = xcalloc(o->argc, sizeof *r.argv);
+		for (i = 0; i < o->argc; i++) {
+			r.argv[i].p = (const uint8_t *)o->argv[i];
+			r.argv[i].len = strlen(o->argv[i]);
+		}
+	} else {
+		r.shell.p = (const uint8_t *)cmd;
+		r.shell.len = cmdlen;
+	}
+	if (o->user != NULL) {
+		r.user.p = (const uint8_t *)o->user;
+		r.user.len = strlen(o->user);
+	}
+	if (o->ticket != NULL) {
+		r.ticket.p = (const uint8_t *)o->ticket;
+		r.ticket.len = strlen(o->ticket);
+	}
+	buf = xmalloc(size);
+	len = frame_encode_run(buf, size, &r);
+	free(r.argv);
+	if (len == 0) {
+		free(buf);
+		xasprintf(cause, "the command and its options are too long: "
+		    "they must fit one frame of %d bytes", FRAME_MAX_PAYLOAD);
+		return (-1);
+	}
+	rbuf_add(&c->out, buf, len);
+	free(buf);
+	return (0);
+}
+
+/*
  * Queue EXEC for a command on a connection that is ready (or done with
  * the command before), and STDIN_EOF too unless with_stdin: the caller
  * then queues the input (conn_send). On a connection still waiting for
@@ -608,11 +673,16 @@ conn_exec(struct conn *c, const char *cmd, size_t cmdlen,
 		*cause = xstrdup("empty command");
 		return (-1);
 	}
-	buf = xmalloc(FRAME_HEADER_LEN + EXEC_HEADER_LEN + cmdlen);
-	len = frame_encode_exec(buf, FRAME_HEADER_LEN + EXEC_HEADER_LEN +
-	    cmdlen, timeout_ms, cmd, cmdlen);
-	rbuf_add(&c->out, buf, len);
-	free(buf);
+	if (c->run != NULL) {
+		if (conn_encode_run(c, cmd, cmdlen, timeout_ms, cause) != 0)
+			return (-1);
+	} else {
+		buf = xmalloc(FRAME_HEADER_LEN + EXEC_HEADER_LEN + cmdlen);
+		len = frame_encode_exec(buf, FRAME_HEADER_LEN +
+		    EXEC_HEADER_LEN + cmdlen, timeout_ms, cmd, cmdlen);
+		rbuf_add(&c->out, buf, len);
+		free(buf);
+	}
 	if (!with_stdin)
 		conn_send(c, MSG_STDIN_EOF, NULL, 0);
 	c->hold = 0;

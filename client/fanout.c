@@ -79,6 +79,8 @@ struct fanout_host {
 	int			 raw;		/* --raw: no escaping */
 	struct rbuf		 gathered;	/* -g: all output */
 	struct fanout_host	*group;		/* -g: first with the same */
+	char			*user;		/* USER@host: NULL if none */
+	struct conn_run		 run;		/* what its RUN asks */
 };
 
 struct fanout {
@@ -93,6 +95,7 @@ struct fanout {
 	int			 raw;
 	int			 verbose;
 	const char		*cmd;
+	const struct conn_run	*run;		/* NULL: plain EXEC */
 };
 
 static int	fanout_unsafe(uint32_t);
@@ -200,7 +203,8 @@ int
 fanout_add(struct fanout *f, const char *name, char **cause)
 {
 	struct fanout_host	*h;
-	char			*addr, *port;
+	const char		*host, *at;
+	char			*addr, *port, *user = NULL;
 	size_t			 i;
 
 	if (*name == '\0') {
@@ -214,16 +218,33 @@ fanout_add(struct fanout *f, const char *name, char **cause)
 			return (-1);
 		}
 	}
-	if (conn_split_host(name, f->port, &addr, &port, cause) != 0)
+	/* USER@host, as on the command line. */
+	host = name;
+	if ((at = strchr(name, '@')) != NULL && at != name &&
+	    strncmp(name, RCMD_UNIX_PREFIX, strlen(RCMD_UNIX_PREFIX)) != 0) {
+		user = xstrndup(name, (size_t)(at - name));
+		host = at + 1;
+	}
+	if (conn_split_host(host, f->port, &addr, &port, cause) != 0) {
+		free(user);
 		return (-1);
+	}
 	f->hosts = xreallocarray(f->hosts, f->nhosts + 1, sizeof *f->hosts);
 	h = &f->hosts[f->nhosts++];
 	memset(h, 0, sizeof *h);
 	h->c.fd = -1;
+	h->user = user;
 	h->name = xstrdup(name);
 	h->addr = addr;
 	h->port = port;
 	return (0);
+}
+
+/* Send every host's command as RUN, with what run asks. */
+void
+fanout_set_run(struct fanout *f, const struct conn_run *run)
+{
+	f->run = run;
 }
 
 /*
@@ -369,6 +390,15 @@ fanout_step(struct fanout *f, struct fanout_host *h, int revents)
 
 	rc = conn_step(&h->c, revents, &h->r, &cause);
 	if (rc == 0 && h->c.phase == CONN_READY) {
+		/* -l, -m, --argv or USER@host: the command goes as RUN. */
+		if (f->run != NULL)
+			h->run = *f->run;
+		if (h->user != NULL) {
+			h->run.user = h->user;
+			h->run.why = "USER@host";
+		}
+		if (h->run.why != NULL)
+			h->c.run = &h->run;
 		rc = conn_exec(&h->c, f->cmd, strlen(f->cmd), f->timeout_ms,
 		    0, &cause);
 		h->deadline = 0;
@@ -664,6 +694,7 @@ fanout_free(struct fanout *f)
 		h = &f->hosts[i];
 		conn_close(&h->c);
 		free(h->name);
+		free(h->user);
 		free(h->addr);
 		free(h->port);
 		free(h->reason);

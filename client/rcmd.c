@@ -59,6 +59,7 @@ static void	add_hosts(struct fanout *, const char *);
 static int	signal_pipe[2] = { -1, -1 };
 
 static const struct option longopts[] = {
+	{ "argv",	no_argument,		NULL,	'a' },
 	{ "ca",		required_argument,	NULL,	OPT_CA },
 	{ "cert",	required_argument,	NULL,	OPT_CERT },
 	{ "connect-timeout", required_argument,	NULL,	'T' },
@@ -68,6 +69,8 @@ static const struct option longopts[] = {
 	{ "parallel",	required_argument,	NULL,	'P' },
 	{ "help",	no_argument,		NULL,	'h' },
 	{ "key",	required_argument,	NULL,	OPT_KEY },
+	{ "login",	required_argument,	NULL,	'l' },
+	{ "ticket",	required_argument,	NULL,	'm' },
 	{ "no-stdin",	no_argument,		NULL,	'n' },
 	{ "no-tls",	no_argument,		NULL,	OPT_NO_TLS },
 	{ "port",	required_argument,	NULL,	'p' },
@@ -82,15 +85,19 @@ static void
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: rcmd [-hnVv] [--ca file] [--cert file] [--key file] "
+	    "usage: rcmd [-ahnVv] [--ca file] [--cert file] [--key file] "
 	    "[--no-tls]\n"
-	    "            [-p port] [-t seconds] host [command ...]\n"
+	    "            [-l user] [-m ticket] [-p port] [-t seconds]\n"
+	    "            [user@]host [command ...]\n"
 	    "       rcmd [-grVv] [-f hostfile] [-H host,...] [-P count] "
 	    "[-p port]\n"
 	    "            [-T seconds] [-t seconds] command ...\n"
+	    "  -a, --argv            each word one argument, no shell anywhere\n"
 	    "  -f, --hostfile FILE   run on the hosts in FILE, one a line\n"
 	    "  -g, --gather          gather output per host, group the same\n"
 	    "  -H, --hosts H1,H2     run on these hosts (host or host:port)\n"
+	    "  -l, --login USER      run as USER (as USER@host does)\n"
+	    "  -m, --ticket TEXT     why: a ticket kept with the command\n"
 	    "  -n, --no-stdin        do not forward standard input\n"
 	    "  -P, --parallel N      at most N hosts at once (default %d)\n"
 	    "  -p, --port PORT       server port (default %s)\n"
@@ -282,7 +289,7 @@ main(int argc, char **argv)
 	const char		*host, *port = RCMD_DEFAULT_PORT, *errstr;
 	const char		*cert = NULL, *key = NULL, *ca = NULL;
 	char			*cmd = NULL, *cause = NULL, *tmp;
-	char			*hostname = NULL, *hostport = NULL;
+	char			*hostname = NULL, *hostport = NULL, *at;
 	uint32_t		 timeout_ms = 0;
 	long long		 secs;
 	int			 ch, i, no_stdin = 0, verbose = 0, status;
@@ -290,13 +297,26 @@ main(int argc, char **argv)
 	int			 parallel = RCMD_PARALLEL;
 	int			 connect_ms = RCMD_CONNECT_TIMEOUT_MS;
 	struct fanout		*f;
+	struct conn_run		 run;
+	int			 use_argv = 0;
 	const char		*hostfile[16];
 	char			*hostlists = NULL;
 	int			 nhostfiles = 0;
 
-	while ((ch = getopt_long(argc, argv, "+f:gH:hnP:p:rT:t:vV", longopts,
-	    NULL)) != -1) {
+	memset(&run, 0, sizeof run);
+	while ((ch = getopt_long(argc, argv, "+af:gH:hl:m:nP:p:rT:t:vV",
+	    longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'a':
+			use_argv = 1;
+			break;
+		case 'l':
+			run.user = optarg;
+			run.why = "-l";
+			break;
+		case 'm':
+			run.ticket = optarg;
+			break;
 		case OPT_CA:
 			ca = optarg;
 			break;
@@ -396,7 +416,20 @@ main(int argc, char **argv)
 		host = NULL;
 		i = 0;
 	} else {
-		/* host:port and [v6]:port, as -H takes them. */
+		/* USER@host, as ssh takes it; then host:port and [v6]:port. */
+		if ((at = strchr(argv[0], '@')) != NULL && at != argv[0] &&
+		    strncmp(argv[0], RCMD_UNIX_PREFIX,
+		    strlen(RCMD_UNIX_PREFIX)) != 0) {
+			if (run.user != NULL) {
+				fprintf(stderr, "rcmd: give the user once: -l "
+				    "%s or %s, not both\n", run.user, argv[0]);
+				exit(RCMD_EXIT_ERROR);
+			}
+			*at = '\0';
+			run.user = argv[0];
+			run.why = "USER@host";
+			argv[0] = at + 1;
+		}
 		if (conn_split_host(argv[0], port, &hostname, &hostport,
 		    &cause) != 0) {
 			fprintf(stderr, "rcmd: %s\n", cause);
@@ -418,6 +451,17 @@ main(int argc, char **argv)
 		}
 	}
 
+	if (use_argv) {
+		if (cmd == NULL) {
+			fprintf(stderr, "rcmd: --argv runs a program with its "
+			    "arguments: give the program\n");
+			exit(RCMD_EXIT_ERROR);
+		}
+		run.argv = argv + (fanout ? 0 : 1);
+		run.argc = argc - (fanout ? 0 : 1);
+		run.why = "--argv";
+	} else if (run.ticket != NULL && run.why == NULL)
+		run.why = "-m";
 	if (!fanout && gather) {
 		fprintf(stderr, "rcmd: -g gathers the output of many hosts: "
 		    "give them with -H or -f\n");
@@ -446,12 +490,19 @@ main(int argc, char **argv)
 			    "gave none\n");
 			exit(RCMD_EXIT_ERROR);
 		}
+		if (run.why != NULL)
+			fanout_set_run(f, &run);
 		status = fanout_run(f, cmd);
 		fanout_free(f);
 		free(hostlists);
 		free(cmd);
 		tls_config_free(tc);
 		return (status);
+	}
+	if (run.why != NULL && cmd == NULL) {
+		fprintf(stderr, "rcmd: %s applies to a command, and the prompt "
+		    "has none: give the command\n", run.why);
+		exit(RCMD_EXIT_ERROR);
 	}
 	tc = tls_setup(host, cert, key, ca, no_tls);
 	/* A command goes out with HELLO; the prompt waits for the answer. */
@@ -461,6 +512,9 @@ main(int argc, char **argv)
 		exit(RCMD_EXIT_ERROR);
 	}
 	c.sigfd = signal_setup();
+	/* conn_start cleared c: what the command asks goes in now. */
+	if (run.why != NULL)
+		c.run = &run;
 
 	if (cmd == NULL) {
 		status = prompt_run(&c, timeout_ms, verbose);

@@ -90,6 +90,20 @@ struct conn {
 	int		 plain;		/* plain TCP beyond loopback refused */
 	int		 hold;		/* HELLO waits in out for EXEC */
 	int		 early;		/* EXEC went out behind our HELLO */
+	const struct conn_run *run;	/* NULL: plain EXEC */
+};
+
+/*
+ * What a command asks beyond a shell string as the default user: sent as
+ * RUN, which an old rcmdd refuses as an unknown type (why names the
+ * option that made it RUN, for that message).
+ */
+struct conn_run {
+	const char	*user;		/* NULL: the rule's default */
+	const char	*ticket;	/* NULL: none */
+	char *const	*argv;		/* NULL: a shell string */
+	int		 argc;
+	const char	*why;		/* "-l", "--argv", "-m", "USER@host" */
 };
 
 /* How a command ended, as the server reported it. */
@@ -151,6 +165,7 @@ struct fanout	*fanout_new(const char *, struct tls_config *, int, int,
 int	fanout_add(struct fanout *, const char *, char **);
 int	fanout_add_file(struct fanout *, const char *, char **);
 int	fanout_run(struct fanout *, const char *);
+void	fanout_set_run(struct fanout *, const struct conn_run *);
 size_t	fanout_count(struct fanout *);
 void	fanout_free(struct fanout *);
 

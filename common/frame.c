@@ -119,6 +119,8 @@ frame_check_client(const struct frame *f, uint16_t *code, char **cause)
 			    "flags and a command of at least one byte",
 			    f->len));
 		break;
+	case MSG_RUN:
+		return (frame_check_run(f, code, cause));
 	case MSG_STDIN:
 		if (f->len == 0)
 			return (check_fail(code, cause, ERR_MALFORMED,

@@ -700,13 +700,26 @@ audit_deny_free(struct audit_req *req)
 void
 audit_deny(const struct record_peer *peer, const char *reason)
 {
+	audit_deny_record(record_new_denied(peer, reason));
+}
+
+/*
+ * Record a refused command: rec (status denied, with the reason and
+ * whatever it says of the command and the rule) becomes a final row, as
+ * audit_deny's. The writer frees it.
+ */
+void
+audit_deny_record(struct cmd_record *rec)
+{
 	struct audit_req	*req;
 
-	if (!audit_running)
+	if (!audit_running) {
+		record_free(rec);
 		return;
+	}
 	req = xcalloc(1, sizeof *req);
 	req->type = AUDIT_DENY;
-	req->rec = record_new_denied(peer, reason);
+	req->rec = rec;
 	pthread_mutex_lock(&audit_lock);
 	TAILQ_INSERT_TAIL(&audit_queue, req, entry);
 	audit_counts.queued++;

@@ -113,6 +113,26 @@ auth_refusal_admit(const char *addr)
 }
 
 /*
+ * The reason of the one denied row that sums up the refusals not recorded
+ * one by one since the last call (auth_suppressed_take), or NULL for none.
+ */
+char *
+auth_suppressed_summary(void)
+{
+	char		 since[32], last[INET6_ADDRSTRLEN], *why;
+	uint64_t	 n;
+
+	n = auth_suppressed_take(since, sizeof since, last, sizeof last);
+	if (n == 0)
+		return (NULL);
+	xasprintf(&why, "%llu refusal%s since %s not recorded one by one "
+	    "(more than %d a second); the last from %s",
+	    (unsigned long long)n, n == 1 ? "" : "s", since,
+	    AUTH_REFUSALS_PER_SEC, last);
+	return (why);
+}
+
+/*
  * Return how many refusals were not recorded since the last call, with
  * when the first was and where the last came from, and start counting
  * again. Loop thread.

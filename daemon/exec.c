@@ -129,14 +129,33 @@ int
 exec_configure(const struct config *conf, char **cause)
 {
 	struct exec_identity	 id;
-	struct passwd		*pw;
-	struct stat		 st;
 	const char		*name = conf->run_as;
-	int			 n;
 
-	memset(&id, 0, sizeof id);
 	if (name == NULL && geteuid() == 0)
 		name = "nobody";
+	if (exec_identity_user(conf, name, conf->run_as != NULL &&
+	    strcmp(conf->run_as, "root") == 0, &id, cause) != 0)
+		return (-1);
+	exec_ident = id;
+	return (0);
+}
+
+/*
+ * Build who a command runs as when it runs as name (NULL: rcmdd's own
+ * user): ids, groups, home, umask and the limits of the configuration.
+ * root_ok says that root was written out (RunAs root, or a rule's "as
+ * root"). Return 0, or -1 with the reason in cause. The privileged part's
+ * loop thread, and start-up.
+ */
+int
+exec_identity_user(const struct config *conf, const char *name,
+    int root_ok, struct exec_identity *id, char **cause)
+{
+	struct passwd		*pw;
+	struct stat		 st;
+	int			 n;
+
+	memset(id, 0, sizeof *id);
 	if (name != NULL)
 		pw = getpwnam(name);
 	else
@@ -149,8 +168,7 @@ exec_configure(const struct config *conf, char **cause)
 			    (long)geteuid());
 		return (-1);
 	}
-	if (pw->pw_uid == 0 && (conf->run_as == NULL ||
-	    strcmp(conf->run_as, "root") != 0)) {
+	if (pw->pw_uid == 0 && !root_ok) {
 		xasprintf(cause, "RunAs %s is uid 0: commands run as root "
 		    "only with \"RunAs root\" written out", pw->pw_name);
 		return (-1);
@@ -168,44 +186,43 @@ exec_configure(const struct config *conf, char **cause)
 		    "%s", pw->pw_name, (long)geteuid(), pw->pw_name);
 		return (-1);
 	}
-	id.change_user = geteuid() == 0;
-	id.uid = pw->pw_uid;
-	id.gid = pw->pw_gid;
-	strlcpy(id.user, pw->pw_name, sizeof id.user);
+	id->change_user = geteuid() == 0;
+	id->uid = pw->pw_uid;
+	id->gid = pw->pw_gid;
+	strlcpy(id->user, pw->pw_name, sizeof id->user);
 	/*
 	 * A command that changes user enters its home as that user (and
 	 * falls back to /), so only whether the folder exists counts here:
 	 * after the privilege drop root cannot search a home of mode 0700.
 	 */
-	if (pw->pw_dir != NULL && (id.change_user ?
+	if (pw->pw_dir != NULL && (id->change_user ?
 	    stat(pw->pw_dir, &st) == 0 && S_ISDIR(st.st_mode) :
 	    access(pw->pw_dir, X_OK) == 0))
-		strlcpy(id.home, pw->pw_dir, sizeof id.home);
+		strlcpy(id->home, pw->pw_dir, sizeof id->home);
 	else
-		strlcpy(id.home, "/", sizeof id.home);
-	if (id.change_user) {
+		strlcpy(id->home, "/", sizeof id->home);
+	if (id->change_user) {
 		n = EXEC_MAX_GROUPS;
-		if (getgrouplist(pw->pw_name, pw->pw_gid, id.groups,
+		if (getgrouplist(pw->pw_name, pw->pw_gid, id->groups,
 		    &n) == -1) {
 			xasprintf(cause, "RunAs %s is in more than %d groups",
 			    pw->pw_name, EXEC_MAX_GROUPS);
 			return (-1);
 		}
-		id.ngroups = n;
+		id->ngroups = n;
 	}
 	/* As another user, the daemon's own umask is no guide: set one. */
-	id.umask_set = conf->umask_set || id.change_user;
-	id.umask = (mode_t)conf->umask;
-	id.max_procs = conf->max_procs;
-	id.max_cpu = conf->max_cpu_ms == 0 ? 0 :
+	id->umask_set = conf->umask_set || id->change_user;
+	id->umask = (mode_t)conf->umask;
+	id->max_procs = conf->max_procs;
+	id->max_cpu = conf->max_cpu_ms == 0 ? 0 :
 	    (conf->max_cpu_ms + 999) / 1000;
-	id.max_memory = conf->max_memory;
-	id.max_files = conf->max_files;
-	id.files_soft = exec_files_soft;
-	id.files_hard = exec_files_hard;
-	if (id.uid != 0 && exec_check_limits(&id, cause) != 0)
+	id->max_memory = conf->max_memory;
+	id->max_files = conf->max_files;
+	id->files_soft = exec_files_soft;
+	id->files_hard = exec_files_hard;
+	if (id->uid != 0 && exec_check_limits(id, cause) != 0)
 		return (-1);
-	exec_ident = id;
 	return (0);
 }
 
@@ -278,11 +295,12 @@ exec_identity_set(const struct exec_identity *id)
 
 /*
  * Build the environment a command starts with: PATH and LANG from the
- * configuration, and the RunAs user's HOME, USER, LOGNAME and SHELL. Nothing of
+ * configuration, and the run-as user's (id) HOME, USER, LOGNAME and SHELL. Nothing of
  * the daemon's own environment passes through.
  */
 char **
-exec_env_new(const struct config *conf, const char *client)
+exec_env_new(const struct config *conf, const struct exec_identity *id,
+    const char *client)
 {
 	char	**envp;
 	u_int	  n = 0;
@@ -290,9 +308,9 @@ exec_env_new(const struct config *conf, const char *client)
 	envp = xcalloc(8, sizeof *envp);
 	xasprintf(&envp[n++], "PATH=%s", conf->path);
 	xasprintf(&envp[n++], "LANG=%s", conf->lang);
-	xasprintf(&envp[n++], "HOME=%s", exec_ident.home);
-	xasprintf(&envp[n++], "USER=%s", exec_ident.user);
-	xasprintf(&envp[n++], "LOGNAME=%s", exec_ident.user);
+	xasprintf(&envp[n++], "HOME=%s", id->home);
+	xasprintf(&envp[n++], "USER=%s", id->user);
+	xasprintf(&envp[n++], "LOGNAME=%s", id->user);
 	xasprintf(&envp[n++], "SHELL=/bin/sh");
 	xasprintf(&envp[n++], "RCMD_CLIENT=%s", client);
 	envp[n] = NULL;
@@ -424,7 +442,7 @@ exec_probe(void)
  * child starts; EXEC_SLOTS spawns can be under way at once.
  */
 pid_t
-exec_spawn(const char *command, char *const *envp,
+exec_spawn(const struct exec_command *cmd, char *const *envp,
     const struct exec_identity *id, struct cgroup *cg, int fd_in,
     int fd_out, int fd_err, int *error, const char **what)
 {
@@ -436,7 +454,7 @@ exec_spawn(const char *command, char *const *envp,
 
 	argv[0] = (char *)"sh";
 	argv[1] = (char *)"-c";
-	argv[2] = (char *)command;
+	argv[2] = (char *)cmd->command;
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 	/* A fuzzer drives sessions with arbitrary EXECs: run only cat. */
 	argv[2] = (char *)"exec cat";
@@ -444,7 +462,16 @@ exec_spawn(const char *command, char *const *envp,
 	argv[3] = NULL;
 
 	memset(&a, 0, sizeof a);
+	a.path = "/bin/sh";
 	a.argv = argv;
+	a.cwd = cmd->cwd;
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+	/* An argument vector runs its program itself: no shell. */
+	if (cmd->program != NULL) {
+		a.path = cmd->program;
+		a.argv = cmd->argv;
+	}
+#endif
 	a.envp = envp;
 	a.id = id;
 	a.keep_below = exec_slots_top;
@@ -470,6 +497,10 @@ exec_spawn(const char *command, char *const *envp,
 		pid = exec_vfork(&a, error);
 	if (pid == -1 && a.step == EXEC_STEP_CGROUP)
 		*what = "join its cgroup";
+	else if (pid == -1 && a.step == EXEC_STEP_CWD)
+		*what = "enter its working directory as its user";
+	else if (pid == -1 && cmd->program != NULL)
+		*what = "run the program";
 
 out:
 	/* Let go of the pipe ends, so that the reader sees end of file. */

@@ -32,7 +32,7 @@
 #include "exec_child.h"
 
 /*
- * The first code a spawned command runs, before /bin/sh: it joins the
+ * The first code a spawned command runs, before /bin/sh or its program: it joins the
  * command's cgroup, takes a descriptor table of its own and sets the
  * session, signals, descriptors, limits, user and folder that exec.c
  * worked out. It runs on the daemon's memory, so it is built apart
@@ -126,11 +126,17 @@ exec_child(void *arg)
 	}
 	if (id->umask_set)
 		syscall(SYS_umask, id->umask);
-	if (syscall(SYS_chdir, id->home) == -1 &&
+	/* A directory asked for is entered as the user, or nothing runs. */
+	if (a->cwd != NULL) {
+		if (syscall(SYS_chdir, a->cwd) == -1) {
+			a->step = EXEC_STEP_CWD;
+			goto fail;
+		}
+	} else if (syscall(SYS_chdir, id->home) == -1 &&
 	    syscall(SYS_chdir, "/") == -1)
 		goto fail;
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
-	syscall(SYS_execve, "/bin/sh", a->argv, a->envp);
+	syscall(SYS_execve, a->path, a->argv, a->envp);
 fail:
 	a->error = errno;
 	rep[0] = a->error;

@@ -33,7 +33,9 @@ struct exec_limit {
 
 /* What the parent hands its vfork child, and the child's error back. */
 struct exec_args {
+	const char			*path;
 	char *const			*argv;
+	const char			*cwd;
 	char *const			*envp;
 	const struct exec_identity	*id;
 	int				 keep_below;
@@ -50,6 +52,7 @@ struct exec_args {
 /* The step that failed, in exec_args' step. */
 #define EXEC_STEP_START		0
 #define EXEC_STEP_CGROUP	1
+#define EXEC_STEP_CWD		2
 
 int	exec_child(void *);
 

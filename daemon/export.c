@@ -44,11 +44,13 @@
 #define EXPORT_TIME_FORM	"dddd-dd-ddTdd:dd:dd.ddd"
 #define EXPORT_FIELD_MAX	128
 #define EXPORT_IDENTITY_MAX	256
+#define EXPORT_POLICY_MAX	200	/* a ticket, a rule */
 
 static int	 export_since(const char *, char *, size_t, char **);
 static int	 export_row(sqlite3_stmt *, FILE *);
 static int	 export_unsafe(uint32_t);
 static char	*export_sd_value(const char *, size_t);
+static char	*export_sd_policy(const struct cmd_record *);
 
 /*
  * Turn a --since time into the form started_at has, so that the two
@@ -372,6 +374,42 @@ export_sd_value(const char *s, size_t cap)
 }
 
 /*
+ * The policy's parameters of the line, each with a leading blank, for
+ * those the record has: run_as, mode, ticket and rule. Return an
+ * allocated string, "" for none.
+ */
+static char *
+export_sd_policy(const struct cmd_record *r)
+{
+	static const struct {
+		const char	*name;
+		u_int		 field;
+		size_t		 max;
+	} f[] = {
+		{ "run_as", RECORD_F_RUN_AS, EXPORT_FIELD_MAX },
+		{ "mode", RECORD_F_MODE, EXPORT_FIELD_MAX },
+		{ "ticket", RECORD_F_TICKET, EXPORT_POLICY_MAX },
+		{ "rule", RECORD_F_RULE, EXPORT_POLICY_MAX },
+	};
+	struct record_value	 v;
+	char			*s, *t, *e;
+	u_int			 i;
+
+	s = xstrdup("");
+	for (i = 0; i < sizeof f / sizeof f[0]; i++) {
+		record_get(r, f[i].field, &v);
+		if (v.type != RECORD_TEXT)
+			continue;
+		e = export_sd_escape(v.s, v.len, f[i].max);
+		xasprintf(&t, "%s %s=\"%s\"", s, f[i].name, e);
+		free(e);
+		free(s);
+		s = t;
+	}
+	return (s);
+}
+
+/*
  * Build the log line of a finished command: a short text for people, then
  * the RFC 5424 structured data element EXPORT_SD_ID with every field as a
  * parameter, "-" standing for none; the hash is the row's end_hash, none
@@ -386,6 +424,7 @@ export_sd_line(const struct cmd_record *r)
 {
 	const struct record_peer *p = &r->peer;
 	char	*client, *addr, *identity, *status, *hash, *command, *line;
+	char	*policy;
 	char	 how[32], exitbuf[16], sigbuf[16], hex[CHAIN_HASH_LEN + 1];
 
 	if (p->client_addr[0] == '\0')
@@ -406,6 +445,7 @@ export_sd_line(const struct cmd_record *r)
 	hash = export_sd_value(hex, EXPORT_FIELD_MAX);
 	command = export_sd_escape(r->command, r->command_len,
 	    EXPORT_COMMAND_MAX);
+	policy = export_sd_policy(r);
 
 	strlcpy(exitbuf, "-", sizeof exitbuf);
 	strlcpy(sigbuf, "-", sizeof sigbuf);
@@ -421,11 +461,12 @@ export_sd_line(const struct cmd_record *r)
 	}
 	xasprintf(&line, "command %llu %s%s in %llu ms [" EXPORT_SD_ID
 	    " id=\"%llu\" client=\"%s\" identity=\"%s\" status=\"%s\" "
-	    "exit=\"%s\" signal=\"%s\" duration_ms=\"%llu\" hash=\"%s\" "
+	    "exit=\"%s\" signal=\"%s\" duration_ms=\"%llu\" hash=\"%s\"%s "
 	    "command=\"%s\"]", (unsigned long long)r->id, status, how,
 	    (unsigned long long)r->duration_ms, (unsigned long long)r->id,
 	    addr, identity, status, exitbuf, sigbuf,
-	    (unsigned long long)r->duration_ms, hash, command);
+	    (unsigned long long)r->duration_ms, hash, policy, command);
+	free(policy);
 	free(addr);
 	free(identity);
 	free(status);

@@ -132,7 +132,8 @@ static char	*forward_pg_insert_sql(void);
 static const char *forward_pg_types[FORWARD_NFIELDS] = {
 	"bigint", "text", "text", "text", "integer", "text", "text", "text",
 	"text", "text", "integer", "integer", "bigint", "text", "bigint",
-	"integer", "text", "bigint", "text", "bigint", "text", "integer"
+	"integer", "text", "bigint", "text", "bigint", "text", "integer",
+	"text", "text", "text", "text", "text", "text"
 };
 
 /*

@@ -59,6 +59,7 @@
     SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED)
 
 static int	priv_threads(void);
+static int	priv_rules_root(const struct config *);
 
 /* Set once the capabilities are gone; a reload cannot get them back. */
 static int	priv_dropped;
@@ -76,7 +77,6 @@ priv_drop(const struct config *conf, char **cause)
 	struct exec_identity	id;
 	int			n;
 
-	(void)conf;
 	if (geteuid() != 0) {
 		log_debug("privileges: not started as root (uid %ld): "
 		    "nothing to drop", (long)geteuid());
@@ -86,6 +86,11 @@ priv_drop(const struct config *conf, char **cause)
 	if (id.uid == 0) {
 		log_debug("privileges: RunAs root: commands run with every "
 		    "capability rcmdd has, so it keeps them all");
+		return (0);
+	}
+	if (priv_rules_root(conf)) {
+		log_debug("privileges: a rule runs commands as root, with "
+		    "every capability rcmdd has, so it keeps them all");
 		return (0);
 	}
 	if ((n = priv_threads()) != 1) {
@@ -157,4 +162,19 @@ int
 priv_is_dropped(void)
 {
 	return (priv_dropped);
+}
+
+/* Does an Allow rule let commands run as root ("as root")? */
+static int
+priv_rules_root(const struct config *conf)
+{
+	u_int	i, j;
+
+	for (i = 0; i < conf->nallow; i++) {
+		for (j = 0; j < conf->allow[i].nusers; j++) {
+			if (strcmp(conf->allow[i].users[j], "root") == 0)
+				return (1);
+		}
+	}
+	return (0);
 }

@@ -20,6 +20,9 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -43,8 +46,9 @@
  *
  * The network part sends EXEC on the main channel with the command's
  * record and one end of a socketpair of the command's own. This side
- * reads the record, checks it against the configuration (the run-as user
- * is the one RunAs grants), commits the start row (audit_begin: nothing
+ * reads the record, decides it against the configuration (the rules of
+ * rcmdd.conf(5): who, from where, as whom, which program; refused, it is
+ * a denied row with the rule and the reason, and FAILED), commits the start row (audit_begin: nothing
  * starts without its committed row), spawns the command (exec.c) and
  * answers on the command's socket: STARTED with the command's three pipe
  * ends, or FAILED. It watches the shell through its pidfd and sends
@@ -72,6 +76,11 @@ static void	privsep_chan_cb(int, short, void *);
 static void	privsep_chan_close(const char *);
 static int	privsep_exec(struct privsep_msg *, char **);
 static int	privsep_deny_msg(struct privsep_msg *);
+static int	privsep_words(const uint8_t *, size_t, struct cmd_record *,
+		    char **);
+static char	*privsep_decide(struct cmd_record *, const char *);
+static void	privsep_refused(struct cmd_record *);
+static void	privsep_refusals_cb(int, short, void *);
 static int	privsep_ready_msg(struct privsep_msg *, char **);
 static int	privsep_stats_msg(struct privsep_msg *, char **);
 static int	privsep_config_done_msg(struct privsep_msg *, char **);
@@ -83,6 +92,7 @@ const struct config		*privsep_conf;
 int				 privsep_chan = -1;
 static struct event		*privsep_ev_chan;
 static struct event		*privsep_ev_head;
+static struct event		*privsep_refusals_ev;
 static privsep_ready_cb		 privsep_on_ready;
 
 /*
@@ -141,6 +151,12 @@ privsep_serve(int fd, const struct config *conf)
 	if (privsep_ev_head != NULL)
 		event_free(privsep_ev_head);
 	privsep_ev_head = NULL;
+	/* Refusals still counted are summed up before the writer stops. */
+	if (privsep_refusals_ev != NULL) {
+		privsep_refusals_cb(-1, 0, NULL);
+		event_free(privsep_refusals_ev);
+	}
+	privsep_refusals_ev = NULL;
 	privsep_child_close();
 	if (own_base) {
 		event_base_free(privsep_base);
@@ -270,7 +286,7 @@ privsep_exec(struct privsep_msg *m, char **bad)
 {
 	struct cmd_record	*rec;
 	char			*cause = NULL, *runas, *why;
-	size_t			 rlen;
+	size_t			 rlen, vlen, off;
 	int			 ctl, type = 0, domain = 0;
 	socklen_t		 sl;
 
@@ -286,18 +302,30 @@ privsep_exec(struct privsep_msg *m, char **bad)
 		xasprintf(&cause, "EXEC without a command socket");
 		goto bad;
 	}
+	/* The user asked for ("": the rule's default), then the vector. */
 	rlen = (size_t)m->data[0] << 8 | m->data[1];
-	if (rlen > m->len - 2 || (runas = privsep_text(m->data + 2,
-	    rlen)) == NULL) {
+	if (rlen > m->len - 2 || rlen > RUN_MAX_USER || (runas =
+	    privsep_text(m->data + 2, rlen)) == NULL) {
 		close(ctl);
 		xasprintf(&cause, "EXEC with a bad run-as user");
 		goto bad;
 	}
+	off = 2 + rlen;
+	if (m->len - off < 4) {
+		free(runas);
+		close(ctl);
+		xasprintf(&cause, "EXEC without a vector length");
+		goto bad;
+	}
+	vlen = (size_t)privsep_get_i32(m->data + off) & 0xffffffffU;
+	off += 4;
 	rec = xcalloc(1, sizeof *rec);
 	rec->peer.client_port = -1;
-	if (record_unpack(rec, privsep_mask(PRIVSEP_EXEC), m->data + 2 +
-	    rlen, m->len - 2 - rlen, &cause) != 0 || rec->command == NULL ||
-	    rec->command_len == 0 || rec->peer.client_addr[0] == '\0') {
+	if (vlen > m->len - off || privsep_words(m->data + off, vlen, rec,
+	    &cause) != 0 || record_unpack(rec, privsep_mask(PRIVSEP_EXEC),
+	    m->data + off + vlen, m->len - off - vlen, &cause) != 0 ||
+	    (rec->nwords == 0 && (rec->command == NULL ||
+	    rec->command_len == 0)) || rec->peer.client_addr[0] == '\0') {
 		if (cause == NULL)
 			xasprintf(&cause, "EXEC without a command or a peer");
 		free(runas);
@@ -307,34 +335,28 @@ privsep_exec(struct privsep_msg *m, char **bad)
 	}
 
 	/*
-	 * Who runs it: only the user the configuration grants; and no more
-	 * commands than MaxCommands, which the network part enforces too.
+	 * The authoritative decision: the rules, the user, the program
+	 * resolved against our own Path; and no more commands than
+	 * MaxCommands, which the network part enforces too.
 	 */
-	exec_identity(&rec->ident);
-	why = NULL;
-	if (strcmp(runas, rec->ident.user) != 0)
-		xasprintf(&why, "refused to run a command as %s: the "
-		    "configuration runs commands as %s", runas,
-		    rec->ident.user);
-	else if (privsep_conf->max_commands != 0 &&
+	why = privsep_decide(rec, runas[0] == '\0' ? NULL : runas);
+	if (why == NULL && privsep_conf->max_commands != 0 &&
 	    privsep_child_count() >= privsep_conf->max_commands)
 		xasprintf(&why, "refused to run a command: %u are running "
 		    "(MaxCommands)", privsep_child_count());
-	else
+	else if (why == NULL)
 		forward_lagging(&why);
+	free(runas);
 	if (why != NULL) {
-		log_warnx("privileged part: command from %s: %s",
-		    rec->peer.client_addr, why);
-		audit_deny(&rec->peer, why);
 		privsep_child_failed(ctl, PRIVSEP_FAIL_REFUSED, EPERM, NULL,
 		    why);
-		free(why);
-		free(runas);
-		record_free(rec);
 		close(ctl);
+		rec->status = "denied";
+		free(rec->reason);
+		rec->reason = why;
+		privsep_refused(rec);
 		return (0);
 	}
-	free(runas);
 
 	privsep_child_start(rec, ctl);
 	return (0);
@@ -342,6 +364,171 @@ privsep_exec(struct privsep_msg *m, char **bad)
 bad:
 	*bad = cause;
 	return (-1);
+}
+
+/*
+ * Read an EXEC's vector (len bytes: each word and a NUL; none for a shell
+ * command) into rec. Return 0, or -1 with the cause.
+ */
+static int
+privsep_words(const uint8_t *p, size_t len, struct cmd_record *rec,
+    char **cause)
+{
+	char		**words;
+	size_t		  off, n;
+	u_int		  i, count = 0;
+
+	if (len == 0)
+		return (0);
+	if (p[len - 1] != '\0') {
+		xasprintf(cause, "EXEC vector not ended by a NUL");
+		return (-1);
+	}
+	for (off = 0; off < len; off++) {
+		if (p[off] == '\0')
+			count++;
+	}
+	if (count > RUN_MAX_ARGS) {
+		xasprintf(cause, "EXEC vector of %u words", count);
+		return (-1);
+	}
+	words = xcalloc(count + 1, sizeof *words);
+	for (i = 0, off = 0; i < count; i++) {
+		n = strlen((const char *)p + off);
+		words[i] = xstrdup((const char *)p + off);
+		off += n + 1;
+	}
+	record_set_words(rec, words, count);
+	return (0);
+}
+
+/*
+ * Decide a command (policy_decide, with the program of a vector resolved
+ * against rcmdd's own Path) and, if allowed, fill in whom it runs as, the
+ * rule and the program. Return NULL, or why it is refused (allocated,
+ * with what would be allowed where the decision knows), the record then
+ * holding what the denied row says. The privileged part's loop thread.
+ */
+static char *
+privsep_decide(struct cmd_record *rec, const char *asked)
+{
+	struct policy_request	 rq;
+	struct policy_decision	 d;
+	struct exec_identity	 id, dflt;
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	char			*why = NULL, *cause = NULL, *program = NULL;
+
+	exec_identity(&dflt);
+	memset(&rq, 0, sizeof rq);
+	rq.identity = rec->peer.identity;
+	rq.fingerprint = rec->peer.fingerprint;
+	memset(&ss, 0, sizeof ss);
+	if (inet_pton(AF_INET, rec->peer.client_addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		rq.addr = (struct sockaddr *)&ss;
+	} else if (inet_pton(AF_INET6, rec->peer.client_addr,
+	    &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		rq.addr = (struct sockaddr *)&ss;
+	}
+	rq.user = asked;
+	rq.run_as = dflt.user;
+	rq.ticket = rec->ticket != NULL;
+	if (rec->nwords != 0) {
+		rec->mode = "argv";
+		if (policy_resolve(privsep_conf->path, rec->words[0], &program,
+		    &cause) != 0) {
+			xasprintf(&why, "not allowed: program %s: %s",
+			    rec->words[0], cause);
+			free(cause);
+			return (why);
+		}
+		rq.mode = POLICY_ARGV;
+		rq.program = program;
+		rq.argv = rec->words;
+		rq.argc = rec->nwords;
+	} else {
+		rec->mode = "shell";
+		rq.mode = POLICY_SHELL;
+		rq.command = rec->command;
+	}
+	policy_decide(privsep_conf, &rq, &d);
+	record_set_rule(rec, d.rule);
+	free(rec->run_as);
+	rec->run_as = xstrdup(d.allowed ? d.user : asked != NULL ? asked :
+	    dflt.user);
+	if (!d.allowed) {
+		xasprintf(&why, "not allowed: %s%s%s", d.message,
+		    d.hint != NULL ? "; " : "", d.hint != NULL ? d.hint : "");
+		goto out;
+	}
+	if (strcmp(d.user, dflt.user) == 0)
+		id = dflt;
+	else if (exec_identity_user(privsep_conf, d.user,
+	    strcmp(d.user, "root") == 0, &id, &cause) != 0) {
+		xasprintf(&why, "cannot run as %s: %s", d.user, cause);
+		free(cause);
+		goto out;
+	}
+	rec->ident = id;
+	rec->program = program;
+	program = NULL;
+
+out:
+	policy_decision_clear(&d);
+	free(program);
+	return (why);
+}
+
+/*
+ * Record a refused command (rec, which it takes) as a denied row, paced
+ * as the network part paces refused connections: past the burst, a
+ * refusal is only counted, and a timer sums them up in one row a second.
+ * The privileged part's loop thread.
+ */
+static void
+privsep_refused(struct cmd_record *rec)
+{
+	struct timeval	tv = { 1, 0 };
+
+	if (!auth_refusal_admit(rec->peer.client_addr)) {
+		record_free(rec);
+		if (privsep_refusals_ev == NULL)
+			privsep_refusals_ev = evtimer_new(privsep_base,
+			    privsep_refusals_cb, NULL);
+		if (privsep_refusals_ev != NULL &&
+		    !evtimer_pending(privsep_refusals_ev, NULL))
+			evtimer_add(privsep_refusals_ev, &tv);
+		return;
+	}
+	privsep_refusals_cb(-1, 0, NULL);
+	log_warnx("privileged part: command from %s%s%s: %s",
+	    rec->peer.client_addr, rec->peer.identity != NULL ? " as " : "",
+	    rec->peer.identity != NULL ? rec->peer.identity : "",
+	    rec->reason);
+	audit_deny_record(rec);
+}
+
+/* Write the row that sums up the refusals not recorded one by one. */
+static void
+privsep_refusals_cb(int fd, short events, void *arg)
+{
+	struct record_peer	 rp;
+	char			*why;
+
+	(void)fd;
+	(void)events;
+	(void)arg;
+	if ((why = auth_suppressed_summary()) == NULL)
+		return;
+	log_warnx("privileged part: refused: %s", why);
+	memset(&rp, 0, sizeof rp);
+	strlcpy(rp.client_addr, "-", sizeof rp.client_addr);
+	rp.client_port = -1;
+	audit_deny(&rp, why);
+	free(why);
 }
 
 /* Have cb called when the network part says it is ready, with its port. */

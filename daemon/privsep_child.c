@@ -138,7 +138,7 @@ privsep_child_start(struct cmd_record *rec, int ctl)
 	else
 		snprintf(client, sizeof client, "%s %d",
 		    rec->peer.client_addr, rec->peer.client_port);
-	c->envp = exec_env_new(privsep_conf, client);
+	c->envp = exec_env_new(privsep_conf, &rec->ident, client);
 	TAILQ_INSERT_TAIL(&privsep_children, c, entry);
 	privsep_nchildren++;
 	privsep_thread(c, privsep_start_main);

@@ -49,7 +49,8 @@ static int	privsep_cmd_wait(struct privsep_cmd *, u_int,
 
 /*
  * Ask the privileged part on the main channel chan to run rec's command
- * as runas. On success return 0 with the command in *cmdp (its pipes and
+ * (a shell string, or its vector) as runas (NULL: as the rule that
+ * admits it says); the privileged part decides. On success return 0 with the command in *cmdp (its pipes and
  * its socket) and rec's id, seq and hash filled. Otherwise return -1
  * with the reason in cause and in *kind whether a row exists
  * (PRIVSEP_FAIL_START: ended as failed, rec's id and end hash filled,
@@ -62,26 +63,50 @@ privsep_cmd_start(int chan, struct cmd_record *rec, const char *runas,
 {
 	struct privsep_cmd	*cmd;
 	struct privsep_msg	 m;
-	uint8_t			*packed, *buf;
-	size_t			 plen, rlen, len;
+	uint8_t			*packed, *buf, *p;
+	uint64_t		 mask;
+	size_t			 plen, rlen, vlen = 0, len;
+	u_int			 i;
 	int			 sv[2], error;
 
 	*cmdp = NULL;
 	*kind = PRIVSEP_FAIL_AUDIT;
+	if (runas == NULL)
+		runas = "";
 	rlen = strlen(runas);
-	if (rlen > PRIVSEP_TEXT_MAX) {
+	if (rlen > RUN_MAX_USER) {
 		xasprintf(cause, "run-as user name too long");
 		return (-1);
 	}
-	if (privsep_socketpair(sv, cause) != 0)
+	for (i = 0; i < rec->nwords; i++)
+		vlen += strlen(rec->words[i]) + 1;
+	/* A vector's rendering is the privileged part's to make. */
+	mask = privsep_mask(PRIVSEP_EXEC);
+	if (rec->nwords != 0)
+		mask &= ~((uint64_t)1 << RECORD_F_COMMAND);
+	packed = record_pack(rec, mask, &plen);
+	len = 2 + rlen + 4 + vlen + plen;
+	if (len > PRIVSEP_MSG_MAX) {
+		free(packed);
+		xasprintf(cause, "the command is too large to hand on");
 		return (-1);
-	packed = record_pack(rec, privsep_mask(PRIVSEP_EXEC), &plen);
-	len = 2 + rlen + plen;
-	buf = xmalloc(len);
-	buf[0] = (uint8_t)(rlen >> 8);
-	buf[1] = (uint8_t)rlen;
-	memcpy(buf + 2, runas, rlen);
-	memcpy(buf + 2 + rlen, packed, plen);
+	}
+	if (privsep_socketpair(sv, cause) != 0) {
+		free(packed);
+		return (-1);
+	}
+	p = buf = xmalloc(len);
+	*p++ = (uint8_t)(rlen >> 8);
+	*p++ = (uint8_t)rlen;
+	memcpy(p, runas, rlen);
+	p += rlen;
+	privsep_put_i32(p, (int32_t)vlen);
+	p += 4;
+	for (i = 0; i < rec->nwords; i++) {
+		memcpy(p, rec->words[i], strlen(rec->words[i]) + 1);
+		p += strlen(rec->words[i]) + 1;
+	}
+	memcpy(p, packed, plen);
 	free(packed);
 	if (privsep_send(chan, PRIVSEP_EXEC, buf, len, &sv[1], 1, 0,
 	    cause) != 0) {

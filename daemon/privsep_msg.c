@@ -389,7 +389,12 @@ privsep_mask(u_int type)
 {
 	switch (type) {
 	case PRIVSEP_EXEC:
-		return (record_mask(RECORD_AT_START));
+		/* What the privileged part decides or renders is not sent. */
+		return (record_mask(RECORD_AT_START) &
+		    ~((uint64_t)1 << RECORD_F_RUN_AS) &
+		    ~((uint64_t)1 << RECORD_F_MODE) &
+		    ~((uint64_t)1 << RECORD_F_ARGV) &
+		    ~((uint64_t)1 << RECORD_F_RULE));
 	case PRIVSEP_DENY:
 		return (((uint64_t)1 << RECORD_F_CLIENT_ADDR) |
 		    ((uint64_t)1 << RECORD_F_CLIENT_PORT) |

@@ -161,6 +161,7 @@ static int
 privsep_spawn(struct privsep_child *c, char **cause)
 {
 	struct cmd_record	*rec = c->rec;
+	struct exec_command	 what_run;
 	const char		*what;
 	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	int			 err[2] = { -1, -1 }, error, i;
@@ -173,7 +174,12 @@ privsep_spawn(struct privsep_child *c, char **cause)
 	}
 	if (privsep_cgroup_new(c, cause) != 0)
 		goto fail;
-	c->pid = exec_spawn(rec->command, c->envp, &rec->ident, c->cgroup,
+	memset(&what_run, 0, sizeof what_run);
+	what_run.command = rec->command;
+	what_run.program = rec->program;
+	what_run.argv = rec->words;
+	what_run.cwd = rec->cwd;
+	c->pid = exec_spawn(&what_run, c->envp, &rec->ident, c->cgroup,
 	    in[0], out[1], err[1], &error, &what);
 	if (c->pid == -1) {
 		c->fail_errno = error;

@@ -208,6 +208,16 @@ struct cmd_record {
 	uint8_t			 hash[RECORD_HASH_LEN];
 	uint64_t		 end_seq;
 	uint8_t			 end_hash[RECORD_HASH_LEN];
+
+	char			*run_as;	/* decided: NULL before */
+	const char		*mode;		/* "shell" or "argv" */
+	char			**words;	/* argv: the vector */
+	u_int			 nwords;
+	char			*argv;		/* argv: it as JSON */
+	char			*ticket;
+	char			*cwd;
+	char			*rule;		/* "FILE:LINE: TEXT" */
+	char			*program;	/* argv: resolved */
 };
 
 /*
@@ -222,7 +232,9 @@ enum {
 	RECORD_F_STATUS, RECORD_F_EXIT_CODE, RECORD_F_SIGNAL,
 	RECORD_F_DURATION_MS, RECORD_F_OUTPUT, RECORD_F_OUTPUT_BYTES,
 	RECORD_F_TRUNCATED, RECORD_F_REASON, RECORD_F_SEQ, RECORD_F_HASH,
-	RECORD_F_END_SEQ, RECORD_F_END_HASH, RECORD_F_CHAIN_VERSION
+	RECORD_F_END_SEQ, RECORD_F_END_HASH, RECORD_F_CHAIN_VERSION,
+	RECORD_F_RUN_AS, RECORD_F_MODE, RECORD_F_ARGV, RECORD_F_TICKET,
+	RECORD_F_CWD, RECORD_F_RULE
 };
 
 /* Where a field goes: written at the start or the end, chained where. */
@@ -367,6 +379,7 @@ int		 auth_allowed(const struct config *, const char *,
 		     const struct sockaddr *);
 int		 auth_refusal_admit(const char *);
 uint64_t	 auth_suppressed_take(char *, size_t, char *, size_t);
+char		*auth_suppressed_summary(void);
 
 /*
  * policy.c: who may run what, as whom. A request to decide: the peer
@@ -555,19 +568,31 @@ void		 worker_free(struct worker *);
 int		 worker_pool_call(void (*)(void *), void *, char **);
 void		 worker_pool_stop(void);
 
-/* exec.c */
+/*
+ * exec.c. What to run: a shell command, or a resolved program and its
+ * vector (argv[0] the word as received); cwd NULL for the user's home.
+ */
+struct exec_command {
+	const char	*command;
+	const char	*program;
+	char *const	*argv;
+	const char	*cwd;
+};
 int		 exec_start(char **);
 int		 exec_configure(const struct config *, char **);
 void		 exec_set_files_soft(unsigned long, unsigned long);
 void		 exec_identity(struct exec_identity *);
+int		 exec_identity_user(const struct config *, const char *, int,
+		     struct exec_identity *, char **);
 void		 exec_identity_set(const struct exec_identity *);
 void		 exec_set_user(const char *);
-pid_t		 exec_spawn(const char *, char *const *,
+pid_t		 exec_spawn(const struct exec_command *, char *const *,
 		     const struct exec_identity *, struct cgroup *, int, int,
 		     int, int *, const char **);
 int		 exec_pidfd(pid_t);
 void		 exec_kill(pid_t, int);
-char		**exec_env_new(const struct config *, const char *);
+char		**exec_env_new(const struct config *,
+		     const struct exec_identity *, const char *);
 void		 exec_env_free(char **);
 
 /* cgroup.c */
@@ -661,6 +686,7 @@ void		 audit_stop(void);
 int		 audit_begin(struct cmd_record *, char **);
 int		 audit_finish(struct cmd_record *, char **);
 void		 audit_deny(const struct record_peer *, const char *);
+void		 audit_deny_record(struct cmd_record *);
 void		 audit_head(struct chain_head *);
 void		 audit_get_stats(struct audit_stats *);
 void		 audit_set_retention(u_int, uint64_t);
@@ -692,7 +718,7 @@ int		 forward_lagging(char **);
 #define FORWARD_ROW		0	/* a version 1 row */
 #define FORWARD_START		1
 #define FORWARD_END		2
-#define FORWARD_NFIELDS		(RECORD_F_CHAIN_VERSION + 1)
+#define FORWARD_NFIELDS		(RECORD_F_RULE + 1)
 struct forward_event {
 	uint64_t	 seq;
 	int		 kind;
@@ -741,6 +767,11 @@ struct cmd_record *record_new(const struct record_peer *, const char *,
 struct cmd_record *record_new_denied(const struct record_peer *,
 		     const char *);
 void		 record_free(struct cmd_record *);
+void		 record_set_words(struct cmd_record *, char **, u_int);
+void		 record_set_rule(struct cmd_record *,
+		     const struct allow_rule *);
+char		*record_argv_json(char *const *, u_int);
+char		*record_argv_command(char *const *, u_int);
 void		 record_peer_clear(struct record_peer *);
 void		 record_get(const struct cmd_record *, u_int,
 		     struct record_value *);
@@ -768,7 +799,9 @@ void		 text_time(const struct timespec *, char *, size_t);
 #define PRIVSEP_TEXT_MAX	4096		/* a reason, a user name */
 #define PRIVSEP_OUTPUT_CHUNK	(64 * 1024)	/* captured output */
 
-#define PRIVSEP_EXEC		1	/* runas len u16, runas, record; 1 fd */
+#define PRIVSEP_EXEC		1	/* user len u16, user asked, vector */
+					/* len u32, words each NUL-ended, */
+					/* record; 1 fd */
 #define PRIVSEP_DENY		2	/* record of a refusal */
 #define PRIVSEP_READY		3	/* to the network part, empty: */
 					/* the audit log is open; back, */

@@ -69,11 +69,18 @@ const struct record_field record_fields[] = {
 	{ "hash", 0 },
 	{ "end_seq", 0 },
 	{ "end_hash", 0 },
-	{ "chain_version", 0 }
+	{ "chain_version", 0 },
+	{ "run_as", RECORD_AT_START | RECORD_CHAIN_START | RECORD_CHAIN_END },
+	{ "mode", RECORD_AT_START | RECORD_CHAIN_START | RECORD_CHAIN_END },
+	{ "argv", RECORD_AT_START | RECORD_CHAIN_START | RECORD_CHAIN_END },
+	{ "ticket", RECORD_AT_START | RECORD_CHAIN_START | RECORD_CHAIN_END },
+	{ "cwd", RECORD_AT_START | RECORD_CHAIN_START | RECORD_CHAIN_END },
+	{ "rule", RECORD_AT_START | RECORD_CHAIN_START | RECORD_CHAIN_END }
 };
 const u_int record_nfields = sizeof record_fields / sizeof record_fields[0];
 
 static char	*record_strdup(const char *);
+static void	 record_words_free(struct cmd_record *);
 static void	 record_text(struct record_value *, const char *, size_t);
 static void	 record_int(struct record_value *, int64_t);
 
@@ -145,7 +152,143 @@ record_free(struct cmd_record *rec)
 	free(rec->command);
 	free(rec->output);
 	free(rec->reason);
+	free(rec->run_as);
+	record_words_free(rec);
+	free(rec->ticket);
+	free(rec->cwd);
+	free(rec->rule);
 	free(rec);
+}
+
+/* Free a record's vector, its renderings and its program. */
+static void
+record_words_free(struct cmd_record *rec)
+{
+	u_int	i;
+
+	for (i = 0; i < rec->nwords; i++)
+		free(rec->words[i]);
+	free(rec->words);
+	free(rec->argv);
+	free(rec->program);
+	rec->words = NULL;
+	rec->nwords = 0;
+	rec->argv = rec->program = NULL;
+}
+
+/*
+ * Make rec an argument vector's (argv mode): it takes words (n of them,
+ * allocated) and renders them for the row: argv as a JSON array, command
+ * as the words shell-quoted and joined, so that queries on command keep
+ * working.
+ */
+void
+record_set_words(struct cmd_record *rec, char **words, u_int n)
+{
+	record_words_free(rec);
+	rec->words = words;
+	rec->nwords = n;
+	rec->mode = "argv";
+	rec->argv = record_argv_json(words, n);
+	free(rec->command);
+	rec->command = record_argv_command(words, n);
+	rec->command_len = strlen(rec->command);
+}
+
+/* Note the rule that decided, as "FILE:LINE: TEXT" (NULL: none). */
+void
+record_set_rule(struct cmd_record *rec, const struct allow_rule *rule)
+{
+	free(rec->rule);
+	rec->rule = NULL;
+	if (rule == NULL)
+		return;
+	if (rule->file != NULL)
+		xasprintf(&rec->rule, "%s:%u: %s", rule->file, rule->line,
+		    rule->text);
+	else
+		rec->rule = xstrdup(rule->text);
+}
+
+/*
+ * Render a vector as a JSON array of strings: '"', '\\' and control
+ * characters escaped, every other byte as received.
+ */
+char *
+record_argv_json(char *const *words, u_int n)
+{
+	const unsigned char	*c;
+	char			*out, *o;
+	size_t			 size = 3;
+	u_int			 i;
+
+	for (i = 0; i < n; i++)
+		size += 3 + 6 * strlen(words[i]);
+	o = out = xmalloc(size);
+	*o++ = '[';
+	for (i = 0; i < n; i++) {
+		if (i != 0)
+			*o++ = ',';
+		*o++ = '"';
+		for (c = (const unsigned char *)words[i]; *c != '\0'; c++) {
+			if (*c == '"' || *c == '\\') {
+				*o++ = '\\';
+				*o++ = (char)*c;
+			} else if (*c < 0x20 || *c == 0x7f)
+				o += snprintf(o, 7, "\\u%04x", *c);
+			else
+				*o++ = (char)*c;
+		}
+		*o++ = '"';
+	}
+	*o++ = ']';
+	*o = '\0';
+	return (out);
+}
+
+/*
+ * Render a vector as one line a shell would split back into it: a word
+ * of only safe characters as it is, any other in single quotes (a quote
+ * in it as '\\''), an empty one as ''.
+ */
+char *
+record_argv_command(char *const *words, u_int n)
+{
+	const char	*c;
+	char		*out, *o;
+	size_t		 size = 1;
+	u_int		 i;
+	int		 plain;
+
+	for (i = 0; i < n; i++)
+		size += 3 + 4 * strlen(words[i]);
+	o = out = xmalloc(size);
+	for (i = 0; i < n; i++) {
+		if (i != 0)
+			*o++ = ' ';
+		plain = words[i][0] != '\0';
+		for (c = words[i]; *c != '\0' && plain; c++) {
+			if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "abcdefghijklmnopqrstuvwxyz0123456789"
+			    "_@%+=:,./-", *c) == NULL)
+				plain = 0;
+		}
+		if (plain) {
+			o = stpcpy(o, words[i]);
+			continue;
+		}
+		*o++ = '\'';
+		for (c = words[i]; *c != '\0'; c++) {
+			if (*c == '\'') {
+				o = stpcpy(o, "'\\''");
+				continue;
+			}
+			*o++ = *c;
+		}
+		*o++ = '\'';
+	}
+	*o = '\0';
+	return (out);
 }
 
 /* Put a text value, or NULL for none, in v. */
@@ -228,6 +371,30 @@ record_get(const struct cmd_record *rec, u_int i, struct record_value *v)
 	case RECORD_F_REASON:
 		if (rec->reason != NULL)
 			record_text(v, rec->reason, strlen(rec->reason));
+		break;
+	case RECORD_F_RUN_AS:
+		if (rec->run_as != NULL)
+			record_text(v, rec->run_as, strlen(rec->run_as));
+		break;
+	case RECORD_F_MODE:
+		if (rec->mode != NULL)
+			record_text(v, rec->mode, strlen(rec->mode));
+		break;
+	case RECORD_F_ARGV:
+		if (rec->argv != NULL)
+			record_text(v, rec->argv, strlen(rec->argv));
+		break;
+	case RECORD_F_TICKET:
+		if (rec->ticket != NULL)
+			record_text(v, rec->ticket, strlen(rec->ticket));
+		break;
+	case RECORD_F_CWD:
+		if (rec->cwd != NULL)
+			record_text(v, rec->cwd, strlen(rec->cwd));
+		break;
+	case RECORD_F_RULE:
+		if (rec->rule != NULL)
+			record_text(v, rec->rule, strlen(rec->rule));
 		break;
 	}
 }
@@ -500,6 +667,8 @@ record_set(struct cmd_record *rec, u_int i, const struct record_value *v,
 	case RECORD_F_STATUS:
 	case RECORD_F_OUTPUT:
 	case RECORD_F_REASON:
+	case RECORD_F_TICKET:
+	case RECORD_F_CWD:
 		want = RECORD_TEXT;
 		break;
 	case RECORD_F_CLIENT_PORT:
@@ -548,6 +717,12 @@ record_set(struct cmd_record *rec, u_int i, const struct record_value *v,
 	case RECORD_F_REASON:
 		return (record_set_text(&rec->reason, v, RECORD_PACK_TEXT_MAX,
 		    name, cause));
+	case RECORD_F_TICKET:
+		return (record_set_text(&rec->ticket, v, RUN_MAX_TICKET, name,
+		    cause));
+	case RECORD_F_CWD:
+		return (record_set_text(&rec->cwd, v, RUN_MAX_CWD, name,
+		    cause));
 	case RECORD_F_OUTPUT:
 		/* Output is bytes: NULs and all; its bound is the buffer's. */
 		free(rec->output);

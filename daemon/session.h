@@ -121,7 +121,8 @@ void		 session_authorize(struct session *);
 void		 session_tls_done(struct session *);
 void		 session_tls_failed(struct session *, const char *);
 void		 session_refuse_exec(struct session *, const char *);
-int		 session_exec_allowed(struct session *);
+int		 session_exec_allowed(struct session *,
+		     const struct cmd_record *);
 void		 session_count_add(struct session *);
 void		 session_count_remove(struct session *);
 void		 session_handshake_done(struct session *);

@@ -146,40 +146,39 @@ session_authorize(struct session *s)
 }
 
 /*
- * May the peer run a shell command as the user rcmdd runs commands as
- * (an EXEC of protocol version 1: a shell string, the default user, no
- * ticket)? The rules decide. A command they refuse, or allow only as
- * another user, is refused: recorded, ERR_DENIED with the reason and
- * what would be allowed, and the connection closed. Return 0 if it may
- * run. Loop thread.
+ * The door's check of a command, an early refusal: may this peer run
+ * anything at all (policy_admit)? The rest (the user, the program, the
+ * ticket) the privileged part decides, which alone can resolve a program
+ * and records the command and the rule with its refusal. A refusal here
+ * is recorded, answered with ERR_DENIED with the reason, and the
+ * connection closed. Return 0 if the command may go on. Loop thread.
  */
 int
-session_exec_allowed(struct session *s)
+session_exec_allowed(struct session *s, const struct cmd_record *rec)
 {
 	struct policy_request	 rq;
 	struct policy_decision	 d;
 	struct exec_identity	 id;
 	char			*why;
 
-	exec_identity(&id);
 	memset(&rq, 0, sizeof rq);
 	rq.identity = s->rp.identity;
 	rq.fingerprint = s->rp.fingerprint;
 	rq.addr = s->kind == SESSION_UNIX ? NULL : (struct sockaddr *)&s->sa;
-	rq.run_as = id.user;
-	rq.mode = POLICY_SHELL;
-	policy_decide(server_conf, &rq, &d);
-	if (d.allowed && strcmp(d.user, id.user) == 0) {
-		policy_decision_clear(&d);
+	if (policy_admit(server_conf, rq.identity, rq.fingerprint, rq.addr,
+	    NULL))
 		return (0);
-	}
-	if (d.allowed)
-		xasprintf(&why, "not allowed: %s; but this rcmdd runs a shell "
-		    "command from this client as %s (RunAs) only: list %s "
-		    "first in the rule's \"as\"", d.message, id.user, id.user);
-	else
-		xasprintf(&why, "not allowed: %s%s%s", d.message,
-		    d.hint != NULL ? "; " : "", d.hint != NULL ? d.hint : "");
+
+	/* The decision, for its message: the peer is refused whatever. */
+	exec_identity(&id);
+	rq.run_as = id.user;
+	rq.user = rec->run_as;
+	rq.ticket = rec->ticket != NULL;
+	rq.mode = POLICY_SHELL;
+	rq.command = rec->command;
+	policy_decide(server_conf, &rq, &d);
+	xasprintf(&why, "not allowed: %s%s%s", d.message,
+	    d.hint != NULL ? "; " : "", d.hint != NULL ? d.hint : "");
 	policy_decision_clear(&d);
 	session_deny(s, why);
 	free(why);
@@ -298,18 +297,12 @@ session_refusals_cb(int fd, short events, void *arg)
 {
 	struct record_peer	 rp;
 	struct timeval		 tv = { 1, 0 };
-	char			 since[32], last[INET6_ADDRSTRLEN], *why;
-	uint64_t		 n;
+	char			*why;
 
 	(void)fd;
 	(void)arg;
-	n = auth_suppressed_take(since, sizeof since, last, sizeof last);
-	if (n == 0)
+	if ((why = auth_suppressed_summary()) == NULL)
 		return;
-	xasprintf(&why, "%llu refusal%s since %s not recorded one by one "
-	    "(more than %d a second); the last from %s",
-	    (unsigned long long)n, n == 1 ? "" : "s", since,
-	    AUTH_REFUSALS_PER_SEC, last);
 	log_warnx("refused: %s", why);
 	memset(&rp, 0, sizeof rp);
 	strlcpy(rp.client_addr, "-", sizeof rp.client_addr);

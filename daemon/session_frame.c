@@ -40,8 +40,8 @@
 
 /*
  * A session's frames: decode what the client sends, check the order
- * (HELLO, then EXEC after EXEC, one command at a time), start a job for
- * each EXEC, and send back the job's reports (STARTED, output, EXIT) and
+ * (HELLO, then EXEC or RUN, one command at a time), start a job for
+ * each, and send back the job's reports (STARTED, output, EXIT) and
  * the errors. Loop thread.
  */
 
@@ -53,6 +53,10 @@
 
 static void	session_frame(struct session *, const struct frame *);
 static void	session_exec(struct session *, const struct frame *);
+static void	session_run(struct session *, const struct frame *);
+static char	*session_strndup(const struct frame_str *);
+static void	session_start(struct session *, struct cmd_record *,
+		    uint32_t);
 static void	session_job_cb(struct job *, struct job_event *, void *);
 static void	session_send_output(struct session *, struct job_event *);
 static void	session_output_free_cb(const void *, size_t, void *);
@@ -141,10 +145,14 @@ session_frame(struct session *s, const struct frame *f)
 		session_set_state(s, SESSION_READY);
 		session_handshake_done(s);
 		session_idle(s);
-		if (session_hello_len == 0)
+		if (session_hello_len == 0) {
 			session_hello_len = frame_encode_hello(session_hello,
 			    sizeof session_hello, MSG_SERVER_HELLO,
 			    "rcmdd " PACKAGE_VERSION);
+			/* The flags: what this server knows beyond EXEC. */
+			session_hello[FRAME_HEADER_LEN + 6] = HELLO_F_RUN >> 8;
+			session_hello[FRAME_HEADER_LEN + 7] = HELLO_F_RUN & 0xff;
+		}
 		session_send(s, session_hello, session_hello_len, NULL, 0);
 		log_debug("session %llu: HELLO from %s (%s)",
 		    (unsigned long long)s->id, s->peer, s->rp.client_name);
@@ -157,9 +165,12 @@ session_frame(struct session *s, const struct frame *f)
 		    "sent once, first");
 		return;
 	case MSG_EXEC:
+	case MSG_RUN:
 		if (s->state == SESSION_RUNNING)
 			session_error(s, ERR_BUSY, "a command is already "
 			    "running on this connection: wait for its EXIT");
+		else if (f->type == MSG_RUN)
+			session_run(s, f);
 		else
 			session_exec(s, f);
 		return;
@@ -186,37 +197,113 @@ session_frame(struct session *s, const struct frame *f)
 	fatalx("session_frame: unchecked type 0x%02x", f->type);
 }
 
-/* Start the command an EXEC carries. */
+/* Start the command an EXEC carries: a shell string, as RunAs. */
 static void
 session_exec(struct session *s, const struct frame *f)
 {
 	struct frame_exec	 e;
-	struct job_params	*p;
-	struct cmd_record	*rec;
-	struct job		*job;
-	char			*cause = NULL, client[INET6_ADDRSTRLEN + 8];
-	int			 flags = 0;
+	char			*cause = NULL;
 
 	if (frame_parse_exec(f, &e, &cause) != 0) {
 		session_error(s, ERR_BAD_COMMAND, "%s", cause);
 		free(cause);
 		return;
 	}
+	session_start(s, record_new(&s->rp, (const char *)e.command,
+	    e.command_len), e.timeout_ms);
+}
+
+/*
+ * Start the command a RUN carries: a shell string or an argument vector,
+ * with the user, ticket and directory asked for. The privileged part
+ * decides whether it runs, and as whom.
+ */
+static void
+session_run(struct session *s, const struct frame *f)
+{
+	struct frame_run	 r;
+	struct cmd_record	*rec;
+	char			**words;
+	uint16_t		 code;
+	char			*cause = NULL;
+	u_int			 i;
+
+	if (frame_parse_run(f, &r, &code, &cause) != 0) {
+		session_error(s, code, "%s", cause);
+		free(cause);
+		return;
+	}
+	if (r.terminal) {
+		frame_run_clear(&r);
+		session_error(s, ERR_UNSUPPORTED, "terminals are not "
+		    "supported yet: run the command without one; nothing was "
+		    "run");
+		return;
+	}
+	if (r.argc == 0)
+		rec = record_new(&s->rp, (const char *)r.shell.p, r.shell.len);
+	else {
+		rec = record_new(&s->rp, "", 0);
+		words = xcalloc(r.argc + 1, sizeof *words);
+		for (i = 0; i < r.argc; i++)
+			words[i] = session_strndup(&r.argv[i]);
+		record_set_words(rec, words, r.argc);
+	}
+	rec->mode = r.argc == 0 ? "shell" : "argv";
+	if (r.user.p != NULL)
+		rec->run_as = session_strndup(&r.user);
+	if (r.ticket.p != NULL)
+		rec->ticket = session_strndup(&r.ticket);
+	if (r.cwd.p != NULL)
+		rec->cwd = session_strndup(&r.cwd);
+	frame_run_clear(&r);
+	session_start(s, rec, r.timeout_ms);
+}
+
+/* A copy of a checked frame string (no NUL in it), NUL-terminated. */
+static char *
+session_strndup(const struct frame_str *fs)
+{
+	char	*p;
+
+	p = xmalloc(fs->len + 1);
+	memcpy(p, fs->p, fs->len);
+	p[fs->len] = '\0';
+	return (p);
+}
+
+/*
+ * Start a command: rec (which it takes) with the time limit the client
+ * asked for (0: the default), once the limits allow it.
+ */
+static void
+session_start(struct session *s, struct cmd_record *rec, uint32_t timeout_ms)
+{
+	struct job_params	*p;
+	struct job		*job;
+	char			*cause = NULL, client[INET6_ADDRSTRLEN + 8];
+	int			 flags = 0;
+
 	if (session_shutting_down) {
+		record_free(rec);
 		session_error(s, ERR_SHUTDOWN, "rcmdd is shutting down: "
 		    "try again when it is back");
 		return;
 	}
-	if (session_exec_allowed(s) != 0)
+	if (session_exec_allowed(s, rec) != 0) {
+		record_free(rec);
 		return;
+	}
 	if (server_conf->max_commands != 0 &&
 	    job_count() >= server_conf->max_commands) {
+		record_free(rec);
 		session_error(s, ERR_LIMIT, "too many commands running: rcmdd "
 		    "runs at most %u at once (MaxCommands); try again later",
 		    server_conf->max_commands);
 		return;
 	}
 	if (!session_fds_room(0, 1)) {
+		record_free(rec);
 		xasprintf(&cause, "cannot run the command: rcmdd has too few "
 		    "descriptors left (its limit is %lu, and a command needs "
 		    "%d); try again later", session_fd_limit, JOB_FDS);
@@ -226,12 +313,11 @@ session_exec(struct session *s, const struct frame *f)
 	}
 
 	p = xcalloc(1, sizeof *p);
-	p->rec = rec = record_new(&s->rp, (const char *)e.command,
-	    e.command_len);
+	p->rec = rec;
 	/* The client may ask for any timeout up to the maximum. */
 	rec->timeout_ms = server_conf->timeout_ms;
-	if (e.timeout_ms != 0)
-		rec->timeout_ms = e.timeout_ms;
+	if (timeout_ms != 0)
+		rec->timeout_ms = timeout_ms;
 	if (server_conf->max_timeout_ms != 0 && (rec->timeout_ms == 0 ||
 	    rec->timeout_ms > server_conf->max_timeout_ms))
 		rec->timeout_ms = server_conf->max_timeout_ms;
@@ -243,8 +329,8 @@ session_exec(struct session *s, const struct frame *f)
 	else
 		snprintf(client, sizeof client, "%s %d", s->rp.client_addr,
 		    s->rp.client_port);
-	p->envp = exec_env_new(server_conf, client);
 	exec_identity(&rec->ident);
+	p->envp = exec_env_new(server_conf, &rec->ident, client);
 
 	evtimer_del(s->timer);
 	if (s->flags & SESSION_INLINE)

@@ -161,7 +161,7 @@ worker_begin(struct worker *run)
 	int			 kind, error;
 
 	run->started = worker_now();
-	if (privsep_cmd_start(server_privsep, rec, rec->ident.user, &run->cmd,
+	if (privsep_cmd_start(server_privsep, rec, rec->run_as, &run->cmd,
 	    &kind, &cause) != 0) {
 		switch (kind) {
 		case PRIVSEP_FAIL_START:

@@ -1,4 +1,4 @@
--- rcmdd audit log schema, version 5.
+-- rcmdd audit log schema, version 6.
 --
 -- rcmdd compiles this file in and applies it, then sql/views.sql, to a new
 -- database; the version is PRAGMA user_version, and sql/migrate-N.sql
@@ -33,7 +33,13 @@ CREATE TABLE IF NOT EXISTS commands (
 	hash		TEXT,
 	end_seq		INTEGER,
 	end_hash	TEXT,
-	chain_version	INTEGER
+	chain_version	INTEGER,
+	run_as		TEXT,
+	mode		TEXT CHECK (mode IN ('shell', 'argv')),
+	argv		TEXT,
+	ticket		TEXT,
+	cwd		TEXT,
+	rule		TEXT
 );
 
 CREATE INDEX IF NOT EXISTS commands_started_at ON commands (started_at);
@@ -66,4 +72,4 @@ CREATE TABLE IF NOT EXISTS forward_cursor (
 	updated_at	TEXT NOT NULL
 );
 
-PRAGMA user_version = 5;
+PRAGMA user_version = 6;

@@ -42,6 +42,7 @@ fuzz_frame(const struct frame *f)
 {
 	struct frame_hello	 h;
 	struct frame_exec	 e;
+	struct frame_run	 r;
 	struct frame_exit	 x;
 	uint16_t		 code;
 	char			*cause = NULL, msg[1024];
@@ -53,6 +54,16 @@ fuzz_frame(const struct frame *f)
 		    frame_encode_hello(fuzz_buf, sizeof fuzz_buf, MSG_HELLO,
 		    h.name) == 0)
 			abort();
+		/* A RUN parses, or refuses with a code a client can act on. */
+		if (f->type == MSG_RUN) {
+			if (frame_parse_run(f, &r, &code, &cause) == 0)
+				frame_run_clear(&r);
+			else if (code != ERR_BAD_COMMAND &&
+			    code != ERR_UNSUPPORTED)
+				abort();
+			free(cause);
+			cause = NULL;
+		}
 		if (f->type == MSG_EXEC && frame_parse_exec(f, &e,
 		    &cause) == 0) {
 			len = frame_encode_exec(fuzz_buf, sizeof fuzz_buf,

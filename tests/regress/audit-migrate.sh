@@ -50,7 +50,8 @@ before=$(sql "SELECT group_concat(id || ' ' || seq || ' ' || hash, ',')
 start_daemon
 expect_log "the upgrade" "audit: upgrading $db to schema version 4"
 expect_log "the upgrade to 5" "audit: upgrading $db to schema version 5"
-expect_sql "the version after" "PRAGMA user_version" 5
+expect_sql "the version after" "PRAGMA user_version" 6
+expect_log "the upgrade to 6" "audit: upgrading $db to schema version 6"
 expect_sql "the forwarding view" "SELECT count(*) FROM forward_status" 0
 expect_sql "the old rows keep their chain" "SELECT group_concat(id || ' ' ||
     seq || ' ' || hash, ',') FROM commands WHERE chain_version = 1" "$before"
@@ -61,6 +62,11 @@ expect_log "recovery" \
 rcmd -n 'echo new' >/dev/null || fail "echo new failed"
 expect_sql "the new row" "SELECT id, seq, end_seq, chain_version FROM commands
     WHERE command = 'echo new'" "9|10|11|2"
+expect_sql "the new row's run-as user and mode" "SELECT run_as, mode,
+    ifnull(argv, '-') FROM commands WHERE command = 'echo new'" \
+    "$(id -un)|shell|-"
+expect_sql "the old rows have none" "SELECT count(*) FROM commands
+    WHERE id < 9 AND (run_as IS NOT NULL OR mode IS NOT NULL)" 0
 expect_sql "the views" "SELECT count(*) FROM sqlite_master WHERE type = 'view'" 7
 both "version 4" 9 11
 stop_daemon

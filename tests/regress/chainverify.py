@@ -36,12 +36,15 @@ V1_FIELDS = ["seq", "id", "started_at", "finished_at", "client_addr",
              "client_port", "client_name", "identity", "command", "status",
              "exit_code", "signal", "duration_ms", "output", "output_bytes",
              "truncated", "reason"]
+POLICY_FIELDS = ["run_as", "mode", "argv", "ticket", "cwd", "rule"]
 START_FIELDS = ["seq", "id", "started_at", "client_addr", "client_port",
-                "client_name", "identity", "fingerprint", "command"]
+                "client_name", "identity", "fingerprint",
+                "command"] + POLICY_FIELDS
 END_FIELDS = ["end_seq", "seq", "hash", "id", "started_at", "finished_at",
               "client_addr", "client_port", "client_name", "identity",
               "fingerprint", "command", "status", "exit_code", "signal",
-              "duration_ms", "output", "output_bytes", "truncated", "reason"]
+              "duration_ms", "output", "output_bytes", "truncated",
+              "reason"] + POLICY_FIELDS
 TYPES = {"integer": b"i", "real": b"f", "text": b"t", "blob": b"b"}
 
 

@@ -35,7 +35,9 @@ server.key, and ca.pem for the client's). The modes:
     denied      answer ERROR 12 (denied), as rcmdd does to a peer that
                 no Allow rule admits
     run         answer HELLO; to an EXEC, STARTED, the command on STDOUT
-                as "ran: COMMAND", and EXIT with code 7
+                as "ran: COMMAND", and EXIT with code 7; to any other
+                frame, ERROR 3 (unknown type) and close, as an rcmdd from
+                before RUN does
     eager       as run, but answer nothing until both HELLO and EXEC
                 have come; close at once if EXEC does not come within
                 3 s of HELLO (a client that waits for our HELLO)
@@ -135,6 +137,12 @@ def main():
                              frame(0x83, b"ran: " + got[1][8:] + b"\n") +
                              frame(0x85, struct.pack(">BiQQ", 0, 7, 1000,
                                                      1)))
+            elif got is not None:
+                conn.sendall(frame(0x86, struct.pack(">H", 3) +
+                                   b"unknown message type 0x%02x from a "
+                                   b"client" % got[0]))
+                conn.close()
+                return
     elif mode == "eager":
         got = read_frame(conn, b"")
         if got is not None and got[0] == 0x01:

@@ -370,7 +370,7 @@ pg_add_auditor() {
 pg_columns='id, started_at, finished_at, client_addr, client_port,
     client_name, identity, fingerprint, command, status, exit_code, signal,
     duration_ms, output, output_bytes, truncated, reason, seq, hash, end_seq,
-    end_hash, chain_version'
+    end_hash, chain_version, run_as, mode, argv, ticket, cwd, rule'
 
 # pg_load_events NAME DATABASE: the local database's rows as events, per
 # the contract of sql/central.sql: a version 2 row is its start (the
@@ -400,7 +400,8 @@ pg_load_events() {
 		NULL AS exit_code, NULL AS signal, NULL AS duration_ms,
 		NULL AS output, 0 AS output_bytes, 0 AS truncated,
 		NULL AS reason, seq, hash, NULL AS end_seq, NULL AS end_hash,
-		chain_version FROM commands WHERE chain_version = 2 AND
+		chain_version, run_as, mode, argv, ticket, cwd, rule
+		FROM commands WHERE chain_version = 2 AND
 		seq IS NOT NULL
 	    UNION ALL SELECT seq, 'row', $pg_columns FROM commands
 		WHERE chain_version IS NOT 2 AND seq IS NOT NULL

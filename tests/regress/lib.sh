@@ -507,7 +507,7 @@ lib_rcmd() {
 			_rc_skip=0
 		else
 			case $_rc_a in
-			-t|-p|--cert|--key|--ca)	_rc_skip=1 ;;
+			-t|-p|-l|-m|--cert|--key|--ca)	_rc_skip=1 ;;
 			--)	_rc_nopt=$((_rc_nopt + 1)); break ;;
 			-?*)	;;
 			*)	break ;;
@@ -536,6 +536,51 @@ lib_rcmd() {
 }
 
 # --- TLS -------------------------------------------------------------------------
+
+# rcmd_as NAME [OPTION...] [COMMAND...]: rcmd with the certificate and
+# key of NAME from make_certs.
+rcmd_as() {
+	_ra_who=$1
+	shift
+	rcmd --cert "$certs/$_ra_who.pem" --key "$certs/$_ra_who.key" \
+	    --ca "$certs/ca.pem" "$@"
+}
+
+# conf_line TEXT: the number of the configuration's line that is TEXT.
+conf_line() {
+	grep -n -x -F -- "$1" "$conf" | cut -d: -f1
+}
+
+# expect_refused NAME MESSAGE ROW COMMAND...: exit 255, MESSAGE on stderr
+# (a glob), and a new denied row that reads ROW in the query $last_row.
+expect_refused() {
+	_er_name=$1 _er_message=$2 _er_row=$3
+	shift 3
+	_er_before=$(sql "SELECT count(*) FROM commands
+	    WHERE status = 'denied'")
+	"$@" >"$dir/out" 2>"$dir/err"
+	expect_eq "$_er_name: status" 255 "$?"
+	expect_eq "$_er_name: stdout" "" "$(cat "$dir/out")"
+	expect_match "$_er_name: message" "$_er_message" "$(cat "$dir/err")"
+	wait_sql 5 "SELECT count(*) FROM commands WHERE status = 'denied'" \
+	    $((_er_before + 1)) || fail "$_er_name: no denied row"
+	expect_eq "$_er_name: row" "$_er_row" "$(sql "$last_row")"
+}
+
+# run_frame TYPE=VALUE...: the payload of a RUN frame, in hexadecimal for
+# rawclient.py's frame=6:HEX, with no time limit and these fields in
+# order; VALUE takes Python escapes (\x00).
+run_frame() {
+	"$PYTHON" - "$@" <<'PY'
+import struct, sys
+fields = b""
+for a in sys.argv[1:]:
+    t, v = a.split("=", 1)
+    v = v.encode().decode("unicode_escape").encode("latin-1")
+    fields += struct.pack(">BH", int(t), len(v)) + v
+sys.stdout.write((struct.pack(">II", 0, 0) + fields).hex())
+PY
+}
 
 # make_certs [SAN,...]: make the test certificates with mkcerts.sh (which
 # lists them) in $dir/certs, the server's for the extra names given too,

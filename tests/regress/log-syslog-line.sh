@@ -44,10 +44,11 @@ expect_line() {
 	# shellcheck disable=SC2086
 	set -- "$1" "$2" $_el_row
 	IFS=$_el_old
-	expect_eq "the line of command $1" "rcmdd: command $1 $4$5 in $8 ms [rcmd@32473 id=\"$1\" client=\"127.0.0.1:$3\" identity=\"-\" status=\"$4\" exit=\"$6\" signal=\"$7\" duration_ms=\"$8\" hash=\"$9\" command=\"$2\"]" \
+	expect_eq "the line of command $1" "rcmdd: command $1 $4$5 in $8 ms [rcmd@32473 id=\"$1\" client=\"127.0.0.1:$3\" identity=\"-\" status=\"$4\" exit=\"$6\" signal=\"$7\" duration_ms=\"$8\" hash=\"$9\" run_as=\"$me\" mode=\"shell\" command=\"$2\"]" \
 	    "$(grep "^rcmdd: command $1 " "$log")"
 }
 
+me=$(id -un)
 start_daemon
 rcmd -n 'echo plain' >/dev/null
 expect_line 1 'echo plain'
@@ -91,7 +92,7 @@ if m is None:
 params = re.findall(r' ([a-z_]+)="((?:[^"\\\]]|\\.)*)"', m.group(1))
 names = [n for n, _ in params]
 if names != ["id", "client", "identity", "status", "exit", "signal",
-             "duration_ms", "hash", "command"]:
+             "duration_ms", "hash", "run_as", "mode", "command"]:
     sys.exit("parameters: %r" % names)
 
 def decode(v):

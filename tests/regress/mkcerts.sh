@@ -28,6 +28,8 @@
 #   alice.pem alice.key           client CN=alice, signed by the CA
 #   mallory.pem mallory.key       client CN=mallory, signed by the CA
 #   stranger.pem stranger.key     client CN=stranger, signed by the other CA
+#   deploy-bot, nagios, ops-kim   clients of those CNs, signed by the CA,
+#                                 for the rules' examples (.pem, .key)
 #   expired.pem expired.key       client CN=expired, signed by the CA,
 #                                 valid in 2020 only
 #
@@ -97,6 +99,9 @@ leaf server localhost ca server.ext
 leaf alice alice ca client.ext
 leaf mallory mallory ca client.ext
 leaf stranger stranger other-ca client.ext
+leaf deploy-bot deploy-bot ca client.ext
+leaf nagios nagios ca client.ext
+leaf ops-kim ops-kim ca client.ext
 
 # openssl x509 of 3.0 cannot date a certificate in the past, but openssl ca
 # takes -startdate and -enddate; it needs a configuration and a database.

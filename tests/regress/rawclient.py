@@ -98,6 +98,7 @@ ERRORS = {
     10: "SHUTDOWN",
     11: "LIMIT",
     12: "DENIED",
+    13: "UNSUPPORTED",
 }
 
 

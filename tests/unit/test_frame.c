@@ -739,7 +739,7 @@ test_frame_max_payload(void)
 static void
 test_frame_unknown_client_type(void)
 {
-	static const uint8_t	types[] = { 0x00, 0x06, 0x7f, 0x80,
+	static const uint8_t	types[] = { 0x00, 0x07, 0x7f, 0x80,
 	    MSG_SERVER_HELLO, MSG_STARTED, MSG_STDOUT, MSG_STDERR, MSG_EXIT,
 	    MSG_ERROR, 0x87, 0xff };
 	size_t			i;
@@ -773,6 +773,9 @@ test_frame_client_sizes(void)
 	memcpy(hello, "RCMD\x00\x01\x00\x00", 8);
 	client_fails(MSG_HELLO, hello, 0, ERR_MALFORMED);
 	client_fails(MSG_HELLO, hello, 7, ERR_MALFORMED);
+	/* A RUN is checked by its codec: its header, then whole fields. */
+	client_fails(MSG_RUN, frame_zeroes, RUN_HEADER_LEN - 1, ERR_MALFORMED);
+	client_fails(MSG_RUN, frame_zeroes, RUN_HEADER_LEN + 2, ERR_MALFORMED);
 	client_fails(MSG_HELLO, hello, sizeof hello, ERR_MALFORMED);
 	client_fails(MSG_EXEC, frame_zeroes, 0, ERR_MALFORMED);
 	client_fails(MSG_EXEC, frame_zeroes, 4, ERR_MALFORMED);

@@ -324,8 +324,13 @@ test_msg_masks(void)
 {
 	uint64_t	out = (uint64_t)1 << RECORD_F_OUTPUT;
 
+	/* Not what the privileged part decides or renders itself. */
 	CU_ASSERT_EQUAL(privsep_mask(PRIVSEP_EXEC),
-	    record_mask(RECORD_AT_START));
+	    record_mask(RECORD_AT_START) &
+	    ~((uint64_t)1 << RECORD_F_RUN_AS) &
+	    ~((uint64_t)1 << RECORD_F_MODE) &
+	    ~((uint64_t)1 << RECORD_F_ARGV) &
+	    ~((uint64_t)1 << RECORD_F_RULE));
 	CU_ASSERT_EQUAL(privsep_mask(PRIVSEP_FINISH) & out, 0);
 	CU_ASSERT_EQUAL(privsep_mask(PRIVSEP_FINISH) | out,
 	    record_mask(RECORD_AT_END));

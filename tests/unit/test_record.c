@@ -45,6 +45,7 @@ static void	test_record_new(void);
 static void	test_record_denied(void);
 static void	test_record_get(void);
 static void	test_record_hex(void);
+static void	test_record_words(void);
 
 static CU_TestInfo record_tests[] = {
 	{ "the field table is the table commands, in order",
@@ -55,6 +56,7 @@ static CU_TestInfo record_tests[] = {
 	    test_record_denied },
 	{ "record_get: values and NULLs", test_record_get },
 	{ "record_hex", test_record_hex },
+	{ "a vector's renderings: JSON and shell words", test_record_words },
 	CU_TEST_INFO_NULL
 };
 
@@ -105,7 +107,7 @@ expect_null(const struct cmd_record *r, u_int i)
 }
 
 /*
- * The table lists the columns of schema version 4 in their order, and
+ * The table lists the columns of schema version 5 in their order, and
  * the indexes code uses name the right ones.
  */
 static void
@@ -115,7 +117,8 @@ test_record_table(void)
 	    "client_addr", "client_port", "client_name", "identity",
 	    "fingerprint", "command", "status", "exit_code", "signal",
 	    "duration_ms", "output", "output_bytes", "truncated", "reason",
-	    "seq", "hash", "end_seq", "end_hash", "chain_version" };
+	    "seq", "hash", "end_seq", "end_hash", "chain_version", "run_as",
+	    "mode", "argv", "ticket", "cwd", "rule" };
 	u_int			 i;
 
 	CU_ASSERT_EQUAL(record_nfields, sizeof names / sizeof names[0]);
@@ -139,18 +142,20 @@ test_record_columns(void)
 		const char	*want;
 	} cases[] = {
 		{ RECORD_AT_START, "", "client_addr, client_port, "
-		    "client_name, identity, fingerprint, command" },
+		    "client_name, identity, fingerprint, command, run_as, "
+		    "mode, argv, ticket, cwd, rule" },
 		{ RECORD_AT_END, " = ?", "status = ?, exit_code = ?, "
 		    "signal = ?, duration_ms = ?, output = ?, "
 		    "output_bytes = ?, truncated = ?, reason = ?" },
 		{ RECORD_CHAIN_START, "", "id, started_at, client_addr, "
 		    "client_port, client_name, identity, fingerprint, "
-		    "command" },
+		    "command, run_as, mode, argv, ticket, cwd, rule" },
 		{ 0, "", "id, started_at, finished_at, client_addr, "
 		    "client_port, client_name, identity, fingerprint, "
 		    "command, status, exit_code, signal, duration_ms, output, "
 		    "output_bytes, truncated, reason, seq, hash, end_seq, "
-		    "end_hash, chain_version" }
+		    "end_hash, chain_version, run_as, mode, argv, ticket, cwd, "
+		    "rule" }
 	};
 	char	*s;
 	u_int	 i;
@@ -284,4 +289,39 @@ int
 main(void)
 {
 	return (unit_run("test_record", "record", record_tests));
+}
+
+/*
+ * A vector is kept as a JSON array, exactly (quotes, backslashes and
+ * control characters escaped), and as shell words for the column command:
+ * plain words as they are, the others quoted so that a shell would split
+ * them back.
+ */
+static void
+test_record_words(void)
+{
+	struct record_peer	 peer;
+	struct cmd_record	*rec;
+	char			**w;
+
+	memset(&peer, 0, sizeof peer);
+	strlcpy(peer.client_addr, "unix", sizeof peer.client_addr);
+	peer.client_port = -1;
+	rec = record_new(&peer, "", 0);
+	w = xcalloc(7, sizeof *w);
+	w[0] = xstrdup("deploy");
+	w[1] = xstrdup("web1; id");
+	w[2] = xstrdup("");
+	w[3] = xstrdup("it's \"x\"\\");
+	w[4] = xstrdup("a\tb\n\x1b");
+	w[5] = xstrdup("--to=/srv/a,b@c:1+2%");
+	record_set_words(rec, w, 6);
+	CU_ASSERT_STRING_EQUAL(rec->mode, "argv");
+	CU_ASSERT_STRING_EQUAL(rec->argv, "[\"deploy\",\"web1; id\",\"\","
+	    "\"it's \\\"x\\\"\\\\\",\"a\\u0009b\\u000a\\u001b\","
+	    "\"--to=/srv/a,b@c:1+2%\"]");
+	CU_ASSERT_STRING_EQUAL(rec->command, "deploy 'web1; id' '' "
+	    "'it'\\''s \"x\"\\' 'a\tb\n\x1b' --to=/srv/a,b@c:1+2%");
+	CU_ASSERT_EQUAL(rec->command_len, strlen(rec->command));
+	record_free(rec);
 }
