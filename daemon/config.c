@@ -115,8 +115,8 @@ static const struct config_keyword config_keywords[] = {
 	{ "SingleThread",	CONFIG_FLAG,	OFF(single_thread) },
 	{ "SingleUser",		CONFIG_FLAG,	OFF(single_user) },
 	{ "TLSCertificate",	CONFIG_STRING,	OFF(tls_cert) },
-	{ "TLSCRL",		CONFIG_STRING,	OFF(tls_crl) },
 	{ "TLSClientCA",	CONFIG_STRING,	OFF(tls_ca) },
+	{ "TLSCRL",		CONFIG_STRING,	OFF(tls_crl) },
 	{ "TLSKey",		CONFIG_STRING,	OFF(tls_key) },
 };
 #undef OFF
