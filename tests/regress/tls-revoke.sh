@@ -19,24 +19,31 @@
 # running command and closes its connection, while an admitted client's
 # command runs on. A CRL that does not parse, is not signed by the
 # TLSClientCA or has expired stops start-up, and a reload keeps the
-# running configuration.
+# running configuration. With a CRL from each CA, the whole chain is
+# checked.
 
 . "$(dirname "$0")/lib.sh"
 
 make_certs
 c=$certs
 
-# client NAME: a client certificate CN=NAME from the test CA.
-client() {
+# cert NAME CN ISSUER EXTENSIONS: a certificate NAME.pem with subject CN,
+# signed by ISSUER, with the extensions (openssl's lines) given.
+cert() {
 	"$OPENSSL" genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
 	    -out "$c/$1.key" 2>/dev/null &&
-	"$OPENSSL" req -new -key "$c/$1.key" -subj "/O=rcmdd tests/CN=$1" \
+	"$OPENSSL" req -new -key "$c/$1.key" -subj "/O=rcmdd tests/CN=$2" \
 	    -out "$c/$1.csr" 2>/dev/null &&
-	printf 'keyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth\n' \
-	    >"$c/$1.ext" &&
-	"$OPENSSL" x509 -req -in "$c/$1.csr" -CA "$c/ca.pem" -CAkey "$c/ca.key" \
-	    -CAcreateserial -days 30 -extfile "$c/$1.ext" -out "$c/$1.pem" \
-	    2>/dev/null || fail "cannot make the certificate of $1"
+	printf '%b\n' "$4" >"$c/$1.ext" &&
+	"$OPENSSL" x509 -req -in "$c/$1.csr" -CA "$c/$3.pem" \
+	    -CAkey "$c/$3.key" -CAcreateserial -days 30 -extfile "$c/$1.ext" \
+	    -out "$c/$1.pem" 2>/dev/null || fail "cannot make the certificate $1"
+}
+
+# client NAME: a client certificate CN=NAME from the test CA.
+client() {
+	cert "$1" "$1" ca \
+	    'keyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth'
 }
 
 # crl OUT CA [OPENSSL-CA-FLAGS] -- [NAME...]: a CRL signed by CA that
@@ -224,18 +231,23 @@ echo "not a CRL" >"$dir/bad.pem"
 crl "$dir/other.pem" other-ca --
 crl "$dir/expired.pem" ca -crl_lastupdate 20200101000000Z \
     -crl_nextupdate 20200201000000Z --
+
+# bad_crl NAME: what rcmdd says of the bad CRL NAME (a glob).
+bad_crl() {
+	case $1 in
+	bad)	echo "TLSCRL $dir/bad.pem: no CRL in the file: *" ;;
+	other)	echo "TLSCRL $dir/other.pem: a CRL from *unrelated test CA* is not signed by a CA of TLSClientCA: *" ;;
+	expired) echo "TLSCRL $dir/expired.pem: the CRL from *rcmdd test CA* expired on 2020-02-01 *" ;;
+	esac
+}
 for bad in bad other expired; do
 	write_config "$tlsconf" "$tlsconf2" "$tlsconf3" \
 	    "TLSCRL $dir/$bad.pem" "ControlSocket $ctl" "Allow *"
 	"$RCMDD" -c "$conf" --reload >"$dir/c.out" 2>"$dir/c.err"
 	expect_eq "--reload, $bad CRL: status" 1 "$?"
-	case $bad in
-	bad)	want="*TLSCRL $dir/bad.pem: no CRL in the file*" ;;
-	other)	want="*TLSCRL $dir/other.pem: a CRL from *unrelated test CA* is not signed by a CA of TLSClientCA*" ;;
-	expired) want="*TLSCRL $dir/expired.pem: the CRL from *rcmdd test CA* expired on 2020-02-01*" ;;
-	esac
 	expect_match "--reload, $bad CRL: message" \
-	    "rcmdd: ${want}the running configuration is kept" "$(cat "$dir/c.err")"
+	    "rcmdd: $(bad_crl $bad); the running configuration is kept" \
+	    "$(cat "$dir/c.err")"
 done
 tls bob -n true >/dev/null 2>&1
 expect_eq "bob after the bad reloads" 255 "$?"
@@ -249,11 +261,47 @@ for bad in bad other expired; do
 	    "TLSCRL $dir/$bad.pem" "Allow *"
 	"$RCMDD" -f -c "$conf" </dev/null >"$dir/s.out" 2>"$dir/s.err"
 	expect_eq "start-up, $bad CRL: status" 1 "$?"
-	case $bad in
-	bad)	want="rcmdd: TLSCRL $dir/bad.pem: no CRL in the file*" ;;
-	other)	want="rcmdd: TLSCRL $dir/other.pem: a CRL from *unrelated test CA* is not signed by a CA of TLSClientCA*" ;;
-	expired) want="rcmdd: TLSCRL $dir/expired.pem: the CRL from *rcmdd test CA* expired on 2020-02-01*" ;;
-	esac
-	expect_match "start-up, $bad CRL: message" "$want" "$(cat "$dir/s.err")"
+	expect_match "start-up, $bad CRL: message" "rcmdd: $(bad_crl $bad)" \
+	    "$(cat "$dir/s.err")"
+done
+
+# A chain: an intermediate CA signs erin's certificate, and TLSClientCA
+# holds both CAs. With a CRL from the root alone, erin's issuer has none
+# and she is refused; with one from each CA the whole chain is checked,
+# and the root's revoking the intermediate refuses her.
+cert inter "inter CA" ca \
+    'basicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign'
+cert erin erin inter \
+    'keyUsage = critical, digitalSignature\nextendedKeyUsage = clientAuth'
+cat "$c/ca.pem" "$c/inter.pem" >"$c/both.pem"
+crl "$dir/root.pem" ca --
+crl "$dir/inter-crl.pem" inter --
+crl "$dir/root-revokes.pem" ca -- inter
+for case in "root.pem:unable to get certificate CRL" \
+    "root.pem inter-crl.pem:" \
+    "root-revokes.pem inter-crl.pem:certificate revoked: serial $(serial inter), *CN=inter CA*"; do
+	files=${case%%:*}
+	want=${case#*:}
+	(cd "$dir" && cat $files) >"$dir/chain.pem"
+	write_config "$tlsconf" "$tlsconf2" "TLSClientCA $c/both.pem" \
+	    "TLSCRL $dir/chain.pem" "Allow *"
+	# A database of its own, with only this case's rows.
+	rm -f "$db" "$db-wal" "$db-shm"
+	start_daemon
+	out=$(tls erin -n 'echo erin' 2>"$dir/err")
+	rc=$?
+	if [ -z "$want" ]; then
+		expect_eq "erin, CRLs $files: status" 0 "$rc"
+		expect_eq "erin, CRLs $files: output" erin "$out"
+	else
+		expect_eq "erin, CRLs $files: status" 255 "$rc"
+		wait_sql 5 "SELECT count(*) FROM commands WHERE status = 'denied'
+		    AND reason LIKE 'client certificate refused: %'" 1 ||
+		    fail "erin, CRLs $files: no denied row"
+		expect_match "erin, CRLs $files: row" \
+		    "client certificate refused: $want" \
+		    "$(sql "SELECT reason FROM commands WHERE status = 'denied'")"
+	fi
+	stop_daemon
 done
 exit 0
