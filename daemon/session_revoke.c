@@ -49,7 +49,10 @@
  * part, SIGKILL after KillGrace), its row is "cancelled" with the reason
  * ("revoked: ..." or "denied after reload: ..."), the client gets
  * ERR_DENIED with the same words, the connection is closed, and the log
- * says so once. Loop thread, network part.
+ * says so once. A connection with no command running (a prompt between
+ * commands) gets a denied row with that reason instead. These rows are
+ * not paced as refusals from clients are: the operator's reload causes
+ * them, at most one a connection. Loop thread, network part.
  */
 
 static void	session_revoke(struct session *, void *);
@@ -72,7 +75,7 @@ static void
 session_revoke(struct session *s, void *arg)
 {
 	u_int	*n = arg;
-	char	*why;
+	char	*why, *cause = NULL;
 	int	 running;
 
 	/* A session in the handshake is checked when it ends. */
@@ -84,6 +87,11 @@ session_revoke(struct session *s, void *arg)
 	running = s->job != NULL;
 	if (running)
 		job_revoke(s->job, why);
+	else if (privsep_deny(server_privsep, &s->rp, why, &cause) != 0) {
+		log_warnx("session %llu: cannot record its end: %s",
+		    (unsigned long long)s->id, cause);
+		free(cause);
+	}
 	log_warnx("session %llu: %s%s%s: %s: the connection is closed%s",
 	    (unsigned long long)s->id, s->peer,
 	    s->rp.identity != NULL ? " as " : "",

@@ -223,8 +223,12 @@ expect_match "dave: message" \
     "rcmd: *denied after reload: dave from 127.0.0.1 is denied by $conf:*: Deny dave*" \
     "$(cat "$dir/dave.err")"
 expect_log "dave: log" "as dave: denied after reload: dave from 127.0.0.1 is denied by $conf:"
-expect_eq "dave: one row" 1 \
-    "$(sql "SELECT count(*) FROM commands WHERE identity = 'dave'")"
+wait_sql 5 "SELECT count(*) FROM commands WHERE identity = 'dave'" 2 ||
+    fail "dave: rows: $sql_got"
+expect_match "dave: rows" "exited|-
+denied|denied after reload: dave from 127.0.0.1 is denied by $conf:*: Deny dave" \
+    "$(sql "SELECT status, ifnull(reason, '-') FROM commands
+        WHERE identity = 'dave' ORDER BY id")"
 
 # A bad CRL on reload: the running configuration stays (--reload says so).
 echo "not a CRL" >"$dir/bad.pem"
