@@ -122,6 +122,7 @@ static const struct config_keyword config_keywords[] = {
 	{ "SingleUser",		CONFIG_FLAG,	OFF(single_user) },
 	{ "TLSCertificate",	CONFIG_STRING,	OFF(tls_cert) },
 	{ "TLSClientCA",	CONFIG_STRING,	OFF(tls_ca) },
+	{ "TLSCRL",		CONFIG_STRING,	OFF(tls_crl) },
 	{ "TLSKey",		CONFIG_STRING,	OFF(tls_key) },
 };
 #undef OFF
@@ -199,6 +200,7 @@ config_clear(struct config *conf)
 	free(conf->tls_cert);
 	free(conf->tls_key);
 	free(conf->tls_ca);
+	free(conf->tls_crl);
 	free(conf->socket_path);
 	free(conf->socket_group);
 	free(conf->control_path);
@@ -602,6 +604,13 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 		config_error(errors, file, line_a, "TLS needs all three of "
 		    "TLSCertificate, TLSKey and TLSClientCA: give the missing "
 		    "ones, or none for plain TCP on loopback");
+		nerrors++;
+	}
+	if (conf->tls_crl != NULL && conf->tls_cert == NULL) {
+		config_error(errors, file, config_seen(seen, "TLSCRL"),
+		    "TLSCRL revokes client certificates, and there is no "
+		    "TLS: give TLSCertificate, TLSKey and TLSClientCA too, "
+		    "or drop TLSCRL");
 		nerrors++;
 	}
 	conf->max_conns_given = config_seen(seen, "MaxConnections") != 0 ||

@@ -480,6 +480,17 @@ job_cancel(struct job *job, int reason)
 	job_ctl_add(job, JOB_CTL_CANCEL, reason, NULL, 0);
 }
 
+/*
+ * Stop the command because a reload revoked or denied its client: as
+ * job_cancel, and its row says why (at most a row's reason). Loop thread.
+ */
+void
+job_revoke(struct job *job, const char *why)
+{
+	job_ctl_add(job, JOB_CTL_CANCEL, JOB_CANCEL_REVOKED,
+	    (const uint8_t *)why, strlen(why));
+}
+
 /* Cancel every job, at the end of the shutdown grace. */
 void
 job_cancel_all(int reason)

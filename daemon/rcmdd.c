@@ -414,6 +414,8 @@ main(int argc, char **argv)
 		conf->tls_cert = absolute_path(conf->tls_cert);
 		conf->tls_key = absolute_path(conf->tls_key);
 		conf->tls_ca = absolute_path(conf->tls_ca);
+		if (conf->tls_crl != NULL)
+			conf->tls_crl = absolute_path(conf->tls_crl);
 	}
 	if (conf->portfile != NULL)
 		conf->portfile = absolute_path(conf->portfile);

@@ -110,6 +110,7 @@ struct config {
 	char		*tls_cert;
 	char		*tls_key;
 	char		*tls_ca;
+	char		*tls_crl;	/* NULL: no revocation list */
 	char		*socket_path;
 	u_int		 socket_mode;
 	char		*socket_group;
@@ -297,6 +298,7 @@ struct job_params {
 #define JOB_CANCEL_DISCONNECT	1
 #define JOB_CANCEL_SHUTDOWN	2
 #define JOB_CANCEL_OPERATOR	3
+#define JOB_CANCEL_REVOKED	4	/* revoked or denied by a reload */
 
 /* Events a job reports to its session, on the loop thread. */
 #define JOB_EV_STARTED		1
@@ -476,13 +478,19 @@ int		 policy_dry_run(const struct config *, const struct policy_dry *,
 #define TLS_FINGERPRINT_LEN	95	/* 32 bytes as "AB:CD:..." */
 struct ssl_st;
 int		 tls_configure(const struct config *, char **);
-int		 tls_configure_mem(const char *, size_t, const char *,
-		     size_t, const char *, size_t, char **);
+#define TLS_PEM_CERT		0
+#define TLS_PEM_KEY		1
+#define TLS_PEM_CA		2
+#define TLS_PEM_CRL		3
+#define TLS_PEM_PARTS		4
+int		 tls_configure_mem(const struct config *,
+		     const char *const *, const size_t *, char **);
 int		 tls_enabled(void);
 struct ssl_st	*tls_new(void);
 int		 tls_peer(struct ssl_st *, char *, size_t, char *, size_t,
 		     char **);
 void		 tls_failure(struct ssl_st *, unsigned long, char *, size_t);
+int		 tls_revoked(struct ssl_st *, char *, size_t);
 void		 tls_free(void);
 
 /* listen.c */
@@ -526,6 +534,9 @@ void		 session_users_set(const char *, size_t);
 void		 session_users_free(void);
 u_int		 session_count(void);
 
+/* session_revoke.c */
+void		 session_revoke_all(void);
+
 /* job.c: the loop's view of a job (the worker's side is job_worker.h) */
 void		 job_inbox_open(struct event_base *);
 void		 job_inbox_close(void);
@@ -538,6 +549,7 @@ int		 job_stdin_full(struct job *);
 void		 job_signal(struct job *, int);
 void		 job_cancel(struct job *, int);
 void		 job_cancel_all(int);
+void		 job_revoke(struct job *, const char *);
 void		 job_detach(struct job *);
 void		 job_output_sent(struct job *, size_t);
 uint8_t		*job_output_keep(struct job_event *);
@@ -809,7 +821,8 @@ void		 text_time(const struct timespec *, char *, size_t);
 #define PRIVSEP_CONFIG		4	/* to the network part: runas */
 					/* len u16, runas, then len i32 */
 					/* and text of the file, TLS */
-					/* cert, key and CA, users */
+					/* cert, key and CA, users, */
+					/* CRLs */
 #define PRIVSEP_STATS_REQ	5	/* to the network part: empty */
 #define PRIVSEP_STATS		6	/* back: connections, commands */
 					/* running, started, u64 each */

@@ -72,8 +72,11 @@ static u_int	fds_open(void);
  */
 #define SERVER_FDS_SPARE	16
 
-/* CONFIG's parts: the file, the TLS cert, key and CA, the users' names. */
-#define SERVER_CONFIG_PARTS	5
+/*
+ * CONFIG's parts: the file, the TLS cert, key and CA, the users' names,
+ * the CRLs (TLSCRL).
+ */
+#define SERVER_CONFIG_PARTS	6
 
 struct config		*server_conf;
 struct event_base	*server_base;
@@ -425,11 +428,11 @@ server_reload_message(const struct config *conf,
     size_t *total, char **cause)
 {
 	char		*pem[SERVER_CONFIG_PARTS];
-	const char	*paths[3];
+	const char	*paths[4];
 	uint8_t		*buf = NULL;
 	size_t		 ulen, plen[SERVER_CONFIG_PARTS], off;
 	ssize_t		 n;
-	u_int		 i;
+	u_int		 i, j;
 
 	memset(pem, 0, sizeof pem);
 	memset(plen, 0, sizeof plen);
@@ -437,11 +440,16 @@ server_reload_message(const struct config *conf,
 		paths[0] = conf->tls_cert;
 		paths[1] = conf->tls_key;
 		paths[2] = conf->tls_ca;
-		for (i = 1; i < 4; i++) {
-			if ((n = server_read_text(paths[i - 1], &pem[i],
+		paths[3] = conf->tls_crl;
+		for (i = 0; i < 4; i++) {
+			/* Parts 1 to 3, then the CRLs after the users. */
+			j = i < 3 ? i + 1 : 5;
+			if (paths[i] == NULL)
+				continue;
+			if ((n = server_read_text(paths[i], &pem[j],
 			    cause)) == -1)
 				goto out;
-			plen[i] = (size_t)n;
+			plen[j] = (size_t)n;
 		}
 	}
 	pem[4] = session_users_text(&plen[4]);
@@ -552,9 +560,10 @@ static int
 server_reload_network(const uint8_t *data, size_t len, char **cause)
 {
 	struct config	*conf, *old = server_conf;
-	const char	*part[SERVER_CONFIG_PARTS];
+	const char	*part[SERVER_CONFIG_PARTS], *pem[TLS_PEM_PARTS];
 	char		*runas, *warnings = NULL;
 	size_t		 ulen, plen[SERVER_CONFIG_PARTS], off;
+	size_t		 pemlen[TLS_PEM_PARTS];
 	u_int		 i;
 
 	if (len < 2 || (ulen = (size_t)data[0] << 8 | data[1]) > len - 2 ||
@@ -562,7 +571,10 @@ server_reload_network(const uint8_t *data, size_t len, char **cause)
 		xasprintf(cause, "CONFIG with a bad run-as user");
 		return (-1);
 	}
-	/* The file's text, the TLS certificate, key and CA, the users. */
+	/*
+	 * The file's text, the TLS certificate, key and CA, the users, the
+	 * CRLs.
+	 */
 	off = 2 + ulen;
 	for (i = 0; i < SERVER_CONFIG_PARTS; i++) {
 		if (len - off < 4 || (plen[i] = (uint32_t)privsep_get_i32(data +
@@ -574,11 +586,16 @@ server_reload_network(const uint8_t *data, size_t len, char **cause)
 		part[i] = (const char *)data + off + 4;
 		off += 4 + plen[i];
 	}
+	for (i = 0; i < TLS_PEM_PARTS; i++) {
+		/* The certificate, key and CA, then the CRLs (part 5). */
+		pem[i] = part[i < TLS_PEM_CRL ? i + 1 : 5];
+		pemlen[i] = plen[i < TLS_PEM_CRL ? i + 1 : 5];
+	}
 	conf = xcalloc(1, sizeof *conf);
 	if (config_read_text(conf, server_cmdline, part[0], plen[0], 0) != 0 ||
 	    config_merge_reload(old, conf, &warnings, cause) != 0 ||
-	    (conf->tls_cert != NULL && tls_configure_mem(part[1], plen[1],
-	    part[2], plen[2], part[3], plen[3], cause) != 0)) {
+	    (conf->tls_cert != NULL && tls_configure_mem(conf, pem,
+	    pemlen, cause) != 0)) {
 		if (*cause == NULL)
 			xasprintf(cause, "the configuration has errors");
 		free(warnings);
@@ -599,6 +616,8 @@ server_reload_network(const uint8_t *data, size_t len, char **cause)
 	config_clear(old);
 	free(old);
 	log_debug("network part: configuration reloaded");
+	/* Revoked or now denied peers go, with their commands. */
+	session_revoke_all();
 	return (0);
 }
 

@@ -696,6 +696,19 @@ session_shutdown_all(void)
 	}
 }
 
+/*
+ * Call cb for each open session; cb may close the one it is given (which
+ * frees it later), not free it. Loop thread.
+ */
+void
+session_foreach(void (*cb)(struct session *, void *), void *arg)
+{
+	struct session	*s, *s1;
+
+	TAILQ_FOREACH_SAFE(s, &session_list, entry, s1)
+		cb(s, arg);
+}
+
 /* Return how many sessions are open. */
 u_int
 session_count(void)

@@ -23,8 +23,9 @@
  * connection's life on the loop thread: session.c (its life, its state
  * and the socket's callbacks), session_admit.c (who may connect, and
  * what a client may cost), session_frame.c (the frames, the commands
- * they start and the replies) and session_inline.c (a command run
- * inline, --single-thread). Nothing else includes it.
+ * they start and the replies), session_inline.c (a command run
+ * inline, --single-thread) and session_revoke.c (what a reload revokes).
+ * Nothing else includes it.
  */
 
 #define SESSION_CLOSE_WAIT_MS	5000
@@ -115,6 +116,8 @@ void		 session_idle(struct session *);
 void		 session_input_update(struct session *);
 void		 session_close(struct session *);
 void		 session_free(struct session *);
+void		 session_foreach(void (*)(struct session *, void *),
+		    void *);
 
 /* session_admit.c */
 void		 session_authorize(struct session *);

@@ -92,7 +92,7 @@ struct worker {
 	uint64_t		 drain_at;
 	uint8_t			*rbuf;
 	int			 grown[2];	/* stdout, stderr */
-	char			 reason[256];
+	char			 reason[512];
 
 	/* Where worker_fill put each descriptor; -1: not polled. */
 	int			 i_wake;
@@ -377,6 +377,7 @@ worker_read_ctl(struct worker *run)
 	struct job_ctls	 items;
 	struct job_ctl	*c;
 	uint64_t	 value;
+	size_t		 n;
 	char		*cause = NULL;
 
 	if (read(job_get_wake_fd(job), &value, sizeof value) == -1 &&
@@ -412,6 +413,13 @@ worker_read_ctl(struct worker *run)
 			}
 			break;
 		case JOB_CTL_CANCEL:
+			if (run->cancel == 0 && c->len != 0) {
+				/* The row's reason: job_revoke's. */
+				n = c->len < sizeof run->reason ? c->len :
+				    sizeof run->reason - 1;
+				memcpy(run->reason, c->data, n);
+				run->reason[n] = '\0';
+			}
 			if (run->cancel == 0)
 				run->cancel = c->arg;
 			if (run->exited)
@@ -687,6 +695,10 @@ worker_finish(struct worker *run)
 		rec->status = "cancelled";
 		strlcpy(run->reason, "ended by the operator (rcmdd --end)",
 		    sizeof run->reason);
+		x.kind = EXIT_CANCELLED;
+	} else if (run->cancel == JOB_CANCEL_REVOKED) {
+		/* run->reason says why: revoked, or denied after reload. */
+		rec->status = "cancelled";
 		x.kind = EXIT_CANCELLED;
 	} else if (run->timed_out) {
 		rec->status = "timeout";
