@@ -198,6 +198,11 @@ policy_match_argv(const struct allow_rule *r, const struct policy_request *rq)
 		if (!policy_match_word(r->argv[i], rq->argv[i]))
 			return (0);
 	}
+	/* What "..." covers spells out no "..": none may have one. */
+	for (; i < rq->argc; i++) {
+		if (policy_dotdot_part(rq->argv[i]))
+			return (0);
+	}
 	return (1);
 }
 

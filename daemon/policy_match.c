@@ -156,6 +156,13 @@ policy_dotdot(const char *pattern, const char *s)
 	}
 }
 
+/* Has s a ".." part (between slashes, or at either end)? */
+int
+policy_dotdot_part(const char *s)
+{
+	return (strstr(s, "..") != NULL && !policy_dotdot("", s));
+}
+
 /*
  * Does one word (the program's path or an argument) match its pattern?
  * An empty word matches no pattern ("..." aside); a word that begins

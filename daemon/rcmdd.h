@@ -454,6 +454,7 @@ int		 policy_fingerprint(const char *, char **, char **);
 /* policy_match.c: words against patterns, and a program against Path */
 int		 policy_glob(const char *, const char *);
 int		 policy_match_word(const char *, const char *);
+int		 policy_dotdot_part(const char *);
 int		 policy_plain_path(const char *);
 int		 policy_resolve(const char *, const char *, char **, char **);
 
