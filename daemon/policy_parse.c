@@ -50,6 +50,7 @@ static int	policy_parse_source(const char *, const char *,
 		    struct allow_source *, char **);
 static int	policy_parse_command(struct allow_rule *, const char *, char *,
 		    char **);
+static void	policy_uncomment(char *);
 static char	*policy_squeeze(const char *, const char *);
 
 /* Parse one source of a rule: "unix", an address, or address/prefix. */
@@ -191,6 +192,24 @@ policy_parse_command(struct allow_rule *r, const char *kw, char *p,
 	return (0);
 }
 
+/*
+ * Cut a rule at its comment: a word that begins with "#" and what
+ * follows, as in the examples of rcmdd.conf(5). A pattern that must
+ * begin with "#" writes it "\\#".
+ */
+static void
+policy_uncomment(char *s)
+{
+	char	*p;
+
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '#' && (p == s || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
 /* Return "Kw value" with each run of blanks made one space. */
 static char *
 policy_squeeze(const char *kw, const char *value)
@@ -229,11 +248,13 @@ policy_add_rule(struct config *conf, int deny, const char *value,
 {
 	struct allow_rule	 r;
 	const char		*kw = deny ? "Deny" : "Allow";
-	char			*copy, *p, *word;
+	char			*copy, *text, *p, *word;
 	int			 clause = 0, from = 0, as = 0;
 
 	memset(&r, 0, sizeof r);
-	copy = xstrdup(value);
+	text = xstrdup(value);
+	policy_uncomment(text);
+	copy = xstrdup(text);
 	p = copy;
 	while ((word = strsep(&p, " \t,")) != NULL) {
 		if (*word == '\0')
@@ -342,7 +363,8 @@ policy_add_rule(struct config *conf, int deny, const char *value,
 		r.flags |= ALLOW_DENY;
 	r.file = file == NULL ? NULL : xstrdup(file);
 	r.line = line;
-	r.text = policy_squeeze(kw, value);
+	r.text = policy_squeeze(kw, text);
+	free(text);
 	conf->allow = xreallocarray(conf->allow, conf->nallow + 1,
 	    sizeof *conf->allow);
 	conf->allow[conf->nallow++] = r;
@@ -352,6 +374,7 @@ twice:
 	    r.pattern, word);
 fail:
 	free(copy);
+	free(text);
 	policy_rule_clear(&r);
 	return (-1);
 }

@@ -111,3 +111,20 @@ CONF
 expect_eq "status of -t with warnings" 0 "$?"
 expect_eq "stdout of -t with warnings" "rcmdd: configuration OK" "$(cat out)"
 expect_result err check-policy-warnings
+
+# The rules as an operator writes them, a comment after a rule included.
+cat >commented.conf <<CONF
+Port 0
+Deny  mallory
+Allow daemon as daemon root                      # daemon picks either
+Allow ops-* as root ticket   # must give a ticket with each command
+CONF
+"$RCMDD" -t -c commented.conf >out 2>err
+expect_eq "status of -t, rules with comments" 0 "$?"
+"$RCMDD" -c commented.conf --check-policy daemon --as root id >out 2>err
+expect_eq "status of a dry run, rules with comments" 0 "$?"
+expect_eq "a rule's text leaves its comment out" \
+    "allowed by commented.conf:3: Allow daemon as daemon root, as root" \
+    "$(cat out)"
+"$RCMDD" -c commented.conf --check-policy ops-1 id >out 2>err
+expect_eq "status of a dry run without a ticket" 1 "$?"

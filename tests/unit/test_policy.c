@@ -296,8 +296,13 @@ test_policy_parse(void)
 	    "ddeeff", "f", 8, &cause), 0);
 	CU_ASSERT_EQUAL(policy_add_rule(&conf, 0, "x command /bin/echo a,b "
 	    "as \\...", "f", 9, &cause), 0);
+	/* A word that begins with "#" starts a comment, as in the manual. */
+	CU_ASSERT_EQUAL(policy_add_rule(&conf, 0, "bob as bob root\t# bob "
+	    "picks either; bob is his default", "f", 10, &cause), 0);
+	CU_ASSERT_EQUAL(policy_add_rule(&conf, 0, "c#d command /bin/x \\#y #",
+	    "f", 11, &cause), 0);
 	CU_ASSERT_PTR_NULL(cause);
-	CU_ASSERT_EQUAL_FATAL(conf.nallow, 7);
+	CU_ASSERT_EQUAL_FATAL(conf.nallow, 9);
 
 	r = &conf.allow[0];
 	CU_ASSERT_STRING_EQUAL(r->pattern, "alice");
@@ -346,6 +351,18 @@ test_policy_parse(void)
 	CU_ASSERT_STRING_EQUAL(r->argv[2], "as");
 	CU_ASSERT_STRING_EQUAL(r->argv[3], "\\...");
 	CU_ASSERT_EQUAL(r->flags, ALLOW_COMMAND);
+
+	r = &conf.allow[7];
+	CU_ASSERT_EQUAL_FATAL(r->nusers, 2);
+	CU_ASSERT_STRING_EQUAL(r->users[1], "root");
+	CU_ASSERT_STRING_EQUAL(r->text, "Allow bob as bob root");
+
+	/* Only a "#" that begins a word. */
+	r = &conf.allow[8];
+	CU_ASSERT_STRING_EQUAL(r->pattern, "c#d");
+	CU_ASSERT_EQUAL_FATAL(r->argc, 2);
+	CU_ASSERT_STRING_EQUAL(r->argv[1], "\\#y");
+	CU_ASSERT_STRING_EQUAL(r->text, "Allow c#d command /bin/x \\#y");
 	config_clear(&conf);
 }
 
