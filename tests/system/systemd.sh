@@ -66,7 +66,7 @@ set -u
 OLD_COMMIT=f8981e8
 SUITE=bookworm
 MIRROR=http://deb.debian.org/debian
-INCLUDE=systemd,systemd-sysv,dbus,sqlite3,libevent-2.1-7,libevent-pthreads-2.1-7,libevent-openssl-2.1-7,libsqlite3-0,libbsd0,libedit2,libssl3,libcap-ng0,adduser,procps,iproute2
+INCLUDE=systemd,systemd-sysv,dbus,sqlite3,libevent-2.1-7,libevent-pthreads-2.1-7,libevent-openssl-2.1-7,libsqlite3-0,libbsd0,libedit2,libssl3,libcap-ng0,libpq5,adduser,procps,iproute2
 CACHE=${RCMDD_SYSTEM_CACHE:-/var/tmp/rcmdd-system-cache}
 BOOT_BOUND=60		# seconds for systemd to reach running or degraded
 WATCHDOG=900		# seconds for the whole script
