@@ -83,3 +83,15 @@ start_daemon
 n=$(figure "$dir/fig" daemon_processes)
 expect_eq "rcmdd's processes" "$(($(pgrep -c -P "$daemon_pid" -x rcmdd) + 1))" \
     "$n"
+
+# policy-bench: three figures, each a time a decision, for the rules
+# asked for; a bad count is refused.
+"$top_builddir/bench/policy-bench" -n 30 -r 50 >"$dir/fig" 2>"$dir/fig.err" ||
+    fail "policy-bench failed: $(cat "$dir/fig.err")"
+expect_eq "policy-bench: its rules" "rules: 30, decisions a round: 50, median of 5 rounds" \
+    "$(head -n 1 "$dir/fig")"
+expect_eq "policy-bench: three figures" 3 \
+    "$(grep -c '^admitted by .*: [0-9][0-9]* ns a decision$' "$dir/fig")"
+if "$top_builddir/bench/policy-bench" -n 0 >/dev/null 2>&1; then
+	fail "policy-bench took 0 rules"
+fi
