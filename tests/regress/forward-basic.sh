@@ -26,11 +26,6 @@ watchdog=180
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-pg.sh"
 
-# central QUERY: what the store answers, as the superuser.
-central() {
-	pg_psql -At -c "$1" || fail "psql could not run: $1"
-}
-
 # The local events as "seq kind hash", one a line, in seq order.
 local_events() {
 	sql "SELECT seq, CASE WHEN chain_version = 2 THEN 'start' ELSE 'row'

@@ -29,11 +29,6 @@ watchdog=300
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-pg.sh"
 
-# central QUERY: what the store answers, as the superuser.
-central() {
-	pg_psql -At -c "$1" || fail "psql could not run: $1"
-}
-
 # host_start N: start rcmdd for host hN on 127.0.0.N, its files in
 # $dir/hN; sets hpid_N and hport_N.
 host_start() {

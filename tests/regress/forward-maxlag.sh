@@ -26,11 +26,6 @@ watchdog=180
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-pg.sh"
 
-# central QUERY: what the store answers, as the superuser.
-central() {
-	pg_psql -At -c "$1" || fail "psql could not run: $1"
-}
-
 pg_probe
 pg_need_libpq
 pg_start

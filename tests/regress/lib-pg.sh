@@ -337,6 +337,11 @@ pg_psql() {
 	    -U postgres -d "$pg_db" "$@"
 }
 
+# central QUERY: what the store answers, as the superuser, unaligned.
+central() {
+	pg_psql -At -c "$1" || fail "psql could not run: $1"
+}
+
 # pg_as NAME [ARG...]: psql as NAME over TLS with its certificate.
 pg_as() {
 	_pa_who=$1
