@@ -20,8 +20,8 @@
 # the prompt goes back to the last one that worked. cd alone goes home,
 # cd - back, cd with a relative path joins it. The prompt shows the
 # directory (a terminal inside tmux; that part is skipped, saying so,
-# without tmux). rcmd -C DIR does the same for one command, and refuses a
-# relative DIR.
+# without tmux). rcmd -C DIR does the same for one command, on one host
+# or many, and refuses a relative DIR.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -79,6 +79,12 @@ expect_sql "-C relative: no row" "SELECT count(*) FROM commands" "$before"
 rcmd_within 10 -C /nonexistent pwd >"$dir/out" 2>"$dir/err"
 expect_eq "-C, no such directory: status" 255 "$?"
 expect_eq "-C, no such directory: message" "rcmd: 127.0.0.1 could not start the command: No such file or directory" "$(cat "$dir/err")"
+# -C with -H: each host runs the command there.
+"$RCMD" -C /tmp -H "127.0.0.1:$port" pwd >"$dir/out" 2>"$dir/err"
+expect_eq "-C -H: status" 0 "$?"
+expect_eq "-C -H: output" "127.0.0.1:$port: /tmp" "$(cat "$dir/out")"
+expect_sql "-C -H: the row" "SELECT command, cwd FROM commands
+    ORDER BY id DESC LIMIT 1" "pwd|/tmp"
 
 if ! command -v tmux >/dev/null 2>&1; then
 	say "SKIP of the terminal part: tmux is not installed (apt-get install tmux)"
