@@ -595,7 +595,7 @@ write_all(int fd, const uint8_t *p, size_t len)
 
 /*
  * Queue a RUN for c->run: the vector, or cmd as a shell string, with the
- * user and ticket asked for. Return 0, or -1 with the cause.
+ * user, ticket and working directory asked for. Return 0, or -1 with the cause.
  */
 static int
 conn_encode_run(struct conn *c, const char *cmd, size_t cmdlen,
@@ -632,6 +632,10 @@ conn_encode_run(struct conn *c, const char *cmd, size_t cmdlen,
 	if (o->ticket != NULL) {
 		r.ticket.p = (const uint8_t *)o->ticket;
 		r.ticket.len = strlen(o->ticket);
+	}
+	if (o->cwd != NULL) {
+		r.cwd.p = (const uint8_t *)o->cwd;
+		r.cwd.len = strlen(o->cwd);
 	}
 	buf = xmalloc(size);
 	len = frame_encode_run(buf, size, &r);

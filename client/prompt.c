@@ -37,12 +37,32 @@
  * and each line runs as a command on the same connection. Ctrl-C goes to
  * the running command; at the prompt it only clears the line.
  *
+ * The prompt keeps a working directory as a shell keeps its own: cd is
+ * done here, not on the server, and each command after it is sent with
+ * the directory (RUN), which the server enters as the run-as user and
+ * records in the command's row. Whether a directory can be entered is
+ * learnt from the first command sent with it, so that cd itself makes no
+ * row of its own.
+ *
  * rcmd does not link libedit, which a run with a command does not need:
  * prompt_load opens it (dload.c), and every call goes through the
  * pointers it fills (sym_*).
  */
 
 #define PROMPT_HISTORY	1000
+
+/* What the words of a cd may not hold, to be done here, not by a shell. */
+#define PROMPT_CD_SPECIAL	" \t;&|<>()$`\\\"'*?[]{}=!#"
+
+/* The prompt's working directory and the ones cd - and a failure go to. */
+struct prompt_dir {
+	char		*cwd;		/* NULL: the run-as user's home */
+	char		*prev;		/* where cd - goes */
+	int		 has_prev;
+	char		*good;		/* the last one a command entered */
+	int		 entered;	/* a command has entered cwd */
+	struct conn_run	 run;		/* what goes with each command */
+};
 
 /* The libedit functions this file calls. To call one more, add it here. */
 #define PROMPT_SYMBOLS(F)						\
@@ -59,6 +79,14 @@
 static int	 prompt_load(void);
 static char	*prompt_text(EditLine *);
 static char	*prompt_history_path(void);
+static int	 prompt_is_cd(const char *, const char **);
+static char	*prompt_dir_join(const char *, const char *);
+static void	 prompt_dir_set(struct prompt_dir *, const char *);
+static void	 prompt_dir_cd(struct prompt_dir *, const char *);
+static void	 prompt_dir_done(struct prompt_dir *, struct conn *,
+		    const struct conn_result *);
+static void	 prompt_dir_free(struct prompt_dir *);
+static void	 prompt_set_text(const char *, const struct prompt_dir *);
 
 /* sym_NAME for each function of PROMPT_SYMBOLS, and their table. */
 PROMPT_SYMBOLS(DLOAD_POINTER)
@@ -130,7 +158,7 @@ prompt_history_path(void)
 	return (path);
 }
 
-/* Return the prompt, which names the host. */
+/* Return the prompt, which names the host and the directory. */
 static char *
 prompt_text(EditLine *el)
 {
@@ -138,19 +166,175 @@ prompt_text(EditLine *el)
 	return (prompt_buf);
 }
 
+/* Write the prompt for a host and a directory, ~ for home. */
+static void
+prompt_set_text(const char *host, const struct prompt_dir *d)
+{
+	snprintf(prompt_buf, sizeof prompt_buf, "rcmd %s:%s> ", host,
+	    d->cwd != NULL ? d->cwd : "~");
+}
+
+/*
+ * Is a line a cd for the prompt itself: cd alone, or cd and one word with
+ * nothing a shell would expand or split? Set *arg to the word, or NULL.
+ * Any other line, "cd /tmp && ls" too, goes to the server as it is.
+ */
+static int
+prompt_is_cd(const char *line, const char **arg)
+{
+	*arg = NULL;
+	if (strncmp(line, "cd", 2) != 0)
+		return (0);
+	line += 2;
+	if (*line == '\0')
+		return (1);
+	if (*line != ' ' && *line != '\t')
+		return (0);
+	line += strspn(line, " \t");
+	/* Options (cd -P) are the shell's, as is any quoting. */
+	if (strpbrk(line, PROMPT_CD_SPECIAL) != NULL ||
+	    (*line == '-' && line[1] != '\0'))
+		return (0);
+	*arg = line;
+	return (1);
+}
+
+/*
+ * Join a directory to a base (NULL if it is absolute) and take out "."
+ * and ".." as they are written, as a shell does without -P: symbolic
+ * links are not followed. Return an allocated absolute path.
+ */
+static char *
+prompt_dir_join(const char *base, const char *arg)
+{
+	char	*path, *copy, *p, *word, *slash;
+	size_t	 len = 0, size;
+
+	if (*arg == '/')
+		copy = xstrdup(arg);
+	else
+		xasprintf(&copy, "%s/%s", base, arg);
+	/* strsep cuts copy up: its length is taken before. */
+	size = strlen(copy) + 2;
+	path = xcalloc(1, size);
+	p = copy;
+	while ((word = strsep(&p, "/")) != NULL) {
+		if (*word == '\0' || strcmp(word, ".") == 0)
+			continue;
+		if (strcmp(word, "..") == 0) {
+			/* Above / is / itself. */
+			if ((slash = strrchr(path, '/')) != NULL)
+				*slash = '\0';
+			len = strlen(path);
+			continue;
+		}
+		path[len++] = '/';
+		strlcpy(path + len, word, size - len);
+		len += strlen(word);
+	}
+	if (len == 0)
+		strlcpy(path, "/", 2);
+	free(copy);
+	return (path);
+}
+
+/* Make dir (NULL: home) the prompt's directory, not yet entered. */
+static void
+prompt_dir_set(struct prompt_dir *d, const char *dir)
+{
+	free(d->prev);
+	d->prev = d->cwd;
+	d->has_prev = 1;
+	d->cwd = dir != NULL ? xstrdup(dir) : NULL;
+	d->entered = 0;
+}
+
+/*
+ * Do a cd at the prompt: arg is the directory, "-" for the one before,
+ * or NULL for home. A directory that rcmd cannot make absolute is refused
+ * with a message, and the directory stays.
+ */
+static void
+prompt_dir_cd(struct prompt_dir *d, const char *arg)
+{
+	char	*path, *prev;
+
+	if (arg == NULL || strcmp(arg, "~") == 0) {
+		prompt_dir_set(d, NULL);
+		return;
+	}
+	if (strcmp(arg, "-") == 0) {
+		if (!d->has_prev) {
+			fprintf(stderr, "rcmd: cd -: there is no directory "
+			    "before this one yet\n");
+			return;
+		}
+		prev = d->prev != NULL ? xstrdup(d->prev) : NULL;
+		prompt_dir_set(d, prev);
+		free(prev);
+		/* A shell says where cd - went. */
+		printf("%s\n", d->cwd != NULL ? d->cwd : "~");
+		fflush(stdout);
+		return;
+	}
+	if (*arg != '/' && (*arg == '~' || d->cwd == NULL)) {
+		fprintf(stderr, "rcmd: cd %s: the home directory's path is not "
+		    "known here, so a relative directory cannot be joined to "
+		    "it; give an absolute one\n", arg);
+		return;
+	}
+	path = prompt_dir_join(d->cwd, arg);
+	prompt_dir_set(d, path);
+	free(path);
+}
+
+/*
+ * Note how a command sent with the directory ended. If the server could
+ * not start the first command in a directory, that directory is what
+ * failed: say so and go back to the last one that a command entered.
+ */
+static void
+prompt_dir_done(struct prompt_dir *d, struct conn *c,
+    const struct conn_result *r)
+{
+	if (r->exit.kind != EXIT_FAILED) {
+		d->entered = 1;
+		free(d->good);
+		d->good = d->cwd != NULL ? xstrdup(d->cwd) : NULL;
+		return;
+	}
+	if (d->entered || d->cwd == NULL)
+		return;
+	fprintf(stderr, "rcmd: cannot enter %s on %s: back in %s\n", d->cwd,
+	    c->host, d->good != NULL ? d->good : "~");
+	free(d->cwd);
+	d->cwd = d->good != NULL ? xstrdup(d->good) : NULL;
+	d->entered = 1;
+}
+
+/* Free what the prompt's directory holds. */
+static void
+prompt_dir_free(struct prompt_dir *d)
+{
+	free(d->cwd);
+	free(d->prev);
+	free(d->good);
+}
+
 /*
  * Read and run commands until "exit" or end of input, each with the given
- * timeout. Return the status of the last command, or 255 if the
- * connection was lost.
+ * timeout, starting in cwd (NULL: home). Return the status of the last
+ * command, or 255 if the connection was lost.
  */
 int
-prompt_run(struct conn *c, uint32_t timeout_ms, int verbose)
+prompt_run(struct conn *c, uint32_t timeout_ms, int verbose, const char *cwd)
 {
+	struct prompt_dir	 dir;
 	EditLine		*el;
 	History			*hist;
 	HistEvent		 ev;
 	struct conn_result	 r;
-	const char		*line;
+	const char		*line, *arg;
 	char			*cmd, *cause = NULL, *histfile;
 	uint8_t			 junk[64];
 	size_t			 len;
@@ -159,7 +343,10 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose)
 
 	if (prompt_load() != 0)
 		return (RCMD_EXIT_ERROR);
-	snprintf(prompt_buf, sizeof prompt_buf, "rcmd %s> ", c->host);
+	memset(&dir, 0, sizeof dir);
+	if (cwd != NULL)
+		dir.cwd = xstrdup(cwd);
+	prompt_set_text(c->host, &dir);
 	el = sym_el_init("rcmd", stdin, stdout, stderr);
 	hist = sym_history_init();
 	if (el == NULL || hist == NULL) {
@@ -220,6 +407,19 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose)
 			break;
 		}
 		sym_history(hist, &ev, H_ENTER, cmd);
+		if (prompt_is_cd(cmd, &arg)) {
+			prompt_dir_cd(&dir, arg);
+			prompt_set_text(c->host, &dir);
+			free(cmd);
+			continue;
+		}
+		/* Home is the server's default: a plain EXEC goes there. */
+		c->run = NULL;
+		if (dir.cwd != NULL) {
+			dir.run.cwd = dir.cwd;
+			dir.run.why = "cd";
+			c->run = &dir.run;
+		}
 
 		while (read(c->sigfd, junk, sizeof junk) > 0)
 			;
@@ -239,14 +439,18 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose)
 		if (c->interrupts > 0 && isatty(STDOUT_FILENO))
 			fputc('\n', stdout);
 		status = conn_exit_status(&r, c->host, &cause);
-			if (verbose)
+		if (verbose)
 			conn_print_receipt(&r, c->host);
 		if (cause != NULL) {
 			fprintf(stderr, "rcmd: %s\n", cause);
 			free(cause);
 			cause = NULL;
 		}
+		prompt_dir_done(&dir, c, &r);
+		prompt_set_text(c->host, &dir);
 	}
+	c->run = NULL;
+	prompt_dir_free(&dir);
 	if (histfile != NULL) {
 		umask_save = umask(077);
 		if (sym_history(hist, &ev, H_SAVE, histfile) == -1)

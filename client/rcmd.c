@@ -63,6 +63,7 @@ static const struct option longopts[] = {
 	{ "ca",		required_argument,	NULL,	OPT_CA },
 	{ "cert",	required_argument,	NULL,	OPT_CERT },
 	{ "connect-timeout", required_argument,	NULL,	'T' },
+	{ "directory",	required_argument,	NULL,	'C' },
 	{ "gather",	no_argument,		NULL,	'g' },
 	{ "hostfile",	required_argument,	NULL,	'f' },
 	{ "hosts",	required_argument,	NULL,	'H' },
@@ -87,12 +88,13 @@ usage(int status)
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: rcmd [-ahnVv] [--ca file] [--cert file] [--key file] "
 	    "[--no-tls]\n"
-	    "            [-l user] [-m ticket] [-p port] [-t seconds]\n"
+	    "            [-C dir] [-l user] [-m ticket] [-p port] [-t seconds]\n"
 	    "            [user@]host [command ...]\n"
 	    "       rcmd [-grVv] [-f hostfile] [-H host,...] [-P count] "
 	    "[-p port]\n"
 	    "            [-T seconds] [-t seconds] command ...\n"
 	    "  -a, --argv            each word one argument, no shell anywhere\n"
+	    "  -C, --directory DIR   run in DIR, an absolute path\n"
 	    "  -f, --hostfile FILE   run on the hosts in FILE, one a line\n"
 	    "  -g, --gather          gather output per host, group the same\n"
 	    "  -H, --hosts H1,H2     run on these hosts (host or host:port)\n"
@@ -304,11 +306,22 @@ main(int argc, char **argv)
 	int			 nhostfiles = 0;
 
 	memset(&run, 0, sizeof run);
-	while ((ch = getopt_long(argc, argv, "+af:gH:hl:m:nP:p:rT:t:vV",
+	while ((ch = getopt_long(argc, argv, "+aC:f:gH:hl:m:nP:p:rT:t:vV",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			use_argv = 1;
+			break;
+		case 'C':
+			/* The server has no current directory of ours. */
+			if (*optarg != '/') {
+				fprintf(stderr, "rcmd: -C %s: the server needs "
+				    "an absolute directory, since it has no "
+				    "current one to resolve %s against: give it "
+				    "from /\n", optarg, optarg);
+				exit(RCMD_EXIT_ERROR);
+			}
+			run.cwd = optarg;
 			break;
 		case 'l':
 			run.user = optarg;
@@ -462,6 +475,8 @@ main(int argc, char **argv)
 		run.why = "--argv";
 	} else if (run.ticket != NULL && run.why == NULL)
 		run.why = "-m";
+	if (run.cwd != NULL && run.why == NULL)
+		run.why = "-C";
 	if (!fanout && gather) {
 		fprintf(stderr, "rcmd: -g gathers the output of many hosts: "
 		    "give them with -H or -f\n");
@@ -499,7 +514,8 @@ main(int argc, char **argv)
 		tls_config_free(tc);
 		return (status);
 	}
-	if (run.why != NULL && cmd == NULL) {
+	/* -C alone is where the prompt starts. */
+	if (run.why != NULL && cmd == NULL && strcmp(run.why, "-C") != 0) {
 		fprintf(stderr, "rcmd: %s applies to a command, and the prompt "
 		    "has none: give the command\n", run.why);
 		exit(RCMD_EXIT_ERROR);
@@ -513,11 +529,11 @@ main(int argc, char **argv)
 	}
 	c.sigfd = signal_setup();
 	/* conn_start cleared c: what the command asks goes in now. */
-	if (run.why != NULL)
+	if (run.why != NULL && cmd != NULL)
 		c.run = &run;
 
 	if (cmd == NULL) {
-		status = prompt_run(&c, timeout_ms, verbose);
+		status = prompt_run(&c, timeout_ms, verbose, run.cwd);
 		conn_close(&c);
 		tls_config_free(tc);
 		free(hostname);

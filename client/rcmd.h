@@ -101,9 +101,10 @@ struct conn {
 struct conn_run {
 	const char	*user;		/* NULL: the rule's default */
 	const char	*ticket;	/* NULL: none */
+	const char	*cwd;		/* NULL: the run-as user's home */
 	char *const	*argv;		/* NULL: a shell string */
 	int		 argc;
-	const char	*why;		/* "-l", "--argv", "-m", "USER@host" */
+	const char	*why;		/* "-l", "--argv", "-m", "-C", "cd", ... */
 };
 
 /* How a command ended, as the server reported it. */
@@ -195,6 +196,6 @@ void	*dload_open(const char *, const struct dload_symbol *, size_t,
 	    char **);
 
 /* prompt.c */
-int	prompt_run(struct conn *, uint32_t, int);
+int	prompt_run(struct conn *, uint32_t, int, const char *);
 
 #endif /* RCMD_H */

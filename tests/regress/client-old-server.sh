@@ -17,7 +17,7 @@
 # rcmd against a server from before RUN (fakeserver.py run: it answers an
 # unknown frame type with ERROR 3 and closes): a plain command still goes
 # as EXEC and runs; each option that needs RUN (-l, USER@host, --argv,
-# -m) gets "too old for" that option, with status 255.
+# -m, -C) gets "too old for" that option, with status 255.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -38,12 +38,13 @@ old "unix:$dir/s.sock" echo hi
 expect_eq "plain: status" 7 "$status"
 expect_eq "plain: output" "ran: echo hi" "$(cat "$dir/out")"
 
-for opt in "-l" "USER@host" "--argv" "-m"; do
+for opt in "-l" "USER@host" "--argv" "-m" "-C"; do
 	case $opt in
 	-l)		old -l daemon "unix:$dir/s.sock" id ;;
 	USER@host)	old "daemon@unix:$dir/s.sock" id ;;
 	--argv)		old --argv "unix:$dir/s.sock" id ;;
 	-m)		old -m CHG-1 "unix:$dir/s.sock" id ;;
+	-C)		old -C /tmp "unix:$dir/s.sock" id ;;
 	esac
 	expect_eq "$opt: status" 255 "$status"
 	expect_eq "$opt: output" "" "$(cat "$dir/out")"

@@ -507,7 +507,7 @@ lib_rcmd() {
 			_rc_skip=0
 		else
 			case $_rc_a in
-			-t|-p|-l|-m|--cert|--key|--ca)	_rc_skip=1 ;;
+			-t|-p|-l|-m|-C|--cert|--key|--ca)	_rc_skip=1 ;;
 			--)	_rc_nopt=$((_rc_nopt + 1)); break ;;
 			-?*)	;;
 			*)	break ;;

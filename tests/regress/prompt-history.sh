@@ -59,7 +59,7 @@ tmux -S "$sock" -f /dev/null new-session -d -s rcmdtest -x 200 -y 20 \
     fail "tmux could not start"
 tmux_pid=$(tmux -S "$sock" display-message -p -t rcmdtest '#{pid}')
 track "$tmux_pid"
-wait_for 10 sh -c "tmux -S '$sock' capture-pane -p -t rcmdtest | grep -q 'rcmd 127.0.0.1>'" ||
+wait_for 10 sh -c "tmux -S '$sock' capture-pane -p -t rcmdtest | grep -q 'rcmd 127.0.0.1:~>'" ||
     fail "no prompt in the terminal: $(tmux_pane)"
 expect_match "the first line" \
     "rcmd: connected to 127.0.0.1 (rcmdd *). Each line runs as one command, audited, with no input: its stdin is at end of file. exit or Ctrl-D leaves.*" \
