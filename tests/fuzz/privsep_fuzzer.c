@@ -33,7 +33,6 @@
 #include <unistd.h>
 
 #include <event2/thread.h>
-#include <openssl/crypto.h>
 #include <sqlite3.h>
 
 #include "log.h"
@@ -274,8 +273,6 @@ fuzz_cleanup(void)
 	char			 path[sizeof fuzz_dir + 16];
 	u_int			 i;
 
-	/* The writer first, while OpenSSL, which it hashes with, is up. */
-	audit_stop();
 	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", fuzz_dir, files[i]);
 		unlink(path);
@@ -295,12 +292,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (mkdtemp(fuzz_dir) == NULL ||
 	    asprintf(&db, "%s/audit.db", fuzz_dir) == -1)
-		abort();
-	/*
-	 * OpenSSL registers its clean-up at exit when it starts: start it
-	 * first, so that fuzz_cleanup, registered after, runs before it.
-	 */
-	if (OPENSSL_init_crypto(0, NULL) != 1)
 		abort();
 	atexit(fuzz_cleanup);
 	config_init(&fuzz_conf);
