@@ -117,6 +117,8 @@ static const struct config_keyword config_keywords[] = {
 	{ "Port",		CONFIG_PORT,	OFF(port) },
 	{ "PortFile",		CONFIG_STRING,	OFF(portfile) },
 	{ "RunAs",		CONFIG_STRING,	OFF(run_as) },
+	{ "SessionRecordInput",	CONFIG_FLAG,	OFF(session_record_input) },
+	{ "SessionRecordMax",	CONFIG_SIZE,	OFF(session_record_max) },
 	{ "ShutdownGrace",	CONFIG_TIME,	OFF(shutdown_grace_ms) },
 	{ "SingleThread",	CONFIG_FLAG,	OFF(single_thread) },
 	{ "SingleUser",		CONFIG_FLAG,	OFF(single_user) },
@@ -159,6 +161,7 @@ config_init(struct config *conf)
 	conf->handshake_ms = 10 * 1000;
 	conf->shutdown_grace_ms = 10 * 1000;
 	conf->output_max = 1024 * 1024;
+	conf->session_record_max = 64 * 1024 * 1024;
 	conf->audit_sync_full = 1;
 	conf->head_interval_ms = 3600 * 1000;
 	conf->umask = 022;

@@ -94,6 +94,8 @@ struct config {
 	u_int		 handshake_ms;
 	u_int		 shutdown_grace_ms;
 	size_t		 output_max;
+	size_t		 session_record_max;	/* a terminal's recording */
+	int		 session_record_input;	/* and what was typed */
 	int		 audit_sync_full;
 	u_int		 retain_days;
 	u_int		 max_rows;
@@ -843,6 +845,8 @@ void		 text_time(const struct timespec *, char *, size_t);
 #define PRIVSEP_KILL		34	/* empty: SIGKILL, cgroup.kill */
 #define PRIVSEP_OUTPUT		35	/* captured output, 1..CHUNK bytes */
 #define PRIVSEP_FINISH		36	/* record: the end fields but output */
+#define PRIVSEP_INPUT		37	/* a terminal: bytes typed, 1..CHUNK */
+#define PRIVSEP_RESIZE		38	/* a terminal: rows, columns u16 */
 
 /* Why a command did not start (PRIVSEP_FAILED's kind). */
 #define PRIVSEP_FAIL_AUDIT	1	/* no row: not run */
