@@ -227,11 +227,16 @@ frame_run_check(const struct frame_run *r, uint16_t *code, char **cause)
 	unsigned int	 i;
 	int		 c;
 
-	if ((r->shell.p == NULL) == (r->argc == 0))
+	/* A terminal with neither: the run-as user's login shell. */
+	if (r->shell.p != NULL && r->argc != 0)
 		return (check_fail(code, cause, ERR_BAD_COMMAND,
-		    r->argc == 0 ? "RUN holds neither a shell command nor "
-		    "an argument vector: send one" : "RUN holds both a shell "
-		    "command and an argument vector: send one"));
+		    "RUN holds both a shell command and an argument vector: "
+		    "send one"));
+	if (r->shell.p == NULL && r->argc == 0 && !r->terminal)
+		return (check_fail(code, cause, ERR_BAD_COMMAND,
+		    "RUN holds neither a shell command nor an argument "
+		    "vector: send one (only a terminal may have neither, for "
+		    "a login shell)"));
 	if (r->shell.p != NULL && run_text(&r->shell, "shell command", 1,
 	    EXEC_MAX_COMMAND, code, cause) != 0)
 		return (-1);
@@ -260,7 +265,7 @@ frame_run_check(const struct frame_run *r, uint16_t *code, char **cause)
 			return (check_fail(code, cause, ERR_BAD_COMMAND,
 			    "RUN terminal of %u rows and %u columns: both "
 			    "must be at least 1", r->rows, r->cols));
-		if (r->term.len > RUN_MAX_TERM)
+		if (r->term.len == 0 || r->term.len > RUN_MAX_TERM)
 			return (check_fail(code, cause, ERR_BAD_COMMAND,
 			    "RUN terminal type of %zu bytes: it must be 1 "
 			    "to %d", r->term.len, RUN_MAX_TERM));

@@ -375,7 +375,7 @@ export_sd_value(const char *s, size_t cap)
 
 /*
  * The policy's parameters of the line, each with a leading blank, for
- * those the record has: run_as, mode, ticket and rule. Return an
+ * those the record has: run_as, mode, ticket, rule and terminal. Return an
  * allocated string, "" for none.
  */
 static char *
@@ -390,6 +390,7 @@ export_sd_policy(const struct cmd_record *r)
 		{ "mode", RECORD_F_MODE, EXPORT_FIELD_MAX },
 		{ "ticket", RECORD_F_TICKET, EXPORT_POLICY_MAX },
 		{ "rule", RECORD_F_RULE, EXPORT_POLICY_MAX },
+		{ "terminal", RECORD_F_TERMINAL, EXPORT_FIELD_MAX },
 	};
 	struct record_value	 v;
 	char			*s, *t, *e;

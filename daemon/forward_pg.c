@@ -133,7 +133,7 @@ static const char *forward_pg_types[FORWARD_NFIELDS] = {
 	"bigint", "text", "text", "text", "integer", "text", "text", "text",
 	"text", "text", "integer", "integer", "bigint", "text", "bigint",
 	"integer", "text", "bigint", "text", "bigint", "text", "integer",
-	"text", "text", "text", "text", "text", "text"
+	"text", "text", "text", "text", "text", "text", "text"
 };
 
 /*

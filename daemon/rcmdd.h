@@ -221,6 +221,7 @@ struct cmd_record {
 	char			*cwd;
 	char			*rule;		/* "FILE:LINE: TEXT" */
 	char			*program;	/* argv: resolved */
+	char			*terminal;	/* "TERM ROWSxCOLUMNS" */
 };
 
 /*
@@ -237,7 +238,7 @@ enum {
 	RECORD_F_TRUNCATED, RECORD_F_REASON, RECORD_F_SEQ, RECORD_F_HASH,
 	RECORD_F_END_SEQ, RECORD_F_END_HASH, RECORD_F_CHAIN_VERSION,
 	RECORD_F_RUN_AS, RECORD_F_MODE, RECORD_F_ARGV, RECORD_F_TICKET,
-	RECORD_F_CWD, RECORD_F_RULE
+	RECORD_F_CWD, RECORD_F_RULE, RECORD_F_TERMINAL
 };
 
 /* Where a field goes: written at the start or the end, chained where. */
@@ -733,7 +734,7 @@ int		 forward_lagging(char **);
 #define FORWARD_ROW		0	/* a version 1 row */
 #define FORWARD_START		1
 #define FORWARD_END		2
-#define FORWARD_NFIELDS		(RECORD_F_RULE + 1)
+#define FORWARD_NFIELDS		(RECORD_F_TERMINAL + 1)
 struct forward_event {
 	uint64_t	 seq;
 	int		 kind;
@@ -796,6 +797,14 @@ uint64_t	 record_mask(int);
 uint8_t		*record_pack(const struct cmd_record *, uint64_t, size_t *);
 int		 record_unpack(struct cmd_record *, uint64_t, const uint8_t *,
 		     size_t, char **);
+
+/* terminal.c */
+#define TERMINAL_TEXT_MAX	(RUN_MAX_TERM + 12)	/* "TERM 65535x65535" */
+char		*terminal_text(const char *, size_t, u_int, u_int);
+int		 terminal_parse(const char *, char *, size_t, u_int *,
+		     u_int *);
+int		 terminal_open(u_int, u_int, int *, int *, char **);
+int		 terminal_resize(int, u_int, u_int);
 
 /* text.c */
 char		*text_safe(const char *, size_t, size_t *);

@@ -233,14 +233,9 @@ session_run(struct session *s, const struct frame *f)
 		free(cause);
 		return;
 	}
-	if (r.terminal) {
-		frame_run_clear(&r);
-		session_error(s, ERR_UNSUPPORTED, "terminals are not "
-		    "supported yet: run the command without one; nothing was "
-		    "run");
-		return;
-	}
-	if (r.argc == 0)
+	if (r.argc == 0 && r.shell.p == NULL)
+		rec = record_new(&s->rp, "", 0);
+	else if (r.argc == 0)
 		rec = record_new(&s->rp, (const char *)r.shell.p, r.shell.len);
 	else {
 		rec = record_new(&s->rp, "", 0);
@@ -256,7 +251,17 @@ session_run(struct session *s, const struct frame *f)
 		rec->ticket = session_strndup(&r.ticket);
 	if (r.cwd.p != NULL)
 		rec->cwd = session_strndup(&r.cwd);
+	if (r.terminal)
+		rec->terminal = terminal_text((const char *)r.term.p,
+		    r.term.len, r.rows, r.cols);
 	frame_run_clear(&r);
+	if (rec->terminal != NULL) {
+		record_free(rec);
+		session_error(s, ERR_UNSUPPORTED, "terminals are not "
+		    "supported yet: run the command without one; nothing was "
+		    "run");
+		return;
+	}
 	session_start(s, rec, r.timeout_ms);
 }
 

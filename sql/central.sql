@@ -66,13 +66,16 @@ CREATE TABLE IF NOT EXISTS events (
 	ticket		text,
 	cwd		text,
 	rule		text,
+	-- The terminal it ran on, "TERM ROWSxCOLUMNS" (schema 7 locally).
+	terminal	text,
 	PRIMARY KEY (host, event_seq)
 );
 -- A store made before those columns gets them.
 ALTER TABLE events ADD COLUMN IF NOT EXISTS run_as text,
     ADD COLUMN IF NOT EXISTS mode text, ADD COLUMN IF NOT EXISTS argv text,
     ADD COLUMN IF NOT EXISTS ticket text, ADD COLUMN IF NOT EXISTS cwd text,
-    ADD COLUMN IF NOT EXISTS rule text;
+    ADD COLUMN IF NOT EXISTS rule text,
+    ADD COLUMN IF NOT EXISTS terminal text;
 
 -- Where each host's chain starts in this store: 0 and 64 zeros, or the
 -- last event the host had pruned before it first forwarded. Written once,
@@ -262,7 +265,7 @@ CREATE VIEW commands WITH (security_invoker = true) AS
 	    e.command, e.status, e.exit_code, e.signal, e.duration_ms,
 	    e.output, e.output_bytes, e.truncated, e.reason, e.seq, e.hash,
 	    e.end_seq, e.end_hash, e.chain_version, e.run_as, e.mode, e.argv,
-	    e.ticket, e.cwd, e.rule
+	    e.ticket, e.cwd, e.rule, e.terminal
 	FROM events AS e
 	WHERE e.kind = 'row' OR (e.kind = 'end' AND (EXISTS (SELECT 1
 	    FROM events AS s WHERE s.host = e.host AND s.event_seq = e.seq
@@ -276,7 +279,7 @@ CREATE VIEW running_commands WITH (security_invoker = true) AS
 	SELECT s.host, s.id, s.started_at, s.client_addr, s.client_port,
 	    s.client_name, s.identity, s.fingerprint, s.command, s.seq,
 	    s.hash, s.received_at, s.run_as, s.mode, s.argv, s.ticket, s.cwd,
-	    s.rule
+	    s.rule, s.terminal
 	FROM events AS s
 	WHERE s.kind = 'start' AND NOT EXISTS (SELECT 1 FROM events AS e
 	    WHERE e.host = s.host AND e.kind = 'end' AND e.seq = s.seq);
@@ -360,7 +363,7 @@ CREATE VIEW safe_commands WITH (security_invoker = true) AS
 	    chain_version, rcmdd_safe(substr(command, 1, 60)) AS command_60,
 	    run_as, mode, rcmdd_safe(argv) AS argv,
 	    rcmdd_safe(ticket) AS ticket, rcmdd_safe(cwd) AS cwd,
-	    rcmdd_safe(rule) AS rule
+	    rcmdd_safe(rule) AS rule, terminal
 	FROM commands;
 
 -- The local views, fleet-wide: each with the host.

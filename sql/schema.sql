@@ -1,4 +1,4 @@
--- rcmdd audit log schema, version 6.
+-- rcmdd audit log schema, version 7.
 --
 -- rcmdd compiles this file in and applies it, then sql/views.sql, to a new
 -- database; the version is PRAGMA user_version, and sql/migrate-N.sql
@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS commands (
 	argv		TEXT,
 	ticket		TEXT,
 	cwd		TEXT,
-	rule		TEXT
+	rule		TEXT,
+	terminal	TEXT
 );
 
 CREATE INDEX IF NOT EXISTS commands_started_at ON commands (started_at);
@@ -72,4 +73,4 @@ CREATE TABLE IF NOT EXISTS forward_cursor (
 	updated_at	TEXT NOT NULL
 );
 
-PRAGMA user_version = 6;
+PRAGMA user_version = 7;

@@ -36,7 +36,8 @@ V1_FIELDS = ["seq", "id", "started_at", "finished_at", "client_addr",
              "client_port", "client_name", "identity", "command", "status",
              "exit_code", "signal", "duration_ms", "output", "output_bytes",
              "truncated", "reason"]
-POLICY_FIELDS = ["run_as", "mode", "argv", "ticket", "cwd", "rule"]
+POLICY_FIELDS = ["run_as", "mode", "argv", "ticket", "cwd", "rule",
+                 "terminal"]
 START_FIELDS = ["seq", "id", "started_at", "client_addr", "client_port",
                 "client_name", "identity", "fingerprint",
                 "command"] + POLICY_FIELDS

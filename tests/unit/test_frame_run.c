@@ -48,8 +48,11 @@ static void		 test_run_layout_broken(void);
 static void		 test_run_refused(void);
 static void		 test_run_unknown_field(void);
 static void		 test_run_limits(void);
+static void		 test_run_login_shell(void);
 
 static CU_TestInfo run_tests[] = {
+	{ "a terminal alone is a login shell; a TERM is not empty",
+	    test_run_login_shell },
 	{ "a shell command round trips", test_run_shell },
 	{ "a vector, user, ticket, directory and terminal round trip",
 	    test_run_argv_and_fields },
@@ -381,4 +384,37 @@ int
 main(void)
 {
 	return (unit_run("test_frame_run", "frame_run", run_tests));
+}
+
+/* A terminal with no command asks for a login shell; a TERM has bytes. */
+static void
+test_run_login_shell(void)
+{
+	static const uint8_t login[] = { 0, 0, 0, 0, 0, 0, 0, 0,
+	    0x06, 0x00, 0x06, 0, 24, 0, 80, 'v', 't' };
+	static const uint8_t empty_term[] = { 0, 0, 0, 0, 0, 0, 0, 0,
+	    0x01, 0x00, 0x01, 'x', 0x06, 0x00, 0x04, 0, 24, 0, 80 };
+	static const uint8_t no_command[] = { 0, 0, 0, 0, 0, 0, 0, 0,
+	    0x03, 0x00, 0x01, 'a' };
+	struct frame		 f;
+	struct frame_run	 r;
+	uint16_t		 code = 0;
+	char			*cause = NULL;
+
+	f.type = MSG_RUN;
+	f.payload = login;
+	f.len = sizeof login;
+	CU_ASSERT_EQUAL_FATAL(frame_check_run(&f, &code, &cause), 0);
+	CU_ASSERT_EQUAL_FATAL(frame_parse_run(&f, &r, &code, &cause), 0);
+	CU_ASSERT_PTR_NULL(r.shell.p);
+	CU_ASSERT_EQUAL(r.argc, 0);
+	CU_ASSERT_EQUAL(r.terminal, 1);
+	CU_ASSERT_EQUAL(r.rows, 24);
+	CU_ASSERT_EQUAL(r.cols, 80);
+	CU_ASSERT_EQUAL(r.term.len, 2);
+	frame_run_clear(&r);
+	raw_fails(empty_term, sizeof empty_term, ERR_BAD_COMMAND,
+	    "terminal of 4 bytes");
+	raw_fails(no_command, sizeof no_command, ERR_BAD_COMMAND,
+	    "only a terminal may have neither");
 }

@@ -118,7 +118,7 @@ test_record_table(void)
 	    "fingerprint", "command", "status", "exit_code", "signal",
 	    "duration_ms", "output", "output_bytes", "truncated", "reason",
 	    "seq", "hash", "end_seq", "end_hash", "chain_version", "run_as",
-	    "mode", "argv", "ticket", "cwd", "rule" };
+	    "mode", "argv", "ticket", "cwd", "rule", "terminal" };
 	u_int			 i;
 
 	CU_ASSERT_EQUAL(record_nfields, sizeof names / sizeof names[0]);
@@ -143,19 +143,20 @@ test_record_columns(void)
 	} cases[] = {
 		{ RECORD_AT_START, "", "client_addr, client_port, "
 		    "client_name, identity, fingerprint, command, run_as, "
-		    "mode, argv, ticket, cwd, rule" },
+		    "mode, argv, ticket, cwd, rule, terminal" },
 		{ RECORD_AT_END, " = ?", "status = ?, exit_code = ?, "
 		    "signal = ?, duration_ms = ?, output = ?, "
 		    "output_bytes = ?, truncated = ?, reason = ?" },
 		{ RECORD_CHAIN_START, "", "id, started_at, client_addr, "
 		    "client_port, client_name, identity, fingerprint, "
-		    "command, run_as, mode, argv, ticket, cwd, rule" },
+		    "command, run_as, mode, argv, ticket, cwd, rule, "
+		    "terminal" },
 		{ 0, "", "id, started_at, finished_at, client_addr, "
 		    "client_port, client_name, identity, fingerprint, "
 		    "command, status, exit_code, signal, duration_ms, output, "
 		    "output_bytes, truncated, reason, seq, hash, end_seq, "
 		    "end_hash, chain_version, run_as, mode, argv, ticket, cwd, "
-		    "rule" }
+		    "rule, terminal" }
 	};
 	char	*s;
 	u_int	 i;
