@@ -61,10 +61,12 @@
 #define AUDIT_BEGIN	1
 #define AUDIT_FINISH	2
 #define AUDIT_DENY	3	/* a refusal; the writer frees it */
+#define AUDIT_CHUNK	4	/* a recording's chunk; the writer frees it */
 
 struct audit_req {
 	int				 type;
 	const struct cmd_record		*rec;	/* a refusal's: its own */
+	struct rec_chunk		*chunk;	/* its own */
 	const char			*output;	/* made safe */
 	size_t				 output_len;
 	uint64_t			 id;
@@ -114,6 +116,7 @@ static struct chain_head audit_chain_shared;	/* audit_lock */
 static u_int		 audit_retain_days;	/* audit_lock */
 static int		 audit_prune_now;	/* audit_lock */
 static struct audit_stats audit_counts;		/* audit_lock */
+static size_t		 audit_chunk_bytes;	/* audit_lock: queued */
 
 /* Writer thread only: the current failure episode, and pruning pace. */
 static int		 audit_failing;
@@ -283,6 +286,13 @@ audit_main(void *arg)
 				audit_deny_free(req);
 				continue;
 			}
+			if (req->type == AUDIT_CHUNK) {
+				audit_chunk_bytes -= req->chunk->len;
+				recording_chunk_free(req->chunk);
+				free(req->cause);
+				free(req);
+				continue;
+			}
 			/* Then the owner's: touch it no more. */
 			TAILQ_INSERT_TAIL(&owners, req, entry);
 		}
@@ -412,7 +422,8 @@ audit_episode(struct audit_reqs *batch)
 				why = req->cause;
 		} else {
 			ok++;
-			if (req->type != AUDIT_BEGIN)
+			if (req->type != AUDIT_BEGIN &&
+			    req->type != AUDIT_CHUNK)
 				audit_since_prune++;
 		}
 	}
@@ -587,6 +598,9 @@ audit_exec(struct audit_req *req)
 	char			 now[32];
 	int			 n, rc;
 
+	if (req->type == AUDIT_CHUNK)
+		return (recording_chunk_write(audit_db, req->chunk,
+		    &audit_chain, &req->cause));
 	clock_gettime(CLOCK_REALTIME, &ts);
 	text_time(&ts, now, sizeof now);
 	if (req->type == AUDIT_BEGIN) {
@@ -726,6 +740,36 @@ audit_deny_record(struct cmd_record *rec)
 	audit_counts.denied++;
 	pthread_cond_signal(&audit_wake);
 	pthread_mutex_unlock(&audit_lock);
+}
+
+/*
+ * Queue a recording's chunk k, which the writer chains and frees, and do
+ * not wait: the privileged part's loop thread calls it, and the queue
+ * keeps its place before the end row. Return -1 (k still the caller's)
+ * if the writer is not running or the chunks queued would pass
+ * RECORDING_QUEUE_MAX.
+ */
+int
+audit_chunk(struct rec_chunk *k)
+{
+	struct audit_req	*req;
+
+	if (!audit_running)
+		return (-1);
+	pthread_mutex_lock(&audit_lock);
+	if (audit_chunk_bytes + k->len > RECORDING_QUEUE_MAX) {
+		pthread_mutex_unlock(&audit_lock);
+		return (-1);
+	}
+	audit_chunk_bytes += k->len;
+	req = xcalloc(1, sizeof *req);
+	req->type = AUDIT_CHUNK;
+	req->chunk = k;
+	TAILQ_INSERT_TAIL(&audit_queue, req, entry);
+	audit_counts.queued++;
+	pthread_cond_signal(&audit_wake);
+	pthread_mutex_unlock(&audit_lock);
+	return (0);
 }
 
 /*

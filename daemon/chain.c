@@ -55,6 +55,13 @@
  *	text and blobs as their bytes. A column added later is appended to
  *	the lists, and a row where it is NULL hashes as before.
  *
+ *	A terminal's recording (recording.c): a "chunk\n" event for each
+ *	chunk of its asciicast events, chained when it is written, between
+ *	the row's start and end in the same sequence: the fields seq,
+ *	command_id, start_seq (the row's start event), chunk (0, 1, ...),
+ *	data (text) and truncated (1 on the last chunk when the recording
+ *	reached SessionRecordMax), encoded as a row's fields are.
+ *
  * The first event links to the chain base kept in audit_meta: 64 zeros,
  * then the hash of the last event pruned. Everything here runs on the
  * audit writer thread, at start-up, or in rcmdd --verify-audit
@@ -375,6 +382,65 @@ out:
 	return (rc);
 }
 
+/*
+ * Hash a recording's chunk event, linked to prev, into hash (65 bytes,
+ * hex). Return 0, or -1 if OpenSSL fails.
+ */
+int
+chain_chunk_hash(const char *prev, uint64_t seq, uint64_t id,
+    uint64_t start_seq, uint64_t chunk, const void *data, size_t len,
+    int64_t truncated, char *hash)
+{
+	static const char	*names[] = { "seq", "command_id", "start_seq",
+				    "chunk", "data", "truncated" };
+	static const char	 hex[] = "0123456789abcdef";
+	struct chain_md		 m;
+	int64_t			 v[6];
+	u_char			 md[EVP_MAX_MD_SIZE];
+	char			 num[32];
+	u_int			 mdlen, i;
+	int			 rc = -1;
+
+	v[0] = (int64_t)seq;
+	v[1] = (int64_t)id;
+	v[2] = (int64_t)start_seq;
+	v[3] = (int64_t)chunk;
+	v[5] = truncated;
+	pthread_once(&chain_md_once, chain_md_init);
+	m.len = 0;
+	m.error = 0;
+	if ((m.ctx = EVP_MD_CTX_new()) == NULL)
+		return (-1);
+	if (EVP_DigestInit_ex(m.ctx, chain_sha256, NULL) != 1)
+		goto out;
+	chain_update(&m, CHAIN_MAGIC_2, strlen(CHAIN_MAGIC_2));
+	chain_update(&m, prev, CHAIN_HASH_LEN);
+	chain_update(&m, "\nchunk\n", 7);
+	for (i = 0; i < 6; i++) {
+		chain_netstring(&m, names[i], strlen(names[i]));
+		if (i == 4) {
+			chain_update(&m, "t", 1);
+			chain_netstring(&m, data, len);
+		} else {
+			chain_update(&m, "i", 1);
+			chain_netstring(&m, num, chain_decimal(num, v[i]));
+		}
+	}
+	chain_flush(&m);
+	if (m.error || EVP_DigestFinal_ex(m.ctx, md, &mdlen) != 1 ||
+	    mdlen * 2 != CHAIN_HASH_LEN)
+		goto out;
+	for (i = 0; i < mdlen; i++) {
+		hash[2 * i] = hex[md[i] >> 4];
+		hash[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	hash[2 * mdlen] = '\0';
+	rc = 0;
+out:
+	EVP_MD_CTX_free(m.ctx);
+	return (rc);
+}
+
 /* Return an allocated message for the last SQLite error. */
 char *
 chain_error(sqlite3 *db, const char *what)
@@ -429,7 +495,8 @@ chain_event_hash(sqlite3 *db, uint64_t seq, const struct chain_head *base,
 		return (0);
 	}
 	if (sqlite3_prepare_v2(db, "SELECT hash FROM commands WHERE seq = ?1 "
-	    "UNION ALL SELECT end_hash FROM commands WHERE end_seq = ?1", -1,
+	    "UNION ALL SELECT end_hash FROM commands WHERE end_seq = ?1 "
+	    "UNION ALL SELECT hash FROM recording WHERE seq = ?1", -1,
 	    &stmt, NULL) != SQLITE_OK)
 		return (-1);
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)seq);
@@ -474,9 +541,9 @@ chain_cut_point(sqlite3 *db, uint64_t base, uint64_t limit, uint64_t *cut,
 
 /*
  * Cut the chain after event last, which chain_cut_point chose: delete
- * every row that ended at or before it, and make its hash the chain base,
- * so that the rest still verifies. Inside the writer's transaction, for
- * retention.
+ * every row that ended at or before it, with its recording, and make its
+ * hash the chain base, so that the rest still verifies. Inside the
+ * writer's transaction, for retention.
  */
 int
 chain_cut(sqlite3 *db, uint64_t last, char **cause)
@@ -501,6 +568,10 @@ chain_cut(sqlite3 *db, uint64_t last, char **cause)
 		goto sqlfail;
 	sqlite3_finalize(stmt);
 	stmt = NULL;
+	/* A recording goes with its row (one that straddles keeps all). */
+	if (sqlite3_exec(db, "DELETE FROM recording WHERE command_id NOT IN "
+	    "(SELECT id FROM commands)", NULL, NULL, NULL) != SQLITE_OK)
+		goto sqlfail;
 
 	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO audit_meta "
 	    "(key, value) VALUES ('chain_base_seq', ?), "
@@ -532,7 +603,8 @@ chain_load(sqlite3 *db, struct chain_head *head, char **cause)
 		return (-1);
 	if (sqlite3_prepare_v2(db, "SELECT n, h FROM (SELECT seq AS n, "
 	    "hash AS h FROM commands WHERE seq IS NOT NULL UNION ALL SELECT "
-	    "end_seq, end_hash FROM commands WHERE end_seq IS NOT NULL) "
+	    "end_seq, end_hash FROM commands WHERE end_seq IS NOT NULL "
+	    "UNION ALL SELECT seq, hash FROM recording) "
 	    "ORDER BY n DESC LIMIT 1", -1, &stmt, NULL) != SQLITE_OK) {
 		*cause = chain_error(db, "cannot read the chain head");
 		return (-1);

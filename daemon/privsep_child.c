@@ -348,6 +348,11 @@ privsep_started(struct privsep_child *c)
 	else if (event_add(c->ev_ctl, NULL) != 0)
 		privsep_gone(c, "rcmdd could not watch the command");
 	else {
+		/* A terminal is recorded from here, its start in the chain. */
+		if (rec->terminal != NULL)
+			c->recording = recording_new(rec->id, rec->seq,
+			    privsep_conf->session_record_max,
+			    privsep_conf->session_record_input);
 		privsep_put_u64(buf, rec->id);
 		privsep_put_u64(buf + 8, rec->seq);
 		memcpy(buf + 16, rec->hash, RECORD_HASH_LEN);
@@ -471,6 +476,7 @@ privsep_ctl_msg(struct privsep_child *c, struct privsep_msg *m,
 		if (privsep_msg_check(m, 0, 1, PRIVSEP_OUTPUT_CHUNK,
 		    cause) != 0)
 			return (-1);
+		recording_output(c->recording, m->data, m->len);
 		keep = m->len;
 		if (rec->output_len + keep > privsep_conf->output_max) {
 			keep = privsep_conf->output_max - rec->output_len;
@@ -589,6 +595,8 @@ privsep_gone(struct privsep_child *c, const char *why)
 static void
 privsep_end(struct privsep_child *c)
 {
+	/* The recording's last chunk is queued before the end row. */
+	recording_end(c->recording);
 	privsep_thread(c, privsep_end_main);
 }
 
@@ -608,6 +616,7 @@ privsep_child_free(struct privsep_child *c)
 		close(c->ctl);
 	privsep_cgroup_free(c);
 	exec_env_free(c->envp);
+	recording_free(c->recording);
 	record_free(c->rec);
 	free(c->fail_reason);
 	free(c);

@@ -50,6 +50,7 @@ struct privsep_child {
 	char			*fail_reason;
 	int			 fds[3];	/* for STARTED */
 	char			**envp;	/* made on the loop thread */
+	struct recording	*recording;	/* a terminal's, or NULL */
 	STAILQ_ENTRY(privsep_child) done_entry;
 };
 

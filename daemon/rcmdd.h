@@ -650,6 +650,9 @@ char		*chain_columns(const char *, const char *, const int *);
 int		 chain_hash(struct sqlite3_stmt *, int, int, const char *,
 		     char *, uint8_t *);
 char		*chain_error(struct sqlite3 *, const char *);
+#define CHAIN_CHUNK		4	/* version 2: a recording's chunk */
+int		 chain_chunk_hash(const char *, uint64_t, uint64_t, uint64_t,
+		     uint64_t, const void *, size_t, int64_t, char *);
 
 /* central_verify.c */
 int		 central_uri(const char *);
@@ -707,6 +710,8 @@ void		 audit_head(struct chain_head *);
 void		 audit_get_stats(struct audit_stats *);
 void		 audit_set_retention(u_int, uint64_t);
 void		 audit_forward_cursor(uint64_t);
+struct rec_chunk;
+int		 audit_chunk(struct rec_chunk *);
 
 /* audit_db.c */
 int		 audit_lookup_group(const char *, gid_t *, char **);
@@ -949,5 +954,49 @@ int		 export_audit(const char *, const char *, FILE *, char **);
 char		*export_json_string(const char *, size_t);
 char		*export_sd_escape(const char *, size_t, size_t);
 char		*export_sd_line(const struct cmd_record *);
+
+/* cast.c: asciicast v2 */
+struct cast_out {
+	char		*buf;
+	size_t		 len;
+	size_t		 size;
+};
+size_t		 cast_utf8(const u_char *, size_t, size_t *);
+void		 cast_event(struct cast_out *, uint64_t, char, const void *,
+		     size_t, int, u_char *, size_t *);
+void		 cast_header(struct cast_out *, u_int, u_int, int64_t,
+		     const char *);
+void		 cast_out_free(struct cast_out *);
+
+/* recording.c: a terminal's recording, in the privileged part */
+#define RECORDING_CHUNK_MAX	(32 * 1024)	/* a chunk's events */
+#define RECORDING_FLUSH_MS	1000		/* a chunk's age, at most */
+#define RECORDING_QUEUE_MAX	(64 * 1024 * 1024) /* queued to the writer */
+/* One chunk on its way to the audit writer, which frees it. */
+struct rec_chunk {
+	uint64_t	 id;		/* the command's row */
+	uint64_t	 start_seq;	/* its start in the chain */
+	uint64_t	 chunk;		/* 0, 1, ... */
+	int		 truncated;	/* the last: the cap was reached */
+	char		*data;		/* asciicast event lines */
+	size_t		 len;
+};
+struct recording;
+struct recording *recording_new(uint64_t, uint64_t, size_t, int);
+void		 recording_output(struct recording *, const void *, size_t);
+void		 recording_input(struct recording *, const void *, size_t,
+		     int);
+void		 recording_resize(struct recording *, u_int, u_int);
+void		 recording_end(struct recording *);
+void		 recording_free(struct recording *);
+void		 recording_chunk_free(struct rec_chunk *);
+int		 recording_chunk_write(struct sqlite3 *, const struct rec_chunk *,
+		     struct chain_head *, char **);
+
+/* recording_db.c: --export-cast and --replay */
+int		 recording_export(const char *, uint64_t, FILE *, char **);
+int		 recording_replay(const char *, uint64_t, double, double,
+		     char **);
+int		 recording_verify(struct sqlite3 *, uint64_t, char **);
 
 #endif /* RCMDD_H */

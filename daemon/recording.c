@@ -1,0 +1,327 @@
+/*
+ * Copyright (c) 2026 The rcmdd authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "rcmdd.h"
+#include "xmalloc.h"
+
+/*
+ * A terminal session's recording, in the privileged part: what the
+ * command printed (and, with SessionRecordInput, what was typed while the
+ * terminal echoed), each piece timed on receipt from the command's start,
+ * encoded as asciicast v2 events (cast.c) and handed to the audit writer
+ * in chunks: when a chunk reaches RECORDING_CHUNK_MAX bytes, a second
+ * after its first event, when the cap is reached, and at the end before
+ * the end row (the writer's queue keeps that order). The writer chains
+ * each chunk as it inserts it (recording_chunk_write), so that what was
+ * recorded is in the chain while the session still runs. Everything but
+ * recording_chunk_write runs on the privileged part's loop thread.
+ */
+
+struct recording {
+	uint64_t	 id;
+	uint64_t	 start_seq;
+	struct timespec	 t0;		/* the command's start, monotonic */
+	size_t		 max;		/* SessionRecordMax */
+	size_t		 bytes;		/* recorded so far */
+	int		 input;		/* SessionRecordInput */
+	int		 closed;	/* the last chunk has gone */
+	uint64_t	 chunk;		/* the next chunk's number */
+	struct cast_out	 out;		/* the chunk being filled */
+	u_char		 pend_o[4];	/* a character cut, output */
+	size_t		 npend_o;
+	u_char		 pend_i[4];	/* and input */
+	size_t		 npend_i;
+	struct event	*timer;
+};
+
+static uint64_t	recording_us(const struct recording *);
+static void	recording_timer_cb(int, short, void *);
+static void	recording_flush(struct recording *, int);
+static size_t	recording_take(struct recording *, size_t);
+static void	recording_arm(struct recording *);
+
+/*
+ * Start the recording of row id, whose start is seq start_seq in the
+ * chain: at most max bytes, what is typed too if input. The clock starts
+ * now.
+ */
+struct recording *
+recording_new(uint64_t id, uint64_t start_seq, size_t max, int input)
+{
+	struct recording	*r;
+
+	r = xcalloc(1, sizeof *r);
+	r->id = id;
+	r->start_seq = start_seq;
+	r->max = max;
+	r->input = input;
+	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	r->timer = evtimer_new(privsep_base, recording_timer_cb, r);
+	if (r->timer == NULL)
+		fatalx("recording: evtimer_new");
+	return (r);
+}
+
+/* Microseconds since the start. */
+static uint64_t
+recording_us(const struct recording *r)
+{
+	struct timespec	now;
+	int64_t		us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (int64_t)(now.tv_sec - r->t0.tv_sec) * 1000000 +
+	    (now.tv_nsec - r->t0.tv_nsec) / 1000;
+	return (us < 0 ? 0 : (uint64_t)us);
+}
+
+/* A chunk has waited a second: write it. */
+static void
+recording_timer_cb(int fd, short events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	recording_flush(arg, 0);
+}
+
+/*
+ * Return how many of len bytes fit under the cap; past it, end the
+ * recording (after the caller's event) as truncated.
+ */
+static size_t
+recording_take(struct recording *r, size_t len)
+{
+	if (r->max - r->bytes >= len) {
+		r->bytes += len;
+		return (len);
+	}
+	len = r->max - r->bytes;
+	r->bytes = r->max;
+	return (len);
+}
+
+/* The command printed data: record it. */
+void
+recording_output(struct recording *r, const void *data, size_t len)
+{
+	size_t	keep;
+
+	if (r == NULL || r->closed || len == 0)
+		return;
+	keep = recording_take(r, len);
+	if (keep != 0)
+		cast_event(&r->out, recording_us(r), 'o', data, keep, 0,
+		    r->pend_o, &r->npend_o);
+	if (keep < len)
+		recording_flush(r, 1);
+	else
+		recording_arm(r);
+}
+
+/* Write a full chunk now, or one just begun in a second at most. */
+static void
+recording_arm(struct recording *r)
+{
+	struct timeval	tv;
+
+	if (r->out.len >= RECORDING_CHUNK_MAX) {
+		recording_flush(r, 0);
+		return;
+	}
+	if (evtimer_pending(r->timer, NULL))
+		return;
+	tv.tv_sec = RECORDING_FLUSH_MS / 1000;
+	tv.tv_usec = (RECORDING_FLUSH_MS % 1000) * 1000;
+	evtimer_add(r->timer, &tv);
+}
+
+/*
+ * Bytes were typed: record them if input is recorded and the terminal
+ * echoes (echo off is a password: it is left out, as sudo does).
+ */
+void
+recording_input(struct recording *r, const void *data, size_t len, int echo)
+{
+	size_t	keep;
+
+	if (r == NULL || r->closed || !r->input || !echo || len == 0)
+		return;
+	keep = recording_take(r, len);
+	if (keep != 0)
+		cast_event(&r->out, recording_us(r), 'i', data, keep, 0,
+		    r->pend_i, &r->npend_i);
+	if (keep < len)
+		recording_flush(r, 1);
+	else
+		recording_arm(r);
+}
+
+/* The window changed size: an "r" event, as "COLSxROWS". */
+void
+recording_resize(struct recording *r, u_int rows, u_int cols)
+{
+	char	size[32];
+	u_char	none[4];
+	size_t	nnone = 0;
+	int	n;
+
+	if (r == NULL || r->closed)
+		return;
+	n = snprintf(size, sizeof size, "%ux%u", cols, rows);
+	cast_event(&r->out, recording_us(r), 'r', size, (size_t)n, 1, none,
+	    &nnone);
+	recording_arm(r);
+}
+
+/*
+ * Hand the events gathered to the audit writer as the next chunk; if last
+ * (the cap was reached), it is the last, marked truncated. A writer too
+ * far behind ends the recording there, truncated too: memory stays
+ * bounded.
+ */
+static void
+recording_flush(struct recording *r, int last)
+{
+	struct rec_chunk	*k;
+
+	evtimer_del(r->timer);
+	if (r->closed || (r->out.len == 0 && !last))
+		return;
+	k = xcalloc(1, sizeof *k);
+	k->id = r->id;
+	k->start_seq = r->start_seq;
+	k->chunk = r->chunk++;
+	k->truncated = last;
+	k->data = r->out.buf;
+	k->len = r->out.len;
+	memset(&r->out, 0, sizeof r->out);
+	if (last)
+		r->closed = 1;
+	if (audit_chunk(k) != 0) {
+		log_warnx("command %llu: the audit writer is too far behind: "
+		    "its recording ends here, truncated",
+		    (unsigned long long)r->id);
+		k->truncated = 1;
+		free(k->data);
+		k->data = NULL;
+		k->len = 0;
+		r->closed = 1;
+		if (audit_chunk(k) != 0)
+			recording_chunk_free(k);
+	}
+}
+
+/*
+ * The command is over: its last chunk goes to the writer, ahead of its
+ * end row. A character cut at the very end becomes U+FFFD.
+ */
+void
+recording_end(struct recording *r)
+{
+	u_char	none[4];
+
+	if (r == NULL || r->closed)
+		return;
+	if (r->npend_o != 0)
+		cast_event(&r->out, recording_us(r), 'o', none, 0, 1,
+		    r->pend_o, &r->npend_o);
+	if (r->npend_i != 0)
+		cast_event(&r->out, recording_us(r), 'i', none, 0, 1,
+		    r->pend_i, &r->npend_i);
+	recording_flush(r, 0);
+	r->closed = 1;
+}
+
+/* Free a recording; what it had not handed over is lost. */
+void
+recording_free(struct recording *r)
+{
+	if (r == NULL)
+		return;
+	if (r->timer != NULL)
+		event_free(r->timer);
+	cast_out_free(&r->out);
+	free(r);
+}
+
+/* Free a chunk. */
+void
+recording_chunk_free(struct rec_chunk *k)
+{
+	if (k == NULL)
+		return;
+	free(k->data);
+	free(k);
+}
+
+/*
+ * Insert chunk k and chain it: the next seq after head, its hash over its
+ * fields linked to head's. Audit writer thread, inside its transaction;
+ * on failure the caller rolls back and restores the head.
+ */
+int
+recording_chunk_write(sqlite3 *db, const struct rec_chunk *k,
+    struct chain_head *head, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	char		 hash[CHAIN_HASH_LEN + 1];
+	uint64_t	 seq = head->seq + 1;
+	const char	*data = k->data == NULL ? "" : k->data;
+
+	if (chain_chunk_hash(head->hash, seq, k->id, k->start_seq, k->chunk,
+	    data, k->len, k->truncated, hash) != 0) {
+		xasprintf(cause, "cannot hash a chunk of the recording of "
+		    "row %llu", (unsigned long long)k->id);
+		return (-1);
+	}
+	if (sqlite3_prepare_v3(db, "INSERT INTO recording (seq, command_id, "
+	    "start_seq, chunk, data, truncated, hash) VALUES (?, ?, ?, ?, ?, "
+	    "?, ?)", -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) !=
+	    SQLITE_OK) {
+		*cause = chain_error(db, "cannot insert a recording's chunk");
+		return (-1);
+	}
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)seq);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)k->id);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)k->start_seq);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)k->chunk);
+	sqlite3_bind_text(stmt, 5, data, (int)k->len, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 6, k->truncated);
+	sqlite3_bind_text(stmt, 7, hash, CHAIN_HASH_LEN, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		*cause = chain_error(db, "cannot insert a recording's chunk");
+		sqlite3_finalize(stmt);
+		return (-1);
+	}
+	sqlite3_finalize(stmt);
+	head->seq = seq;
+	memcpy(head->hash, hash, CHAIN_HASH_LEN + 1);
+	return (0);
+}
