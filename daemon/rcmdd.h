@@ -739,6 +739,9 @@ int		 forward_lagging(char **);
 #define FORWARD_ROW		0	/* a version 1 row */
 #define FORWARD_START		1
 #define FORWARD_END		2
+#define FORWARD_CHUNK		3	/* a recording's: id, seq (its */
+					/* start), hash, output (data), */
+					/* truncated, exit_code (chunk) */
 #define FORWARD_NFIELDS		(RECORD_F_TERMINAL + 1)
 struct forward_event {
 	uint64_t	 seq;

@@ -77,6 +77,24 @@ ALTER TABLE events ADD COLUMN IF NOT EXISTS run_as text,
     ADD COLUMN IF NOT EXISTS rule text,
     ADD COLUMN IF NOT EXISTS terminal text;
 
+-- A terminal session's recording (schema 8 locally): each chunk as its
+-- host chained it, an event of its chain like a start or an end: seq
+-- event_seq, the row command_id whose start is start_seq, its number
+-- chunk, its asciicast events data, and truncated (rcmdd(8),
+-- "Recording").
+CREATE TABLE IF NOT EXISTS recording (
+	host		text NOT NULL,
+	event_seq	bigint NOT NULL CHECK (event_seq > 0),
+	command_id	bigint NOT NULL,
+	start_seq	bigint NOT NULL,
+	chunk		bigint NOT NULL,
+	data		text NOT NULL,
+	truncated	integer NOT NULL DEFAULT 0,
+	hash		text NOT NULL,
+	received_at	timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (host, event_seq)
+);
+
 -- Where each host's chain starts in this store: 0 and 64 zeros, or the
 -- last event the host had pruned before it first forwarded. Written once,
 -- by the host's first forwarder.
@@ -160,10 +178,11 @@ END
 $$;
 REVOKE ALL ON FUNCTION rcmdd_add_host(text) FROM PUBLIC;
 
-REVOKE ALL ON events, hosts, heads FROM PUBLIC;
-REVOKE ALL ON events, hosts, heads FROM rcmdd_host, rcmdd_auditor;
-GRANT SELECT, INSERT ON events, hosts, heads TO rcmdd_host;
-GRANT SELECT ON events, hosts, heads TO rcmdd_auditor;
+REVOKE ALL ON events, hosts, heads, recording FROM PUBLIC;
+REVOKE ALL ON events, hosts, heads, recording FROM rcmdd_host,
+    rcmdd_auditor;
+GRANT SELECT, INSERT ON events, hosts, heads, recording TO rcmdd_host;
+GRANT SELECT ON events, hosts, heads, recording TO rcmdd_auditor;
 
 -- Row-level security: a host sees and adds its own rows only, logged in
 -- as itself (a host that SET ROLE rcmdd_host gets no rows). The tables'
@@ -173,7 +192,8 @@ DO $$
 DECLARE
 	t	text;
 BEGIN
-	FOREACH t IN ARRAY ARRAY['events', 'hosts', 'heads'] LOOP
+	FOREACH t IN ARRAY ARRAY['events', 'hosts', 'heads', 'recording']
+	LOOP
 		EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
 		EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
 		EXECUTE format('DROP POLICY IF EXISTS host_insert ON %I', t);
@@ -223,7 +243,8 @@ DO $$
 DECLARE
 	t	text;
 BEGIN
-	FOREACH t IN ARRAY ARRAY['events', 'hosts', 'heads'] LOOP
+	FOREACH t IN ARRAY ARRAY['events', 'hosts', 'heads', 'recording']
+	LOOP
 		EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I',
 		    t || '_received', t);
 		EXECUTE format('CREATE TRIGGER %I BEFORE INSERT ON %I FOR '
