@@ -229,6 +229,8 @@ test_recording_export(void)
 	struct chain_head	 head;
 	uint64_t		 id = 0, n;
 	char			*cause = NULL, *s;
+	size_t			 len;
+	FILE			*fp;
 
 	if (session(&fx, 64 * 1024 * 1024, &id) != 0) {
 		CU_FAIL("session");
@@ -259,6 +261,18 @@ test_recording_export(void)
 		CU_ASSERT_PTR_NULL(strstr(s, "secret"));
 		CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"o\", \"bye\\r\\n\"]\n"));
 	}
+	free(s);
+	free(cause);
+	cause = NULL;
+	/* --export-audit carries the recording's size and last hash. */
+	if ((fp = open_memstream(&s, &len)) == NULL)
+		goto out;
+	CU_ASSERT_EQUAL(export_audit(fx.path, NULL, fp, &cause), 0);
+	fclose(fp);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"terminal\":\"xterm 24x80\","
+	    "\"recording_chunks\":2,\"recording_bytes\":"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"recording_truncated\":0,"
+	    "\"recording_hash\":\""));
 	free(s);
 	free(cause);
 out:
