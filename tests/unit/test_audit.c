@@ -363,7 +363,7 @@ test_audit_open(void)
 		s = db_query(db, "PRAGMA user_version");
 		CU_ASSERT_PTR_NOT_NULL(s);
 		if (s != NULL)
-			CU_ASSERT_STRING_EQUAL(s, "6");
+			CU_ASSERT_STRING_EQUAL(s, "7");
 		free(s);
 		s = db_query(db, "PRAGMA journal_mode");
 		CU_ASSERT_PTR_NOT_NULL(s);
