@@ -473,6 +473,13 @@ job_signal(struct job *job, int sig)
 	job_ctl_add(job, JOB_CTL_SIGNAL, sig, NULL, 0);
 }
 
+/* The client's terminal has a new size: pass it to the command's. */
+void
+job_resize(struct job *job, u_int rows, u_int cols)
+{
+	job_ctl_add(job, JOB_CTL_RESIZE, (int)(rows << 16 | cols), NULL, 0);
+}
+
 /* Stop the command: SIGTERM to its group, then SIGKILL after the grace. */
 void
 job_cancel(struct job *job, int reason)

@@ -120,6 +120,7 @@ privsep_child_start(struct cmd_record *rec, int ctl)
 {
 	struct privsep_child	*c;
 	char			 client[INET6_ADDRSTRLEN + 8];
+	char			 term[RUN_MAX_TERM + 1];
 
 	c = xcalloc(1, sizeof *c);
 	c->rec = rec;
@@ -127,6 +128,7 @@ privsep_child_start(struct cmd_record *rec, int ctl)
 	c->pid = -1;
 	c->pidfd = -1;
 	c->fds[0] = c->fds[1] = c->fds[2] = -1;
+	c->master = -1;
 	c->started = privsep_now();
 	c->wall_started = time(NULL);
 	/*
@@ -139,6 +141,9 @@ privsep_child_start(struct cmd_record *rec, int ctl)
 		snprintf(client, sizeof client, "%s %d",
 		    rec->peer.client_addr, rec->peer.client_port);
 	c->envp = exec_env_new(privsep_conf, &rec->ident, client);
+	if (rec->terminal != NULL &&
+	    terminal_parse(rec->terminal, term, sizeof term, NULL, NULL) == 0)
+		exec_env_terminal(&c->envp, &rec->ident, term);
 	TAILQ_INSERT_TAIL(&privsep_children, c, entry);
 	privsep_nchildren++;
 	privsep_thread(c, privsep_start_main);
@@ -446,6 +451,7 @@ privsep_ctl_msg(struct privsep_child *c, struct privsep_msg *m,
 {
 	struct cmd_record	*rec = c->rec;
 	size_t			 keep;
+	u_int			 rows, cols;
 	int			 sig;
 
 	switch (m->type) {
@@ -469,8 +475,25 @@ privsep_ctl_msg(struct privsep_child *c, struct privsep_msg *m,
 			return (-1);
 		if (m->type == PRIVSEP_KILL)
 			privsep_kill(c);
+		else if (c->master != -1)
+			privsep_hangup(c);
 		else
 			privsep_signal(c, SIGTERM);
+		return (0);
+	case PRIVSEP_RESIZE:
+		if (privsep_msg_check(m, 0, 4, 4, cause) != 0)
+			return (-1);
+		rows = (u_int)m->data[0] << 8 | m->data[1];
+		cols = (u_int)m->data[2] << 8 | m->data[3];
+		if (c->master == -1 || rows == 0 || cols == 0) {
+			xasprintf(cause, "RESIZE to %ux%u %s", rows, cols,
+			    c->master == -1 ? "for a command without a "
+			    "terminal" : "is no size");
+			return (-1);
+		}
+		if (terminal_resize(c->master, rows, cols) != 0)
+			log_debug("command %llu: TIOCSWINSZ: %s",
+			    (unsigned long long)rec->id, strerror(errno));
 		return (0);
 	case PRIVSEP_OUTPUT:
 		if (privsep_msg_check(m, 0, 1, PRIVSEP_OUTPUT_CHUNK,
@@ -614,6 +637,8 @@ privsep_child_free(struct privsep_child *c)
 		close(c->pidfd);
 	if (c->ctl != -1)
 		close(c->ctl);
+	if (c->master != -1)
+		close(c->master);
 	privsep_cgroup_free(c);
 	exec_env_free(c->envp);
 	recording_free(c->recording);

@@ -199,6 +199,39 @@ privsep_cmd_signal(struct privsep_cmd *cmd, int sig, char **cause)
 	    0, 0, cause));
 }
 
+/* Pass the client's new window size to the command's terminal. */
+int
+privsep_cmd_resize(struct privsep_cmd *cmd, u_int rows, u_int cols,
+    char **cause)
+{
+	uint8_t	buf[4];
+
+	buf[0] = (uint8_t)(rows >> 8);
+	buf[1] = (uint8_t)rows;
+	buf[2] = (uint8_t)(cols >> 8);
+	buf[3] = (uint8_t)cols;
+	return (privsep_send(cmd->ctl, PRIVSEP_RESIZE, buf, sizeof buf, NULL,
+	    0, 0, cause));
+}
+
+/*
+ * Send a terminal's output to the privileged part as it comes (len bytes,
+ * at most PRIVSEP_OUTPUT_CHUNK), rather than all at the end: it keeps
+ * the row's output and the session's recording from it, with their
+ * timing. It waits while the privileged part is behind, which holds the
+ * terminal's reading back as a slow client does.
+ */
+int
+privsep_cmd_output(struct privsep_cmd *cmd, const uint8_t *buf, size_t len,
+    char **cause)
+{
+	if (privsep_send(cmd->ctl, PRIVSEP_OUTPUT, buf, len, NULL, 0, 0,
+	    cause) != 0)
+		return (-1);
+	cmd->sent += len;
+	return (0);
+}
+
 /* Ask for SIGTERM to the command's process group (timeout, cancel). */
 int
 privsep_cmd_terminate(struct privsep_cmd *cmd, char **cause)

@@ -160,6 +160,7 @@ struct exec_identity {
 	gid_t		 groups[EXEC_MAX_GROUPS];
 	char		 user[64];
 	char		 home[256];
+	char		 shell[256];	/* the login shell */
 	int		 umask_set;
 	mode_t		 umask;
 	unsigned long	 max_procs;
@@ -269,6 +270,8 @@ struct job_params {
 	u_int		 kill_grace_ms;
 	u_int		 drain_ms;
 	size_t		 output_max;
+	size_t		 capture_max;	/* a terminal's, to the */
+						/* privileged part */
 	char		**envp;
 };
 
@@ -408,6 +411,7 @@ struct policy_request {
 	char *const		*argv;		/* argv: as received */
 	u_int			 argc;
 	int			 ticket;	/* a ticket was given */
+	int			 terminal;	/* on a terminal: shell */
 };
 
 /* Why a request was refused (policy_reason_name says it in words). */
@@ -551,6 +555,7 @@ void		 job_stdin(struct job *, const uint8_t *, size_t);
 void		 job_stdin_eof(struct job *);
 int		 job_stdin_full(struct job *);
 void		 job_signal(struct job *, int);
+void		 job_resize(struct job *, u_int, u_int);
 void		 job_cancel(struct job *, int);
 void		 job_cancel_all(int);
 void		 job_revoke(struct job *, const char *);
@@ -593,6 +598,8 @@ struct exec_command {
 	const char	*program;
 	char *const	*argv;
 	const char	*cwd;
+	int		 terminal;	/* fds are a terminal's slave */
+	int		 login;		/* the user's login shell */
 };
 int		 exec_start(char **);
 int		 exec_configure(const struct config *, char **);
@@ -609,6 +616,8 @@ int		 exec_pidfd(pid_t);
 void		 exec_kill(pid_t, int);
 char		**exec_env_new(const struct config *,
 		     const struct exec_identity *, const char *);
+void		 exec_env_terminal(char ***, const struct exec_identity *,
+		     const char *);
 void		 exec_env_free(char **);
 
 /* cgroup.c */
@@ -920,6 +929,7 @@ void		 privsep_child_failed(int, int, int, const struct cmd_record *,
 /* privsep_cmd.c: the network part's side of one command */
 struct privsep_cmd {
 	int		 ctl;		/* the command's own socket */
+	uint64_t	 sent;		/* output sent as it came */
 	int		 fd_in;		/* its stdin, stdout and stderr */
 	int		 fd_out;
 	int		 fd_err;
@@ -933,6 +943,10 @@ struct privsep_cmd {
 int		 privsep_cmd_start(int, struct cmd_record *, const char *,
 		     struct privsep_cmd **, int *, char **);
 int		 privsep_cmd_signal(struct privsep_cmd *, int, char **);
+int		 privsep_cmd_resize(struct privsep_cmd *, u_int, u_int,
+		     char **);
+int		 privsep_cmd_output(struct privsep_cmd *, const uint8_t *,
+		     size_t, char **);
 int		 privsep_cmd_terminate(struct privsep_cmd *, char **);
 int		 privsep_cmd_kill(struct privsep_cmd *, char **);
 int		 privsep_cmd_read(struct privsep_cmd *, char **);

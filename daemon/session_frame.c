@@ -117,6 +117,7 @@ session_frame(struct session *s, const struct frame *f)
 {
 	struct frame_hello	 h;
 	char			*cause = NULL, name[HELLO_MAX_NAME * 4 + 1];
+	uint16_t		 rows, cols;
 	int			 sig;
 
 	if (s->state == SESSION_HELLO) {
@@ -150,8 +151,10 @@ session_frame(struct session *s, const struct frame *f)
 			    sizeof session_hello, MSG_SERVER_HELLO,
 			    "rcmdd " PACKAGE_VERSION);
 			/* The flags: what this server knows beyond EXEC. */
-			session_hello[FRAME_HEADER_LEN + 6] = HELLO_F_RUN >> 8;
-			session_hello[FRAME_HEADER_LEN + 7] = HELLO_F_RUN & 0xff;
+			session_hello[FRAME_HEADER_LEN + 6] =
+			    (HELLO_F_RUN | HELLO_F_TERMINAL) >> 8;
+			session_hello[FRAME_HEADER_LEN + 7] =
+			    (HELLO_F_RUN | HELLO_F_TERMINAL) & 0xff;
 		}
 		session_send(s, session_hello, session_hello_len, NULL, 0);
 		log_debug("session %llu: HELLO from %s (%s)",
@@ -192,6 +195,12 @@ session_frame(struct session *s, const struct frame *f)
 		sig = frame_proto_to_signal(f->payload[0]);
 		if (s->state == SESSION_RUNNING)
 			job_signal(s->job, sig);
+		return;
+	case MSG_WINSIZE:
+		/* Like STDIN: after the command, or without a terminal, none. */
+		frame_parse_winsize(f, &rows, &cols);
+		if (s->state == SESSION_RUNNING)
+			job_resize(s->job, rows, cols);
 		return;
 	}
 	fatalx("session_frame: unchecked type 0x%02x", f->type);
@@ -255,11 +264,12 @@ session_run(struct session *s, const struct frame *f)
 		rec->terminal = terminal_text((const char *)r.term.p,
 		    r.term.len, r.rows, r.cols);
 	frame_run_clear(&r);
-	if (rec->terminal != NULL) {
+	if (rec->terminal != NULL && (s->flags & SESSION_INLINE)) {
 		record_free(rec);
-		session_error(s, ERR_UNSUPPORTED, "terminals are not "
-		    "supported yet: run the command without one; nothing was "
-		    "run");
+		session_error(s, ERR_UNSUPPORTED, "rcmdd runs one command at "
+		    "a time (--single-thread), and a terminal would hold "
+		    "every other client for as long as it stays open: run "
+		    "the command without --tty; nothing was run");
 		return;
 	}
 	session_start(s, rec, r.timeout_ms);
@@ -329,6 +339,9 @@ session_start(struct session *s, struct cmd_record *rec, uint32_t timeout_ms)
 	p->kill_grace_ms = server_conf->kill_grace_ms;
 	p->drain_ms = server_conf->drain_ms;
 	p->output_max = server_conf->output_max;
+	p->capture_max = server_conf->output_max;
+	if (server_conf->session_record_max > p->capture_max)
+		p->capture_max = server_conf->session_record_max;
 	if (s->kind == SESSION_UNIX)
 		strlcpy(client, "unix", sizeof client);
 	else

@@ -412,6 +412,15 @@ worker_read_ctl(struct worker *run)
 				}
 			}
 			break;
+		case JOB_CTL_RESIZE:
+			if (run->rec->terminal != NULL && !run->exited &&
+			    privsep_cmd_resize(run->cmd, (u_int)c->arg >> 16,
+			    (u_int)c->arg & 0xffff, &cause) != 0) {
+				worker_gone(run, cause);
+				free(cause);
+				cause = NULL;
+			}
+			break;
 		case JOB_CTL_CANCEL:
 			if (run->cancel == 0 && c->len != 0) {
 				/* The row's reason: job_revoke's. */
@@ -496,6 +505,7 @@ worker_read_chunk(struct worker *run, int *fd, int type)
 	uint8_t			*buf;
 	ssize_t			 n;
 	size_t			 keep;
+	char			*cause = NULL;
 
 	if (run->rbuf == NULL)
 		run->rbuf = job_output_get();
@@ -523,7 +533,24 @@ worker_read_chunk(struct worker *run, int *fd, int type)
 	}
 	rec->output_bytes += n;
 	keep = (size_t)n;
-	if (rec->output_len + keep > p->output_max) {
+	if (rec->terminal != NULL) {
+		/*
+		 * A terminal's output goes to the privileged part as it
+		 * comes, up to the larger of the row's cap and the
+		 * recording's; the row keeps its cap there.
+		 */
+		if (rec->output_bytes > p->output_max)
+			rec->truncated = 1;
+		if (run->cmd->sent + keep > p->capture_max)
+			keep = p->capture_max - run->cmd->sent;
+		if (keep != 0 && privsep_cmd_output(run->cmd, buf, keep,
+		    &cause) != 0) {
+			log_warnx("command %llu: %s", (unsigned long long)
+			    rec->id, cause);
+			free(cause);
+		}
+		keep = 0;
+	} else if (rec->output_len + keep > p->output_max) {
 		keep = p->output_max - rec->output_len;
 		rec->truncated = 1;
 	}
