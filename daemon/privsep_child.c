@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -450,6 +451,7 @@ privsep_ctl_msg(struct privsep_child *c, struct privsep_msg *m,
     char **cause)
 {
 	struct cmd_record	*rec = c->rec;
+	struct termios		 tio;
 	size_t			 keep;
 	u_int			 rows, cols;
 	int			 sig;
@@ -494,6 +496,25 @@ privsep_ctl_msg(struct privsep_child *c, struct privsep_msg *m,
 		if (terminal_resize(c->master, rows, cols) != 0)
 			log_debug("command %llu: TIOCSWINSZ: %s",
 			    (unsigned long long)rec->id, strerror(errno));
+		recording_resize(c->recording, rows, cols);
+		return (0);
+	case PRIVSEP_INPUT:
+		if (privsep_msg_check(m, 0, 1, PRIVSEP_OUTPUT_CHUNK,
+		    cause) != 0)
+			return (-1);
+		if (c->master == -1) {
+			xasprintf(cause, "INPUT for a command without a "
+			    "terminal");
+			return (-1);
+		}
+		/*
+		 * The network part sends what was not typed at a password
+		 * prompt (a line read without echo: worker_write_stdin); one
+		 * here now too keeps it out as well.
+		 */
+		recording_input(c->recording, m->data, m->len,
+		    tcgetattr(c->master, &tio) == 0 &&
+		    (tio.c_lflag & (ICANON | ECHO)) != ICANON);
 		return (0);
 	case PRIVSEP_OUTPUT:
 		if (privsep_msg_check(m, 0, 1, PRIVSEP_OUTPUT_CHUNK,

@@ -215,6 +215,19 @@ privsep_cmd_resize(struct privsep_cmd *cmd, u_int rows, u_int cols,
 }
 
 /*
+ * Send what was typed on a terminal (len bytes, at most
+ * PRIVSEP_OUTPUT_CHUNK) to the privileged part, for its recording
+ * (SessionRecordInput); the worker sends only what the terminal echoed.
+ */
+int
+privsep_cmd_input(struct privsep_cmd *cmd, const uint8_t *buf, size_t len,
+    char **cause)
+{
+	return (privsep_send(cmd->ctl, PRIVSEP_INPUT, buf, len, NULL, 0, 0,
+	    cause));
+}
+
+/*
  * Send a terminal's output to the privileged part as it comes (len bytes,
  * at most PRIVSEP_OUTPUT_CHUNK), rather than all at the end: it keeps
  * the row's output and the session's recording from it, with their

@@ -659,13 +659,26 @@ run_cast(int replay, const char *id, int argc, char **argv,
 	char		*end, *cause = NULL;
 	uint64_t	 n;
 	double		 s = 1, i = 0;
-	int		 rc;
+	int		 rc, a;
 
-	if (argc != 1) {
-		fprintf(stderr, "rcmdd: %s ID DATABASE: %s\n", what,
-		    argc == 0 ? "the database is missing" :
-		    "one database only");
+	if (argc == 0) {
+		fprintf(stderr, "rcmdd: %s ID DATABASE: the database is "
+		    "missing\n", what);
 		return (1);
+	}
+	/* Options parsing stopped at the database: the rest come after. */
+	for (a = 1; a < argc; a += 2) {
+		if (!replay || a + 1 == argc || (strcmp(argv[a], "--speed") !=
+		    0 && strcmp(argv[a], "--idle-max") != 0)) {
+			fprintf(stderr, "rcmdd: %s ID DATABASE%s: unexpected "
+			    "\"%s\"\n", what, replay ? " [--speed N] "
+			    "[--idle-max SECONDS]" : "", argv[a]);
+			return (1);
+		}
+		if (strcmp(argv[a], "--speed") == 0)
+			speed = argv[a + 1];
+		else
+			idle = argv[a + 1];
 	}
 	errno = 0;
 	n = strtoull(id, &end, 10);

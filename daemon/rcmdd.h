@@ -272,6 +272,7 @@ struct job_params {
 	size_t		 output_max;
 	size_t		 capture_max;	/* a terminal's, to the */
 						/* privileged part */
+	int		 record_input;	/* SessionRecordInput */
 	char		**envp;
 };
 
@@ -945,6 +946,8 @@ int		 privsep_cmd_start(int, struct cmd_record *, const char *,
 int		 privsep_cmd_signal(struct privsep_cmd *, int, char **);
 int		 privsep_cmd_resize(struct privsep_cmd *, u_int, u_int,
 		     char **);
+int		 privsep_cmd_input(struct privsep_cmd *, const uint8_t *,
+		     size_t, char **);
 int		 privsep_cmd_output(struct privsep_cmd *, const uint8_t *,
 		     size_t, char **);
 int		 privsep_cmd_terminate(struct privsep_cmd *, char **);

@@ -163,8 +163,9 @@ recording_arm(struct recording *r)
 }
 
 /*
- * Bytes were typed: record them if input is recorded and the terminal
- * echoes (echo off is a password: it is left out, as sudo does).
+ * Bytes were typed: record them if input is recorded and echo says the
+ * terminal was not reading a line without echo (a password: it is left
+ * out, as sudo leaves it out).
  */
 void
 recording_input(struct recording *r, const void *data, size_t len, int echo)

@@ -236,6 +236,31 @@ recording_verify(sqlite3 *db, uint64_t id, char **cause)
 		goto fail;
 	}
 	sqlite3_finalize(stmt);
+
+	/* No event missing between its start and its end (or the head). */
+	if (end == UINT64_MAX)
+		end = head.seq + 1;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM (SELECT seq FROM "
+	    "commands WHERE seq > ?1 AND seq < ?2 UNION ALL SELECT end_seq "
+	    "FROM commands WHERE end_seq > ?1 AND end_seq < ?2 UNION ALL "
+	    "SELECT seq FROM recording WHERE seq > ?1 AND seq < ?2)", -1,
+	    &stmt, NULL) != SQLITE_OK) {
+		*cause = chain_error(db, "cannot read the chain");
+		return (-1);
+	}
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)start);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)end);
+	if (sqlite3_step(stmt) != SQLITE_ROW ||
+	    (uint64_t)sqlite3_column_int64(stmt, 0) != end - start - 1) {
+		xasprintf(cause, "command %" PRIu64 ": events are missing "
+		    "from the chain between its start (seq %" PRIu64 ") and "
+		    "%s (seq %" PRIu64 "): a chunk of its recording may have "
+		    "been cut; run rcmdd --verify-audit", id, start,
+		    end == head.seq + 1 ? "the chain's head" : "its end",
+		    end == head.seq + 1 ? head.seq : end);
+		goto fail;
+	}
+	sqlite3_finalize(stmt);
 	return (0);
 
 fail:

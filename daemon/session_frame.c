@@ -342,6 +342,7 @@ session_start(struct session *s, struct cmd_record *rec, uint32_t timeout_ms)
 	p->capture_max = server_conf->output_max;
 	if (server_conf->session_record_max > p->capture_max)
 		p->capture_max = server_conf->session_record_max;
+	p->record_input = server_conf->session_record_input;
 	if (s->kind == SESSION_UNIX)
 		strlcpy(client, "unix", sizeof client);
 	else

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -447,10 +448,25 @@ worker_write_stdin(struct worker *run)
 {
 	struct job	*job = run->job;
 	struct job_ctl	*c;
+	struct termios	 tio;
+	char		*cause = NULL;
 	ssize_t		 n;
 	size_t		 done = 0;
+	int		 echo;
 
 	while ((c = STAILQ_FIRST(&run->stdin_queue)) != NULL) {
+		/*
+		 * What is typed on a terminal is recorded if asked, unless
+		 * the terminal reads a line without echo (a password, as
+		 * getpass, sudo and read -s read it; a shell's line editor
+		 * and full-screen programs turn ICANON off and echo
+		 * themselves). Read before the bytes reach the program,
+		 * which may turn echo on again once it has them.
+		 */
+		echo = 0;
+		if (run->rec->terminal != NULL && run->p->record_input &&
+		    tcgetattr(run->fd_in, &tio) == 0)
+			echo = (tio.c_lflag & (ICANON | ECHO)) != ICANON;
 		n = write(run->fd_in, c->data + c->off, c->len - c->off);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			break;
@@ -463,6 +479,13 @@ worker_write_stdin(struct worker *run)
 			}
 			worker_close(&run->fd_in);
 			break;
+		}
+		if (echo && privsep_cmd_input(run->cmd, (uint8_t *)c->data +
+		    c->off, (size_t)n, &cause) != 0) {
+			log_warnx("command %llu: %s", (unsigned long long)
+			    run->rec->id, cause);
+			free(cause);
+			cause = NULL;
 		}
 		c->off += n;
 		done += n;
