@@ -746,18 +746,19 @@ audit_deny_record(struct cmd_record *rec)
  * Queue a recording's chunk k, which the writer chains and frees, and do
  * not wait: the privileged part's loop thread calls it, and the queue
  * keeps its place before the end row. Return -1 (k still the caller's)
- * if the writer is not running or the chunks queued would pass
- * RECORDING_QUEUE_MAX.
+ * if the writer is not running or, unless force, the chunks queued would
+ * pass RECORDING_QUEUE_MAX.
  */
 int
-audit_chunk(struct rec_chunk *k)
+audit_chunk(struct rec_chunk *k, int force)
 {
 	struct audit_req	*req;
 
 	if (!audit_running)
 		return (-1);
 	pthread_mutex_lock(&audit_lock);
-	if (audit_chunk_bytes + k->len > RECORDING_QUEUE_MAX) {
+	if (!force && audit_chunk_bytes != 0 &&
+	    audit_chunk_bytes + k->len > RECORDING_QUEUE_MAX) {
 		pthread_mutex_unlock(&audit_lock);
 		return (-1);
 	}

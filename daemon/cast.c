@@ -123,9 +123,9 @@ cast_text(struct cast_out *o, const u_char *data, size_t len, int final,
     u_char *pend, size_t *npend)
 {
 	static const char	 hex[] = "0123456789abcdef";
-	static const u_char	 repl[] = { 0xef, 0xbf, 0xbd };
-	u_char			*tmp = NULL, esc[6];
+	u_char			*tmp = NULL;
 	const u_char		*p = data;
+	char			*w;
 	size_t			 n, cut, i, plen = len;
 
 	/* A character was cut: join its start to data (rare, and small). */
@@ -138,52 +138,43 @@ cast_text(struct cast_out *o, const u_char *data, size_t len, int final,
 		plen = *npend + len;
 		*npend = 0;
 	}
-	cast_grow(o, plen + plen / 8 + 16);
+	/* At most 6 bytes a byte (\u00XX), written in place. */
+	cast_grow(o, plen * 6 + 16);
+	w = o->buf + o->len;
 	i = 0;
 	while (i < plen) {
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' &&
-		    p[i] != '\\') {
-			/* A run of plain ASCII in one copy. */
-			n = 1;
-			while (i + n < plen && p[i + n] >= 0x20 &&
-			    p[i + n] < 0x7f && p[i + n] != '"' &&
-			    p[i + n] != '\\')
-				n++;
-			cast_add(o, p + i, n);
-			i += n;
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			if (p[i] == '"' || p[i] == '\\')
+				*w++ = '\\';
+			*w++ = (char)p[i++];
 			continue;
 		}
 		if (p[i] < 0x80) {
-			esc[0] = '\\';
-			n = 2;
+			*w++ = '\\';
 			switch (p[i]) {
-			case '"':
-			case '\\':
-				esc[1] = p[i];
-				break;
 			case '\n':
-				esc[1] = 'n';
+				*w++ = 'n';
 				break;
 			case '\r':
-				esc[1] = 'r';
+				*w++ = 'r';
 				break;
 			case '\t':
-				esc[1] = 't';
+				*w++ = 't';
 				break;
 			default:
-				esc[1] = 'u';
-				esc[2] = esc[3] = '0';
-				esc[4] = hex[p[i] >> 4];
-				esc[5] = hex[p[i] & 0xf];
-				n = 6;
+				*w++ = 'u';
+				*w++ = '0';
+				*w++ = '0';
+				*w++ = hex[p[i] >> 4];
+				*w++ = hex[p[i] & 0xf];
 				break;
 			}
-			cast_add(o, esc, n);
 			i++;
 			continue;
 		}
 		if ((n = cast_utf8(p + i, plen - i, &cut)) != 0) {
-			cast_add(o, p + i, n);
+			memcpy(w, p + i, n);
+			w += n;
 			i += n;
 			continue;
 		}
@@ -193,9 +184,13 @@ cast_text(struct cast_out *o, const u_char *data, size_t len, int final,
 			*npend = cut;
 			break;
 		}
-		cast_add(o, repl, sizeof repl);
+		/* U+FFFD for each maximal invalid prefix. */
+		*w++ = (char)0xef;
+		*w++ = (char)0xbf;
+		*w++ = (char)0xbd;
 		i += cut == 0 ? 1 : cut;
 	}
+	o->len = (size_t)(w - o->buf);
 	free(tmp);
 }
 

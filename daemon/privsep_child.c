@@ -61,6 +61,7 @@ STAILQ_HEAD(privsep_dones, privsep_child);
 static void	privsep_wake_cb(int, short, void *);
 static void	privsep_started(struct privsep_child *);
 static void	privsep_ctl_cb(int, short, void *);
+static void	privsep_resume(void *);
 static int	privsep_ctl_msg(struct privsep_child *, struct privsep_msg *,
 		    char **);
 static void	privsep_pid_cb(int, short, void *);
@@ -358,7 +359,8 @@ privsep_started(struct privsep_child *c)
 		if (rec->terminal != NULL)
 			c->recording = recording_new(rec->id, rec->seq,
 			    privsep_conf->session_record_max,
-			    privsep_conf->session_record_input);
+			    privsep_conf->session_record_input,
+			    privsep_resume, c);
 		privsep_put_u64(buf, rec->id);
 		privsep_put_u64(buf + 8, rec->seq);
 		memcpy(buf + 16, rec->hash, RECORD_HASH_LEN);
@@ -428,6 +430,11 @@ privsep_ctl_cb(int fd, short events, void *arg)
 			rc = privsep_ctl_msg(c, &m, &cause);
 			privsep_msg_clear(&m);
 		}
+		if (rc == 0 && recording_blocked(c->recording)) {
+			/* The writer is behind: read on once it has room. */
+			event_del(c->ev_ctl);
+			return;
+		}
 		if (rc == -1) {
 			log_warnx("command %llu: bad message from the network "
 			    "part (%s): ending the command",
@@ -440,6 +447,19 @@ privsep_ctl_cb(int fd, short events, void *arg)
 		if (rc == 2)
 			return;		/* c may be gone */
 	}
+}
+
+/*
+ * The recording's writer has room again: read the command's socket again,
+ * unless the command is over. Loop thread.
+ */
+static void
+privsep_resume(void *arg)
+{
+	struct privsep_child	*c = arg;
+
+	if (!c->finish && !c->gone && !c->busy && c->ev_ctl != NULL)
+		event_add(c->ev_ctl, NULL);
 }
 
 /*

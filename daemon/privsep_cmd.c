@@ -210,6 +210,8 @@ privsep_cmd_resize(struct privsep_cmd *cmd, u_int rows, u_int cols,
 	buf[1] = (uint8_t)rows;
 	buf[2] = (uint8_t)(cols >> 8);
 	buf[3] = (uint8_t)cols;
+	if (privsep_cmd_flush(cmd, cause) != 0)
+		return (-1);
 	return (privsep_send(cmd->ctl, PRIVSEP_RESIZE, buf, sizeof buf, NULL,
 	    0, 0, cause));
 }
@@ -223,6 +225,8 @@ int
 privsep_cmd_input(struct privsep_cmd *cmd, const uint8_t *buf, size_t len,
     char **cause)
 {
+	if (privsep_cmd_flush(cmd, cause) != 0)
+		return (-1);
 	return (privsep_send(cmd->ctl, PRIVSEP_INPUT, buf, len, NULL, 0, 0,
 	    cause));
 }
@@ -238,11 +242,37 @@ int
 privsep_cmd_output(struct privsep_cmd *cmd, const uint8_t *buf, size_t len,
     char **cause)
 {
-	if (privsep_send(cmd->ctl, PRIVSEP_OUTPUT, buf, len, NULL, 0, 0,
-	    cause) != 0)
+	/*
+	 * Gathered into one message a poll round (privsep_cmd_flush), up to
+	 * PRIVSEP_OUTPUT_CHUNK: a terminal is read some 4 KiB at a time,
+	 * and a message for each read cost the privileged part a wake-up.
+	 */
+	if (cmd->olen + len > PRIVSEP_OUTPUT_CHUNK &&
+	    privsep_cmd_flush(cmd, cause) != 0)
 		return (-1);
+	if (len > PRIVSEP_OUTPUT_CHUNK) {
+		xasprintf(cause, "output of %zu bytes at once", len);
+		return (-1);
+	}
+	if (cmd->obuf == NULL)
+		cmd->obuf = xmalloc(PRIVSEP_OUTPUT_CHUNK);
+	memcpy(cmd->obuf + cmd->olen, buf, len);
+	cmd->olen += len;
 	cmd->sent += len;
 	return (0);
+}
+
+/* Send the terminal's output gathered so far, if any. */
+int
+privsep_cmd_flush(struct privsep_cmd *cmd, char **cause)
+{
+	size_t	len = cmd->olen;
+
+	if (len == 0)
+		return (0);
+	cmd->olen = 0;
+	return (privsep_send(cmd->ctl, PRIVSEP_OUTPUT, cmd->obuf, len, NULL,
+	    0, 0, cause));
 }
 
 /* Ask for SIGTERM to the command's process group (timeout, cancel). */
@@ -316,6 +346,8 @@ privsep_cmd_finish(struct privsep_cmd *cmd, struct cmd_record *rec,
 	size_t			 len, off, n;
 	int			 rc, recorded;
 
+	if (privsep_cmd_flush(cmd, cause) != 0)
+		return (-1);
 	for (off = 0; off < rec->output_len; off += n) {
 		n = rec->output_len - off;
 		if (n > PRIVSEP_OUTPUT_CHUNK)
@@ -384,6 +416,7 @@ privsep_cmd_free(struct privsep_cmd *cmd)
 		close(cmd->fd_out);
 	if (cmd->fd_err != -1)
 		close(cmd->fd_err);
+	free(cmd->obuf);
 	free(cmd);
 }
 

@@ -721,7 +721,7 @@ void		 audit_get_stats(struct audit_stats *);
 void		 audit_set_retention(u_int, uint64_t);
 void		 audit_forward_cursor(uint64_t);
 struct rec_chunk;
-int		 audit_chunk(struct rec_chunk *);
+int		 audit_chunk(struct rec_chunk *, int);
 
 /* audit_db.c */
 int		 audit_lookup_group(const char *, gid_t *, char **);
@@ -931,6 +931,8 @@ void		 privsep_child_failed(int, int, int, const struct cmd_record *,
 struct privsep_cmd {
 	int		 ctl;		/* the command's own socket */
 	uint64_t	 sent;		/* output sent as it came */
+	uint8_t		*obuf;		/* a terminal's, gathered */
+	size_t		 olen;
 	int		 fd_in;		/* its stdin, stdout and stderr */
 	int		 fd_out;
 	int		 fd_err;
@@ -948,6 +950,7 @@ int		 privsep_cmd_resize(struct privsep_cmd *, u_int, u_int,
 		     char **);
 int		 privsep_cmd_input(struct privsep_cmd *, const uint8_t *,
 		     size_t, char **);
+int		 privsep_cmd_flush(struct privsep_cmd *, char **);
 int		 privsep_cmd_output(struct privsep_cmd *, const uint8_t *,
 		     size_t, char **);
 int		 privsep_cmd_terminate(struct privsep_cmd *, char **);
@@ -989,7 +992,7 @@ void		 cast_header(struct cast_out *, u_int, u_int, int64_t,
 void		 cast_out_free(struct cast_out *);
 
 /* recording.c: a terminal's recording, in the privileged part */
-#define RECORDING_CHUNK_MAX	(32 * 1024)	/* a chunk's events */
+#define RECORDING_CHUNK_MAX	(256 * 1024)	/* a chunk's events */
 #define RECORDING_FLUSH_MS	1000		/* a chunk's age, at most */
 #define RECORDING_QUEUE_MAX	(64 * 1024 * 1024) /* queued to the writer */
 /* One chunk on its way to the audit writer, which frees it. */
@@ -1002,7 +1005,9 @@ struct rec_chunk {
 	size_t		 len;
 };
 struct recording;
-struct recording *recording_new(uint64_t, uint64_t, size_t, int);
+struct recording *recording_new(uint64_t, uint64_t, size_t, int,
+		     void (*)(void *), void *);
+int		 recording_blocked(const struct recording *);
 void		 recording_output(struct recording *, const void *, size_t);
 void		 recording_input(struct recording *, const void *, size_t,
 		     int);

@@ -38,7 +38,9 @@
  * encoded as asciicast v2 events (cast.c) and handed to the audit writer
  * in chunks: when a chunk reaches RECORDING_CHUNK_MAX bytes, a second
  * after its first event, when the cap is reached, and at the end before
- * the end row (the writer's queue keeps that order). The writer chains
+ * the end row (the writer's queue keeps that order). When the writer's
+ * queue is full (RECORDING_QUEUE_MAX), the chunk is held and the command's
+ * output waits (recording_blocked), rather than going unrecorded. The writer chains
  * each chunk as it inserts it (recording_chunk_write), so that what was
  * recorded is in the chain while the session still runs. Everything but
  * recording_chunk_write runs on the privileged part's loop thread.
@@ -59,6 +61,10 @@ struct recording {
 	u_char		 pend_i[4];	/* and input */
 	size_t		 npend_i;
 	struct event	*timer;
+	struct rec_chunk *held;		/* the writer had no room */
+	struct event	*retry;
+	void		(*resume)(void *);
+	void		*arg;
 };
 
 static uint64_t	recording_us(const struct recording *);
@@ -66,14 +72,19 @@ static void	recording_timer_cb(int, short, void *);
 static void	recording_flush(struct recording *, int);
 static size_t	recording_take(struct recording *, size_t);
 static void	recording_arm(struct recording *);
+static void	recording_retry_cb(int, short, void *);
+static int	recording_queue(struct recording *, struct rec_chunk *, int);
 
 /*
  * Start the recording of row id, whose start is seq start_seq in the
  * chain: at most max bytes, what is typed too if input. The clock starts
- * now.
+ * now. When the writer has no room for a chunk (recording_blocked), the
+ * caller stops feeding the recording, and resume(arg) is called once the
+ * chunk is queued.
  */
 struct recording *
-recording_new(uint64_t id, uint64_t start_seq, size_t max, int input)
+recording_new(uint64_t id, uint64_t start_seq, size_t max, int input,
+    void (*resume)(void *), void *arg)
 {
 	struct recording	*r;
 
@@ -82,11 +93,76 @@ recording_new(uint64_t id, uint64_t start_seq, size_t max, int input)
 	r->start_seq = start_seq;
 	r->max = max;
 	r->input = input;
+	r->resume = resume;
+	r->arg = arg;
 	clock_gettime(CLOCK_MONOTONIC, &r->t0);
 	r->timer = evtimer_new(privsep_base, recording_timer_cb, r);
-	if (r->timer == NULL)
+	r->retry = evtimer_new(privsep_base, recording_retry_cb, r);
+	if (r->timer == NULL || r->retry == NULL)
 		fatalx("recording: evtimer_new");
 	return (r);
+}
+
+/*
+ * Is the recording waiting for room in the writer's queue? Then the
+ * caller reads no more of the command's output: the network part then
+ * waits, and the command with it, as for a slow client, so that nothing
+ * goes unrecorded and memory stays bounded.
+ */
+int
+recording_blocked(const struct recording *r)
+{
+	return (r != NULL && r->held != NULL);
+}
+
+/* Try the held chunk again; once it is queued, resume the caller. */
+static void
+recording_retry_cb(int fd, short events, void *arg)
+{
+	struct recording	*r = arg;
+	struct rec_chunk	*k = r->held;
+	struct timeval		 tv;
+
+	(void)fd;
+	(void)events;
+	if (k == NULL)
+		return;
+	r->held = NULL;
+	if (recording_queue(r, k, 0) != 0) {
+		tv.tv_sec = 0;
+		tv.tv_usec = 10000;
+		evtimer_add(r->retry, &tv);
+		return;
+	}
+	if (r->resume != NULL)
+		r->resume(r->arg);
+}
+
+/*
+ * Queue chunk k for the writer, or hold it (and try again in 10 ms) if
+ * the writer's queue is full, unless force. Return 0 if queued.
+ */
+static int
+recording_queue(struct recording *r, struct rec_chunk *k, int force)
+{
+	struct timeval	tv;
+
+	if (audit_chunk(k, force) == 0)
+		return (0);
+	if (force) {
+		log_warnx("command %llu: the audit writer is not running: "
+		    "a chunk of its recording is lost",
+		    (unsigned long long)r->id);
+		recording_chunk_free(k);
+		return (0);
+	}
+	r->held = k;
+	if (!evtimer_pending(r->retry, NULL)) {
+		tv.tv_sec = 0;
+		tv.tv_usec = 10000;
+		evtimer_add(r->retry, &tv);
+	}
+	return (-1);
 }
 
 /* Microseconds since the start. */
@@ -203,9 +279,8 @@ recording_resize(struct recording *r, u_int rows, u_int cols)
 
 /*
  * Hand the events gathered to the audit writer as the next chunk; if last
- * (the cap was reached), it is the last, marked truncated. A writer too
- * far behind ends the recording there, truncated too: memory stays
- * bounded.
+ * (the cap was reached), it is the last, marked truncated. While a chunk
+ * is held for room, the events gather on.
  */
 static void
 recording_flush(struct recording *r, int last)
@@ -213,7 +288,7 @@ recording_flush(struct recording *r, int last)
 	struct rec_chunk	*k;
 
 	evtimer_del(r->timer);
-	if (r->closed || (r->out.len == 0 && !last))
+	if (r->closed || r->held != NULL || (r->out.len == 0 && !last))
 		return;
 	k = xcalloc(1, sizeof *k);
 	k->id = r->id;
@@ -225,30 +300,29 @@ recording_flush(struct recording *r, int last)
 	memset(&r->out, 0, sizeof r->out);
 	if (last)
 		r->closed = 1;
-	if (audit_chunk(k) != 0) {
-		log_warnx("command %llu: the audit writer is too far behind: "
-		    "its recording ends here, truncated",
-		    (unsigned long long)r->id);
-		k->truncated = 1;
-		free(k->data);
-		k->data = NULL;
-		k->len = 0;
-		r->closed = 1;
-		if (audit_chunk(k) != 0)
-			recording_chunk_free(k);
-	}
+	recording_queue(r, k, 0);
 }
 
 /*
- * The command is over: its last chunk goes to the writer, ahead of its
- * end row. A character cut at the very end becomes U+FFFD.
+ * The command is over: its last chunks go to the writer, ahead of its end
+ * row, room or not (one held, and what gathered since). A character cut
+ * at the very end becomes U+FFFD.
  */
 void
 recording_end(struct recording *r)
 {
-	u_char	none[4];
+	struct rec_chunk	*k;
+	u_char			 none[4];
 
-	if (r == NULL || r->closed)
+	if (r == NULL)
+		return;
+	evtimer_del(r->retry);
+	evtimer_del(r->timer);
+	if ((k = r->held) != NULL) {
+		r->held = NULL;
+		recording_queue(r, k, 1);
+	}
+	if (r->closed)
 		return;
 	if (r->npend_o != 0)
 		cast_event(&r->out, recording_us(r), 'o', none, 0, 1,
@@ -256,8 +330,17 @@ recording_end(struct recording *r)
 	if (r->npend_i != 0)
 		cast_event(&r->out, recording_us(r), 'i', none, 0, 1,
 		    r->pend_i, &r->npend_i);
-	recording_flush(r, 0);
 	r->closed = 1;
+	if (r->out.len == 0)
+		return;
+	k = xcalloc(1, sizeof *k);
+	k->id = r->id;
+	k->start_seq = r->start_seq;
+	k->chunk = r->chunk++;
+	k->data = r->out.buf;
+	k->len = r->out.len;
+	memset(&r->out, 0, sizeof r->out);
+	recording_queue(r, k, 1);
 }
 
 /* Free a recording; what it had not handed over is lost. */
@@ -268,6 +351,9 @@ recording_free(struct recording *r)
 		return;
 	if (r->timer != NULL)
 		event_free(r->timer);
+	if (r->retry != NULL)
+		event_free(r->retry);
+	recording_chunk_free(r->held);
 	cast_out_free(&r->out);
 	free(r);
 }

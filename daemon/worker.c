@@ -300,6 +300,8 @@ worker_fill(struct worker *run, struct pollfd *pfd, int *timeout)
 void
 worker_step(struct worker *run, const struct pollfd *pfd)
 {
+	char	*cause = NULL;
+
 	if (run->done)
 		return;
 	if (run->i_wake != -1 && pfd[run->i_wake].revents != 0)
@@ -311,6 +313,11 @@ worker_step(struct worker *run, const struct pollfd *pfd)
 	if (run->i_err != -1 && pfd[run->i_err].revents != 0)
 		worker_read_pipe(run, &run->fd_err, JOB_EV_STDERR);
 	job_report_flush(run->job);
+	if (run->cmd != NULL && privsep_cmd_flush(run->cmd, &cause) != 0) {
+		log_warnx("command %llu: %s", (unsigned long long)run->rec->id,
+		    cause);
+		free(cause);
+	}
 	if (!run->done && run->i_ctl != -1 && pfd[run->i_ctl].revents != 0)
 		worker_read_cmd(run);
 	if (!run->done)
@@ -505,12 +512,18 @@ worker_write_stdin(struct worker *run)
 static void
 worker_read_pipe(struct worker *run, int *fd, int type)
 {
-	int	i;
+	ssize_t	n;
+	int	i, max;
 
-	for (i = 0; i < WORKER_READ_BATCH; i++) {
+	/* A terminal gives some 4 KiB a read: more may be there. */
+	max = run->rec->terminal != NULL ? WORKER_READ_BATCH * 4 :
+	    WORKER_READ_BATCH;
+	for (i = 0; i < max; i++) {
 		if (i != 0 && !job_may_read(run->job))
 			break;
-		if (worker_read_chunk(run, fd, type) < JOB_OUTPUT_SIZE)
+		n = worker_read_chunk(run, fd, type);
+		if (n <= 0 || (n < JOB_OUTPUT_SIZE && run->rec->terminal ==
+		    NULL))
 			break;
 	}
 }

@@ -41,17 +41,18 @@ expect_eq "1000 bytes recorded" 1000 \
     fail "--verify-audit: $(cat "$dir/verify")"
 stop_daemon
 
-# Large: several chunks, none much past the chunk size (32 KiB).
+# Large: several chunks, none past the chunk size (256 KiB) by more than
+# the last message read (64 KiB).
 write_config "SessionRecordMax 10M"
 start_daemon
-tty_start "head -c 300000 /dev/zero | tr '\\0' y; echo"
+tty_start "head -c 1500000 /dev/zero | tr '\\0' y; echo"
 tty_exit 20
 expect_sql "chunks of the second session" "SELECT count(*) >= 5,
-    max(length(data)) < 40000, sum(truncated) FROM recording WHERE
+    max(length(data)) < 340000, sum(truncated) FROM recording WHERE
     command_id = 2" "1|1|0"
 "$RCMDD" --export-cast 2 "$db" >"$dir/cast" 2>"$dir/err" ||
     fail "--export-cast: $(cat "$dir/err")"
-expect_eq "all of it" 300002 "$(cast_events "$dir/cast" o | wc -c)"
+expect_eq "all of it" 1500002 "$(cast_events "$dir/cast" o | wc -c)"
 stop_daemon
 
 write_config "SessionRecordMax 0"

@@ -48,6 +48,7 @@ static char	*encode(const char *, size_t, int, u_char *, size_t *);
 static void	 test_cast_ascii(void);
 static void	 test_cast_utf8(void);
 static void	 test_cast_header(void);
+static void	 test_chunk_hash(void);
 static int	 session(struct fixture *, size_t, uint64_t *);
 static char	*export(const char *, uint64_t, int *, char **);
 static void	 pyverify(const char *, int);
@@ -62,6 +63,7 @@ static CU_TestInfo recording_tests[] = {
 	{ "cast: UTF-8 cut across events, and bytes that are not UTF-8",
 	    test_cast_utf8 },
 	{ "cast: the header", test_cast_header },
+	{ "a chunk hashes as rcmdd(8)'s worked example", test_chunk_hash },
 	{ "chunks are chained and export as asciicast",
 	    test_recording_export },
 	{ "an edited, deleted or swapped chunk fails verify and export",
@@ -160,10 +162,24 @@ test_cast_header(void)
 	cast_out_free(&o);
 }
 
+/* The example of rcmdd(8), "Tamper evidence". */
+static void
+test_chunk_hash(void)
+{
+	static const char	 data[] = "[0.004512, \"o\", \"hi\\r\\n\"]\n";
+	char			 hash[CHAIN_HASH_LEN + 1];
+
+	CU_ASSERT_EQUAL(chain_chunk_hash("0ab17f014046b8205b99ace6d2f091efe64b3"
+	    "ef1b829f8661625db354b1382b7", 2, 1, 1, 0, data, strlen(data), 0,
+	    hash), 0);
+	CU_ASSERT_STRING_EQUAL(hash, "861669c79140413eb116d3848c3037b88a73448d2"
+	    "edcebccbe0c3564239fd770");
+}
+
 /*
- * Record a session of three chunks on a terminal through the recorder and
- * the writer, capped at max bytes: "hello", a resize, then 40 KiB of 'x'
- * (a chunk of its own), then "bye". Its id goes to id.
+ * Record a session of two chunks on a terminal through the recorder and
+ * the writer, capped at max bytes: "hello", a resize, then 300 KiB of 'x'
+ * (past a chunk's size), then "bye". Its id goes to id.
  */
 static int
 session(struct fixture *fx, size_t max, uint64_t *id)
@@ -182,14 +198,14 @@ session(struct fixture *fx, size_t max, uint64_t *id)
 	as.terminal = "xterm 24x80";
 	if (records_begin(&as, id, NULL) != 0)
 		goto out;
-	r = recording_new(*id, 1, max, 1);
+	r = recording_new(*id, 1, max, 1, NULL, NULL);
 	recording_output(r, "hello\r\n", 7);
 	recording_resize(r, 30, 100);
 	recording_input(r, "secret", 6, 0);
 	recording_input(r, "ls\r", 3, 1);
-	big = xmalloc(40 * 1024);
-	memset(big, 'x', 40 * 1024);
-	recording_output(r, big, 40 * 1024);
+	big = xmalloc(300 * 1024);
+	memset(big, 'x', 300 * 1024);
+	recording_output(r, big, 300 * 1024);
 	free(big);
 	recording_output(r, "bye\r\n", 5);
 	recording_end(r);
