@@ -190,6 +190,7 @@ audit_finalize(void)
 	audit_insert_stmt = audit_update_stmt = audit_deny_stmt = NULL;
 	audit_begin_stmt = audit_commit_stmt = NULL;
 	chain_finalize();
+	recording_finalize();
 }
 
 /* Start the writer thread with every signal blocked. */

@@ -992,7 +992,7 @@ void		 cast_header(struct cast_out *, u_int, u_int, int64_t,
 void		 cast_out_free(struct cast_out *);
 
 /* recording.c: a terminal's recording, in the privileged part */
-#define RECORDING_CHUNK_MAX	(256 * 1024)	/* a chunk's events */
+#define RECORDING_CHUNK_MAX	(120 * 1024)	/* a chunk's events */
 #define RECORDING_FLUSH_MS	1000		/* a chunk's age, at most */
 #define RECORDING_QUEUE_MAX	(64 * 1024 * 1024) /* queued to the writer */
 /* One chunk on its way to the audit writer, which frees it. */
@@ -1017,6 +1017,7 @@ void		 recording_free(struct recording *);
 void		 recording_chunk_free(struct rec_chunk *);
 int		 recording_chunk_write(struct sqlite3 *, const struct rec_chunk *,
 		     struct chain_head *, char **);
+void		 recording_finalize(void);
 
 /* recording_db.c: --export-cast and --replay */
 int		 recording_export(const char *, uint64_t, FILE *, char **);

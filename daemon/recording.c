@@ -33,18 +33,29 @@
 
 /*
  * A terminal session's recording, in the privileged part: what the
- * command printed (and, with SessionRecordInput, what was typed while the
- * terminal echoed), each piece timed on receipt from the command's start,
- * encoded as asciicast v2 events (cast.c) and handed to the audit writer
- * in chunks: when a chunk reaches RECORDING_CHUNK_MAX bytes, a second
- * after its first event, when the cap is reached, and at the end before
- * the end row (the writer's queue keeps that order). When the writer's
- * queue is full (RECORDING_QUEUE_MAX), the chunk is held and the command's
- * output waits (recording_blocked), rather than going unrecorded. The writer chains
- * each chunk as it inserts it (recording_chunk_write), so that what was
- * recorded is in the chain while the session still runs. Everything but
- * recording_chunk_write runs on the privileged part's loop thread.
+ * command printed (and, with SessionRecordInput, what was typed but not
+ * at a password prompt), each piece timed on receipt from the command's
+ * start, encoded as asciicast v2 events (cast.c) and handed to the audit
+ * writer in chunks: before a chunk would pass RECORDING_CHUNK_MAX bytes, a
+ * second after its first event, when the cap is reached, and at the end
+ * before the end row (the writer's queue keeps that order). When the
+ * writer's queue is full (RECORDING_QUEUE_MAX), the chunk is held and the
+ * command's output waits (recording_blocked), rather than going
+ * unrecorded. The writer chains each chunk as it inserts it
+ * (recording_chunk_write), so that what was recorded is in the chain
+ * while the session still runs. Everything but recording_chunk_write and
+ * recording_finalize runs on the privileged part's loop thread.
  */
+
+static uint64_t	recording_us(const struct recording *);
+static void	recording_timer_cb(int, short, void *);
+static size_t	recording_take(struct recording *, size_t);
+static void	recording_arm(struct recording *);
+static void	recording_room(struct recording *, size_t);
+static void	recording_take_out(struct recording *, struct rec_chunk *);
+static void	recording_flush(struct recording *, int);
+static void	recording_retry_cb(int, short, void *);
+static int	recording_queue(struct recording *, struct rec_chunk *, int);
 
 struct recording {
 	uint64_t	 id;
@@ -67,13 +78,9 @@ struct recording {
 	void		*arg;
 };
 
-static uint64_t	recording_us(const struct recording *);
-static void	recording_timer_cb(int, short, void *);
-static void	recording_flush(struct recording *, int);
-static size_t	recording_take(struct recording *, size_t);
-static void	recording_arm(struct recording *);
-static void	recording_retry_cb(int, short, void *);
-static int	recording_queue(struct recording *, struct rec_chunk *, int);
+/* The writer's INSERT of a chunk, and its database (writer thread). */
+static sqlite3		*recording_db;
+static sqlite3_stmt	*recording_insert;
 
 /*
  * Start the recording of row id, whose start is seq start_seq in the
@@ -212,6 +219,7 @@ recording_output(struct recording *r, const void *data, size_t len)
 	if (r == NULL || r->closed || len == 0)
 		return;
 	keep = recording_take(r, len);
+	recording_room(r, keep);
 	if (keep != 0)
 		cast_event(&r->out, recording_us(r), 'o', data, keep, 0,
 		    r->pend_o, &r->npend_o);
@@ -219,6 +227,37 @@ recording_output(struct recording *r, const void *data, size_t len)
 		recording_flush(r, 1);
 	else
 		recording_arm(r);
+}
+
+/*
+ * Make room for an event of len bytes: the recording's buffer is made
+ * once, as large as a chunk may grow, and kept (grown by doubling, or
+ * made anew for each chunk, its pages were mapped and faulted in again
+ * and again); a chunk that an event of about len would take past
+ * RECORDING_CHUNK_MAX is written first, so that chunks stay below the
+ * size malloc maps on its own (rcmdd.c), for them and for SQLite's
+ * record of them.
+ */
+static void
+recording_room(struct recording *r, size_t len)
+{
+	if (r->out.size == 0) {
+		r->out.size = RECORDING_CHUNK_MAX + 7 * PRIVSEP_OUTPUT_CHUNK;
+		r->out.buf = xmalloc(r->out.size);
+	}
+	if (r->out.len != 0 && r->out.len + len + len / 8 + 64 >
+	    RECORDING_CHUNK_MAX)
+		recording_flush(r, 0);
+}
+
+/* Move the events gathered into chunk k, at their size. */
+static void
+recording_take_out(struct recording *r, struct rec_chunk *k)
+{
+	k->len = r->out.len;
+	k->data = xmalloc(k->len + 1);
+	memcpy(k->data, r->out.buf, k->len);
+	r->out.len = 0;
 }
 
 /* Write a full chunk now, or one just begun in a second at most. */
@@ -251,6 +290,7 @@ recording_input(struct recording *r, const void *data, size_t len, int echo)
 	if (r == NULL || r->closed || !r->input || !echo || len == 0)
 		return;
 	keep = recording_take(r, len);
+	recording_room(r, keep);
 	if (keep != 0)
 		cast_event(&r->out, recording_us(r), 'i', data, keep, 0,
 		    r->pend_i, &r->npend_i);
@@ -272,6 +312,7 @@ recording_resize(struct recording *r, u_int rows, u_int cols)
 	if (r == NULL || r->closed)
 		return;
 	n = snprintf(size, sizeof size, "%ux%u", cols, rows);
+	recording_room(r, (size_t)n);
 	cast_event(&r->out, recording_us(r), 'r', size, (size_t)n, 1, none,
 	    &nnone);
 	recording_arm(r);
@@ -295,9 +336,7 @@ recording_flush(struct recording *r, int last)
 	k->start_seq = r->start_seq;
 	k->chunk = r->chunk++;
 	k->truncated = last;
-	k->data = r->out.buf;
-	k->len = r->out.len;
-	memset(&r->out, 0, sizeof r->out);
+	recording_take_out(r, k);
 	if (last)
 		r->closed = 1;
 	recording_queue(r, k, 0);
@@ -337,9 +376,7 @@ recording_end(struct recording *r)
 	k->id = r->id;
 	k->start_seq = r->start_seq;
 	k->chunk = r->chunk++;
-	k->data = r->out.buf;
-	k->len = r->out.len;
-	memset(&r->out, 0, sizeof r->out);
+	recording_take_out(r, k);
 	recording_queue(r, k, 1);
 }
 
@@ -368,6 +405,15 @@ recording_chunk_free(struct rec_chunk *k)
 	free(k);
 }
 
+/* Finalize the chunks' INSERT, before the database closes. Writer thread. */
+void
+recording_finalize(void)
+{
+	sqlite3_finalize(recording_insert);
+	recording_insert = NULL;
+	recording_db = NULL;
+}
+
 /*
  * Insert chunk k and chain it: the next seq after head, its hash over its
  * fields linked to head's. Audit writer thread, inside its transaction;
@@ -388,13 +434,21 @@ recording_chunk_write(sqlite3 *db, const struct rec_chunk *k,
 		    "row %llu", (unsigned long long)k->id);
 		return (-1);
 	}
-	if (sqlite3_prepare_v3(db, "INSERT INTO recording (seq, command_id, "
-	    "start_seq, chunk, data, truncated, hash) VALUES (?, ?, ?, ?, ?, "
-	    "?, ?)", -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) !=
-	    SQLITE_OK) {
-		*cause = chain_error(db, "cannot insert a recording's chunk");
-		return (-1);
+	/* Prepared once for the writer's database. */
+	if (db != recording_db) {
+		recording_finalize();
+		if (sqlite3_prepare_v3(db, "INSERT INTO recording (seq, "
+		    "command_id, start_seq, chunk, data, truncated, hash) "
+		    "VALUES (?, ?, ?, ?, ?, ?, ?)", -1,
+		    SQLITE_PREPARE_PERSISTENT, &recording_insert, NULL) !=
+		    SQLITE_OK) {
+			*cause = chain_error(db, "cannot insert a recording's "
+			    "chunk");
+			return (-1);
+		}
+		recording_db = db;
 	}
+	stmt = recording_insert;
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)seq);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)k->id);
 	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)k->start_seq);
@@ -404,10 +458,12 @@ recording_chunk_write(sqlite3 *db, const struct rec_chunk *k,
 	sqlite3_bind_text(stmt, 7, hash, CHAIN_HASH_LEN, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
 		*cause = chain_error(db, "cannot insert a recording's chunk");
-		sqlite3_finalize(stmt);
+		sqlite3_reset(stmt);
+		sqlite3_clear_bindings(stmt);
 		return (-1);
 	}
-	sqlite3_finalize(stmt);
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
 	head->seq = seq;
 	memcpy(head->hash, hash, CHAIN_HASH_LEN + 1);
 	return (0);

@@ -41,7 +41,7 @@ expect_eq "1000 bytes recorded" 1000 \
     fail "--verify-audit: $(cat "$dir/verify")"
 stop_daemon
 
-# Large: several chunks, none past the chunk size (256 KiB) by more than
+# Large: several chunks, none past the chunk size (120 KiB) by more than
 # the last message read (64 KiB).
 write_config "SessionRecordMax 10M"
 start_daemon

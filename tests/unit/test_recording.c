@@ -177,7 +177,7 @@ test_chunk_hash(void)
 }
 
 /*
- * Record a session of two chunks on a terminal through the recorder and
+ * Record a session of three chunks on a terminal through the recorder and
  * the writer, capped at max bytes: "hello", a resize, then 300 KiB of 'x'
  * (past a chunk's size), then "bye". Its id goes to id.
  */
@@ -253,18 +253,18 @@ test_recording_export(void)
 		goto out;
 	}
 	db_expect_text(fx.path, "SELECT count(*) || ' ' || min(chunk) || ' ' "
-	    "|| max(chunk) || ' ' || sum(truncated) FROM recording", "2 0 1 0");
+	    "|| max(chunk) || ' ' || sum(truncated) FROM recording", "3 0 2 0");
 	/* In the chain between the row's start and its end. */
 	db_expect_text(fx.path, "SELECT count(*) FROM recording r, commands c "
 	    "WHERE r.command_id = c.id AND r.seq > c.seq AND r.seq < c.end_seq "
-	    "AND r.start_seq = c.seq", "2");
+	    "AND r.start_seq = c.seq", "3");
 	CU_ASSERT_EQUAL(chain_verify(fx.path, NULL, &n, &head, &cause), 0);
 	if (cause != NULL)
 		fprintf(stderr, "\n    %s", cause);
 	free(cause);
 	cause = NULL;
 	CU_ASSERT_EQUAL(n, 1);
-	CU_ASSERT_EQUAL(head.seq, 4);
+	CU_ASSERT_EQUAL(head.seq, 5);
 	pyverify(fx.path, 0);
 	s = export(fx.path, id, NULL, &cause);
 	CU_ASSERT_PTR_NOT_NULL(s);
@@ -286,7 +286,7 @@ test_recording_export(void)
 	CU_ASSERT_EQUAL(export_audit(fx.path, NULL, fp, &cause), 0);
 	fclose(fp);
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"terminal\":\"xterm 24x80\","
-	    "\"recording_chunks\":2,\"recording_bytes\":"));
+	    "\"recording_chunks\":3,\"recording_bytes\":"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"recording_truncated\":0,"
 	    "\"recording_hash\":\""));
 	free(s);
@@ -368,19 +368,19 @@ test_recording_tamper(void)
 
 	CU_ASSERT_EQUAL(system(copy), 0);
 	/* Reordered: the chunks' numbers swapped, or their places. */
-	db_exec(fx.path, "UPDATE recording SET chunk = -1 - chunk; "
-	    "UPDATE recording SET chunk = chunk + 2");
+	db_exec(fx.path, "UPDATE recording SET chunk = -1 - chunk WHERE "
+	    "chunk < 2; UPDATE recording SET chunk = chunk + 2 WHERE chunk < 0");
 	expect_broken(fx.path, id, "does not match its hash");
 
 	CU_ASSERT_EQUAL(system(copy), 0);
-	db_exec(fx.path, "UPDATE recording SET seq = -seq; "
-	    "UPDATE recording SET seq = seq + 5");
+	db_exec(fx.path, "UPDATE recording SET seq = -seq WHERE seq < 4; "
+	    "UPDATE recording SET seq = seq + 5 WHERE seq < 0");
 	expect_broken(fx.path, id, "does not match its hash");
 
 	CU_ASSERT_EQUAL(system(copy), 0);
 	db_exec(fx.path, "CREATE TEMP TABLE t AS SELECT chunk, data FROM "
 	    "recording; UPDATE recording SET data = (SELECT data FROM t WHERE "
-	    "t.chunk = 1 - recording.chunk)");
+	    "t.chunk = 1 - recording.chunk) WHERE chunk < 2");
 	expect_broken(fx.path, id, "does not match its hash");
 out:
 	fixture_free(&fx);
