@@ -8,7 +8,9 @@
 -- written by a host before its chain had two events (chain_version 1) is
 -- one event, kind 'row'. A host's events are keyed by its name and the
 -- event's sequence number in its chain, so a row sent twice is refused by
--- the key and recognised, and a gap in event_seq is a lost event.
+-- the key and recognised, and a gap in event_seq is a lost event. A
+-- terminal session's recording is events of the same chain, one per
+-- chunk, in the table recording, keyed alike.
 --
 -- Load it once, as a superuser, into an empty database in SQL_ASCII
 -- (a command is kept in the bytes its client sent, which need not be
