@@ -312,6 +312,11 @@ recording_resize(struct recording *r, u_int rows, u_int cols)
 	if (r == NULL || r->closed)
 		return;
 	n = snprintf(size, sizeof size, "%ux%u", cols, rows);
+	/* Counted as output is: a flood of resizes cannot pass the cap. */
+	if (recording_take(r, (size_t)n) != (size_t)n) {
+		recording_flush(r, 1);
+		return;
+	}
 	recording_room(r, (size_t)n);
 	cast_event(&r->out, recording_us(r), 'r', size, (size_t)n, 1, none,
 	    &nnone);
