@@ -812,7 +812,7 @@ int		 record_unpack(struct cmd_record *, uint64_t, const uint8_t *,
 char		*terminal_text(const char *, size_t, u_int, u_int);
 int		 terminal_parse(const char *, char *, size_t, u_int *,
 		     u_int *);
-int		 terminal_open(u_int, u_int, int *, int *, char **);
+int		 terminal_open(uid_t, u_int, u_int, int *, int *, char **);
 int		 terminal_resize(int, u_int, u_int);
 
 /* text.c */

@@ -64,6 +64,19 @@ expect_eq "no TERM: status" 0 "$?"
 grep -q '\[dumb\]' "$dir/out" || fail "no TERM: $(cat "$dir/out")"
 stop_daemon
 
+# Run as another user, the terminal is that user's, as sshd makes it.
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	write_config "RunAs nobody"
+	start_daemon
+	"$RCMD" -p "$port" -yy 127.0.0.1 'stat -c "[%U]" "$(tty)"' </dev/null \
+	    >"$dir/out" 2>"$dir/err"
+	expect_eq "as nobody: status" 0 "$?"
+	grep -q '\[nobody\]' "$dir/out" ||
+	    fail "as nobody: the terminal's owner: $(cat "$dir/out" "$dir/err")"
+	stop_daemon
+	write_config
+fi
+
 start_daemon -s
 refused "single-thread" \
     "rcmd: 127.0.0.1: rcmdd runs one command at a time (--single-thread), and a terminal would hold every other client*" \
