@@ -938,7 +938,7 @@ int		 privsep_cmd_signal(struct privsep_cmd *, int, char **);
 int		 privsep_cmd_resize(struct privsep_cmd *, u_int, u_int,
 		     char **);
 int		 privsep_cmd_output(struct privsep_cmd *, const uint8_t *,
-		     size_t, char **);
+		     size_t, uint64_t, char **);
 int		 privsep_cmd_terminate(struct privsep_cmd *, char **);
 int		 privsep_cmd_kill(struct privsep_cmd *, char **);
 int		 privsep_cmd_read(struct privsep_cmd *, char **);

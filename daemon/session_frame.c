@@ -197,7 +197,7 @@ session_frame(struct session *s, const struct frame *f)
 			job_signal(s->job, sig);
 		return;
 	case MSG_WINSIZE:
-		/* Like STDIN: after the command, or without a terminal, none. */
+		/* As STDIN: after the command, or with no terminal, none. */
 		frame_parse_winsize(f, &rows, &cols);
 		if (s->state == SESSION_RUNNING)
 			job_resize(s->job, rows, cols);
