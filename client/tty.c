@@ -257,8 +257,8 @@ tty_run(struct conn *c, const char *cmd, uint32_t timeout_ms, int stdin_fd,
 		    read(c->sigfd, &sig, 1) == 1) {
 			tty_restore();
 			c->broken = 1;
-			xasprintf(cause, "signal %d: leaving the terminal on %s, "
-			    "which its server hangs up", sig, c->host);
+			xasprintf(cause, "signal %d: leaving the terminal on "
+			    "%s, which its server hangs up", sig, c->host);
 			return (-1);
 		}
 		if (i_winch != -1 && (pfd[i_winch].revents & POLLIN))

@@ -233,15 +233,22 @@ privsep_cmd_input(struct privsep_cmd *cmd, const uint8_t *buf, size_t len,
 
 /*
  * Send a terminal's output to the privileged part as it comes (len bytes,
- * at most PRIVSEP_OUTPUT_CHUNK), rather than all at the end: it keeps
- * the row's output and the session's recording from it, with their
- * timing. It waits while the privileged part is behind, which holds the
- * terminal's reading back as a slow client does.
+ * at most PRIVSEP_OUTPUT_CHUNK), rather than all at the end, until max
+ * bytes have gone (the larger of the row's cap and the recording's): it
+ * keeps the row's output, to its cap, and the session's recording from
+ * it, with their timing. It waits while the privileged part is behind,
+ * which holds the terminal's reading back as a slow client does.
  */
 int
 privsep_cmd_output(struct privsep_cmd *cmd, const uint8_t *buf, size_t len,
-    char **cause)
+    uint64_t max, char **cause)
 {
+	if (cmd->sent >= max)
+		return (0);
+	if (len > max - cmd->sent)
+		len = (size_t)(max - cmd->sent);
+	if (len == 0)
+		return (0);
 	/*
 	 * Gathered into one message a poll round (privsep_cmd_flush), up to
 	 * PRIVSEP_OUTPUT_CHUNK: a terminal is read some 4 KiB at a time,

@@ -294,7 +294,8 @@ privsep_terminal(struct privsep_child *c, int in[2], int out[2], int err[2],
 		xasprintf(cause, "bad terminal \"%s\"", c->rec->terminal);
 		return (-1);
 	}
-	if (terminal_open(rows, cols, &c->master, &slave, cause) != 0) {
+	if (terminal_open(c->rec->ident.change_user ? c->rec->ident.uid :
+	    (uid_t)-1, rows, cols, &c->master, &slave, cause) != 0) {
 		c->fail_errno = errno;
 		return (-1);
 	}

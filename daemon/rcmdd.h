@@ -821,7 +821,7 @@ int		 record_unpack(struct cmd_record *, uint64_t, const uint8_t *,
 char		*terminal_text(const char *, size_t, u_int, u_int);
 int		 terminal_parse(const char *, char *, size_t, u_int *,
 		     u_int *);
-int		 terminal_open(u_int, u_int, int *, int *, char **);
+int		 terminal_open(uid_t, u_int, u_int, int *, int *, char **);
 int		 terminal_resize(int, u_int, u_int);
 
 /* text.c */
@@ -952,7 +952,7 @@ int		 privsep_cmd_input(struct privsep_cmd *, const uint8_t *,
 		     size_t, char **);
 int		 privsep_cmd_flush(struct privsep_cmd *, char **);
 int		 privsep_cmd_output(struct privsep_cmd *, const uint8_t *,
-		     size_t, char **);
+		     size_t, uint64_t, char **);
 int		 privsep_cmd_terminate(struct privsep_cmd *, char **);
 int		 privsep_cmd_kill(struct privsep_cmd *, char **);
 int		 privsep_cmd_read(struct privsep_cmd *, char **);

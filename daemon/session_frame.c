@@ -197,7 +197,7 @@ session_frame(struct session *s, const struct frame *f)
 			job_signal(s->job, sig);
 		return;
 	case MSG_WINSIZE:
-		/* Like STDIN: after the command, or without a terminal, none. */
+		/* As STDIN: after the command, or with no terminal, none. */
 		frame_parse_winsize(f, &rows, &cols);
 		if (s->state == SESSION_RUNNING)
 			job_resize(s->job, rows, cols);
@@ -233,6 +233,7 @@ session_run(struct session *s, const struct frame *f)
 	struct frame_run	 r;
 	struct cmd_record	*rec;
 	char			**words;
+	uint32_t		 timeout_ms;
 	uint16_t		 code;
 	char			*cause = NULL;
 	u_int			 i;
@@ -263,6 +264,8 @@ session_run(struct session *s, const struct frame *f)
 	if (r.terminal)
 		rec->terminal = terminal_text((const char *)r.term.p,
 		    r.term.len, r.rows, r.cols);
+	/* The clear zeroes r: its time limit is kept first. */
+	timeout_ms = r.timeout_ms;
 	frame_run_clear(&r);
 	if (rec->terminal != NULL && (s->flags & SESSION_INLINE)) {
 		record_free(rec);
@@ -272,7 +275,7 @@ session_run(struct session *s, const struct frame *f)
 		    "the command without --tty; nothing was run");
 		return;
 	}
-	session_start(s, rec, r.timeout_ms);
+	session_start(s, rec, timeout_ms);
 }
 
 /* A copy of a checked frame string (no NUL in it), NUL-terminated. */

@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
 
 #include <errno.h>
@@ -108,50 +109,56 @@ terminal_parse(const char *s, char *term, size_t termsize, u_int *rows,
 }
 
 /*
- * Open a pseudo-terminal of rows and columns: its master in *master and
- * its slave in *slave, both close-on-exec and neither a controlling
- * terminal of rcmdd. Return 0, or -1 with the reason in cause. The
- * privileged part, on a command's thread.
+ * Open a pseudo-terminal of rows and columns for the user owner ((uid_t)-1:
+ * rcmdd's own): its master in *master and its slave in *slave, both
+ * close-on-exec and neither a controlling terminal of rcmdd. Return 0, or
+ * -1 with the reason in cause. The privileged part, on a command's thread.
+ *
+ * The slave belongs to the user, as sshd makes it, so that a program that
+ * opens it by name (ttyname) gets in: devpts gives a new terminal the
+ * file system uid of whoever opens the master, so this thread takes the
+ * user's for the two opens (setfsuid is the thread's alone, and needs
+ * only the CAP_SETUID the privileged part keeps, where a chown would need
+ * CAP_CHOWN).
  */
 int
-terminal_open(u_int rows, u_int cols, int *master, int *slave, char **cause)
+terminal_open(uid_t owner, u_int rows, u_int cols, int *master, int *slave,
+    char **cause)
 {
-	char	name[128];
-	int	m, s = -1, error;
+	const char	*what = NULL;
+	char		 name[128];
+	int		 m, s = -1, error = 0, old = -1;
 
 	*master = *slave = -1;
-	if ((m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1) {
-		xasprintf(cause, "cannot open a pseudo-terminal: %s",
-		    strerror(errno));
+	name[0] = '\0';
+	if (owner != (uid_t)-1)
+		old = setfsuid(owner);
+	if ((m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
+		what = "open a pseudo-terminal";
+	else if (grantpt(m) != 0 || unlockpt(m) != 0 ||
+	    (errno = ptsname_r(m, name, sizeof name)) != 0)
+		what = "set up a pseudo-terminal";
+	else if ((s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
+		what = "open its terminal";
+	else if (terminal_resize(m, rows, cols) != 0)
+		what = "size its terminal";
+	if (what != NULL)
+		error = errno;
+	if (old != -1)
+		setfsuid((uid_t)old);
+	if (what != NULL) {
+		xasprintf(cause, "cannot %s%s%s: %s", what, name[0] != '\0' ?
+		    " " : "", name, strerror(error));
+		if (m != -1)
+			close(m);
+		if (s != -1)
+			close(s);
+		errno = error;
 		return (-1);
-	}
-	if (grantpt(m) != 0 || unlockpt(m) != 0 ||
-	    (error = ptsname_r(m, name, sizeof name)) != 0) {
-		xasprintf(cause, "cannot set up a pseudo-terminal: %s",
-		    strerror(errno));
-		goto fail;
-	}
-	if ((s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1) {
-		xasprintf(cause, "cannot open the pseudo-terminal %s: %s",
-		    name, strerror(errno));
-		goto fail;
-	}
-	if (terminal_resize(m, rows, cols) != 0) {
-		xasprintf(cause, "cannot size the pseudo-terminal %s: %s",
-		    name, strerror(errno));
-		goto fail;
 	}
 	*master = m;
 	*slave = s;
 	return (0);
-
-fail:
-	error = errno;
-	close(m);
-	if (s != -1)
-		close(s);
-	errno = error;
-	return (-1);
 }
 
 /* Set a terminal's window size (the foreground group gets SIGWINCH). */

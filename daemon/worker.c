@@ -570,16 +570,10 @@ worker_read_chunk(struct worker *run, int *fd, int type)
 	rec->output_bytes += n;
 	keep = (size_t)n;
 	if (rec->terminal != NULL) {
-		/*
-		 * A terminal's output goes to the privileged part as it
-		 * comes, up to the larger of the row's cap and the
-		 * recording's; the row keeps its cap there.
-		 */
+		/* A terminal's goes to the privileged part, which caps it. */
 		if (rec->output_bytes > p->output_max)
 			rec->truncated = 1;
-		if (run->cmd->sent + keep > p->capture_max)
-			keep = p->capture_max - run->cmd->sent;
-		if (keep != 0 && privsep_cmd_output(run->cmd, buf, keep,
+		if (privsep_cmd_output(run->cmd, buf, keep, p->capture_max,
 		    &cause) != 0) {
 			log_warnx("command %llu: %s", (unsigned long long)
 			    rec->id, cause);

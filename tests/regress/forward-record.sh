@@ -24,7 +24,7 @@
 watchdog=180
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-pg.sh"
-. "$(dirname "$0")/lib-tty.sh"
+. "$(dirname "$0")/lib-rec.sh"
 
 pg_probe
 pg_need_libpq

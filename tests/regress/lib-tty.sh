@@ -1,3 +1,4 @@
+#
 # Copyright (c) 2026 The rcmdd authors
 #
 # Permission to use, copy, modify, and distribute this software for any
@@ -12,68 +13,93 @@
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 
-# The library every regress script sources. It makes a private folder,
+# What the terminal tests (tty-*.sh) share, sourced after lib.sh: they
+# drive the real rcmd inside a tmux of their own (its socket in $dir), of
+# a fixed size, type into it with send-keys and read its screen with
+# capture-pane, waiting for what they expect with a bounded poll.
+#
+# tty_start ARG...: run "rcmd -p $port ARG..." (the host among them:
+# 127.0.0.1) in a new tmux window of 80x24, TERM xterm-256color; the
+# window notes stty -g before and after rcmd, and rcmd's status in
+# $dir/rc.
 
-# lib-tty.sh: the recording tests' terminal. The real rcmd --tty runs in
-# a tmux of the test's own (its socket in $dir), driven with send-keys
-# and read with capture-pane; source it after lib.sh. Skips (77) without
-# tmux.
-
-command -v tmux >/dev/null 2>&1 || {
-	echo "$test_name: SKIP: tmux is needed to drive a terminal" \
-	    "(apt-get install tmux)" >&2
+if ! command -v tmux >/dev/null 2>&1; then
+	say "SKIP: tmux is not installed (apt-get install tmux): the terminal" \
+	    "tests drive rcmd --tty inside it"
 	exit 77
+fi
+
+tty_sock=$dir/tmux.sock
+
+# tmux TMUX-ARGS...: the test's own tmux server.
+tty_tmux() {
+	tmux -S "$tty_sock" "$@"
 }
 
-# tty_start COMMAND: rcmd --tty COMMAND (one string, for the server's
-# shell) on the daemon, in an 80x24 window of a tmux of its own; rcmd's
-# exit status goes to $dir/tty-exit when it ends.
-tty_n=0
 tty_start() {
-	tty_n=$((tty_n + 1))
-	tty_sock=$dir/tmux.$tty_n
-	rm -f "$dir/tty-exit"
-	TTY_COMMAND=$1
-	export TTY_COMMAND
-	tmux -S "$tty_sock" -f /dev/null new-session -d -x 80 -y 24 \
-	    "'$RCMD' --tty -p $port 127.0.0.1 \"\$TTY_COMMAND\"; \
-	    echo \$? >'$dir/tty-exit'; sleep 600" || fail "tmux did not start"
-	tmux_pid=$(tmux -S "$tty_sock" display-message -p '#{pid}')
-	[ -n "$tmux_pid" ] && track "$tmux_pid"
+	rm -f "$dir/rc" "$dir/before" "$dir/after"
+	_ts_args=
+	for _ts_a in "$@"; do
+		_ts_args="$_ts_args '$(printf '%s' "$_ts_a" | sed "s/'/'\\\\''/g")'"
+	done
+	cat >"$dir/inner.sh" <<EOS
+TERM=xterm-256color
+export TERM
+stty -g >"$dir/before"
+"$RCMD" -p "$port" $_ts_args
+echo \$? >"$dir/rc.tmp"
+mv "$dir/rc.tmp" "$dir/rc"
+stty -g >"$dir/after"
+exec sleep 600
+EOS
+	tty_tmux -f /dev/null new-session -d -x 80 -y 24 -s t \
+	    "sh $dir/inner.sh" ||
+	    fail "tmux new-session failed"
+	_ts_pid=$(tty_tmux display-message -p -t t '#{pid}')
+	[ -n "$_ts_pid" ] && track "$_ts_pid"
 }
 
-# tty_keys KEYS...: type, as tmux send-keys does (Enter for return).
-tty_keys() {
-	tmux -S "$tty_sock" send-keys "$@"
-}
-
-# tty_screen: what the window shows.
+# tty_screen: what the window shows now.
 tty_screen() {
-	tmux -S "$tty_sock" capture-pane -p
+	tty_tmux capture-pane -p -t t 2>/dev/null
 }
 
-# tty_wait SECONDS TEXT: wait until the window shows TEXT (a grep -F).
+# tty_keys KEY...: type into the window (tmux send-keys names).
+tty_keys() {
+	tty_tmux send-keys -t t "$@" || fail "tmux send-keys $*"
+}
+
+# tty_type TEXT: type TEXT and Enter.
+tty_type() {
+	tty_tmux send-keys -t t -l "$1" || fail "tmux send-keys $1"
+	tty_tmux send-keys -t t Enter || fail "tmux send-keys Enter"
+}
+
+# tty_shows TEXT: the window shows TEXT.
+tty_shows() {
+	tty_screen | grep -F -- "$1" >/dev/null
+}
+
+# tty_wait WHAT TEXT [SECONDS]: wait until the window shows TEXT.
 tty_wait() {
-	wait_for "$1" sh -c "tmux -S '$tty_sock' capture-pane -p | \
-	    grep -q -F -- '$2'" ||
-	    fail "the terminal did not show \"$2\" within $1 s: $(tty_screen)"
+	wait_for "${3:-10}" tty_shows "$2" ||
+	    fail "$1: the window never showed \"$2\"; it shows:
+$(tty_screen)"
 }
 
-# tty_exit SECONDS: wait for rcmd to end; its status in tty_status.
-tty_exit() {
-	wait_for "$1" test -s "$dir/tty-exit" ||
-	    fail "rcmd --tty did not end within $1 s: $(tty_screen)"
-	tty_status=$(cat "$dir/tty-exit")
+# tty_done: rcmd has exited in the window.
+tty_done() {
+	[ -s "$dir/rc" ]
 }
 
-# cast_events FILE TYPE: the data of FILE's events of TYPE (o, i, r),
-# decoded and joined, as asciinema reads them.
-cast_events() {
-	"$PYTHON" -c '
-import json, sys
-with open(sys.argv[1], encoding="utf-8") as f:
-    head = json.loads(f.readline())
-    assert head["version"] == 2, head
-    out = "".join(e[2] for e in map(json.loads, f) if e[1] == sys.argv[2])
-sys.stdout.write(out)' "$1" "$2"
+# tty_wait_rc WHAT STATUS [SECONDS]: rcmd exits with STATUS, and the
+# terminal is as it was before (stty -g).
+tty_wait_rc() {
+	wait_for "${3:-10}" tty_done ||
+	    fail "$1: rcmd did not exit; the window shows:
+$(tty_screen)"
+	expect_eq "$1: rcmd's status" "$2" "$(cat "$dir/rc")"
+	wait_for 5 test -s "$dir/after" || fail "$1: no stty -g after rcmd"
+	expect_eq "$1: the terminal is as it was (stty -g)" \
+	    "$(cat "$dir/before")" "$(cat "$dir/after")"
 }

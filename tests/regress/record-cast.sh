@@ -19,7 +19,7 @@
 # cut between two reads included (as U+FFFD, and whole).
 
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-tty.sh"
+. "$(dirname "$0")/lib-rec.sh"
 
 command -v asciinema >/dev/null 2>&1 || {
 	echo "$test_name: SKIP: asciinema is needed (apt-get install" \

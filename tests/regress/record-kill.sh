@@ -20,7 +20,7 @@
 # verifies and exports.
 
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-tty.sh"
+. "$(dirname "$0")/lib-rec.sh"
 
 start_daemon
 tty_start 'PS1="kill$ " bash --norc --noprofile -i'

@@ -20,7 +20,7 @@
 # chunks, each within the chunk size.
 
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-tty.sh"
+. "$(dirname "$0")/lib-rec.sh"
 
 write_config "SessionRecordMax 1000"
 start_daemon

@@ -22,7 +22,7 @@
 # refuse what is not a terminal's recording.
 
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-tty.sh"
+. "$(dirname "$0")/lib-rec.sh"
 
 write_config "SessionRecordInput yes"
 start_daemon

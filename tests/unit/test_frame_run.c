@@ -49,10 +49,12 @@ static void		 test_run_refused(void);
 static void		 test_run_unknown_field(void);
 static void		 test_run_limits(void);
 static void		 test_run_login_shell(void);
+static void		 test_winsize(void);
 
 static CU_TestInfo run_tests[] = {
 	{ "a terminal alone is a login shell; a TERM is not empty",
 	    test_run_login_shell },
+	{ "WINSIZE round trips; a bad one is malformed", test_winsize },
 	{ "a shell command round trips", test_run_shell },
 	{ "a vector, user, ticket, directory and terminal round trip",
 	    test_run_argv_and_fields },
@@ -417,4 +419,52 @@ test_run_login_shell(void)
 	    "terminal of 4 bytes");
 	raw_fails(no_command, sizeof no_command, ERR_BAD_COMMAND,
 	    "only a terminal may have neither");
+}
+
+/* WINSIZE: rows and columns round trip; any other size is malformed. */
+static void
+test_winsize(void)
+{
+	static const uint8_t	 short_one[] = { 0, 24, 0 };
+	static const uint8_t	 long_one[] = { 0, 24, 0, 80, 0 };
+	static const uint8_t	 no_rows[] = { 0, 0, 0, 80 };
+	static const uint8_t	 no_cols[] = { 0, 24, 0, 0 };
+	uint8_t			 buf[FRAME_HEADER_LEN + WINSIZE_PAYLOAD_LEN];
+	struct frame		 f;
+	uint16_t		 code = 0, rows, cols;
+	size_t			 used;
+	char			*cause = NULL;
+
+	CU_ASSERT_EQUAL(frame_encode_winsize(buf, sizeof buf - 1, 1, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(frame_encode_winsize(buf, sizeof buf, 300,
+	    65535), sizeof buf);
+	CU_ASSERT_EQUAL_FATAL(frame_decode(buf, sizeof buf, &f, &used,
+	    &code, &cause), 1);
+	CU_ASSERT_EQUAL(f.type, MSG_WINSIZE);
+	CU_ASSERT_STRING_EQUAL(frame_type_name(f.type), "WINSIZE");
+	CU_ASSERT_EQUAL(frame_check_client(&f, &code, &cause), 0);
+	frame_parse_winsize(&f, &rows, &cols);
+	CU_ASSERT_EQUAL(rows, 300);
+	CU_ASSERT_EQUAL(cols, 65535);
+
+	f.type = MSG_WINSIZE;
+	f.payload = short_one;
+	f.len = sizeof short_one;
+	CU_ASSERT_EQUAL(frame_check_client(&f, &code, &cause), -1);
+	CU_ASSERT_EQUAL(code, ERR_MALFORMED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cause, "WINSIZE payload of 3 bytes"));
+	free(cause);
+	cause = NULL;
+	f.payload = long_one;
+	f.len = sizeof long_one;
+	CU_ASSERT_EQUAL(frame_check_winsize(&f, &code, NULL), -1);
+	f.payload = no_rows;
+	f.len = sizeof no_rows;
+	CU_ASSERT_EQUAL(frame_check_winsize(&f, &code, &cause), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cause, "0 rows and 80 columns"));
+	free(cause);
+	cause = NULL;
+	f.payload = no_cols;
+	CU_ASSERT_EQUAL(frame_check_winsize(&f, &code, NULL), -1);
+	CU_ASSERT_EQUAL(code, ERR_MALFORMED);
 }
