@@ -65,6 +65,7 @@ struct recording {
 	size_t		 bytes;		/* recorded so far */
 	int		 input;		/* SessionRecordInput */
 	int		 closed;	/* the last chunk has gone */
+	int		 capped;	/* SessionRecordMax reached */
 	uint64_t	 chunk;		/* the next chunk's number */
 	struct cast_out	 out;		/* the chunk being filled */
 	u_char		 pend_o[4];	/* a character cut, output */
@@ -128,19 +129,14 @@ recording_retry_cb(int fd, short events, void *arg)
 {
 	struct recording	*r = arg;
 	struct rec_chunk	*k = r->held;
-	struct timeval		 tv;
 
 	(void)fd;
 	(void)events;
 	if (k == NULL)
 		return;
 	r->held = NULL;
-	if (recording_queue(r, k, 0) != 0) {
-		tv.tv_sec = 0;
-		tv.tv_usec = 10000;
-		evtimer_add(r->retry, &tv);
-		return;
-	}
+	if (recording_queue(r, k, 0) != 0)
+		return;		/* held again, and the timer armed */
 	if (r->resume != NULL)
 		r->resume(r->arg);
 }
@@ -334,15 +330,18 @@ recording_flush(struct recording *r, int last)
 	struct rec_chunk	*k;
 
 	evtimer_del(r->timer);
-	if (r->closed || r->held != NULL || (r->out.len == 0 && !last))
+	/* The cap, once reached, marks the next chunk to go: the last. */
+	if (last)
+		r->capped = 1;
+	if (r->closed || r->held != NULL || (r->out.len == 0 && !r->capped))
 		return;
 	k = xcalloc(1, sizeof *k);
 	k->id = r->id;
 	k->start_seq = r->start_seq;
 	k->chunk = r->chunk++;
-	k->truncated = last;
+	k->truncated = r->capped;
 	recording_take_out(r, k);
-	if (last)
+	if (r->capped)
 		r->closed = 1;
 	recording_queue(r, k, 0);
 }
@@ -375,12 +374,13 @@ recording_end(struct recording *r)
 		cast_event(&r->out, recording_us(r), 'i', none, 0, 1,
 		    r->pend_i, &r->npend_i);
 	r->closed = 1;
-	if (r->out.len == 0)
+	if (r->out.len == 0 && !r->capped)
 		return;
 	k = xcalloc(1, sizeof *k);
 	k->id = r->id;
 	k->start_seq = r->start_seq;
 	k->chunk = r->chunk++;
+	k->truncated = r->capped;
 	recording_take_out(r, k);
 	recording_queue(r, k, 1);
 }

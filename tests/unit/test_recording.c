@@ -57,6 +57,7 @@ static void	 test_recording_tamper(void);
 static void	 test_recording_cap(void);
 static void	 test_recording_refuse(void);
 static void	 test_recording_prune(void);
+static void	 test_recording_held(void);
 
 static CU_TestInfo recording_tests[] = {
 	{ "cast: ASCII, escapes and control characters", test_cast_ascii },
@@ -74,6 +75,8 @@ static CU_TestInfo recording_tests[] = {
 	    test_recording_refuse },
 	{ "pruning a row removes its recording; the rest verifies",
 	    test_recording_prune },
+	{ "a chunk held for room, then the cap: the last says truncated",
+	    test_recording_held },
 	CU_TEST_INFO_NULL
 };
 
@@ -485,6 +488,55 @@ test_recording_prune(void)
 	if (cause != NULL)
 		fprintf(stderr, "\n    %s", cause);
 	free(cause);
+out:
+	fixture_free(&fx);
+}
+
+static void
+test_recording_held(void)
+{
+	struct fixture		 fx;
+	struct chain_head	 head;
+	struct cmd_record	 as, ae;
+	struct recording	*r;
+	uint64_t		 id = 0, n;
+	char			*big, *cause = NULL;
+
+	if (fixture_new(&fx, "test_recording") != 0)
+		return;
+	if (fixture_open(&fx, 1) != 0)
+		goto out;
+	/*
+	 * The writer not started yet: the first chunk cannot go, and is
+	 * held; the cap is reached meanwhile. Row 1, the first, will be
+	 * the session's.
+	 */
+	big = xmalloc(150 * 1024);
+	memset(big, 'x', 150 * 1024);
+	r = recording_new(1, 1, 200 * 1024, 0, NULL, NULL);
+	recording_output(r, big, 150 * 1024);
+	CU_ASSERT(recording_blocked(r));
+	recording_output(r, big, 100 * 1024);
+	free(big);
+	audit_start();
+	records_fill(&as, "bash");
+	as.terminal = "xterm 24x80";
+	CU_ASSERT_EQUAL(records_begin(&as, &id, NULL), 0);
+	CU_ASSERT_EQUAL(id, 1);
+	recording_end(r);
+	recording_free(r);
+	records_exited(&ae, 0, "");
+	CU_ASSERT_EQUAL(records_finish(id, &ae, NULL, NULL), 0);
+	audit_stop();
+	db_expect_text(fx.path, "SELECT group_concat(chunk || ':' || truncated, "
+	    "' ') FROM (SELECT * FROM recording ORDER BY chunk)", "0:0 1:1");
+	db_expect_text(fx.path, "SELECT sum(length(data)) > 200 * 1024 FROM "
+	    "recording", "1");
+	CU_ASSERT_EQUAL(chain_verify(fx.path, NULL, &n, &head, &cause), 0);
+	if (cause != NULL)
+		fprintf(stderr, "\n    %s", cause);
+	free(cause);
+	pyverify(fx.path, 0);
 out:
 	fixture_free(&fx);
 }
