@@ -91,6 +91,7 @@ static void	 audit_episode(struct audit_reqs *);
 static void	 audit_count(struct audit_reqs *, const struct timespec *,
 		     const struct timespec *);
 static void	 audit_deny_free(struct audit_req *);
+static void	 audit_chunks_lost(struct audit_reqs *);
 static void	 audit_cursor_commit(uint64_t);
 static int	 audit_sql(const char *, int, const char *, const char *,
 		     int, sqlite3_stmt **);
@@ -269,6 +270,7 @@ audit_main(void *arg)
 			audit_commit(&batch, cursor);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			audit_episode(&batch);
+			audit_chunks_lost(&batch);
 		} else if (cursor > audit_cursor_written) {
 			clock_gettime(CLOCK_REALTIME, &now);
 			if (now.tv_sec >= cursor_due)
@@ -441,6 +443,27 @@ audit_episode(struct audit_reqs *batch)
 		log_warnx("audit: records commit again; %llu record%s failed "
 		    "meanwhile", (unsigned long long)audit_refused,
 		    audit_refused == 1 ? "" : "s");
+	}
+}
+
+/*
+ * Log each recording's chunk of the batch that could not be committed: it
+ * is lost, and its recording has a gap there, which --verify-audit
+ * reports as chunks cut. Writer thread, without the lock.
+ */
+static void
+audit_chunks_lost(struct audit_reqs *batch)
+{
+	struct audit_req	*req;
+
+	TAILQ_FOREACH(req, batch, entry) {
+		if (req->type != AUDIT_CHUNK || req->rc == 0)
+			continue;
+		log_warnx("audit: chunk %llu of the recording of command %llu "
+		    "is lost (%s): the recording has a gap there",
+		    (unsigned long long)req->chunk->chunk,
+		    (unsigned long long)req->chunk->id, req->cause == NULL ?
+		    "unknown error" : req->cause);
 	}
 }
 
