@@ -28,8 +28,8 @@ sql "CREATE TRIGGER refuse BEFORE INSERT ON recording WHEN NEW.chunk = 1
     BEGIN SELECT RAISE(ABORT, 'refused by the test'); END" ||
     fail "cannot add the trigger"
 start_daemon
-tty_start 'echo one; sleep 1.5; echo two; sleep 1.5; echo three'
-tty_exit 10
+tty_start 'echo one; sleep 2.5; echo two; sleep 2.5; echo three'
+tty_exit 15
 expect_eq "rcmd's exit status" 0 "$tty_status"
 expect_sql "the row" "SELECT status FROM commands" exited
 expect_log "the chunk lost" "audit: chunk 1 of the recording of command 1 \
