@@ -118,8 +118,6 @@ static size_t	 chain_decimal(char *, int64_t);
 static void	 chain_netstring(struct chain_md *, const void *, size_t);
 static void	 chain_field(struct chain_md *, sqlite3_stmt *, int, int, int);
 static void	 chain_stmt_done(sqlite3_stmt *, int);
-static int	 chain_event_hash(sqlite3 *, uint64_t,
-		     const struct chain_head *, char *);
 static int	 chain_seal(sqlite3 *, int, uint64_t, struct chain_head *,
 		     uint8_t *, char **);
 
@@ -478,11 +476,11 @@ chain_base_read(sqlite3 *db, struct chain_head *base, char **cause)
 }
 
 /*
- * Put the stored hash of event seq (a version 1 row, a start or an end)
- * in hash, or the base's if seq is the base. Return 0, or -1 if there is
- * no such event.
+ * Put the stored hash of event seq (a version 1 row, a start, an end or a
+ * recording's chunk) in hash, or the base's if seq is the base. Return 0,
+ * or -1 if there is no such event.
  */
-static int
+int
 chain_event_hash(sqlite3 *db, uint64_t seq, const struct chain_head *base,
     char *hash)
 {
@@ -508,87 +506,6 @@ chain_event_hash(sqlite3 *db, uint64_t seq, const struct chain_head *base,
 	}
 	sqlite3_finalize(stmt);
 	return (rc);
-}
-
-/*
- * Find where retention may cut the chain: at limit, or before the start
- * of the oldest row still running if that comes first, so that recovery
- * can always check a running row's start. A row that has ended may
- * straddle the cut: its end, after it, covers the whole row. Put it in
- * cut (the base's seq if nothing may go). Inside the writer's transaction.
- */
-int
-chain_cut_point(sqlite3 *db, uint64_t base, uint64_t limit, uint64_t *cut,
-    char **cause)
-{
-	sqlite3_stmt	*stmt;
-	uint64_t	 c = limit;
-
-	if (sqlite3_prepare_v2(db, "SELECT min(seq) FROM commands WHERE "
-	    "seq <= ? AND chain_version = 2 AND end_seq IS NULL", -1, &stmt,
-	    NULL) != SQLITE_OK) {
-		*cause = chain_error(db, "cannot find where to prune");
-		return (-1);
-	}
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)limit);
-	if (sqlite3_step(stmt) == SQLITE_ROW &&
-	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
-		c = (uint64_t)sqlite3_column_int64(stmt, 0) - 1;
-	sqlite3_finalize(stmt);
-	*cut = c < base ? base : c;
-	return (0);
-}
-
-/*
- * Cut the chain after event last, which chain_cut_point chose: delete
- * every row that ended at or before it, with its recording, and make its
- * hash the chain base, so that the rest still verifies. Inside the
- * writer's transaction, for retention.
- */
-int
-chain_cut(sqlite3 *db, uint64_t last, char **cause)
-{
-	sqlite3_stmt		*stmt = NULL;
-	struct chain_head	 none;
-	char			 hash[CHAIN_HASH_LEN + 1], seq[32];
-
-	none.seq = UINT64_MAX;
-	if (chain_event_hash(db, last, &none, hash) != 0) {
-		xasprintf(cause, "seq %" PRIu64 " is missing or has no hash: "
-		    "run rcmdd --verify-audit", last);
-		return (-1);
-	}
-
-	if (sqlite3_prepare_v2(db, "DELETE FROM commands WHERE seq IS NOT "
-	    "NULL AND CASE WHEN chain_version = 2 THEN end_seq <= ?1 ELSE "
-	    "seq <= ?1 END", -1, &stmt, NULL) != SQLITE_OK)
-		goto sqlfail;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)last);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto sqlfail;
-	sqlite3_finalize(stmt);
-	stmt = NULL;
-	/* A recording goes with its row (one that straddles keeps all). */
-	if (sqlite3_exec(db, "DELETE FROM recording WHERE command_id NOT IN "
-	    "(SELECT id FROM commands)", NULL, NULL, NULL) != SQLITE_OK)
-		goto sqlfail;
-
-	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO audit_meta "
-	    "(key, value) VALUES ('chain_base_seq', ?), "
-	    "('chain_base_hash', ?)", -1, &stmt, NULL) != SQLITE_OK)
-		goto sqlfail;
-	snprintf(seq, sizeof seq, "%" PRIu64, last);
-	sqlite3_bind_text(stmt, 1, seq, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, hash, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto sqlfail;
-	sqlite3_finalize(stmt);
-	return (0);
-
-sqlfail:
-	*cause = chain_error(db, "cannot cut the chain");
-	sqlite3_finalize(stmt);
-	return (-1);
 }
 
 /* Load the chain's head: its last event, or its base. */

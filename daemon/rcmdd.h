@@ -643,9 +643,8 @@ struct sqlite3_stmt;
 int		 chain_base_read(struct sqlite3 *, struct chain_head *, char **);
 int		 chain_check_start(struct sqlite3 *, uint64_t,
 		     const struct chain_head *, char **);
-int		 chain_cut_point(struct sqlite3 *, uint64_t, uint64_t,
-		     uint64_t *, char **);
-int		 chain_cut(struct sqlite3 *, uint64_t, char **);
+int		 chain_event_hash(struct sqlite3 *, uint64_t,
+		     const struct chain_head *, char *);
 int		 chain_load(struct sqlite3 *, struct chain_head *, char **);
 int		 chain_prepare(struct sqlite3 *);
 void		 chain_finalize(void);

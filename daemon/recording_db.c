@@ -42,8 +42,6 @@
 
 static int	recording_open(const char *, uint64_t, sqlite3 **, u_int *,
 		    u_int *, char *, size_t, int64_t *, char **);
-static int	recording_prev(sqlite3 *, uint64_t,
-		    const struct chain_head *, char *);
 static int	recording_read(sqlite3 *, uint64_t, struct cast_out *, int *,
 		    char **);
 static int	recording_json(const char **, const char *, struct cast_out *);
@@ -122,35 +120,6 @@ fail:
 	return (-1);
 }
 
-/* Put the stored hash of event seq (or the base's) in hash; 0 or -1. */
-static int
-recording_prev(sqlite3 *db, uint64_t seq, const struct chain_head *base,
-    char *hash)
-{
-	sqlite3_stmt	*stmt;
-	const char	*h;
-	int		 rc = -1;
-
-	if (seq == base->seq) {
-		memcpy(hash, base->hash, CHAIN_HASH_LEN + 1);
-		return (0);
-	}
-	if (sqlite3_prepare_v2(db, "SELECT hash FROM commands WHERE seq = ?1 "
-	    "UNION ALL SELECT end_hash FROM commands WHERE end_seq = ?1 "
-	    "UNION ALL SELECT hash FROM recording WHERE seq = ?1", -1, &stmt,
-	    NULL) != SQLITE_OK)
-		return (-1);
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)seq);
-	if (sqlite3_step(stmt) == SQLITE_ROW &&
-	    (h = (const char *)sqlite3_column_text(stmt, 0)) != NULL &&
-	    strlen(h) == CHAIN_HASH_LEN) {
-		memcpy(hash, h, CHAIN_HASH_LEN + 1);
-		rc = 0;
-	}
-	sqlite3_finalize(stmt);
-	return (rc);
-}
-
 /*
  * Check row id's segment of the chain: its start, and each chunk of its
  * recording in order (numbers from 0 with none missing, each after the
@@ -215,7 +184,7 @@ recording_verify(sqlite3 *db, uint64_t id, char **cause)
 		if (seq <= start || seq >= end ||
 		    (uint64_t)sqlite3_column_int64(stmt, 1) != start ||
 		    stored == NULL || strlen(stored) != CHAIN_HASH_LEN ||
-		    recording_prev(db, seq - 1, &base, prev) != 0 ||
+		    chain_event_hash(db, seq - 1, &base, prev) != 0 ||
 		    chain_chunk_hash(prev, seq, id, start, chunk,
 		    data == NULL ? "" : data, (size_t)sqlite3_column_bytes(stmt,
 		    3), sqlite3_column_int64(stmt, 4), hash) != 0 ||
