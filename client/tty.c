@@ -213,6 +213,11 @@ tty_run(struct conn *c, const char *cmd, uint32_t timeout_ms, int stdin_fd,
 	tty_rows = c->run->rows;
 	tty_cols = c->run->cols;
 	wfd = tty_winch_setup();
+	/*
+	 * A reader of our output that goes (rcmd -y host cmd | head) makes
+	 * a write fail, not kill us with the terminal still raw.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	if (conn_exec(c, cmd, strlen(cmd), timeout_ms, 1, cause) != 0)
 		return (-1);
 	if (isatty(stdin_fd)) {

@@ -21,7 +21,8 @@
 # tty_start ARG...: run "rcmd -p $port ARG..." (the host among them:
 # 127.0.0.1) in a new tmux window of 80x24, TERM xterm-256color; the
 # window notes stty -g before and after rcmd, and rcmd's status in
-# $dir/rc.
+# $dir/rc. With tty_pipe set, rcmd's standard output goes through that
+# command (such as "head -c 1") instead of straight to the window.
 
 if ! command -v tmux >/dev/null 2>&1; then
 	say "SKIP: tmux is not installed (apt-get install tmux): the terminal" \
@@ -46,8 +47,7 @@ tty_start() {
 TERM=xterm-256color
 export TERM
 stty -g >"$dir/before"
-"$RCMD" -p "$port" $_ts_args
-echo \$? >"$dir/rc.tmp"
+{ "$RCMD" -p "$port" $_ts_args; echo \$? >"$dir/rc.tmp"; } | ${tty_pipe:-cat}
 mv "$dir/rc.tmp" "$dir/rc"
 stty -g >"$dir/after"
 exec sleep 600

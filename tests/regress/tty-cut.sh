@@ -64,9 +64,16 @@ tty_wait_rc "rcmdd killed" 255
 tty_wait "rcmdd killed: the message" "rcmd: connection to 127.0.0.1 closed"
 tty_tmux kill-server
 
+# A reader of rcmd's output that goes: rcmd ends, the terminal restored.
 start_daemon
+tty_pipe="head -c 1" tty_start -y 127.0.0.1 yes
+tty_wait_rc "stdout closed" 255
+tty_wait "stdout closed: the message" "rcmd: cannot write output"
+tty_tmux kill-server
+
 start_session "rcmd killed"
-rpid=$(pgrep -P "$(tty_tmux display-message -p -t t '#{pane_pid}')" -x rcmd)
+ptty=$(tty_tmux display-message -p -t t '#{pane_tty}')
+rpid=$(pgrep -t "${ptty#/dev/}" -x rcmd)
 [ -n "$rpid" ] || fail "no rcmd in the window"
 kill -TERM "$rpid"
 tty_wait_rc "rcmd killed" 255

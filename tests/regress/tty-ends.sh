@@ -18,10 +18,23 @@
 # the row timeout, its shell hung up), at the daemon's shutdown (the row
 # cancelled), and MaxCommands counts it. A rule that admits only a
 # program refuses a terminal even for that program, with a denied row
-# that names the terminal.
+# that names the terminal. A SIGNAL goes to the terminal's foreground
+# job: the shell that waits for it goes on.
 
 watchdog=90
 . "$(dirname "$0")/lib.sh"
+
+# SIGNAL 2 to a terminal whose shell runs sleep as a job of its own in
+# the foreground: sleep gets it, not the shell, which ends on its own.
+start_daemon
+run=$(run_frame '1=exec bash -c '"'"'set -m; echo READY; sleep 100; echo after'"'" \
+    '6=\x00\x18\x00\x50xterm')
+raw -t 10 hello expect=HELLO "frame=6:$run" expect=STDOUT sleep=0.5 \
+    signal=2 expect=EXIT >"$dir/raw" 2>&1 ||
+    fail "SIGNAL on a terminal: $(cat "$dir/raw")"
+expect_eq "SIGNAL on a terminal: the shell's end" "EXIT exited 130" \
+    "$(tail -1 "$dir/raw")"
+stop_daemon
 
 write_config "ShutdownGrace 1s" "MaxCommands 1"
 start_daemon
@@ -52,7 +65,7 @@ expect_match "shutdown: message" "rcmd: command cancelled by 127.0.0.1*" \
     "$(cat "$dir/err1")"
 wait_daemon_exit 15 || fail "rcmdd did not stop"
 expect_sql "shutdown: the row" "SELECT status, terminal FROM commands
-    WHERE id = 2" "cancelled|xterm 24x80"
+    ORDER BY id DESC LIMIT 1" "cancelled|xterm 24x80"
 
 # A program the rules allow, but on a terminal: refused, and recorded.
 write_config "Allow * from 127.0.0.0/8 command /bin/echo ..."

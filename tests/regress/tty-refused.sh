@@ -57,6 +57,15 @@ expect_eq "-yy: status" 4 "$?"
 grep -q PIPED9 "$dir/out" || fail "-yy: no PIPED9 in: $(cat "$dir/out")"
 expect_sql "-yy: the row" "SELECT status, exit_code, terminal FROM commands
     ORDER BY id DESC LIMIT 1" "exited|4|vt100 24x80"
+# Of the client's environment, TERM alone goes; SHELL is the user's.
+FOO=bar TERM=vt100 "$RCMD" -p "$port" -yy 127.0.0.1 env </dev/null \
+    >"$dir/out" 2>"$dir/err"
+expect_eq "env: status" 0 "$?"
+tr -d '\r' <"$dir/out" >"$dir/env"
+grep -qx 'TERM=vt100' "$dir/env" || fail "env: no TERM=vt100: $(cat "$dir/env")"
+grep -q '^FOO=' "$dir/env" && fail "env: the client's FOO reached the host"
+grep -qx "SHELL=$(getent passwd "$(id -un)" | cut -d: -f7)" "$dir/env" ||
+    fail "env: SHELL is not the user's login shell: $(cat "$dir/env")"
 # No TERM at all: the host gets dumb.
 env -u TERM "$RCMD" -p "$port" -yy 127.0.0.1 'echo "[$TERM]"' </dev/null \
     >"$dir/out" 2>"$dir/err"
