@@ -20,7 +20,8 @@ fi
 pkgs="build-essential autoconf automake pkg-config libevent-dev \
 libsqlite3-dev libbsd-dev libedit-dev libssl-dev libcap-ng-dev libseccomp-dev libcunit1-dev \
 libpq-dev postgresql \
-sqlite3 mandoc python3 valgrind procps openssl iproute2 tmux \
+sqlite3 mandoc python3 valgrind procps openssl iproute2 tmux vim-tiny \
+asciinema \
 dpkg-dev debhelper lintian fakeroot debootstrap systemd-container"
 
 missing=

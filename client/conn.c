@@ -492,6 +492,7 @@ conn_hello_reply(struct conn *c, const struct frame *f, char **cause)
 		return (-1);
 	}
 	strlcpy(c->server, h.name, sizeof c->server);
+	c->server_flags = h.flags;
 	return (0);
 }
 
@@ -621,9 +622,17 @@ conn_encode_run(struct conn *c, const char *cmd, size_t cmdlen,
 			r.argv[i].p = (const uint8_t *)o->argv[i];
 			r.argv[i].len = strlen(o->argv[i]);
 		}
-	} else {
+	} else if (cmdlen != 0) {
+		/* A terminal without a command: the login shell. */
 		r.shell.p = (const uint8_t *)cmd;
 		r.shell.len = cmdlen;
+	}
+	if (o->terminal) {
+		r.terminal = 1;
+		r.rows = o->rows;
+		r.cols = o->cols;
+		r.term.p = (const uint8_t *)o->term;
+		r.term.len = strlen(o->term);
 	}
 	if (o->user != NULL) {
 		r.user.p = (const uint8_t *)o->user;
@@ -673,7 +682,7 @@ conn_exec(struct conn *c, const char *cmd, size_t cmdlen,
 		    cmdlen, EXEC_MAX_COMMAND);
 		return (-1);
 	}
-	if (cmdlen == 0) {
+	if (cmdlen == 0 && (c->run == NULL || !c->run->terminal)) {
 		*cause = xstrdup("empty command");
 		return (-1);
 	}

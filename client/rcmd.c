@@ -55,6 +55,7 @@ static struct tls_config *tls_setup(const char *, const char *,
 		    const char *, const char *, int);
 
 static void	add_hosts(struct fanout *, const char *);
+static int	tty_check(struct conn_run *, int, int, int);
 
 static int	signal_pipe[2] = { -1, -1 };
 
@@ -77,6 +78,7 @@ static const struct option longopts[] = {
 	{ "port",	required_argument,	NULL,	'p' },
 	{ "raw",	no_argument,		NULL,	'r' },
 	{ "timeout",	required_argument,	NULL,	't' },
+	{ "tty",	no_argument,		NULL,	'y' },
 	{ "verbose",	no_argument,		NULL,	'v' },
 	{ "version",	no_argument,		NULL,	'V' },
 	{ NULL,		0,			NULL,	0 }
@@ -86,7 +88,7 @@ static void
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: rcmd [-ahnVv] [--ca file] [--cert file] [--key file] "
+	    "usage: rcmd [-ahnVvy] [--ca file] [--cert file] [--key file] "
 	    "[--no-tls]\n"
 	    "            [-C dir] [-l user] [-m ticket] [-p port] [-t seconds]\n"
 	    "            [user@]host [command ...]\n"
@@ -111,6 +113,11 @@ usage(int status)
 	    "                        HELLO within SECS seconds (default %d)\n"
 	    "  -t, --timeout SECS    stop the command after SECS seconds\n"
 	    "  -v, --verbose         print the audit id of each command\n"
+	    "  -y, --tty             run on a terminal on the host, as ssh -t "
+	    "does; with\n"
+	    "                        no command, the user's login shell; "
+	    "twice: even when\n"
+	    "                        standard input is not a terminal\n"
 	    "      --cert FILE       client certificate for TLS "
 	    "(default cert.pem)\n"
 	    "      --key FILE        its private key (default key.pem)\n"
@@ -282,6 +289,49 @@ add_hosts(struct fanout *f, const char *arg)
 	free(list);
 }
 
+/*
+ * Check --tty (given count times) against the other options and standard
+ * input, and fill in the terminal run asks for: TERM and the window's
+ * size. Return 0, or -1 with the message printed.
+ */
+static int
+tty_check(struct conn_run *run, int fanout, int no_stdin, int count)
+{
+	const char	*term;
+	char		*cause = NULL;
+
+	if (fanout) {
+		fprintf(stderr, "rcmd: --tty opens a terminal on one host, and "
+		    "-f and -H run on many without one: leave out --tty\n");
+		return (-1);
+	}
+	if (no_stdin) {
+		fprintf(stderr, "rcmd: --tty sends the keys typed, and -n "
+		    "sends none: leave out one of them\n");
+		return (-1);
+	}
+	if (count < 2 && !isatty(STDIN_FILENO)) {
+		fprintf(stderr, "rcmd: --tty needs a terminal on standard "
+		    "input, and it is not one; give --tty twice (-yy) to "
+		    "have a terminal on the host all the same\n");
+		return (-1);
+	}
+	/* No TERM here: the host gets one that asks for no features. */
+	if ((term = getenv("TERM")) == NULL || *term == '\0')
+		term = "dumb";
+	if (tty_check_term(term, &cause) != 0) {
+		fprintf(stderr, "rcmd: %s\n", cause);
+		free(cause);
+		return (-1);
+	}
+	run->terminal = 1;
+	run->term = term;
+	tty_size(STDIN_FILENO, &run->rows, &run->cols);
+	if (run->why == NULL)
+		run->why = "--tty";
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -300,13 +350,13 @@ main(int argc, char **argv)
 	int			 connect_ms = RCMD_CONNECT_TIMEOUT_MS;
 	struct fanout		*f;
 	struct conn_run		 run;
-	int			 use_argv = 0;
+	int			 use_argv = 0, tty = 0;
 	const char		*hostfile[16];
 	char			*hostlists = NULL;
 	int			 nhostfiles = 0;
 
 	memset(&run, 0, sizeof run);
-	while ((ch = getopt_long(argc, argv, "+aC:f:gH:hl:m:nP:p:rT:t:vV",
+	while ((ch = getopt_long(argc, argv, "+aC:f:gH:hl:m:nP:p:rT:t:vVy",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -414,6 +464,9 @@ main(int argc, char **argv)
 		case 'v':
 			verbose = 1;
 			break;
+		case 'y':
+			tty++;
+			break;
 		case 'V':
 			printf("rcmd %s\n", PACKAGE_VERSION);
 			exit(0);
@@ -482,6 +535,8 @@ main(int argc, char **argv)
 		    "give them with -H or -f\n");
 		exit(RCMD_EXIT_ERROR);
 	}
+	if (tty && tty_check(&run, fanout, no_stdin, tty) != 0)
+		exit(RCMD_EXIT_ERROR);
 	if (fanout && cmd == NULL) {
 		fprintf(stderr, "rcmd: -f and -H run one command on many "
 		    "hosts and have no prompt: give the command\n");
@@ -515,33 +570,42 @@ main(int argc, char **argv)
 		return (status);
 	}
 	/* -C alone is where the prompt starts. */
-	if (run.why != NULL && cmd == NULL && strcmp(run.why, "-C") != 0) {
+	if (run.why != NULL && cmd == NULL && strcmp(run.why, "-C") != 0 &&
+	    !tty) {
 		fprintf(stderr, "rcmd: %s applies to a command, and the prompt "
 		    "has none: give the command\n", run.why);
 		exit(RCMD_EXIT_ERROR);
 	}
 	tc = tls_setup(host, cert, key, ca, no_tls);
-	/* A command goes out with HELLO; the prompt waits for the answer. */
-	if ((cmd != NULL ? conn_connect : conn_open)(&c, host, port, tc,
+	/*
+	 * A command goes out with HELLO; the prompt waits for the answer,
+	 * and so does a terminal, which only a server that offers it gets.
+	 */
+	if ((cmd != NULL && !tty ? conn_connect : conn_open)(&c, host, port, tc,
 	    RCMD_CONNECT_TIMEOUT_MS, &cause) != 0) {
 		fprintf(stderr, "rcmd: %s\n", cause);
 		exit(RCMD_EXIT_ERROR);
 	}
 	c.sigfd = signal_setup();
 	/* conn_start cleared c: what the command asks goes in now. */
-	if (run.why != NULL && cmd != NULL)
+	if (run.why != NULL && (cmd != NULL || tty))
 		c.run = &run;
 
-	if (cmd == NULL) {
+	if (tty) {
+		status = tty_run(&c, cmd == NULL ? "" : cmd, timeout_ms,
+		    no_stdin ? -1 : STDIN_FILENO, &r, &cause);
+		if (status != 0) {
+			fprintf(stderr, "rcmd: %s\n", cause);
+			exit(RCMD_EXIT_ERROR);
+		}
+	} else if (cmd == NULL) {
 		status = prompt_run(&c, timeout_ms, verbose, run.cwd);
 		conn_close(&c);
 		tls_config_free(tc);
 		free(hostname);
 		free(hostport);
 		return (status);
-	}
-
-	if (conn_run(&c, cmd, strlen(cmd), timeout_ms,
+	} else if (conn_run(&c, cmd, strlen(cmd), timeout_ms,
 	    no_stdin ? -1 : STDIN_FILENO, &r, &cause) != 0) {
 		fprintf(stderr, "rcmd: %s\n", cause);
 		exit(RCMD_EXIT_ERROR);

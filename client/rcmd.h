@@ -79,6 +79,7 @@ struct conn {
 	struct rbuf	 in;
 	struct rbuf	 out;
 	char		 server[256];
+	uint16_t	 server_flags;	/* its HELLO's: HELLO_F_* */
 	conn_output_cb	*output_cb;	/* NULL: write to stdout, stderr */
 	void		*output_arg;
 	int		 sigfd;		/* signals to pass on, or -1 */
@@ -104,6 +105,10 @@ struct conn_run {
 	const char	*cwd;		/* NULL: the run-as user's home */
 	char *const	*argv;		/* NULL: a shell string */
 	int		 argc;
+	int		 terminal;	/* --tty: on a terminal */
+	uint16_t	 rows;		/* its size at start */
+	uint16_t	 cols;
+	const char	*term;		/* TERM, checked */
 	const char	*why;		/* "-l", "--argv", "-m", "-C", "cd", ... */
 };
 
@@ -194,6 +199,12 @@ struct dload_symbol {
 #define DLOAD_ENTRY(f)		{ #f, &sym_##f },
 void	*dload_open(const char *, const struct dload_symbol *, size_t,
 	    char **);
+
+/* tty.c */
+int	tty_check_term(const char *, char **);
+void	tty_size(int, uint16_t *, uint16_t *);
+int	tty_run(struct conn *, const char *, uint32_t, int,
+	    struct conn_result *, char **);
 
 /* prompt.c */
 int	prompt_run(struct conn *, uint32_t, int, const char *);

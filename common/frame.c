@@ -121,6 +121,8 @@ frame_check_client(const struct frame *f, uint16_t *code, char **cause)
 		break;
 	case MSG_RUN:
 		return (frame_check_run(f, code, cause));
+	case MSG_WINSIZE:
+		return (frame_check_winsize(f, code, cause));
 	case MSG_STDIN:
 		if (f->len == 0)
 			return (check_fail(code, cause, ERR_MALFORMED,
@@ -318,6 +320,8 @@ frame_type_name(uint8_t type)
 		return ("RUN");
 	case MSG_SIGNAL:
 		return ("SIGNAL");
+	case MSG_WINSIZE:
+		return ("WINSIZE");
 	case MSG_SERVER_HELLO:
 		return ("server HELLO");
 	case MSG_STARTED:

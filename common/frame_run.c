@@ -33,7 +33,8 @@
  * a server that does not know a field refuses the whole frame and runs
  * nothing, since a field it skipped could be one that changes what runs.
  * frame_check_run checks the layout (a broken one ends the connection),
- * frame_parse_run the meaning (a refusal the client can act on).
+ * frame_parse_run the meaning (a refusal the client can act on). The
+ * terminal's WINSIZE frame is here too.
  */
 
 static const char	*run_field_name(uint8_t);
@@ -227,11 +228,16 @@ frame_run_check(const struct frame_run *r, uint16_t *code, char **cause)
 	unsigned int	 i;
 	int		 c;
 
-	if ((r->shell.p == NULL) == (r->argc == 0))
+	/* A terminal with neither: the run-as user's login shell. */
+	if (r->shell.p != NULL && r->argc != 0)
 		return (check_fail(code, cause, ERR_BAD_COMMAND,
-		    r->argc == 0 ? "RUN holds neither a shell command nor "
-		    "an argument vector: send one" : "RUN holds both a shell "
-		    "command and an argument vector: send one"));
+		    "RUN holds both a shell command and an argument vector: "
+		    "send one"));
+	if (r->shell.p == NULL && r->argc == 0 && !r->terminal)
+		return (check_fail(code, cause, ERR_BAD_COMMAND,
+		    "RUN holds neither a shell command nor an argument "
+		    "vector: send one (only a terminal may have neither, for "
+		    "a login shell)"));
 	if (r->shell.p != NULL && run_text(&r->shell, "shell command", 1,
 	    EXEC_MAX_COMMAND, code, cause) != 0)
 		return (-1);
@@ -260,7 +266,7 @@ frame_run_check(const struct frame_run *r, uint16_t *code, char **cause)
 			return (check_fail(code, cause, ERR_BAD_COMMAND,
 			    "RUN terminal of %u rows and %u columns: both "
 			    "must be at least 1", r->rows, r->cols));
-		if (r->term.len > RUN_MAX_TERM)
+		if (r->term.len == 0 || r->term.len > RUN_MAX_TERM)
 			return (check_fail(code, cause, ERR_BAD_COMMAND,
 			    "RUN terminal type of %zu bytes: it must be 1 "
 			    "to %d", r->term.len, RUN_MAX_TERM));
@@ -345,4 +351,43 @@ frame_encode_run(uint8_t *buf, size_t size, const struct frame_run *r)
 		return (0);
 	frame_header(buf, MSG_RUN, off - FRAME_HEADER_LEN);
 	return (off);
+}
+
+/*
+ * WINSIZE, a client's terminal's new size: exactly rows and columns, u16
+ * each, neither 0. Anything else is a broken frame, which ends the
+ * connection.
+ */
+int
+frame_check_winsize(const struct frame *f, uint16_t *code, char **cause)
+{
+	if (f->len != WINSIZE_PAYLOAD_LEN)
+		return (check_fail(code, cause, ERR_MALFORMED,
+		    "WINSIZE payload of %zu bytes: it must be %d, rows and "
+		    "columns", f->len, WINSIZE_PAYLOAD_LEN));
+	if (get16(f->payload) == 0 || get16(f->payload + 2) == 0)
+		return (check_fail(code, cause, ERR_MALFORMED,
+		    "WINSIZE of %u rows and %u columns: both must be at "
+		    "least 1", get16(f->payload), get16(f->payload + 2)));
+	return (0);
+}
+
+/* Read a checked WINSIZE. */
+void
+frame_parse_winsize(const struct frame *f, uint16_t *rows, uint16_t *cols)
+{
+	*rows = get16(f->payload);
+	*cols = get16(f->payload + 2);
+}
+
+/* Encode a WINSIZE; return its size, or 0 if buf is too small. */
+size_t
+frame_encode_winsize(uint8_t *buf, size_t size, uint16_t rows, uint16_t cols)
+{
+	if (size < FRAME_HEADER_LEN + WINSIZE_PAYLOAD_LEN)
+		return (0);
+	frame_header(buf, MSG_WINSIZE, WINSIZE_PAYLOAD_LEN);
+	put16(buf + FRAME_HEADER_LEN, rows);
+	put16(buf + FRAME_HEADER_LEN + 2, cols);
+	return (FRAME_HEADER_LEN + WINSIZE_PAYLOAD_LEN);
 }

@@ -47,6 +47,7 @@
 #define MSG_STDIN_EOF		0x04
 #define MSG_SIGNAL		0x05
 #define MSG_RUN			0x06	/* EXEC with typed fields */
+#define MSG_WINSIZE		0x07	/* a terminal's new size */
 
 /* Message types, server to client. */
 #define MSG_SERVER_HELLO	0x81
@@ -87,6 +88,10 @@
 
 /* A server HELLO's flags: what it supports beyond version 1's EXEC. */
 #define HELLO_F_RUN		0x0001	/* the RUN frame */
+#define HELLO_F_TERMINAL	0x0002	/* RUN's terminal, WINSIZE */
+
+/* WINSIZE: rows u16, columns u16, each at least 1. */
+#define WINSIZE_PAYLOAD_LEN	4
 
 /*
  * RUN: time limit u32, flags u32 (none defined: must be 0), then fields,
@@ -200,6 +205,11 @@ int		 frame_parse_run(const struct frame *, struct frame_run *,
 void		 frame_run_clear(struct frame_run *);
 size_t		 frame_encode_run(uint8_t *, size_t,
 		     const struct frame_run *);
+int		 frame_check_winsize(const struct frame *, uint16_t *,
+		     char **);
+void		 frame_parse_winsize(const struct frame *, uint16_t *,
+		     uint16_t *);
+size_t		 frame_encode_winsize(uint8_t *, size_t, uint16_t, uint16_t);
 uint8_t		 frame_signal_to_proto(int);
 int		 frame_error_is_fatal(uint16_t);
 

@@ -61,10 +61,12 @@
 #define AUDIT_BEGIN	1
 #define AUDIT_FINISH	2
 #define AUDIT_DENY	3	/* a refusal; the writer frees it */
+#define AUDIT_CHUNK	4	/* a recording's chunk; the writer frees it */
 
 struct audit_req {
 	int				 type;
 	const struct cmd_record		*rec;	/* a refusal's: its own */
+	struct rec_chunk		*chunk;	/* its own */
 	const char			*output;	/* made safe */
 	size_t				 output_len;
 	uint64_t			 id;
@@ -89,6 +91,7 @@ static void	 audit_episode(struct audit_reqs *);
 static void	 audit_count(struct audit_reqs *, const struct timespec *,
 		     const struct timespec *);
 static void	 audit_deny_free(struct audit_req *);
+static void	 audit_chunks_lost(struct audit_reqs *);
 static void	 audit_cursor_commit(uint64_t);
 static int	 audit_sql(const char *, int, const char *, const char *,
 		     int, sqlite3_stmt **);
@@ -114,6 +117,7 @@ static struct chain_head audit_chain_shared;	/* audit_lock */
 static u_int		 audit_retain_days;	/* audit_lock */
 static int		 audit_prune_now;	/* audit_lock */
 static struct audit_stats audit_counts;		/* audit_lock */
+static size_t		 audit_chunk_bytes;	/* audit_lock: queued */
 
 /* Writer thread only: the current failure episode, and pruning pace. */
 static int		 audit_failing;
@@ -187,6 +191,7 @@ audit_finalize(void)
 	audit_insert_stmt = audit_update_stmt = audit_deny_stmt = NULL;
 	audit_begin_stmt = audit_commit_stmt = NULL;
 	chain_finalize();
+	recording_finalize();
 }
 
 /* Start the writer thread with every signal blocked. */
@@ -265,6 +270,7 @@ audit_main(void *arg)
 			audit_commit(&batch, cursor);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			audit_episode(&batch);
+			audit_chunks_lost(&batch);
 		} else if (cursor > audit_cursor_written) {
 			clock_gettime(CLOCK_REALTIME, &now);
 			if (now.tv_sec >= cursor_due)
@@ -281,6 +287,13 @@ audit_main(void *arg)
 			TAILQ_REMOVE(&batch, req, entry);
 			if (req->type == AUDIT_DENY) {
 				audit_deny_free(req);
+				continue;
+			}
+			if (req->type == AUDIT_CHUNK) {
+				audit_chunk_bytes -= req->chunk->len;
+				recording_chunk_free(req->chunk);
+				free(req->cause);
+				free(req);
 				continue;
 			}
 			/* Then the owner's: touch it no more. */
@@ -412,7 +425,8 @@ audit_episode(struct audit_reqs *batch)
 				why = req->cause;
 		} else {
 			ok++;
-			if (req->type != AUDIT_BEGIN)
+			if (req->type != AUDIT_BEGIN &&
+			    req->type != AUDIT_CHUNK)
 				audit_since_prune++;
 		}
 	}
@@ -429,6 +443,27 @@ audit_episode(struct audit_reqs *batch)
 		log_warnx("audit: records commit again; %llu record%s failed "
 		    "meanwhile", (unsigned long long)audit_refused,
 		    audit_refused == 1 ? "" : "s");
+	}
+}
+
+/*
+ * Log each recording's chunk of the batch that could not be committed: it
+ * is lost, and its recording has a gap there, which --verify-audit
+ * reports as chunks cut. Writer thread, without the lock.
+ */
+static void
+audit_chunks_lost(struct audit_reqs *batch)
+{
+	struct audit_req	*req;
+
+	TAILQ_FOREACH(req, batch, entry) {
+		if (req->type != AUDIT_CHUNK || req->rc == 0)
+			continue;
+		log_warnx("audit: chunk %llu of the recording of command %llu "
+		    "is lost (%s): the recording has a gap there",
+		    (unsigned long long)req->chunk->chunk,
+		    (unsigned long long)req->chunk->id, req->cause == NULL ?
+		    "unknown error" : req->cause);
 	}
 }
 
@@ -587,6 +622,9 @@ audit_exec(struct audit_req *req)
 	char			 now[32];
 	int			 n, rc;
 
+	if (req->type == AUDIT_CHUNK)
+		return (recording_chunk_write(audit_db, req->chunk,
+		    &audit_chain, &req->cause));
 	clock_gettime(CLOCK_REALTIME, &ts);
 	text_time(&ts, now, sizeof now);
 	if (req->type == AUDIT_BEGIN) {
@@ -726,6 +764,37 @@ audit_deny_record(struct cmd_record *rec)
 	audit_counts.denied++;
 	pthread_cond_signal(&audit_wake);
 	pthread_mutex_unlock(&audit_lock);
+}
+
+/*
+ * Queue a recording's chunk k, which the writer chains and frees, and do
+ * not wait: the privileged part's loop thread calls it, and the queue
+ * keeps its place before the end row. Return -1 (k still the caller's)
+ * if the writer is not running or, unless force, the chunks queued would
+ * pass RECORDING_QUEUE_MAX.
+ */
+int
+audit_chunk(struct rec_chunk *k, int force)
+{
+	struct audit_req	*req;
+
+	if (!audit_running)
+		return (-1);
+	pthread_mutex_lock(&audit_lock);
+	if (!force && audit_chunk_bytes != 0 &&
+	    audit_chunk_bytes + k->len > RECORDING_QUEUE_MAX) {
+		pthread_mutex_unlock(&audit_lock);
+		return (-1);
+	}
+	audit_chunk_bytes += k->len;
+	req = xcalloc(1, sizeof *req);
+	req->type = AUDIT_CHUNK;
+	req->chunk = k;
+	TAILQ_INSERT_TAIL(&audit_queue, req, entry);
+	audit_counts.queued++;
+	pthread_cond_signal(&audit_wake);
+	pthread_mutex_unlock(&audit_lock);
+	return (0);
 }
 
 /*

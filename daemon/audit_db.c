@@ -42,7 +42,7 @@
  * runs at start-up, before the writer thread (audit.c) takes the handle.
  */
 
-#define AUDIT_SCHEMA_VERSION	6
+#define AUDIT_SCHEMA_VERSION	8
 #define AUDIT_BUSY_TIMEOUT_MS	5000
 
 static int	 audit_fix_file(const char *, int, char **);
@@ -53,7 +53,9 @@ static int	 audit_seal_legacy(char **);
 static char	*audit_errmsg(const char *);
 
 extern const char audit_schema[], audit_migrate_2[], audit_migrate_3[],
-    audit_migrate_4[], audit_migrate_5[], audit_migrate_6[], audit_views[];
+    audit_migrate_4[], audit_migrate_5[], audit_migrate_6[], audit_migrate_7[],
+    audit_migrate_8[],
+    audit_views[];
 
 /* The database being opened, and its chain's head, until handed over. */
 static sqlite3		*audit_db;
@@ -226,6 +228,22 @@ audit_db_open(const char *path, int sync_full, struct sqlite3 **dbp,
 		log_info("audit: upgrading %s to schema version 6 (run-as "
 		    "user, argument vector, ticket, directory and rule)", path);
 		if (sqlite3_exec(audit_db, audit_migrate_6, NULL, NULL,
+		    &errmsg) != SQLITE_OK || sqlite3_exec(audit_db,
+		    audit_views, NULL, NULL, &errmsg) != SQLITE_OK)
+			goto sqlrollback;
+	}
+	if (version >= 1 && version < 7) {
+		log_info("audit: upgrading %s to schema version 7 (the "
+		    "terminal a command ran on)", path);
+		if (sqlite3_exec(audit_db, audit_migrate_7, NULL, NULL,
+		    &errmsg) != SQLITE_OK || sqlite3_exec(audit_db,
+		    audit_views, NULL, NULL, &errmsg) != SQLITE_OK)
+			goto sqlrollback;
+	}
+	if (version >= 1 && version < 8) {
+		log_info("audit: upgrading %s to schema version 8 (terminal "
+		    "sessions' recordings)", path);
+		if (sqlite3_exec(audit_db, audit_migrate_8, NULL, NULL,
 		    &errmsg) != SQLITE_OK || sqlite3_exec(audit_db,
 		    audit_views, NULL, NULL, &errmsg) != SQLITE_OK)
 			goto sqlrollback;

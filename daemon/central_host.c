@@ -61,6 +61,8 @@ extern const char audit_schema[];
 
 static int	 central_host_events(PGconn *, struct central_host *,
 		     char **);
+static int	 central_host_chunks(PGconn *, struct central_host *,
+		     char **);
 
 /* Return an allocated message for the last libpq error, without its \n. */
 char *
@@ -199,7 +201,80 @@ central_host_load(PGconn *conn, struct central_host *h, char **cause)
 		xasprintf(&h->head, "%s:%s", PQgetvalue(res, n - 1, 0),
 		    PQgetvalue(res, n - 1, 1));
 	PQclear(res);
-	return (central_host_events(conn, h, cause));
+	if (central_host_events(conn, h, cause) != 0)
+		return (-1);
+	return (central_host_chunks(conn, h, cause));
+}
+
+/*
+ * Read the host's recordings' chunks into the table recording, as the
+ * local database has them; a store made before it has none. Return 0,
+ * or -1 with a cause.
+ */
+static int
+central_host_chunks(PGconn *conn, struct central_host *h, char **cause)
+{
+	sqlite3_stmt	*ins = NULL;
+	PGresult	*res;
+	const char	*params[1];
+	uint64_t	 seq;
+	int		 i, j, n, rc = -1;
+
+	params[0] = h->name;
+	res = PQexec(conn, "SELECT to_regclass('recording') IS NOT NULL");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
+	    strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		PQclear(res);
+		return (0);
+	}
+	PQclear(res);
+	res = PQexecParams(conn, "SELECT event_seq, command_id, start_seq, "
+	    "chunk, data, truncated, hash FROM recording WHERE host = $1 "
+	    "ORDER BY event_seq", 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		*cause = central_host_pq_error(conn, "cannot read its "
+		    "recordings");
+		PQclear(res);
+		return (-1);
+	}
+	if (sqlite3_prepare_v2(h->db, "INSERT INTO recording (seq, "
+	    "command_id, start_seq, chunk, data, truncated, hash) VALUES (?, "
+	    "?, ?, ?, ?, ?, ?)", -1, &ins, NULL) != SQLITE_OK ||
+	    central_host_exec(h->db, "BEGIN", cause) != 0) {
+		if (*cause == NULL)
+			*cause = chain_error(h->db, "the temporary database");
+		goto out;
+	}
+	n = PQntuples(res);
+	for (i = 0; i < n; i++) {
+		sqlite3_reset(ins);
+		for (j = 0; j < 7; j++) {
+			if (j == 4)
+				sqlite3_bind_text(ins, j + 1,
+				    PQgetvalue(res, i, j),
+				    PQgetlength(res, i, j), SQLITE_STATIC);
+			else
+				sqlite3_bind_int64(ins, j + 1,
+				    strtoll(PQgetvalue(res, i, j), NULL, 10));
+		}
+		sqlite3_bind_text(ins, 7, PQgetvalue(res, i, 6), -1,
+		    SQLITE_STATIC);
+		if (sqlite3_step(ins) != SQLITE_DONE) {
+			*cause = chain_error(h->db, "the temporary database");
+			goto out;
+		}
+		seq = strtoull(PQgetvalue(res, i, 0), NULL, 10);
+		if (seq > h->last_seq)
+			h->last_seq = seq;
+		h->nevents++;
+	}
+	if (central_host_exec(h->db, "COMMIT", cause) != 0)
+		goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(ins);
+	PQclear(res);
+	return (rc);
 }
 
 /*

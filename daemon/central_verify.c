@@ -157,12 +157,13 @@ central_check_events(struct central_host *h)
 
 	/* Every head sent, against the event at its seq. */
 	xasprintf(&sql, "SELECT d.seq, d.hash, coalesce(s.hash, e.end_hash, "
-	    "r.hash) FROM cheads AS d LEFT JOIN cstart AS s ON s.event_seq = "
-	    "d.seq LEFT JOIN cend AS e ON e.kind = 'end' AND e.event_seq = "
-	    "d.seq LEFT JOIN cend AS r ON r.kind = 'row' AND r.event_seq = "
-	    "d.seq WHERE d.seq > %" PRIu64 " AND d.seq <= %" PRIu64 " AND "
-	    "d.hash IS NOT coalesce(s.hash, e.end_hash, r.hash) ORDER BY "
-	    "d.seq LIMIT 1", h->base.seq, h->last_seq);
+	    "r.hash, k.hash) FROM cheads AS d LEFT JOIN cstart AS s ON "
+	    "s.event_seq = d.seq LEFT JOIN cend AS e ON e.kind = 'end' AND "
+	    "e.event_seq = d.seq LEFT JOIN cend AS r ON r.kind = 'row' AND "
+	    "r.event_seq = d.seq LEFT JOIN recording AS k ON k.seq = d.seq "
+	    "WHERE d.seq > %" PRIu64 " AND d.seq <= %" PRIu64 " AND d.hash IS "
+	    "NOT coalesce(s.hash, e.end_hash, r.hash, k.hash) ORDER BY d.seq "
+	    "LIMIT 1", h->base.seq, h->last_seq);
 	if (sqlite3_prepare_v2(h->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
 		free(sql);
 		return (chain_error(h->db, "the temporary database"));
@@ -203,7 +204,8 @@ central_start_ok(struct central_host *h, uint64_t seq)
 		if (sqlite3_prepare_v2(h->db, "SELECT hash FROM cstart WHERE "
 		    "event_seq = ?1 UNION ALL SELECT CASE kind WHEN 'end' "
 		    "THEN end_hash ELSE hash END FROM cend WHERE event_seq = "
-		    "?1", -1, &stmt, NULL) != SQLITE_OK)
+		    "?1 UNION ALL SELECT hash FROM recording WHERE seq = ?1",
+		    -1, &stmt, NULL) != SQLITE_OK)
 			return (0);
 		sqlite3_bind_int64(stmt, 1, (sqlite3_int64)(seq - 1));
 		if (sqlite3_step(stmt) != SQLITE_ROW ||

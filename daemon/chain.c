@@ -55,6 +55,13 @@
  *	text and blobs as their bytes. A column added later is appended to
  *	the lists, and a row where it is NULL hashes as before.
  *
+ *	A terminal's recording (recording.c): a "chunk\n" event for each
+ *	chunk of its asciicast events, chained when it is written, between
+ *	the row's start and end in the same sequence: the fields seq,
+ *	command_id, start_seq (the row's start event), chunk (0, 1, ...),
+ *	data (text) and truncated (1 on the last chunk when the recording
+ *	reached SessionRecordMax), encoded as a row's fields are.
+ *
  * The first event links to the chain base kept in audit_meta: 64 zeros,
  * then the hash of the last event pruned. Everything here runs on the
  * audit writer thread, at start-up, or in rcmdd --verify-audit
@@ -111,8 +118,6 @@ static size_t	 chain_decimal(char *, int64_t);
 static void	 chain_netstring(struct chain_md *, const void *, size_t);
 static void	 chain_field(struct chain_md *, sqlite3_stmt *, int, int, int);
 static void	 chain_stmt_done(sqlite3_stmt *, int);
-static int	 chain_event_hash(sqlite3 *, uint64_t,
-		     const struct chain_head *, char *);
 static int	 chain_seal(sqlite3 *, int, uint64_t, struct chain_head *,
 		     uint8_t *, char **);
 
@@ -375,6 +380,65 @@ out:
 	return (rc);
 }
 
+/*
+ * Hash a recording's chunk event, linked to prev, into hash (65 bytes,
+ * hex). Return 0, or -1 if OpenSSL fails.
+ */
+int
+chain_chunk_hash(const char *prev, uint64_t seq, uint64_t id,
+    uint64_t start_seq, uint64_t chunk, const void *data, size_t len,
+    int64_t truncated, char *hash)
+{
+	static const char	*names[] = { "seq", "command_id", "start_seq",
+				    "chunk", "data", "truncated" };
+	static const char	 hex[] = "0123456789abcdef";
+	struct chain_md		 m;
+	int64_t			 v[6];
+	u_char			 md[EVP_MAX_MD_SIZE];
+	char			 num[32];
+	u_int			 mdlen, i;
+	int			 rc = -1;
+
+	v[0] = (int64_t)seq;
+	v[1] = (int64_t)id;
+	v[2] = (int64_t)start_seq;
+	v[3] = (int64_t)chunk;
+	v[5] = truncated;
+	pthread_once(&chain_md_once, chain_md_init);
+	m.len = 0;
+	m.error = 0;
+	if ((m.ctx = EVP_MD_CTX_new()) == NULL)
+		return (-1);
+	if (EVP_DigestInit_ex(m.ctx, chain_sha256, NULL) != 1)
+		goto out;
+	chain_update(&m, CHAIN_MAGIC_2, strlen(CHAIN_MAGIC_2));
+	chain_update(&m, prev, CHAIN_HASH_LEN);
+	chain_update(&m, "\nchunk\n", 7);
+	for (i = 0; i < 6; i++) {
+		chain_netstring(&m, names[i], strlen(names[i]));
+		if (i == 4) {
+			chain_update(&m, "t", 1);
+			chain_netstring(&m, data, len);
+		} else {
+			chain_update(&m, "i", 1);
+			chain_netstring(&m, num, chain_decimal(num, v[i]));
+		}
+	}
+	chain_flush(&m);
+	if (m.error || EVP_DigestFinal_ex(m.ctx, md, &mdlen) != 1 ||
+	    mdlen * 2 != CHAIN_HASH_LEN)
+		goto out;
+	for (i = 0; i < mdlen; i++) {
+		hash[2 * i] = hex[md[i] >> 4];
+		hash[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	hash[2 * mdlen] = '\0';
+	rc = 0;
+out:
+	EVP_MD_CTX_free(m.ctx);
+	return (rc);
+}
+
 /* Return an allocated message for the last SQLite error. */
 char *
 chain_error(sqlite3 *db, const char *what)
@@ -412,11 +476,11 @@ chain_base_read(sqlite3 *db, struct chain_head *base, char **cause)
 }
 
 /*
- * Put the stored hash of event seq (a version 1 row, a start or an end)
- * in hash, or the base's if seq is the base. Return 0, or -1 if there is
- * no such event.
+ * Put the stored hash of event seq (a version 1 row, a start, an end or a
+ * recording's chunk) in hash, or the base's if seq is the base. Return 0,
+ * or -1 if there is no such event.
  */
-static int
+int
 chain_event_hash(sqlite3 *db, uint64_t seq, const struct chain_head *base,
     char *hash)
 {
@@ -429,7 +493,8 @@ chain_event_hash(sqlite3 *db, uint64_t seq, const struct chain_head *base,
 		return (0);
 	}
 	if (sqlite3_prepare_v2(db, "SELECT hash FROM commands WHERE seq = ?1 "
-	    "UNION ALL SELECT end_hash FROM commands WHERE end_seq = ?1", -1,
+	    "UNION ALL SELECT end_hash FROM commands WHERE end_seq = ?1 "
+	    "UNION ALL SELECT hash FROM recording WHERE seq = ?1", -1,
 	    &stmt, NULL) != SQLITE_OK)
 		return (-1);
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)seq);
@@ -441,83 +506,6 @@ chain_event_hash(sqlite3 *db, uint64_t seq, const struct chain_head *base,
 	}
 	sqlite3_finalize(stmt);
 	return (rc);
-}
-
-/*
- * Find where retention may cut the chain: at limit, or before the start
- * of the oldest row still running if that comes first, so that recovery
- * can always check a running row's start. A row that has ended may
- * straddle the cut: its end, after it, covers the whole row. Put it in
- * cut (the base's seq if nothing may go). Inside the writer's transaction.
- */
-int
-chain_cut_point(sqlite3 *db, uint64_t base, uint64_t limit, uint64_t *cut,
-    char **cause)
-{
-	sqlite3_stmt	*stmt;
-	uint64_t	 c = limit;
-
-	if (sqlite3_prepare_v2(db, "SELECT min(seq) FROM commands WHERE "
-	    "seq <= ? AND chain_version = 2 AND end_seq IS NULL", -1, &stmt,
-	    NULL) != SQLITE_OK) {
-		*cause = chain_error(db, "cannot find where to prune");
-		return (-1);
-	}
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)limit);
-	if (sqlite3_step(stmt) == SQLITE_ROW &&
-	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
-		c = (uint64_t)sqlite3_column_int64(stmt, 0) - 1;
-	sqlite3_finalize(stmt);
-	*cut = c < base ? base : c;
-	return (0);
-}
-
-/*
- * Cut the chain after event last, which chain_cut_point chose: delete
- * every row that ended at or before it, and make its hash the chain base,
- * so that the rest still verifies. Inside the writer's transaction, for
- * retention.
- */
-int
-chain_cut(sqlite3 *db, uint64_t last, char **cause)
-{
-	sqlite3_stmt		*stmt = NULL;
-	struct chain_head	 none;
-	char			 hash[CHAIN_HASH_LEN + 1], seq[32];
-
-	none.seq = UINT64_MAX;
-	if (chain_event_hash(db, last, &none, hash) != 0) {
-		xasprintf(cause, "seq %" PRIu64 " is missing or has no hash: "
-		    "run rcmdd --verify-audit", last);
-		return (-1);
-	}
-
-	if (sqlite3_prepare_v2(db, "DELETE FROM commands WHERE seq IS NOT "
-	    "NULL AND CASE WHEN chain_version = 2 THEN end_seq <= ?1 ELSE "
-	    "seq <= ?1 END", -1, &stmt, NULL) != SQLITE_OK)
-		goto sqlfail;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)last);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto sqlfail;
-	sqlite3_finalize(stmt);
-	stmt = NULL;
-
-	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO audit_meta "
-	    "(key, value) VALUES ('chain_base_seq', ?), "
-	    "('chain_base_hash', ?)", -1, &stmt, NULL) != SQLITE_OK)
-		goto sqlfail;
-	snprintf(seq, sizeof seq, "%" PRIu64, last);
-	sqlite3_bind_text(stmt, 1, seq, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, hash, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto sqlfail;
-	sqlite3_finalize(stmt);
-	return (0);
-
-sqlfail:
-	*cause = chain_error(db, "cannot cut the chain");
-	sqlite3_finalize(stmt);
-	return (-1);
 }
 
 /* Load the chain's head: its last event, or its base. */
@@ -532,7 +520,8 @@ chain_load(sqlite3 *db, struct chain_head *head, char **cause)
 		return (-1);
 	if (sqlite3_prepare_v2(db, "SELECT n, h FROM (SELECT seq AS n, "
 	    "hash AS h FROM commands WHERE seq IS NOT NULL UNION ALL SELECT "
-	    "end_seq, end_hash FROM commands WHERE end_seq IS NOT NULL) "
+	    "end_seq, end_hash FROM commands WHERE end_seq IS NOT NULL "
+	    "UNION ALL SELECT seq, hash FROM recording) "
 	    "ORDER BY n DESC LIMIT 1", -1, &stmt, NULL) != SQLITE_OK) {
 		*cause = chain_error(db, "cannot read the chain head");
 		return (-1);

@@ -59,6 +59,10 @@ static const char *chain_what(int);
 static void	 chain_gap_add(struct chain_gaps *, uint64_t, uint64_t);
 static void	 chain_gap_print(FILE *, const struct chain_gaps *);
 static int	 chain_present(sqlite3 *, int *);
+static void	 chain_verify_chunk(sqlite3_stmt *, const struct chain_head *,
+		     struct chain_head *, struct chain_gaps *, char **);
+static int	 chain_verify_chunks(sqlite3 *, const struct chain_head *,
+		     char **);
 
 /* Name an event for a message, as in "row id 3: its end (seq 6)". */
 static const char *
@@ -125,6 +129,97 @@ chain_present(sqlite3 *db, int *present)
 }
 
 /*
+ * Check the chunk event k stands on (seq, command_id, start_seq, chunk,
+ * data, truncated, hash) against the head, and move the head to it, as
+ * chain_verify_db does for a row's events.
+ */
+static void
+chain_verify_chunk(sqlite3_stmt *k, const struct chain_head *base,
+    struct chain_head *head, struct chain_gaps *seqs, char **first)
+{
+	const char	*stored, *data;
+	char		 hash[CHAIN_HASH_LEN + 1];
+	uint64_t	 seq, id, chunk;
+
+	seq = (uint64_t)sqlite3_column_int64(k, 0);
+	id = (uint64_t)sqlite3_column_int64(k, 1);
+	chunk = (uint64_t)sqlite3_column_int64(k, 3);
+	stored = (const char *)sqlite3_column_text(k, 6);
+	/* A chunk of a row that straddles the base, before it. */
+	if (seq <= base->seq)
+		return;
+	if (seq <= head->seq) {
+		if (*first == NULL)
+			xasprintf(first, "row id %" PRIu64 ": chunk %" PRIu64
+			    " of its recording (seq %" PRIu64 ") is not after "
+			    "seq %" PRIu64 ": an event was inserted or "
+			    "renumbered", id, chunk, seq, head->seq);
+		return;
+	}
+	if (seq != head->seq + 1)
+		chain_gap_add(seqs, head->seq + 1, seq - 1);
+	else if (stored != NULL && strlen(stored) == CHAIN_HASH_LEN) {
+		data = (const char *)sqlite3_column_blob(k, 4);
+		if (*first == NULL && (sqlite3_column_type(k, 4) !=
+		    SQLITE_TEXT || chain_chunk_hash(head->hash, seq, id,
+		    (uint64_t)sqlite3_column_int64(k, 2), chunk,
+		    data == NULL ? "" : data, (size_t)sqlite3_column_bytes(k,
+		    4), sqlite3_column_int64(k, 5), hash) != 0 ||
+		    strcmp(stored, hash) != 0))
+			xasprintf(first, "row id %" PRIu64 ": chunk %" PRIu64
+			    " of its recording (seq %" PRIu64 ") does not match "
+			    "its hash: its content or its link to seq %" PRIu64
+			    " was changed", id, chunk, seq, head->seq);
+	}
+	if (stored == NULL || strlen(stored) != CHAIN_HASH_LEN) {
+		if (*first == NULL)
+			xasprintf(first, "row id %" PRIu64 ": chunk %" PRIu64
+			    " of its recording (seq %" PRIu64 ") has no valid "
+			    "hash", id, chunk, seq);
+		head->seq = seq;
+		memset(head->hash, '0', CHAIN_HASH_LEN);
+		return;
+	}
+	head->seq = seq;
+	memcpy(head->hash, stored, CHAIN_HASH_LEN + 1);
+}
+
+/*
+ * Check that each recording belongs where it says: to a row whose start
+ * it names, between that row's start and end, its chunks numbered from 0
+ * in the chain's order with none missing. Return 0, or 1 with the first
+ * that does not in first, or -1.
+ */
+static int
+chain_verify_chunks(sqlite3 *db, const struct chain_head *base, char **first)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT r.command_id, r.chunk, r.seq, "
+	    "c.id IS NULL FROM (SELECT *, lag(chunk) OVER (PARTITION BY "
+	    "command_id ORDER BY seq) AS prev FROM recording) AS r LEFT JOIN "
+	    "commands AS c ON c.id = r.command_id WHERE c.id IS NULL OR "
+	    "r.start_seq IS NOT c.seq OR r.seq <= c.seq OR r.seq >= "
+	    "coalesce(c.end_seq, r.seq + 1) OR (r.prev IS NULL AND r.chunk != "
+	    "0 AND r.seq > ?1) OR r.chunk != coalesce(r.prev + 1, r.chunk) "
+	    "ORDER BY r.seq LIMIT 1", -1, &stmt, NULL) != SQLITE_OK)
+		return (-1);
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)base->seq);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		xasprintf(first, "row id %lld: chunk %lld of its recording "
+		    "(seq %lld) %s", sqlite3_column_int64(stmt, 0),
+		    sqlite3_column_int64(stmt, 1), sqlite3_column_int64(stmt, 2),
+		    sqlite3_column_int(stmt, 3) ? "belongs to no row: its row "
+		    "was deleted" : "is out of place: chunks were cut, "
+		    "renumbered or moved to another row");
+		rc = 1;
+	}
+	sqlite3_finalize(stmt);
+	return (rc);
+}
+
+/*
  * Check the whole chain of the database at path, read-only: every event's
  * hash and link, that no sequence number is missing, that every row is in
  * the chain as far as it got, that no id is missing, and, if given, that
@@ -163,7 +258,7 @@ int
 chain_verify_db(sqlite3 *db, const char *path, const char *expect,
     uint64_t *nrows, struct chain_head *head, char **cause)
 {
-	sqlite3_stmt	*stmt = NULL;
+	sqlite3_stmt	*stmt = NULL, *k = NULL;
 	struct chain_head base;
 	struct chain_gaps seqs, ids;
 	const char	*stored;
@@ -172,7 +267,7 @@ chain_verify_db(sqlite3 *db, const char *path, const char *expect,
 	uint64_t	 seq, id, want_seq = 0, last_id = 0, given;
 	size_t		 buflen;
 	FILE		*fp;
-	int		*present, what, rc, found = 0, v4, gap;
+	int		*present, what, rc, found = 0, v4, gap, krc;
 
 	*nrows = 0;
 	present = NULL;
@@ -218,8 +313,22 @@ chain_verify_db(sqlite3 *db, const char *path, const char *expect,
 		*cause = chain_error(db, path);
 		goto fail;
 	}
+	/* Recordings' chunks (schema 8), merged in by seq. */
+	krc = SQLITE_DONE;
+	if (sqlite3_prepare_v2(db, "SELECT seq, command_id, start_seq, "
+	    "chunk, data, truncated, hash FROM recording ORDER BY seq", -1, &k,
+	    NULL) == SQLITE_OK)
+		krc = sqlite3_step(k);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		seq = (uint64_t)sqlite3_column_int64(stmt, 0);
+		while (krc == SQLITE_ROW &&
+		    (uint64_t)sqlite3_column_int64(k, 0) < seq) {
+			chain_verify_chunk(k, &base, head, &seqs, &first);
+			if (expect != NULL && head->seq == want_seq &&
+			    strcasecmp(end + 1, head->hash) == 0)
+				found = 1;
+			krc = sqlite3_step(k);
+		}
 		what = sqlite3_column_int(stmt, 1);
 		id = (uint64_t)sqlite3_column_int64(stmt, 2 + C_ID);
 		stored = (const char *)sqlite3_column_text(stmt, 2 +
@@ -298,8 +407,21 @@ chain_verify_db(sqlite3 *db, const char *path, const char *expect,
 		*cause = chain_error(db, path);
 		goto fail;
 	}
+	for (; krc == SQLITE_ROW; krc = sqlite3_step(k)) {
+		chain_verify_chunk(k, &base, head, &seqs, &first);
+		if (expect != NULL && head->seq == want_seq &&
+		    strcasecmp(end + 1, head->hash) == 0)
+			found = 1;
+	}
 	sqlite3_finalize(stmt);
-	stmt = NULL;
+	sqlite3_finalize(k);
+	stmt = k = NULL;
+	if (first == NULL && present[C_CHAIN_VERSION] &&
+	    chain_verify_chunks(db, &base, &first) == -1 &&
+	    sqlite3_errcode(db) != SQLITE_ERROR) {
+		*cause = chain_error(db, path);
+		goto fail;
+	}
 
 	if (expect != NULL && !found) {
 		if (want_seq == base.seq && strcasecmp(end + 1, base.hash) == 0)
@@ -433,6 +555,7 @@ fail:
 	free(first);
 	free(present);
 	sqlite3_finalize(stmt);
+	sqlite3_finalize(k);
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return (-1);
 }

@@ -201,6 +201,10 @@ exec_identity_user(const struct config *conf, const char *name,
 		strlcpy(id->home, pw->pw_dir, sizeof id->home);
 	else
 		strlcpy(id->home, "/", sizeof id->home);
+	if (pw->pw_shell != NULL && pw->pw_shell[0] == '/')
+		strlcpy(id->shell, pw->pw_shell, sizeof id->shell);
+	else
+		strlcpy(id->shell, "/bin/sh", sizeof id->shell);
 	if (id->change_user) {
 		n = EXEC_MAX_GROUPS;
 		if (getgrouplist(pw->pw_name, pw->pw_gid, id->groups,
@@ -315,6 +319,29 @@ exec_env_new(const struct config *conf, const struct exec_identity *id,
 	xasprintf(&envp[n++], "RCMD_CLIENT=%s", client);
 	envp[n] = NULL;
 	return (envp);
+}
+
+/*
+ * Add a terminal's TERM to an environment from exec_env_new, and make
+ * SHELL the user's login shell, as a login over ssh has them.
+ */
+void
+exec_env_terminal(char ***envp, const struct exec_identity *id,
+    const char *term)
+{
+	char	**e = *envp;
+	u_int	  n;
+
+	for (n = 0; e[n] != NULL; n++) {
+		if (strncmp(e[n], "SHELL=", 6) == 0) {
+			free(e[n]);
+			xasprintf(&e[n], "SHELL=%s", id->shell);
+		}
+	}
+	e = xreallocarray(e, n + 2, sizeof *e);
+	xasprintf(&e[n++], "TERM=%s", term);
+	e[n] = NULL;
+	*envp = e;
 }
 
 /* Free an environment from exec_env_new. */
@@ -448,7 +475,9 @@ exec_spawn(const struct exec_command *cmd, char *const *envp,
 {
 	struct exec_slot	*slot;
 	struct exec_args	 a;
-	char			*argv[4];
+	char			*argv[4], *largv[2];
+	char			 login[sizeof id->shell + 1];
+	const char		*base;
 	pid_t			 pid;
 	int			 fd[3], j;
 
@@ -465,13 +494,26 @@ exec_spawn(const struct exec_command *cmd, char *const *envp,
 	a.path = "/bin/sh";
 	a.argv = argv;
 	a.cwd = cmd->cwd;
-#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 	/* An argument vector runs its program itself: no shell. */
 	if (cmd->program != NULL) {
 		a.path = cmd->program;
 		a.argv = cmd->argv;
 	}
+	/* A login shell: its name with a dash in front, as login(1) does. */
+	if (cmd->login) {
+		base = strrchr(id->shell, '/');
+		snprintf(login, sizeof login, "-%s", base == NULL ?
+		    id->shell : base + 1);
+		largv[0] = login;
+		largv[1] = NULL;
+		a.path = id->shell;
+		a.argv = largv;
+	}
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+	a.path = "/bin/sh";
+	a.argv = argv;
 #endif
+	a.terminal = cmd->terminal;
 	a.envp = envp;
 	a.id = id;
 	a.keep_below = exec_slots_top;
@@ -499,6 +541,10 @@ exec_spawn(const struct exec_command *cmd, char *const *envp,
 		*what = "join its cgroup";
 	else if (pid == -1 && a.step == EXEC_STEP_CWD)
 		*what = "enter its working directory as its user";
+	else if (pid == -1 && a.step == EXEC_STEP_TERMINAL)
+		*what = "take its terminal";
+	else if (pid == -1 && cmd->login)
+		*what = "start the login shell";
 	else if (pid == -1 && cmd->program != NULL)
 		*what = "run the program";
 

@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
@@ -99,6 +100,14 @@ exec_child(void *arg)
 	for (i = 0; i < 3; i++) {
 		if (syscall(SYS_dup3, a->fd[i], i, 0) == -1)
 			goto fail;
+	}
+	/*
+	 * A terminal (rcmd --tty): the slave on 0, 1 and 2 becomes the
+	 * controlling terminal of the new session, as sshd makes it.
+	 */
+	if (a->terminal && syscall(SYS_ioctl, 0, TIOCSCTTY, 0) == -1) {
+		a->step = EXEC_STEP_TERMINAL;
+		goto fail;
 	}
 	/*
 	 * The table is our own now: close the rest of it, but for the error

@@ -44,6 +44,7 @@ struct exec_args {
 	struct exec_limit		 limits[4];
 	int				 nlimits;
 	int				 probe;
+	int				 terminal;
 	int				 cgroup_fd;
 	volatile int			 error;
 	volatile int			 step;
@@ -53,6 +54,7 @@ struct exec_args {
 #define EXEC_STEP_START		0
 #define EXEC_STEP_CGROUP	1
 #define EXEC_STEP_CWD		2
+#define EXEC_STEP_TERMINAL	3
 
 int	exec_child(void *);
 

@@ -47,6 +47,7 @@
 #define EXPORT_POLICY_MAX	200	/* a ticket, a rule */
 
 static int	 export_since(const char *, char *, size_t, char **);
+static int	 export_has_recording(sqlite3 *);
 static int	 export_row(sqlite3_stmt *, FILE *);
 static int	 export_unsafe(uint32_t);
 static char	*export_sd_value(const char *, size_t);
@@ -128,10 +129,22 @@ export_audit(const char *path, const char *since, FILE *out, char **cause)
 	}
 	sqlite3_busy_timeout(db, 5000);
 
-	/* Every field of the record (record.c), in its order. */
+	/*
+	 * Every field of the record (record.c), in its order; then, for a
+	 * row with a recording (schema 8), its chunks, bytes, whether it was
+	 * truncated, and the hash of its last chunk, which the chain links
+	 * to all before it (the events themselves: rcmdd --export-cast).
+	 */
 	cols = record_columns(0, "");
-	xasprintf(&sql, "SELECT %s FROM commands %sORDER BY id", cols,
-	    since == NULL ? "" : "WHERE started_at >= ? ");
+	xasprintf(&sql, "SELECT %s%s FROM commands %sORDER BY id", cols,
+	    export_has_recording(db) ? ", (SELECT count(*) FROM recording "
+	    "WHERE command_id = id) AS recording_chunks, (SELECT "
+	    "sum(length(CAST(data AS BLOB))) FROM recording WHERE command_id "
+	    "= id) AS recording_bytes, (SELECT max(truncated) FROM recording "
+	    "WHERE command_id = id) AS recording_truncated, (SELECT hash FROM "
+	    "recording WHERE command_id = id ORDER BY chunk DESC LIMIT 1) AS "
+	    "recording_hash" : "", since == NULL ? "" :
+	    "WHERE started_at >= ? ");
 	free(cols);
 	/* One read transaction: a snapshot, whatever rcmdd writes meanwhile. */
 	rc = sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
@@ -173,6 +186,21 @@ fail:
 	return (-1);
 }
 
+/* Does the database have recordings (schema 8)? */
+static int
+export_has_recording(sqlite3 *db)
+{
+	sqlite3_stmt	*stmt;
+	int		 yes = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = "
+	    "'table' AND name = 'recording'", -1, &stmt, NULL) != SQLITE_OK)
+		return (0);
+	yes = sqlite3_step(stmt) == SQLITE_ROW;
+	sqlite3_finalize(stmt);
+	return (yes);
+}
+
 /*
  * Write the row stmt stands on as one JSON object and a newline: integers
  * as numbers, NULL as null, anything else as a string. Return 0, or -1 if
@@ -187,6 +215,10 @@ export_row(sqlite3_stmt *stmt, FILE *out)
 	int		 i, n;
 
 	n = sqlite3_column_count(stmt);
+	/* The recording's columns only for a row that has one. */
+	if (n > (int)record_nfields && sqlite3_column_int64(stmt,
+	    (int)record_nfields) == 0)
+		n = (int)record_nfields;
 	if (fputc('{', out) == EOF)
 		return (-1);
 	for (i = 0; i < n; i++) {
@@ -375,7 +407,7 @@ export_sd_value(const char *s, size_t cap)
 
 /*
  * The policy's parameters of the line, each with a leading blank, for
- * those the record has: run_as, mode, ticket and rule. Return an
+ * those the record has: run_as, mode, ticket, rule and terminal. Return an
  * allocated string, "" for none.
  */
 static char *
@@ -390,6 +422,7 @@ export_sd_policy(const struct cmd_record *r)
 		{ "mode", RECORD_F_MODE, EXPORT_FIELD_MAX },
 		{ "ticket", RECORD_F_TICKET, EXPORT_POLICY_MAX },
 		{ "rule", RECORD_F_RULE, EXPORT_POLICY_MAX },
+		{ "terminal", RECORD_F_TERMINAL, EXPORT_FIELD_MAX },
 	};
 	struct record_value	 v;
 	char			*s, *t, *e;

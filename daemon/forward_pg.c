@@ -127,13 +127,15 @@ static void	 forward_pg_element(FILE *, const char *);
 static void	 forward_pg_encoding(struct forward_pg *);
 static int	 forward_pg_bytes(PGresult *);
 static char	*forward_pg_insert_sql(void);
+static int	 forward_pg_chunks(struct forward_pg *,
+		     const struct forward_batch *, char **);
 
 /* The central columns' types, in record_fields order (sql/central.sql). */
 static const char *forward_pg_types[FORWARD_NFIELDS] = {
 	"bigint", "text", "text", "text", "integer", "text", "text", "text",
 	"text", "text", "integer", "integer", "bigint", "text", "bigint",
 	"integer", "text", "bigint", "text", "bigint", "text", "integer",
-	"text", "text", "text", "text", "text", "text"
+	"text", "text", "text", "text", "text", "text", "text"
 };
 
 /*
@@ -281,13 +283,22 @@ forward_pg_send(struct forward_pg *pg, const struct forward_batch *batch,
 	char				 at[32];
 	uint8_t				*returned = NULL;
 	struct timespec			 ts;
-	size_t				 i, np, per = 2 + FORWARD_NFIELDS;
+	size_t				 i, k, np, nrows;
+	size_t				 per = 2 + FORWARD_NFIELDS;
 	uint64_t			 s;
 	int				 j, rc = -1;
 
 	if (forward_pg_command(pg, "BEGIN", 0, NULL, cause) != 0)
 		return (-1);
-	if (batch != NULL && batch->n != 0) {
+	nrows = 0;
+	for (i = 0; batch != NULL && i < batch->n; i++) {
+		if (batch->ev[i].kind != FORWARD_CHUNK)
+			nrows++;
+	}
+	if (batch != NULL && batch->n != nrows &&
+	    forward_pg_chunks(pg, batch, cause) != 0)
+		goto out;
+	if (batch != NULL && nrows != 0) {
 		/*
 		 * One array a column, unnested: a statement of 25 parameters
 		 * whatever the batch, which PostgreSQL plans at once, where
@@ -302,9 +313,13 @@ forward_pg_send(struct forward_pg *pg, const struct forward_batch *batch,
 			if ((f = open_memstream(&arrays[j], &sqllen)) == NULL)
 				fatal("open_memstream");
 			fputc('{', f);
-			for (i = 0; i < batch->n; i++) {
+			for (i = 0, k = 0; i < batch->n; i++) {
 				ev = &batch->ev[i];
-				if (i != 0)
+				if (ev->kind == FORWARD_CHUNK) {
+					returned[i] = 1;
+					continue;
+				}
+				if (k++ != 0)
 					fputc(',', f);
 				if (j == 0)
 					fprintf(f, "%" PRIu64, ev->seq);
@@ -341,7 +356,7 @@ forward_pg_send(struct forward_pg *pg, const struct forward_batch *batch,
 			if ((i = forward_pg_find(batch, s)) != SIZE_MAX)
 				returned[i] = 1;
 		}
-		if ((size_t)PQntuples(res) != batch->n &&
+		if ((size_t)PQntuples(res) != nrows &&
 		    forward_pg_compare(pg, batch, returned, cause) != 0)
 			goto out;
 	}
@@ -373,6 +388,58 @@ out:
 	free(params);
 	free(returned);
 	free(sql);
+	return (rc);
+}
+
+/*
+ * Insert the batch's recording chunks into the store's table recording,
+ * in the caller's transaction; one the store has already (a resend after
+ * a crash) stays as it is. Return 0, or -1 with libpq's reason.
+ */
+static int
+forward_pg_chunks(struct forward_pg *pg, const struct forward_batch *batch,
+    char **cause)
+{
+	static const int		 fields[] = { RECORD_F_ID,
+					    RECORD_F_SEQ, RECORD_F_EXIT_CODE,
+					    RECORD_F_OUTPUT, RECORD_F_TRUNCATED,
+					    RECORD_F_HASH };
+	const struct forward_event	*ev;
+	const char			*params[8];
+	char				*arrays[7];
+	FILE				*f;
+	size_t				 i, len, n;
+	int				 j, rc;
+
+	for (j = 0; j < 7; j++) {
+		arrays[j] = NULL;
+		if ((f = open_memstream(&arrays[j], &len)) == NULL)
+			fatal("open_memstream");
+		fputc('{', f);
+		for (i = 0, n = 0; i < batch->n; i++) {
+			ev = &batch->ev[i];
+			if (ev->kind != FORWARD_CHUNK)
+				continue;
+			if (n++ != 0)
+				fputc(',', f);
+			if (j == 0)
+				fprintf(f, "%" PRIu64, ev->seq);
+			else
+				forward_pg_element(f, ev->value[fields[j - 1]]);
+		}
+		fputc('}', f);
+		if (fclose(f) != 0)
+			fatal("open_memstream");
+		params[1 + j] = arrays[j];
+	}
+	params[0] = pg->host;
+	rc = forward_pg_command(pg, "INSERT INTO recording (host, event_seq, "
+	    "command_id, start_seq, chunk, data, truncated, hash) SELECT $1, "
+	    "u.* FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], "
+	    "$5::bigint[], $6::text[], $7::integer[], $8::text[]) AS u ON "
+	    "CONFLICT (host, event_seq) DO NOTHING", 8, params, cause);
+	for (j = 0; j < 7; j++)
+		free(arrays[j]);
 	return (rc);
 }
 

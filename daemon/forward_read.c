@@ -32,13 +32,15 @@
 
 /*
  * Forwarding's local side: the cursor kept in the audit database
- * (forward_cursor), and the chain's events read back from the table
- * commands in sequence order, each as the central store keeps it
+ * (forward_cursor), and the chain's events read back from the tables
+ * commands and recording in sequence order, each as the central store keeps it
  * (sql/central.sql): a version 2 row gives its start, as the row was when
  * its start was chained, and its end, the whole row; a version 1 row one
  * event, the whole row. Only the forwarder thread calls these, on its own
  * connection, and the writer (audit.c) the cursor's update.
  */
+
+static char	*forward_chunk_columns(void);
 
 /*
  * Read or make the cursor: the row of forward_cursor, made the first time
@@ -241,8 +243,54 @@ forward_kind_name(int kind)
 		return ("start");
 	case FORWARD_END:
 		return ("end");
+	case FORWARD_CHUNK:
+		return ("chunk");
 	}
 	return ("row");
+}
+
+/*
+ * Return the SELECT list that reads a recording's chunk as the record's
+ * fields, allocated: command_id as id, start_seq as seq, hash, data as
+ * output, truncated, chunk as exit_code, the rest NULL (FORWARD_CHUNK).
+ */
+static char *
+forward_chunk_columns(void)
+{
+	const char	*e;
+	char		*s = NULL, *t;
+	u_int		 i;
+
+	for (i = 0; i < record_nfields; i++) {
+		switch (i) {
+		case RECORD_F_ID:
+			e = "command_id";
+			break;
+		case RECORD_F_SEQ:
+			e = "start_seq";
+			break;
+		case RECORD_F_HASH:
+			e = "hash";
+			break;
+		case RECORD_F_OUTPUT:
+			e = "data";
+			break;
+		case RECORD_F_TRUNCATED:
+			e = "truncated";
+			break;
+		case RECORD_F_EXIT_CODE:
+			e = "chunk";
+			break;
+		default:
+			e = "NULL";
+			break;
+		}
+		xasprintf(&t, "%s%s%s", s == NULL ? "" : s, s == NULL ? "" :
+		    ", ", e);
+		free(s);
+		s = t;
+	}
+	return (s);
 }
 
 /*
@@ -258,7 +306,7 @@ forward_read(sqlite3 *db, uint64_t from, uint64_t to, size_t max_bytes,
 {
 	sqlite3_stmt		*stmt;
 	struct forward_event	*ev;
-	char			*cols, *sql;
+	char			*cols, *kcols, *sql;
 	uint64_t		 seq;
 	int			 rc, what, version;
 
@@ -268,9 +316,13 @@ forward_read(sqlite3 *db, uint64_t from, uint64_t to, size_t max_bytes,
 	if (to < from)
 		return (0);
 	cols = chain_columns(NULL, NULL, NULL);
+	kcols = forward_chunk_columns();
 	xasprintf(&sql, "SELECT seq, 1, %s FROM commands WHERE seq BETWEEN "
 	    "?1 AND ?2 UNION ALL SELECT end_seq, 2, %s FROM commands WHERE "
-	    "end_seq BETWEEN ?1 AND ?2 ORDER BY 1", cols, cols);
+	    "end_seq BETWEEN ?1 AND ?2 UNION ALL SELECT seq, 3, %s FROM "
+	    "recording WHERE seq BETWEEN ?1 AND ?2 ORDER BY 1", cols, cols,
+	    kcols);
+	free(kcols);
 	free(cols);
 	rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
 	free(sql);
@@ -291,8 +343,9 @@ forward_read(sqlite3 *db, uint64_t from, uint64_t to, size_t max_bytes,
 		batch->ev = xreallocarray(batch->ev, batch->n + 1,
 		    sizeof *batch->ev);
 		ev = &batch->ev[batch->n++];
-		forward_event_make(ev, stmt, 2, what == 2 ? FORWARD_END :
-		    version == 2 ? FORWARD_START : FORWARD_ROW, seq);
+		forward_event_make(ev, stmt, 2, what == 3 ? FORWARD_CHUNK :
+		    what == 2 ? FORWARD_END : version == 2 ? FORWARD_START :
+		    FORWARD_ROW, seq);
 		batch->bytes += ev->bytes;
 	}
 	sqlite3_finalize(stmt);

@@ -91,6 +91,8 @@ struct job {
 	int			 throttled;
 	size_t			 stdin_pending;
 	int			 stdin_paused;
+	struct job_ctl		*resize;	/* queued, not taken */
+	uint64_t		 signals;	/* queued, not taken */
 };
 TAILQ_HEAD(jobs, job);
 
@@ -426,6 +428,28 @@ job_ctl_add(struct job *job, int type, int arg, const uint8_t *data,
 	if (len != 0)
 		memcpy(c->data, data, len);
 	pthread_mutex_lock(&job->lock);
+	/*
+	 * A new size replaces one the worker has not taken yet: a client
+	 * that sends WINSIZE (or SIGNAL) without end queues one item, not
+	 * one each.
+	 */
+	if (type == JOB_CTL_RESIZE && job->resize != NULL) {
+		job->resize->arg = arg;
+		pthread_mutex_unlock(&job->lock);
+		free(c);
+		return;
+	}
+	if (type == JOB_CTL_RESIZE)
+		job->resize = c;
+	/* So does a signal already queued, as the kernel merges them. */
+	if (type == JOB_CTL_SIGNAL && arg > 0 && arg < 64) {
+		if (job->signals & ((uint64_t)1 << arg)) {
+			pthread_mutex_unlock(&job->lock);
+			free(c);
+			return;
+		}
+		job->signals |= (uint64_t)1 << arg;
+	}
 	was_empty = STAILQ_EMPTY(&job->ctl);
 	STAILQ_INSERT_TAIL(&job->ctl, c, entry);
 	if (type == JOB_CTL_STDIN)
@@ -471,6 +495,13 @@ void
 job_signal(struct job *job, int sig)
 {
 	job_ctl_add(job, JOB_CTL_SIGNAL, sig, NULL, 0);
+}
+
+/* The client's terminal has a new size: pass it to the command's. */
+void
+job_resize(struct job *job, u_int rows, u_int cols)
+{
+	job_ctl_add(job, JOB_CTL_RESIZE, (int)(rows << 16 | cols), NULL, 0);
 }
 
 /* Stop the command: SIGTERM to its group, then SIGKILL after the grace. */
@@ -642,6 +673,8 @@ job_take_ctl(struct job *job, struct job_ctls *items)
 	STAILQ_INIT(items);
 	pthread_mutex_lock(&job->lock);
 	STAILQ_CONCAT(items, &job->ctl);
+	job->resize = NULL;
+	job->signals = 0;
 	pthread_mutex_unlock(&job->lock);
 }
 

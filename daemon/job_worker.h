@@ -36,6 +36,7 @@ struct job_params;
 #define JOB_CTL_STDIN_EOF	2
 #define JOB_CTL_SIGNAL		3
 #define JOB_CTL_CANCEL		4
+#define JOB_CTL_RESIZE		5	/* arg: rows << 16 | columns */
 struct job_ctl {
 	int			 type;
 	int			 arg;

@@ -495,6 +495,14 @@ policy_decide(const struct config *conf, const struct policy_request *rq,
 		    family, addr, 1));
 		break;
 	default:
+		if (rq->terminal) {
+			xasprintf(&msg, "%s may not open a terminal: a "
+			    "terminal needs shell permission, and the rules "
+			    "for it name the programs it may run", who);
+			policy_refuse(d, POLICY_SHELL_REFUSED, near, msg,
+			    policy_hint(conf, rq, family, addr, 2));
+			break;
+		}
 		if (rq->mode == POLICY_SHELL) {
 			xasprintf(&msg, "%s may not run a shell command: the "
 			    "rules for it name the programs it may run", who);

@@ -325,7 +325,8 @@ privsep_exec(struct privsep_msg *m, char **bad)
 	    &cause) != 0 || record_unpack(rec, privsep_mask(PRIVSEP_EXEC),
 	    m->data + off + vlen, m->len - off - vlen, &cause) != 0 ||
 	    (rec->nwords == 0 && (rec->command == NULL ||
-	    rec->command_len == 0)) || rec->peer.client_addr[0] == '\0') {
+	    (rec->command_len == 0 && rec->terminal == NULL))) ||
+	    rec->peer.client_addr[0] == '\0') {
 		if (cause == NULL)
 			xasprintf(&cause, "EXEC without a command or a peer");
 		free(runas);
@@ -436,6 +437,8 @@ privsep_decide(struct cmd_record *rec, const char *asked)
 	rq.user = asked;
 	rq.run_as = dflt.user;
 	rq.ticket = rec->ticket != NULL;
+	/* A terminal needs shell permission, whatever runs on it. */
+	rq.terminal = rec->terminal != NULL;
 	if (rec->nwords != 0) {
 		rec->mode = "argv";
 		if (policy_resolve(privsep_conf->path, rec->words[0], &program,
@@ -449,6 +452,10 @@ privsep_decide(struct cmd_record *rec, const char *asked)
 		rq.program = program;
 		rq.argv = rec->words;
 		rq.argc = rec->nwords;
+		if (rq.terminal) {
+			rq.mode = POLICY_SHELL;
+			rq.command = rec->command;
+		}
 	} else {
 		rec->mode = "shell";
 		rq.mode = POLICY_SHELL;

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,6 +61,7 @@ STAILQ_HEAD(privsep_dones, privsep_child);
 static void	privsep_wake_cb(int, short, void *);
 static void	privsep_started(struct privsep_child *);
 static void	privsep_ctl_cb(int, short, void *);
+static void	privsep_resume(void *);
 static int	privsep_ctl_msg(struct privsep_child *, struct privsep_msg *,
 		    char **);
 static void	privsep_pid_cb(int, short, void *);
@@ -120,6 +122,7 @@ privsep_child_start(struct cmd_record *rec, int ctl)
 {
 	struct privsep_child	*c;
 	char			 client[INET6_ADDRSTRLEN + 8];
+	char			 term[RUN_MAX_TERM + 1];
 
 	c = xcalloc(1, sizeof *c);
 	c->rec = rec;
@@ -127,6 +130,7 @@ privsep_child_start(struct cmd_record *rec, int ctl)
 	c->pid = -1;
 	c->pidfd = -1;
 	c->fds[0] = c->fds[1] = c->fds[2] = -1;
+	c->master = -1;
 	c->started = privsep_now();
 	c->wall_started = time(NULL);
 	/*
@@ -139,6 +143,9 @@ privsep_child_start(struct cmd_record *rec, int ctl)
 		snprintf(client, sizeof client, "%s %d",
 		    rec->peer.client_addr, rec->peer.client_port);
 	c->envp = exec_env_new(privsep_conf, &rec->ident, client);
+	if (rec->terminal != NULL &&
+	    terminal_parse(rec->terminal, term, sizeof term, NULL, NULL) == 0)
+		exec_env_terminal(&c->envp, &rec->ident, term);
 	TAILQ_INSERT_TAIL(&privsep_children, c, entry);
 	privsep_nchildren++;
 	privsep_thread(c, privsep_start_main);
@@ -348,6 +355,12 @@ privsep_started(struct privsep_child *c)
 	else if (event_add(c->ev_ctl, NULL) != 0)
 		privsep_gone(c, "rcmdd could not watch the command");
 	else {
+		/* A terminal is recorded from here, its start in the chain. */
+		if (rec->terminal != NULL)
+			c->recording = recording_new(rec->id, rec->seq,
+			    privsep_conf->session_record_max,
+			    privsep_conf->session_record_input,
+			    privsep_resume, c);
 		privsep_put_u64(buf, rec->id);
 		privsep_put_u64(buf + 8, rec->seq);
 		memcpy(buf + 16, rec->hash, RECORD_HASH_LEN);
@@ -417,6 +430,11 @@ privsep_ctl_cb(int fd, short events, void *arg)
 			rc = privsep_ctl_msg(c, &m, &cause);
 			privsep_msg_clear(&m);
 		}
+		if (rc == 0 && recording_blocked(c->recording)) {
+			/* The writer is behind: read on once it has room. */
+			event_del(c->ev_ctl);
+			return;
+		}
 		if (rc == -1) {
 			log_warnx("command %llu: bad message from the network "
 			    "part (%s): ending the command",
@@ -432,6 +450,19 @@ privsep_ctl_cb(int fd, short events, void *arg)
 }
 
 /*
+ * The recording's writer has room again: read the command's socket again,
+ * unless the command is over. Loop thread.
+ */
+static void
+privsep_resume(void *arg)
+{
+	struct privsep_child	*c = arg;
+
+	if (!c->finish && !c->gone && !c->busy && c->ev_ctl != NULL)
+		event_add(c->ev_ctl, NULL);
+}
+
+/*
  * Handle one message on a command's socket. Return 0, 2 once FINISH has
  * been handled, or -1 with the reason in cause if it was malformed.
  */
@@ -440,7 +471,9 @@ privsep_ctl_msg(struct privsep_child *c, struct privsep_msg *m,
     char **cause)
 {
 	struct cmd_record	*rec = c->rec;
+	struct termios		 tio;
 	size_t			 keep;
+	u_int			 rows, cols;
 	int			 sig;
 
 	switch (m->type) {
@@ -464,13 +497,50 @@ privsep_ctl_msg(struct privsep_child *c, struct privsep_msg *m,
 			return (-1);
 		if (m->type == PRIVSEP_KILL)
 			privsep_kill(c);
+		else if (c->master != -1)
+			privsep_hangup(c);
 		else
 			privsep_signal(c, SIGTERM);
+		return (0);
+	case PRIVSEP_RESIZE:
+		if (privsep_msg_check(m, 0, 4, 4, cause) != 0)
+			return (-1);
+		rows = (u_int)m->data[0] << 8 | m->data[1];
+		cols = (u_int)m->data[2] << 8 | m->data[3];
+		if (c->master == -1 || rows == 0 || cols == 0) {
+			xasprintf(cause, "RESIZE to %ux%u %s", rows, cols,
+			    c->master == -1 ? "for a command without a "
+			    "terminal" : "is no size");
+			return (-1);
+		}
+		if (terminal_resize(c->master, rows, cols) != 0)
+			log_debug("command %llu: TIOCSWINSZ: %s",
+			    (unsigned long long)rec->id, strerror(errno));
+		recording_resize(c->recording, rows, cols);
+		return (0);
+	case PRIVSEP_INPUT:
+		if (privsep_msg_check(m, 0, 1, PRIVSEP_OUTPUT_CHUNK,
+		    cause) != 0)
+			return (-1);
+		if (c->master == -1) {
+			xasprintf(cause, "INPUT for a command without a "
+			    "terminal");
+			return (-1);
+		}
+		/*
+		 * The network part sends what was not typed at a password
+		 * prompt (a line read without echo: worker_write_stdin); one
+		 * here now too keeps it out as well.
+		 */
+		recording_input(c->recording, m->data, m->len,
+		    tcgetattr(c->master, &tio) == 0 &&
+		    (tio.c_lflag & (ICANON | ECHO)) != ICANON);
 		return (0);
 	case PRIVSEP_OUTPUT:
 		if (privsep_msg_check(m, 0, 1, PRIVSEP_OUTPUT_CHUNK,
 		    cause) != 0)
 			return (-1);
+		recording_output(c->recording, m->data, m->len);
 		keep = m->len;
 		if (rec->output_len + keep > privsep_conf->output_max) {
 			keep = privsep_conf->output_max - rec->output_len;
@@ -589,6 +659,8 @@ privsep_gone(struct privsep_child *c, const char *why)
 static void
 privsep_end(struct privsep_child *c)
 {
+	/* The recording's last chunk is queued before the end row. */
+	recording_end(c->recording);
 	privsep_thread(c, privsep_end_main);
 }
 
@@ -606,8 +678,11 @@ privsep_child_free(struct privsep_child *c)
 		close(c->pidfd);
 	if (c->ctl != -1)
 		close(c->ctl);
+	if (c->master != -1)
+		close(c->master);
 	privsep_cgroup_free(c);
 	exec_env_free(c->envp);
+	recording_free(c->recording);
 	record_free(c->rec);
 	free(c->fail_reason);
 	free(c);

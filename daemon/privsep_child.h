@@ -49,7 +49,9 @@ struct privsep_child {
 	int			 fail_errno;	/* why it did not run */
 	char			*fail_reason;
 	int			 fds[3];	/* for STARTED */
+	int			 master;	/* a terminal's, or -1 */
 	char			**envp;	/* made on the loop thread */
+	struct recording	*recording;	/* a terminal's, or NULL */
 	STAILQ_ENTRY(privsep_child) done_entry;
 };
 
@@ -61,6 +63,7 @@ uint64_t	 privsep_now(void);
 /* privsep_thread.c */
 void		 privsep_signal(struct privsep_child *, int);
 void		 privsep_kill(struct privsep_child *);
+void		 privsep_hangup(struct privsep_child *);
 void		 privsep_cgroup_free(struct privsep_child *);
 void		 privsep_thread(struct privsep_child *, void (*)(void *));
 void		 privsep_start_main(void *);

@@ -199,6 +199,89 @@ privsep_cmd_signal(struct privsep_cmd *cmd, int sig, char **cause)
 	    0, 0, cause));
 }
 
+/* Pass the client's new window size to the command's terminal. */
+int
+privsep_cmd_resize(struct privsep_cmd *cmd, u_int rows, u_int cols,
+    char **cause)
+{
+	uint8_t	buf[4];
+
+	buf[0] = (uint8_t)(rows >> 8);
+	buf[1] = (uint8_t)rows;
+	buf[2] = (uint8_t)(cols >> 8);
+	buf[3] = (uint8_t)cols;
+	if (privsep_cmd_flush(cmd, cause) != 0)
+		return (-1);
+	return (privsep_send(cmd->ctl, PRIVSEP_RESIZE, buf, sizeof buf, NULL,
+	    0, 0, cause));
+}
+
+/*
+ * Send what was typed on a terminal (len bytes, at most
+ * PRIVSEP_OUTPUT_CHUNK) to the privileged part, for its recording
+ * (SessionRecordInput); the worker sends only what the terminal echoed.
+ */
+int
+privsep_cmd_input(struct privsep_cmd *cmd, const uint8_t *buf, size_t len,
+    char **cause)
+{
+	if (privsep_cmd_flush(cmd, cause) != 0)
+		return (-1);
+	return (privsep_send(cmd->ctl, PRIVSEP_INPUT, buf, len, NULL, 0, 0,
+	    cause));
+}
+
+/*
+ * Send a terminal's output to the privileged part as it comes (len bytes,
+ * at most PRIVSEP_OUTPUT_CHUNK), rather than all at the end, until max
+ * bytes have gone (the larger of the row's cap and the recording's): it
+ * keeps the row's output, to its cap, and the session's recording from
+ * it, with their timing. It waits while the privileged part is behind,
+ * which holds the terminal's reading back as a slow client does.
+ */
+int
+privsep_cmd_output(struct privsep_cmd *cmd, const uint8_t *buf, size_t len,
+    uint64_t max, char **cause)
+{
+	if (cmd->sent >= max)
+		return (0);
+	if (len > max - cmd->sent)
+		len = (size_t)(max - cmd->sent);
+	if (len == 0)
+		return (0);
+	/*
+	 * Gathered into one message a poll round (privsep_cmd_flush), up to
+	 * PRIVSEP_OUTPUT_CHUNK: a terminal is read some 4 KiB at a time,
+	 * and a message for each read cost the privileged part a wake-up.
+	 */
+	if (cmd->olen + len > PRIVSEP_OUTPUT_CHUNK &&
+	    privsep_cmd_flush(cmd, cause) != 0)
+		return (-1);
+	if (len > PRIVSEP_OUTPUT_CHUNK) {
+		xasprintf(cause, "output of %zu bytes at once", len);
+		return (-1);
+	}
+	if (cmd->obuf == NULL)
+		cmd->obuf = xmalloc(PRIVSEP_OUTPUT_CHUNK);
+	memcpy(cmd->obuf + cmd->olen, buf, len);
+	cmd->olen += len;
+	cmd->sent += len;
+	return (0);
+}
+
+/* Send the terminal's output gathered so far, if any. */
+int
+privsep_cmd_flush(struct privsep_cmd *cmd, char **cause)
+{
+	size_t	len = cmd->olen;
+
+	if (len == 0)
+		return (0);
+	cmd->olen = 0;
+	return (privsep_send(cmd->ctl, PRIVSEP_OUTPUT, cmd->obuf, len, NULL,
+	    0, 0, cause));
+}
+
 /* Ask for SIGTERM to the command's process group (timeout, cancel). */
 int
 privsep_cmd_terminate(struct privsep_cmd *cmd, char **cause)
@@ -270,6 +353,8 @@ privsep_cmd_finish(struct privsep_cmd *cmd, struct cmd_record *rec,
 	size_t			 len, off, n;
 	int			 rc, recorded;
 
+	if (privsep_cmd_flush(cmd, cause) != 0)
+		return (-1);
 	for (off = 0; off < rec->output_len; off += n) {
 		n = rec->output_len - off;
 		if (n > PRIVSEP_OUTPUT_CHUNK)
@@ -338,6 +423,7 @@ privsep_cmd_free(struct privsep_cmd *cmd)
 		close(cmd->fd_out);
 	if (cmd->fd_err != -1)
 		close(cmd->fd_err);
+	free(cmd->obuf);
 	free(cmd);
 }
 

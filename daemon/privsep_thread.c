@@ -53,6 +53,8 @@
 
 static int	privsep_cgroup_new(struct privsep_child *, char **);
 static int	privsep_spawn(struct privsep_child *, char **);
+static int	privsep_terminal(struct privsep_child *, int [2], int [2],
+		    int [2], char **);
 
 /*
  * What a command's life (this file and privsep_child.c) uses of exec.c,
@@ -64,8 +66,45 @@ static int	privsep_spawn(struct privsep_child *, char **);
 void
 privsep_signal(struct privsep_child *c, int sig)
 {
-	if (c->pid != -1)
-		exec_kill(c->pid, sig);
+	pid_t	fg;
+
+	if (c->pid == -1)
+		return;
+	/*
+	 * On a terminal, a client's signal goes where the terminal's own
+	 * keys send theirs: to its foreground job, if that is not the
+	 * shell. Only a group of the command's session: the shell's pid.
+	 */
+	if (c->master != -1 && (fg = tcgetpgrp(c->master)) > 1 &&
+	    fg != c->pid && getsid(fg) == c->pid) {
+		if (kill(-fg, sig) == -1 && errno != ESRCH)
+			log_warn("kill process group %ld with signal %d",
+			    (long)fg, sig);
+		if (sig != SIGKILL)
+			return;
+	}
+	exec_kill(c->pid, sig);
+}
+
+/*
+ * A terminal's hang-up, as when its line drops: SIGHUP to its foreground
+ * job and its shell (an interactive shell ignores SIGTERM), and SIGCONT
+ * so that a stopped job sees it.
+ */
+void
+privsep_hangup(struct privsep_child *c)
+{
+	pid_t	fg;
+
+	if (c->pid == -1)
+		return;
+	if ((fg = tcgetpgrp(c->master)) > 1 && fg != c->pid &&
+	    getsid(fg) == c->pid) {
+		kill(-fg, SIGHUP);
+		kill(-fg, SIGCONT);
+	}
+	exec_kill(c->pid, SIGHUP);
+	exec_kill(c->pid, SIGCONT);
 }
 
 void
@@ -166,7 +205,13 @@ privsep_spawn(struct privsep_child *c, char **cause)
 	int			 in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	int			 err[2] = { -1, -1 }, error, i;
 
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
+	memset(&what_run, 0, sizeof what_run);
+	if (rec->terminal != NULL) {
+		if (privsep_terminal(c, in, out, err, cause) != 0)
+			goto fail;
+		what_run.terminal = 1;
+		what_run.login = rec->nwords == 0 && rec->command_len == 0;
+	} else if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
 	    pipe2(err, O_CLOEXEC) == -1) {
 		c->fail_errno = errno;
 		xasprintf(cause, "cannot make pipes: %s", strerror(errno));
@@ -174,7 +219,6 @@ privsep_spawn(struct privsep_child *c, char **cause)
 	}
 	if (privsep_cgroup_new(c, cause) != 0)
 		goto fail;
-	memset(&what_run, 0, sizeof what_run);
 	what_run.command = rec->command;
 	what_run.program = rec->program;
 	what_run.argv = rec->words;
@@ -223,6 +267,53 @@ fail:
 			close(err[i]);
 	}
 	privsep_cgroup_free(c);
+	if (c->master != -1)
+		close(c->master);
+	c->master = -1;
+	return (-1);
+}
+
+/*
+ * A terminal's descriptors for privsep_spawn: the slave, for the
+ * command's 0, 1 and 2, in in[0], out[1] and err[1] (three copies, so
+ * that each is closed once); for the network part, two copies of the
+ * master, to write input to and read output from, and the read end of
+ * a pipe that is at its end already: a terminal has one stream. The
+ * master itself stays here, for RESIZE and the foreground group. Return
+ * 0, or -1 with the reason in cause.
+ */
+static int
+privsep_terminal(struct privsep_child *c, int in[2], int out[2], int err[2],
+    char **cause)
+{
+	u_int	rows, cols;
+	int	slave;
+
+	if (terminal_parse(c->rec->terminal, NULL, 0, &rows, &cols) != 0) {
+		c->fail_errno = EINVAL;
+		xasprintf(cause, "bad terminal \"%s\"", c->rec->terminal);
+		return (-1);
+	}
+	if (terminal_open(c->rec->ident.change_user ? c->rec->ident.uid :
+	    (uid_t)-1, rows, cols, &c->master, &slave, cause) != 0) {
+		c->fail_errno = errno;
+		return (-1);
+	}
+	in[0] = slave;
+	if ((out[1] = fcntl(slave, F_DUPFD_CLOEXEC, 0)) == -1 ||
+	    (in[1] = fcntl(c->master, F_DUPFD_CLOEXEC, 0)) == -1 ||
+	    (out[0] = fcntl(c->master, F_DUPFD_CLOEXEC, 0)) == -1 ||
+	    pipe2(err, O_CLOEXEC) == -1)
+		goto fail;
+	/* The pipe's write end becomes a slave copy; the read end is EOF. */
+	close(err[1]);
+	if ((err[1] = fcntl(slave, F_DUPFD_CLOEXEC, 0)) == -1)
+		goto fail;
+	return (0);
+
+fail:
+	c->fail_errno = errno;
+	xasprintf(cause, "cannot pass the terminal on: %s", strerror(errno));
 	return (-1);
 }
 

@@ -18,6 +18,7 @@
 
 #include <sys/types.h>
 
+#include <inttypes.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,11 +32,15 @@
 /*
  * Retention: the audit writer prunes the oldest rows past RetainDays or
  * MaxRows, a batch at a time from the start of the hash chain, cutting
- * the chain (chain.c) so that what is left still verifies; with
- * AuditForward, never past the forwarding cursor.
+ * the chain (prune_cut_point, prune_cut) so that what is left still
+ * verifies; with AuditForward, never past the forwarding cursor.
  */
 
 #define PRUNE_BATCH	500
+
+static int	prune_cut_point(sqlite3 *, uint64_t, uint64_t, uint64_t *,
+		    char **);
+static int	prune_cut(sqlite3 *, uint64_t, char **);
 
 /*
  * Prune one batch of the oldest sealed rows past the retention (rows
@@ -103,7 +108,7 @@ prune_run(sqlite3 *audit_db, u_int days, uint64_t max_rows)
 	cap = limit;
 	if (cap > base.seq + 2 * PRUNE_BATCH)
 		cap = base.seq + 2 * PRUNE_BATCH;
-	if (cap <= base.seq || chain_cut_point(audit_db, base.seq, cap,
+	if (cap <= base.seq || prune_cut_point(audit_db, base.seq, cap,
 	    &last, &why) != 0 || last <= base.seq) {
 		if (why != NULL)
 			goto fail;
@@ -111,7 +116,7 @@ prune_run(sqlite3 *audit_db, u_int days, uint64_t max_rows)
 		return (0);
 	}
 
-	if (chain_cut(audit_db, last, &why) != 0)
+	if (prune_cut(audit_db, last, &why) != 0)
 		goto fail;
 	if (sqlite3_exec(audit_db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
@@ -129,4 +134,85 @@ fail:
 	sqlite3_finalize(stmt);
 	sqlite3_exec(audit_db, "ROLLBACK", NULL, NULL, NULL);
 	return (0);
+}
+
+/*
+ * Find where retention may cut the chain: at limit, or before the start
+ * of the oldest row still running if that comes first, so that recovery
+ * can always check a running row's start. A row that has ended may
+ * straddle the cut: its end, after it, covers the whole row. Put it in
+ * cut (the base's seq if nothing may go). Inside the writer's transaction.
+ */
+static int
+prune_cut_point(sqlite3 *db, uint64_t base, uint64_t limit, uint64_t *cut,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+	uint64_t	 c = limit;
+
+	if (sqlite3_prepare_v2(db, "SELECT min(seq) FROM commands WHERE "
+	    "seq <= ? AND chain_version = 2 AND end_seq IS NULL", -1, &stmt,
+	    NULL) != SQLITE_OK) {
+		*cause = chain_error(db, "cannot find where to prune");
+		return (-1);
+	}
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)limit);
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+		c = (uint64_t)sqlite3_column_int64(stmt, 0) - 1;
+	sqlite3_finalize(stmt);
+	*cut = c < base ? base : c;
+	return (0);
+}
+
+/*
+ * Cut the chain after event last, which prune_cut_point chose: delete
+ * every row that ended at or before it, with its recording, and make its
+ * hash the chain base, so that the rest still verifies. Inside the
+ * writer's transaction, for retention.
+ */
+static int
+prune_cut(sqlite3 *db, uint64_t last, char **cause)
+{
+	sqlite3_stmt		*stmt = NULL;
+	struct chain_head	 none;
+	char			 hash[CHAIN_HASH_LEN + 1], seq[32];
+
+	none.seq = UINT64_MAX;
+	if (chain_event_hash(db, last, &none, hash) != 0) {
+		xasprintf(cause, "seq %" PRIu64 " is missing or has no hash: "
+		    "run rcmdd --verify-audit", last);
+		return (-1);
+	}
+
+	if (sqlite3_prepare_v2(db, "DELETE FROM commands WHERE seq IS NOT "
+	    "NULL AND CASE WHEN chain_version = 2 THEN end_seq <= ?1 ELSE "
+	    "seq <= ?1 END", -1, &stmt, NULL) != SQLITE_OK)
+		goto sqlfail;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)last);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto sqlfail;
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	/* A recording goes with its row (one that straddles keeps all). */
+	if (sqlite3_exec(db, "DELETE FROM recording WHERE command_id NOT IN "
+	    "(SELECT id FROM commands)", NULL, NULL, NULL) != SQLITE_OK)
+		goto sqlfail;
+
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO audit_meta "
+	    "(key, value) VALUES ('chain_base_seq', ?), "
+	    "('chain_base_hash', ?)", -1, &stmt, NULL) != SQLITE_OK)
+		goto sqlfail;
+	snprintf(seq, sizeof seq, "%" PRIu64, last);
+	sqlite3_bind_text(stmt, 1, seq, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, hash, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto sqlfail;
+	sqlite3_finalize(stmt);
+	return (0);
+
+sqlfail:
+	*cause = chain_error(db, "cannot cut the chain");
+	sqlite3_finalize(stmt);
+	return (-1);
 }

@@ -49,6 +49,8 @@ static int	check_user(const struct config *, char **);
 static char	*absolute_path(const char *);
 static int	daemon_start(void);
 static int	verify_audit(const char *, const char *);
+static int	run_cast(int, const char *, int, char **, const char *,
+		    const char *);
 static int	run_export(const char *, const char *);
 static void	check_rules(const struct config *, int);
 
@@ -73,6 +75,10 @@ static struct config_cmdline	 rcmdd_cmdline;
 #define OPT_ARGV		271
 #define OPT_HOST		272
 #define OPT_COMPARE		273
+#define OPT_REPLAY		274
+#define OPT_EXPORT_CAST		275
+#define OPT_SPEED		276
+#define OPT_IDLE_MAX		277
 
 static const struct option longopts[] = {
 	{ "check-config",	no_argument,		NULL,	't' },
@@ -89,6 +95,10 @@ static const struct option longopts[] = {
 	{ "test-confinement",	no_argument,		NULL,
 	    OPT_TEST_CONFINEMENT },
 	{ "export-audit",	required_argument,	NULL,	OPT_EXPORT },
+	{ "export-cast",	required_argument,	NULL,	OPT_EXPORT_CAST },
+	{ "replay",		required_argument,	NULL,	OPT_REPLAY },
+	{ "speed",		required_argument,	NULL,	OPT_SPEED },
+	{ "idle-max",		required_argument,	NULL,	OPT_IDLE_MAX },
 	{ "compare",		required_argument,	NULL,	OPT_COMPARE },
 	{ "host",		required_argument,	NULL,	OPT_HOST },
 	{ "head",		required_argument,	NULL,	OPT_HEAD },
@@ -138,6 +148,11 @@ usage(int status)
 	    "       rcmdd --export-audit DATABASE [--since TIME]\n"
 	    "  write the audit log as JSON Lines, the rows started at or\n"
 	    "  after TIME (YYYY-MM-DD[THH:MM[:SS[.mmm]][Z]], UTC) if given\n"
+	    "       rcmdd --export-cast ID DATABASE\n"
+	    "       rcmdd --replay ID DATABASE [--speed N] [--idle-max SECONDS]\n"
+	    "  write a terminal session's recording as an asciicast v2 file,\n"
+	    "  or play it back on the terminal, N times faster, pauses capped\n"
+	    "  at SECONDS\n"
 	    "       rcmdd [-c file] --reload | --list | --status | --end ID\n"
 	    "  ask the running rcmdd, through its control socket, to reload\n"
 	    "  (and say whether it did), to list the commands running, to\n"
@@ -167,6 +182,8 @@ main(int argc, char **argv)
 	struct rlimit		 rl;
 	const char		*pidfile, *errstr, *verify = NULL, *head = NULL;
 	const char		*export = NULL, *since = NULL;
+	const char		*cast_id = NULL, *speed = NULL, *idle = NULL;
+	int			 replay = 0;
 	struct policy_dry	 dry;
 	int			 dry_opts = 0;
 	const char		*central_host = NULL, *compare = NULL;
@@ -251,6 +268,22 @@ main(int argc, char **argv)
 		case OPT_SINCE:
 			since = optarg;
 			break;
+		case OPT_EXPORT_CAST:
+		case OPT_REPLAY:
+			if (cast_id != NULL) {
+				fprintf(stderr, "rcmdd: --export-cast and "
+				    "--replay go one at a time\n");
+				usage(1);
+			}
+			cast_id = optarg;
+			replay = ch == OPT_REPLAY;
+			break;
+		case OPT_SPEED:
+			speed = optarg;
+			break;
+		case OPT_IDLE_MAX:
+			idle = optarg;
+			break;
 		case OPT_SINGLE_USER:
 			cmd->single_user = 1;
 			break;
@@ -314,6 +347,19 @@ main(int argc, char **argv)
 		    "DATABASE: the central store keeps each host's heads\n");
 		usage(1);
 	}
+	if ((speed != NULL || idle != NULL) && !replay) {
+		fprintf(stderr, "rcmdd: --speed and --idle-max go with "
+		    "--replay\n");
+		usage(1);
+	}
+	if (cast_id != NULL && (export != NULL || verify != NULL)) {
+		fprintf(stderr, "rcmdd: --%s goes alone\n", replay ?
+		    "replay" : "export-cast");
+		usage(1);
+	}
+	if (cast_id != NULL)
+		exit(run_cast(replay, cast_id, argc - optind, argv + optind,
+		    speed, idle));
 	if (since != NULL && export == NULL) {
 		fprintf(stderr, "rcmdd: --since goes with --export-audit\n");
 		usage(1);
@@ -597,6 +643,77 @@ verify_audit(const char *path, const char *head)
 	printf("%s: %llu row%s verified; chain head %llu:%s\n", path,
 	    (unsigned long long)n, n == 1 ? "" : "s",
 	    (unsigned long long)last.seq, last.hash);
+	return (0);
+}
+
+/*
+ * rcmdd --export-cast ID DATABASE and --replay ID DATABASE [--speed N]
+ * [--idle-max SECONDS]: a terminal session's recording. Return the exit
+ * status: 0, or 1 with the reason on stderr.
+ */
+static int
+run_cast(int replay, const char *id, int argc, char **argv,
+    const char *speed, const char *idle)
+{
+	const char	*what = replay ? "--replay" : "--export-cast";
+	char		*end, *cause = NULL;
+	uint64_t	 n;
+	double		 s = 1, i = 0;
+	int		 rc, a;
+
+	if (argc == 0) {
+		fprintf(stderr, "rcmdd: %s ID DATABASE: the database is "
+		    "missing\n", what);
+		return (1);
+	}
+	/* Options parsing stopped at the database: the rest come after. */
+	for (a = 1; a < argc; a += 2) {
+		if (!replay || a + 1 == argc || (strcmp(argv[a], "--speed") !=
+		    0 && strcmp(argv[a], "--idle-max") != 0)) {
+			fprintf(stderr, "rcmdd: %s ID DATABASE%s: unexpected "
+			    "\"%s\"\n", what, replay ? " [--speed N] "
+			    "[--idle-max SECONDS]" : "", argv[a]);
+			return (1);
+		}
+		if (strcmp(argv[a], "--speed") == 0)
+			speed = argv[a + 1];
+		else
+			idle = argv[a + 1];
+	}
+	errno = 0;
+	n = strtoull(id, &end, 10);
+	if (*id < '1' || *id > '9' || *end != '\0' || errno != 0) {
+		fprintf(stderr, "rcmdd: %s: \"%s\" is not an audit id (the "
+		    "column id, a number from 1)\n", what, id);
+		return (1);
+	}
+	if (speed != NULL) {
+		errno = 0;
+		s = strtod(speed, &end);
+		if (*end != '\0' || errno != 0 || !(s > 0 && s <= 1000)) {
+			fprintf(stderr, "rcmdd: --speed \"%s\": a number "
+			    "above 0, up to 1000\n", speed);
+			return (1);
+		}
+	}
+	if (idle != NULL) {
+		errno = 0;
+		i = strtod(idle, &end);
+		if (*end != '\0' || errno != 0 || !(i > 0 && i <= 86400)) {
+			fprintf(stderr, "rcmdd: --idle-max \"%s\": seconds, "
+			    "above 0, up to 86400\n", idle);
+			return (1);
+		}
+	}
+	if (replay)
+		rc = recording_replay(argv[0], n, s, i, &cause);
+	else
+		rc = recording_export(argv[0], n, stdout, &cause);
+	if (rc != 0) {
+		fprintf(stderr, "rcmdd: %s: %s\n", argv[0], cause);
+		free(cause);
+		return (1);
+	}
 	return (0);
 }
 

@@ -160,6 +160,7 @@ struct exec_identity {
 	gid_t		 groups[EXEC_MAX_GROUPS];
 	char		 user[64];
 	char		 home[256];
+	char		 shell[256];	/* the login shell */
 	int		 umask_set;
 	mode_t		 umask;
 	unsigned long	 max_procs;
@@ -221,6 +222,7 @@ struct cmd_record {
 	char			*cwd;
 	char			*rule;		/* "FILE:LINE: TEXT" */
 	char			*program;	/* argv: resolved */
+	char			*terminal;	/* "TERM ROWSxCOLUMNS" */
 };
 
 /*
@@ -237,7 +239,7 @@ enum {
 	RECORD_F_TRUNCATED, RECORD_F_REASON, RECORD_F_SEQ, RECORD_F_HASH,
 	RECORD_F_END_SEQ, RECORD_F_END_HASH, RECORD_F_CHAIN_VERSION,
 	RECORD_F_RUN_AS, RECORD_F_MODE, RECORD_F_ARGV, RECORD_F_TICKET,
-	RECORD_F_CWD, RECORD_F_RULE
+	RECORD_F_CWD, RECORD_F_RULE, RECORD_F_TERMINAL
 };
 
 /* Where a field goes: written at the start or the end, chained where. */
@@ -268,6 +270,9 @@ struct job_params {
 	u_int		 kill_grace_ms;
 	u_int		 drain_ms;
 	size_t		 output_max;
+	size_t		 capture_max;	/* a terminal's, to the */
+						/* privileged part */
+	int		 record_input;	/* SessionRecordInput */
 	char		**envp;
 };
 
@@ -407,6 +412,7 @@ struct policy_request {
 	char *const		*argv;		/* argv: as received */
 	u_int			 argc;
 	int			 ticket;	/* a ticket was given */
+	int			 terminal;	/* on a terminal: shell */
 };
 
 /* Why a request was refused (policy_reason_name says it in words). */
@@ -550,6 +556,7 @@ void		 job_stdin(struct job *, const uint8_t *, size_t);
 void		 job_stdin_eof(struct job *);
 int		 job_stdin_full(struct job *);
 void		 job_signal(struct job *, int);
+void		 job_resize(struct job *, u_int, u_int);
 void		 job_cancel(struct job *, int);
 void		 job_cancel_all(int);
 void		 job_revoke(struct job *, const char *);
@@ -592,6 +599,8 @@ struct exec_command {
 	const char	*program;
 	char *const	*argv;
 	const char	*cwd;
+	int		 terminal;	/* fds are a terminal's slave */
+	int		 login;		/* the user's login shell */
 };
 int		 exec_start(char **);
 int		 exec_configure(const struct config *, char **);
@@ -608,6 +617,8 @@ int		 exec_pidfd(pid_t);
 void		 exec_kill(pid_t, int);
 char		**exec_env_new(const struct config *,
 		     const struct exec_identity *, const char *);
+void		 exec_env_terminal(char ***, const struct exec_identity *,
+		     const char *);
 void		 exec_env_free(char **);
 
 /* cgroup.c */
@@ -632,9 +643,8 @@ struct sqlite3_stmt;
 int		 chain_base_read(struct sqlite3 *, struct chain_head *, char **);
 int		 chain_check_start(struct sqlite3 *, uint64_t,
 		     const struct chain_head *, char **);
-int		 chain_cut_point(struct sqlite3 *, uint64_t, uint64_t,
-		     uint64_t *, char **);
-int		 chain_cut(struct sqlite3 *, uint64_t, char **);
+int		 chain_event_hash(struct sqlite3 *, uint64_t,
+		     const struct chain_head *, char *);
 int		 chain_load(struct sqlite3 *, struct chain_head *, char **);
 int		 chain_prepare(struct sqlite3 *);
 void		 chain_finalize(void);
@@ -649,6 +659,9 @@ char		*chain_columns(const char *, const char *, const int *);
 int		 chain_hash(struct sqlite3_stmt *, int, int, const char *,
 		     char *, uint8_t *);
 char		*chain_error(struct sqlite3 *, const char *);
+#define CHAIN_CHUNK		4	/* version 2: a recording's chunk */
+int		 chain_chunk_hash(const char *, uint64_t, uint64_t, uint64_t,
+		     uint64_t, const void *, size_t, int64_t, char *);
 
 /* central_verify.c */
 int		 central_uri(const char *);
@@ -706,6 +719,8 @@ void		 audit_head(struct chain_head *);
 void		 audit_get_stats(struct audit_stats *);
 void		 audit_set_retention(u_int, uint64_t);
 void		 audit_forward_cursor(uint64_t);
+struct rec_chunk;
+int		 audit_chunk(struct rec_chunk *, int);
 
 /* audit_db.c */
 int		 audit_lookup_group(const char *, gid_t *, char **);
@@ -733,7 +748,10 @@ int		 forward_lagging(char **);
 #define FORWARD_ROW		0	/* a version 1 row */
 #define FORWARD_START		1
 #define FORWARD_END		2
-#define FORWARD_NFIELDS		(RECORD_F_RULE + 1)
+#define FORWARD_CHUNK		3	/* a recording's: id, seq (its */
+					/* start), hash, output (data), */
+					/* truncated, exit_code (chunk) */
+#define FORWARD_NFIELDS		(RECORD_F_TERMINAL + 1)
 struct forward_event {
 	uint64_t	 seq;
 	int		 kind;
@@ -796,6 +814,14 @@ uint64_t	 record_mask(int);
 uint8_t		*record_pack(const struct cmd_record *, uint64_t, size_t *);
 int		 record_unpack(struct cmd_record *, uint64_t, const uint8_t *,
 		     size_t, char **);
+
+/* terminal.c */
+#define TERMINAL_TEXT_MAX	(RUN_MAX_TERM + 12)	/* "TERM 65535x65535" */
+char		*terminal_text(const char *, size_t, u_int, u_int);
+int		 terminal_parse(const char *, char *, size_t, u_int *,
+		     u_int *);
+int		 terminal_open(uid_t, u_int, u_int, int *, int *, char **);
+int		 terminal_resize(int, u_int, u_int);
 
 /* text.c */
 char		*text_safe(const char *, size_t, size_t *);
@@ -903,6 +929,9 @@ void		 privsep_child_failed(int, int, int, const struct cmd_record *,
 /* privsep_cmd.c: the network part's side of one command */
 struct privsep_cmd {
 	int		 ctl;		/* the command's own socket */
+	uint64_t	 sent;		/* output sent as it came */
+	uint8_t		*obuf;		/* a terminal's, gathered */
+	size_t		 olen;
 	int		 fd_in;		/* its stdin, stdout and stderr */
 	int		 fd_out;
 	int		 fd_err;
@@ -916,6 +945,13 @@ struct privsep_cmd {
 int		 privsep_cmd_start(int, struct cmd_record *, const char *,
 		     struct privsep_cmd **, int *, char **);
 int		 privsep_cmd_signal(struct privsep_cmd *, int, char **);
+int		 privsep_cmd_resize(struct privsep_cmd *, u_int, u_int,
+		     char **);
+int		 privsep_cmd_input(struct privsep_cmd *, const uint8_t *,
+		     size_t, char **);
+int		 privsep_cmd_flush(struct privsep_cmd *, char **);
+int		 privsep_cmd_output(struct privsep_cmd *, const uint8_t *,
+		     size_t, uint64_t, char **);
 int		 privsep_cmd_terminate(struct privsep_cmd *, char **);
 int		 privsep_cmd_kill(struct privsep_cmd *, char **);
 int		 privsep_cmd_read(struct privsep_cmd *, char **);
@@ -940,5 +976,52 @@ int		 export_audit(const char *, const char *, FILE *, char **);
 char		*export_json_string(const char *, size_t);
 char		*export_sd_escape(const char *, size_t, size_t);
 char		*export_sd_line(const struct cmd_record *);
+
+/* cast.c: asciicast v2 */
+struct cast_out {
+	char		*buf;
+	size_t		 len;
+	size_t		 size;
+};
+size_t		 cast_utf8(const u_char *, size_t, size_t *);
+void		 cast_event(struct cast_out *, uint64_t, char, const void *,
+		     size_t, int, u_char *, size_t *);
+void		 cast_header(struct cast_out *, u_int, u_int, int64_t,
+		     const char *);
+void		 cast_out_free(struct cast_out *);
+
+/* recording.c: a terminal's recording, in the privileged part */
+#define RECORDING_CHUNK_MAX	(120 * 1024)	/* a chunk's events */
+#define RECORDING_FLUSH_MS	1000		/* a chunk's age, at most */
+#define RECORDING_QUEUE_MAX	(64 * 1024 * 1024) /* queued to the writer */
+/* One chunk on its way to the audit writer, which frees it. */
+struct rec_chunk {
+	uint64_t	 id;		/* the command's row */
+	uint64_t	 start_seq;	/* its start in the chain */
+	uint64_t	 chunk;		/* 0, 1, ... */
+	int		 truncated;	/* the last: the cap was reached */
+	char		*data;		/* asciicast event lines */
+	size_t		 len;
+};
+struct recording;
+struct recording *recording_new(uint64_t, uint64_t, size_t, int,
+		     void (*)(void *), void *);
+int		 recording_blocked(const struct recording *);
+void		 recording_output(struct recording *, const void *, size_t);
+void		 recording_input(struct recording *, const void *, size_t,
+		     int);
+void		 recording_resize(struct recording *, u_int, u_int);
+void		 recording_end(struct recording *);
+void		 recording_free(struct recording *);
+void		 recording_chunk_free(struct rec_chunk *);
+int		 recording_chunk_write(struct sqlite3 *, const struct rec_chunk *,
+		     struct chain_head *, char **);
+void		 recording_finalize(void);
+
+/* recording_db.c: --export-cast and --replay */
+int		 recording_export(const char *, uint64_t, FILE *, char **);
+int		 recording_replay(const char *, uint64_t, double, double,
+		     char **);
+int		 recording_verify(struct sqlite3 *, uint64_t, char **);
 
 #endif /* RCMDD_H */

@@ -75,7 +75,9 @@ const struct record_field record_fields[] = {
 	{ "argv", RECORD_AT_START | RECORD_CHAIN_START | RECORD_CHAIN_END },
 	{ "ticket", RECORD_AT_START | RECORD_CHAIN_START | RECORD_CHAIN_END },
 	{ "cwd", RECORD_AT_START | RECORD_CHAIN_START | RECORD_CHAIN_END },
-	{ "rule", RECORD_AT_START | RECORD_CHAIN_START | RECORD_CHAIN_END }
+	{ "rule", RECORD_AT_START | RECORD_CHAIN_START | RECORD_CHAIN_END },
+	{ "terminal", RECORD_AT_START | RECORD_CHAIN_START |
+	    RECORD_CHAIN_END }
 };
 const u_int record_nfields = sizeof record_fields / sizeof record_fields[0];
 
@@ -157,6 +159,7 @@ record_free(struct cmd_record *rec)
 	free(rec->ticket);
 	free(rec->cwd);
 	free(rec->rule);
+	free(rec->terminal);
 	free(rec);
 }
 
@@ -395,6 +398,10 @@ record_get(const struct cmd_record *rec, u_int i, struct record_value *v)
 	case RECORD_F_RULE:
 		if (rec->rule != NULL)
 			record_text(v, rec->rule, strlen(rec->rule));
+		break;
+	case RECORD_F_TERMINAL:
+		if (rec->terminal != NULL)
+			record_text(v, rec->terminal, strlen(rec->terminal));
 		break;
 	}
 }
@@ -669,6 +676,7 @@ record_set(struct cmd_record *rec, u_int i, const struct record_value *v,
 	case RECORD_F_REASON:
 	case RECORD_F_TICKET:
 	case RECORD_F_CWD:
+	case RECORD_F_TERMINAL:
 		want = RECORD_TEXT;
 		break;
 	case RECORD_F_CLIENT_PORT:
@@ -723,6 +731,19 @@ record_set(struct cmd_record *rec, u_int i, const struct record_value *v,
 	case RECORD_F_CWD:
 		return (record_set_text(&rec->cwd, v, RUN_MAX_CWD, name,
 		    cause));
+	case RECORD_F_TERMINAL:
+		if (record_set_text(&s, v, TERMINAL_TEXT_MAX, name,
+		    cause) != 0)
+			return (-1);
+		if (terminal_parse(s, NULL, 0, NULL, NULL) != 0) {
+			xasprintf(cause, "record field %s is not \"TERM "
+			    "ROWSxCOLUMNS\"", name);
+			free(s);
+			return (-1);
+		}
+		free(rec->terminal);
+		rec->terminal = s;
+		break;
 	case RECORD_F_OUTPUT:
 		/* Output is bytes: NULs and all; its bound is the buffer's. */
 		free(rec->output);

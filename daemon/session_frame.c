@@ -117,6 +117,7 @@ session_frame(struct session *s, const struct frame *f)
 {
 	struct frame_hello	 h;
 	char			*cause = NULL, name[HELLO_MAX_NAME * 4 + 1];
+	uint16_t		 rows, cols;
 	int			 sig;
 
 	if (s->state == SESSION_HELLO) {
@@ -150,8 +151,10 @@ session_frame(struct session *s, const struct frame *f)
 			    sizeof session_hello, MSG_SERVER_HELLO,
 			    "rcmdd " PACKAGE_VERSION);
 			/* The flags: what this server knows beyond EXEC. */
-			session_hello[FRAME_HEADER_LEN + 6] = HELLO_F_RUN >> 8;
-			session_hello[FRAME_HEADER_LEN + 7] = HELLO_F_RUN & 0xff;
+			session_hello[FRAME_HEADER_LEN + 6] =
+			    (HELLO_F_RUN | HELLO_F_TERMINAL) >> 8;
+			session_hello[FRAME_HEADER_LEN + 7] =
+			    (HELLO_F_RUN | HELLO_F_TERMINAL) & 0xff;
 		}
 		session_send(s, session_hello, session_hello_len, NULL, 0);
 		log_debug("session %llu: HELLO from %s (%s)",
@@ -193,6 +196,12 @@ session_frame(struct session *s, const struct frame *f)
 		if (s->state == SESSION_RUNNING)
 			job_signal(s->job, sig);
 		return;
+	case MSG_WINSIZE:
+		/* As STDIN: after the command, or with no terminal, none. */
+		frame_parse_winsize(f, &rows, &cols);
+		if (s->state == SESSION_RUNNING)
+			job_resize(s->job, rows, cols);
+		return;
 	}
 	fatalx("session_frame: unchecked type 0x%02x", f->type);
 }
@@ -224,6 +233,7 @@ session_run(struct session *s, const struct frame *f)
 	struct frame_run	 r;
 	struct cmd_record	*rec;
 	char			**words;
+	uint32_t		 timeout_ms;
 	uint16_t		 code;
 	char			*cause = NULL;
 	u_int			 i;
@@ -233,14 +243,9 @@ session_run(struct session *s, const struct frame *f)
 		free(cause);
 		return;
 	}
-	if (r.terminal) {
-		frame_run_clear(&r);
-		session_error(s, ERR_UNSUPPORTED, "terminals are not "
-		    "supported yet: run the command without one; nothing was "
-		    "run");
-		return;
-	}
-	if (r.argc == 0)
+	if (r.argc == 0 && r.shell.p == NULL)
+		rec = record_new(&s->rp, "", 0);
+	else if (r.argc == 0)
 		rec = record_new(&s->rp, (const char *)r.shell.p, r.shell.len);
 	else {
 		rec = record_new(&s->rp, "", 0);
@@ -256,8 +261,21 @@ session_run(struct session *s, const struct frame *f)
 		rec->ticket = session_strndup(&r.ticket);
 	if (r.cwd.p != NULL)
 		rec->cwd = session_strndup(&r.cwd);
+	if (r.terminal)
+		rec->terminal = terminal_text((const char *)r.term.p,
+		    r.term.len, r.rows, r.cols);
+	/* The clear zeroes r: its time limit is kept first. */
+	timeout_ms = r.timeout_ms;
 	frame_run_clear(&r);
-	session_start(s, rec, r.timeout_ms);
+	if (rec->terminal != NULL && (s->flags & SESSION_INLINE)) {
+		record_free(rec);
+		session_error(s, ERR_UNSUPPORTED, "rcmdd runs one command at "
+		    "a time (--single-thread), and a terminal would hold "
+		    "every other client for as long as it stays open: run "
+		    "the command without --tty; nothing was run");
+		return;
+	}
+	session_start(s, rec, timeout_ms);
 }
 
 /* A copy of a checked frame string (no NUL in it), NUL-terminated. */
@@ -324,6 +342,10 @@ session_start(struct session *s, struct cmd_record *rec, uint32_t timeout_ms)
 	p->kill_grace_ms = server_conf->kill_grace_ms;
 	p->drain_ms = server_conf->drain_ms;
 	p->output_max = server_conf->output_max;
+	p->capture_max = server_conf->output_max;
+	if (server_conf->session_record_max > p->capture_max)
+		p->capture_max = server_conf->session_record_max;
+	p->record_input = server_conf->session_record_input;
 	if (s->kind == SESSION_UNIX)
 		strlcpy(client, "unix", sizeof client);
 	else

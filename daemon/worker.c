@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -299,6 +300,8 @@ worker_fill(struct worker *run, struct pollfd *pfd, int *timeout)
 void
 worker_step(struct worker *run, const struct pollfd *pfd)
 {
+	char	*cause = NULL;
+
 	if (run->done)
 		return;
 	if (run->i_wake != -1 && pfd[run->i_wake].revents != 0)
@@ -310,6 +313,11 @@ worker_step(struct worker *run, const struct pollfd *pfd)
 	if (run->i_err != -1 && pfd[run->i_err].revents != 0)
 		worker_read_pipe(run, &run->fd_err, JOB_EV_STDERR);
 	job_report_flush(run->job);
+	if (run->cmd != NULL && privsep_cmd_flush(run->cmd, &cause) != 0) {
+		log_warnx("command %llu: %s", (unsigned long long)run->rec->id,
+		    cause);
+		free(cause);
+	}
 	if (!run->done && run->i_ctl != -1 && pfd[run->i_ctl].revents != 0)
 		worker_read_cmd(run);
 	if (!run->done)
@@ -412,6 +420,15 @@ worker_read_ctl(struct worker *run)
 				}
 			}
 			break;
+		case JOB_CTL_RESIZE:
+			if (run->rec->terminal != NULL && !run->exited &&
+			    privsep_cmd_resize(run->cmd, (u_int)c->arg >> 16,
+			    (u_int)c->arg & 0xffff, &cause) != 0) {
+				worker_gone(run, cause);
+				free(cause);
+				cause = NULL;
+			}
+			break;
 		case JOB_CTL_CANCEL:
 			if (run->cancel == 0 && c->len != 0) {
 				/* The row's reason: job_revoke's. */
@@ -438,10 +455,25 @@ worker_write_stdin(struct worker *run)
 {
 	struct job	*job = run->job;
 	struct job_ctl	*c;
+	struct termios	 tio;
+	char		*cause = NULL;
 	ssize_t		 n;
 	size_t		 done = 0;
+	int		 echo;
 
 	while ((c = STAILQ_FIRST(&run->stdin_queue)) != NULL) {
+		/*
+		 * What is typed on a terminal is recorded if asked, unless
+		 * the terminal reads a line without echo (a password, as
+		 * getpass, sudo and read -s read it; a shell's line editor
+		 * and full-screen programs turn ICANON off and echo
+		 * themselves). Read before the bytes reach the program,
+		 * which may turn echo on again once it has them.
+		 */
+		echo = 0;
+		if (run->rec->terminal != NULL && run->p->record_input &&
+		    tcgetattr(run->fd_in, &tio) == 0)
+			echo = (tio.c_lflag & (ICANON | ECHO)) != ICANON;
 		n = write(run->fd_in, c->data + c->off, c->len - c->off);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			break;
@@ -454,6 +486,13 @@ worker_write_stdin(struct worker *run)
 			}
 			worker_close(&run->fd_in);
 			break;
+		}
+		if (echo && privsep_cmd_input(run->cmd, (uint8_t *)c->data +
+		    c->off, (size_t)n, &cause) != 0) {
+			log_warnx("command %llu: %s", (unsigned long long)
+			    run->rec->id, cause);
+			free(cause);
+			cause = NULL;
 		}
 		c->off += n;
 		done += n;
@@ -473,12 +512,18 @@ worker_write_stdin(struct worker *run)
 static void
 worker_read_pipe(struct worker *run, int *fd, int type)
 {
-	int	i;
+	ssize_t	n;
+	int	i, max;
 
-	for (i = 0; i < WORKER_READ_BATCH; i++) {
+	/* A terminal gives some 4 KiB a read: more may be there. */
+	max = run->rec->terminal != NULL ? WORKER_READ_BATCH * 4 :
+	    WORKER_READ_BATCH;
+	for (i = 0; i < max; i++) {
 		if (i != 0 && !job_may_read(run->job))
 			break;
-		if (worker_read_chunk(run, fd, type) < JOB_OUTPUT_SIZE)
+		n = worker_read_chunk(run, fd, type);
+		if (n <= 0 || (n < JOB_OUTPUT_SIZE && run->rec->terminal ==
+		    NULL))
 			break;
 	}
 }
@@ -496,6 +541,7 @@ worker_read_chunk(struct worker *run, int *fd, int type)
 	uint8_t			*buf;
 	ssize_t			 n;
 	size_t			 keep;
+	char			*cause = NULL;
 
 	if (run->rbuf == NULL)
 		run->rbuf = job_output_get();
@@ -523,7 +569,18 @@ worker_read_chunk(struct worker *run, int *fd, int type)
 	}
 	rec->output_bytes += n;
 	keep = (size_t)n;
-	if (rec->output_len + keep > p->output_max) {
+	if (rec->terminal != NULL) {
+		/* A terminal's goes to the privileged part, which caps it. */
+		if (rec->output_bytes > p->output_max)
+			rec->truncated = 1;
+		if (privsep_cmd_output(run->cmd, buf, keep, p->capture_max,
+		    &cause) != 0) {
+			log_warnx("command %llu: %s", (unsigned long long)
+			    rec->id, cause);
+			free(cause);
+		}
+		keep = 0;
+	} else if (rec->output_len + keep > p->output_max) {
 		keep = p->output_max - rec->output_len;
 		rec->truncated = 1;
 	}

@@ -8,7 +8,9 @@
 -- written by a host before its chain had two events (chain_version 1) is
 -- one event, kind 'row'. A host's events are keyed by its name and the
 -- event's sequence number in its chain, so a row sent twice is refused by
--- the key and recognised, and a gap in event_seq is a lost event.
+-- the key and recognised, and a gap in event_seq is a lost event. A
+-- terminal session's recording is events of the same chain, one per
+-- chunk, in the table recording, keyed alike.
 --
 -- Load it once, as a superuser, into an empty database in SQL_ASCII
 -- (a command is kept in the bytes its client sent, which need not be
@@ -66,13 +68,34 @@ CREATE TABLE IF NOT EXISTS events (
 	ticket		text,
 	cwd		text,
 	rule		text,
+	-- The terminal it ran on, "TERM ROWSxCOLUMNS" (schema 7 locally).
+	terminal	text,
 	PRIMARY KEY (host, event_seq)
 );
 -- A store made before those columns gets them.
 ALTER TABLE events ADD COLUMN IF NOT EXISTS run_as text,
     ADD COLUMN IF NOT EXISTS mode text, ADD COLUMN IF NOT EXISTS argv text,
     ADD COLUMN IF NOT EXISTS ticket text, ADD COLUMN IF NOT EXISTS cwd text,
-    ADD COLUMN IF NOT EXISTS rule text;
+    ADD COLUMN IF NOT EXISTS rule text,
+    ADD COLUMN IF NOT EXISTS terminal text;
+
+-- A terminal session's recording (schema 8 locally): each chunk as its
+-- host chained it, an event of its chain like a start or an end: seq
+-- event_seq, the row command_id whose start is start_seq, its number
+-- chunk, its asciicast events data, and truncated (rcmdd(8),
+-- "Recording").
+CREATE TABLE IF NOT EXISTS recording (
+	host		text NOT NULL,
+	event_seq	bigint NOT NULL CHECK (event_seq > 0),
+	command_id	bigint NOT NULL,
+	start_seq	bigint NOT NULL,
+	chunk		bigint NOT NULL,
+	data		text NOT NULL,
+	truncated	integer NOT NULL DEFAULT 0,
+	hash		text NOT NULL,
+	received_at	timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (host, event_seq)
+);
 
 -- Where each host's chain starts in this store: 0 and 64 zeros, or the
 -- last event the host had pruned before it first forwarded. Written once,
@@ -157,10 +180,11 @@ END
 $$;
 REVOKE ALL ON FUNCTION rcmdd_add_host(text) FROM PUBLIC;
 
-REVOKE ALL ON events, hosts, heads FROM PUBLIC;
-REVOKE ALL ON events, hosts, heads FROM rcmdd_host, rcmdd_auditor;
-GRANT SELECT, INSERT ON events, hosts, heads TO rcmdd_host;
-GRANT SELECT ON events, hosts, heads TO rcmdd_auditor;
+REVOKE ALL ON events, hosts, heads, recording FROM PUBLIC;
+REVOKE ALL ON events, hosts, heads, recording FROM rcmdd_host,
+    rcmdd_auditor;
+GRANT SELECT, INSERT ON events, hosts, heads, recording TO rcmdd_host;
+GRANT SELECT ON events, hosts, heads, recording TO rcmdd_auditor;
 
 -- Row-level security: a host sees and adds its own rows only, logged in
 -- as itself (a host that SET ROLE rcmdd_host gets no rows). The tables'
@@ -170,7 +194,8 @@ DO $$
 DECLARE
 	t	text;
 BEGIN
-	FOREACH t IN ARRAY ARRAY['events', 'hosts', 'heads'] LOOP
+	FOREACH t IN ARRAY ARRAY['events', 'hosts', 'heads', 'recording']
+	LOOP
 		EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
 		EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
 		EXECUTE format('DROP POLICY IF EXISTS host_insert ON %I', t);
@@ -220,7 +245,8 @@ DO $$
 DECLARE
 	t	text;
 BEGIN
-	FOREACH t IN ARRAY ARRAY['events', 'hosts', 'heads'] LOOP
+	FOREACH t IN ARRAY ARRAY['events', 'hosts', 'heads', 'recording']
+	LOOP
 		EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I',
 		    t || '_received', t);
 		EXECUTE format('CREATE TRIGGER %I BEFORE INSERT ON %I FOR '
@@ -262,7 +288,7 @@ CREATE VIEW commands WITH (security_invoker = true) AS
 	    e.command, e.status, e.exit_code, e.signal, e.duration_ms,
 	    e.output, e.output_bytes, e.truncated, e.reason, e.seq, e.hash,
 	    e.end_seq, e.end_hash, e.chain_version, e.run_as, e.mode, e.argv,
-	    e.ticket, e.cwd, e.rule
+	    e.ticket, e.cwd, e.rule, e.terminal
 	FROM events AS e
 	WHERE e.kind = 'row' OR (e.kind = 'end' AND (EXISTS (SELECT 1
 	    FROM events AS s WHERE s.host = e.host AND s.event_seq = e.seq
@@ -276,7 +302,7 @@ CREATE VIEW running_commands WITH (security_invoker = true) AS
 	SELECT s.host, s.id, s.started_at, s.client_addr, s.client_port,
 	    s.client_name, s.identity, s.fingerprint, s.command, s.seq,
 	    s.hash, s.received_at, s.run_as, s.mode, s.argv, s.ticket, s.cwd,
-	    s.rule
+	    s.rule, s.terminal
 	FROM events AS s
 	WHERE s.kind = 'start' AND NOT EXISTS (SELECT 1 FROM events AS e
 	    WHERE e.host = s.host AND e.kind = 'end' AND e.seq = s.seq);
@@ -360,7 +386,7 @@ CREATE VIEW safe_commands WITH (security_invoker = true) AS
 	    chain_version, rcmdd_safe(substr(command, 1, 60)) AS command_60,
 	    run_as, mode, rcmdd_safe(argv) AS argv,
 	    rcmdd_safe(ticket) AS ticket, rcmdd_safe(cwd) AS cwd,
-	    rcmdd_safe(rule) AS rule
+	    rcmdd_safe(rule) AS rule, terminal
 	FROM commands;
 
 -- The local views, fleet-wide: each with the host.

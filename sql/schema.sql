@@ -1,4 +1,4 @@
--- rcmdd audit log schema, version 6.
+-- rcmdd audit log schema, version 8.
 --
 -- rcmdd compiles this file in and applies it, then sql/views.sql, to a new
 -- database; the version is PRAGMA user_version, and sql/migrate-N.sql
@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS commands (
 	argv		TEXT,
 	ticket		TEXT,
 	cwd		TEXT,
-	rule		TEXT
+	rule		TEXT,
+	terminal	TEXT
 );
 
 CREATE INDEX IF NOT EXISTS commands_started_at ON commands (started_at);
@@ -47,6 +48,23 @@ CREATE INDEX IF NOT EXISTS commands_status ON commands (status);
 CREATE INDEX IF NOT EXISTS commands_client_addr ON commands (client_addr);
 CREATE UNIQUE INDEX IF NOT EXISTS commands_seq ON commands (seq);
 CREATE UNIQUE INDEX IF NOT EXISTS commands_end_seq ON commands (end_seq);
+
+-- A terminal session's recording (rcmd --tty): chunks of asciicast v2
+-- event lines, each chained when it was written, between its row's start
+-- and end; seq is its place in the chain, start_seq its row's start, chunk
+-- its number from 0, truncated 1 on the last chunk when the recording
+-- reached SessionRecordMax. See rcmdd(8), "Recording".
+CREATE TABLE IF NOT EXISTS recording (
+	seq		INTEGER PRIMARY KEY,
+	command_id	INTEGER NOT NULL,
+	start_seq	INTEGER NOT NULL,
+	chunk		INTEGER NOT NULL,
+	data		TEXT NOT NULL,
+	truncated	INTEGER NOT NULL DEFAULT 0 CHECK (truncated IN (0, 1)),
+	hash		TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS recording_chunk ON recording
+	(command_id, chunk);
 
 -- Where the hash chain starts: 64 zeros, or the last event pruned.
 CREATE TABLE IF NOT EXISTS audit_meta (
@@ -72,4 +90,4 @@ CREATE TABLE IF NOT EXISTS forward_cursor (
 	updated_at	TEXT NOT NULL
 );
 
-PRAGMA user_version = 6;
+PRAGMA user_version = 8;

@@ -44,7 +44,7 @@ fuzz_frame(const struct frame *f)
 	struct frame_exec	 e;
 	struct frame_run	 r;
 	struct frame_exit	 x;
-	uint16_t		 code;
+	uint16_t		 code, rows, cols;
 	char			*cause = NULL, msg[1024];
 	size_t			 len;
 
@@ -63,6 +63,15 @@ fuzz_frame(const struct frame *f)
 				abort();
 			free(cause);
 			cause = NULL;
+		}
+		/* A WINSIZE that passes its check encodes back the same. */
+		if (f->type == MSG_WINSIZE) {
+			frame_parse_winsize(f, &rows, &cols);
+			if (frame_encode_winsize(fuzz_buf, sizeof fuzz_buf,
+			    rows, cols) != FRAME_HEADER_LEN + f->len ||
+			    memcmp(fuzz_buf + FRAME_HEADER_LEN, f->payload,
+			    f->len) != 0)
+				abort();
 		}
 		if (f->type == MSG_EXEC && frame_parse_exec(f, &e,
 		    &cause) == 0) {

@@ -46,7 +46,7 @@ keys = ["id", "started_at", "finished_at", "client_addr", "client_port",
         "exit_code",
         "signal", "duration_ms", "output", "output_bytes", "truncated",
         "reason", "seq", "hash", "end_seq", "end_hash", "chain_version",
-        "run_as", "mode", "argv", "ticket", "cwd", "rule"]
+        "run_as", "mode", "argv", "ticket", "cwd", "rule", "terminal"]
 ints = ["id", "client_port", "exit_code", "signal", "duration_ms",
         "output_bytes", "truncated", "seq", "end_seq", "chain_version"]
 
@@ -110,7 +110,8 @@ sql -json "SELECT id, started_at, finished_at, client_addr, client_port,
     client_name, identity, fingerprint, command, status, exit_code, signal,
     duration_ms,
     output, output_bytes, truncated, reason, seq, hash, end_seq, end_hash,
-    chain_version, run_as, mode, argv, ticket, cwd, rule FROM commands
+    chain_version, run_as, mode, argv, ticket, cwd, rule, terminal
+    FROM commands
     WHERE id IN (1, 2, 4, 5, 6) ORDER BY id" >"$dir/sqlite.json"
 "$PYTHON" - "$dir/all.jsonl" "$dir/sqlite.json" "$dir/hostile" <<'EOF' ||
 import json, sys

@@ -50,8 +50,11 @@ before=$(sql "SELECT group_concat(id || ' ' || seq || ' ' || hash, ',')
 start_daemon
 expect_log "the upgrade" "audit: upgrading $db to schema version 4"
 expect_log "the upgrade to 5" "audit: upgrading $db to schema version 5"
-expect_sql "the version after" "PRAGMA user_version" 6
+expect_sql "the version after" "PRAGMA user_version" 8
 expect_log "the upgrade to 6" "audit: upgrading $db to schema version 6"
+expect_log "the upgrade to 7" "audit: upgrading $db to schema version 7"
+expect_log "the upgrade to 8" "audit: upgrading $db to schema version 8"
+expect_sql "the recordings' table" "SELECT count(*) FROM recording" 0
 expect_sql "the forwarding view" "SELECT count(*) FROM forward_status" 0
 expect_sql "the old rows keep their chain" "SELECT group_concat(id || ' ' ||
     seq || ' ' || hash, ',') FROM commands WHERE chain_version = 1" "$before"
@@ -67,6 +70,8 @@ expect_sql "the new row's run-as user and mode" "SELECT run_as, mode,
     "$(id -un)|shell|-"
 expect_sql "the old rows have none" "SELECT count(*) FROM commands
     WHERE id < 9 AND (run_as IS NOT NULL OR mode IS NOT NULL)" 0
+expect_sql "no terminal" "SELECT count(*) FROM commands
+    WHERE terminal IS NOT NULL" 0
 expect_sql "the views" "SELECT count(*) FROM sqlite_master WHERE type = 'view'" 7
 both "version 4" 9 11
 stop_daemon

@@ -36,7 +36,8 @@ V1_FIELDS = ["seq", "id", "started_at", "finished_at", "client_addr",
              "client_port", "client_name", "identity", "command", "status",
              "exit_code", "signal", "duration_ms", "output", "output_bytes",
              "truncated", "reason"]
-POLICY_FIELDS = ["run_as", "mode", "argv", "ticket", "cwd", "rule"]
+POLICY_FIELDS = ["run_as", "mode", "argv", "ticket", "cwd", "rule",
+                 "terminal"]
 START_FIELDS = ["seq", "id", "started_at", "client_addr", "client_port",
                 "client_name", "identity", "fingerprint",
                 "command"] + POLICY_FIELDS
@@ -45,6 +46,8 @@ END_FIELDS = ["end_seq", "seq", "hash", "id", "started_at", "finished_at",
               "fingerprint", "command", "status", "exit_code", "signal",
               "duration_ms", "output", "output_bytes", "truncated",
               "reason"] + POLICY_FIELDS
+CHUNK_FIELDS = ["seq", "command_id", "start_seq", "chunk", "data",
+                "truncated"]
 TYPES = {"integer": b"i", "real": b"f", "text": b"t", "blob": b"b"}
 
 
@@ -88,7 +91,8 @@ def encode_v2(prev, what, row):
     netstring of its name, its type letter and the netstring of its
     value."""
     out = b"rcmdd-chain-2\n" + prev + b"\n" + what + b"\n"
-    for name in START_FIELDS if what == b"start" else END_FIELDS:
+    fields = {b"start": START_FIELDS, b"chunk": CHUNK_FIELDS}
+    for name in fields.get(what, END_FIELDS):
         kind, value = row.get(name, ("null", None))
         if kind == "null":
             continue
@@ -140,11 +144,48 @@ def verify(path):
         else:
             return "row id %d: unknown chain version %r" % (
                 val(row, "id"), version)
+    # A terminal's recording (schema 8): one event per chunk.
+    chunk_fields = ["seq", "command_id", "start_seq", "chunk", "data",
+                    "truncated"]
+    has_recording = db.execute("SELECT count(*) FROM sqlite_master WHERE "
+                               "name = 'recording'").fetchone()[0]
+    chunks = {}
+    if has_recording:
+        sel = ", ".join("typeof(%s), %s" % (c, c)
+                        for c in chunk_fields + ["hash"])
+        for r in db.execute("SELECT %s FROM recording" % sel):
+            k = {c: (r[2 * i].decode(), r[2 * i + 1])
+                 for i, c in enumerate(chunk_fields + ["hash"])}
+            events.append((val(k, "seq"), b"chunk", k))
+            chunks.setdefault(val(k, "command_id"), []).append(k)
+    by_id = {val(r, "id"): r for r in rows}
+    for cid, ks in chunks.items():
+        row = by_id.get(cid)
+        ks.sort(key=lambda k: val(k, "seq"))
+        if row is None:
+            return "a recording's chunk belongs to no row (id %d)" % cid
+        for i, k in enumerate(ks):
+            if val(k, "seq") <= base_seq:
+                continue
+            if val(k, "start_seq") != val(row, "seq") or \
+                    val(k, "seq") <= val(row, "seq") or \
+                    (val(row, "end_seq") is not None and
+                     val(k, "seq") >= val(row, "end_seq")):
+                return "row id %d: chunk %d is outside its row" % (
+                    cid, val(k, "chunk"))
+            if ks[0] is k and val(k, "chunk") != 0:
+                return "row id %d: its recording starts at chunk %d" % (
+                    cid, val(k, "chunk"))
+            if i > 0 and val(k, "chunk") != val(ks[i - 1], "chunk") + 1:
+                return "row id %d: chunk %d follows chunk %d" % (
+                    cid, val(k, "chunk"), val(ks[i - 1], "chunk"))
     events.sort(key=lambda e: e[0])
 
     prev_seq, prev_hash, n = base_seq, base_hash, 0
     for seq, what, row in events:
-        rid = val(row, "id")
+        rid = val(row, "id") if what != b"chunk" else val(row, "command_id")
+        if what == b"chunk" and seq <= base_seq:
+            continue
         # A row that ended after the base may have started before it.
         if seq <= base_seq and what == b"start" and \
                 (val(row, "end_seq") or 0) > base_seq:
@@ -159,6 +200,9 @@ def verify(path):
         elif what == b"start":
             data = encode_v2(prev_hash, b"start", row)
             stored = val(row, "hash")
+        elif what == b"chunk":
+            data = encode_v2(prev_hash, b"chunk", row)
+            stored = val(row, "hash")
         else:
             data = encode_v2(prev_hash, b"end", row)
             stored = val(row, "end_hash")
@@ -168,7 +212,7 @@ def verify(path):
                 rid, what.decode(), seq, got.decode(),
                 stored.decode() if stored else None)
         prev_seq, prev_hash = seq, got
-        if what != b"end":
+        if what not in (b"end", b"chunk"):
             n += 1
     # Ids: no gap among the rows that started after the base, and none
     # after the last, which sqlite_sequence keeps.

@@ -375,7 +375,8 @@ pg_add_auditor() {
 pg_columns='id, started_at, finished_at, client_addr, client_port,
     client_name, identity, fingerprint, command, status, exit_code, signal,
     duration_ms, output, output_bytes, truncated, reason, seq, hash, end_seq,
-    end_hash, chain_version, run_as, mode, argv, ticket, cwd, rule'
+    end_hash, chain_version, run_as, mode, argv, ticket, cwd, rule,
+    terminal'
 
 # pg_load_events NAME DATABASE: the local database's rows as events, per
 # the contract of sql/central.sql: a version 2 row is its start (the
@@ -405,7 +406,7 @@ pg_load_events() {
 		NULL AS exit_code, NULL AS signal, NULL AS duration_ms,
 		NULL AS output, 0 AS output_bytes, 0 AS truncated,
 		NULL AS reason, seq, hash, NULL AS end_seq, NULL AS end_hash,
-		chain_version, run_as, mode, argv, ticket, cwd, rule
+		chain_version, run_as, mode, argv, ticket, cwd, rule, terminal
 		FROM commands WHERE chain_version = 2 AND
 		seq IS NOT NULL
 	    UNION ALL SELECT seq, 'row', $pg_columns FROM commands

@@ -177,11 +177,15 @@ nul=$(run_frame "2=deploy" '2=web1\x00id')
 raw -U "$sock" hello expect=HELLO "frame=6:$nul" expect=ERROR \
     >"$dir/raw" 2>&1
 expect_match "raw, a NUL" "*ERROR 7 BAD_COMMAND \"RUN argument 1 holds a NUL byte at offset 4: it is text\"*" "$(cat "$dir/raw")"
-expect_match "raw: the server announces RUN" "*HELLO \"RCMD\" version 1 flags 1*" "$(cat "$dir/raw")"
+expect_match "raw: the server announces RUN" "*HELLO \"RCMD\" version 1 flags 3*" "$(cat "$dir/raw")"
 term=$(run_frame "2=deploy" '6=\x00\x18\x00\x50xterm')
 raw -U "$sock" hello expect=HELLO "frame=6:$term" expect=ERROR \
     >"$dir/raw" 2>&1
-expect_match "raw, a terminal" "*ERROR 13 UNSUPPORTED \"terminals are not supported yet*" "$(cat "$dir/raw")"
+# A terminal needs shell permission, even for a program the rules name.
+expect_match "raw, a terminal" "*ERROR 12 DENIED \"not allowed: $me from the local socket may not open a terminal: a terminal needs shell permission*" "$(cat "$dir/raw")"
+expect_sql "raw, a terminal: the denied row" "SELECT status, mode, argv,
+    terminal, rule FROM commands ORDER BY id DESC LIMIT 1" \
+    "denied|argv|[\"deploy\"]|xterm 24x80|$ru"
 # A flood of refused commands on one connection is paced as refused
 # connections are: 20 rows at once and 10 a second, the rest summed up.
 before=$(sql "SELECT ifnull(max(id), 0) FROM commands")

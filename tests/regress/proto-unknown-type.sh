@@ -22,10 +22,10 @@
 
 start_daemon
 {
-	raw hello expect=HELLO frame=0x07 expect=CLOSED &&
+	raw hello expect=HELLO frame=0x08 expect=CLOSED &&
 	raw hello expect=HELLO frame=0x85:00 expect=CLOSED
 } >"$dir/out" || fail "rawclient: $(cat "$dir/out")"
 expect_result "$dir/out"
-expect_log "log" "unknown message type 0x07 from a client"
+expect_log "log" "unknown message type 0x08 from a client"
 expect_log "log" "unknown message type 0x85 from a client"
 expect_serving

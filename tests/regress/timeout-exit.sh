@@ -15,7 +15,7 @@
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 
 # rcmd -t 1 stops the command after a second: rcmd exits 124 and says so,
-# and the audit row is timeout.
+# and the audit row is timeout; a RUN's time limit too.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -32,3 +32,13 @@ expect_match "rcmd's message" "rcmd: command timed out on 127.0.0.1 after *" \
 expect_sql "audit row" "SELECT status, reason, duration_ms >= 900,
 	finished_at IS NOT NULL FROM commands" \
     "timeout|timed out after 1000 ms|1|1"
+
+# The time limit of a RUN (here an argument vector) applies as an EXEC's.
+t0=$(now_ms)
+rcmd -t 1 -n -a /bin/sleep 5 2>"$dir/err"
+rc=$?
+t1=$(now_ms)
+expect_eq "RUN: exit status" 124 "$rc"
+expect_le "RUN: ms before the timeout" $((t1 - t0)) 3500
+expect_sql "RUN: audit row" "SELECT status, mode FROM commands
+    ORDER BY id DESC LIMIT 1" "timeout|argv"

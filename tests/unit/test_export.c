@@ -711,7 +711,7 @@ test_export_audit(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"end_seq\":null,"
 	    "\"end_hash\":null,\"chain_version\":2,\"run_as\":null,"
 	    "\"mode\":null,\"argv\":null,\"ticket\":null,\"cwd\":null,"
-	    "\"rule\":null}\n"));
+	    "\"rule\":null,\"terminal\":null}\n"));
 	/* In id order. */
 	CU_ASSERT(strstr(out, "\"echo 2\"") < strstr(out, "\"echo 3\""));
 	free(out);

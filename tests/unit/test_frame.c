@@ -739,7 +739,7 @@ test_frame_max_payload(void)
 static void
 test_frame_unknown_client_type(void)
 {
-	static const uint8_t	types[] = { 0x00, 0x07, 0x7f, 0x80,
+	static const uint8_t	types[] = { 0x00, 0x08, 0x7f, 0x80,
 	    MSG_SERVER_HELLO, MSG_STARTED, MSG_STDOUT, MSG_STDERR, MSG_EXIT,
 	    MSG_ERROR, 0x87, 0xff };
 	size_t			i;

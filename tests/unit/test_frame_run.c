@@ -48,8 +48,13 @@ static void		 test_run_layout_broken(void);
 static void		 test_run_refused(void);
 static void		 test_run_unknown_field(void);
 static void		 test_run_limits(void);
+static void		 test_run_login_shell(void);
+static void		 test_winsize(void);
 
 static CU_TestInfo run_tests[] = {
+	{ "a terminal alone is a login shell; a TERM is not empty",
+	    test_run_login_shell },
+	{ "WINSIZE round trips; a bad one is malformed", test_winsize },
 	{ "a shell command round trips", test_run_shell },
 	{ "a vector, user, ticket, directory and terminal round trip",
 	    test_run_argv_and_fields },
@@ -381,4 +386,85 @@ int
 main(void)
 {
 	return (unit_run("test_frame_run", "frame_run", run_tests));
+}
+
+/* A terminal with no command asks for a login shell; a TERM has bytes. */
+static void
+test_run_login_shell(void)
+{
+	static const uint8_t login[] = { 0, 0, 0, 0, 0, 0, 0, 0,
+	    0x06, 0x00, 0x06, 0, 24, 0, 80, 'v', 't' };
+	static const uint8_t empty_term[] = { 0, 0, 0, 0, 0, 0, 0, 0,
+	    0x01, 0x00, 0x01, 'x', 0x06, 0x00, 0x04, 0, 24, 0, 80 };
+	static const uint8_t no_command[] = { 0, 0, 0, 0, 0, 0, 0, 0,
+	    0x03, 0x00, 0x01, 'a' };
+	struct frame		 f;
+	struct frame_run	 r;
+	uint16_t		 code = 0;
+	char			*cause = NULL;
+
+	f.type = MSG_RUN;
+	f.payload = login;
+	f.len = sizeof login;
+	CU_ASSERT_EQUAL_FATAL(frame_check_run(&f, &code, &cause), 0);
+	CU_ASSERT_EQUAL_FATAL(frame_parse_run(&f, &r, &code, &cause), 0);
+	CU_ASSERT_PTR_NULL(r.shell.p);
+	CU_ASSERT_EQUAL(r.argc, 0);
+	CU_ASSERT_EQUAL(r.terminal, 1);
+	CU_ASSERT_EQUAL(r.rows, 24);
+	CU_ASSERT_EQUAL(r.cols, 80);
+	CU_ASSERT_EQUAL(r.term.len, 2);
+	frame_run_clear(&r);
+	raw_fails(empty_term, sizeof empty_term, ERR_BAD_COMMAND,
+	    "terminal of 4 bytes");
+	raw_fails(no_command, sizeof no_command, ERR_BAD_COMMAND,
+	    "only a terminal may have neither");
+}
+
+/* WINSIZE: rows and columns round trip; any other size is malformed. */
+static void
+test_winsize(void)
+{
+	static const uint8_t	 short_one[] = { 0, 24, 0 };
+	static const uint8_t	 long_one[] = { 0, 24, 0, 80, 0 };
+	static const uint8_t	 no_rows[] = { 0, 0, 0, 80 };
+	static const uint8_t	 no_cols[] = { 0, 24, 0, 0 };
+	uint8_t			 buf[FRAME_HEADER_LEN + WINSIZE_PAYLOAD_LEN];
+	struct frame		 f;
+	uint16_t		 code = 0, rows, cols;
+	size_t			 used;
+	char			*cause = NULL;
+
+	CU_ASSERT_EQUAL(frame_encode_winsize(buf, sizeof buf - 1, 1, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(frame_encode_winsize(buf, sizeof buf, 300,
+	    65535), sizeof buf);
+	CU_ASSERT_EQUAL_FATAL(frame_decode(buf, sizeof buf, &f, &used,
+	    &code, &cause), 1);
+	CU_ASSERT_EQUAL(f.type, MSG_WINSIZE);
+	CU_ASSERT_STRING_EQUAL(frame_type_name(f.type), "WINSIZE");
+	CU_ASSERT_EQUAL(frame_check_client(&f, &code, &cause), 0);
+	frame_parse_winsize(&f, &rows, &cols);
+	CU_ASSERT_EQUAL(rows, 300);
+	CU_ASSERT_EQUAL(cols, 65535);
+
+	f.type = MSG_WINSIZE;
+	f.payload = short_one;
+	f.len = sizeof short_one;
+	CU_ASSERT_EQUAL(frame_check_client(&f, &code, &cause), -1);
+	CU_ASSERT_EQUAL(code, ERR_MALFORMED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cause, "WINSIZE payload of 3 bytes"));
+	free(cause);
+	cause = NULL;
+	f.payload = long_one;
+	f.len = sizeof long_one;
+	CU_ASSERT_EQUAL(frame_check_winsize(&f, &code, NULL), -1);
+	f.payload = no_rows;
+	f.len = sizeof no_rows;
+	CU_ASSERT_EQUAL(frame_check_winsize(&f, &code, &cause), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(cause, "0 rows and 80 columns"));
+	free(cause);
+	cause = NULL;
+	f.payload = no_cols;
+	CU_ASSERT_EQUAL(frame_check_winsize(&f, &code, NULL), -1);
+	CU_ASSERT_EQUAL(code, ERR_MALFORMED);
 }

@@ -46,6 +46,7 @@ static void	test_record_denied(void);
 static void	test_record_get(void);
 static void	test_record_hex(void);
 static void	test_record_words(void);
+static void	test_record_terminal(void);
 
 static CU_TestInfo record_tests[] = {
 	{ "the field table is the table commands, in order",
@@ -57,6 +58,8 @@ static CU_TestInfo record_tests[] = {
 	{ "record_get: values and NULLs", test_record_get },
 	{ "record_hex", test_record_hex },
 	{ "a vector's renderings: JSON and shell words", test_record_words },
+	{ "a terminal's text, written and read back",
+	    test_record_terminal },
 	CU_TEST_INFO_NULL
 };
 
@@ -118,7 +121,7 @@ test_record_table(void)
 	    "fingerprint", "command", "status", "exit_code", "signal",
 	    "duration_ms", "output", "output_bytes", "truncated", "reason",
 	    "seq", "hash", "end_seq", "end_hash", "chain_version", "run_as",
-	    "mode", "argv", "ticket", "cwd", "rule" };
+	    "mode", "argv", "ticket", "cwd", "rule", "terminal" };
 	u_int			 i;
 
 	CU_ASSERT_EQUAL(record_nfields, sizeof names / sizeof names[0]);
@@ -143,19 +146,20 @@ test_record_columns(void)
 	} cases[] = {
 		{ RECORD_AT_START, "", "client_addr, client_port, "
 		    "client_name, identity, fingerprint, command, run_as, "
-		    "mode, argv, ticket, cwd, rule" },
+		    "mode, argv, ticket, cwd, rule, terminal" },
 		{ RECORD_AT_END, " = ?", "status = ?, exit_code = ?, "
 		    "signal = ?, duration_ms = ?, output = ?, "
 		    "output_bytes = ?, truncated = ?, reason = ?" },
 		{ RECORD_CHAIN_START, "", "id, started_at, client_addr, "
 		    "client_port, client_name, identity, fingerprint, "
-		    "command, run_as, mode, argv, ticket, cwd, rule" },
+		    "command, run_as, mode, argv, ticket, cwd, rule, "
+		    "terminal" },
 		{ 0, "", "id, started_at, finished_at, client_addr, "
 		    "client_port, client_name, identity, fingerprint, "
 		    "command, status, exit_code, signal, duration_ms, output, "
 		    "output_bytes, truncated, reason, seq, hash, end_seq, "
 		    "end_hash, chain_version, run_as, mode, argv, ticket, cwd, "
-		    "rule" }
+		    "rule, terminal" }
 	};
 	char	*s;
 	u_int	 i;
@@ -324,4 +328,45 @@ test_record_words(void)
 	    "'it'\\''s \"x\"\\' 'a\tb\n\x1b' --to=/srv/a,b@c:1+2%");
 	CU_ASSERT_EQUAL(rec->command_len, strlen(rec->command));
 	record_free(rec);
+}
+
+/* A terminal's text in the row: written from RUN's field, read back. */
+static void
+test_record_terminal(void)
+{
+	static const char	*bad[] = { "", "xterm", "xterm 24", "xterm 24x",
+	    "xterm x80", "xterm 0x80", "xterm 24x0", "xterm 024x80",
+	    "xterm 24x80 ", "xterm  24x80", " 24x80", "x;y 24x80",
+	    "xterm 65536x80", "xterm 24x99999999999999999999", "xterm -1x80",
+	    "xterm +1x80", "xterm 24x+80" };
+	char			*s, term[RUN_MAX_TERM + 1], big[RUN_MAX_TERM + 2];
+	u_int			 rows = 0, cols = 0, i;
+
+	s = terminal_text("xterm-256color", 14, 24, 80);
+	CU_ASSERT_STRING_EQUAL(s, "xterm-256color 24x80");
+	CU_ASSERT_EQUAL(terminal_parse(s, term, sizeof term, &rows, &cols), 0);
+	CU_ASSERT_STRING_EQUAL(term, "xterm-256color");
+	CU_ASSERT_EQUAL(rows, 24);
+	CU_ASSERT_EQUAL(cols, 80);
+	free(s);
+	s = terminal_text("vt100", 5, 65535, 1);
+	CU_ASSERT_EQUAL(terminal_parse(s, NULL, 0, &rows, &cols), 0);
+	CU_ASSERT_EQUAL(rows, 65535);
+	CU_ASSERT_EQUAL(cols, 1);
+	/* A TERM that does not fit the caller's buffer is refused. */
+	CU_ASSERT_EQUAL(terminal_parse(s, term, 5, NULL, NULL), -1);
+	free(s);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (terminal_parse(bad[i], NULL, 0, NULL, NULL) != -1)
+			fprintf(stderr, "\n  \"%s\" was taken\n", bad[i]);
+		CU_ASSERT_EQUAL(terminal_parse(bad[i], NULL, 0, NULL, NULL),
+		    -1);
+	}
+	memset(big, 'x', RUN_MAX_TERM + 1);
+	big[RUN_MAX_TERM + 1] = '\0';
+	s = terminal_text(big, RUN_MAX_TERM + 1, 24, 80);
+	CU_ASSERT_EQUAL(terminal_parse(s, NULL, 0, NULL, NULL), -1);
+	free(s);
+	CU_ASSERT(strlen("t 65535x65535") + RUN_MAX_TERM - 1 <=
+	    TERMINAL_TEXT_MAX);
 }

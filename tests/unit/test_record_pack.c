@@ -86,6 +86,7 @@ full_record(void)
 	rec->reason = xstrdup("timed out after 10 ms");
 	rec->ticket = xstrdup("CHG-42: restart");
 	rec->cwd = xstrdup("/srv/www");
+	rec->terminal = xstrdup("xterm-256color 24x80");
 	return (rec);
 }
 
@@ -156,8 +157,8 @@ test_pack_round_trip(void)
 		if (mask & ((uint64_t)1 << i))
 			n++;
 	}
-	/* Peer, command, ticket, directory, outcome. */
-	CU_ASSERT_EQUAL(n, 16);
+	/* Peer, command, ticket, directory, terminal, outcome. */
+	CU_ASSERT_EQUAL(n, 17);
 	a = full_record();
 	buf = record_pack(a, mask, &len);
 	b = xcalloc(1, sizeof *b);
@@ -170,6 +171,7 @@ test_pack_round_trip(void)
 	CU_ASSERT_STRING_EQUAL(b->status, "timeout");
 	CU_ASSERT_STRING_EQUAL(b->ticket, "CHG-42: restart");
 	CU_ASSERT_STRING_EQUAL(b->cwd, "/srv/www");
+	CU_ASSERT_STRING_EQUAL(b->terminal, "xterm-256color 24x80");
 	free(buf);
 	record_free(a);
 	record_free(b);
@@ -227,7 +229,7 @@ test_pack_truncated(void)
 	mask = record_mask(RECORD_AT_START | RECORD_AT_END);
 	a = full_record();
 	buf = record_pack(a, mask, &len);
-	CU_ASSERT_EQUAL(buf[0] << 8 | buf[1], 16);
+	CU_ASSERT_EQUAL(buf[0] << 8 | buf[1], 17);
 	for (cut = 0; cut < len; cut++) {
 		b = xcalloc(1, sizeof *b);
 		cause = NULL;
@@ -242,7 +244,7 @@ test_pack_truncated(void)
 	more = xmalloc(len + 1);
 	memcpy(more, buf, len);
 	more[len] = 0;
-	expect_refused(mask, more, len + 1, "after its 16 fields");
+	expect_refused(mask, more, len + 1, "after its 17 fields");
 	free(more);
 	free(buf);
 	record_free(a);
@@ -318,6 +320,12 @@ test_pack_bad(void)
 	    0, 0, 0, 0, 0, 0, 0, 2 };
 	const uint8_t	addr[] = { 0, 1, RECORD_F_CLIENT_ADDR, RECORD_TEXT,
 	    0, 0, 0, 60, 'a' };
+	const uint8_t	term_size[] = { 0, 1, RECORD_F_TERMINAL, RECORD_TEXT,
+	    0, 0, 0, 6, 'v', 't', ' ', '0', 'x', '1' };
+	const uint8_t	term_name[] = { 0, 1, RECORD_F_TERMINAL, RECORD_TEXT,
+	    0, 0, 0, 6, 'v', ';', ' ', '1', 'x', '1' };
+	const uint8_t	term_big[] = { 0, 1, RECORD_F_TERMINAL, RECORD_TEXT,
+	    0, 0, 0, 10, 'v', 't', ' ', '1', 'x', '7', '0', '0', '0', '0' };
 
 	expect_refused(start, bad_type, sizeof bad_type, "wrong type");
 	expect_refused(start, unknown_type, sizeof unknown_type,
@@ -335,6 +343,9 @@ test_pack_bad(void)
 	expect_refused(end, sig, sizeof sig, "out of range");
 	expect_refused(end, trunc, sizeof trunc, "out of range");
 	expect_refused(start, addr, sizeof addr, "truncated");
+	expect_refused(start, term_size, sizeof term_size, "TERM");
+	expect_refused(start, term_name, sizeof term_name, "TERM");
+	expect_refused(start, term_big, sizeof term_big, "TERM");
 }
 
 int
