@@ -449,7 +449,8 @@ audit_episode(struct audit_reqs *batch)
 /*
  * Log each recording's chunk of the batch that could not be committed: it
  * is lost, and its recording has a gap there, which --verify-audit
- * reports as chunks cut. Writer thread, without the lock.
+ * reports as chunks cut; its session is ended (recording_lost). Writer
+ * thread, without the lock.
  */
 static void
 audit_chunks_lost(struct audit_reqs *batch)
@@ -463,6 +464,8 @@ audit_chunks_lost(struct audit_reqs *batch)
 		    "is lost (%s): the recording has a gap there",
 		    (unsigned long long)req->chunk->chunk,
 		    (unsigned long long)req->chunk->id, req->cause == NULL ?
+		    "unknown error" : req->cause);
+		recording_lost(req->chunk->id, req->cause == NULL ?
 		    "unknown error" : req->cause);
 	}
 }

@@ -62,6 +62,7 @@ static void	privsep_wake_cb(int, short, void *);
 static void	privsep_started(struct privsep_child *);
 static void	privsep_ctl_cb(int, short, void *);
 static void	privsep_resume(void *);
+static void	privsep_lost(void *, const char *);
 static int	privsep_ctl_msg(struct privsep_child *, struct privsep_msg *,
 		    char **);
 static void	privsep_pid_cb(int, short, void *);
@@ -361,6 +362,8 @@ privsep_started(struct privsep_child *c)
 			    privsep_conf->session_record_max,
 			    privsep_conf->session_record_input,
 			    privsep_resume, c);
+		if (c->recording != NULL)
+			recording_on_lost(c->recording, privsep_lost);
 		privsep_put_u64(buf, rec->id);
 		privsep_put_u64(buf + 8, rec->seq);
 		memcpy(buf + 16, rec->hash, RECORD_HASH_LEN);
@@ -685,6 +688,7 @@ privsep_child_free(struct privsep_child *c)
 	recording_free(c->recording);
 	record_free(c->rec);
 	free(c->fail_reason);
+	free(c->lost);
 	free(c);
 }
 
@@ -696,4 +700,22 @@ privsep_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/*
+ * A chunk of a terminal's recording could not be committed: the session
+ * does not go on unrecorded. Hang its terminal up, and say why in its
+ * row (privsep_end_main). Loop thread.
+ */
+static void
+privsep_lost(void *arg, const char *why)
+{
+	struct privsep_child	*c = arg;
+
+	if (c->ended || c->gone || c->lost != NULL)
+		return;
+	log_warnx("command %llu: its recording cannot be stored (%s): its "
+	    "terminal is hung up", (unsigned long long)c->rec->id, why);
+	c->lost = xstrdup(why);
+	privsep_hangup(c);
 }

@@ -52,6 +52,8 @@ struct privsep_child {
 	int			 master;	/* a terminal's, or -1 */
 	char			**envp;	/* made on the loop thread */
 	struct recording	*recording;	/* a terminal's, or NULL */
+	char			*lost;		/* why its recording lost */
+						/* a chunk, or NULL */
 	STAILQ_ENTRY(privsep_child) done_entry;
 };
 

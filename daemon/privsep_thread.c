@@ -358,6 +358,12 @@ privsep_end_main(void *arg)
 	} else if (strcmp(rec->status, "exited") == 0 ||
 	    strcmp(rec->status, "signaled") == 0)
 		rec->status = rec->has_signal ? "signaled" : "exited";
+	if (c->lost != NULL) {
+		/* Hung up: its recording could not be stored (privsep_lost). */
+		free(rec->reason);
+		xasprintf(&rec->reason, "its recording could not be stored "
+		    "(%s): its terminal was hung up", c->lost);
+	}
 
 	recorded = audit_finish(rec, &cause) == 0 &&
 	    forward_sync(rec->end_seq, &cause) == 0;

@@ -1006,6 +1006,9 @@ struct rec_chunk {
 struct recording;
 struct recording *recording_new(uint64_t, uint64_t, size_t, int,
 		     void (*)(void *), void *);
+void		 recording_on_lost(struct recording *,
+		     void (*)(void *, const char *));
+void		 recording_lost(uint64_t, const char *);
 int		 recording_blocked(const struct recording *);
 void		 recording_output(struct recording *, const void *, size_t);
 void		 recording_input(struct recording *, const void *, size_t,

@@ -17,7 +17,9 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/queue.h>
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,9 +45,30 @@
  * command's output waits (recording_blocked), rather than going
  * unrecorded. The writer chains each chunk as it inserts it
  * (recording_chunk_write), so that what was recorded is in the chain
- * while the session still runs. Everything but recording_chunk_write and
- * recording_finalize runs on the privileged part's loop thread.
+ * while the session still runs. A chunk the writer cannot commit is
+ * reported back (recording_lost, from the writer thread), and the
+ * session is ended at once by its owner's lost callback: a terminal does
+ * not go on unrecorded. Everything but recording_chunk_write,
+ * recording_lost and recording_finalize runs on the privileged part's
+ * loop thread.
  */
+
+/*
+ * The chunks lost, from the writer thread to the loop: at most
+ * RECORDING_LOST_MAX waiting (past that, every session is ended, since
+ * which ones lost a chunk is not known), under recording_lost_lock.
+ */
+#define RECORDING_LOST_MAX	64
+struct recording_lost_entry {
+	uint64_t	 id;
+	char		*why;
+};
+static pthread_mutex_t			recording_lost_lock =
+    PTHREAD_MUTEX_INITIALIZER;
+static struct recording_lost_entry	recording_lost_list[RECORDING_LOST_MAX];
+static u_int				recording_nlost;
+static int				recording_lost_all;
+static struct event			*recording_lost_ev;
 
 static uint64_t	recording_us(const struct recording *);
 static void	recording_timer_cb(int, short, void *);
@@ -56,6 +79,7 @@ static void	recording_take_out(struct recording *, struct rec_chunk *);
 static void	recording_flush(struct recording *, int);
 static void	recording_retry_cb(int, short, void *);
 static int	recording_queue(struct recording *, struct rec_chunk *, int);
+static void	recording_lost_cb(int, short, void *);
 
 struct recording {
 	uint64_t	 id;
@@ -76,8 +100,15 @@ struct recording {
 	struct rec_chunk *held;		/* the writer had no room */
 	struct event	*retry;
 	void		(*resume)(void *);
+	void		(*lost)(void *, const char *);
+	int		 lost_said;	/* lost called */
 	void		*arg;
+	TAILQ_ENTRY(recording) entry;
 };
+
+/* The recordings that run (loop thread). */
+static TAILQ_HEAD(, recording)		recordings =
+    TAILQ_HEAD_INITIALIZER(recordings);
 
 /* The writer's INSERT of a chunk, and its database (writer thread). */
 static sqlite3		*recording_db;
@@ -108,7 +139,80 @@ recording_new(uint64_t id, uint64_t start_seq, size_t max, int input,
 	r->retry = evtimer_new(privsep_base, recording_retry_cb, r);
 	if (r->timer == NULL || r->retry == NULL)
 		fatalx("recording: evtimer_new");
+	if (recording_lost_ev == NULL &&
+	    (recording_lost_ev = event_new(privsep_base, -1, 0,
+	    recording_lost_cb, NULL)) == NULL)
+		fatalx("recording: event_new");
+	TAILQ_INSERT_TAIL(&recordings, r, entry);
 	return (r);
+}
+
+/*
+ * Call lost(arg, why) once if a chunk of the recording cannot be
+ * committed: the caller ends the session.
+ */
+void
+recording_on_lost(struct recording *r, void (*lost)(void *, const char *))
+{
+	r->lost = lost;
+}
+
+/*
+ * A chunk of the recording of row id could not be committed, for why:
+ * tell the loop, which ends the session. Writer thread.
+ */
+void
+recording_lost(uint64_t id, const char *why)
+{
+	struct recording_lost_entry	*e;
+
+	pthread_mutex_lock(&recording_lost_lock);
+	if (recording_nlost == RECORDING_LOST_MAX)
+		recording_lost_all = 1;
+	else {
+		e = &recording_lost_list[recording_nlost++];
+		e->id = id;
+		e->why = xstrdup(why);
+	}
+	pthread_mutex_unlock(&recording_lost_lock);
+	if (recording_lost_ev != NULL)
+		event_active(recording_lost_ev, 0, 0);
+}
+
+/* Say to each session whose recording lost a chunk that it did. */
+static void
+recording_lost_cb(int fd, short events, void *arg)
+{
+	struct recording_lost_entry	 list[RECORDING_LOST_MAX];
+	struct recording		*r;
+	u_int				 n, i;
+	int				 all;
+
+	(void)fd;
+	(void)events;
+	(void)arg;
+	pthread_mutex_lock(&recording_lost_lock);
+	n = recording_nlost;
+	memcpy(list, recording_lost_list, n * sizeof list[0]);
+	recording_nlost = 0;
+	all = recording_lost_all;
+	recording_lost_all = 0;
+	pthread_mutex_unlock(&recording_lost_lock);
+	TAILQ_FOREACH(r, &recordings, entry) {
+		if (r->lost == NULL || r->lost_said)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (list[i].id == r->id)
+				break;
+		}
+		if (i == n && !all)
+			continue;
+		r->lost_said = 1;
+		r->lost(r->arg, i < n ? list[i].why : "chunks of several "
+		    "recordings were lost");
+	}
+	for (i = 0; i < n; i++)
+		free(list[i].why);
 }
 
 /*
@@ -395,6 +499,7 @@ recording_free(struct recording *r)
 		event_free(r->timer);
 	if (r->retry != NULL)
 		event_free(r->retry);
+	TAILQ_REMOVE(&recordings, r, entry);
 	recording_chunk_free(r->held);
 	cast_out_free(&r->out);
 	free(r);

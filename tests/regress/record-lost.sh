@@ -14,9 +14,11 @@
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 
-# A chunk the audit database refuses is lost, said so in the log, and the
-# session and its row go on; a recording with a chunk lost in its middle
-# fails --verify-audit as a recording cut.
+# A chunk the audit database refuses is lost and said so in the log, and
+# the session does not go on unrecorded: its terminal is hung up at once
+# and its row says why. The chain stays whole (a lost chunk never had
+# its place in it), so --verify-audit passes, with the loss stated in the
+# row's chained reason.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-rec.sh"
@@ -28,17 +30,33 @@ sql "CREATE TRIGGER refuse BEFORE INSERT ON recording WHEN NEW.chunk = 1
     BEGIN SELECT RAISE(ABORT, 'refused by the test'); END" ||
     fail "cannot add the trigger"
 start_daemon
-tty_start 'echo one; sleep 2.5; echo two; sleep 2.5; echo three'
+tty_start 'echo one; sleep 2.5; echo two; sleep 30; echo three'
+# Chunk 1 ("two") is written a second after it is printed, at about 3.5 s;
+# the session ends then, not 30 s later.
 tty_exit 15
-expect_eq "rcmd's exit status" 0 "$tty_status"
-expect_sql "the row" "SELECT status FROM commands" exited
+[ "$tty_status" -ne 0 ] ||
+    fail "rcmd exited 0: the session went on after its recording failed"
+expect_sql "the row" "SELECT status FROM commands" signaled
+expect_sql "the row's signal" "SELECT signal FROM commands" 1
+expect_sql "the row's reason" "SELECT reason FROM commands" \
+    "its recording could not be stored (cannot insert a recording's chunk: \
+refused by the test): its terminal was hung up"
 expect_log "the chunk lost" "audit: chunk 1 of the recording of command 1 \
 is lost (cannot insert a recording's chunk: refused by the test): the \
 recording has a gap there"
-expect_sql "the chunks kept" "SELECT group_concat(chunk) FROM (SELECT chunk
-    FROM recording ORDER BY chunk)" "0,2"
+expect_log "the hang-up" "command 1: its recording cannot be stored \
+(cannot insert a recording's chunk: refused by the test): its terminal is \
+hung up"
+case $(tty_screen) in
+*three*)	fail "the session printed what came after the lost chunk" ;;
+esac
+sql "DROP TRIGGER refuse" || fail "cannot drop the trigger"
+# The next session records as before.
+tty_start 'echo after'
+tty_exit 15
+expect_eq "the next session's status" 0 "$tty_status"
+expect_sql "the next session's chunks" "SELECT count(*) > 0 FROM recording
+    WHERE command_id = 2" 1
 stop_daemon
-"$RCMDD" --verify-audit "$db" >"$dir/verify" 2>&1 &&
-    fail "--verify-audit passed a recording with a chunk lost"
-expect_match "verify" "*chunk 2 of its recording * is out of place*" \
-    "$(cat "$dir/verify")"
+"$RCMDD" --verify-audit "$db" >"$dir/verify" 2>&1 ||
+    fail "--verify-audit: $(cat "$dir/verify")"
