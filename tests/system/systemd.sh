@@ -767,6 +767,26 @@ for cmd in 'touch /etc/rcmdd-system-x && rm /etc/rcmdd-system-x' \
 done
 ok "RunAs root: /etc, apt's lists, ip, ss and dmesg as without rcmdd" "$t"
 
+# A terminal under the real unit: the privileged part opens the pty, the
+# command has it as its controlling terminal, runs as root, and its
+# session is recorded in the chain and exports as an asciicast file.
+t=$(now_ms)
+out=$(ct env TERM=xterm rcmd -yy 127.0.0.1 \
+    'tty; stty size; id -un; echo rec-mark; exit 4' 2>&1)
+expect_eq "a terminal: rcmd's exit status" 4 "$?"
+expect_match "a terminal: the command's tty" "*/dev/pts/*" "$out"
+expect_match "a terminal: run as" "*root*" "$out"
+tid=$(sql "SELECT id FROM commands WHERE terminal LIKE 'xterm %'
+    ORDER BY id DESC LIMIT 1")
+[ -n "$tid" ] || fail "a terminal: no row with its terminal"
+cast=$(ct rcmdd --export-cast "$tid" /var/lib/rcmdd/audit.db 2>&1) ||
+    fail "a terminal: rcmdd --export-cast $tid: $cast"
+expect_match "a terminal: the cast's header" '{"version": 2,*' \
+    "$(printf '%s\n' "$cast" | head -n 1)"
+expect_match "a terminal: the recording" "*rec-mark*" "$cast"
+verify "after a terminal"
+ok "a terminal: a pty as root under the unit, recorded, exported" "$t"
+
 # A network part killed with SIGKILL: the command it was serving is
 # killed and its row ended interrupted; systemd starts rcmdd again.
 t=$(now_ms)
