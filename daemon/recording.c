@@ -80,6 +80,8 @@ static void	recording_flush(struct recording *, int);
 static void	recording_retry_cb(int, short, void *);
 static int	recording_queue(struct recording *, struct rec_chunk *, int);
 static void	recording_lost_cb(int, short, void *);
+static void	recording_event(struct recording *, char, const void *,
+		    size_t, u_char *, size_t *);
 
 struct recording {
 	uint64_t	 id;
@@ -314,15 +316,27 @@ recording_take(struct recording *r, size_t len)
 void
 recording_output(struct recording *r, const void *data, size_t len)
 {
-	size_t	keep;
-
 	if (r == NULL || r->closed || len == 0)
 		return;
+	recording_event(r, 'o', data, len, r->pend_o, &r->npend_o);
+}
+
+/*
+ * Add an event of type (o, i) with what fits of len bytes under the cap,
+ * a character cut at the end kept in pend; end the recording past the
+ * cap, or see that the chunk goes in time.
+ */
+static void
+recording_event(struct recording *r, char type, const void *data, size_t len,
+    u_char *pend, size_t *npend)
+{
+	size_t	keep;
+
 	keep = recording_take(r, len);
 	recording_room(r, keep);
 	if (keep != 0)
-		cast_event(&r->out, recording_us(r), 'o', data, keep, 0,
-		    r->pend_o, &r->npend_o);
+		cast_event(&r->out, recording_us(r), type, data, keep, 0,
+		    pend, npend);
 	if (keep < len)
 		recording_flush(r, 1);
 	else
@@ -385,19 +399,9 @@ recording_arm(struct recording *r)
 void
 recording_input(struct recording *r, const void *data, size_t len, int echo)
 {
-	size_t	keep;
-
 	if (r == NULL || r->closed || !r->input || !echo || len == 0)
 		return;
-	keep = recording_take(r, len);
-	recording_room(r, keep);
-	if (keep != 0)
-		cast_event(&r->out, recording_us(r), 'i', data, keep, 0,
-		    r->pend_i, &r->npend_i);
-	if (keep < len)
-		recording_flush(r, 1);
-	else
-		recording_arm(r);
+	recording_event(r, 'i', data, len, r->pend_i, &r->npend_i);
 }
 
 /* The window changed size: an "r" event, as "COLSxROWS". */
