@@ -69,7 +69,10 @@ start_daemon
 rcmd -n 'echo one' >/dev/null || fail "echo one failed"
 rcmd -n 'echo two; exit 3' >/dev/null
 rcmd -n 'echo three' >/dev/null || fail "echo three failed"
-rcmd_bg -n 'sleep 3; echo four' >/dev/null
+# The fourth runs until the test lets it end (a fixed sleep ended it
+# before the count below on a loaded machine).
+rcmd_bg -n "while [ ! -e '$dir/go' ]; do sleep 0.1; done; echo four" \
+    >/dev/null
 wait_sql 10 "SELECT status FROM commands WHERE id = 4" running ||
     fail "the fourth command is not running: $sql_got"
 # Sent while the fourth runs: its start only.
@@ -97,6 +100,7 @@ central store: 6 hosts, all verified" "$vout"
 
 # The fourth ends; its end goes to every host but web5, which stays as
 # it was.
+touch "$dir/go"
 wait_sql 10 "SELECT status FROM commands WHERE id = 4" exited ||
     fail "the fourth command did not end: $sql_got"
 for h in web2 web3 web4; do
