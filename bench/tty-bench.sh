@@ -61,9 +61,10 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
-write_config "MaxCommands $((sessions + 64))" \
-    "MaxConnections $((sessions + 64))" \
-    "MaxConnectionsPerSource $((sessions + 64))"
+limits="MaxCommands $((sessions + 64))
+MaxConnections $((sessions + 64))
+MaxConnectionsPerSource $((sessions + 64))"
+write_config "$limits"
 start_daemon
 say "rcmdd: $($RCMD -p "$port" -n 127.0.0.1 'echo $(uname -sr)')"
 
@@ -114,6 +115,21 @@ socket.create_connection(('127.0.0.1', $sport)).close()" 2>/dev/null ||
 else
 	echo "   ssh -tt: skipped: no sshd (apt-get install openssh-server)"
 fi
+
+# The same through TLS 1.3 with a client certificate, as rcmd is used
+# off loopback, since ssh's round trip above pays for its encryption.
+make_certs
+stop_daemon
+write_config "$limits" "TLSCertificate $certs/server.pem" \
+    "TLSKey $certs/server.key" "TLSClientCA $certs/ca.pem"
+start_daemon
+printf '   rcmd --tty over TLS: '
+TERM=xterm $driver echo "$keys" "$RCMD" -p "$port" \
+    --cert "$certs/alice.pem" --key "$certs/alice.key" --ca "$certs/ca.pem" \
+    -y 127.0.0.1 cat || fail "rcmd --tty over TLS: the echo run failed"
+stop_daemon
+write_config "$limits"
+start_daemon
 
 echo "== rcmdd's RSS (both parts) with $sessions idle terminal sessions"
 idle=$(rss)
