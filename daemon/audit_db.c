@@ -42,10 +42,11 @@
  * runs at start-up, before the writer thread (audit.c) takes the handle.
  */
 
-#define AUDIT_SCHEMA_VERSION	8
+#define AUDIT_SCHEMA_VERSION	9
 #define AUDIT_BUSY_TIMEOUT_MS	5000
 
 static int	 audit_fix_file(const char *, int, char **);
+static int	 audit_migrate_schema_text(const char *, char **);
 static int	 audit_recover(char **);
 static int	 audit_select_ids(const char *, uint64_t **, size_t *,
 		     char **);
@@ -54,7 +55,7 @@ static char	*audit_errmsg(const char *);
 
 extern const char audit_schema[], audit_migrate_2[], audit_migrate_3[],
     audit_migrate_4[], audit_migrate_5[], audit_migrate_6[], audit_migrate_7[],
-    audit_migrate_8[],
+    audit_migrate_8[], audit_migrate_9[],
     audit_views[];
 
 /* The database being opened, and its chain's head, until handed over. */
@@ -248,6 +249,12 @@ audit_db_open(const char *path, int sync_full, struct sqlite3 **dbp,
 		    audit_views, NULL, NULL, &errmsg) != SQLITE_OK)
 			goto sqlrollback;
 	}
+	if (version >= 1 && version < 9) {
+		log_info("audit: upgrading %s to schema version 9 (a status "
+		    "check that builds no table at each write)", path);
+		if (audit_migrate_schema_text(audit_migrate_9, &errmsg) != 0)
+			goto sqlrollback;
+	}
 	if (chain_load(audit_db, &audit_chain, &why) != 0 ||
 	    (version >= 1 && version < 4 && audit_seal_legacy(&why) != 0) ||
 	    audit_recover(&why) != 0) {
@@ -284,6 +291,41 @@ fail:
 	sqlite3_close(audit_db);
 	audit_db = NULL;
 	return (-1);
+}
+
+/*
+ * Run a migration that edits a table's text in sqlite_schema, where the
+ * rows need no change (a CHECK written another way), as SQLite's "Making
+ * Other Kinds Of Table Schema Changes" says, inside the caller's
+ * transaction: writable_schema on, the edit, schema_version one on (so
+ * that the schema is read again, here too), writable_schema off.
+ */
+static int
+audit_migrate_schema_text(const char *sql, char **errmsg)
+{
+	sqlite3_stmt	*stmt = NULL;
+	char		 bump[64];
+	int		 cookie, rc;
+
+	if (sqlite3_prepare_v2(audit_db, "PRAGMA schema_version", -1, &stmt,
+	    NULL) != SQLITE_OK || sqlite3_step(stmt) != SQLITE_ROW) {
+		sqlite3_finalize(stmt);
+		return (-1);
+	}
+	cookie = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	(void)snprintf(bump, sizeof bump, "PRAGMA schema_version = %d",
+	    cookie + 1);
+	if (sqlite3_exec(audit_db, "PRAGMA writable_schema = ON", NULL, NULL,
+	    errmsg) != SQLITE_OK)
+		return (-1);
+	rc = sqlite3_exec(audit_db, sql, NULL, NULL, errmsg);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(audit_db, bump, NULL, NULL, errmsg);
+	if (sqlite3_exec(audit_db, "PRAGMA writable_schema = OFF", NULL, NULL,
+	    rc == SQLITE_OK ? errmsg : NULL) != SQLITE_OK)
+		rc = SQLITE_ERROR;
+	return (rc == SQLITE_OK ? 0 : -1);
 }
 
 /*

@@ -1,4 +1,4 @@
--- rcmdd audit log schema, version 8.
+-- rcmdd audit log schema, version 9.
 --
 -- rcmdd compiles this file in and applies it, then sql/views.sql, to a new
 -- database; the version is PRAGMA user_version, and sql/migrate-N.sql
@@ -19,9 +19,11 @@ CREATE TABLE IF NOT EXISTS commands (
 	identity	TEXT,
 	fingerprint	TEXT,
 	command		TEXT NOT NULL,
-	status		TEXT NOT NULL CHECK (status IN ('running', 'exited',
-			    'signaled', 'timeout', 'cancelled', 'disconnected',
-			    'failed', 'interrupted', 'denied')),
+	status		TEXT NOT NULL CHECK (status = 'running' OR
+			    status = 'exited' OR status = 'signaled' OR
+			    status = 'timeout' OR status = 'cancelled' OR
+			    status = 'disconnected' OR status = 'failed' OR
+			    status = 'interrupted' OR status = 'denied'),
 	exit_code	INTEGER,
 	signal		INTEGER,
 	duration_ms	INTEGER,
@@ -90,4 +92,4 @@ CREATE TABLE IF NOT EXISTS forward_cursor (
 	updated_at	TEXT NOT NULL
 );
 
-PRAGMA user_version = 8;
+PRAGMA user_version = 9;

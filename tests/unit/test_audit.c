@@ -94,7 +94,7 @@ static CU_TestInfo audit_tests[] = {
 	{ "text_time", test_text_time },
 	{ "text_safe keeps text and replaces what is unsafe",
 	    test_text_safe },
-	{ "audit_open creates a 0600 WAL database, version 8",
+	{ "audit_open creates a 0600 WAL database, version 9",
 	    test_audit_open },
 	{ "audit_open fails with the path", test_audit_open_fails },
 	{ "audit_begin without the writer", test_audit_not_running },
@@ -326,7 +326,8 @@ test_text_time(void)
 
 /*
  * audit_open creates the database mode 0600 whatever the umask, in WAL
- * mode, with the schema at user_version 1.
+ * mode, with the schema at its user_version, whose status check is no IN
+ * list (SQLite would build a table for it at each INSERT and UPDATE).
  */
 static void
 test_audit_open(void)
@@ -363,7 +364,13 @@ test_audit_open(void)
 		s = db_query(db, "PRAGMA user_version");
 		CU_ASSERT_PTR_NOT_NULL(s);
 		if (s != NULL)
-			CU_ASSERT_STRING_EQUAL(s, "8");
+			CU_ASSERT_STRING_EQUAL(s, "9");
+		free(s);
+		s = db_query(db, "SELECT count(*) FROM sqlite_master WHERE "
+		    "name = 'commands' AND instr(sql, 'status IN') = 0");
+		CU_ASSERT_PTR_NOT_NULL(s);
+		if (s != NULL)
+			CU_ASSERT_STRING_EQUAL(s, "1");
 		free(s);
 		s = db_query(db, "PRAGMA journal_mode");
 		CU_ASSERT_PTR_NOT_NULL(s);
