@@ -76,6 +76,7 @@ static size_t	recording_take(struct recording *, size_t);
 static void	recording_arm(struct recording *);
 static void	recording_room(struct recording *, size_t);
 static void	recording_take_out(struct recording *, struct rec_chunk *);
+static struct rec_chunk *recording_chunk_make(struct recording *);
 static void	recording_flush(struct recording *, int);
 static void	recording_retry_cb(int, short, void *);
 static int	recording_queue(struct recording *, struct rec_chunk *, int);
@@ -428,6 +429,24 @@ recording_resize(struct recording *r, u_int rows, u_int cols)
 }
 
 /*
+ * The events gathered as the recording's next chunk, marked truncated if
+ * the cap was reached.
+ */
+static struct rec_chunk *
+recording_chunk_make(struct recording *r)
+{
+	struct rec_chunk	*k;
+
+	k = xcalloc(1, sizeof *k);
+	k->id = r->id;
+	k->start_seq = r->start_seq;
+	k->chunk = r->chunk++;
+	k->truncated = r->capped;
+	recording_take_out(r, k);
+	return (k);
+}
+
+/*
  * Hand the events gathered to the audit writer as the next chunk; if last
  * (the cap was reached), it is the last, marked truncated. While a chunk
  * is held for room, the events gather on.
@@ -443,12 +462,7 @@ recording_flush(struct recording *r, int last)
 		r->capped = 1;
 	if (r->closed || r->held != NULL || (r->out.len == 0 && !r->capped))
 		return;
-	k = xcalloc(1, sizeof *k);
-	k->id = r->id;
-	k->start_seq = r->start_seq;
-	k->chunk = r->chunk++;
-	k->truncated = r->capped;
-	recording_take_out(r, k);
+	k = recording_chunk_make(r);
 	if (r->capped)
 		r->closed = 1;
 	recording_queue(r, k, 0);
@@ -484,12 +498,7 @@ recording_end(struct recording *r)
 	r->closed = 1;
 	if (r->out.len == 0 && !r->capped)
 		return;
-	k = xcalloc(1, sizeof *k);
-	k->id = r->id;
-	k->start_seq = r->start_seq;
-	k->chunk = r->chunk++;
-	k->truncated = r->capped;
-	recording_take_out(r, k);
+	k = recording_chunk_make(r);
 	recording_queue(r, k, 1);
 }
 
