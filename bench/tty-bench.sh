@@ -41,18 +41,6 @@ test_name=tty-bench
 
 driver="$PYTHON $top_srcdir/bench/tty-bench.py"
 
-# rss: the resident kB of rcmdd and its network part, summed.
-rss() {
-	_r_sum=0
-	for _r_p in "$daemon_pid" $(ps --ppid "$daemon_pid" -o pid=,comm= |
-	    awk '$2 == "rcmdd" { print $1 }'); do
-		_r_kb=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' \
-		    "/proc/$_r_p/status" 2>/dev/null)
-		_r_sum=$((_r_sum + ${_r_kb:-0}))
-	done
-	echo "$_r_sum"
-}
-
 # A free port on 127.0.0.1, from the kernel.
 free_port() {
 	"$PYTHON" -c 'import socket
@@ -132,7 +120,7 @@ write_config "$limits"
 start_daemon
 
 echo "== rcmdd's RSS (both parts) with $sessions idle terminal sessions"
-idle=$(rss)
+idle=$(daemon_rss_kb)
 $driver idle "$port" "$sessions" 600 >"$dir/idle.out" 2>&1 &
 idle_pid=$!
 track "$idle_pid"
@@ -140,7 +128,7 @@ wait_sql 120 "SELECT count(*) FROM commands WHERE status = 'running'" \
     "$sessions" || fail "$sessions sessions did not all start: $sql_got
 $(cat "$dir/idle.out")"
 sleep 2
-full=$(rss)
+full=$(daemon_rss_kb)
 echo "   idle: $idle kB; with $sessions sessions: $full kB;" \
     "$(((full - idle) / sessions)) kB a session"
 kill "$idle_pid" 2>/dev/null

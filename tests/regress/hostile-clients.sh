@@ -40,10 +40,6 @@ latency() {
 	sort -n "$dir/lat" | sed -n 5p
 }
 
-rss_kb() {
-	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$daemon_pid/status"
-}
-
 # The attack comes from the address of the well-behaved client, and every
 # hostile connection must be accepted and cost nothing: no per-source
 # limit here (conn-defaults.sh tests it).
@@ -57,7 +53,7 @@ idle=$(latency)
 wait_sql 30 "SELECT count(*) FROM commands WHERE status = 'running'" 0 ||
     fail "commands still running after the warm-up: $sql_got"
 sleep 1
-rss0=$(rss_kb)
+rss0=$(daemon_rss_kb)
 say "idle: rcmd true median $idle ms; daemon RSS $rss0 kB"
 
 # The attacker runs niced: its own CPU use on this small machine is not
@@ -68,7 +64,7 @@ hpid=$!
 track "$hpid"
 sleep 4
 busy=$(latency)
-rss1=$(rss_kb)
+rss1=$(daemon_rss_kb)
 say "under attack: rcmd true median $busy ms; daemon RSS $rss1 kB"
 wait "$hpid" || fail "hostile.py failed: $(cat "$dir/hostile.out")"
 say "$(cat "$dir/hostile.out")"
@@ -84,7 +80,7 @@ wait_sql 30 "SELECT count(*) FROM commands WHERE status = 'running'" 0 ||
 daemon_exited && fail "rcmdd died"
 expect_serving
 sleep 1
-rss2=$(rss_kb)
+rss2=$(daemon_rss_kb)
 say "after: daemon RSS $rss2 kB"
 # Sanitizers' quarantine and valgrind hold freed memory on purpose.
 if [ -z "${RCMDD_WRAPPER:-}" ] && [ -z "${RCMDD_SANITIZED:-}" ]; then

@@ -457,6 +457,24 @@ start_daemon() {
 	done
 }
 
+# daemon_pids: rcmdd's processes, both its parts: the one started and its
+# network part, a child also named rcmdd.
+daemon_pids() {
+	echo "$daemon_pid"
+	ps --ppid "$daemon_pid" -o pid=,comm= | awk '$2 == "rcmdd" { print $1 }'
+}
+
+# daemon_rss_kb: the resident kB of both parts of rcmdd, summed.
+daemon_rss_kb() {
+	_r_sum=0
+	for _r_p in $(daemon_pids); do
+		_r_kb=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' \
+		    "/proc/$_r_p/status" 2>/dev/null)
+		_r_sum=$((_r_sum + ${_r_kb:-0}))
+	done
+	echo "$_r_sum"
+}
+
 # Has the daemon exited? Sets daemon_status.
 daemon_exited() {
 	[ -s "$dir/rcmdd.status" ] || return 1

@@ -26,20 +26,8 @@
 watchdog=90
 . "$(dirname "$0")/lib.sh"
 
-# rss: the resident kB of rcmdd and its network part, summed.
-rss() {
-	_r_sum=0
-	for _r_p in "$daemon_pid" $(ps --ppid "$daemon_pid" -o pid=,comm= |
-	    awk '$2 == "rcmdd" { print $1 }'); do
-		_r_kb=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' \
-		    "/proc/$_r_p/status" 2>/dev/null)
-		_r_sum=$((_r_sum + ${_r_kb:-0}))
-	done
-	echo "$_r_sum"
-}
-
 start_daemon
-before=$(rss)
+before=$(daemon_rss_kb)
 term=$(run_frame "1=yes" '6=\x00\x18\x00\x50xterm')
 raw hello expect=HELLO "frame=6:$term" sleep=6 >"$dir/raw" 2>&1 &
 rawpid=$!
@@ -49,7 +37,7 @@ wait_sql 10 "SELECT count(*) FROM commands WHERE status = 'running'" 1 ||
 peak=$before
 i=0
 while [ "$i" -lt 20 ]; do
-	now=$(rss)
+	now=$(daemon_rss_kb)
 	[ "$now" -le "$peak" ] || peak=$now
 	sleep 0.25
 	i=$((i + 1))
@@ -68,7 +56,7 @@ expect_sql "yes wrote, and the row has it capped" "SELECT output_bytes >
     100000, truncated, terminal FROM commands" "1|1|xterm 24x80"
 expect_serving
 
-before=$(rss)
+before=$(daemon_rss_kb)
 "$PYTHON" - "$port" <<'PY' >"$dir/flood" 2>&1 &
 import socket, struct, sys, time
 def frame(t, p=b""):
@@ -103,7 +91,7 @@ track "$flood"
 peak=$before
 i=0
 while [ "$i" -lt 16 ]; do
-	now=$(rss)
+	now=$(daemon_rss_kb)
 	[ "$now" -le "$peak" ] || peak=$now
 	sleep 0.25
 	i=$((i + 1))
