@@ -348,8 +348,29 @@ expect_broken(const char *path, uint64_t id, const char *why)
 static void
 test_recording_tamper(void)
 {
+	static const struct {
+		const char	*sql;
+		const char	*want;
+	} t[] = {
+		{ "UPDATE recording SET data = replace(data, 'hello', 'HELLO') "
+		    "WHERE chunk = 0", "chunk 0 of its recording (seq 2) does "
+		    "not match its hash" },
+		{ "DELETE FROM recording WHERE chunk = 0", "seq 2 missing" },
+		/* Reordered: the chunks' numbers swapped, or their places. */
+		{ "UPDATE recording SET chunk = -1 - chunk WHERE chunk < 2; "
+		    "UPDATE recording SET chunk = chunk + 2 WHERE chunk < 0",
+		    "does not match its hash" },
+		{ "UPDATE recording SET seq = -seq WHERE seq < 4; "
+		    "UPDATE recording SET seq = seq + 5 WHERE seq < 0",
+		    "does not match its hash" },
+		{ "CREATE TEMP TABLE t AS SELECT chunk, data FROM recording; "
+		    "UPDATE recording SET data = (SELECT data FROM t WHERE "
+		    "t.chunk = 1 - recording.chunk) WHERE chunk < 2",
+		    "does not match its hash" },
+	};
 	struct fixture	 fx;
 	uint64_t	 id = 0;
+	size_t		 i;
 	char		 copy[640];
 
 	if (session(&fx, 64 * 1024 * 1024, &id) != 0) {
@@ -358,33 +379,14 @@ test_recording_tamper(void)
 	}
 	snprintf(copy, sizeof copy, "cp %s %s.orig", fx.path, fx.path);
 	CU_ASSERT_EQUAL(system(copy), 0);
-	db_exec(fx.path, "UPDATE recording SET data = replace(data, 'hello', "
-	    "'HELLO') WHERE chunk = 0");
-	expect_broken(fx.path, id, "chunk 0 of its recording (seq 2) does not "
-	    "match its hash");
-
+	/* Each change on a copy of the untouched database. */
 	snprintf(copy, sizeof copy, "cp %s.orig %s && rm -f %s-wal %s-shm",
 	    fx.path, fx.path, fx.path, fx.path);
-	CU_ASSERT_EQUAL(system(copy), 0);
-	db_exec(fx.path, "DELETE FROM recording WHERE chunk = 0");
-	expect_broken(fx.path, id, "seq 2 missing");
-
-	CU_ASSERT_EQUAL(system(copy), 0);
-	/* Reordered: the chunks' numbers swapped, or their places. */
-	db_exec(fx.path, "UPDATE recording SET chunk = -1 - chunk WHERE "
-	    "chunk < 2; UPDATE recording SET chunk = chunk + 2 WHERE chunk < 0");
-	expect_broken(fx.path, id, "does not match its hash");
-
-	CU_ASSERT_EQUAL(system(copy), 0);
-	db_exec(fx.path, "UPDATE recording SET seq = -seq WHERE seq < 4; "
-	    "UPDATE recording SET seq = seq + 5 WHERE seq < 0");
-	expect_broken(fx.path, id, "does not match its hash");
-
-	CU_ASSERT_EQUAL(system(copy), 0);
-	db_exec(fx.path, "CREATE TEMP TABLE t AS SELECT chunk, data FROM "
-	    "recording; UPDATE recording SET data = (SELECT data FROM t WHERE "
-	    "t.chunk = 1 - recording.chunk) WHERE chunk < 2");
-	expect_broken(fx.path, id, "does not match its hash");
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		CU_ASSERT_EQUAL(system(copy), 0);
+		db_exec(fx.path, t[i].sql);
+		expect_broken(fx.path, id, t[i].want);
+	}
 out:
 	fixture_free(&fx);
 }
