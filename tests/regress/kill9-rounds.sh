@@ -23,16 +23,28 @@
 . "$(dirname "$0")/lib.sh"
 
 rounds=${KILL9_ROUNDS:-8}
+
+# load_begun: a command started since the round began.
+load_begun() {
+	[ "$(grep -c '^started ' "$dir/load.log")" -gt "$before" ]
+}
+
 write_config "KillGrace 1s" "DrainTimeout 1s"
 : >"$dir/load.log"
 r=0
 while [ "$r" -lt "$rounds" ]; do
 	r=$((r + 1))
 	start_daemon
+	before=$(grep -c '^started ' "$dir/load.log")
 	"$PYTHON" "$top_srcdir/tests/regress/loadclient.py" "$port" 4 10 \
 	    "$dir/load.log" >"$dir/load.out" 2>&1 &
 	lpid=$!
 	track "$lpid"
+	# The load has begun when this round's first command has started:
+	# on a loaded machine the client's own start can take longer than
+	# the delay below, and rcmdd would be killed before it connected.
+	wait_for 20 load_begun ||
+	    fail "round $r: no command started within 20 s of the load"
 	# A random moment from 0.3 s to 1.5 s into the load.
 	sleep "$(awk -v s="$r$$" 'BEGIN { srand(s); printf "%.2f", 0.3 + rand() * 1.2 }')"
 	kill -KILL "$daemon_pid"
