@@ -25,9 +25,10 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "forkbomb: SKIP: needs root to run commands as nobody"
 	exit 77
 fi
-# RLIMIT_NPROC counts every process of the user: leave room for those
-# nobody already has on this machine.
-others=$(ps -u nobody --no-headers 2>/dev/null | wc -l)
+# RLIMIT_NPROC counts every process of the user, each thread one: leave
+# room for those nobody already has on this machine (the network parts of
+# other tests' daemons run as nobody, with their threads).
+others=$(ps -L -u nobody --no-headers 2>/dev/null | wc -l)
 limit=$((others + 30))
 write_config "RunAs nobody" "CommandMaxProcesses $limit" "KillGrace 1s" \
     "DrainTimeout 1s"
