@@ -109,6 +109,7 @@ static pthread_t	 audit_thread;
 static int		 audit_running;
 static int		 audit_stopping;
 static int		 audit_busy;	/* audit_lock: a thread holds the db */
+static int		 audit_awaits;	/* audit_lock: the writer waits for it */
 static pthread_mutex_t	 audit_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 audit_wake = PTHREAD_COND_INITIALIZER;
 static struct audit_reqs audit_queue = TAILQ_HEAD_INITIALIZER(audit_queue);
@@ -260,8 +261,11 @@ audit_main(void *arg)
 				break;
 		}
 		/* A thread committing its own request wakes us when done. */
-		while (audit_busy)
+		while (audit_busy) {
+			audit_awaits = 1;
 			pthread_cond_wait(&audit_wake, &audit_lock);
+		}
+		audit_awaits = 0;
 		cursor = audit_cursor_want;
 		if (TAILQ_EMPTY(&audit_queue) && audit_stopping) {
 			pthread_mutex_unlock(&audit_lock);
@@ -773,12 +777,13 @@ audit_direct(struct audit_req *req)
 	head = audit_chain.seq;
 	audit_busy = 0;
 	/*
-	 * The writer prunes, takes what was queued meanwhile, and may be
-	 * waiting for the database.
+	 * The writer prunes, takes what was queued meanwhile, or waits for
+	 * the database; otherwise it sleeps on.
 	 */
 	if (audit_since_prune >= AUDIT_PRUNE_BATCH)
 		audit_prune_now = 1;
-	pthread_cond_signal(&audit_wake);
+	if (audit_awaits || audit_prune_now || !TAILQ_EMPTY(&audit_queue))
+		pthread_cond_signal(&audit_wake);
 	pthread_mutex_unlock(&audit_lock);
 	forward_wake(head);
 	return (1);

@@ -27,9 +27,12 @@ watchdog=120
 
 count=${SOAK_COMMANDS:-5000}
 seconds=${SOAK_SECONDS:-30}
-# At least this many must get through in the time: fewer under a
-# sanitizer or a wrapper such as valgrind, which are many times slower.
-least=3000
+# At least this many must get through in the time, a bound against a
+# daemon that serialises its clients, not a speed target (bench/ has
+# those): 8 connections at 50 a second, which a loaded shared machine
+# still passes (2,890 at a load of 11); fewer under a sanitizer or a
+# wrapper such as valgrind, which are many times slower.
+least=1500
 if [ -n "${RCMDD_SANITIZED:-}" ] || [ -n "${RCMDD_WRAPPER:-}" ]; then
 	least=300
 fi
