@@ -86,7 +86,6 @@ static void	 audit_finalize(void);
 static char	*audit_errmsg(const char *);
 static int	 audit_step(sqlite3_stmt *);
 static int	 audit_submit(struct audit_req *, char **);
-static int	 audit_direct(struct audit_req *);
 static void	 audit_commit(struct audit_reqs *, uint64_t);
 static void	 audit_episode(struct audit_reqs *);
 static void	 audit_count(struct audit_reqs *, const struct timespec *,
@@ -108,8 +107,6 @@ static sqlite3_stmt	*audit_commit_stmt;
 static pthread_t	 audit_thread;
 static int		 audit_running;
 static int		 audit_stopping;
-static int		 audit_busy;	/* audit_lock: a thread holds the db */
-static int		 audit_awaits;	/* audit_lock: the writer waits for it */
 static pthread_mutex_t	 audit_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 audit_wake = PTHREAD_COND_INITIALIZER;
 static struct audit_reqs audit_queue = TAILQ_HEAD_INITIALIZER(audit_queue);
@@ -122,10 +119,7 @@ static int		 audit_prune_now;	/* audit_lock */
 static struct audit_stats audit_counts;		/* audit_lock */
 static size_t		 audit_chunk_bytes;	/* audit_lock: queued */
 
-/*
- * Whoever holds the database (audit_busy: the writer, or a thread that
- * commits its own request): the current failure episode, and pruning pace.
- */
+/* Writer thread only: the current failure episode, and pruning pace. */
 static int		 audit_failing;
 static uint64_t		 audit_refused;
 static u_int		 audit_since_prune;
@@ -260,12 +254,6 @@ audit_main(void *arg)
 			    &wait) == ETIMEDOUT)
 				break;
 		}
-		/* A thread committing its own request wakes us when done. */
-		while (audit_busy) {
-			audit_awaits = 1;
-			pthread_cond_wait(&audit_wake, &audit_lock);
-		}
-		audit_awaits = 0;
 		cursor = audit_cursor_want;
 		if (TAILQ_EMPTY(&audit_queue) && audit_stopping) {
 			pthread_mutex_unlock(&audit_lock);
@@ -275,7 +263,6 @@ audit_main(void *arg)
 		TAILQ_INIT(&batch);
 		TAILQ_CONCAT(&batch, &audit_queue, entry);
 		audit_counts.queued = 0;
-		audit_busy = 1;
 		pthread_mutex_unlock(&audit_lock);
 
 		if (!TAILQ_EMPTY(&batch)) {
@@ -339,9 +326,6 @@ audit_main(void *arg)
 			audit_since_prune = 0;
 		}
 		deadline.tv_sec += AUDIT_PRUNE_EVERY_SEC;
-		pthread_mutex_lock(&audit_lock);
-		audit_busy = 0;
-		pthread_mutex_unlock(&audit_lock);
 	}
 	return (NULL);
 }
@@ -715,8 +699,6 @@ audit_submit(struct audit_req *req, char **cause)
 			*cause = xstrdup("the audit writer is not running");
 		return (-1);
 	}
-	if (audit_direct(req) != 0)
-		goto done;
 	sem_init(&req->done, 0, 0);
 	pthread_mutex_lock(&audit_lock);
 	was_empty = TAILQ_EMPTY(&audit_queue);
@@ -729,7 +711,6 @@ audit_submit(struct audit_req *req, char **cause)
 	while (sem_wait(&req->done) == -1 && errno == EINTR)
 		;
 	sem_destroy(&req->done);
-done:
 	if (req->rc != 0) {
 		if (cause != NULL)
 			*cause = req->cause;
@@ -739,54 +720,6 @@ done:
 	}
 	free(req->cause);
 	return (0);
-}
-
-/*
- * Commit req on the caller's thread if no one holds the database and
- * nothing waits before it: the writer would be woken for it, and would
- * wake the caller again, two hand-offs for a transaction it runs alone.
- * Return 1 if done (req->rc says how), or 0 to queue it for the writer,
- * which batches what comes while the database is held.
- */
-static int
-audit_direct(struct audit_req *req)
-{
-	struct audit_reqs	 batch;
-	struct timespec		 t0, t1;
-	uint64_t		 head;
-
-	pthread_mutex_lock(&audit_lock);
-	if (audit_busy || audit_stopping || !TAILQ_EMPTY(&audit_queue)) {
-		pthread_mutex_unlock(&audit_lock);
-		return (0);
-	}
-	audit_busy = 1;
-	pthread_mutex_unlock(&audit_lock);
-
-	/* The forwarding cursor is the writer's to store (cursor 0). */
-	TAILQ_INIT(&batch);
-	TAILQ_INSERT_TAIL(&batch, req, entry);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	audit_commit(&batch, 0);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	audit_episode(&batch);
-
-	pthread_mutex_lock(&audit_lock);
-	audit_count(&batch, &t0, &t1);
-	audit_chain_shared = audit_chain;
-	head = audit_chain.seq;
-	audit_busy = 0;
-	/*
-	 * The writer prunes, takes what was queued meanwhile, or waits for
-	 * the database; otherwise it sleeps on.
-	 */
-	if (audit_since_prune >= AUDIT_PRUNE_BATCH)
-		audit_prune_now = 1;
-	if (audit_awaits || audit_prune_now || !TAILQ_EMPTY(&audit_queue))
-		pthread_cond_signal(&audit_wake);
-	pthread_mutex_unlock(&audit_lock);
-	forward_wake(head);
-	return (1);
 }
 
 /* Free a refusal's request and its record. */
