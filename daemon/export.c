@@ -363,6 +363,17 @@ export_sd_escape(const char *buf, size_t len, size_t cap)
 		size = len * 4 + 4;
 	out = xmalloc(size);
 	for (i = 0; i < len; i += n) {
+		/* Printable ASCII but the three escaped goes as it is. */
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' &&
+		    p[i] != '\\' && p[i] != ']') {
+			n = 1;
+			if (cap != 0 && o + 1 > cap) {
+				memcpy(out + o, "...", 4);
+				return (out);
+			}
+			out[o++] = (char)p[i];
+			continue;
+		}
 		n = utf8_decode(p + i, len - i, &c);
 		ulen = 0;
 		if (n != 0 && (c == '"' || c == '\\' || c == ']')) {
