@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/wait.h>
 
@@ -57,7 +58,9 @@
  *
  * A command is done when its shell has exited (EXITED on its socket) and
  * its output is drained; a process it left behind holding the pipes open
- * gets DrainTimeout, then the pipes are closed. Then the privileged part,
+ * gets DrainTimeout, then the pipes are closed. What the pipes held when
+ * the shell exited is read first, however long a slow client takes: the
+ * command wrote it before it ended, and its client must not lose it. Then the privileged part,
  * on FINISH, kills whatever is left of the command (its cgroup and its
  * process group, still pinned by the unreaped shell), reaps the shell and
  * commits the end row. If the privileged part goes away (GONE), the
@@ -91,6 +94,7 @@ struct worker {
 	uint64_t		 timeout_at;
 	uint64_t		 kill_at;
 	uint64_t		 drain_at;
+	size_t			 owed[2];	/* unread at the shell's exit */
 	uint8_t			*rbuf;
 	int			 grown[2];	/* stdout, stderr */
 	char			 reason[512];
@@ -116,6 +120,8 @@ static void	 worker_terminate(struct worker *, uint64_t);
 static void	 worker_finish(struct worker *);
 static char	*worker_record(struct worker *);
 static void	 worker_close(int *);
+static int	 worker_drained(struct worker *, int);
+static size_t	 worker_unread(int);
 static uint64_t	 worker_now(void);
 
 /*
@@ -278,7 +284,8 @@ worker_fill(struct worker *run, struct pollfd *pfd, int *timeout)
 		next = run->timeout_at;
 	if (!run->exited && run->kill_at != 0 && run->kill_at < next)
 		next = run->kill_at;
-	if (run->exited && run->drain_at < next)
+	if (run->exited && run->drain_at < next &&
+	    (worker_drained(run, 0) || worker_drained(run, 1)))
 		next = run->drain_at;
 	if (next == UINT64_MAX)
 		*timeout = -1;
@@ -365,13 +372,15 @@ worker_tick(struct worker *run)
 		}
 		run->kill_at = 0;
 	}
-	if (run->exited && (run->fd_out != -1 || run->fd_err != -1) &&
-	    now >= run->drain_at) {
+	if (run->exited && now >= run->drain_at &&
+	    (worker_drained(run, 0) || worker_drained(run, 1))) {
 		log_debug("command %llu: output still open %u ms after "
 		    "the shell exited; closing it",
 		    (unsigned long long)run->rec->id, run->p->drain_ms);
-		worker_close(&run->fd_out);
-		worker_close(&run->fd_err);
+		if (worker_drained(run, 0))
+			worker_close(&run->fd_out);
+		if (worker_drained(run, 1))
+			worker_close(&run->fd_err);
 	}
 	if (run->exited && run->fd_out == -1 && run->fd_err == -1)
 		worker_finish(run);
@@ -542,6 +551,7 @@ worker_read_chunk(struct worker *run, int *fd, int type)
 	ssize_t			 n;
 	size_t			 keep;
 	char			*cause = NULL;
+	int			 i;
 
 	if (run->rbuf == NULL)
 		run->rbuf = job_output_get();
@@ -568,6 +578,11 @@ worker_read_chunk(struct worker *run, int *fd, int type)
 			    strerror(errno));
 	}
 	rec->output_bytes += n;
+	if (run->exited) {
+		i = type == JOB_EV_STDERR;
+		run->owed[i] -= (size_t)n < run->owed[i] ? (size_t)n :
+		    run->owed[i];
+	}
 	keep = (size_t)n;
 	if (rec->terminal != NULL) {
 		/* A terminal's goes to the privileged part, which caps it. */
@@ -620,6 +635,8 @@ worker_read_cmd(struct worker *run)
 	case PRIVSEP_CMD_EXITED:
 		run->exited = 1;
 		run->wstatus = run->cmd->wstatus;
+		run->owed[0] = worker_unread(run->fd_out);
+		run->owed[1] = worker_unread(run->fd_err);
 		run->drain_at = worker_now() + run->p->drain_ms;
 		if (run->cancel != 0)
 			run->drain_at = worker_now();
@@ -833,6 +850,30 @@ worker_close(int *fd)
 		close(*fd);
 		*fd = -1;
 	}
+}
+
+/*
+ * Return whether the drain may close stdout (which 0) or stderr (1) at its
+ * deadline: it is open and holds nothing of what was there when the shell
+ * exited, or the command is cancelled and its output goes nowhere.
+ */
+static int
+worker_drained(struct worker *run, int which)
+{
+	int	fd = which == 0 ? run->fd_out : run->fd_err;
+
+	return (fd != -1 && (run->owed[which] == 0 || run->cancel != 0));
+}
+
+/* Return how many bytes a pipe (or a terminal) holds unread; 0 if unknown. */
+static size_t
+worker_unread(int fd)
+{
+	int	n;
+
+	if (fd == -1 || ioctl(fd, FIONREAD, &n) == -1 || n < 0)
+		return (0);
+	return ((size_t)n);
 }
 
 /* Return a monotonic time in milliseconds. */
