@@ -70,6 +70,7 @@ struct audit_req {
 	const char			*output;	/* made safe */
 	size_t				 output_len;
 	uint64_t			 id;
+	char				 started_at[32];
 	uint64_t			 seq;
 	uint8_t				 hash[RECORD_HASH_LEN];
 	sem_t				 done;	/* posted when committed */
@@ -85,6 +86,10 @@ static int	 audit_prepare(void);
 static void	 audit_finalize(void);
 static char	*audit_errmsg(const char *);
 static int	 audit_step(sqlite3_stmt *);
+static void	 audit_values(struct record_value *, const struct cmd_record *,
+		     uint64_t, const char *, const char *);
+static int	 audit_exec_begin(struct audit_req *, const char *);
+static int	 audit_exec_finish(struct audit_req *, const char *);
 static int	 audit_submit(struct audit_req *, char **);
 static void	 audit_commit(struct audit_reqs *, uint64_t);
 static void	 audit_episode(struct audit_reqs *);
@@ -100,6 +105,7 @@ static int	 audit_bind(sqlite3_stmt *, int, const struct cmd_record *,
 
 static sqlite3		*audit_db;
 static sqlite3_stmt	*audit_insert_stmt;
+static sqlite3_stmt	*audit_seal_stmt;
 static sqlite3_stmt	*audit_update_stmt;
 static sqlite3_stmt	*audit_deny_stmt;
 static sqlite3_stmt	*audit_begin_stmt;
@@ -173,8 +179,14 @@ audit_prepare(void)
 	    RECORD_AT_START | RECORD_AT_END, ") VALUES (?1, ?1", ")", 0,
 	    &audit_deny_stmt) != 0)
 		return (-1);
+	/* A row's end and its end's place in the chain, in one statement. */
 	if (audit_sql("UPDATE commands SET finished_at = ?, ", RECORD_AT_END,
-	    " WHERE id = ?", "", 1, &audit_update_stmt) != 0)
+	    ", end_seq = ?, end_hash = ? WHERE id = ?", "", 1,
+	    &audit_update_stmt) != 0)
+		return (-1);
+	if (sqlite3_prepare_v3(audit_db, "UPDATE commands SET seq = ?1, "
+	    "hash = ?2, chain_version = 2 WHERE id = ?3", -1,
+	    SQLITE_PREPARE_PERSISTENT, &audit_seal_stmt, NULL) != SQLITE_OK)
 		return (-1);
 	return (0);
 }
@@ -184,11 +196,13 @@ static void
 audit_finalize(void)
 {
 	sqlite3_finalize(audit_insert_stmt);
+	sqlite3_finalize(audit_seal_stmt);
 	sqlite3_finalize(audit_update_stmt);
 	sqlite3_finalize(audit_deny_stmt);
 	sqlite3_finalize(audit_begin_stmt);
 	sqlite3_finalize(audit_commit_stmt);
-	audit_insert_stmt = audit_update_stmt = audit_deny_stmt = NULL;
+	audit_insert_stmt = audit_seal_stmt = NULL;
+	audit_update_stmt = audit_deny_stmt = NULL;
 	audit_begin_stmt = audit_commit_stmt = NULL;
 	chain_finalize();
 	recording_finalize();
@@ -615,77 +629,178 @@ audit_bind(sqlite3_stmt *stmt, int n, const struct cmd_record *rec,
 	return (n);
 }
 
-/* Run one request's statement, inside the writer's transaction. */
+/* Run one request's statements, inside the writer's transaction. */
 static int
 audit_exec(struct audit_req *req)
 {
-	sqlite3_stmt		*stmt;
-	struct cmd_record	 safe;
-	struct timespec		 ts;
-	char			 now[32];
-	int			 n, rc;
+	sqlite3_stmt	*stmt = audit_deny_stmt;
+	struct timespec	 ts;
+	char		 now[32];
+	int		 rc;
 
 	if (req->type == AUDIT_CHUNK)
 		return (recording_chunk_write(audit_db, req->chunk,
 		    &audit_chain, &req->cause));
 	clock_gettime(CLOCK_REALTIME, &ts);
 	text_time(&ts, now, sizeof now);
-	if (req->type == AUDIT_BEGIN) {
-		stmt = audit_insert_stmt;
-		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
-		audit_bind(stmt, 2, req->rec, RECORD_AT_START);
-	} else if (req->type == AUDIT_DENY) {
-		stmt = audit_deny_stmt;
-		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
-		audit_bind(stmt, 2, req->rec, RECORD_AT_START | RECORD_AT_END);
-	} else {
-		/* The record as it ends, with its output made safe. */
-		safe = *req->rec;
-		safe.output = (char *)req->output;
-		safe.output_len = req->output_len;
-		stmt = audit_update_stmt;
-		sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
-		n = audit_bind(stmt, 2, &safe, RECORD_AT_END);
-		sqlite3_bind_int64(stmt, n, (sqlite3_int64)req->id);
+	if (req->type == AUDIT_BEGIN)
+		return (audit_exec_begin(req, now));
+	if (req->type == AUDIT_FINISH)
+		return (audit_exec_finish(req, now));
+
+	/* A refusal's row is final at once; both its events read it back. */
+	sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
+	audit_bind(stmt, 2, req->rec, RECORD_AT_START | RECORD_AT_END);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		req->cause = audit_errmsg("insert");
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (rc != SQLITE_DONE)
+		return (-1);
+	req->id = (uint64_t)sqlite3_last_insert_rowid(audit_db);
+	if (chain_seal_start(audit_db, req->id, &audit_chain, req->hash,
+	    &req->cause) != 0)
+		return (-1);
+	req->seq = audit_chain.seq;
+	return (chain_seal_end(audit_db, req->id, &audit_chain, NULL,
+	    &req->cause));
+}
+
+/*
+ * Give each field of the row of record rec as the writer writes it: the
+ * record's own, its id and its times (finished NULL at the start); the
+ * caller adds the chain's links. The chain hashes these
+ * rather than the row read back: they are the values just bound, and
+ * SQLite keeps integers and text bound to these columns as they are.
+ */
+static void
+audit_values(struct record_value *v, const struct cmd_record *rec,
+    uint64_t id, const char *started, const char *finished)
+{
+	u_int	i;
+
+	for (i = 0; i < RECORD_NFIELDS; i++)
+		record_get(rec, i, &v[i]);
+	v[RECORD_F_ID].type = RECORD_INT;
+	v[RECORD_F_ID].i = (int64_t)id;
+	v[RECORD_F_STARTED_AT].type = RECORD_TEXT;
+	v[RECORD_F_STARTED_AT].s = started;
+	v[RECORD_F_STARTED_AT].len = strlen(started);
+	if (finished != NULL) {
+		v[RECORD_F_FINISHED_AT].type = RECORD_TEXT;
+		v[RECORD_F_FINISHED_AT].s = finished;
+		v[RECORD_F_FINISHED_AT].len = strlen(finished);
 	}
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_DONE && req->type != AUDIT_FINISH) {
-		/* The start is chained with the row, before anything runs. */
-		req->id = (uint64_t)sqlite3_last_insert_rowid(audit_db);
-		sqlite3_reset(stmt);
-		sqlite3_clear_bindings(stmt);
-		if (chain_seal_start(audit_db, req->id, &audit_chain,
-		    req->hash, &req->cause) != 0)
-			return (-1);
-		req->seq = audit_chain.seq;
-		if (req->type == AUDIT_DENY)
-			return (chain_seal_end(audit_db, req->id, &audit_chain,
-			    NULL, &req->cause));
-		return (0);
-	}
-	if (rc == SQLITE_DONE && req->type == AUDIT_FINISH &&
-	    sqlite3_changes(audit_db) != 1) {
-		sqlite3_reset(stmt);
-		sqlite3_clear_bindings(stmt);
-		xasprintf(&req->cause, "audit row %llu is missing",
+}
+
+/*
+ * Insert a command's running row and chain its start: the event's hash is
+ * taken from the values inserted, then written with its seq.
+ */
+static int
+audit_exec_begin(struct audit_req *req, const char *now)
+{
+	sqlite3_stmt		*stmt = audit_insert_stmt;
+	struct record_value	 v[RECORD_NFIELDS];
+	char			 hash[CHAIN_HASH_LEN + 1];
+	uint64_t		 seq = audit_chain.seq + 1;
+	int			 rc;
+
+	sqlite3_bind_text(stmt, 1, now, -1, SQLITE_STATIC);
+	audit_bind(stmt, 2, req->rec, RECORD_AT_START);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		req->cause = audit_errmsg("insert");
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (rc != SQLITE_DONE)
+		return (-1);
+	req->id = (uint64_t)sqlite3_last_insert_rowid(audit_db);
+	strlcpy(req->started_at, now, sizeof req->started_at);
+
+	audit_values(v, req->rec, req->id, now, NULL);
+	v[RECORD_F_SEQ].type = RECORD_INT;
+	v[RECORD_F_SEQ].i = (int64_t)seq;
+	if (chain_hash_values(v, CHAIN_START, audit_chain.hash, hash,
+	    req->hash) != 0) {
+		xasprintf(&req->cause, "cannot hash audit row %llu",
 		    (unsigned long long)req->id);
 		return (-1);
 	}
-	if (rc == SQLITE_DONE && req->type == AUDIT_FINISH) {
-		sqlite3_reset(stmt);
-		sqlite3_clear_bindings(stmt);
-		if (chain_seal_end(audit_db, req->id, &audit_chain,
-		    req->hash, &req->cause) != 0)
-			return (-1);
-		req->seq = audit_chain.seq;
-		return (0);
-	}
-	if (rc != SQLITE_DONE)
-		req->cause = audit_errmsg(req->type == AUDIT_FINISH ?
-		    "update" : "insert");
+	stmt = audit_seal_stmt;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)seq);
+	sqlite3_bind_text(stmt, 2, hash, CHAIN_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)req->id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		req->cause = chain_error(audit_db, "cannot chain the audit row");
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
-	return (rc == SQLITE_DONE ? 0 : -1);
+	if (rc != SQLITE_DONE)
+		return (-1);
+	audit_chain.seq = req->seq = seq;
+	memcpy(audit_chain.hash, hash, sizeof audit_chain.hash);
+	return (0);
+}
+
+/*
+ * Make a command's row final and chain its end over the whole row, in one
+ * statement: the end's hash is taken from the values the row will hold
+ * (its start's as audit_exec_begin wrote them, kept in the record), then
+ * written with them.
+ */
+static int
+audit_exec_finish(struct audit_req *req, const char *now)
+{
+	sqlite3_stmt		*stmt = audit_update_stmt;
+	struct cmd_record	 safe;
+	struct record_value	 v[RECORD_NFIELDS];
+	char			 hash[CHAIN_HASH_LEN + 1];
+	char			 start_hash[CHAIN_HASH_LEN + 1];
+	uint64_t		 seq = audit_chain.seq + 1;
+	int			 n, rc;
+
+	if (req->rec->started_at[0] == '\0' || req->rec->seq == 0) {
+		xasprintf(&req->cause, "audit row %llu is missing: its "
+		    "start was not recorded here", (unsigned long long)req->id);
+		return (-1);
+	}
+	/* The record as it ends, with its output made safe. */
+	safe = *req->rec;
+	safe.output = (char *)req->output;
+	safe.output_len = req->output_len;
+	audit_values(v, &safe, req->id, safe.started_at, now);
+	record_hex(safe.hash, start_hash);
+	v[RECORD_F_SEQ].type = RECORD_INT;
+	v[RECORD_F_SEQ].i = (int64_t)safe.seq;
+	v[RECORD_F_HASH].type = RECORD_TEXT;
+	v[RECORD_F_HASH].s = start_hash;
+	v[RECORD_F_HASH].len = CHAIN_HASH_LEN;
+	v[RECORD_F_END_SEQ].type = RECORD_INT;
+	v[RECORD_F_END_SEQ].i = (int64_t)seq;
+	if (chain_hash_values(v, CHAIN_END, audit_chain.hash, hash,
+	    req->hash) != 0) {
+		xasprintf(&req->cause, "cannot hash audit row %llu",
+		    (unsigned long long)req->id);
+		return (-1);
+	}
+	sqlite3_bind_text(stmt, 1, now, -1, SQLITE_STATIC);
+	n = audit_bind(stmt, 2, &safe, RECORD_AT_END);
+	sqlite3_bind_int64(stmt, n++, (sqlite3_int64)seq);
+	sqlite3_bind_text(stmt, n++, hash, CHAIN_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, n, (sqlite3_int64)req->id);
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		req->cause = audit_errmsg("update");
+	else if (sqlite3_changes(audit_db) != 1) {
+		xasprintf(&req->cause, "audit row %llu is missing",
+		    (unsigned long long)req->id);
+		rc = SQLITE_NOTFOUND;
+	}
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (rc != SQLITE_DONE)
+		return (-1);
+	audit_chain.seq = req->seq = seq;
+	memcpy(audit_chain.hash, hash, sizeof audit_chain.hash);
+	return (0);
 }
 
 /* Queue a request and sleep until the writer has committed it. */
@@ -818,6 +933,7 @@ audit_begin(struct cmd_record *rec, char **cause)
 	rec->id = req.id;
 	rec->seq = req.seq;
 	memcpy(rec->hash, req.hash, sizeof rec->hash);
+	memcpy(rec->started_at, req.started_at, sizeof rec->started_at);
 	return (0);
 }
 

@@ -111,12 +111,28 @@ struct chain_md {
 	u_char		 buf[2048];
 };
 
+/*
+ * Where an event's fields come from: the row a statement stands on (its
+ * columns from off, in record_fields order), as the verifier and
+ * recovery read it; or the values the writer has just written to it.
+ */
+struct chain_src {
+	sqlite3_stmt			*stmt;
+	int				 off;
+	const struct record_value	*values;
+};
+
 static void	 chain_md_init(void);
 static void	 chain_flush(struct chain_md *);
 static void	 chain_update(struct chain_md *, const void *, size_t);
 static size_t	 chain_decimal(char *, int64_t);
 static void	 chain_netstring(struct chain_md *, const void *, size_t);
-static void	 chain_field(struct chain_md *, sqlite3_stmt *, int, int, int);
+static void	 chain_typed(struct chain_md *, int, char, const void *,
+		     size_t);
+static void	 chain_field(struct chain_md *, const struct chain_src *, int,
+		     int);
+static int	 chain_digest(const struct chain_src *, int, const char *,
+		     char *, uint8_t *);
 static void	 chain_stmt_done(sqlite3_stmt *, int);
 static int	 chain_seal(sqlite3 *, int, uint64_t, struct chain_head *,
 		     uint8_t *, char **);
@@ -247,65 +263,81 @@ chain_netstring(struct chain_md *m, const void *p, size_t n)
 }
 
 /*
- * Feed field f of the row stmt stands on (column off + f) to a version
- * 2 event: the netstring of its name, a type letter (i, f, t, b for
- * SQLite's INTEGER, REAL, TEXT and BLOB) and the netstring of its value;
- * nothing if it is NULL.
+ * Feed field f to a version 2 event: the netstring of its name, its type
+ * letter (i, f, t, b for SQLite's INTEGER, REAL, TEXT and BLOB) and the
+ * netstring of its value (p, n).
  */
 static void
-chain_field(struct chain_md *m, sqlite3_stmt *stmt, int off, int f, int v1)
+chain_typed(struct chain_md *m, int f, char type, const void *p, size_t n)
 {
-	const void	*p;
 	const char	*name = record_fields[f].name;
-	u_char		 be[8];
-	char		 num[32], type;
-	uint64_t	 bits;
-	double		 d;
-	int		 c = off + f, n, j;
 
+	chain_netstring(m, name, strlen(name));
+	chain_update(m, &type, 1);
+	chain_netstring(m, p, n);
+}
+
+/*
+ * Feed field f of the event's source to it, in version 1's encoding if v1
+ * (text of any class; NULL as "-", but nothing for a NULL fingerprint) or
+ * in version 2's (nothing if it is NULL).
+ */
+static void
+chain_field(struct chain_md *m, const struct chain_src *src, int f, int v1)
+{
+	const struct record_value	*v;
+	const void			*p;
+	u_char				 be[8];
+	char				 num[32];
+	uint64_t			 bits;
+	double				 d;
+	int				 c = src->off + f, j;
+
+	if (src->stmt == NULL) {
+		/* The writer's values: only integers and text. */
+		v = &src->values[f];
+		if (v->type == RECORD_INT) {
+			chain_typed(m, f, 'i', num, chain_decimal(num, v->i));
+		} else if (v->type == RECORD_TEXT)
+			chain_typed(m, f, 't', v->s, v->len);
+		return;
+	}
 	if (v1) {
-		/* Version 1: text of any class; fingerprint only if set. */
-		if (sqlite3_column_type(stmt, c) == SQLITE_NULL) {
+		if (sqlite3_column_type(src->stmt, c) == SQLITE_NULL) {
 			if (f != C_FINGERPRINT)
 				chain_update(m, "-,", 2);
 			return;
 		}
-		p = sqlite3_column_text(stmt, c);
-		n = sqlite3_column_bytes(stmt, c);
-		chain_netstring(m, p, (size_t)n);
+		p = sqlite3_column_text(src->stmt, c);
+		chain_netstring(m, p, (size_t)sqlite3_column_bytes(src->stmt,
+		    c));
 		return;
 	}
-	switch (sqlite3_column_type(stmt, c)) {
+	switch (sqlite3_column_type(src->stmt, c)) {
 	case SQLITE_NULL:
 		return;
 	case SQLITE_INTEGER:
-		type = 'i';
-		n = (int)chain_decimal(num, sqlite3_column_int64(stmt, c));
-		p = num;
-		break;
+		chain_typed(m, f, 'i', num, chain_decimal(num,
+		    sqlite3_column_int64(src->stmt, c)));
+		return;
 	case SQLITE_FLOAT:
-		type = 'f';
-		d = sqlite3_column_double(stmt, c);
+		d = sqlite3_column_double(src->stmt, c);
 		memcpy(&bits, &d, sizeof bits);
 		for (j = 0; j < 8; j++)
 			be[j] = (u_char)(bits >> (56 - 8 * j));
-		p = be;
-		n = 8;
-		break;
+		chain_typed(m, f, 'f', be, 8);
+		return;
 	case SQLITE_TEXT:
-		type = 't';
-		p = sqlite3_column_text(stmt, c);
-		n = sqlite3_column_bytes(stmt, c);
-		break;
+		p = sqlite3_column_text(src->stmt, c);
+		chain_typed(m, f, 't', p,
+		    (size_t)sqlite3_column_bytes(src->stmt, c));
+		return;
 	default:
-		type = 'b';
-		p = sqlite3_column_blob(stmt, c);
-		n = sqlite3_column_bytes(stmt, c);
-		break;
+		p = sqlite3_column_blob(src->stmt, c);
+		chain_typed(m, f, 'b', p,
+		    (size_t)sqlite3_column_bytes(src->stmt, c));
+		return;
 	}
-	chain_netstring(m, name, strlen(name));
-	chain_update(m, &type, 1);
-	chain_netstring(m, p, (size_t)n);
 }
 
 /*
@@ -316,6 +348,32 @@ chain_field(struct chain_md *m, sqlite3_stmt *stmt, int off, int f, int v1)
  */
 int
 chain_hash(sqlite3_stmt *stmt, int off, int what, const char *prev,
+    char *hash, uint8_t *raw)
+{
+	struct chain_src	src = { stmt, off, NULL };
+
+	return (chain_digest(&src, what, prev, hash, raw));
+}
+
+/*
+ * The same for a version 2 event (CHAIN_START or CHAIN_END) of a row the
+ * writer is writing: values holds each field (record_fields order) as
+ * the row holds it once written, links included, and only integers and
+ * text, which SQLite stores as they are bound to these columns. The
+ * writer hashes so rather than reading the row back.
+ */
+int
+chain_hash_values(const struct record_value *values, int what,
+    const char *prev, char *hash, uint8_t *raw)
+{
+	struct chain_src	src = { NULL, 0, values };
+
+	return (chain_digest(&src, what, prev, hash, raw));
+}
+
+/* Hash an event from its source; as chain_hash. */
+static int
+chain_digest(const struct chain_src *src, int what, const char *prev,
     char *hash, uint8_t *raw)
 {
 	static const char	 hex[] = "0123456789abcdef";
@@ -343,7 +401,7 @@ chain_hash(sqlite3_stmt *stmt, int off, int what, const char *prev,
 
 	if (what == CHAIN_ROW) {
 		for (i = 0; i < CHAIN_LEN(chain_v1); i++)
-			chain_field(&m, stmt, off, chain_v1[i], 1);
+			chain_field(&m, src, chain_v1[i], 1);
 	} else {
 		if (what == CHAIN_START) {
 			link = chain_start_link;
@@ -355,10 +413,10 @@ chain_hash(sqlite3_stmt *stmt, int off, int what, const char *prev,
 			flag = RECORD_CHAIN_END;
 		}
 		for (i = 0; i < nlink; i++)
-			chain_field(&m, stmt, off, link[i], 0);
+			chain_field(&m, src, link[i], 0);
 		for (i = 0; i < record_nfields; i++) {
 			if ((record_fields[i].flags & flag) != 0)
-				chain_field(&m, stmt, off, (int)i, 0);
+				chain_field(&m, src, (int)i, 0);
 		}
 	}
 	chain_flush(&m);

@@ -208,6 +208,7 @@ struct cmd_record {
 	uint64_t		 output_bytes;
 	int			 truncated;
 	char			*reason;
+	char			 started_at[32];	/* as the row has it */
 	uint64_t		 seq;
 	uint8_t			 hash[RECORD_HASH_LEN];
 	uint64_t		 end_seq;
@@ -241,6 +242,7 @@ enum {
 	RECORD_F_RUN_AS, RECORD_F_MODE, RECORD_F_ARGV, RECORD_F_TICKET,
 	RECORD_F_CWD, RECORD_F_RULE, RECORD_F_TERMINAL
 };
+#define RECORD_NFIELDS		(RECORD_F_TERMINAL + 1)	/* record_nfields */
 
 /* Where a field goes: written at the start or the end, chained where. */
 #define RECORD_AT_START		0x1	/* bound from the record at start */
@@ -658,6 +660,8 @@ int		 chain_seal_end(struct sqlite3 *, uint64_t, struct chain_head *,
 char		*chain_columns(const char *, const char *, const int *);
 int		 chain_hash(struct sqlite3_stmt *, int, int, const char *,
 		     char *, uint8_t *);
+int		 chain_hash_values(const struct record_value *, int,
+		     const char *, char *, uint8_t *);
 char		*chain_error(struct sqlite3 *, const char *);
 #define CHAIN_CHUNK		4	/* version 2: a recording's chunk */
 int		 chain_chunk_hash(const char *, uint64_t, uint64_t, uint64_t,

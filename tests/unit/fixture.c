@@ -26,6 +26,7 @@
 
 #include "fixture.h"
 #include "rcmdd.h"
+#include "records.h"
 #include "tmpdir.h"
 
 /*
@@ -50,6 +51,7 @@ fixture_new(struct fixture *fx, const char *name)
 void
 fixture_free(struct fixture *fx)
 {
+	records_forget();
 	tmpdir_free(fx->dir);
 }
 

@@ -27,5 +27,6 @@ int	records_begin(struct cmd_record *, uint64_t *, char **);
 int	records_finish(uint64_t, struct cmd_record *, char *, char **);
 void	records_fill(struct cmd_record *, const char *);
 void	records_exited(struct cmd_record *, int, const char *);
+void	records_forget(void);
 
 #endif /* RECORDS_H */
