@@ -104,8 +104,8 @@ static int	 audit_bind(sqlite3_stmt *, int, const struct cmd_record *,
 		     int);
 
 static sqlite3		*audit_db;
+static sqlite3_stmt	*audit_next_stmt;
 static sqlite3_stmt	*audit_insert_stmt;
-static sqlite3_stmt	*audit_seal_stmt;
 static sqlite3_stmt	*audit_update_stmt;
 static sqlite3_stmt	*audit_deny_stmt;
 static sqlite3_stmt	*audit_begin_stmt;
@@ -171,9 +171,20 @@ audit_prepare(void)
 		return (-1);
 	if (chain_prepare(audit_db) != 0)
 		return (-1);
-	/* The statements come from the record's field table. */
-	if (audit_sql("INSERT INTO commands (started_at, ", RECORD_AT_START,
-	    ", status) VALUES (?", ", 'running')", 0, &audit_insert_stmt) != 0)
+	/*
+	 * The statements come from the record's field table. A running row
+	 * is inserted with its start chained, so its id is the one SQLite
+	 * would give (AUTOINCREMENT: never one given before).
+	 */
+	if (sqlite3_prepare_v3(audit_db, "SELECT max(ifnull((SELECT seq "
+	    "FROM sqlite_sequence WHERE name = 'commands'), 0), "
+	    "ifnull((SELECT max(id) FROM commands), 0)) + 1", -1,
+	    SQLITE_PREPARE_PERSISTENT, &audit_next_stmt, NULL) != SQLITE_OK)
+		return (-1);
+	if (audit_sql("INSERT INTO commands (id, started_at, ",
+	    RECORD_AT_START, ", status, seq, hash, chain_version) "
+	    "VALUES (?, ?", ", 'running', ?, ?, 2)", 0,
+	    &audit_insert_stmt) != 0)
 		return (-1);
 	if (audit_sql("INSERT INTO commands (started_at, finished_at, ",
 	    RECORD_AT_START | RECORD_AT_END, ") VALUES (?1, ?1", ")", 0,
@@ -184,10 +195,6 @@ audit_prepare(void)
 	    ", end_seq = ?, end_hash = ? WHERE id = ?", "", 1,
 	    &audit_update_stmt) != 0)
 		return (-1);
-	if (sqlite3_prepare_v3(audit_db, "UPDATE commands SET seq = ?1, "
-	    "hash = ?2, chain_version = 2 WHERE id = ?3", -1,
-	    SQLITE_PREPARE_PERSISTENT, &audit_seal_stmt, NULL) != SQLITE_OK)
-		return (-1);
 	return (0);
 }
 
@@ -195,13 +202,13 @@ audit_prepare(void)
 static void
 audit_finalize(void)
 {
+	sqlite3_finalize(audit_next_stmt);
 	sqlite3_finalize(audit_insert_stmt);
-	sqlite3_finalize(audit_seal_stmt);
 	sqlite3_finalize(audit_update_stmt);
 	sqlite3_finalize(audit_deny_stmt);
 	sqlite3_finalize(audit_begin_stmt);
 	sqlite3_finalize(audit_commit_stmt);
-	audit_insert_stmt = audit_seal_stmt = NULL;
+	audit_next_stmt = audit_insert_stmt = NULL;
 	audit_update_stmt = audit_deny_stmt = NULL;
 	audit_begin_stmt = audit_commit_stmt = NULL;
 	chain_finalize();
@@ -694,28 +701,26 @@ audit_values(struct record_value *v, const struct cmd_record *rec,
 }
 
 /*
- * Insert a command's running row and chain its start: the event's hash is
- * taken from the values inserted, then written with its seq.
+ * Insert a command's running row with its start chained: the event's
+ * hash is taken from the values the row is inserted with, its id the
+ * next one.
  */
 static int
 audit_exec_begin(struct audit_req *req, const char *now)
 {
-	sqlite3_stmt		*stmt = audit_insert_stmt;
+	sqlite3_stmt		*stmt = audit_next_stmt;
 	struct record_value	 v[RECORD_NFIELDS];
 	char			 hash[CHAIN_HASH_LEN + 1];
 	uint64_t		 seq = audit_chain.seq + 1;
-	int			 rc;
+	int			 n, rc;
 
-	sqlite3_bind_text(stmt, 1, now, -1, SQLITE_STATIC);
-	audit_bind(stmt, 2, req->rec, RECORD_AT_START);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		req->id = (uint64_t)sqlite3_column_int64(stmt, 0);
+	else
 		req->cause = audit_errmsg("insert");
 	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_ROW)
 		return (-1);
-	req->id = (uint64_t)sqlite3_last_insert_rowid(audit_db);
-	strlcpy(req->started_at, now, sizeof req->started_at);
 
 	audit_values(v, req->rec, req->id, now, NULL);
 	v[RECORD_F_SEQ].type = RECORD_INT;
@@ -726,16 +731,19 @@ audit_exec_begin(struct audit_req *req, const char *now)
 		    (unsigned long long)req->id);
 		return (-1);
 	}
-	stmt = audit_seal_stmt;
-	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)seq);
-	sqlite3_bind_text(stmt, 2, hash, CHAIN_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)req->id);
+	stmt = audit_insert_stmt;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)req->id);
+	sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
+	n = audit_bind(stmt, 3, req->rec, RECORD_AT_START);
+	sqlite3_bind_int64(stmt, n++, (sqlite3_int64)seq);
+	sqlite3_bind_text(stmt, n, hash, CHAIN_HASH_LEN, SQLITE_STATIC);
 	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
-		req->cause = chain_error(audit_db, "cannot chain the audit row");
+		req->cause = audit_errmsg("insert");
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
 	if (rc != SQLITE_DONE)
 		return (-1);
+	strlcpy(req->started_at, now, sizeof req->started_at);
 	audit_chain.seq = req->seq = seq;
 	memcpy(audit_chain.hash, hash, sizeof audit_chain.hash);
 	return (0);
