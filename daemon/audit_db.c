@@ -42,7 +42,7 @@
  * runs at start-up, before the writer thread (audit.c) takes the handle.
  */
 
-#define AUDIT_SCHEMA_VERSION	9
+#define AUDIT_SCHEMA_VERSION	10
 #define AUDIT_BUSY_TIMEOUT_MS	5000
 
 static int	 audit_fix_file(const char *, int, char **);
@@ -55,7 +55,7 @@ static char	*audit_errmsg(const char *);
 
 extern const char audit_schema[], audit_migrate_2[], audit_migrate_3[],
     audit_migrate_4[], audit_migrate_5[], audit_migrate_6[], audit_migrate_7[],
-    audit_migrate_8[], audit_migrate_9[],
+    audit_migrate_8[], audit_migrate_9[], audit_migrate_10[],
     audit_views[];
 
 /* The database being opened, and its chain's head, until handed over. */
@@ -253,6 +253,13 @@ audit_db_open(const char *path, int sync_full, struct sqlite3 **dbp,
 		log_info("audit: upgrading %s to schema version 9 (a status "
 		    "check that builds no table at each write)", path);
 		if (audit_migrate_schema_text(audit_migrate_9, &errmsg) != 0)
+			goto sqlrollback;
+	}
+	if (version >= 1 && version < 10) {
+		log_info("audit: upgrading %s to schema version 10 (running "
+		    "rows kept out of the index of ends)", path);
+		if (sqlite3_exec(audit_db, audit_migrate_10, NULL, NULL,
+		    &errmsg) != SQLITE_OK)
 			goto sqlrollback;
 	}
 	if (chain_load(audit_db, &audit_chain, &why) != 0 ||

@@ -1,4 +1,4 @@
--- rcmdd audit log schema, version 9.
+-- rcmdd audit log schema, version 10.
 --
 -- rcmdd compiles this file in and applies it, then sql/views.sql, to a new
 -- database; the version is PRAGMA user_version, and sql/migrate-N.sql
@@ -49,7 +49,10 @@ CREATE INDEX IF NOT EXISTS commands_started_at ON commands (started_at);
 CREATE INDEX IF NOT EXISTS commands_status ON commands (status);
 CREATE INDEX IF NOT EXISTS commands_client_addr ON commands (client_addr);
 CREATE UNIQUE INDEX IF NOT EXISTS commands_seq ON commands (seq);
-CREATE UNIQUE INDEX IF NOT EXISTS commands_end_seq ON commands (end_seq);
+-- Only the ends chained: a running row's NULL would be one more index page
+-- written when it is inserted and again when it ends.
+CREATE UNIQUE INDEX IF NOT EXISTS commands_end_seq ON commands (end_seq)
+    WHERE end_seq IS NOT NULL;
 
 -- A terminal session's recording (rcmd --tty): chunks of asciicast v2
 -- event lines, each chained when it was written, between its row's start
@@ -92,4 +95,4 @@ CREATE TABLE IF NOT EXISTS forward_cursor (
 	updated_at	TEXT NOT NULL
 );
 
-PRAGMA user_version = 9;
+PRAGMA user_version = 10;

@@ -50,11 +50,20 @@ before=$(sql "SELECT group_concat(id || ' ' || seq || ' ' || hash, ',')
 start_daemon
 expect_log "the upgrade" "audit: upgrading $db to schema version 4"
 expect_log "the upgrade to 5" "audit: upgrading $db to schema version 5"
-expect_sql "the version after" "PRAGMA user_version" 9
+expect_sql "the version after" "PRAGMA user_version" 10
 expect_log "the upgrade to 6" "audit: upgrading $db to schema version 6"
 expect_log "the upgrade to 7" "audit: upgrading $db to schema version 7"
 expect_log "the upgrade to 8" "audit: upgrading $db to schema version 8"
 expect_log "the upgrade to 9" "audit: upgrading $db to schema version 9"
+expect_log "the upgrade to 10" "audit: upgrading $db to schema version 10"
+# The index of ends holds none for a running row, which would be one more
+# page written at each of a command's two commits; a lookup by end_seq
+# still uses it.
+expect_sql "the index of ends" "SELECT sql LIKE '%WHERE end_seq IS NOT NULL'
+    FROM sqlite_master WHERE name = 'commands_end_seq'" 1
+plan=$("$SQLITE3" -batch "$db" "EXPLAIN QUERY PLAN SELECT id FROM commands
+    WHERE end_seq = 3")
+expect_match "a lookup by end_seq" "*INDEX commands_end_seq (end_seq=?)*" "$plan"
 # The status check is an OR of equalities: SQLite builds a table for an IN
 # list at every INSERT and UPDATE that checks it, which cost each command
 # tens of microseconds. The check still refuses a status that is not one.

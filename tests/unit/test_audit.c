@@ -94,7 +94,7 @@ static CU_TestInfo audit_tests[] = {
 	{ "text_time", test_text_time },
 	{ "text_safe keeps text and replaces what is unsafe",
 	    test_text_safe },
-	{ "audit_open creates a 0600 WAL database, version 9",
+	{ "audit_open creates a 0600 WAL database, version 10",
 	    test_audit_open },
 	{ "audit_open fails with the path", test_audit_open_fails },
 	{ "audit_begin without the writer", test_audit_not_running },
@@ -364,7 +364,7 @@ test_audit_open(void)
 		s = db_query(db, "PRAGMA user_version");
 		CU_ASSERT_PTR_NOT_NULL(s);
 		if (s != NULL)
-			CU_ASSERT_STRING_EQUAL(s, "9");
+			CU_ASSERT_STRING_EQUAL(s, "10");
 		free(s);
 		s = db_query(db, "SELECT count(*) FROM sqlite_master WHERE "
 		    "name = 'commands' AND instr(sql, 'status IN') = 0");

@@ -595,7 +595,7 @@ test_chain_encoding(void)
 	if (fixture_open(&fx, 0) != 0)
 		goto out;
 	audit_stop();
-	db_expect_text(fx.path, "PRAGMA user_version", "9");
+	db_expect_text(fx.path, "PRAGMA user_version", "10");
 	db_expect_text(fx.path, "SELECT group_concat(chain_version || ' ' || "
 	    "hash, ',') FROM commands", "1 " KAT_HASH_1 ",1 " KAT_HASH_2);
 	expect_verify(fx.path, "2:" KAT_HASH_2, 2, 2);
@@ -1306,7 +1306,7 @@ test_chain_migrate(void)
 	if (fixture_open(&fx, 1) != 0)
 		goto out;
 	audit_stop();
-	db_expect_text(fx.path, "PRAGMA user_version", "9");
+	db_expect_text(fx.path, "PRAGMA user_version", "10");
 	db_expect_text(fx.path, "SELECT group_concat(id || ':' || seq || "
 	    "':' || end_seq, ' ') FROM (SELECT * FROM commands ORDER BY id)",
 	    "1:1:2 2:3:4 3:5:8 4:6:7");
@@ -1359,7 +1359,7 @@ test_chain_reopen(void)
 	    "finished_at, ',') FROM commands");
 	CU_ASSERT(before != NULL && after != NULL &&
 	    strcmp(before, after) == 0);
-	db_expect_text(fx.path, "PRAGMA user_version", "9");
+	db_expect_text(fx.path, "PRAGMA user_version", "10");
 
 	if (fixture_open(&fx, 0) != 0)
 		goto out;
