@@ -51,7 +51,18 @@ static int	 export_has_recording(sqlite3 *);
 static int	 export_row(sqlite3_stmt *, FILE *);
 static int	 export_unsafe(uint32_t);
 static char	*export_sd_value(const char *, size_t);
-static char	*export_sd_policy(const struct cmd_record *);
+
+/* A log line being built: its bytes (NUL-terminated), and its room. */
+struct export_line {
+	char	*s;
+	size_t	 len;
+	size_t	 size;
+};
+
+static void	 export_add(struct export_line *, const char *, size_t);
+static void	 export_adds(struct export_line *, const char *);
+static void	 export_add_free(struct export_line *, char *);
+static void	 export_add_int(struct export_line *, long long);
 
 /*
  * Turn a --since time into the form started_at has, so that the two
@@ -416,105 +427,151 @@ export_sd_value(const char *s, size_t cap)
 	return (export_sd_escape(s, strlen(s), cap));
 }
 
+/* Append n bytes to the line. */
+static void
+export_add(struct export_line *l, const char *p, size_t n)
+{
+	if (l->size - l->len <= n) {
+		l->size = (l->len + n + 1) * 2;
+		l->s = xreallocarray(l->s, 1, l->size);
+	}
+	memcpy(l->s + l->len, p, n);
+	l->len += n;
+	l->s[l->len] = '\0';
+}
+
+/* Append a string to the line. */
+static void
+export_adds(struct export_line *l, const char *s)
+{
+	export_add(l, s, strlen(s));
+}
+
+/* Append an allocated string to the line, and free it. */
+static void
+export_add_free(struct export_line *l, char *s)
+{
+	export_adds(l, s);
+	free(s);
+}
+
+/* Append v in decimal. */
+static void
+export_add_int(struct export_line *l, long long v)
+{
+	char			 tmp[24];
+	unsigned long long	 u;
+	size_t			 n = sizeof tmp;
+
+	u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do {
+		tmp[--n] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		tmp[--n] = '-';
+	export_add(l, tmp + n, sizeof tmp - n);
+}
+
 /*
- * The policy's parameters of the line, each with a leading blank, for
- * those the record has: run_as, mode, ticket, rule and terminal. Return an
- * allocated string, "" for none.
+ * Build the log line of a finished command: a short text for people, then
+ * the RFC 5424 structured data element EXPORT_SD_ID with every field as a
+ * parameter, "-" standing for none, and the policy's parameters (run_as,
+ * mode, ticket, rule, terminal) for those the record has; the hash is the
+ * row's end_hash, none if its end was not sealed. What a client sent is
+ * escaped by export_sd_escape, and the command is capped at
+ * EXPORT_COMMAND_MAX escaped bytes, so the line stays one line and fits a
+ * log line (2048 bytes). Called on the command's worker thread. Return
+ * an allocated string.
  */
-static char *
-export_sd_policy(const struct cmd_record *r)
+char *
+export_sd_line(const struct cmd_record *r)
 {
 	static const struct {
 		const char	*name;
 		u_int		 field;
 		size_t		 max;
 	} f[] = {
-		{ "run_as", RECORD_F_RUN_AS, EXPORT_FIELD_MAX },
-		{ "mode", RECORD_F_MODE, EXPORT_FIELD_MAX },
-		{ "ticket", RECORD_F_TICKET, EXPORT_POLICY_MAX },
-		{ "rule", RECORD_F_RULE, EXPORT_POLICY_MAX },
-		{ "terminal", RECORD_F_TERMINAL, EXPORT_FIELD_MAX },
+		{ " run_as=\"", RECORD_F_RUN_AS, EXPORT_FIELD_MAX },
+		{ " mode=\"", RECORD_F_MODE, EXPORT_FIELD_MAX },
+		{ " ticket=\"", RECORD_F_TICKET, EXPORT_POLICY_MAX },
+		{ " rule=\"", RECORD_F_RULE, EXPORT_POLICY_MAX },
+		{ " terminal=\"", RECORD_F_TERMINAL, EXPORT_FIELD_MAX },
 	};
+	const struct record_peer *p = &r->peer;
 	struct record_value	 v;
-	char			*s, *t, *e;
+	struct export_line	 c, l;
+	char			 hex[CHAIN_HASH_LEN + 1], *status;
 	u_int			 i;
 
-	s = xstrdup("");
+	/* The client as host:port, [host]:port for IPv6, or the host. */
+	memset(&c, 0, sizeof c);
+	if (p->client_addr[0] != '\0' && p->client_port >= 0 &&
+	    strchr(p->client_addr, ':') != NULL) {
+		export_adds(&c, "[");
+		export_adds(&c, p->client_addr);
+		export_adds(&c, "]");
+	} else
+		export_adds(&c, p->client_addr);
+	if (p->client_addr[0] != '\0' && p->client_port >= 0) {
+		export_adds(&c, ":");
+		export_add_int(&c, p->client_port);
+	}
+	status = export_sd_value(r->status, EXPORT_FIELD_MAX);
+
+	memset(&l, 0, sizeof l);
+	export_adds(&l, "command ");
+	export_add_int(&l, (long long)r->id);
+	export_adds(&l, " ");
+	export_adds(&l, status);
+	if (r->has_exit_code) {
+		export_adds(&l, " code ");
+		export_add_int(&l, r->exit_code);
+	} else if (r->has_signal) {
+		export_adds(&l, " signal ");
+		export_add_int(&l, r->signal);
+	}
+	export_adds(&l, " in ");
+	export_add_int(&l, (long long)r->duration_ms);
+	export_adds(&l, " ms [" EXPORT_SD_ID " id=\"");
+	export_add_int(&l, (long long)r->id);
+	export_adds(&l, "\" client=\"");
+	export_add_free(&l, export_sd_value(c.s, EXPORT_FIELD_MAX));
+	free(c.s);
+	export_adds(&l, "\" identity=\"");
+	export_add_free(&l, export_sd_value(p->identity,
+	    EXPORT_IDENTITY_MAX));
+	export_adds(&l, "\" status=\"");
+	export_add_free(&l, status);
+	export_adds(&l, "\" exit=\"");
+	if (r->has_exit_code)
+		export_add_int(&l, r->exit_code);
+	else
+		export_adds(&l, "-");
+	export_adds(&l, "\" signal=\"");
+	if (r->has_signal)
+		export_add_int(&l, r->signal);
+	else
+		export_adds(&l, "-");
+	export_adds(&l, "\" duration_ms=\"");
+	export_add_int(&l, (long long)r->duration_ms);
+	export_adds(&l, "\" hash=\"");
+	hex[0] = '\0';
+	if (r->end_seq != 0)
+		record_hex(r->end_hash, hex);
+	export_add_free(&l, export_sd_value(hex, EXPORT_FIELD_MAX));
+	export_adds(&l, "\"");
 	for (i = 0; i < sizeof f / sizeof f[0]; i++) {
 		record_get(r, f[i].field, &v);
 		if (v.type != RECORD_TEXT)
 			continue;
-		e = export_sd_escape(v.s, v.len, f[i].max);
-		xasprintf(&t, "%s %s=\"%s\"", s, f[i].name, e);
-		free(e);
-		free(s);
-		s = t;
+		export_adds(&l, f[i].name);
+		export_add_free(&l, export_sd_escape(v.s, v.len, f[i].max));
+		export_adds(&l, "\"");
 	}
-	return (s);
-}
-
-/*
- * Build the log line of a finished command: a short text for people, then
- * the RFC 5424 structured data element EXPORT_SD_ID with every field as a
- * parameter, "-" standing for none; the hash is the row's end_hash, none
- * if its end was not sealed. What a client sent is escaped by
- * export_sd_escape, and the command is capped at EXPORT_COMMAND_MAX
- * escaped bytes, so the line stays one line and fits a log line (2048
- * bytes). Called on the command's worker thread. Return an allocated
- * string.
- */
-char *
-export_sd_line(const struct cmd_record *r)
-{
-	const struct record_peer *p = &r->peer;
-	char	*client, *addr, *identity, *status, *hash, *command, *line;
-	char	*policy;
-	char	 how[32], exitbuf[16], sigbuf[16], hex[CHAIN_HASH_LEN + 1];
-
-	if (p->client_addr[0] == '\0')
-		client = xstrdup("-");
-	else if (p->client_port < 0)
-		client = xstrdup(p->client_addr);
-	else if (strchr(p->client_addr, ':') != NULL)
-		xasprintf(&client, "[%s]:%d", p->client_addr, p->client_port);
-	else
-		xasprintf(&client, "%s:%d", p->client_addr, p->client_port);
-	addr = export_sd_value(client, EXPORT_FIELD_MAX);
-	free(client);
-	identity = export_sd_value(p->identity, EXPORT_IDENTITY_MAX);
-	status = export_sd_value(r->status, EXPORT_FIELD_MAX);
-	hex[0] = '\0';
-	if (r->end_seq != 0)
-		record_hex(r->end_hash, hex);
-	hash = export_sd_value(hex, EXPORT_FIELD_MAX);
-	command = export_sd_escape(r->command, r->command_len,
-	    EXPORT_COMMAND_MAX);
-	policy = export_sd_policy(r);
-
-	strlcpy(exitbuf, "-", sizeof exitbuf);
-	strlcpy(sigbuf, "-", sizeof sigbuf);
-	how[0] = '\0';
-	if (r->has_exit_code) {
-		snprintf(exitbuf, sizeof exitbuf, "%d", r->exit_code);
-		snprintf(how, sizeof how, " code %d", r->exit_code);
-	}
-	if (r->has_signal) {
-		snprintf(sigbuf, sizeof sigbuf, "%d", r->signal);
-		if (!r->has_exit_code)
-			snprintf(how, sizeof how, " signal %d", r->signal);
-	}
-	xasprintf(&line, "command %llu %s%s in %llu ms [" EXPORT_SD_ID
-	    " id=\"%llu\" client=\"%s\" identity=\"%s\" status=\"%s\" "
-	    "exit=\"%s\" signal=\"%s\" duration_ms=\"%llu\" hash=\"%s\"%s "
-	    "command=\"%s\"]", (unsigned long long)r->id, status, how,
-	    (unsigned long long)r->duration_ms, (unsigned long long)r->id,
-	    addr, identity, status, exitbuf, sigbuf,
-	    (unsigned long long)r->duration_ms, hash, policy, command);
-	free(policy);
-	free(addr);
-	free(identity);
-	free(status);
-	free(hash);
-	free(command);
-	return (line);
+	export_adds(&l, " command=\"");
+	export_add_free(&l, export_sd_escape(r->command, r->command_len,
+	    EXPORT_COMMAND_MAX));
+	export_adds(&l, "\"]");
+	return (l.s);
 }
