@@ -193,14 +193,28 @@ chain_columns(const char *swap, const char *expr, const int *present)
 static pthread_once_t	 chain_md_once = PTHREAD_ONCE_INIT;
 static const EVP_MD	*chain_sha256;
 
+/* Each field's name as a netstring ("2:id,"), written once. */
+static struct {
+	char	s[32];
+	size_t	len;
+} chain_names[RECORD_NFIELDS];
+
 static void
 chain_md_init(void)
 {
+	const char	*name;
+	u_int		 i;
+
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
 	chain_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 #endif
 	if (chain_sha256 == NULL)
 		chain_sha256 = EVP_sha256();
+	for (i = 0; i < RECORD_NFIELDS && i < record_nfields; i++) {
+		name = record_fields[i].name;
+		chain_names[i].len = (size_t)snprintf(chain_names[i].s,
+		    sizeof chain_names[i].s, "%zu:%s,", strlen(name), name);
+	}
 }
 
 /* Hand what buf holds to the digest. */
@@ -270,9 +284,7 @@ chain_netstring(struct chain_md *m, const void *p, size_t n)
 static void
 chain_typed(struct chain_md *m, int f, char type, const void *p, size_t n)
 {
-	const char	*name = record_fields[f].name;
-
-	chain_netstring(m, name, strlen(name));
+	chain_update(m, chain_names[f].s, chain_names[f].len);
 	chain_update(m, &type, 1);
 	chain_netstring(m, p, n);
 }

@@ -125,6 +125,7 @@ test_record_table(void)
 	u_int			 i;
 
 	CU_ASSERT_EQUAL(record_nfields, sizeof names / sizeof names[0]);
+	CU_ASSERT_EQUAL(record_nfields, RECORD_NFIELDS);
 	for (i = 0; i < record_nfields && i < sizeof names / sizeof names[0];
 	    i++)
 		CU_ASSERT_STRING_EQUAL(record_fields[i].name, names[i]);
