@@ -88,6 +88,8 @@ static char	*audit_errmsg(const char *);
 static int	 audit_step(sqlite3_stmt *);
 static void	 audit_values(struct record_value *, const struct cmd_record *,
 		     uint64_t, const char *, const char *);
+static int	 audit_hash(struct audit_req *, const struct record_value *,
+		     int, char *);
 static int	 audit_exec_begin(struct audit_req *, const char *);
 static int	 audit_exec_finish(struct audit_req *, const char *);
 static int	 audit_submit(struct audit_req *, char **);
@@ -701,6 +703,22 @@ audit_values(struct record_value *v, const struct cmd_record *rec,
 }
 
 /*
+ * Hash the event what (CHAIN_START or CHAIN_END) of req's row from its
+ * values v, linked to the head, into hash (hex) and req->hash (raw).
+ * Return 0, or -1 with why in req.
+ */
+static int
+audit_hash(struct audit_req *req, const struct record_value *v, int what,
+    char *hash)
+{
+	if (chain_hash_values(v, what, audit_chain.hash, hash, req->hash) == 0)
+		return (0);
+	xasprintf(&req->cause, "cannot hash audit row %llu",
+	    (unsigned long long)req->id);
+	return (-1);
+}
+
+/*
  * Insert a command's running row with its start chained: the event's
  * hash is taken from the values the row is inserted with, its id the
  * next one.
@@ -725,12 +743,8 @@ audit_exec_begin(struct audit_req *req, const char *now)
 	audit_values(v, req->rec, req->id, now, NULL);
 	v[RECORD_F_SEQ].type = RECORD_INT;
 	v[RECORD_F_SEQ].i = (int64_t)seq;
-	if (chain_hash_values(v, CHAIN_START, audit_chain.hash, hash,
-	    req->hash) != 0) {
-		xasprintf(&req->cause, "cannot hash audit row %llu",
-		    (unsigned long long)req->id);
+	if (audit_hash(req, v, CHAIN_START, hash) != 0)
 		return (-1);
-	}
 	stmt = audit_insert_stmt;
 	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)req->id);
 	sqlite3_bind_text(stmt, 2, now, -1, SQLITE_STATIC);
@@ -784,12 +798,8 @@ audit_exec_finish(struct audit_req *req, const char *now)
 	v[RECORD_F_HASH].len = CHAIN_HASH_LEN;
 	v[RECORD_F_END_SEQ].type = RECORD_INT;
 	v[RECORD_F_END_SEQ].i = (int64_t)seq;
-	if (chain_hash_values(v, CHAIN_END, audit_chain.hash, hash,
-	    req->hash) != 0) {
-		xasprintf(&req->cause, "cannot hash audit row %llu",
-		    (unsigned long long)req->id);
+	if (audit_hash(req, v, CHAIN_END, hash) != 0)
 		return (-1);
-	}
 	sqlite3_bind_text(stmt, 1, now, -1, SQLITE_STATIC);
 	n = audit_bind(stmt, 2, &safe, RECORD_AT_END);
 	sqlite3_bind_int64(stmt, n++, (sqlite3_int64)seq);
