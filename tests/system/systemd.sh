@@ -351,8 +351,13 @@ systemd-nspawn -q -D "$root" -b --private-network --machine="$machine" \
     </dev/null >"$work/boot.log" 2>&1 &
 nspawn_pid=$!
 
+# find_init: the container's init, the child of systemd-nspawn that runs
+# systemd. nspawn's first child (the "outer child") sets up and clones the
+# container's init, which is reparented to nspawn when that child exits:
+# taking any child of nspawn could take the outer one, which is gone a
+# moment later.
 find_init() {
-	init_pid=$(pgrep -P "$nspawn_pid" | head -n 1)
+	init_pid=$(pgrep -P "$nspawn_pid" -x systemd | head -n 1)
 	[ -n "$init_pid" ]
 }
 wait_for 20 find_init || {
