@@ -60,12 +60,13 @@
  * its output is drained; a process it left behind holding the pipes open
  * gets DrainTimeout, then the pipes are closed. What the pipes held when
  * the shell exited is read first, however long a slow client takes: the
- * command wrote it before it ended, and its client must not lose it. Then the privileged part,
- * on FINISH, kills whatever is left of the command (its cgroup and its
- * process group, still pinned by the unreaped shell), reaps the shell and
- * commits the end row. If the privileged part goes away (GONE), the
- * command's I/O stops and the client gets an ERROR: the privileged part
- * has killed the command and marked its row interrupted.
+ * command wrote it before it ended, and its client must not lose it.
+ * Then the privileged part, on FINISH, kills whatever is left of the
+ * command (its cgroup and its process group, still pinned by the
+ * unreaped shell), reaps the shell and commits the end row. If the
+ * privileged part goes away (GONE), the command's I/O stops and the
+ * client gets an ERROR: the privileged part has killed the command and
+ * marked its row interrupted.
  */
 
 #define WORKER_SMALL_READ	4096
