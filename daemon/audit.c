@@ -86,6 +86,7 @@ static int	 audit_prepare(void);
 static void	 audit_finalize(void);
 static char	*audit_errmsg(const char *);
 static int	 audit_step(sqlite3_stmt *);
+static int	 audit_write(sqlite3_stmt *, struct audit_req *, const char *);
 static void	 audit_values(struct record_value *, const struct cmd_record *,
 		     uint64_t, const char *, const char *);
 static int	 audit_hash(struct audit_req *, const struct record_value *,
@@ -570,6 +571,22 @@ audit_step(sqlite3_stmt *stmt)
 	return (rc == SQLITE_DONE ? 0 : -1);
 }
 
+/*
+ * Run one of a request's writes and make the statement ready for the
+ * next: return 0, or -1 with why (what failed) in req.
+ */
+static int
+audit_write(sqlite3_stmt *stmt, struct audit_req *req, const char *what)
+{
+	int	rc;
+
+	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
+		req->cause = audit_errmsg(what);
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
 /* Return an allocated description of the last SQLite error. */
 static char *
 audit_errmsg(const char *what)
@@ -645,7 +662,6 @@ audit_exec(struct audit_req *req)
 	sqlite3_stmt	*stmt = audit_deny_stmt;
 	struct timespec	 ts;
 	char		 now[32];
-	int		 rc;
 
 	if (req->type == AUDIT_CHUNK)
 		return (recording_chunk_write(audit_db, req->chunk,
@@ -660,11 +676,7 @@ audit_exec(struct audit_req *req)
 	/* A refusal's row is final at once; both its events read it back. */
 	sqlite3_bind_text(stmt, 1, now, -1, SQLITE_TRANSIENT);
 	audit_bind(stmt, 2, req->rec, RECORD_AT_START | RECORD_AT_END);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
-		req->cause = audit_errmsg("insert");
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	if (rc != SQLITE_DONE)
+	if (audit_write(stmt, req, "insert") != 0)
 		return (-1);
 	req->id = (uint64_t)sqlite3_last_insert_rowid(audit_db);
 	if (chain_seal_start(audit_db, req->id, &audit_chain, req->hash,
@@ -751,11 +763,7 @@ audit_exec_begin(struct audit_req *req, const char *now)
 	n = audit_bind(stmt, 3, req->rec, RECORD_AT_START);
 	sqlite3_bind_int64(stmt, n++, (sqlite3_int64)seq);
 	sqlite3_bind_text(stmt, n, hash, CHAIN_HASH_LEN, SQLITE_STATIC);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
-		req->cause = audit_errmsg("insert");
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	if (rc != SQLITE_DONE)
+	if (audit_write(stmt, req, "insert") != 0)
 		return (-1);
 	strlcpy(req->started_at, now, sizeof req->started_at);
 	audit_chain.seq = req->seq = seq;
@@ -778,7 +786,7 @@ audit_exec_finish(struct audit_req *req, const char *now)
 	char			 hash[CHAIN_HASH_LEN + 1];
 	char			 start_hash[CHAIN_HASH_LEN + 1];
 	uint64_t		 seq = audit_chain.seq + 1;
-	int			 n, rc;
+	int			 n;
 
 	if (req->rec->started_at[0] == '\0' || req->rec->seq == 0) {
 		xasprintf(&req->cause, "audit row %llu is missing: its "
@@ -805,17 +813,13 @@ audit_exec_finish(struct audit_req *req, const char *now)
 	sqlite3_bind_int64(stmt, n++, (sqlite3_int64)seq);
 	sqlite3_bind_text(stmt, n++, hash, CHAIN_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, n, (sqlite3_int64)req->id);
-	if ((rc = sqlite3_step(stmt)) != SQLITE_DONE)
-		req->cause = audit_errmsg("update");
-	else if (sqlite3_changes(audit_db) != 1) {
+	if (audit_write(stmt, req, "update") != 0)
+		return (-1);
+	if (sqlite3_changes(audit_db) != 1) {
 		xasprintf(&req->cause, "audit row %llu is missing",
 		    (unsigned long long)req->id);
-		rc = SQLITE_NOTFOUND;
-	}
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	if (rc != SQLITE_DONE)
 		return (-1);
+	}
 	audit_chain.seq = req->seq = seq;
 	memcpy(audit_chain.hash, hash, sizeof audit_chain.hash);
 	return (0);

@@ -308,9 +308,9 @@ chain_field(struct chain_md *m, const struct chain_src *src, int f, int v1)
 	if (src->stmt == NULL) {
 		/* The writer's values: only integers and text. */
 		v = &src->values[f];
-		if (v->type == RECORD_INT) {
+		if (v->type == RECORD_INT)
 			chain_typed(m, f, 'i', num, chain_decimal(num, v->i));
-		} else if (v->type == RECORD_TEXT)
+		else if (v->type == RECORD_TEXT)
 			chain_typed(m, f, 't', v->s, v->len);
 		return;
 	}
