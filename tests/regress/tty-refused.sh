@@ -54,7 +54,12 @@ TERM='xterm;reset' refused "a bad TERM" \
 printf 'echo PIPED$((3*3)); exit 4\n' |
     TERM=vt100 "$RCMD" -p "$port" -yy 127.0.0.1 >"$dir/out" 2>"$dir/err"
 expect_eq "-yy: status" 4 "$?"
-grep -q PIPED9 "$dir/out" || fail "-yy: no PIPED9 in: $(cat "$dir/out")"
+# On a failure, say which side lost the output: what the worker read
+# (the row's output_bytes and output) against what rcmd wrote.
+grep -q PIPED9 "$dir/out" ||
+    fail "-yy: no PIPED9 in what rcmd wrote: $(od -An -c "$dir/out")" \
+    "; stderr: $(cat "$dir/err"); the row: $(sql "SELECT output_bytes,
+    quote(output) FROM commands ORDER BY id DESC LIMIT 1")"
 expect_sql "-yy: the row" "SELECT status, exit_code, terminal FROM commands
     ORDER BY id DESC LIMIT 1" "exited|4|vt100 24x80"
 # Of the client's environment, TERM alone goes; SHELL is the user's.
