@@ -38,7 +38,10 @@
  * the arrows) reaches the remote terminal as bytes, and it comes back as
  * it was on every way out: the command's end, a lost connection, a
  * signal, an exit from anywhere (atexit). Its size goes with RUN and, on
- * each SIGWINCH, in a WINSIZE frame.
+ * each SIGWINCH, in a WINSIZE frame. Stopped from outside (kill -TSTP
+ * gives the terminal back first; kill -STOP cannot be caught, and the
+ * shell that takes the terminal over resets it), rcmd puts it back in
+ * raw mode when it is continued, as ssh and editors do.
  */
 
 #define TTY_STDIN_SIZE	4096
@@ -49,11 +52,14 @@
 static void	tty_raw(void);
 static void	tty_restore(void);
 static void	tty_winch_handler(int);
+static void	tty_stop_handler(int);
 static int	tty_winch_setup(void);
 static void	tty_winch(struct conn *);
 
 static struct termios	tty_saved;
+static struct termios	tty_raw_modes;
 static volatile int	tty_is_raw;
+static volatile int	tty_was_raw;	/* raw until stopped */
 static int		tty_winch_pipe[2] = { -1, -1 };
 static uint16_t		tty_rows, tty_cols;
 
@@ -126,6 +132,7 @@ tty_raw(void)
 	tio.c_cc[VTIME] = 0;
 	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &tio) == -1)
 		return;
+	tty_raw_modes = tio;
 	tty_is_raw = 1;
 }
 
@@ -133,13 +140,34 @@ tty_raw(void)
 static void
 tty_restore(void)
 {
+	tty_was_raw = 0;
 	if (!tty_is_raw)
 		return;
 	tty_is_raw = 0;
 	tcsetattr(STDIN_FILENO, TCSADRAIN, &tty_saved);
 }
 
-/* SIGWINCH: wake the loop, which sends the new size. */
+/*
+ * SIGTSTP from kill(1) (the terminal's own Ctrl-Z is a key for the remote
+ * one): give the terminal back as it was, then stop. SIGCONT, caught as
+ * SIGWINCH is, puts it back in raw mode.
+ */
+static void
+tty_stop_handler(int sig)
+{
+	int	saved_errno = errno;
+
+	(void)sig;
+	if (tty_is_raw) {
+		tty_is_raw = 0;
+		tty_was_raw = 1;
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &tty_saved);
+	}
+	kill(getpid(), SIGSTOP);
+	errno = saved_errno;
+}
+
+/* SIGWINCH and SIGCONT: wake the loop, which acts on them. */
 static void
 tty_winch_handler(int sig)
 {
@@ -152,7 +180,10 @@ tty_winch_handler(int sig)
 	errno = saved_errno;
 }
 
-/* Catch SIGWINCH through a pipe. Return its read end, or -1. */
+/*
+ * Catch SIGWINCH and SIGCONT through a pipe, and SIGTSTP. Return the
+ * pipe's read end, or -1.
+ */
 static int
 tty_winch_setup(void)
 {
@@ -165,19 +196,36 @@ tty_winch_setup(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGCONT, &sa, NULL);
+	sa.sa_handler = tty_stop_handler;
+	sigaction(SIGTSTP, &sa, NULL);
 	return (tty_winch_pipe[0]);
 }
 
-/* The window changed: send its new size if it is new. */
+/*
+ * The window changed, or rcmd was continued after a stop: back in raw
+ * mode if it was, and send the window's size if it is new (it may have
+ * changed meanwhile).
+ */
 static void
 tty_winch(struct conn *c)
 {
 	uint8_t		buf[FRAME_HEADER_LEN + WINSIZE_PAYLOAD_LEN];
 	uint16_t	rows, cols;
 	char		drain[64];
+	ssize_t		n, i;
+	int		cont = 0;
 
-	while (read(tty_winch_pipe[0], drain, sizeof drain) > 0)
-		;
+	while ((n = read(tty_winch_pipe[0], drain, sizeof drain)) > 0) {
+		for (i = 0; i < n; i++)
+			cont |= drain[i] == SIGCONT;
+	}
+	/* Stopped by SIGSTOP, or the shell reset the modes: raw again. */
+	if (cont && (tty_is_raw || tty_was_raw) &&
+	    tcsetattr(STDIN_FILENO, TCSADRAIN, &tty_raw_modes) == 0) {
+		tty_was_raw = 0;
+		tty_is_raw = 1;
+	}
 	tty_size(STDIN_FILENO, &rows, &cols);
 	if (rows == tty_rows && cols == tty_cols)
 		return;
