@@ -29,6 +29,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <utmpx.h>
 
 #include "log.h"
 #include "rcmdd.h"
@@ -119,6 +120,8 @@ static const struct config_keyword config_keywords[] = {
 	{ "RunAs",		CONFIG_STRING,	OFF(run_as) },
 	{ "SessionRecordInput",	CONFIG_FLAG,	OFF(session_record_input) },
 	{ "SessionRecordMax",	CONFIG_SIZE,	OFF(session_record_max) },
+	{ "SessionUtmp",	CONFIG_STRING,	OFF(session_utmp) },
+	{ "SessionWtmp",	CONFIG_STRING,	OFF(session_wtmp) },
 	{ "ShutdownGrace",	CONFIG_TIME,	OFF(shutdown_grace_ms) },
 	{ "SingleThread",	CONFIG_FLAG,	OFF(single_thread) },
 	{ "SingleUser",		CONFIG_FLAG,	OFF(single_user) },
@@ -162,6 +165,8 @@ config_init(struct config *conf)
 	conf->shutdown_grace_ms = 10 * 1000;
 	conf->output_max = 1024 * 1024;
 	conf->session_record_max = 64 * 1024 * 1024;
+	conf->session_utmp = xstrdup(_PATH_UTMPX);
+	conf->session_wtmp = xstrdup(_PATH_WTMPX);
 	conf->audit_sync_full = 1;
 	conf->head_interval_ms = 3600 * 1000;
 	conf->umask = 022;
@@ -208,6 +213,8 @@ config_clear(struct config *conf)
 	free(conf->socket_group);
 	free(conf->control_path);
 	free(conf->metrics_path);
+	free(conf->session_utmp);
+	free(conf->session_wtmp);
 	policy_clear(conf);
 	free(conf->audit_group);
 	free(conf->audit_forward);

@@ -147,6 +147,10 @@ privsep_child_start(struct cmd_record *rec, int ctl)
 	if (rec->terminal != NULL &&
 	    terminal_parse(rec->terminal, term, sizeof term, NULL, NULL) == 0)
 		exec_env_terminal(&c->envp, &rec->ident, term);
+	if (rec->terminal != NULL) {
+		c->utmp = xstrdup(privsep_conf->session_utmp);
+		c->wtmp = xstrdup(privsep_conf->session_wtmp);
+	}
 	TAILQ_INSERT_TAIL(&privsep_children, c, entry);
 	privsep_nchildren++;
 	privsep_thread(c, privsep_start_main);
@@ -689,6 +693,8 @@ privsep_child_free(struct privsep_child *c)
 	record_free(c->rec);
 	free(c->fail_reason);
 	free(c->lost);
+	free(c->utmp);
+	free(c->wtmp);
 	free(c);
 }
 

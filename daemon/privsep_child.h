@@ -50,6 +50,10 @@ struct privsep_child {
 	char			*fail_reason;
 	int			 fds[3];	/* for STARTED */
 	int			 master;	/* a terminal's, or -1 */
+	char			*utmp;		/* its login records' files */
+	char			*wtmp;
+	char			 line[32];	/* its login's pts/N, or "" */
+	pid_t			 login_pid;
 	char			**envp;	/* made on the loop thread */
 	struct recording	*recording;	/* a terminal's, or NULL */
 	char			*lost;		/* why its recording lost */

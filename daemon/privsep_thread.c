@@ -252,6 +252,12 @@ privsep_spawn(struct privsep_child *c, char **cause)
 	}
 	log_debug("command %llu: pid %ld", (unsigned long long)rec->id,
 	    (long)c->pid);
+	if (c->master != -1) {
+		c->login_pid = c->pid;
+		terminal_login(c->utmp, c->wtmp, c->master, c->pid,
+		    rec->ident.user, strcmp(rec->peer.client_addr, "unix") ==
+		    0 ? "" : rec->peer.client_addr, c->line, sizeof c->line);
+	}
 	c->fds[0] = in[1];
 	c->fds[1] = out[0];
 	c->fds[2] = err[0];
@@ -341,6 +347,8 @@ privsep_end_main(void *arg)
 		c->pid = -1;
 	}
 	privsep_cgroup_free(c);
+	if (c->master != -1)
+		terminal_logout(c->utmp, c->wtmp, c->line, c->login_pid);
 
 	/* The exit status is the one seen here, not one the peer says. */
 	rec->has_exit_code = rec->has_signal = 0;

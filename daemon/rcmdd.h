@@ -96,6 +96,8 @@ struct config {
 	size_t		 output_max;
 	size_t		 session_record_max;	/* a terminal's recording */
 	int		 session_record_input;	/* and what was typed */
+	char		*session_utmp;	/* a terminal's login, or "none" */
+	char		*session_wtmp;
 	int		 audit_sync_full;
 	u_int		 retain_days;
 	u_int		 max_rows;
@@ -826,6 +828,10 @@ int		 terminal_parse(const char *, char *, size_t, u_int *,
 		     u_int *);
 int		 terminal_open(uid_t, u_int, u_int, int *, int *, char **);
 int		 terminal_resize(int, u_int, u_int);
+void		 terminal_login(const char *, const char *, int, pid_t,
+		    const char *, const char *, char *, size_t);
+void		 terminal_logout(const char *, const char *, const char *,
+		    pid_t);
 
 /* text.c */
 char		*text_safe(const char *, size_t, size_t *);

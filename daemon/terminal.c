@@ -19,16 +19,21 @@
 #include <sys/types.h>
 #include <sys/fsuid.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
+#include <utmpx.h>
 
+#include "log.h"
 #include "rcmdd.h"
 #include "xmalloc.h"
 
@@ -171,4 +176,135 @@ terminal_resize(int fd, u_int rows, u_int cols)
 	ws.ws_row = (unsigned short)rows;
 	ws.ws_col = (unsigned short)cols;
 	return (ioctl(fd, TIOCSWINSZ, &ws));
+}
+
+/*
+ * A terminal's login records, as login(1) and sshd write them: a
+ * USER_PROCESS entry in utmp while the session lasts (who(1), w(1)) and
+ * the same line appended to wtmp, then a DEAD_PROCESS for its end in
+ * both (last(1)). A file that is "none", or does not exist, gets nothing,
+ * as login(1) leaves a missing wtmp alone. The utmp functions keep their
+ * file name and position for the whole process: one lock around them.
+ * The privileged part, on a command's thread.
+ */
+static pthread_mutex_t	terminal_utmp_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void	terminal_utmp_entry(struct utmpx *, short, const char *,
+		    pid_t);
+static void	terminal_utmp_write(const char *, const char *,
+		    const struct utmpx *);
+static void	terminal_utmp_field(char *, size_t, const char *);
+
+/*
+ * Record the login of user from host (its address; "" for a local
+ * socket) on the terminal whose master is master, its session led by pid.
+ * Its line (pts/N) goes to line, for terminal_logout; "" if it has none.
+ */
+void
+terminal_login(const char *utmp, const char *wtmp, int master, pid_t pid,
+    const char *user, const char *host, char *line, size_t linesize)
+{
+	struct utmpx	 ut;
+	char		 name[128];
+
+	line[0] = '\0';
+	if (ptsname_r(master, name, sizeof name) != 0)
+		return;
+	strlcpy(line, strncmp(name, "/dev/", 5) == 0 ? name + 5 : name,
+	    linesize);
+	terminal_utmp_entry(&ut, USER_PROCESS, line, pid);
+	terminal_utmp_field(ut.ut_user, sizeof ut.ut_user, user);
+	terminal_utmp_field(ut.ut_host, sizeof ut.ut_host, host);
+	if (inet_pton(AF_INET, host, &ut.ut_addr_v6[0]) != 1 &&
+	    inet_pton(AF_INET6, host, ut.ut_addr_v6) != 1)
+		memset(ut.ut_addr_v6, 0, sizeof ut.ut_addr_v6);
+	terminal_utmp_write(utmp, wtmp, &ut);
+}
+
+/* Record the end of the login that terminal_login recorded on line. */
+void
+terminal_logout(const char *utmp, const char *wtmp, const char *line,
+    pid_t pid)
+{
+	struct utmpx	ut;
+
+	if (line[0] == '\0')
+		return;
+	terminal_utmp_entry(&ut, DEAD_PROCESS, line, pid);
+	terminal_utmp_write(utmp, wtmp, &ut);
+}
+
+/* An entry of type for line and the session led by pid, dated now. */
+static void
+terminal_utmp_entry(struct utmpx *ut, short type, const char *line,
+    pid_t pid)
+{
+	struct timeval	tv;
+	size_t		len = strlen(line);
+
+	memset(ut, 0, sizeof *ut);
+	ut->ut_type = type;
+	ut->ut_pid = pid;
+	ut->ut_session = pid;
+	terminal_utmp_field(ut->ut_line, sizeof ut->ut_line, line);
+	/* Its id: the line's last four bytes (pts/12 is "s/12"), as sshd. */
+	terminal_utmp_field(ut->ut_id, sizeof ut->ut_id,
+	    len > sizeof ut->ut_id ? line + len - sizeof ut->ut_id : line);
+	gettimeofday(&tv, NULL);
+	ut->ut_tv.tv_sec = (int32_t)tv.tv_sec;
+	ut->ut_tv.tv_usec = (int32_t)tv.tv_usec;
+}
+
+/* Write an entry to utmp (in its place) and append it to wtmp. */
+static void
+terminal_utmp_write(const char *utmp, const char *wtmp,
+    const struct utmpx *ut)
+{
+	off_t	size = 0;
+	ssize_t	n = -1;
+	int	fd = -1;
+
+	pthread_mutex_lock(&terminal_utmp_lock);
+	if (strcmp(utmp, "none") != 0 && access(utmp, F_OK) == 0) {
+		if (utmpxname(utmp) == -1)
+			log_warn("cannot record a terminal's login in %s; "
+			    "fix it, or set SessionUtmp none", utmp);
+		else {
+			setutxent();
+			if (pututxline(ut) == NULL)
+				log_warn("cannot record a terminal's login in "
+				    "%s; fix it, or set SessionUtmp none", utmp);
+			endutxent();
+		}
+	}
+	/*
+	 * Appended whole, as updwtmpx does (which says nothing of an error):
+	 * a part of a record is cut off again.
+	 */
+	if (strcmp(wtmp, "none") != 0 && access(wtmp, F_OK) == 0) {
+		if ((fd = open(wtmp, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1 ||
+		    (size = lseek(fd, 0, SEEK_END)) == -1 ||
+		    (n = write(fd, ut, sizeof *ut)) != (ssize_t)sizeof *ut) {
+			if (n >= 0)
+				errno = ENOSPC;
+			log_warn("cannot record a terminal's login in %s; "
+			    "fix it, or set SessionWtmp none", wtmp);
+			if (n > 0 && ftruncate(fd, size) == -1)
+				log_warn("%s: cannot cut off a part record",
+				    wtmp);
+		}
+		if (fd != -1)
+			close(fd);
+	}
+	pthread_mutex_unlock(&terminal_utmp_lock);
+}
+
+/* Copy a string into a utmp field, cut to it, NUL-padded. */
+static void
+terminal_utmp_field(char *field, size_t size, const char *s)
+{
+	size_t	len = strnlen(s, size);
+
+	memset(field, 0, size);
+	memcpy(field, s, len);
 }

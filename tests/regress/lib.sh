@@ -403,10 +403,22 @@ write_config() {
 			*)			echo "NetworkUser nobody" ;;
 			esac
 		fi
+		# A terminal's login records go to the test's own files,
+		# never the machine's utmp and wtmp.
+		case " $* " in
+		*" SessionUtmp "*)	;;
+		*)			echo "SessionUtmp $dir/utmp" ;;
+		esac
+		case " $* " in
+		*" SessionWtmp "*)	;;
+		*)			echo "SessionWtmp $dir/wtmp" ;;
+		esac
 		for _wc_line in "$@"; do
 			echo "$_wc_line"
 		done
 	} >"$conf.tmp" && mv "$conf.tmp" "$conf"
+	[ -e "$dir/utmp" ] || : >"$dir/utmp"
+	[ -e "$dir/wtmp" ] || : >"$dir/wtmp"
 }
 
 # start_daemon [FLAG...]: start rcmdd -f on the configuration, its stderr

@@ -245,6 +245,8 @@ test_config_defaults(void)
 	CU_ASSERT_EQUAL(conf.output_max, 1024 * 1024);
 	CU_ASSERT_EQUAL(conf.single_thread, 0);
 	CU_ASSERT_EQUAL(conf.verbose, 0);
+	CU_ASSERT_STRING_EQUAL(conf.session_utmp, "/var/run/utmp");
+	CU_ASSERT_STRING_EQUAL(conf.session_wtmp, "/var/log/wtmp");
 
 	config_clear(&conf);
 	CU_ASSERT_EQUAL(conf.nlisten, 0);
@@ -278,13 +280,17 @@ test_config_keywords(void)
 	    "ShutdownGrace 30s\n"
 	    "AuditOutputMax 64K\n"
 	    "SingleThread yes\n"
-	    "LogLevel debug\n";
+	    "LogLevel debug\n"
+	    "SessionUtmp none\n"
+	    "SessionWtmp /var/log/rcmd.wtmp\n";
 	struct config		 conf;
 	char			*errors = NULL;
 
 	config_init(&conf);
 	CU_ASSERT_EQUAL(parse_text(&conf, text, &errors), 0);
 	CU_ASSERT_PTR_NULL(errors);
+	CU_ASSERT_STRING_EQUAL(conf.session_utmp, "none");
+	CU_ASSERT_STRING_EQUAL(conf.session_wtmp, "/var/log/rcmd.wtmp");
 	CU_ASSERT_EQUAL(conf.nlisten, 2);
 	if (conf.nlisten == 2) {
 		CU_ASSERT_STRING_EQUAL(conf.listen[0], "127.0.0.1");
