@@ -104,7 +104,8 @@ audit_set_group(gid_t gid)
  * one) if needed, apply the schema, and mark rows left running by a daemon
  * that died as interrupted. Return 0 with the handle in dbp and the
  * chain's head in head, or -1 with a cause. Called before any thread
- * starts.
+ * starts. The handle is for one thread at a time (the audit writer's,
+ * once it starts: audit.c), so SQLite takes no mutex on each call.
  */
 int
 audit_db_open(const char *path, int sync_full, struct sqlite3 **dbp,
@@ -160,7 +161,7 @@ audit_db_open(const char *path, int sync_full, struct sqlite3 **dbp,
 		return (-1);
 
 	if (sqlite3_open_v2(path, &audit_db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		xasprintf(cause, "cannot open audit database %s: %s", path,
 		    audit_db == NULL ? "out of memory" :
 		    sqlite3_errmsg(audit_db));

@@ -32,6 +32,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "log.h"
 #include "rcmdd.h"
 #include "xmalloc.h"
@@ -196,6 +198,12 @@ main(int argc, char **argv)
 
 	/* The privileged part names itself in ps(1) with setproctitle. */
 	setproctitle_init(argc, argv, environ);
+	/*
+	 * SQLite counts its memory for sqlite3_status, which rcmdd does not
+	 * read, under a process-wide mutex on every allocation: off, before
+	 * SQLite starts.
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	memset(&dry, 0, sizeof dry);
 	/* A usage error of the dry run is status 2: 1 is a refusal. */
 	for (ch = 1; ch < argc; ch++) {
