@@ -23,8 +23,12 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
+
+#define LOG_NAME_MAX	32	/* of the "name: " prefix */
+#define LOG_LINE_MAX	2048	/* a line's text, its NUL included */
 
 /*
  * Logging for both programs. Each line is formatted whole and written with
@@ -76,20 +80,33 @@ log_getverbose(void)
 	return (log_verbose);
 }
 
-/* Write one formatted line at the given syslog priority. */
+/*
+ * Write one formatted line at the given syslog priority: to syslog, or on
+ * standard error as "name: line" in one write(2), formatted once (stdio
+ * would format it again, under its lock, for no buffering: stderr has
+ * none).
+ */
 static void
 log_vwrite(int pri, const char *fmt, va_list ap)
 {
-	char	line[2048];
-	int	saved_errno = errno;
+	char	buf[LOG_NAME_MAX + 2 + LOG_LINE_MAX + 1];
+	char	*line;
+	size_t	pfx, len;
+	int	saved_errno = errno, n;
 
-	vsnprintf(line, sizeof line, fmt, ap);
-	if (log_foreground)
-		fprintf(stderr, "%s: %s\n", log_procname, line);
-	else {
+	n = snprintf(buf, LOG_NAME_MAX + 3, "%s: ", log_procname);
+	pfx = n < 0 ? 0 : (size_t)n > LOG_NAME_MAX + 2 ? LOG_NAME_MAX + 2 :
+	    (size_t)n;
+	line = buf + pfx;
+	n = vsnprintf(line, LOG_LINE_MAX, fmt, ap);
+	len = n < 0 ? 0 : (size_t)n >= LOG_LINE_MAX ? LOG_LINE_MAX - 1 :
+	    (size_t)n;
+	if (!log_foreground)
 		syslog(pri, "%s", line);
-		if (log_tee && pri <= LOG_WARNING)
-			fprintf(stderr, "%s: %s\n", log_procname, line);
+	line[len] = '\n';
+	if ((log_foreground || (log_tee && pri <= LOG_WARNING)) &&
+	    write(STDERR_FILENO, buf, pfx + len + 1) == -1) {
+		/* Nowhere left to say so. */
 	}
 	errno = saved_errno;
 }
