@@ -835,6 +835,7 @@ void		 terminal_logout(const char *, const char *, const char *,
 
 /* text.c */
 char		*text_safe(const char *, size_t, size_t *);
+#define TEXT_TIME_LEN	24	/* YYYY-MM-DDTHH:MM:SS.mmmZ */
 void		 text_time(const struct timespec *, char *, size_t);
 
 /*

@@ -28,6 +28,8 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
+static void	text_digits(char *, u_int, int);
+
 /*
  * Text as the audit log keeps it: command output made safe to read in the
  * sqlite3 shell, and times in the one form every column and log line
@@ -69,17 +71,54 @@ text_safe(const char *buf, size_t len, size_t *outlen)
 	return (out);
 }
 
-/* Format a time as UTC, YYYY-MM-DDTHH:MM:SS.mmmZ. */
+/*
+ * Format a time as UTC, YYYY-MM-DDTHH:MM:SS.mmmZ, in len bytes (with its
+ * NUL: TEXT_TIME_LEN + 1). Digit by digit: every command's row takes two
+ * and strftime's and printf's generality cost more than the rest of it.
+ */
 void
 text_time(const struct timespec *ts, char *buf, size_t len)
 {
 	struct tm	tm;
-	size_t		n;
+	char		out[TEXT_TIME_LEN + 1];
+	int		year;
 	u_int		ms;
 
-	gmtime_r(&ts->tv_sec, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
 	ms = (u_int)(ts->tv_nsec / 1000000) % 1000;
-	if (n != 0)
-		snprintf(buf + n, len - n, ".%03uZ", ms);
+	if (gmtime_r(&ts->tv_sec, &tm) == NULL)
+		memset(&tm, 0, sizeof tm);
+	year = tm.tm_year + 1900;
+	if (year < 0 || year > 9999) {
+		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", year,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec, ms);
+		return;
+	}
+	text_digits(out, (u_int)year, 4);
+	out[4] = '-';
+	text_digits(out + 5, (u_int)tm.tm_mon + 1, 2);
+	out[7] = '-';
+	text_digits(out + 8, (u_int)tm.tm_mday, 2);
+	out[10] = 'T';
+	text_digits(out + 11, (u_int)tm.tm_hour, 2);
+	out[13] = ':';
+	text_digits(out + 14, (u_int)tm.tm_min, 2);
+	out[16] = ':';
+	text_digits(out + 17, (u_int)tm.tm_sec, 2);
+	out[19] = '.';
+	text_digits(out + 20, ms, 3);
+	out[23] = 'Z';
+	out[24] = '\0';
+	if (len != 0)
+		strlcpy(buf, out, len);
+}
+
+/* Write n as width decimal digits, zero-padded, without a NUL. */
+static void
+text_digits(char *p, u_int n, int width)
+{
+	while (width-- > 0) {
+		p[width] = (char)('0' + n % 10);
+		n /= 10;
+	}
 }
