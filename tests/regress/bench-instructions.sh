@@ -22,14 +22,7 @@
 watchdog=240
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v valgrind >/dev/null 2>&1; then
-	say "SKIP: valgrind is not installed (apt-get install valgrind)"
-	exit 77
-fi
-if [ -n "${RCMDD_SANITIZED:-}" ]; then
-	say "SKIP: a sanitizer build cannot run under valgrind"
-	exit 77
-fi
+need_valgrind
 [ -x "$top_builddir/bench/rcmd-bench" ] || fail "no bench/rcmd-bench: run make"
 
 TMPDIR=$dir "$top_srcdir/bench/instructions" -n 210 "$RCMDD" \

@@ -376,6 +376,19 @@ lib_init() {
 	write_config
 }
 
+# need_valgrind: skip the test, saying why, unless rcmdd can run under
+# valgrind here (it is installed, and the build is not a sanitizer's).
+need_valgrind() {
+	if ! command -v valgrind >/dev/null 2>&1; then
+		say "SKIP: valgrind is not installed (apt-get install valgrind)"
+		exit 77
+	fi
+	if [ -n "${RCMDD_SANITIZED:-}" ]; then
+		say "SKIP: a sanitizer build cannot run under valgrind"
+		exit 77
+	fi
+}
+
 # --- The daemon --------------------------------------------------------------
 
 # write_config [LINE...]: the test's configuration, with extra lines.

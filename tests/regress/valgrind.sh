@@ -23,14 +23,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v valgrind >/dev/null 2>&1; then
-	echo "valgrind: SKIP: valgrind is not installed (apt-get install valgrind)"
-	exit 77
-fi
-if [ -n "${RCMDD_SANITIZED:-}" ]; then
-	echo "valgrind: SKIP: a sanitizer build cannot run under valgrind"
-	exit 77
-fi
+need_valgrind
 RCMDD_WRAPPER="valgrind -q --leak-check=full --errors-for-leak-kinds=definite"
 export RCMDD_WRAPPER
 
