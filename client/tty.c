@@ -58,8 +58,7 @@ static void	tty_winch(struct conn *);
 
 static struct termios	tty_saved;
 static struct termios	tty_raw_modes;
-static volatile int	tty_is_raw;
-static volatile int	tty_was_raw;	/* raw until stopped */
+static volatile int	tty_is_raw;	/* ours, raw, until tty_restore */
 static int		tty_winch_pipe[2] = { -1, -1 };
 static uint16_t		tty_rows, tty_cols;
 
@@ -140,7 +139,6 @@ tty_raw(void)
 static void
 tty_restore(void)
 {
-	tty_was_raw = 0;
 	if (!tty_is_raw)
 		return;
 	tty_is_raw = 0;
@@ -158,11 +156,8 @@ tty_stop_handler(int sig)
 	int	saved_errno = errno;
 
 	(void)sig;
-	if (tty_is_raw) {
-		tty_is_raw = 0;
-		tty_was_raw = 1;
+	if (tty_is_raw)
 		tcsetattr(STDIN_FILENO, TCSADRAIN, &tty_saved);
-	}
 	kill(getpid(), SIGSTOP);
 	errno = saved_errno;
 }
@@ -221,11 +216,8 @@ tty_winch(struct conn *c)
 			cont |= drain[i] == SIGCONT;
 	}
 	/* Stopped by SIGSTOP, or the shell reset the modes: raw again. */
-	if (cont && (tty_is_raw || tty_was_raw) &&
-	    tcsetattr(STDIN_FILENO, TCSADRAIN, &tty_raw_modes) == 0) {
-		tty_was_raw = 0;
-		tty_is_raw = 1;
-	}
+	if (cont && tty_is_raw)
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &tty_raw_modes);
 	tty_size(STDIN_FILENO, &rows, &cols);
 	if (rows == tty_rows && cols == tty_cols)
 		return;
