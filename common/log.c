@@ -101,6 +101,7 @@ log_vwrite(int pri, const char *fmt, va_list ap)
 	n = vsnprintf(line, LOG_LINE_MAX, fmt, ap);
 	len = n < 0 ? 0 : (size_t)n >= LOG_LINE_MAX ? LOG_LINE_MAX - 1 :
 	    (size_t)n;
+	line[len] = '\0';
 	if (!log_foreground)
 		syslog(pri, "%s", line);
 	line[len] = '\n';
