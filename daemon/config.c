@@ -165,8 +165,6 @@ config_init(struct config *conf)
 	conf->shutdown_grace_ms = 10 * 1000;
 	conf->output_max = 1024 * 1024;
 	conf->session_record_max = 64 * 1024 * 1024;
-	conf->session_utmp = xstrdup(_PATH_UTMPX);
-	conf->session_wtmp = xstrdup(_PATH_WTMPX);
 	conf->audit_sync_full = 1;
 	conf->head_interval_ms = 3600 * 1000;
 	conf->umask = 022;
@@ -187,6 +185,28 @@ config_control_path(const struct config *conf)
 	    strcmp(conf->control_path, "none") == 0)
 		return (NULL);
 	return (conf->control_path);
+}
+
+/*
+ * Return the file a terminal's login goes to (SessionUtmp), or "none".
+ * Unset, it is the system's, except in a single-user trial, whose user
+ * cannot write it: there a warning at every session would say only that.
+ */
+const char *
+config_session_utmp(const struct config *conf)
+{
+	if (conf->session_utmp != NULL)
+		return (conf->session_utmp);
+	return (conf->single_user ? "none" : _PATH_UTMPX);
+}
+
+/* The same for SessionWtmp. */
+const char *
+config_session_wtmp(const struct config *conf)
+{
+	if (conf->session_wtmp != NULL)
+		return (conf->session_wtmp);
+	return (conf->single_user ? "none" : _PATH_WTMPX);
 }
 
 /* Free what a configuration holds. */

@@ -148,8 +148,8 @@ privsep_child_start(struct cmd_record *rec, int ctl)
 	    terminal_parse(rec->terminal, term, sizeof term, NULL, NULL) == 0)
 		exec_env_terminal(&c->envp, &rec->ident, term);
 	if (rec->terminal != NULL) {
-		c->utmp = xstrdup(privsep_conf->session_utmp);
-		c->wtmp = xstrdup(privsep_conf->session_wtmp);
+		c->utmp = xstrdup(config_session_utmp(privsep_conf));
+		c->wtmp = xstrdup(config_session_wtmp(privsep_conf));
 	}
 	TAILQ_INSERT_TAIL(&privsep_children, c, entry);
 	privsep_nchildren++;

@@ -96,7 +96,7 @@ struct config {
 	size_t		 output_max;
 	size_t		 session_record_max;	/* a terminal's recording */
 	int		 session_record_input;	/* and what was typed */
-	char		*session_utmp;	/* a terminal's login, or "none" */
+	char		*session_utmp;	/* NULL: config_session_utmp */
 	char		*session_wtmp;
 	int		 audit_sync_full;
 	u_int		 retain_days;
@@ -363,6 +363,8 @@ void		 server_set_cmdline(const struct config_cmdline *);
 /* config.c */
 void		 config_init(struct config *);
 const char	*config_control_path(const struct config *);
+const char	*config_session_utmp(const struct config *);
+const char	*config_session_wtmp(const struct config *);
 void		 config_clear(struct config *);
 int		 config_parse(struct config *, const char *, FILE *, char **);
 int		 config_load(struct config *, const char *, char **);

@@ -76,6 +76,22 @@ expect_log "start-up warning, --single-user" "$warning"
 expect_eq "the command's user, --single-user" "$uid" "$(rcmd -n 'id -u')"
 stop_daemon
 
+# A terminal session of a single-user trial writes no login records by
+# default: its user cannot write the system's utmp and wtmp, and a
+# warning at every session would say only that. (lib.sh names the
+# test's own files; here they are left to their defaults.)
+write_config "RunAs $user"
+sed -i '/^Session[UW]tmp /d' "$conf"
+: >"$log"
+start_daemon --single-user
+TERM=vt100 "$RCMD" -p "$port" -yy 127.0.0.1 'exit 3' </dev/null \
+    >"$dir/out" 2>&1
+expect_eq "a terminal session, --single-user" 3 "$?"
+stop_daemon
+if grep -q "Session[UW]tmp\|login" "$log"; then
+	fail "a single-user trial's terminal session warned: $(cat "$log")"
+fi
+
 # "SingleUser no" is the default, and a bad value is an error.
 write_config "RunAs $user" "SingleUser maybe"
 out=$($as_user "$RCMDD" -t -c "$conf" 2>&1)

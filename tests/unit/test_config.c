@@ -245,8 +245,12 @@ test_config_defaults(void)
 	CU_ASSERT_EQUAL(conf.output_max, 1024 * 1024);
 	CU_ASSERT_EQUAL(conf.single_thread, 0);
 	CU_ASSERT_EQUAL(conf.verbose, 0);
-	CU_ASSERT_STRING_EQUAL(conf.session_utmp, "/var/run/utmp");
-	CU_ASSERT_STRING_EQUAL(conf.session_wtmp, "/var/log/wtmp");
+	CU_ASSERT_STRING_EQUAL(config_session_utmp(&conf), "/var/run/utmp");
+	CU_ASSERT_STRING_EQUAL(config_session_wtmp(&conf), "/var/log/wtmp");
+	conf.single_user = 1;
+	CU_ASSERT_STRING_EQUAL(config_session_utmp(&conf), "none");
+	CU_ASSERT_STRING_EQUAL(config_session_wtmp(&conf), "none");
+	conf.single_user = 0;
 
 	config_clear(&conf);
 	CU_ASSERT_EQUAL(conf.nlisten, 0);
@@ -291,6 +295,11 @@ test_config_keywords(void)
 	CU_ASSERT_PTR_NULL(errors);
 	CU_ASSERT_STRING_EQUAL(conf.session_utmp, "none");
 	CU_ASSERT_STRING_EQUAL(conf.session_wtmp, "/var/log/rcmd.wtmp");
+	/* Given, a file is used in a single-user trial too. */
+	conf.single_user = 1;
+	CU_ASSERT_STRING_EQUAL(config_session_wtmp(&conf),
+	    "/var/log/rcmd.wtmp");
+	conf.single_user = 0;
 	CU_ASSERT_EQUAL(conf.nlisten, 2);
 	if (conf.nlisten == 2) {
 		CU_ASSERT_STRING_EQUAL(conf.listen[0], "127.0.0.1");
