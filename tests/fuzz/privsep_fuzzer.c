@@ -18,6 +18,7 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -70,13 +71,18 @@
 #define FUZZ_WAIT_MS	10000
 #define FUZZ_REPLY_MS	2000
 #define FUZZ_HDR_LEN	8
+#define FUZZ_MAX_FDS	1024
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+struct fuzz_fds;
+
 static void	*fuzz_serve_main(void *);
 static int	 fuzz_fd_entry(const struct dirent *);
-static u_int	 fuzz_fds(void);
+static void	 fuzz_fds(struct fuzz_fds *);
+static int	 fuzz_fds_new(const struct fuzz_fds *,
+		    const struct fuzz_fds *, int);
 static void	 fuzz_cleanup(void);
 static int	 fuzz_running(void);
 static void	 fuzz_send(int, const uint8_t *, size_t, int, const int *,
@@ -90,10 +96,20 @@ struct fuzz_serve {
 	int	done;
 };
 
+/* The descriptors open, by number, each with the file it refers to. */
+struct fuzz_fds {
+	u_int	n;
+	struct {
+		int	fd;
+		dev_t	dev;
+		ino_t	ino;
+	} e[FUZZ_MAX_FDS];
+};
+
 static struct config	 fuzz_conf;
 static char		 fuzz_dir[] = "/tmp/rcmdd-fuzz.XXXXXX";
 static sqlite3		*fuzz_db;
-static u_int		 fuzz_nfds_base;	/* open between inputs */
+static struct fuzz_fds	 fuzz_fds_before, fuzz_fds_after;
 
 /* Serve one main channel, as the privileged part's loop does. */
 static void *
@@ -113,19 +129,66 @@ fuzz_fd_entry(const struct dirent *de)
 	return (de->d_name[0] != '.');
 }
 
-/* Return how many descriptors this process has open. */
-static u_int
-fuzz_fds(void)
+/* Take the descriptors this process has open, in ascending order. */
+static void
+fuzz_fds(struct fuzz_fds *set)
 {
 	struct dirent	**list;
-	int		  n, i;
+	struct stat	  sb;
+	int		  n, i, fd;
 
-	if ((n = scandir("/proc/self/fd", &list, fuzz_fd_entry, NULL)) == -1)
+	if ((n = scandir("/proc/self/fd", &list, fuzz_fd_entry,
+	    versionsort)) == -1)
 		abort();
-	for (i = 0; i < n; i++)
+	set->n = 0;
+	for (i = 0; i < n; i++) {
+		fd = atoi(list[i]->d_name);
+		/* scandir's own descriptor is closed by now: skipped. */
+		if (fstat(fd, &sb) == 0 && set->n < FUZZ_MAX_FDS) {
+			set->e[set->n].fd = fd;
+			set->e[set->n].dev = sb.st_dev;
+			set->e[set->n].ino = sb.st_ino;
+			set->n++;
+		}
 		free(list[i]);
+	}
 	free(list);
-	return ((u_int)n);
+}
+
+/*
+ * Return whether after holds a descriptor that before did not: one
+ * opened, or a number now open on another file. With report, say which
+ * on stderr. One closed is not counted: libFuzzer and the sanitizers
+ * open and close their own across inputs.
+ */
+static int
+fuzz_fds_new(const struct fuzz_fds *before, const struct fuzz_fds *after,
+    int report)
+{
+	char	path[64], what[256];
+	u_int	i = 0, j;
+	int	found = 0, fd;
+	ssize_t	len;
+
+	for (j = 0; j < after->n; j++) {
+		fd = after->e[j].fd;
+		while (i < before->n && before->e[i].fd < fd)
+			i++;
+		if (i < before->n && before->e[i].fd == fd &&
+		    before->e[i].dev == after->e[j].dev &&
+		    before->e[i].ino == after->e[j].ino)
+			continue;
+		found = 1;
+		if (!report)
+			return (1);
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		if ((len = readlink(path, what, sizeof what - 1)) == -1)
+			len = 0;
+		what[len] = '\0';
+		fprintf(stderr, "privsep_fuzzer: descriptor %d (%s) left "
+		    "open\n", fd, what);
+	}
+	return (found);
 }
 
 /* Return how many rows of the audit log are still running. */
@@ -326,20 +389,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pthread_t		 t;
 	int			 sv[2], ctl[FUZZ_MAX_CTL], answered[FUZZ_MAX_CTL];
 	int			 fds[4], keep, nfd, fd, running, waited;
-	u_int			 nctl = 0, i, kind, count, sock, nfds_before;
+	u_int			 nctl = 0, i, kind, count, sock;
 	size_t			 off = 0, len;
 	uint8_t			 op;
 
 	if (size > FUZZ_MAX_INPUT)
 		return (0);
 	/*
-	 * The descriptors open between inputs: those before the first, the
-	 * same before every other, since each input waits for the count to
-	 * come back before it returns.
+	 * The descriptors open as the input starts, taken anew for each:
+	 * libFuzzer and the sanitizers open their own between inputs (a
+	 * symbolizer's two pipes, once a new function is covered).
 	 */
-	if (fuzz_nfds_base == 0)
-		fuzz_nfds_base = fuzz_fds();
-	nfds_before = fuzz_nfds_base;
+	fuzz_fds(&fuzz_fds_before);
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
 		abort();
@@ -420,13 +481,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/*
 	 * A pool thread may still be closing what a command held after the
-	 * command was freed: wait, bounded, for the count to come back; a
-	 * descriptor left open past that is a leak.
+	 * command was freed: wait, bounded, for no descriptor but those
+	 * open before; one left open past that is a leak.
 	 */
-	for (waited = 0; fuzz_fds() != nfds_before; waited++) {
+	for (waited = 0;; waited++) {
+		fuzz_fds(&fuzz_fds_after);
+		if (!fuzz_fds_new(&fuzz_fds_before, &fuzz_fds_after, 0))
+			break;
 		if (waited == FUZZ_WAIT_MS) {
-			fprintf(stderr, "privsep_fuzzer: %u descriptors open, "
-			    "%u before\n", fuzz_fds(), nfds_before);
+			fuzz_fds_new(&fuzz_fds_before, &fuzz_fds_after, 1);
 			abort();
 		}
 		usleep(1000);
