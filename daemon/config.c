@@ -73,6 +73,8 @@ static int	config_set(struct config *, const struct config_keyword *,
 		    const char *, char **);
 static u_int	config_seen(const u_int *, const char *);
 static int	config_forward_sync(char *, char **);
+static const char	*config_session_file(const struct config *,
+			    const char *, const char *);
 
 #define OFF(f)	offsetof(struct config, f)
 static const struct config_keyword config_keywords[] = {
@@ -195,18 +197,24 @@ config_control_path(const struct config *conf)
 const char *
 config_session_utmp(const struct config *conf)
 {
-	if (conf->session_utmp != NULL)
-		return (conf->session_utmp);
-	return (conf->single_user ? "none" : _PATH_UTMPX);
+	return (config_session_file(conf, conf->session_utmp, _PATH_UTMPX));
 }
 
 /* The same for SessionWtmp. */
 const char *
 config_session_wtmp(const struct config *conf)
 {
-	if (conf->session_wtmp != NULL)
-		return (conf->session_wtmp);
-	return (conf->single_user ? "none" : _PATH_WTMPX);
+	return (config_session_file(conf, conf->session_wtmp, _PATH_WTMPX));
+}
+
+/* The file set, or else the system's (path), or "none" for one user. */
+static const char *
+config_session_file(const struct config *conf, const char *set,
+    const char *path)
+{
+	if (set != NULL)
+		return (set);
+	return (conf->single_user ? "none" : path);
 }
 
 /* Free what a configuration holds. */
