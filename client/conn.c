@@ -379,12 +379,13 @@ conn_fill(struct conn *c, char **cause)
 	n = recv(c->fd, p, CONN_RECV_SIZE, 0);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return (0);
-	c->broken = 1;
 	if (n == 0) {
+		c->broken = 1;
 		xasprintf(cause, "connection closed by %s", c->host);
 		return (-2);
 	}
 	if (n == -1) {
+		c->broken = 1;
 		c->reset = errno == ECONNRESET;
 		xasprintf(cause, "connection to %s lost: %s", c->host,
 		    strerror(errno));
@@ -550,7 +551,14 @@ conn_handle_frame(struct conn *c, const struct frame *f,
 	case MSG_ERROR:
 		frame_parse_error(f, &code, msg, sizeof msg);
 		c->refused = 1;
-		if (frame_error_is_fatal(code))
+		/*
+		 * ERR_DENIED in answer to a command refuses that command
+		 * alone: the server keeps the connection, and the prompt its
+		 * session. Once the command has started it can only be a
+		 * reload that denies the peer, which closes the connection.
+		 */
+		if (frame_error_is_fatal(code) && (code != ERR_DENIED ||
+		    r->started))
 			c->broken = 1;
 		/* An rcmdd from before RUN: nothing ran. */
 		if (code == ERR_UNKNOWN_TYPE && c->run != NULL) {
