@@ -54,3 +54,16 @@ expect_eq "the long line's message" \
 expect_sql "rows around the long line" \
     "SELECT command FROM commands WHERE id > 5 ORDER BY id" "echo before
 echo after"
+
+# -t and -v hold for each command at the prompt: the time limit stops the
+# first, the next runs, and each gets its receipt.
+printf 'sleep 10\necho after\n' |
+    rcmd_within 20 -t 1 -v >"$dir/out" 2>"$dir/err"
+expect_eq "status after the time limit" 0 "$?"
+expect_eq "output after the time limit" "after" "$(cat "$dir/out")"
+expect_match "the time limit's message" \
+    "*rcmd: command timed out on 127.0.0.1 after * ms and was stopped*" \
+    "$(cat "$dir/err")"
+expect_eq "receipts" 2 "$(grep -c '^rcmd: audit id [0-9]* on 127.0.0.1, row hash [0-9a-f]\{64\}$' "$dir/err")"
+expect_sql "the time limit's row" \
+    "SELECT status FROM commands WHERE command = 'sleep 10'" "timeout"

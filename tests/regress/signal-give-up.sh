@@ -16,7 +16,7 @@
 
 # A command that ignores SIGINT keeps running when rcmd passes the first
 # two on; at the third, rcmd gives up on it: it exits 255 at once and says
-# so, while the command may still run on the server.
+# so, while the command may still run on the server; at the prompt too.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -38,3 +38,25 @@ expect_eq "status" 255 "$rc"
 expect_eq "message" "rcmd: interrupted 3 times: giving up on the command" \
     "$(cat "$dir/err")"
 expect_le "ms until rcmd exits after the third SIGINT" $((t1 - t0)) 3000
+
+# At the prompt too: the third signal ends rcmd with 255 (its connection
+# is still busy with the command).
+mkfifo "$dir/in" || fail "mkfifo"
+"$RCMD" -p "$port" 127.0.0.1 <"$dir/in" >"$dir/out" 2>"$dir/err" &
+pid=$!
+track "$pid"
+exec 3>"$dir/in"
+echo "trap '' INT; echo ready; sleep 20" >&3
+wait_for 5 grep -q ready "$dir/out" || fail "the prompt's command did not start"
+kill -INT "$pid"
+sleep 0.3
+kill -INT "$pid"
+sleep 0.3
+proc_alive "$pid" || fail "rcmd ended after two SIGINTs at the prompt: $(cat "$dir/err")"
+kill -INT "$pid"
+wait "$pid"
+expect_eq "status at the prompt" 255 "$?"
+expect_eq "message at the prompt" \
+    "rcmd: interrupted 3 times: giving up on the command" "$(cat "$dir/err")"
+expect_eq "output at the prompt" "ready" "$(cat "$dir/out")"
+exec 3>&-
