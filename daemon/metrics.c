@@ -55,6 +55,7 @@ struct metric {
 static u_int	metrics_collect(struct metric *);
 static void	metrics_timer_cb(int, short, void *);
 static void	metrics_file_write(void);
+static char	*metrics_hint(int);
 
 static time_t		 metrics_started;
 static char		*metrics_path;
@@ -223,7 +224,7 @@ metrics_file_write(void)
 {
 	struct metric	 m[METRICS_MAX];
 	struct evbuffer	*out;
-	char		*tmp;
+	char		*tmp, *hint;
 	u_int		 i, n;
 	int		 fd, error = 0;
 
@@ -253,16 +254,50 @@ metrics_file_write(void)
 		if (error != 0)
 			unlink(tmp);
 	}
-	if (error != 0 && !metrics_failing)
-		log_warnx("MetricsFile %s: cannot write it: %s; trying again "
-		    "every interval (the folder must be writable by rcmdd, "
-		    "which keeps no CAP_DAC_OVERRIDE)", metrics_path,
-		    strerror(error));
-	else if (error == 0 && metrics_failing)
+	if (error != 0 && !metrics_failing) {
+		hint = metrics_hint(error);
+		log_warnx("MetricsFile %s: cannot write it: %s%s; trying "
+		    "again every interval", metrics_path, strerror(error),
+		    hint);
+		free(hint);
+	} else if (error == 0 && metrics_failing)
 		log_info("MetricsFile %s: written again", metrics_path);
 	metrics_failing = error != 0;
 	free(tmp);
 	evbuffer_free(out);
+}
+
+/*
+ * What to do about an error writing MetricsFile, as "; ..." to follow it,
+ * or "". rcmdd writes it as root, without CAP_DAC_OVERRIDE when RunAs is
+ * another user (priv.c).
+ */
+static char *
+metrics_hint(int error)
+{
+	char	*hint, *dir, *slash;
+
+	switch (error) {
+	case ENOENT:
+		dir = xstrdup(metrics_path);
+		if ((slash = strrchr(dir, '/')) == NULL || slash == dir) {
+			free(dir);
+			break;
+		}
+		*slash = '\0';
+		xasprintf(&hint, "; create %s, or name a file in a folder "
+		    "that exists", dir);
+		free(dir);
+		return (hint);
+	case EACCES:
+	case EPERM:
+		return (xstrdup("; let root write to its folder: rcmdd keeps "
+		    "no CAP_DAC_OVERRIDE when RunAs is not root"));
+	case EROFS:
+		return (xstrdup("; name a file on a file system mounted "
+		    "read-write"));
+	}
+	return (xstrdup(""));
 }
 
 /* Stop writing the metrics file, with a last write of the figures. */

@@ -100,6 +100,8 @@ write_config "MetricsFile $dir/nofolder/rcmdd.prom" "MetricsInterval 1s" \
 kill -HUP "$daemon_pid"
 wait_for 5 grep -q "MetricsFile $dir/nofolder/rcmdd.prom: cannot write it: No such file or directory" "$log" ||
     fail "no warning for a metrics file that cannot be written"
+# The hint fits the error: a folder missing is to be made.
+expect_log "the warning's hint" "MetricsFile $dir/nofolder/rcmdd.prom: cannot write it: No such file or directory; create $dir/nofolder, or name a file in a folder that exists; trying again every interval"
 sleep 2.5
 expect_eq "warnings for the unwritable file" 1 \
     "$(grep -c "MetricsFile $dir/nofolder/rcmdd.prom: cannot write it" "$log")"
