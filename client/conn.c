@@ -535,6 +535,8 @@ conn_handle_frame(struct conn *c, const struct frame *f,
 		if (write_all(f->type == MSG_STDOUT ? STDOUT_FILENO :
 		    STDERR_FILENO, f->payload, f->len) != 0 &&
 		    f->type == MSG_STDOUT) {
+			/* The command goes on there: the connection is lost. */
+			c->broken = 1;
 			xasprintf(cause, "cannot write output: %s",
 			    strerror(errno));
 			return (-1);
@@ -554,11 +556,12 @@ conn_handle_frame(struct conn *c, const struct frame *f,
 		/*
 		 * ERR_DENIED in answer to a command refuses that command
 		 * alone: the server keeps the connection, and the prompt its
-		 * session. Once the command has started it can only be a
-		 * reload that denies the peer, which closes the connection.
+		 * session. A reload that denies the peer closes it, at any
+		 * time, with a reason that says so (rcmd-protocol(7)).
 		 */
 		if (frame_error_is_fatal(code) && (code != ERR_DENIED ||
-		    r->started))
+		    r->started || strncmp(msg, "revoked: ", 9) == 0 ||
+		    strncmp(msg, "denied after reload: ", 21) == 0))
 			c->broken = 1;
 		/* An rcmdd from before RUN: nothing ran. */
 		if (code == ERR_UNKNOWN_TYPE && c->run != NULL) {

@@ -56,6 +56,7 @@ static struct tls_config *tls_setup(const char *, const char *,
 
 static void	add_hosts(struct fanout *, const char *);
 static int	tty_check(struct conn_run *, int, int, int);
+static void	std_fds_open(void);
 
 static int	signal_pipe[2] = { -1, -1 };
 
@@ -332,6 +333,26 @@ tty_check(struct conn_run *run, int fanout, int no_stdin, int count)
 	return (0);
 }
 
+/*
+ * Open /dev/null on standard input, output or error if one is closed
+ * (rcmd host cmd <&-): the connection would take that number, and rcmd
+ * would read the server's frames as standard input, or write the
+ * command's output into the connection.
+ */
+static void
+std_fds_open(void)
+{
+	int	fd;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		if (open("/dev/null", fd == STDIN_FILENO ? O_RDONLY :
+		    O_WRONLY) != fd)
+			exit(RCMD_EXIT_ERROR);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -355,6 +376,7 @@ main(int argc, char **argv)
 	char			*hostlists = NULL;
 	int			 nhostfiles = 0;
 
+	std_fds_open();
 	memset(&run, 0, sizeof run);
 	while ((ch = getopt_long(argc, argv, "+aC:f:gH:hl:m:nP:p:rT:t:vVy",
 	    longopts, NULL)) != -1) {

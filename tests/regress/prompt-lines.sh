@@ -67,3 +67,17 @@ expect_match "the time limit's message" \
 expect_eq "receipts" 2 "$(grep -c '^rcmd: audit id [0-9]* on 127.0.0.1, row hash [0-9a-f]\{64\}$' "$dir/err")"
 expect_sql "the time limit's row" \
     "SELECT status FROM commands WHERE command = 'sleep 10'" "timeout"
+
+# Output that cannot be written (a full disk) ends the session: the
+# command goes on on the server, and the next line must not meet its
+# output ("output before STARTED").
+if [ -w /dev/full ]; then
+	printf 'head -c 100000 /dev/zero\necho two\n' |
+	    rcmd_within 10 >/dev/full 2>"$dir/err"
+	expect_eq "status after a failed write" 255 "$?"
+	expect_eq "message after a failed write" \
+	    "rcmd: cannot write output: No space left on device" \
+	    "$(cat "$dir/err")"
+else
+	say "SKIP of the failed write: no /dev/full"
+fi

@@ -195,7 +195,8 @@ out=$(tls alice -n 'echo still')
 expect_eq "alice after the Deny" still "$out"
 
 # dave at an interactive prompt, between commands; a Deny by his name,
-# then SIGHUP: the connection is closed with the ERROR, and rcmd says so.
+# then SIGHUP: the connection is closed with the ERROR, and rcmd says so
+# and exits.
 client dave
 mkfifo "$dir/dave.in" || fail "mkfifo"
 # Open for both, so that neither open waits for the other side.
@@ -215,10 +216,14 @@ kill -HUP "$daemon_pid"
 wait_for 5 grep -q "as dave: denied after reload" "$log" ||
     fail "dave's connection was not ended"
 echo 'echo after' >&3
+# A third line: the ERROR, read as the answer to "echo after", must end
+# the session rather than bring the prompt back on a closed connection.
+echo 'echo third' >&3
 exec 3>&-
 wait "$dave"
-expect_ne "dave: status" 0 "$?"
+expect_eq "dave: status" 255 "$?"
 expect_eq "dave: output" prompt "$(cat "$dir/dave.out")"
+expect_eq "dave: one message" 1 "$(wc -l <"$dir/dave.err")"
 expect_match "dave: message" \
     "rcmd: *denied after reload: dave from 127.0.0.1 is denied by $conf:*: Deny dave*" \
     "$(cat "$dir/dave.err")"
