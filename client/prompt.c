@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <histedit.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,7 @@ static void	 prompt_dir_done(struct prompt_dir *, struct conn *,
 		    const struct conn_result *);
 static void	 prompt_dir_free(struct prompt_dir *);
 static void	 prompt_set_text(const char *, const struct prompt_dir *);
+static int	 prompt_signals(int);
 
 /* sym_NAME for each function of PROMPT_SYMBOLS, and their table. */
 PROMPT_SYMBOLS(DLOAD_POINTER)
@@ -322,6 +324,27 @@ prompt_dir_free(struct prompt_dir *d)
 }
 
 /*
+ * Empty the signal pipe of signals caught between commands. Return
+ * SIGTERM or SIGHUP if one came, which ends the prompt, or 0: SIGINT and
+ * SIGQUIT only clear the line.
+ */
+static int
+prompt_signals(int fd)
+{
+	uint8_t	sigs[64];
+	ssize_t	i, n;
+	int	end = 0;
+
+	while ((n = read(fd, sigs, sizeof sigs)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (sigs[i] == SIGTERM || sigs[i] == SIGHUP)
+				end = sigs[i];
+		}
+	}
+	return (end);
+}
+
+/*
  * Read and run commands until "exit" or end of input, each with the given
  * timeout, starting in cwd (NULL: home). Return the status of the last
  * command, or 255 if the connection was lost.
@@ -336,10 +359,9 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose, const char *cwd)
 	struct conn_result	 r;
 	const char		*line, *arg;
 	char			*cmd, *cause = NULL, *histfile;
-	uint8_t			 junk[64];
 	size_t			 len;
 	mode_t			 umask_save;
-	int			 count, status = 0;
+	int			 count, sig, status = 0;
 
 	if (prompt_load() != 0)
 		return (RCMD_EXIT_ERROR);
@@ -371,10 +393,15 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose, const char *cwd)
 		errno = 0;
 		line = sym_el_gets(el, &count);
 		if (line == NULL && errno == EINTR) {
-			/* Ctrl-C at the prompt: forget it and ask again. */
-			while (read(c->sigfd, junk, sizeof junk) > 0)
-				;
+			/*
+			 * SIGINT or SIGQUIT at the prompt: forget the line
+			 * and ask again. SIGTERM or SIGHUP: leave.
+			 */
 			fputc('\n', stdout);
+			if ((sig = prompt_signals(c->sigfd)) != 0) {
+				status = 128 + sig;
+				break;
+			}
 			sym_el_reset(el);
 			continue;
 		}
@@ -421,8 +448,11 @@ prompt_run(struct conn *c, uint32_t timeout_ms, int verbose, const char *cwd)
 			c->run = &dir.run;
 		}
 
-		while (read(c->sigfd, junk, sizeof junk) > 0)
-			;
+		if ((sig = prompt_signals(c->sigfd)) != 0) {
+			free(cmd);
+			status = 128 + sig;
+			break;
+		}
 		if (conn_run(c, cmd, len, timeout_ms, -1, &r, &cause) != 0) {
 			fprintf(stderr, "rcmd: %s\n", cause);
 			free(cause);

@@ -85,3 +85,29 @@ wait "$pid"
 expect_eq "status after ERR_AUDIT" 0 "$?"
 expect_eq "output after ERR_AUDIT" "five" "$(cat "$dir/out")"
 expect_eq "messages after ERR_AUDIT" 1 "$(wc -l <"$dir/err")"
+
+# Signals at an idle prompt: SIGINT and SIGQUIT clear the line, SIGTERM
+# and SIGHUP end rcmd with 128 plus the signal's number (it took every
+# one for Ctrl-C, and a SIGTERM never ended it).
+for s in TERM:143 HUP:129; do
+	"$RCMD" -p "$port" 127.0.0.1 <"$dir/in" >"$dir/out" 2>"$dir/err" &
+	pid=$!
+	track "$pid"
+	exec 3>"$dir/in"
+	echo 'echo ready' >&3
+	wait_for 5 grep -q ready "$dir/out" || fail "SIG${s%:*}: no prompt"
+	kill -INT "$pid"
+	kill -QUIT "$pid"
+	sleep 0.3
+	proc_alive "$pid" || fail "SIG${s%:*}: SIGINT or SIGQUIT ended rcmd"
+	kill -"${s%:*}" "$pid"
+	i=0
+	while proc_alive "$pid" && [ "$i" -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	proc_alive "$pid" && fail "SIG${s%:*} did not end rcmd at the prompt"
+	wait "$pid"
+	expect_eq "status after SIG${s%:*} at the prompt" "${s#*:}" "$?"
+	exec 3>&-
+done
