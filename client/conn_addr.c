@@ -227,6 +227,8 @@ conn_open_unix(struct conn *c, const char *host, char **cause)
 	}
 	/* A local connect does not wait: it succeeds or fails at once. */
 	if (connect(c->fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		/* Fan-out's summary gives it as the reason. */
+		c->error = errno;
 		if (errno == ENOENT || errno == ECONNREFUSED ||
 		    errno == ENOTSOCK)
 			hint = " (is rcmdd's ListenSocket there?)";

@@ -366,9 +366,12 @@ fanout_print_lines(struct fanout_host *h, int err, int last)
 			n = rbuf_length(b);
 		else
 			break;
-		if (h->raw)
-			fprintf(fp, "%s: %.*s\n", h->name, (int)n, (char *)p);
-		else {
+		if (h->raw) {
+			/* fwrite: %.*s would stop at a NUL byte. */
+			fprintf(fp, "%s: ", h->name);
+			fwrite(p, 1, n, fp);
+			fputc('\n', fp);
+		} else {
 			rbuf_drain(&safe, rbuf_length(&safe));
 			fanout_sanitize(&safe, p, n, 0);
 			fprintf(fp, "%s: %.*s\n", h->name,

@@ -76,6 +76,12 @@ for opt in --raw -r; do
 rcmd: 1 host: 1 ok" "$(cat "$dir/err")"
 done
 
+# A NUL byte passes with --raw too (the line was cut there).
+printf '%s: a\000b\n' "$h1" >"$dir/expect.out"
+timeout -s KILL 30 "$RCMD" -r -H "$h1" "printf 'a\\000b\\n'" >"$dir/out" \
+    2>/dev/null
+expect_file_eq "-r with a NUL byte" "$dir/expect.out" "$dir/out"
+
 # One host: raw, as ssh does.
 rcmd -n "$cmd" >"$dir/out" 2>"$dir/err"
 expect_eq "one host status" 0 "$?"

@@ -126,6 +126,13 @@ grep -q "^rcmd: 127.0.0.1:$free: cannot connect to 127.0.0.1 port $free: connect
 grep -q "^rcmd: $h4: .*no Allow rule admits" "$dir/err" ||
     fail "no reason for the refusing host: $(cat "$dir/err")"
 
+# A unix: host that is not there is summarised with its reason too (it
+# was "not found" whatever the reason).
+fanout -H "unix:$dir/no.sock" true
+expect_eq "status, unix host missing" 255 "$rc"
+expect_eq "summary, unix host missing" "rcmd: 1 host: 1 unreachable (unix:$dir/no.sock: No such file or directory)" \
+    "$(tail -n 1 "$dir/err")"
+
 # Without them, the largest of the hosts' statuses, signals as 128+N.
 fanout -H "$ok3" 'case $(cat '"$dir"'/who.$PPID) in
 	daemon1) exit 7;; daemon2) kill -TERM $$;; *) exit 0;; esac'
