@@ -531,6 +531,20 @@ rcmd_bg() {
 	lib_rcmd bg "$@"
 }
 
+# prompt_bg [OPTION...]: rcmd's prompt on 127.0.0.1 in the background,
+# reading the lines written to descriptor 3 (a FIFO, $dir/in, opened
+# here; close it with exec 3>&-), its output in $dir/out and $dir/err,
+# its PID in rcmd_pid, tracked. Not rcmd_bg: sh gives a background command
+# /dev/null for stdin unless the command redirects it itself.
+prompt_bg() {
+	[ -p "$dir/in" ] || mkfifo "$dir/in" || fail "mkfifo $dir/in"
+	"$RCMD" -p "$port" "$@" 127.0.0.1 <"$dir/in" >"$dir/out" \
+	    2>"$dir/err" &
+	rcmd_pid=$!
+	track "$rcmd_pid"
+	exec 3>"$dir/in"
+}
+
 # rcmd_within SECONDS [OPTION...] [COMMAND...]: the same in the foreground,
 # killed (status 137) if it runs longer than SECONDS. rcmd passes SIGTERM
 # on to the command, so only SIGKILL surely stops it.

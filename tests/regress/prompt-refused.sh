@@ -24,12 +24,8 @@
 
 write_config "Allow *"
 start_daemon
-mkfifo "$dir/in" || fail "mkfifo"
-# Not rcmd_bg: a background command's standard input would be /dev/null.
-"$RCMD" -p "$port" 127.0.0.1 <"$dir/in" >"$dir/out" 2>"$dir/err" &
-pid=$!
-track "$pid"
-exec 3>"$dir/in"
+prompt_bg
+pid=$rcmd_pid
 
 echo 'echo one' >&3
 wait_for 5 grep -q one "$dir/out" || fail "echo one did not run: $(cat "$dir/err")"
@@ -65,10 +61,8 @@ expect_sql "one connection for all" \
 # A non-fatal error (ERR_AUDIT: the database locked past rcmdd's 5 s busy
 # timeout) brings the prompt back too. rcmd took every read from a plain
 # TCP connection for its end, and left at the first error of any kind.
-"$RCMD" -p "$port" 127.0.0.1 <"$dir/in" >"$dir/out" 2>"$dir/err" &
-pid=$!
-track "$pid"
-exec 3>"$dir/in"
+prompt_bg
+pid=$rcmd_pid
 ( echo "BEGIN IMMEDIATE;"; sleep 7; echo "COMMIT;" ) |
     "$SQLITE3" "$db" >/dev/null 2>&1 &
 locker=$!
@@ -90,10 +84,8 @@ expect_eq "messages after ERR_AUDIT" 1 "$(wc -l <"$dir/err")"
 # and SIGHUP end rcmd with 128 plus the signal's number (it took every
 # one for Ctrl-C, and a SIGTERM never ended it).
 for s in TERM:143 HUP:129; do
-	"$RCMD" -p "$port" 127.0.0.1 <"$dir/in" >"$dir/out" 2>"$dir/err" &
-	pid=$!
-	track "$pid"
-	exec 3>"$dir/in"
+	prompt_bg
+	pid=$rcmd_pid
 	echo 'echo ready' >&3
 	wait_for 5 grep -q ready "$dir/out" || fail "SIG${s%:*}: no prompt"
 	kill -INT "$pid"

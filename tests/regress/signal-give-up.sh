@@ -20,43 +20,37 @@
 
 . "$(dirname "$0")/lib.sh"
 
+# give_up WHERE: rcmd_pid runs a command that ignores SIGINT; two SIGINTs
+# leave it running, the third ends it with 255 at once, saying so.
+give_up() {
+	wait_for 5 grep -q ready "$dir/out" ||
+	    fail "$1: the command did not start"
+	kill -INT "$rcmd_pid"
+	sleep 0.3
+	kill -INT "$rcmd_pid"
+	sleep 0.3
+	proc_alive "$rcmd_pid" ||
+	    fail "$1: rcmd ended after two SIGINTs: $(cat "$dir/err")"
+	t0=$(now_ms)
+	kill -INT "$rcmd_pid"
+	wait "$rcmd_pid"
+	rc=$?
+	t1=$(now_ms)
+	expect_eq "$1: status" 255 "$rc"
+	expect_eq "$1: message" \
+	    "rcmd: interrupted 3 times: giving up on the command" \
+	    "$(cat "$dir/err")"
+	expect_le "$1: ms until rcmd exits after the third SIGINT" \
+	    $((t1 - t0)) 3000
+}
+
 start_daemon
 rcmd_bg -n "trap '' INT; echo ready; sleep 20" >"$dir/out" 2>"$dir/err"
-pid=$rcmd_pid
-wait_for 5 grep -q ready "$dir/out" || fail "the command did not start"
-kill -INT "$pid"
-sleep 0.3
-kill -INT "$pid"
-sleep 0.3
-proc_alive "$pid" || fail "rcmd ended after two SIGINTs: $(cat "$dir/err")"
-t0=$(now_ms)
-kill -INT "$pid"
-wait "$pid"
-rc=$?
-t1=$(now_ms)
-expect_eq "status" 255 "$rc"
-expect_eq "message" "rcmd: interrupted 3 times: giving up on the command" \
-    "$(cat "$dir/err")"
-expect_le "ms until rcmd exits after the third SIGINT" $((t1 - t0)) 3000
+give_up "one command"
 
-# At the prompt too: the third signal ends rcmd with 255 (its connection
-# is still busy with the command).
-mkfifo "$dir/in" || fail "mkfifo"
-"$RCMD" -p "$port" 127.0.0.1 <"$dir/in" >"$dir/out" 2>"$dir/err" &
-pid=$!
-track "$pid"
-exec 3>"$dir/in"
+# At the prompt too (its connection is still busy with the command).
+prompt_bg
 echo "trap '' INT; echo ready; sleep 20" >&3
-wait_for 5 grep -q ready "$dir/out" || fail "the prompt's command did not start"
-kill -INT "$pid"
-sleep 0.3
-kill -INT "$pid"
-sleep 0.3
-proc_alive "$pid" || fail "rcmd ended after two SIGINTs at the prompt: $(cat "$dir/err")"
-kill -INT "$pid"
-wait "$pid"
-expect_eq "status at the prompt" 255 "$?"
-expect_eq "message at the prompt" \
-    "rcmd: interrupted 3 times: giving up on the command" "$(cat "$dir/err")"
+give_up "at the prompt"
 expect_eq "output at the prompt" "ready" "$(cat "$dir/out")"
 exec 3>&-
