@@ -691,8 +691,8 @@ session_shutdown_all(void)
 	session_shutting_down = 1;
 	TAILQ_FOREACH_SAFE(s, &session_list, entry, s1) {
 		if (s->state != SESSION_RUNNING)
-			session_error(s, ERR_SHUTDOWN, "rcmdd is shutting "
-			    "down: try again when it is back");
+			session_error(s, ERR_SHUTDOWN, "%s",
+			    SESSION_SHUTDOWN_MSG);
 	}
 }
 

@@ -58,6 +58,7 @@ static char	*session_strndup(const struct frame_str *);
 static void	session_start(struct session *, struct cmd_record *,
 		    uint32_t);
 static void	session_job_cb(struct job *, struct job_event *, void *);
+static int	session_job_over(struct session *);
 static void	session_send_output(struct session *, struct job_event *);
 static void	session_output_free_cb(const void *, size_t, void *);
 static void	session_send(struct session *, const void *, size_t,
@@ -304,8 +305,7 @@ session_start(struct session *s, struct cmd_record *rec, uint32_t timeout_ms)
 
 	if (session_shutting_down) {
 		record_free(rec);
-		session_error(s, ERR_SHUTDOWN, "rcmdd is shutting down: "
-		    "try again when it is back");
+		session_error(s, ERR_SHUTDOWN, "%s", SESSION_SHUTDOWN_MSG);
 		return;
 	}
 	if (session_exec_allowed(s, rec) != 0) {
@@ -407,25 +407,14 @@ session_job_cb(struct job *job, struct job_event *ev, void *arg)
 	case JOB_EV_ERROR:
 		session_send_error(s, ev->error_code, (const char *)ev->data,
 		    ev->len);
-		s->job = NULL;
-		if (!session_closing(s)) {
-			session_set_state(s, SESSION_READY);
-			session_idle(s);
-		}
+		if (session_job_over(s) != 0)
+			return;
 		break;
 	case JOB_EV_EXIT:
 		len = frame_encode_exit(buf, sizeof buf, &ev->exit);
 		session_send(s, buf, len, NULL, 0);
-		s->job = NULL;
-		if (session_closing(s))
-			break;
-		session_set_state(s, SESSION_READY);
-		session_idle(s);
-		if (session_shutting_down) {
-			session_error(s, ERR_SHUTDOWN, "rcmdd is shutting "
-			    "down: try again when it is back");
+		if (session_job_over(s) != 0)
 			return;
-		}
 		break;
 	}
 	if (s->flags & SESSION_STDIN_PAUSED) {
@@ -434,6 +423,26 @@ session_job_cb(struct job *job, struct job_event *ev, void *arg)
 			bufferevent_enable(s->bev, EV_READ);
 	}
 	event_active(s->resume, EV_READ, 1);
+}
+
+/*
+ * The session's command is over, with EXIT or an ERROR: wait for the next
+ * one, or, shutting down, close with ERR_SHUTDOWN (session_shutdown_all
+ * left the session to finish its command). Return 1 if it was closed.
+ */
+static int
+session_job_over(struct session *s)
+{
+	s->job = NULL;
+	if (session_closing(s))
+		return (0);
+	session_set_state(s, SESSION_READY);
+	session_idle(s);
+	if (session_shutting_down) {
+		session_error(s, ERR_SHUTDOWN, "%s", SESSION_SHUTDOWN_MSG);
+		return (1);
+	}
+	return (0);
 }
 
 /* Queue a frame: its header (or whole) in hdr, then an optional payload. */
