@@ -227,6 +227,7 @@ session_refuse_fd(int fd, const struct sockaddr *sa, socklen_t salen,
 	uint8_t	 buf[256];
 	char	 msg[128], host[NI_MAXHOST];
 	size_t	 len;
+	int	 i;
 
 	snprintf(msg, sizeof msg, "too many connections for the descriptors "
 	    "rcmdd may open (%lu): try again later", session_fd_limit);
@@ -237,8 +238,14 @@ session_refuse_fd(int fd, const struct sockaddr *sa, socklen_t salen,
 		strlcpy(host, "unknown", sizeof host);
 	session_log(NULL, 0, "connection from %s refused: %s", host, msg);
 	if (kind != SESSION_TLS) {
-		while (recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
-			;
+		/*
+		 * At most 64 KiB: a client that never stops sending would
+		 * hold the loop, and every other client, for as long.
+		 */
+		for (i = 0; i < 256; i++) {
+			if (recv(fd, buf, sizeof buf, MSG_DONTWAIT) <= 0)
+				break;
+		}
 		len = strlen(msg);
 		frame_header(buf, MSG_ERROR, 2 + len);
 		buf[FRAME_HEADER_LEN] = ERR_LIMIT >> 8;

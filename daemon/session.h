@@ -112,6 +112,7 @@ extern int	 session_shutting_down;
 /* The ERR_SHUTDOWN every session gets as rcmdd shuts down. */
 #define SESSION_SHUTDOWN_MSG \
 	"rcmdd is shutting down: try again when it is back"
+
 extern u_long	 session_fd_limit;
 void		 session_set_state(struct session *, enum session_state);
 int		 session_closing(const struct session *);
