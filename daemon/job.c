@@ -93,6 +93,7 @@ struct job {
 	int			 stdin_paused;
 	struct job_ctl		*resize;	/* queued, not taken */
 	uint64_t		 signals;	/* queued, not taken */
+	int			 stdin_eof;	/* STDIN_EOF queued */
 };
 TAILQ_HEAD(jobs, job);
 
@@ -441,6 +442,15 @@ job_ctl_add(struct job *job, int type, int arg, const uint8_t *data,
 	}
 	if (type == JOB_CTL_RESIZE)
 		job->resize = c;
+	/* Stdin closes once: a STDIN_EOF after the first is nothing. */
+	if (type == JOB_CTL_STDIN_EOF) {
+		if (job->stdin_eof) {
+			pthread_mutex_unlock(&job->lock);
+			free(c);
+			return;
+		}
+		job->stdin_eof = 1;
+	}
 	/* So does a signal already queued, as the kernel merges them. */
 	if (type == JOB_CTL_SIGNAL && arg > 0 && arg < 64) {
 		if (job->signals & ((uint64_t)1 << arg)) {
