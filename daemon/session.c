@@ -477,7 +477,8 @@ session_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer	*in;
 
 	in = bufferevent_get_input(bev);
-	if (s->state == SESSION_LINGERING) {
+	/* A closing session reads no more frames: drop what comes. */
+	if (session_closing(s)) {
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}

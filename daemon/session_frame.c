@@ -419,7 +419,9 @@ session_job_cb(struct job *job, struct job_event *ev, void *arg)
 	}
 	if (s->flags & SESSION_STDIN_PAUSED) {
 		s->flags &= ~SESSION_STDIN_PAUSED;
-		if (!(s->flags & (SESSION_INLINE | SESSION_OUT_PAUSED)))
+		/* A closing session reads only once lingering, to drop. */
+		if (!(s->flags & (SESSION_INLINE | SESSION_OUT_PAUSED)) &&
+		    !session_closing(s))
 			bufferevent_enable(s->bev, EV_READ);
 	}
 	event_active(s->resume, EV_READ, 1);
