@@ -312,8 +312,11 @@ worker_step(struct worker *run, const struct pollfd *pfd)
 
 	if (run->done)
 		return;
-	if (run->i_wake != -1 && pfd[run->i_wake].revents != 0)
+	if (run->i_wake != -1 && pfd[run->i_wake].revents != 0) {
 		worker_read_ctl(run);
+		if (run->done)
+			return;
+	}
 	if (run->i_in != -1 && pfd[run->i_in].revents != 0)
 		worker_write_stdin(run);
 	if (run->i_out != -1 && pfd[run->i_out].revents != 0)
@@ -406,6 +409,15 @@ worker_read_ctl(struct worker *run)
 
 	while ((c = STAILQ_FIRST(&items)) != NULL) {
 		STAILQ_REMOVE_HEAD(&items, entry);
+		/*
+		 * Done (worker_gone, on a failed SIGNAL or WINSIZE): the
+		 * final report is sent and the job may be freed; the rest
+		 * is dropped untouched.
+		 */
+		if (run->done) {
+			free(c);
+			continue;
+		}
 		switch (c->type) {
 		case JOB_CTL_STDIN:
 			if (run->fd_in != -1 && !run->stdin_eof) {
