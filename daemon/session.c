@@ -208,7 +208,8 @@ session_new(int fd, const struct sockaddr *sa, socklen_t salen, int kind)
 	    s->rp.identity != NULL ? s->rp.identity : "");
 	session_set_state(s, kind == SESSION_TLS ? SESSION_TLS_HANDSHAKE :
 	    SESSION_HELLO);
-	session_check_limits(s);
+	if (session_check_limits(s) != 0)
+		return;
 	if (s->state == SESSION_HELLO)
 		session_authorize(s);
 }
@@ -654,7 +655,12 @@ session_close(struct session *s)
 	if (session_closing(s))
 		return;
 	session_set_state(s, SESSION_CLOSING);
-	session_count_remove(s);
+	/*
+	 * It still counts against its source until freed: else a source's
+	 * refused connections, each waiting to be read, would take places
+	 * of MaxConnections that MaxConnectionsPerSource should keep.
+	 */
+	session_handshake_done(s);
 	bufferevent_disable(s->bev, EV_READ);
 	tv.tv_sec = SESSION_CLOSE_WAIT_MS / 1000;
 	tv.tv_usec = 0;

@@ -134,7 +134,7 @@ int		 session_exec_allowed(struct session *,
 void		 session_count_add(struct session *);
 void		 session_count_remove(struct session *);
 void		 session_handshake_done(struct session *);
-void		 session_check_limits(struct session *);
+int		 session_check_limits(struct session *);
 void		 session_log(struct session *, int, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
 

@@ -367,34 +367,45 @@ session_handshake_done(struct session *s)
 /*
  * Refuse a new connection past MaxConnections or MaxConnectionsPerSource
  * with an ERROR that names the limit; the session closes once it is
- * written. Past MaxHandshakes, the connection that has been in the
+ * written. A source's refused connections count against it until they
+ * are gone, and past twice its limit it gets no ERROR: the connection is
+ * closed at once, so that one host's refusals cannot hold the places of
+ * MaxConnections. Past MaxHandshakes, the connection that has been in the
  * handshake longest is dropped instead: a client that is slow on purpose
  * holds a place longer than any other, and a new honest client still gets
- * in.
+ * in. Return 1 if s was freed.
  */
-void
+int
 session_check_limits(struct session *s)
 {
 	struct session	*old;
 	char		*why;
+	u_int		 max = server_conf->max_conns_source;
 
+	if (max != 0 && s->src->n > 2 * (uint64_t)max) {
+		session_log(s, 1, "session %llu: %s: closed at once: twice "
+		    "MaxConnectionsPerSource (%u) from %s, most of them "
+		    "refused", (unsigned long long)s->id, s->peer, max,
+		    s->source);
+		session_free(s);
+		return (1);
+	}
 	if (server_conf->max_conns != 0 &&
 	    session_count() > server_conf->max_conns) {
 		session_error(s, ERR_LIMIT, "too many connections: rcmdd "
 		    "serves at most %u at once (MaxConnections); try again "
 		    "later", server_conf->max_conns);
-		return;
+		return (0);
 	}
-	if (server_conf->max_conns_source != 0 &&
-	    s->src->n > server_conf->max_conns_source) {
+	if (max != 0 && s->src->n > max) {
 		session_error(s, ERR_LIMIT, "too many connections from %s: at "
 		    "most %u at once (MaxConnectionsPerSource); try again "
-		    "later", s->source, server_conf->max_conns_source);
-		return;
+		    "later", s->source, max);
+		return (0);
 	}
 	if (server_conf->max_handshakes == 0 ||
 	    session_handshake_number <= server_conf->max_handshakes)
-		return;
+		return (0);
 	old = TAILQ_FIRST(&session_handshakes);
 	if (old->state == SESSION_TLS_HANDSHAKE) {
 		xasprintf(&why, "dropped during the TLS handshake: more than "
@@ -403,12 +414,13 @@ session_check_limits(struct session *s)
 		    server_conf->max_handshakes);
 		session_tls_failed(old, why);
 		free(why);
-		return;
+		return (0);
 	}
 	session_error(old, ERR_LIMIT, "too many connections in the "
 	    "handshake: more than %u have not said HELLO (MaxHandshakes), and "
 	    "this one had waited longest; closing it",
 	    server_conf->max_handshakes);
+	return (0);
 }
 
 /*

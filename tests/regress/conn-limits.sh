@@ -18,7 +18,8 @@
 # MaxCommands the client gets ERROR 11 naming the limit before the
 # connection closes, and the daemon logs it; a connection that stays idle
 # past IdleTimeout after HELLO gets ERROR 8 and is closed. Another source
-# address (127.0.0.2) still gets in when one source is at its limit.
+# address (127.0.0.2) still gets in when one source is at its limit, or
+# floods past it.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -91,6 +92,22 @@ sleep 1
 expect_eq "a 3rd from 127.0.0.1" "ERROR 11 too many connections from 127.0.0.1: at most 2 at once (MaxConnectionsPerSource); try again later" \
     "$(connect_from 127.0.0.1)"
 expect_eq "one from 127.0.0.2" "HELLO" "$(connect_from 127.0.0.2)"
+kill "$hold_pid"
+wait "$hold_pid" 2>/dev/null
+stop_daemon
+
+# A source refused for MaxConnectionsPerSource cannot fill MaxConnections
+# with its refused connections, each waiting up to 5 s for it to read its
+# ERROR: they count against the source until they are gone, and past
+# twice the limit it gets no ERROR and its connections close at once. 40
+# from 127.0.0.1 that never read took all 20 places from 127.0.0.2.
+write_config "MaxConnectionsPerSource 2" "MaxConnections 20"
+start_daemon
+hold 40 60
+sleep 1
+expect_eq "one from 127.0.0.2 while 127.0.0.1 floods" "HELLO" \
+    "$(connect_from 127.0.0.2)"
+expect_log "the flood's log" "closed at once: twice MaxConnectionsPerSource (2)"
 kill "$hold_pid"
 wait "$hold_pid" 2>/dev/null
 stop_daemon
