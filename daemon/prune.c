@@ -80,6 +80,22 @@ prune_run(sqlite3 *audit_db, u_int days, uint64_t max_rows)
 			limit = (uint64_t)sqlite3_column_int64(stmt, 0);
 		sqlite3_finalize(stmt);
 		stmt = NULL;
+		/*
+		 * But never past the start of a row to keep: one that says
+		 * it finished before the cutoff after newer ones (the clock
+		 * was behind) must not take them with it.
+		 */
+		if (sqlite3_prepare_v2(audit_db, "SELECT min(seq) FROM "
+		    "commands WHERE seq IS NOT NULL AND finished_at >= ?", -1,
+		    &stmt, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_text(stmt, 1, cutoff, -1, SQLITE_STATIC);
+		if (sqlite3_step(stmt) == SQLITE_ROW &&
+		    sqlite3_column_type(stmt, 0) != SQLITE_NULL &&
+		    (uint64_t)sqlite3_column_int64(stmt, 0) - 1 < limit)
+			limit = (uint64_t)sqlite3_column_int64(stmt, 0) - 1;
+		sqlite3_finalize(stmt);
+		stmt = NULL;
 	}
 	if (max_rows != 0) {
 		/* Up to the end of the newest row past the last max_rows. */

@@ -166,6 +166,7 @@ static int	 chain_add(u_int, uint64_t *, char *);
 static int	 chain_build(struct fixture *, u_int,
 		     char [][CHAIN_HASH_LEN + 1]);
 static int	 v1_build(const char *, const char *);
+static void	 prune_age_case(const char *, const char *, u_int);
 static void	 expect_verify(const char *, const char *, uint64_t,
 		     uint64_t);
 static void	 expect_refused(const char *, const char *, const char *,
@@ -182,6 +183,7 @@ static void	 test_chain_head(void);
 static void	 test_chain_prune_rows(void);
 static void	 test_chain_prune_batches(void);
 static void	 test_chain_prune_age(void);
+static void	 test_chain_prune_age_past(void);
 static void	 test_chain_prune_age_edited(void);
 static void	 test_chain_migrate(void);
 static void	 test_chain_reopen(void);
@@ -206,6 +208,7 @@ static CU_TestInfo chain_tests[] = {
 	{ "pruning goes in batches of 500, and every 500 seals",
 	    test_chain_prune_batches },
 	{ "AuditRetainDays prunes old rows", test_chain_prune_age },
+	{ "AuditRetainDays stops at a newer row", test_chain_prune_age_past },
 	{ "pruning old edited rows leaves a chain that verifies",
 	    test_chain_prune_age_edited },
 	{ "version 1 is migrated and sealed", test_chain_migrate },
@@ -1193,19 +1196,22 @@ out:
 }
 
 /*
- * AuditRetainDays: rows that finished before the cutoff go, and the rest
- * verifies. The old rows are made by the migration from version 1, which
- * chains rows with the times they hold, so that every hash is valid
- * before pruning.
+ * AuditRetainDays over six rows, each old (2001) or new (now) as ages
+ * says, from id 1: the rows left are want (their ids), and the chain base
+ * is the end of the last row pruned, base (row i starts at 2i - 1 and
+ * ends at 2i); the rest verifies. The old rows are made by the migration
+ * from version 1, which chains rows with the times they hold, so that
+ * every hash is valid before pruning.
  */
 static void
-test_chain_prune_age(void)
+prune_age_case(const char *ages, const char *want, u_int base)
 {
 	struct fixture	 fx;
 	struct timespec	 ts;
-	char		 now[32], *rows, *more, *h4 = NULL;
-	char		 head[HEAD_LEN];
-	u_int		 i;
+	char		 now[32], *rows, *more, *hb = NULL, *sql;
+	char		 head[HEAD_LEN], nrows[16], nbase[16];
+	u_int		 i, left = (u_int)(strlen(want) + 1) / 2;
+	int		 old;
 
 	if (fixture_new(&fx, "test_chain") != 0)
 		return;
@@ -1213,11 +1219,12 @@ test_chain_prune_age(void)
 	text_time(&ts, now, sizeof now);
 	rows = xstrdup("");
 	for (i = 1; i <= 6; i++) {
+		old = ages[i - 1] == 'o';
 		xasprintf(&more, "%sINSERT INTO commands (id, started_at, "
 		    "finished_at, client_addr, command, status, exit_code) "
 		    "VALUES (%u, '%s', '%s', '127.0.0.1', 'echo %u', 'exited', "
-		    "0);", rows, i, i <= 4 ? "2001-02-03T04:05:06.007Z" : now,
-		    i <= 4 ? "2001-02-03T04:05:07.008Z" : now, i);
+		    "0);", rows, i, old ? "2001-02-03T04:05:06.007Z" : now,
+		    old ? "2001-02-03T04:05:07.008Z" : now, i);
 		free(rows);
 		rows = more;
 	}
@@ -1225,28 +1232,51 @@ test_chain_prune_age(void)
 		goto out;
 	if (fixture_open(&fx, 0) != 0)
 		goto out;
-	h4 = db_text(fx.path, "SELECT end_hash FROM commands WHERE end_seq = "
-	    "8");
+	xasprintf(&sql, "SELECT end_hash FROM commands WHERE end_seq = %u",
+	    base);
+	hb = db_text(fx.path, sql);
+	free(sql);
 	expect_verify(fx.path, NULL, 6, 12);
 
 	audit_start();
 	audit_set_retention(30, 0);
-	if (wait_text(fx.path, "SELECT count(*) FROM commands", "2") == 0) {
+	snprintf(nrows, sizeof nrows, "%u", left);
+	snprintf(nbase, sizeof nbase, "%u", base);
+	if (wait_text(fx.path, "SELECT count(*) FROM commands", nrows) == 0) {
 		db_expect_text(fx.path, "SELECT group_concat(id) FROM commands",
-		    "5,6");
+		    want);
 		db_expect_text(fx.path, "SELECT value FROM audit_meta "
-		    "WHERE key = 'chain_base_seq'", "8");
+		    "WHERE key = 'chain_base_seq'", nbase);
 		db_expect_text(fx.path, "SELECT value FROM audit_meta "
-		    "WHERE key = 'chain_base_hash'", h4);
-		expect_verify(fx.path, NULL, 2, 12);
-		snprintf(head, sizeof head, "8:%s", h4 == NULL ? "" : h4);
-		expect_verify(fx.path, head, 2, 12);
+		    "WHERE key = 'chain_base_hash'", hb);
+		expect_verify(fx.path, NULL, left, 12);
+		snprintf(head, sizeof head, "%u:%s", base, hb == NULL ? "" : hb);
+		expect_verify(fx.path, head, left, 12);
 	}
 	audit_stop();
 out:
-	free(h4);
+	free(hb);
 	free(rows);
 	fixture_free(&fx);
+}
+
+/* AuditRetainDays: rows that finished before the cutoff go. */
+static void
+test_chain_prune_age(void)
+{
+	prune_age_case("oooonn", "5,6", 8);
+}
+
+/*
+ * A row that says it finished long ago after newer ones (the clock was
+ * behind when it ended, as after a boot with a dead RTC) does not take
+ * the newer rows with it: the cut stops before the first row to keep. It
+ * went through the last old row's end, and all but row 6 went.
+ */
+static void
+test_chain_prune_age_past(void)
+{
+	prune_age_case("oonnon", "3,4,5,6", 4);
 }
 
 /*
