@@ -133,6 +133,8 @@ privsep_child_start(struct cmd_record *rec, int ctl)
 	c->fds[0] = c->fds[1] = c->fds[2] = -1;
 	c->master = -1;
 	c->started = privsep_now();
+	/* A reload may lower it: the command keeps the cap it started with. */
+	c->output_max = privsep_conf->output_max;
 	c->wall_started = time(NULL);
 	/*
 	 * The environment comes from the configuration, which a reload on
@@ -549,10 +551,12 @@ privsep_ctl_msg(struct privsep_child *c, struct privsep_msg *m,
 			return (-1);
 		recording_output(c->recording, m->data, m->len);
 		keep = m->len;
-		if (rec->output_len + keep > privsep_conf->output_max) {
-			keep = privsep_conf->output_max - rec->output_len;
+		if (rec->output_len >= c->output_max)
+			keep = 0;
+		else if (keep > c->output_max - rec->output_len)
+			keep = c->output_max - rec->output_len;
+		if (keep < m->len)
 			c->capped = 1;
-		}
 		if (keep != 0) {
 			rec->output = xreallocarray(rec->output, 1,
 			    rec->output_len + keep);

@@ -43,6 +43,7 @@ struct privsep_child {
 	int			 finish;	/* FINISH came */
 	int			 gone;		/* the network end went */
 	int			 capped;	/* output past the cap */
+	size_t			 output_max;	/* AuditOutputMax at start */
 	int			 busy;		/* a thread has it */
 	int			 ended;		/* the end row is done */
 	int			 fail_kind;	/* PRIVSEP_FAIL_*, or 0 */
