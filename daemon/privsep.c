@@ -287,6 +287,7 @@ privsep_exec(struct privsep_msg *m, char **bad)
 	struct cmd_record	*rec;
 	char			*cause = NULL, *runas, *why;
 	size_t			 rlen, vlen, off;
+	uint64_t		 mask;
 	int			 ctl, type = 0, domain = 0;
 	socklen_t		 sl;
 
@@ -319,11 +320,15 @@ privsep_exec(struct privsep_msg *m, char **bad)
 	}
 	vlen = (size_t)privsep_get_i32(m->data + off) & 0xffffffffU;
 	off += 4;
+	/* A vector's rendering is ours (privsep_words): none may come. */
+	mask = privsep_mask(PRIVSEP_EXEC);
+	if (vlen != 0)
+		mask &= ~((uint64_t)1 << RECORD_F_COMMAND);
 	rec = xcalloc(1, sizeof *rec);
 	rec->peer.client_port = -1;
 	if (vlen > m->len - off || privsep_words(m->data + off, vlen, rec,
-	    &cause) != 0 || record_unpack(rec, privsep_mask(PRIVSEP_EXEC),
-	    m->data + off + vlen, m->len - off - vlen, &cause) != 0 ||
+	    &cause) != 0 || record_unpack(rec, mask, m->data + off + vlen,
+	    m->len - off - vlen, &cause) != 0 ||
 	    (rec->nwords == 0 && (rec->command == NULL ||
 	    (rec->command_len == 0 && rec->terminal == NULL))) ||
 	    rec->peer.client_addr[0] == '\0') {

@@ -77,6 +77,7 @@ static void	 test_serve_refusals(void);
 static void	 test_serve_back_to_back(void);
 static void	 test_serve_malformed(void);
 static void	 test_serve_network_killed(void);
+static void	 test_serve_forged_command(void);
 
 static CU_TestInfo serve_tests[] = {
 	{ "a command runs after its row is committed, and is recorded",
@@ -93,6 +94,8 @@ static CU_TestInfo serve_tests[] = {
 	    test_serve_back_to_back },
 	{ "a malformed request ends the channel and every command",
 	    test_serve_malformed },
+	{ "a vector's command text is the privileged part's, not the "
+	    "network part's", test_serve_forged_command },
 	{ "a network part killed by SIGKILL leaves no command running or "
 	    "unrecorded", test_serve_network_killed },
 	CU_TEST_INFO_NULL
@@ -718,4 +721,53 @@ main(int argc, char **argv)
 	(void)argc;
 	signal(SIGPIPE, SIG_IGN);
 	return (unit_run(argv[0], "privsep_serve", serve_tests));
+}
+
+/*
+ * A vector's rendering (the command column, rcmdd --list, the log line)
+ * is the privileged part's to make: an EXEC whose record also carries a
+ * command text is malformed, and ends the channel. The text the network
+ * part sent was kept in the row, over what ran.
+ */
+static void
+test_serve_forged_command(void)
+{
+	struct fixture		 fx;
+	struct cmd_record	*rec;
+	uint8_t			*packed, *buf, *p;
+	size_t			 plen, len, rlen;
+	const char		 words[] = "echo\0forged";
+	char			*cause = NULL, *n;
+	int			 sv[2];
+
+	if (fx_start(&fx, 0) != 0)
+		return;
+	rec = new_record("ls");
+	packed = record_pack(rec, privsep_mask(PRIVSEP_EXEC), &plen);
+	rlen = strlen(fx.runas);
+	len = 2 + rlen + 4 + sizeof words + plen;
+	p = buf = xmalloc(len);
+	*p++ = (uint8_t)(rlen >> 8);
+	*p++ = (uint8_t)rlen;
+	memcpy(p, fx.runas, rlen);
+	p += rlen;
+	privsep_put_i32(p, (int32_t)sizeof words);
+	p += 4;
+	memcpy(p, words, sizeof words);
+	p += sizeof words;
+	memcpy(p, packed, plen);
+	CU_ASSERT_EQUAL_FATAL(privsep_socketpair(sv, &cause), 0);
+	CU_ASSERT_EQUAL(privsep_send(fx.chan, PRIVSEP_EXEC, buf, len, &sv[1],
+	    1, 0, &cause), 0);
+	close(sv[1]);
+	free(read_all(sv[0]));
+	close(sv[0]);
+	CU_ASSERT_EQUAL(fx_stop(&fx), 0);
+	n = db_text(&fx, "SELECT count(*) FROM commands WHERE command = 'ls'");
+	CU_ASSERT_STRING_EQUAL(n, "0");
+	free(n);
+	free(buf);
+	free(packed);
+	record_free(rec);
+	tmpdir_free(fx.dir);
 }
