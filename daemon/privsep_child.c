@@ -69,6 +69,7 @@ static void	privsep_pid_cb(int, short, void *);
 static void	privsep_gone(struct privsep_child *, const char *);
 static void	privsep_end(struct privsep_child *);
 static void	privsep_child_free(struct privsep_child *);
+static int	privsep_finish_status(const char *);
 
 static u_int			 privsep_nchildren;
 static struct privsep_children	 privsep_children =
@@ -569,10 +570,13 @@ privsep_ctl_msg(struct privsep_child *c, struct privsep_msg *m,
 		    record_unpack(rec, privsep_mask(PRIVSEP_FINISH), m->data,
 		    m->len, cause) != 0)
 			return (-1);
-		if (rec->status == NULL ||
-		    strcmp(rec->status, "running") == 0 ||
-		    strcmp(rec->status, "denied") == 0) {
-			xasprintf(cause, "FINISH without an end status");
+		/*
+		 * How a command that ran ended, as only the network part
+		 * knows; "failed" and "interrupted" are ours to give.
+		 */
+		if (!privsep_finish_status(rec->status)) {
+			xasprintf(cause, "FINISH without an end status of a "
+			    "command that ran");
 			return (-1);
 		}
 		/* Capped here or by the network part: truncated either way. */
@@ -673,6 +677,23 @@ privsep_end(struct privsep_child *c)
 	/* The recording's last chunk is queued before the end row. */
 	recording_end(c->recording);
 	privsep_thread(c, privsep_end_main);
+}
+
+/* Is status one FINISH may give: how a command that ran ended? */
+static int
+privsep_finish_status(const char *status)
+{
+	static const char *const ok[] = { "exited", "signaled", "timeout",
+	    "cancelled", "disconnected" };
+	size_t	i;
+
+	if (status == NULL)
+		return (0);
+	for (i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		if (strcmp(status, ok[i]) == 0)
+			return (1);
+	}
+	return (0);
 }
 
 /* Free a command's state and close its socket. */

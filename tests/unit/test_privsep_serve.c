@@ -78,6 +78,7 @@ static void	 test_serve_back_to_back(void);
 static void	 test_serve_malformed(void);
 static void	 test_serve_network_killed(void);
 static void	 test_serve_forged_command(void);
+static void	 test_serve_forged_status(void);
 
 static CU_TestInfo serve_tests[] = {
 	{ "a command runs after its row is committed, and is recorded",
@@ -96,6 +97,8 @@ static CU_TestInfo serve_tests[] = {
 	    test_serve_malformed },
 	{ "a vector's command text is the privileged part's, not the "
 	    "network part's", test_serve_forged_command },
+	{ "an end status only the privileged part gives is refused",
+	    test_serve_forged_status },
 	{ "a network part killed by SIGKILL leaves no command running or "
 	    "unrecorded", test_serve_network_killed },
 	CU_TEST_INFO_NULL
@@ -768,6 +771,38 @@ test_serve_forged_command(void)
 	free(n);
 	free(buf);
 	free(packed);
+	record_free(rec);
+	tmpdir_free(fx.dir);
+}
+
+/*
+ * FINISH says how a command that ran ended: exited, signaled, timeout,
+ * cancelled or disconnected. "failed" (it never started) and
+ * "interrupted" (rcmdd's own end) are the privileged part's to give; a
+ * FINISH with one is malformed, and the command's row is ended as
+ * interrupted by it. The row said "failed", for a command that ran.
+ */
+static void
+test_serve_forged_status(void)
+{
+	struct fixture		 fx;
+	struct cmd_record	*rec;
+	struct privsep_cmd	*cmd;
+	char			*cause = NULL;
+	int			 kind;
+
+	if (fx_start(&fx, 0) != 0)
+		return;
+	rec = new_record("true");
+	CU_ASSERT_EQUAL_FATAL(privsep_cmd_start(fx.chan, rec, fx.runas, &cmd,
+	    &kind, &cause), 0);
+	CU_ASSERT_EQUAL_FATAL(wait_exited(cmd, 5000), 0);
+	rec->status = "failed";
+	CU_ASSERT_NOT_EQUAL(privsep_cmd_finish(cmd, rec, &cause), 0);
+	free(cause);
+	privsep_cmd_free(cmd);
+	CU_ASSERT_EQUAL(fx_stop(&fx), 0);
+	expect_row(&fx, rec->id, "status", "interrupted");
 	record_free(rec);
 	tmpdir_free(fx.dir);
 }
