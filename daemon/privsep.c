@@ -79,6 +79,7 @@ static int	privsep_deny_msg(struct privsep_msg *);
 static int	privsep_words(const uint8_t *, size_t, struct cmd_record *,
 		    char **);
 static char	*privsep_decide(struct cmd_record *, const char *);
+static int	privsep_refusal_admit(const char *);
 static void	privsep_refused(struct cmd_record *);
 static void	privsep_refusals_cb(int, short, void *);
 static int	privsep_ready_msg(struct privsep_msg *, char **);
@@ -495,6 +496,30 @@ out:
 }
 
 /*
+ * May a refusal from addr have a row of its own? At most
+ * AUTH_REFUSALS_BURST at once and AUTH_REFUSALS_PER_SEC a second, whatever
+ * the network part sends; the others are summed up in one row a second
+ * later. First writes the row that sums up those before, if any.
+ */
+static int
+privsep_refusal_admit(const char *addr)
+{
+	struct timeval	tv = { 1, 0 };
+
+	if (!auth_refusal_admit(addr)) {
+		if (privsep_refusals_ev == NULL)
+			privsep_refusals_ev = evtimer_new(privsep_base,
+			    privsep_refusals_cb, NULL);
+		if (privsep_refusals_ev != NULL &&
+		    !evtimer_pending(privsep_refusals_ev, NULL))
+			evtimer_add(privsep_refusals_ev, &tv);
+		return (0);
+	}
+	privsep_refusals_cb(-1, 0, NULL);
+	return (1);
+}
+
+/*
  * Record a refused command (rec, which it takes) as a denied row, paced
  * as the network part paces refused connections: past the burst, a
  * refusal is only counted, and a timer sums them up in one row a second.
@@ -503,19 +528,10 @@ out:
 static void
 privsep_refused(struct cmd_record *rec)
 {
-	struct timeval	tv = { 1, 0 };
-
-	if (!auth_refusal_admit(rec->peer.client_addr)) {
+	if (!privsep_refusal_admit(rec->peer.client_addr)) {
 		record_free(rec);
-		if (privsep_refusals_ev == NULL)
-			privsep_refusals_ev = evtimer_new(privsep_base,
-			    privsep_refusals_cb, NULL);
-		if (privsep_refusals_ev != NULL &&
-		    !evtimer_pending(privsep_refusals_ev, NULL))
-			evtimer_add(privsep_refusals_ev, &tv);
 		return;
 	}
-	privsep_refusals_cb(-1, 0, NULL);
 	log_warnx("privileged part: command from %s%s%s: %s",
 	    rec->peer.client_addr, rec->peer.identity != NULL ? " as " : "",
 	    rec->peer.identity != NULL ? rec->peer.identity : "",
@@ -649,7 +665,9 @@ privsep_deny_msg(struct privsep_msg *m)
 		record_free(rec);
 		return (-1);
 	}
-	audit_deny(&rec->peer, rec->reason);
+	/* Bounded here too: a network part may send DENY without end. */
+	if (privsep_refusal_admit(rec->peer.client_addr))
+		audit_deny(&rec->peer, rec->reason);
 	record_free(rec);
 	return (0);
 }

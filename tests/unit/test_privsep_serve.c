@@ -79,6 +79,7 @@ static void	 test_serve_malformed(void);
 static void	 test_serve_network_killed(void);
 static void	 test_serve_forged_command(void);
 static void	 test_serve_forged_status(void);
+static void	 test_serve_deny_flood(void);
 
 static CU_TestInfo serve_tests[] = {
 	{ "a command runs after its row is committed, and is recorded",
@@ -99,6 +100,8 @@ static CU_TestInfo serve_tests[] = {
 	    "network part's", test_serve_forged_command },
 	{ "an end status only the privileged part gives is refused",
 	    test_serve_forged_status },
+	{ "DENY without end leaves a bounded number of rows",
+	    test_serve_deny_flood },
 	{ "a network part killed by SIGKILL leaves no command running or "
 	    "unrecorded", test_serve_network_killed },
 	CU_TEST_INFO_NULL
@@ -803,6 +806,39 @@ test_serve_forged_status(void)
 	privsep_cmd_free(cmd);
 	CU_ASSERT_EQUAL(fx_stop(&fx), 0);
 	expect_row(&fx, rec->id, "status", "interrupted");
+	record_free(rec);
+	tmpdir_free(fx.dir);
+}
+
+/*
+ * A network part that sends DENY without end cannot fill the disk: the
+ * privileged part records at most a burst of refusals one by one, then
+ * sums the rest up. 200 sent at once made 200 rows.
+ */
+static void
+test_serve_deny_flood(void)
+{
+	struct fixture		 fx;
+	struct cmd_record	*rec;
+	uint8_t			*packed;
+	size_t			 plen;
+	char			*cause = NULL, *n;
+	int			 i;
+
+	if (fx_start(&fx, 0) != 0)
+		return;
+	rec = new_record("");
+	rec->reason = xstrdup("not allowed: a test");
+	packed = record_pack(rec, privsep_mask(PRIVSEP_DENY), &plen);
+	for (i = 0; i < 200; i++)
+		CU_ASSERT_EQUAL(privsep_send(fx.chan, PRIVSEP_DENY, packed,
+		    plen, NULL, 0, 0, &cause), 0);
+	CU_ASSERT_EQUAL(fx_stop(&fx), 0);
+	n = db_text(&fx, "SELECT count(*) <= 40 FROM commands WHERE "
+	    "status = 'denied'");
+	CU_ASSERT_STRING_EQUAL(n, "1");
+	free(n);
+	free(packed);
 	record_free(rec);
 	tmpdir_free(fx.dir);
 }
