@@ -294,6 +294,9 @@ forward_behind_check(void)
 	limit = fwd_max_lag_ms != 0 ? fwd_max_lag_ms : FORWARD_BEHIND_MS;
 	age = fwd_oldest == 0 || fwd_head <= fwd_cursor ? 0 :
 	    now - fwd_oldest;
+	/* The clock stepped back: the event is not old, and age unsigned. */
+	if (age < 0)
+		age = 0;
 	if (!fwd_behind && (uint64_t)age * 1000 >= limit) {
 		fwd_behind = 1;
 		fwd_behind_at = now;
