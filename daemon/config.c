@@ -44,6 +44,7 @@
  */
 
 #define CONFIG_MAX_LINE	4096
+#define CONFIG_OUTPUT_MAX	((size_t)256 * 1024 * 1024)	/* AuditOutputMax */
 
 enum config_type {
 	CONFIG_STRING,
@@ -679,6 +680,18 @@ config_parse(struct config *conf, const char *file, FILE *fp, char **errors)
 	if (conf->metrics_interval_ms < 1000) {
 		config_error(errors, file, config_seen(seen, "MetricsInterval"),
 		    "MetricsInterval must be 1s or more");
+		nerrors++;
+	}
+	/*
+	 * The output is stored made safe to read, up to three times as long
+	 * (an invalid byte becomes U+FFFD), and SQLite stores no value of
+	 * more than 1,000,000,000 bytes: past it the column would be NULL.
+	 */
+	if (conf->output_max > CONFIG_OUTPUT_MAX) {
+		config_error(errors, file, config_seen(seen, "AuditOutputMax"),
+		    "AuditOutputMax is at most 256M: SQLite keeps no value "
+		    "over 1,000,000,000 bytes, and the output is stored up to "
+		    "three times as long");
 		nerrors++;
 	}
 	return (nerrors);

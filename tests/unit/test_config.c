@@ -529,6 +529,8 @@ test_config_errors(void)
 		{ "AuditOutputMax 1T\n", 1,
 		    "AuditOutputMax \"1T\" is not a size" },
 		{ "AuditOutputMax 1.5M\n", 1, "is not a size" },
+		{ "AuditOutputMax 257M\n", 1, "AuditOutputMax is at most 256M: "
+		    "SQLite keeps no value over 1,000,000,000 bytes" },
 		{ "AuditOutputMax 99999999999999999999999\n", 1,
 		    "is not a size" },
 		{ "Port 70000\n", 1, "Port \"70000\" is too large" },
