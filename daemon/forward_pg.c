@@ -554,8 +554,8 @@ forward_pg_find(const struct forward_batch *batch, uint64_t seq)
 /*
  * Compare the events the store had already (returned[i] 0) with its
  * copies, by hash: the same is a resend after a crash, and fine; another
- * is an alarm, logged at LOG_CRIT, since the store keeps what it had.
- * Return 0, or -1 with libpq's reason.
+ * is an alarm, logged at LOG_CRIT, since the store keeps what it had, and
+ * fails the batch. Return 0, or -1 with the reason.
  */
 static int
 forward_pg_compare(struct forward_pg *pg, const struct forward_batch *batch,
@@ -618,6 +618,21 @@ forward_pg_compare(struct forward_pg *pg, const struct forward_batch *batch,
 		    "this batch differ from the central store's copies",
 		    alarms - FORWARD_PG_ALARMS_MAX, pg->host);
 	PQclear(res);
+	/*
+	 * Sent on, they would count as forwarded, and the cursor would pass
+	 * events the store never kept: a command could start (synchronous
+	 * forwarding) whose start is not there. Stop at them instead.
+	 */
+	if (alarms != 0) {
+		xasprintf(cause, "this database's events differ from those "
+		    "host %s forwarded before (%zu in this batch): it was "
+		    "replaced, restored or reverted, or lost its last commits; "
+		    "the central store keeps its copies, and forwarding stops "
+		    "here: check both with rcmdd --verify-audit, then forward "
+		    "this database under another AuditHostName", pg->host,
+		    alarms);
+		return (-1);
+	}
 	return (0);
 }
 
