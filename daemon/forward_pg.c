@@ -189,17 +189,30 @@ struct forward_pg *
 forward_pg_connect(const char *conninfo, const char *host,
     const struct chain_head *base, char **cause)
 {
+	/*
+	 * A store cut off without a reset (a firewall that forgot the
+	 * connection, a blackhole) is noticed in about 30 s, not after the
+	 * kernel's 15 minutes of retransmissions, nor never while idle.
+	 */
 	static const char	*keys[] = { "connect_timeout",
-				    "application_name", "dbname", NULL };
-	const char		*vals[4], *params[3];
+				    "application_name", "keepalives",
+				    "keepalives_idle", "keepalives_interval",
+				    "keepalives_count", "tcp_user_timeout",
+				    "dbname", NULL };
+	const char		*vals[9], *params[3];
 	struct forward_pg	*pg;
 	PGresult		*res;
 	char			 seq[32];
 
 	vals[0] = "10";
 	vals[1] = "rcmdd";
-	vals[2] = conninfo;
-	vals[3] = NULL;
+	vals[2] = "1";
+	vals[3] = "15";
+	vals[4] = "5";
+	vals[5] = "3";
+	vals[6] = "30000";
+	vals[7] = conninfo;
+	vals[8] = NULL;
 	pg = xcalloc(1, sizeof *pg);
 	pg->host = xstrdup(host);
 	/* The operator's connection string comes last and wins. */

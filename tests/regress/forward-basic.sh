@@ -21,6 +21,7 @@
 # with the store stopped hard the commands still run, the log says once
 # that forwarding stopped and once that it resumed, and after the restart
 # every event is there exactly once; retention keeps what is not sent.
+# The connection has TCP keepalives every 15 s.
 
 watchdog=180
 . "$(dirname "$0")/lib.sh"
@@ -54,6 +55,17 @@ write_config "AuditForward \"$pg_conninfo\"" "AuditHostName web1" \
     "AuditHeadInterval 1s" "AuditMaxRows 5"
 start_daemon
 expect_log "forwarding starts" "audit: forwarding to the central store as host web1, from seq 0"
+# TCP keepalives on the forwarder's connection, every 15 s rather than
+# the system's two hours, so that a store cut off without a reset is
+# noticed (the kernel's timer shows in ss -o: under a minute).
+if command -v ss >/dev/null 2>&1; then
+	wait_for 5 sh -c "ss -tnoH state established '( dport = :$pg_port )' |
+	    grep -Eq 'timer:\(keepalive,[0-9.]+(sec|ms),'" ||
+	    fail "no keepalive on the connection to the store: $(ss -tnoH \
+	    state established "( dport = :$pg_port )")"
+else
+	say "SKIP of the keepalive check: no ss (iproute2)"
+fi
 i=0
 while [ "$i" -lt 10 ]; do
 	rcmd -n "echo $i" >/dev/null || fail "command $i failed"
