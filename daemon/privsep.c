@@ -136,7 +136,8 @@ privsep_serve(int fd, const struct config *conf)
 	if (privsep_ev_chan == NULL || event_add(privsep_ev_chan,
 	    NULL) != 0) {
 		log_warnx("privileged part: cannot watch the channel");
-		event_free(privsep_ev_chan);
+		if (privsep_ev_chan != NULL)
+			event_free(privsep_ev_chan);
 		if (own_base) {
 			event_base_free(privsep_base);
 			privsep_base = NULL;

@@ -355,7 +355,9 @@ privsep_started(struct privsep_child *c)
 	fcntl(c->ctl, F_SETFL, fcntl(c->ctl, F_GETFL) | O_NONBLOCK);
 	if (c->ev_pid == NULL || c->ev_ctl == NULL ||
 	    event_add(c->ev_pid, c->pidfd == -1 ? &tick : NULL) != 0) {
-		event_free(c->ev_pid);
+		/* libevent's event_free takes no NULL. */
+		if (c->ev_pid != NULL)
+			event_free(c->ev_pid);
 		c->ev_pid = NULL;
 		privsep_gone(c, "rcmdd could not watch the command");
 	} else if (privsep_chan == -1)
