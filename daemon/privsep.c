@@ -20,6 +20,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -427,19 +428,32 @@ privsep_decide(struct cmd_record *rec, const char *asked)
 	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
 	char			*why = NULL, *cause = NULL, *program = NULL;
+	char			 addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
 
 	exec_identity(&dflt);
 	memset(&rq, 0, sizeof rq);
 	rq.identity = rec->peer.identity;
 	rq.fingerprint = rec->peer.fingerprint;
+	/*
+	 * The peer's address, as the network part wrote it: "unix" for the
+	 * local socket, else an address, an IPv6 one with its scope if it
+	 * is link-local (fe80::1%eth0). Nothing else may be taken for the
+	 * local socket, which rules may trust more.
+	 */
 	memset(&ss, 0, sizeof ss);
-	if (inet_pton(AF_INET, rec->peer.client_addr, &sin->sin_addr) == 1) {
+	strlcpy(addr, rec->peer.client_addr, sizeof addr);
+	addr[strcspn(addr, "%")] = '\0';
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
 		rq.addr = (struct sockaddr *)&ss;
-	} else if (inet_pton(AF_INET6, rec->peer.client_addr,
-	    &sin6->sin6_addr) == 1) {
+	} else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
 		sin6->sin6_family = AF_INET6;
 		rq.addr = (struct sockaddr *)&ss;
+	} else if (strcmp(rec->peer.client_addr, "unix") != 0) {
+		xasprintf(&why, "not allowed: the peer's address \"%s\" is "
+		    "neither an address nor the local socket",
+		    rec->peer.client_addr);
+		return (why);
 	}
 	rq.user = asked;
 	rq.run_as = dflt.user;

@@ -62,6 +62,9 @@ struct fixture {
 };
 
 static int	 fx_start(struct fixture *, u_int);
+
+/* Lines of rcmdd.conf the next fx_start's privileged part reads, or NULL. */
+static const char	*fx_rules;
 static int	 fx_stop(struct fixture *);
 static struct cmd_record *new_record(const char *);
 static char	*read_all(int);
@@ -80,6 +83,7 @@ static void	 test_serve_network_killed(void);
 static void	 test_serve_forged_command(void);
 static void	 test_serve_forged_status(void);
 static void	 test_serve_deny_flood(void);
+static void	 test_serve_peer_scope(void);
 
 static CU_TestInfo serve_tests[] = {
 	{ "a command runs after its row is committed, and is recorded",
@@ -102,6 +106,8 @@ static CU_TestInfo serve_tests[] = {
 	    test_serve_forged_status },
 	{ "DENY without end leaves a bounded number of rows",
 	    test_serve_deny_flood },
+	{ "a link-local peer is its address, not the local socket",
+	    test_serve_peer_scope },
 	{ "a network part killed by SIGKILL leaves no command running or "
 	    "unrecorded", test_serve_network_killed },
 	CU_TEST_INFO_NULL
@@ -117,6 +123,7 @@ fx_start(struct fixture *fx, u_int max_commands)
 {
 	struct config	 conf;
 	struct passwd	*pw;
+	FILE		*fp;
 	char		*cause = NULL;
 	int		 sv[2];
 
@@ -139,6 +146,14 @@ fx_start(struct fixture *fx, u_int max_commands)
 		close(sv[0]);
 		log_init("test_privsep_serve", 1, 0);
 		config_init(&conf);
+		if (fx_rules != NULL && (fp = fmemopen((void *)fx_rules,
+		    strlen(fx_rules), "r")) != NULL) {
+			if (config_parse(&conf, "rules", fp, &cause) != 0) {
+				fprintf(stderr, "rules: %s\n", cause);
+				exit(2);
+			}
+			fclose(fp);
+		}
 		if (geteuid() == 0)
 			conf.run_as = xstrdup("root");
 		conf.max_commands = max_commands;
@@ -840,5 +855,48 @@ test_serve_deny_flood(void)
 	free(n);
 	free(packed);
 	record_free(rec);
+	tmpdir_free(fx.dir);
+}
+
+/*
+ * The rules see a peer as the network part wrote its address: an IPv6
+ * link-local one has its scope (fe80::5%eth0), which inet_pton does not
+ * read, and such a peer was taken for the local socket, which "Allow *
+ * from unix" admits. It is its address now, and an address that is none
+ * is refused.
+ */
+static void
+test_serve_peer_scope(void)
+{
+	struct fixture		 fx;
+	struct cmd_record	*rec;
+	struct privsep_cmd	*cmd;
+	char			*cause = NULL;
+	int			 kind;
+	size_t			 i;
+	const char		*peers[] = { "fe80::5%eth0", "unknown" };
+
+	fx_rules = "Allow * from unix\nAllow * from fe80::/10 as nobody\n";
+	if (fx_start(&fx, 0) != 0)
+		return;
+	for (i = 0; i < sizeof peers / sizeof peers[0]; i++) {
+		rec = new_record("id");
+		strlcpy(rec->peer.client_addr, peers[i],
+		    sizeof rec->peer.client_addr);
+		CU_ASSERT_EQUAL(privsep_cmd_start(fx.chan, rec, fx.runas, &cmd,
+		    &kind, &cause), -1);
+		CU_ASSERT_EQUAL(kind, PRIVSEP_FAIL_REFUSED);
+		if (i == 0)
+			CU_ASSERT(cause != NULL &&
+			    strstr(cause, "may run as: nobody") != NULL);
+		if (cause != NULL && i == 0 &&
+		    strstr(cause, "may run as: nobody") == NULL)
+			fprintf(stderr, "refusal: %s\n", cause);
+		free(cause);
+		cause = NULL;
+		record_free(rec);
+	}
+	CU_ASSERT_EQUAL(fx_stop(&fx), 0);
+	fx_rules = NULL;
 	tmpdir_free(fx.dir);
 }
