@@ -223,8 +223,10 @@ policy_check(const struct config *conf, char **warnings)
 }
 
 /*
- * The global RunAs user, as exec_configure works it out: RunAs, else
- * nobody for root, else rcmdd's own user.
+ * The global RunAs user, as exec_configure works it out for the daemon:
+ * RunAs, else nobody for an rcmdd started as root, else (SingleUser, the
+ * only way it starts as another user) its own user, taken to be the one
+ * who asks.
  */
 const char *
 policy_run_as(const struct config *conf)
@@ -234,7 +236,7 @@ policy_run_as(const struct config *conf)
 
 	if (conf->run_as != NULL)
 		return (conf->run_as);
-	if (geteuid() == 0)
+	if (geteuid() == 0 || !conf->single_user)
 		return ("nobody");
 	if ((pw = getpwuid(geteuid())) == NULL)
 		return ("nobody");

@@ -128,3 +128,24 @@ expect_eq "a rule's text leaves its comment out" \
     "$(cat out)"
 "$RCMDD" -c commented.conf --check-policy ops-1 id >out 2>err
 expect_eq "status of a dry run without a ticket" 1 "$?"
+
+# Run by another user than root, the dry run still answers for an rcmdd
+# started as root, whose default user is nobody (it answered with its own
+# user, as daemon here); with SingleUser, for one started by that user.
+if command -v setpriv >/dev/null 2>&1 && id daemon >/dev/null 2>&1; then
+	printf 'Port 0\nAllow alice\n' >plain.conf
+	printf 'Port 0\nSingleUser yes\nAllow alice\n' >single.conf
+	chmod 644 plain.conf single.conf
+	chmod o+x "$dir"
+	expect_eq "a dry run as daemon" \
+	    "allowed by plain.conf:2: Allow alice, as nobody" \
+	    "$(setpriv --reuid=daemon --regid=daemon --clear-groups \
+	    "$RCMDD" -c plain.conf --check-policy alice id 2>&1)"
+	expect_eq "a dry run as daemon, SingleUser" \
+	    "allowed by single.conf:3: Allow alice, as daemon" \
+	    "$(setpriv --reuid=daemon --regid=daemon --clear-groups \
+	    "$RCMDD" -c single.conf --check-policy alice id 2>&1)"
+	chmod o-x "$dir"
+else
+	say "SKIP of the dry run as another user: no setpriv or no user daemon"
+fi
