@@ -24,11 +24,7 @@ start_daemon
 expect_serving
 
 # Hold the write lock for 8 s: longer than rcmdd's 5 s busy timeout.
-( echo "BEGIN IMMEDIATE;"; sleep 8; echo "COMMIT;" ) |
-    "$SQLITE3" "$db" >/dev/null 2>&1 &
-locker=$!
-track "$locker"
-sleep 0.5
+lock_db 8
 
 t0=$(now_ms)
 rcmd_within 20 -n "touch $dir/ran" >"$dir/out" 2>"$dir/err"

@@ -517,6 +517,17 @@ stop_daemon() {
 	wait_daemon_exit 15 || fail "rcmdd did not exit within 15 s of SIGTERM"
 }
 
+# lock_db SECONDS: hold the audit database's write lock for SECONDS in
+# the background (the PID in locker, tracked); it is held when lock_db
+# returns. Past rcmdd's 5 s busy timeout, its commits fail.
+lock_db() {
+	( echo "BEGIN IMMEDIATE;"; sleep "$1"; echo "COMMIT;" ) |
+	    "$SQLITE3" "$db" >/dev/null 2>&1 &
+	locker=$!
+	track "$locker"
+	sleep 0.5
+}
+
 # --- Clients -------------------------------------------------------------------
 
 # rcmd [OPTION...] [COMMAND...]: run the client against the daemon on

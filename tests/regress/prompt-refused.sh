@@ -63,11 +63,7 @@ expect_sql "one connection for all" \
 # TCP connection for its end, and left at the first error of any kind.
 prompt_bg
 pid=$rcmd_pid
-( echo "BEGIN IMMEDIATE;"; sleep 7; echo "COMMIT;" ) |
-    "$SQLITE3" "$db" >/dev/null 2>&1 &
-locker=$!
-track "$locker"
-sleep 0.5
+lock_db 7
 echo 'echo four' >&3
 wait_for 10 grep -q "audit log cannot record" "$dir/err" ||
     fail "echo four was not refused: $(cat "$dir/err")"

@@ -24,11 +24,7 @@
 
 start_daemon
 expect_serving
-( echo "BEGIN IMMEDIATE;"; sleep 7; echo "COMMIT;" ) |
-    "$SQLITE3" "$db" >/dev/null 2>&1 &
-locker=$!
-track "$locker"
-sleep 0.5
+lock_db 7
 # The prompt, so that rcmd itself would wait for a next line.
 prompt_bg
 echo "touch $dir/ran" >&3

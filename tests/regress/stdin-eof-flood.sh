@@ -26,11 +26,7 @@
 start_daemon
 expect_serving
 before=$(daemon_rss_kb)
-( echo "BEGIN IMMEDIATE;"; sleep 4; echo "COMMIT;" ) |
-    "$SQLITE3" "$db" >/dev/null 2>&1 &
-locker=$!
-track "$locker"
-sleep 0.5
+lock_db 4
 "$PYTHON" - "$port" >"$dir/out" 2>&1 <<'PY' &
 import socket, struct, sys, time
 port = int(sys.argv[1])

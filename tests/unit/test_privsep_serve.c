@@ -66,6 +66,8 @@ static int	 fx_start(struct fixture *, u_int);
 /* Lines of rcmdd.conf the next fx_start's privileged part reads, or NULL. */
 static const char	*fx_rules;
 static int	 fx_stop(struct fixture *);
+static int	 start_true(struct fixture *, struct cmd_record **,
+		     struct privsep_cmd **);
 static struct cmd_record *new_record(const char *);
 static char	*read_all(int);
 static int	 wait_exited(struct privsep_cmd *, int);
@@ -264,6 +266,28 @@ wait_exited(struct privsep_cmd *cmd, int ms)
 	return (-1);
 }
 
+/* Start "true" and wait for it to exit. Return 0, or -1 (a CUnit failure). */
+static int
+start_true(struct fixture *fx, struct cmd_record **rec,
+    struct privsep_cmd **cmd)
+{
+	char	*cause = NULL;
+	int	 kind;
+
+	*rec = new_record("true");
+	if (privsep_cmd_start(fx->chan, *rec, fx->runas, cmd, &kind,
+	    &cause) != 0) {
+		CU_FAIL("privsep_cmd_start");
+		free(cause);
+		return (-1);
+	}
+	if (wait_exited(*cmd, 5000) != 0) {
+		CU_FAIL("wait_exited");
+		return (-1);
+	}
+	return (0);
+}
+
 /* The first column of the first row sql gives, as a string ("" none). */
 static char *
 db_text(const struct fixture *fx, const char *sql)
@@ -423,10 +447,8 @@ test_serve_fail_closed(void)
 	if (fx_start(&fx, 0) != 0)
 		return;
 	/* The first command creates the database's tables. */
-	rec = new_record("true");
-	CU_ASSERT_EQUAL_FATAL(privsep_cmd_start(fx.chan, rec, fx.runas, &cmd,
-	    &kind, &cause), 0);
-	CU_ASSERT_EQUAL_FATAL(wait_exited(cmd, 5000), 0);
+	if (start_true(&fx, &rec, &cmd) != 0)
+		return;
 	rec->status = "exited";
 	CU_ASSERT_EQUAL(privsep_cmd_finish(cmd, rec, &cause), 0);
 	privsep_cmd_free(cmd);
@@ -807,14 +829,11 @@ test_serve_forged_status(void)
 	struct cmd_record	*rec;
 	struct privsep_cmd	*cmd;
 	char			*cause = NULL;
-	int			 kind;
 
 	if (fx_start(&fx, 0) != 0)
 		return;
-	rec = new_record("true");
-	CU_ASSERT_EQUAL_FATAL(privsep_cmd_start(fx.chan, rec, fx.runas, &cmd,
-	    &kind, &cause), 0);
-	CU_ASSERT_EQUAL_FATAL(wait_exited(cmd, 5000), 0);
+	if (start_true(&fx, &rec, &cmd) != 0)
+		return;
 	rec->status = "failed";
 	CU_ASSERT_NOT_EQUAL(privsep_cmd_finish(cmd, rec, &cause), 0);
 	free(cause);
