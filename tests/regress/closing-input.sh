@@ -59,7 +59,13 @@ wait_for 5 grep -q "denied after reload" "$log" ||
 sleep 3
 after=$(daemon_rss_kb)
 say "rcmdd's RSS: $before kB before the reload, $after kB 3 s after"
-expect_le "kB rcmdd grew by" $((after - before)) 65536
+# Sanitizers' quarantine and valgrind hold freed memory on purpose: there
+# the flood still runs, for their checks, and the bound is not held.
+if [ -z "${RCMDD_WRAPPER:-}" ] && [ -z "${RCMDD_SANITIZED:-}" ]; then
+	expect_le "kB rcmdd grew by" $((after - before)) 65536
+else
+	say "the bound on the growth is not checked under a sanitizer or wrapper"
+fi
 wait "$client"
 write_config "Allow *"
 kill -HUP "$daemon_pid"

@@ -51,6 +51,12 @@ say "rcmdd's RSS: $before kB before, $peak kB after the flood"
 wait "$locker"
 wait_sql 10 "SELECT status FROM commands WHERE command = 'echo ran'" exited ||
     fail "the command did not run once the lock was gone: $sql_got"
-expect_le "kB rcmdd grew by" $((peak - before)) 65536
+# Sanitizers' quarantine and valgrind hold freed memory on purpose: there
+# the flood still runs, for their checks, and the bound is not held.
+if [ -z "${RCMDD_WRAPPER:-}" ] && [ -z "${RCMDD_SANITIZED:-}" ]; then
+	expect_le "kB rcmdd grew by" $((peak - before)) 65536
+else
+	say "the bound on the growth is not checked under a sanitizer or wrapper"
+fi
 kill "$flood" 2>/dev/null
 expect_serving
