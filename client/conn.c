@@ -560,8 +560,9 @@ conn_handle_frame(struct conn *c, const struct frame *f,
 		 * time, with a reason that says so (rcmd-protocol(7)).
 		 */
 		if (frame_error_is_fatal(code) && (code != ERR_DENIED ||
-		    r->started || strncmp(msg, "revoked: ", 9) == 0 ||
-		    strncmp(msg, "denied after reload: ", 21) == 0))
+		    r->started || strncmp(msg, DENIED_REVOKED,
+		    sizeof DENIED_REVOKED - 1) == 0 || strncmp(msg,
+		    DENIED_AFTER_RELOAD, sizeof DENIED_AFTER_RELOAD - 1) == 0))
 			c->broken = 1;
 		/* An rcmdd from before RUN: nothing ran. */
 		if (code == ERR_UNKNOWN_TYPE && c->run != NULL) {

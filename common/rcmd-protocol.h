@@ -86,6 +86,13 @@
 #define ERR_DENIED		12	/* fatal: not authorized to run commands */
 #define ERR_UNSUPPORTED		13	/* a RUN field or flag this server lacks */
 
+/*
+ * How the message of an ERR_DENIED that ends the connection begins (a
+ * reload revoked or denied the peer), unlike one that refuses a command.
+ */
+#define DENIED_REVOKED		"revoked: "
+#define DENIED_AFTER_RELOAD	"denied after reload: "
+
 /* A server HELLO's flags: what it supports beyond version 1's EXEC. */
 #define HELLO_F_RUN		0x0001	/* the RUN frame */
 #define HELLO_F_TERMINAL	0x0002	/* RUN's terminal, WINSIZE */

@@ -103,6 +103,7 @@ static void	 job_push_list(struct job_msgs *);
 static void	 job_wake(int);
 static void	 job_free(struct job *);
 static void	 job_ctl_add(struct job *, int, int, const uint8_t *, size_t);
+static int	 job_ctl_merged(struct job *, int, int);
 static void	 job_inbox_cb(int, short, void *);
 static void	 job_trim_cb(int, short, void *);
 
@@ -413,6 +414,38 @@ job_output_keep(struct job_event *ev)
 	return ((uint8_t *)ev->data);
 }
 
+/*
+ * Does an item add nothing to what is queued? A new size replaces one
+ * the worker has not taken yet, a signal already queued is not queued
+ * again (as the kernel merges them), and stdin closes once: a client that
+ * sends WINSIZE, SIGNAL or STDIN_EOF without end queues one item, not
+ * one each. Notes what is queued. job->lock held.
+ */
+static int
+job_ctl_merged(struct job *job, int type, int arg)
+{
+	switch (type) {
+	case JOB_CTL_RESIZE:
+		if (job->resize == NULL)
+			return (0);
+		job->resize->arg = arg;
+		return (1);
+	case JOB_CTL_STDIN_EOF:
+		if (job->stdin_eof)
+			return (1);
+		job->stdin_eof = 1;
+		return (0);
+	case JOB_CTL_SIGNAL:
+		if (arg <= 0 || arg >= 64)
+			return (0);
+		if (job->signals & ((uint64_t)1 << arg))
+			return (1);
+		job->signals |= (uint64_t)1 << arg;
+		return (0);
+	}
+	return (0);
+}
+
 /* Queue a control item for a job's worker. Loop thread. */
 static void
 job_ctl_add(struct job *job, int type, int arg, const uint8_t *data,
@@ -429,37 +462,13 @@ job_ctl_add(struct job *job, int type, int arg, const uint8_t *data,
 	if (len != 0)
 		memcpy(c->data, data, len);
 	pthread_mutex_lock(&job->lock);
-	/*
-	 * A new size replaces one the worker has not taken yet: a client
-	 * that sends WINSIZE (or SIGNAL) without end queues one item, not
-	 * one each.
-	 */
-	if (type == JOB_CTL_RESIZE && job->resize != NULL) {
-		job->resize->arg = arg;
+	if (job_ctl_merged(job, type, arg)) {
 		pthread_mutex_unlock(&job->lock);
 		free(c);
 		return;
 	}
 	if (type == JOB_CTL_RESIZE)
 		job->resize = c;
-	/* Stdin closes once: a STDIN_EOF after the first is nothing. */
-	if (type == JOB_CTL_STDIN_EOF) {
-		if (job->stdin_eof) {
-			pthread_mutex_unlock(&job->lock);
-			free(c);
-			return;
-		}
-		job->stdin_eof = 1;
-	}
-	/* So does a signal already queued, as the kernel merges them. */
-	if (type == JOB_CTL_SIGNAL && arg > 0 && arg < 64) {
-		if (job->signals & ((uint64_t)1 << arg)) {
-			pthread_mutex_unlock(&job->lock);
-			free(c);
-			return;
-		}
-		job->signals |= (uint64_t)1 << arg;
-	}
 	was_empty = STAILQ_EMPTY(&job->ctl);
 	STAILQ_INSERT_TAIL(&job->ctl, c, entry);
 	if (type == JOB_CTL_STDIN)

@@ -336,8 +336,8 @@ session_count_add(struct session *s)
 }
 
 /*
- * A session closes: it no longer counts against its source, nor as one in
- * the handshake.
+ * A session is freed: it no longer counts against its source, nor as one
+ * in the handshake (which it left when it closed).
  */
 void
 session_count_remove(struct session *s)

@@ -118,7 +118,7 @@ session_revoke_why(struct session *s, char **why)
 	if (s->kind == SESSION_TLS &&
 	    (ssl = bufferevent_openssl_get_ssl(s->bev)) != NULL &&
 	    tls_revoked(ssl, which, sizeof which)) {
-		xasprintf(why, "revoked: %s is in TLSCRL %s", which,
+		xasprintf(why, DENIED_REVOKED "%s is in TLSCRL %s", which,
 		    server_conf->tls_crl != NULL ? server_conf->tls_crl : "-");
 		return (1);
 	}
@@ -128,13 +128,13 @@ session_revoke_why(struct session *s, char **why)
 	from = s->kind == SESSION_UNIX ? "the local socket" :
 	    s->rp.client_addr;
 	if (r != NULL)
-		xasprintf(why, "denied after reload: %s%s from %s is denied by "
+		xasprintf(why, DENIED_AFTER_RELOAD "%s%s from %s is denied by "
 		    "%s:%u: %s", r->flags & ALLOW_FINGERPRINT ?
 		    "the certificate of " : "", s->rp.identity != NULL ?
 		    s->rp.identity : "a client without an identity", from,
 		    r->file == NULL ? "-" : r->file, r->line, r->text);
 	else
-		xasprintf(why, "denied after reload: no Allow rule admits %s "
+		xasprintf(why, DENIED_AFTER_RELOAD "no Allow rule admits %s "
 		    "from %s", s->rp.identity != NULL ? s->rp.identity :
 		    "a client without an identity", from);
 	return (1);
